@@ -1,0 +1,158 @@
+# ferry — build, test, demo, bench. Outputs go only under $(BUILD).
+# `make help` lists the targets.
+
+BUILD ?= build
+VERSION := $(shell cat VERSION)
+CC ?= cc
+CLANG ?= clang
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
+HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iformat/include -D_GNU_SOURCE \
+	-DFERRY_VERSION=\"$(VERSION)\" -MMD -MP
+HOST_LIBS := -lfdt -lmbedcrypto -lz
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+FORMAT_CORE := header reader verify inflate digest errors handoff
+FORMAT_HOST := $(FORMAT_CORE) writer sink
+FORMAT_SRCS := $(FORMAT_HOST:%=format/src/%.c)
+FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/%.o)
+FORMAT_LIB := $(BUILD)/lib/libferry-format.a
+
+TOOL_SRCS := $(wildcard tools/ferry/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+FERRY_BIN := $(BUILD)/bin/ferry
+
+TEST_SUPPORT := format/tests/synth.c
+FORMAT_TEST_SRCS := format/tests/test_format.c $(TEST_SUPPORT)
+
+.PHONY: all deps test unit-test fuzz bench bench-format demo sample-image clean help freestanding
+
+all: $(FERRY_BIN) $(FORMAT_LIB) freestanding
+
+help:
+	@echo "make            build everything into $(BUILD)/ (CLI: $(FERRY_BIN))"
+	@echo "make test       install what is missing, build, run every test tier"
+	@echo "make demo       the appliance demo in QEMU"
+	@echo "make bench      benchmarks (bench-format: verify+inflate vs zlib)"
+	@echo "make fuzz       fuzz the image reader (FUZZ_SECONDS=60)"
+	@echo "make deps       install build and test dependencies (apt-get, as root)"
+	@echo "make sample-image  regenerate format/tests/data/sample.ferry"
+
+deps:
+	@sh mk/deps.sh test
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itools/ferry -c $< -o $@
+
+$(FORMAT_LIB): $(FORMAT_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(FERRY_BIN): $(TOOL_OBJS) $(FORMAT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(FORMAT_LIB) $(HOST_LIBS)
+
+# ---- freestanding link check (the boot stage links the same core) ----------
+TP := $(BUILD)/third_party
+FS := $(BUILD)/freestanding
+FS_CFLAGS := -std=gnu11 -O2 -ffreestanding -fno-stack-protector -mno-red-zone -fno-builtin \
+	-fno-tree-loop-distribute-patterns -fno-pic -fno-pie -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include \
+	-isystem /usr/include/x86_64-linux-gnu \
+	-I$(TP)/zlib -I$(TP)/libfdt -I$(TP)/mbedtls/include -Iformat/include \
+	-DZ_SOLO -DMBEDTLS_CONFIG_FILE=\"$(CURDIR)/format/freestanding/mbedtls_config.h\"
+FS_ZLIB := inflate inftrees inffast crc32 adler32 zutil
+FS_FDT := fdt fdt_ro fdt_sw fdt_wip fdt_strerror
+FS_MBED := sha256 platform_util
+FS_OBJS := $(FORMAT_CORE:%=$(FS)/format/%.o) $(FS_ZLIB:%=$(FS)/zlib/%.o) \
+	$(FS_FDT:%=$(FS)/libfdt/%.o) $(FS_MBED:%=$(FS)/mbedtls/%.o) \
+	$(FS)/libc.o $(FS)/check_link.o
+
+$(TP)/.complete:
+	@sh mk/fetch-third-party.sh $(BUILD)
+
+freestanding: $(FS)/format-core.elf
+
+$(FS)/format-core.elf: $(FS_OBJS)
+	$(CC) -nostdlib -static -no-pie -Wl,--no-undefined -Wl,-e,_start -o $@ $^
+	@echo "freestanding: format core links with no C library ($@)"
+
+$(FS)/format/%.o: format/src/%.c $(TP)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(FS_CFLAGS) $(WARN) -c $< -o $@
+$(FS)/zlib/%.o: $(TP)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(FS_CFLAGS) -w -c $(TP)/zlib/$*.c -o $@
+$(FS)/libfdt/%.o: $(TP)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(FS_CFLAGS) -w -c $(TP)/libfdt/$*.c -o $@
+$(FS)/mbedtls/%.o: $(TP)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(FS_CFLAGS) -w -c $(TP)/mbedtls/library/$*.c -o $@
+$(FS)/%.o: format/freestanding/%.c $(TP)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(FS_CFLAGS) $(WARN) -c $< -o $@
+
+# ---- tests -------------------------------------------------------------------
+$(BUILD)/tests/test-format: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/tests/test-format-san: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/tests/mksample: format/tests/mksample.c $(TEST_SUPPORT) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+sample-image: $(BUILD)/tests/mksample
+	$(BUILD)/tests/mksample format/tests/data/sample.ferry
+
+TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/tests/mksample \
+	$(BUILD)/fuzz/fuzz-reader-replay
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@sh mk/run-tests.sh $(BUILD)
+
+# ---- fuzzing -------------------------------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := format/fuzz/fuzz_reader.c $(FORMAT_SRCS)
+
+$(BUILD)/fuzz/fuzz-reader: $(FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $(HOST_LIBS)
+
+# the same target without libFuzzer: replays the committed corpus in make test
+$(BUILD)/fuzz/fuzz-reader-replay: $(FUZZ_SRCS) format/fuzz/replay_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+fuzz: deps $(BUILD)/fuzz/fuzz-reader
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz-reader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus format/fuzz/corpus
+
+# ---- benchmarks ----------------------------------------------------------------
+$(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -O2 -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+bench-format: $(BUILD)/bench/bench-format
+	$(BUILD)/bench/bench-format
+
+bench: bench-format
+
+# ---- demo ------------------------------------------------------------------------
+demo:
+	@echo "make demo: the QEMU appliance demo is not built yet; it arrives with the"
+	@echo "kexec update path. Today: 'make test' and 'build/bin/ferry inspect IMAGE'."
+	@exit 1
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

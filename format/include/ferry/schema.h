@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Names in the metadata FDT (SPEC.md §3). One registry, so writer, reader,
+ * inspector and restorer agree. Node and property names are ABI: add, never
+ * rename. Cells are big-endian as in every FDT; u64 values are two cells.
+ */
+#ifndef FERRY_SCHEMA_H
+#define FERRY_SCHEMA_H
+
+#define FERRY_META_COMPATIBLE "ferry,image-1"
+
+/* / */
+#define FM_ROOT_COMPATIBLE "compatible"
+#define FM_ROOT_HOSTNAME "hostname"          /* string */
+#define FM_ROOT_CLOCK_MONOTONIC "clock-monotonic-ns" /* u64, at the freeze */
+#define FM_ROOT_CLOCK_BOOTTIME "clock-boottime-ns"   /* u64, at the freeze */
+
+/* /processes/process@PID */
+#define FM_PROCESSES "processes"
+#define FM_PROCESS "process" /* unit address: the PID in hex-less decimal */
+#define FM_P_PID "pid"       /* u32 */
+#define FM_P_PPID "ppid"     /* u32 */
+#define FM_P_PGID "pgid"     /* u32 */
+#define FM_P_SID "sid"       /* u32 */
+#define FM_P_COMM "comm"     /* string */
+#define FM_P_EXE "exe"       /* string, path of the executable */
+#define FM_P_MM "mm"         /* u32, id of a /mms/mm node */
+#define FM_P_CWD "cwd"       /* string */
+#define FM_P_ROOT "root"     /* string */
+#define FM_P_UMASK "umask"   /* u32 */
+
+/* /processes/process@PID/threads/thread@TID */
+#define FM_THREADS "threads"
+#define FM_THREAD "thread"
+#define FM_T_TID "tid"                 /* u32 */
+#define FM_T_SIGMASK "sigmask"         /* u64 */
+#define FM_T_REGS "regs"               /* bytes: arch register set (arch-specific) */
+#define FM_T_ARCH "arch"               /* string: "x86_64" */
+
+/* /processes/process@PID/fds/fd@N */
+#define FM_FDS "fds"
+#define FM_FD "fd"
+#define FM_FD_NUM "fd"       /* u32 */
+#define FM_FD_FILE "file"    /* u32, id of a /files/file node */
+#define FM_FD_CLOEXEC "cloexec" /* empty property: present when FD_CLOEXEC */
+
+/* /mms/mm@ID/area@START */
+#define FM_MMS "mms"
+#define FM_MM "mm"
+#define FM_MM_ID "id"          /* u32 */
+#define FM_AREA "area"
+#define FM_A_START "start"     /* u64 */
+#define FM_A_END "end"         /* u64 */
+#define FM_A_PROT "prot"       /* u32, PROT_* bits */
+#define FM_A_FLAGS "flags"     /* u32, MAP_SHARED/MAP_PRIVATE|... bits */
+#define FM_A_PGOFF "pgoff"     /* u64, file offset in bytes */
+#define FM_A_KIND "kind"       /* string: anon, file, heap, stack, vdso, vvar, shmem */
+#define FM_A_PATH "path"       /* string, for file-backed areas */
+#define FM_A_FILE "file"       /* u32, /files id of the backing file, when captured */
+
+/* /files/file@ID */
+#define FM_FILES "files"
+#define FM_FILE "file"
+#define FM_F_ID "id"           /* u32 */
+#define FM_F_TYPE "type"       /* string: regular, directory, chardev, pipe, fifo, memfd, eventfd */
+#define FM_F_PATH "path"       /* string */
+#define FM_F_FLAGS "flags"     /* u32, open(2) flags as in /proc/PID/fdinfo */
+#define FM_F_POS "pos"         /* u64, file offset */
+#define FM_F_PIPE "pipe"       /* u32, /pipes id for pipe and fifo ends */
+#define FM_F_DATA "data"       /* bytes, contents of deleted or memfd files */
+
+/* /pipes/pipe@ID */
+#define FM_PIPES "pipes"
+#define FM_PIPE "pipe"
+#define FM_PI_ID "id"          /* u32 */
+#define FM_PI_CAPACITY "capacity" /* u32, F_GETPIPE_SZ */
+#define FM_PI_DATA "data"      /* bytes buffered in the pipe at the freeze */
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#include "ferry/image.h"
+
+static const char *const messages[FERRY_ERR_MAX] = {
+	[FERRY_OK] = "success",
+	[FERRY_ERR_TRUNCATED] = "image is truncated",
+	[FERRY_ERR_BADMAGIC] = "not a ferry image (bad magic)",
+	[FERRY_ERR_VERSION] = "unsupported image major version",
+	[FERRY_ERR_UNSEALED] = "image is not sealed (incomplete or being written)",
+	[FERRY_ERR_HEADER] = "image header is corrupt",
+	[FERRY_ERR_LAYOUT] = "image layout is invalid",
+	[FERRY_ERR_METADATA] = "image metadata is not a valid device tree",
+	[FERRY_ERR_CHUNK] = "malformed page chunk",
+	[FERRY_ERR_CHUNK_CRC] = "page chunk checksum mismatch",
+	[FERRY_ERR_DIGEST] = "image digest mismatch",
+	[FERRY_ERR_INFLATE] = "page chunk does not inflate",
+	[FERRY_ERR_NOSPACE] = "not enough space",
+	[FERRY_ERR_INVAL] = "invalid argument",
+	[FERRY_ERR_IO] = "input/output error",
+	[FERRY_ERR_NOMEM] = "out of memory",
+	[FERRY_ERR_HANDOFF] = "handoff device tree is invalid",
+};
+
+const char *ferry_strerror(int err)
+{
+	int e = err < 0 ? -err : err;
+
+	if (e >= FERRY_ERR_MAX)
+		return "unknown error";
+	return messages[e];
+}

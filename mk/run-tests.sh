@@ -1,0 +1,60 @@
+#!/bin/sh
+# Run every test tier and end with one line "N passed, N failed, N skipped".
+#
+# Protocol: every tier is a command that prints one line per test case:
+#   PASS: name
+#   FAIL: name: why
+#   SKIP: name: why   (a reason is required; skipping never makes a test green)
+# and exits non-zero if anything failed. A tier that exits non-zero without
+# printing a FAIL line counts as one failure of its own.
+#
+# Usage: mk/run-tests.sh BUILD_DIR
+set -u
+
+build="${1:-build}"
+log_dir="$build/test-logs"
+mkdir -p "$log_dir"
+passed=0 failed=0 skipped=0
+
+run_tier() {
+	name="$1"
+	shift
+	log="$log_dir/$name.log"
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP): ' "$log" | sed 's/^/   /'
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	s=$(grep -c '^SKIP: ' "$log")
+	if [ "$s" -gt 0 ] && grep '^SKIP: ' "$log" | grep -qvE '^SKIP: [^:]+: .+'; then
+		echo "   FAIL: $name: a SKIP line without a reason"
+		f=$((f + 1))
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "   FAIL: $name: exited with status $rc without naming a failed test; last lines of $log:"
+		tail -n 15 "$log" | sed 's/^/      /'
+		f=1
+	fi
+	if [ "$f" -gt 0 ]; then
+		echo "   (full output: $log)"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
+# Tier 1: unit tests (format library), plain and under ASan + UBSan, and the
+# fuzz corpus replayed under the sanitizers.
+run_tier format-unit "$build/tests/test-format"
+run_tier format-unit-asan-ubsan "$build/tests/test-format-san"
+run_tier format-fuzz-corpus "$build/fuzz/fuzz-reader-replay" format/fuzz/corpus
+run_tier format-freestanding sh mk/check-freestanding.sh "$build"
+run_tier format-sample sh format/tests/sample-test.sh "$build"
+
+# Tier 1b: the CLI on images
+run_tier cli sh tools/tests/cli-test.sh "$build"
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
