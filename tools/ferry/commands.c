@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "commands.h"
+
+/* One line per command. */
+const struct command *const commands[] = {
+	&command_inspect,
+	&command_verify,
+};
+const size_t command_count = sizeof(commands) / sizeof(commands[0]);
+
+const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < command_count; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+void command_print_help(const struct command *cmd, FILE *out)
+{
+	fprintf(out, "Usage: ferry %s %s\n\n", cmd->name, cmd->usage);
+	fprintf(out, "%c%s.\n", toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
+	if (cmd->help && cmd->help[0])
+		fprintf(out, "\n%s", cmd->help);
+}
+
+int command_usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ferry %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try 'ferry %s --help')\n", cmd->name);
+	return FERRY_EXIT_USAGE;
+}
+
+int command_getopt(const struct command *cmd, int argc, char **argv,
+		   const struct option *options, const char *short_options)
+{
+	char spec[64];
+	int c;
+
+	/* a leading ':' makes getopt tell a missing argument (':') from an
+	 * unknown option ('?'); opterr = 0: we word the messages ourselves */
+	snprintf(spec, sizeof(spec), ":%s", short_options ? short_options : "");
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, options, NULL);
+	if (c == '?' || c == ':') {
+		/* optopt is 0 for a long option; the offending word is the last one read */
+		if (optopt && c == ':')
+			command_usage_error(cmd, "option '-%c' needs an argument", optopt);
+		else if (optopt)
+			command_usage_error(cmd, "unknown option '-%c'", optopt);
+		else if (c == ':')
+			command_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+		else
+			command_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+int command_expect_operands(const struct command *cmd, int argc, char **argv, int count,
+			    const char *names)
+{
+	int have = argc - optind;
+
+	if (have < count)
+		return command_usage_error(cmd, "missing %s", names);
+	if (have > count)
+		return command_usage_error(cmd, "unexpected argument '%s'", argv[optind + count]);
+	return 0;
+}
