@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferry inspect: what the command learns about an image (inspect_model.c),
+ * printed as text (inspect_text.c) or JSON (inspect_json.c). Both printers
+ * read the metadata through the same inspect_read_* functions, so they
+ * always show the same content.
+ */
+#ifndef FERRY_TOOL_INSPECT_H
+#define FERRY_TOOL_INSPECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ferry/image.h"
+
+#include "image_diag.h"
+#include "meta.h"
+
+/* Pages the chunks hold for one address space (mm id). */
+struct inspect_mm_pages {
+	uint32_t mm_id;
+	uint32_t chunks;
+	uint64_t pages;
+	uint64_t stored_bytes;
+	bool described; /* an /mms node names this id */
+};
+
+struct inspect {
+	const char *path;
+	size_t file_size;
+	struct ferry_image img;
+	bool show_chunks;
+
+	const void *fdt; /* NULL when the metadata is unreadable */
+	char metadata_error[IMAGE_DIAG_LEN]; /* "" when the metadata is fine */
+
+	/* totals from walking the chunk descriptors */
+	uint32_t chunks_read;
+	uint64_t pages;
+	uint64_t raw_bytes;
+	uint64_t stored_bytes;
+	struct inspect_mm_pages *mm_pages;
+	size_t mm_pages_count;
+	char chunk_error[IMAGE_DIAG_LEN]; /* "" when every descriptor is fine */
+};
+
+/* Check the metadata and walk the chunk descriptors of @ins->img. Problems
+ * with either are recorded in the *_error fields, not returned. Returns 0
+ * or -ENOMEM. */
+int inspect_load(struct inspect *ins);
+void inspect_free(struct inspect *ins);
+
+/* Pages stored for @mm_id (NULL when none), and marks it described. */
+struct inspect_mm_pages *inspect_mm_pages(struct inspect *ins, uint32_t mm_id);
+
+struct process_info {
+	struct opt_u32 pid, ppid, pgid, sid, mm;
+	struct meta_text comm, exe;
+	int threads; /* the threads node, or -1 */
+	int fds;     /* the fds node, or -1 */
+	uint32_t thread_count, fd_count;
+};
+
+struct mm_info {
+	struct opt_u32 id;
+	uint32_t area_count;
+};
+
+struct area_info {
+	struct opt_u64 start, end;
+	struct opt_u32 prot, flags;
+	struct meta_text kind, path;
+};
+
+struct file_info {
+	struct opt_u32 id, flags, pipe;
+	struct opt_u64 pos;
+	struct meta_text type, path;
+};
+
+struct pipe_info {
+	struct opt_u32 id, capacity;
+	int buffered; /* bytes of data, -1 when the property is absent */
+};
+
+void inspect_read_process(const void *fdt, int node, struct process_info *ret);
+void inspect_read_mm(const void *fdt, int node, struct mm_info *ret);
+void inspect_read_area(const void *fdt, int node, struct area_info *ret);
+void inspect_read_file(const void *fdt, int node, struct file_info *ret);
+void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret);
+
+/* "rwxp": PROT_* bits, then 'p'rivate or 's'hared; '?' for what is unknown. */
+void inspect_prot_text(char ret[5], struct opt_u32 prot, struct opt_u32 flags);
+
+/* open(2) flags as "rdwr|append|nonblock". */
+const char *inspect_open_flags_text(char *buf, size_t size, uint32_t flags);
+
+/* "sealed, compressed", or "none". */
+const char *inspect_flags_text(char *buf, size_t size, uint32_t flags);
+
+/* raw / stored, or a negative number when nothing is stored. */
+double inspect_compression_ratio(const struct inspect *ins);
+
+/* Printers. Return 0 or -EIO when the output could not be written. */
+int inspect_print_text(struct inspect *ins, FILE *out);
+int inspect_print_json(struct inspect *ins, FILE *out);
+
+#endif

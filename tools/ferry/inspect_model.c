@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/* What ferry inspect reads from an image: the metadata through libfdt's
+ * read-only API, the page totals from the chunk descriptors. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "ferry/schema.h"
+
+#include "inspect.h"
+#include "log.h"
+
+static void check_metadata(struct inspect *ins)
+{
+	const void *fdt;
+	size_t size;
+	int r;
+
+	if (ferry_image_metadata(&ins->img, &fdt, &size) < 0) {
+		snprintf(ins->metadata_error, sizeof(ins->metadata_error),
+			 "metadata at offset 0x%" PRIx64 ": the device tree header is invalid (%s)",
+			 ins->img.hdr.metadata_offset, ferry_strerror(-FERRY_ERR_METADATA));
+		return;
+	}
+	/* every later libfdt call relies on this full structure check */
+	r = fdt_check_full(fdt, size);
+	if (r != 0) {
+		snprintf(ins->metadata_error, sizeof(ins->metadata_error),
+			 "metadata at offset 0x%" PRIx64 ": not a well-formed device tree (libfdt: %s)",
+			 ins->img.hdr.metadata_offset, fdt_strerror(r));
+		return;
+	}
+	ins->fdt = fdt;
+}
+
+static int add_chunk_pages(struct inspect *ins, const struct ferry_chunk *c)
+{
+	struct inspect_mm_pages *last, *grown;
+
+	/* chunks of one address space usually follow each other: merge into
+	 * the last entry, sort and merge the rest after the walk */
+	last = ins->mm_pages_count ? &ins->mm_pages[ins->mm_pages_count - 1] : NULL;
+	if (!last || last->mm_id != c->mm_id) {
+		grown = reallocarray(ins->mm_pages, ins->mm_pages_count + 1, sizeof(*grown));
+		if (!grown)
+			return log_error_errno(-ENOMEM, "cannot count the pages of '%s'", ins->path);
+		ins->mm_pages = grown;
+		last = &grown[ins->mm_pages_count++];
+		*last = (struct inspect_mm_pages){ .mm_id = c->mm_id };
+	}
+	last->chunks++;
+	last->pages += c->page_count;
+	last->stored_bytes += c->stored_size;
+	return 0;
+}
+
+static int compare_mm_id(const void *a, const void *b)
+{
+	const struct inspect_mm_pages *x = a, *y = b;
+
+	return (x->mm_id > y->mm_id) - (x->mm_id < y->mm_id);
+}
+
+static void merge_mm_pages(struct inspect *ins)
+{
+	size_t out = 0;
+
+	if (ins->mm_pages_count == 0)
+		return;
+	qsort(ins->mm_pages, ins->mm_pages_count, sizeof(*ins->mm_pages), compare_mm_id);
+	for (size_t i = 1; i < ins->mm_pages_count; i++) {
+		struct inspect_mm_pages *dst = &ins->mm_pages[out], *src = &ins->mm_pages[i];
+
+		if (src->mm_id == dst->mm_id) {
+			dst->chunks += src->chunks;
+			dst->pages += src->pages;
+			dst->stored_bytes += src->stored_bytes;
+		} else {
+			ins->mm_pages[++out] = *src;
+		}
+	}
+	ins->mm_pages_count = out + 1;
+}
+
+static int walk_chunks(struct inspect *ins)
+{
+	struct ferry_chunk_cursor cur;
+	struct ferry_chunk c;
+	struct ferry_diag diag;
+	int r;
+
+	image_diag_init(&diag);
+	ferry_chunk_cursor_init(&ins->img, &cur);
+	while ((r = ferry_chunk_next(&ins->img, &cur, &c, &diag)) > 0) {
+		r = add_chunk_pages(ins, &c);
+		if (r < 0)
+			return r;
+		ins->chunks_read++;
+		ins->pages += c.page_count;
+		ins->raw_bytes += c.raw_size;
+		ins->stored_bytes += c.stored_size;
+	}
+	if (r < 0)
+		image_diag_describe(ins->chunk_error, sizeof(ins->chunk_error), &diag, r);
+	merge_mm_pages(ins);
+	return 0;
+}
+
+int inspect_load(struct inspect *ins)
+{
+	check_metadata(ins);
+	return walk_chunks(ins);
+}
+
+void inspect_free(struct inspect *ins)
+{
+	free(ins->mm_pages);
+	ins->mm_pages = NULL;
+	ins->mm_pages_count = 0;
+}
+
+struct inspect_mm_pages *inspect_mm_pages(struct inspect *ins, uint32_t mm_id)
+{
+	struct inspect_mm_pages key = { .mm_id = mm_id }, *found;
+
+	if (ins->mm_pages_count == 0)
+		return NULL;
+	found = bsearch(&key, ins->mm_pages, ins->mm_pages_count, sizeof(key), compare_mm_id);
+	if (found)
+		found->described = true;
+	return found;
+}
+
+void inspect_read_process(const void *fdt, int node, struct process_info *ret)
+{
+	*ret = (struct process_info){
+		.pid = meta_u32(fdt, node, FM_P_PID),
+		.ppid = meta_u32(fdt, node, FM_P_PPID),
+		.pgid = meta_u32(fdt, node, FM_P_PGID),
+		.sid = meta_u32(fdt, node, FM_P_SID),
+		.mm = meta_u32(fdt, node, FM_P_MM),
+		.comm = meta_string(fdt, node, FM_P_COMM),
+		.exe = meta_string(fdt, node, FM_P_EXE),
+		.threads = meta_subnode(fdt, node, FM_THREADS),
+		.fds = meta_subnode(fdt, node, FM_FDS),
+	};
+	ret->thread_count = meta_count_children(fdt, ret->threads, FM_THREAD);
+	ret->fd_count = meta_count_children(fdt, ret->fds, FM_FD);
+}
+
+void inspect_read_mm(const void *fdt, int node, struct mm_info *ret)
+{
+	*ret = (struct mm_info){
+		.id = meta_u32(fdt, node, FM_MM_ID),
+		.area_count = meta_count_children(fdt, node, FM_AREA),
+	};
+}
+
+void inspect_read_area(const void *fdt, int node, struct area_info *ret)
+{
+	*ret = (struct area_info){
+		.start = meta_u64(fdt, node, FM_A_START),
+		.end = meta_u64(fdt, node, FM_A_END),
+		.prot = meta_u32(fdt, node, FM_A_PROT),
+		.flags = meta_u32(fdt, node, FM_A_FLAGS),
+		.kind = meta_string(fdt, node, FM_A_KIND),
+		.path = meta_string(fdt, node, FM_A_PATH),
+	};
+}
+
+void inspect_read_file(const void *fdt, int node, struct file_info *ret)
+{
+	*ret = (struct file_info){
+		.id = meta_u32(fdt, node, FM_F_ID),
+		.flags = meta_u32(fdt, node, FM_F_FLAGS),
+		.pipe = meta_u32(fdt, node, FM_F_PIPE),
+		.pos = meta_u64(fdt, node, FM_F_POS),
+		.type = meta_string(fdt, node, FM_F_TYPE),
+		.path = meta_string(fdt, node, FM_F_PATH),
+	};
+}
+
+void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret)
+{
+	*ret = (struct pipe_info){
+		.id = meta_u32(fdt, node, FM_PI_ID),
+		.capacity = meta_u32(fdt, node, FM_PI_CAPACITY),
+		.buffered = meta_length(fdt, node, FM_PI_DATA),
+	};
+}
+
+/* The bits are the Linux ABI, spelled out so the meaning does not depend
+ * on the build host's headers. */
+#define AREA_PROT_READ 0x1u
+#define AREA_PROT_WRITE 0x2u
+#define AREA_PROT_EXEC 0x4u
+#define AREA_MAP_SHARED 0x01u
+#define AREA_MAP_PRIVATE 0x02u
+
+void inspect_prot_text(char ret[5], struct opt_u32 prot, struct opt_u32 flags)
+{
+	if (prot.ok) {
+		ret[0] = prot.v & AREA_PROT_READ ? 'r' : '-';
+		ret[1] = prot.v & AREA_PROT_WRITE ? 'w' : '-';
+		ret[2] = prot.v & AREA_PROT_EXEC ? 'x' : '-';
+	} else {
+		memcpy(ret, "???", 3);
+	}
+	if (flags.ok && (flags.v & AREA_MAP_SHARED))
+		ret[3] = 's';
+	else if (flags.ok && (flags.v & AREA_MAP_PRIVATE))
+		ret[3] = 'p';
+	else
+		ret[3] = '?';
+	ret[4] = '\0';
+}
+
+static void append_word(char *buf, size_t size, const char *separator, const char *word)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, size - used, "%s%s", used ? separator : "", word);
+}
+
+const char *inspect_open_flags_text(char *buf, size_t size, uint32_t flags)
+{
+	/* values as /proc/PID/fdinfo reports them on Linux (x86_64, arm64
+	 * share them); O_LARGEFILE is 0 in 64-bit user space headers but the
+	 * kernel reports its own bit */
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ 00000100, "creat" },	   { 00000200, "excl" },     { 00000400, "noctty" },
+		{ 00001000, "trunc" },	   { 00002000, "append" },   { 00004000, "nonblock" },
+		{ 00010000, "dsync" },	   { 00020000, "async" },    { 00040000, "direct" },
+		{ 00100000, "largefile" }, { 00200000, "directory" }, { 00400000, "nofollow" },
+		{ 01000000, "noatime" },   { 02000000, "cloexec" },  { 04000000, "sync" },
+		{ 010000000, "path" },
+	};
+	static const char *const access_modes[] = { "rdonly", "wronly", "rdwr", "accmode3" };
+
+	buf[0] = '\0';
+	append_word(buf, size, "|", access_modes[flags & 3]);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit)
+			append_word(buf, size, "|", names[i].name);
+	return buf;
+}
+
+const char *inspect_flags_text(char *buf, size_t size, uint32_t flags)
+{
+	char unknown[32];
+
+	buf[0] = '\0';
+	if (flags & FERRY_FLAG_SEALED)
+		append_word(buf, size, ", ", "sealed");
+	else
+		append_word(buf, size, ", ", "NOT SEALED");
+	if (flags & FERRY_FLAG_EXPANDED)
+		append_word(buf, size, ", ", "expanded");
+	if (flags & FERRY_FLAG_COMPRESSED)
+		append_word(buf, size, ", ", "compressed");
+	if (flags & ~FERRY_FLAGS_KNOWN) {
+		snprintf(unknown, sizeof(unknown), "unknown 0x%x", flags & ~FERRY_FLAGS_KNOWN);
+		append_word(buf, size, ", ", unknown);
+	}
+	return buf;
+}
+
+double inspect_compression_ratio(const struct inspect *ins)
+{
+	if (ins->stored_bytes == 0)
+		return -1;
+	return (double)ins->raw_bytes / (double)ins->stored_bytes;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* ferry inspect, for people: one section per kind of state, tables where
+ * rows repeat. Every byte that comes from the image is escaped. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "ferry/schema.h"
+
+#include "inspect.h"
+#include "text.h"
+
+#define MAX_TIDS_SHOWN 16u
+#define NUM_LEN 24
+
+static const char *u32_or_unknown(char buf[NUM_LEN], struct opt_u32 v)
+{
+	if (!v.ok)
+		return "?";
+	snprintf(buf, NUM_LEN, "%" PRIu32, v.v);
+	return buf;
+}
+
+static const char *u64_or_unknown(char buf[NUM_LEN], struct opt_u64 v)
+{
+	if (!v.ok)
+		return "?";
+	snprintf(buf, NUM_LEN, "%" PRIu64, v.v);
+	return buf;
+}
+
+static const char *hex_or_unknown(char buf[NUM_LEN], struct opt_u64 v)
+{
+	if (!v.ok)
+		return "?";
+	snprintf(buf, NUM_LEN, "%016" PRIx64, v.v);
+	return buf;
+}
+
+static void print_header(struct inspect *ins, FILE *out)
+{
+	const struct ferry_header *h = &ins->img.hdr;
+	char flags[96], created[TEXT_TIME_LEN], size[TEXT_SIZE_LEN];
+
+	if (!(h->flags & FERRY_FLAG_SEALED))
+		fprintf(out, "*** NOT SEALED: this image was never completed and cannot be restored ***\n\n");
+	fprintf(out, "Image        %s (%s)\n", ins->path, text_size(size, sizeof(size), ins->file_size));
+	fprintf(out, "Format       %u.%u\n", h->version_major, h->version_minor);
+	fprintf(out, "Flags        %s\n", inspect_flags_text(flags, sizeof(flags), h->flags));
+	fprintf(out, "Producer     kernel ");
+	text_put(out, (struct meta_text){ h->kernel_release, strlen(h->kernel_release) });
+	fprintf(out, " (");
+	text_put(out, (struct meta_text){ h->machine, strlen(h->machine) });
+	fprintf(out, "), ferry ");
+	text_put(out, (struct meta_text){ h->ferry_version, strlen(h->ferry_version) });
+	fprintf(out, "\nCreated      %s\n", text_utc_time(created, sizeof(created), h->created_sec));
+	fprintf(out, "Page size    %" PRIu32 "\n", h->page_size);
+	fprintf(out, "Layout       header %" PRIu32 " B, metadata at 0x%" PRIx64 " (%" PRIu64
+		" B), chunks at 0x%" PRIx64 " (%" PRIu64 " B)\n",
+		h->header_size, h->metadata_offset, h->metadata_size, h->chunks_offset,
+		h->chunks_size);
+	if (ins->fdt) {
+		fprintf(out, "Hostname     ");
+		text_put(out, meta_string(ins->fdt, 0, FM_ROOT_HOSTNAME));
+		fputc('\n', out);
+	}
+}
+
+static void print_tids(const void *fdt, const struct process_info *p, FILE *out)
+{
+	char num[NUM_LEN];
+	uint32_t shown = 0;
+
+	if (p->thread_count == 0)
+		return;
+	fprintf(out, "           tids");
+	for (int n = meta_child(fdt, p->threads, FM_THREAD, -1); n >= 0;
+	     n = meta_child(fdt, p->threads, FM_THREAD, n)) {
+		if (shown++ == MAX_TIDS_SHOWN) {
+			fprintf(out, " ... (%" PRIu32 " more)", p->thread_count - MAX_TIDS_SHOWN);
+			break;
+		}
+		fprintf(out, " %s", u32_or_unknown(num, meta_u32(fdt, n, FM_T_TID)));
+	}
+	fputc('\n', out);
+}
+
+static void print_processes(const void *fdt, FILE *out)
+{
+	int parent = meta_node(fdt, "/" FM_PROCESSES);
+	char a[NUM_LEN], b[NUM_LEN], c[NUM_LEN], d[NUM_LEN], e[NUM_LEN], f[NUM_LEN], g[NUM_LEN];
+	struct process_info p;
+
+	fprintf(out, "\nProcesses    %" PRIu32 "\n", meta_count_children(fdt, parent, FM_PROCESS));
+	if (parent < 0)
+		return;
+	fprintf(out, "  %-8s %-8s %-8s %-8s %-7s %-5s %-5s %s\n", "PID", "PPID", "PGID", "SID",
+		"THREADS", "FDS", "MM", "COMM");
+	for (int n = meta_child(fdt, parent, FM_PROCESS, -1); n >= 0;
+	     n = meta_child(fdt, parent, FM_PROCESS, n)) {
+		inspect_read_process(fdt, n, &p);
+		snprintf(e, sizeof(e), "%" PRIu32, p.thread_count);
+		snprintf(f, sizeof(f), "%" PRIu32, p.fd_count);
+		fprintf(out, "  %-8s %-8s %-8s %-8s %-7s %-5s %-5s ", u32_or_unknown(a, p.pid),
+			u32_or_unknown(b, p.ppid), u32_or_unknown(c, p.pgid), u32_or_unknown(d, p.sid),
+			p.threads < 0 ? "?" : e, p.fds < 0 ? "?" : f, u32_or_unknown(g, p.mm));
+		text_put(out, p.comm);
+		fputc('\n', out);
+		print_tids(fdt, &p, out);
+	}
+}
+
+static void print_areas(const void *fdt, int mm, FILE *out)
+{
+	char start[NUM_LEN], end[NUM_LEN], prot[5], kind[64];
+	struct area_info a;
+
+	for (int n = meta_child(fdt, mm, FM_AREA, -1); n >= 0; n = meta_child(fdt, mm, FM_AREA, n)) {
+		inspect_read_area(fdt, n, &a);
+		inspect_prot_text(prot, a.prot, a.flags);
+		fprintf(out, "    %16s-%-16s %s %-8s ", hex_or_unknown(start, a.start),
+			hex_or_unknown(end, a.end), prot, text_escape(kind, sizeof(kind), a.kind));
+		if (a.path.s)
+			text_put(out, a.path);
+		fputc('\n', out);
+	}
+}
+
+static void print_mm(struct inspect *ins, int node, FILE *out)
+{
+	char id[NUM_LEN], stored[TEXT_SIZE_LEN];
+	struct inspect_mm_pages *pages = NULL;
+	struct mm_info mm;
+
+	inspect_read_mm(ins->fdt, node, &mm);
+	if (mm.id.ok)
+		pages = inspect_mm_pages(ins, mm.id.v);
+	fprintf(out, "  mm %s: %" PRIu32 " area%s, %" PRIu64 " pages stored in %" PRIu32
+		" chunk%s (%s)\n",
+		u32_or_unknown(id, mm.id), mm.area_count, mm.area_count == 1 ? "" : "s",
+		pages ? pages->pages : 0, pages ? pages->chunks : 0,
+		pages && pages->chunks == 1 ? "" : "s",
+		text_size(stored, sizeof(stored), pages ? pages->stored_bytes : 0));
+	if (mm.area_count)
+		fprintf(out, "    %-33s %-4s %-8s %s\n", "START-END", "PROT", "KIND", "PATH");
+	print_areas(ins->fdt, node, out);
+}
+
+static void print_memory(struct inspect *ins, FILE *out)
+{
+	int parent = meta_node(ins->fdt, "/" FM_MMS);
+
+	fprintf(out, "\nMemory       %" PRIu32 " address space%s\n",
+		meta_count_children(ins->fdt, parent, FM_MM),
+		meta_count_children(ins->fdt, parent, FM_MM) == 1 ? "" : "s");
+	for (int n = meta_child(ins->fdt, parent, FM_MM, -1); n >= 0;
+	     n = meta_child(ins->fdt, parent, FM_MM, n))
+		print_mm(ins, n, out);
+	/* pages for an address space the metadata does not describe */
+	for (size_t i = 0; i < ins->mm_pages_count; i++)
+		if (!ins->mm_pages[i].described)
+			fprintf(out, "  warning: %" PRIu64 " pages in chunks of mm %" PRIu32
+				", which no /mms node describes\n",
+				ins->mm_pages[i].pages, ins->mm_pages[i].mm_id);
+}
+
+static void print_files(const void *fdt, FILE *out)
+{
+	int parent = meta_node(fdt, "/" FM_FILES);
+	char id[NUM_LEN], pos[NUM_LEN], type[64], flags[160];
+	struct file_info f;
+
+	fprintf(out, "\nFiles        %" PRIu32 "\n", meta_count_children(fdt, parent, FM_FILE));
+	if (meta_count_children(fdt, parent, FM_FILE) == 0)
+		return;
+	fprintf(out, "  %-6s %-10s %-24s %-12s %s\n", "ID", "TYPE", "FLAGS", "POS", "PATH");
+	for (int n = meta_child(fdt, parent, FM_FILE, -1); n >= 0;
+	     n = meta_child(fdt, parent, FM_FILE, n)) {
+		inspect_read_file(fdt, n, &f);
+		fprintf(out, "  %-6s %-10s %-24s %-12s ", u32_or_unknown(id, f.id),
+			text_escape(type, sizeof(type), f.type),
+			f.flags.ok ? inspect_open_flags_text(flags, sizeof(flags), f.flags.v) : "?",
+			u64_or_unknown(pos, f.pos));
+		text_put(out, f.path);
+		fputc('\n', out);
+	}
+}
+
+static void print_pipes(const void *fdt, FILE *out)
+{
+	int parent = meta_node(fdt, "/" FM_PIPES);
+	char id[NUM_LEN], capacity[NUM_LEN], buffered[NUM_LEN];
+	struct pipe_info p;
+
+	fprintf(out, "\nPipes        %" PRIu32 "\n", meta_count_children(fdt, parent, FM_PIPE));
+	if (meta_count_children(fdt, parent, FM_PIPE) == 0)
+		return;
+	fprintf(out, "  %-6s %-10s %s\n", "ID", "CAPACITY", "BUFFERED");
+	for (int n = meta_child(fdt, parent, FM_PIPE, -1); n >= 0;
+	     n = meta_child(fdt, parent, FM_PIPE, n)) {
+		inspect_read_pipe(fdt, n, &p);
+		snprintf(buffered, sizeof(buffered), "%d", p.buffered);
+		fprintf(out, "  %-6s %-10s %s\n", u32_or_unknown(id, p.id),
+			u32_or_unknown(capacity, p.capacity), p.buffered < 0 ? "?" : buffered);
+	}
+}
+
+static void print_totals(struct inspect *ins, FILE *out)
+{
+	const struct ferry_header *h = &ins->img.hdr;
+	char raw[TEXT_SIZE_LEN], stored[TEXT_SIZE_LEN];
+	double ratio = inspect_compression_ratio(ins);
+
+	fprintf(out, "\nTotals\n");
+	fprintf(out, "  Raw pages  %s (%" PRIu64 " bytes, %" PRIu64 " pages)\n",
+		text_size(raw, sizeof(raw), h->page_bytes_raw), h->page_bytes_raw, ins->pages);
+	fprintf(out, "  Stored     %s (%" PRIu64 " bytes)\n",
+		text_size(stored, sizeof(stored), h->page_bytes_stored), h->page_bytes_stored);
+	if (ratio > 0)
+		fprintf(out, "  Ratio      %.2f:1\n", ratio);
+	else
+		fprintf(out, "  Ratio      -\n");
+	fprintf(out, "  Chunks     %" PRIu32 "\n", h->chunk_count);
+	if (!ins->chunk_error[0] &&
+	    (ins->raw_bytes != h->page_bytes_raw || ins->stored_bytes != h->page_bytes_stored))
+		fprintf(out, "  warning: the chunks hold %" PRIu64 " raw / %" PRIu64
+			" stored bytes, not what the header says\n",
+			ins->raw_bytes, ins->stored_bytes);
+}
+
+static void print_chunks(struct inspect *ins, FILE *out)
+{
+	struct ferry_chunk_cursor cur;
+	struct ferry_chunk c;
+
+	fprintf(out, "\nChunks\n  %-7s %-6s %-8s %-6s %-7s %-10s %s\n", "INDEX", "MM", "ENCODING",
+		"PAGES", "EXTENTS", "STORED", "OFFSET");
+	ferry_chunk_cursor_init(&ins->img, &cur);
+	/* the same walk as inspect_load(); it stops at the same bad descriptor */
+	while (ferry_chunk_next(&ins->img, &cur, &c, NULL) > 0)
+		fprintf(out, "  %-7" PRIu32 " %-6" PRIu32 " %-8s %-6" PRIu32 " %-7u %-10" PRIu32
+			" 0x%" PRIx64 "\n",
+			c.index, c.mm_id, c.encoding == FERRY_ENCODING_DEFLATE ? "deflate" : "stored",
+			c.page_count, c.extent_count, c.stored_size, c.offset);
+}
+
+static void print_problems(struct inspect *ins, FILE *out)
+{
+	if (ins->metadata_error[0])
+		fprintf(out, "\nBAD: %s\n", ins->metadata_error);
+	if (ins->chunk_error[0])
+		fprintf(out, "\nBAD: %s\n", ins->chunk_error);
+}
+
+int inspect_print_text(struct inspect *ins, FILE *out)
+{
+	print_header(ins, out);
+	if (ins->fdt) {
+		print_processes(ins->fdt, out);
+		print_memory(ins, out);
+		print_files(ins->fdt, out);
+		print_pipes(ins->fdt, out);
+	}
+	print_totals(ins, out);
+	if (ins->show_chunks)
+		print_chunks(ins, out);
+	print_problems(ins, out);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}
