@@ -60,7 +60,7 @@ struct process_info {
 	struct meta_text comm, exe;
 	int threads; /* the threads node, or -1 */
 	int fds;     /* the fds node, or -1 */
-	uint32_t thread_count, fd_count;
+	struct opt_u32 thread_count, fd_count; /* absent without the node */
 };
 
 struct mm_info {

@@ -92,13 +92,13 @@ static void put_process(const void *fdt, int node, struct json_writer *j)
 	put_text(j, "comm", p.comm);
 	put_text(j, "exe", p.exe);
 	put_u32(j, "mm", p.mm);
-	json_u64(j, "thread_count", p.thread_count);
+	put_u32(j, "thread_count", p.thread_count);
 	json_array_begin(j, "tids");
 	for (int n = meta_child(fdt, p.threads, FM_THREAD, -1); n >= 0;
 	     n = meta_child(fdt, p.threads, FM_THREAD, n))
 		put_u32(j, NULL, meta_u32(fdt, n, FM_T_TID));
 	json_array_end(j);
-	json_u64(j, "fd_count", p.fd_count);
+	put_u32(j, "fd_count", p.fd_count);
 	json_object_end(j);
 }
 

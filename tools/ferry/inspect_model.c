@@ -147,8 +147,10 @@ void inspect_read_process(const void *fdt, int node, struct process_info *ret)
 		.threads = meta_subnode(fdt, node, FM_THREADS),
 		.fds = meta_subnode(fdt, node, FM_FDS),
 	};
-	ret->thread_count = meta_count_children(fdt, ret->threads, FM_THREAD);
-	ret->fd_count = meta_count_children(fdt, ret->fds, FM_FD);
+	ret->thread_count = (struct opt_u32){ .ok = ret->threads >= 0,
+					      .v = meta_count_children(fdt, ret->threads, FM_THREAD) };
+	ret->fd_count = (struct opt_u32){ .ok = ret->fds >= 0,
+					  .v = meta_count_children(fdt, ret->fds, FM_FD) };
 }
 
 void inspect_read_mm(const void *fdt, int node, struct mm_info *ret)

@@ -21,6 +21,14 @@ static const char *u32_or_unknown(char buf[NUM_LEN], struct opt_u32 v)
 	return buf;
 }
 
+/* " VALUE" left-aligned in @width columns */
+static void put_u32_column(FILE *out, int width, struct opt_u32 v)
+{
+	char num[NUM_LEN];
+
+	fprintf(out, " %-*s", width, u32_or_unknown(num, v));
+}
+
 static const char *u64_or_unknown(char buf[NUM_LEN], struct opt_u64 v)
 {
 	if (!v.ok)
@@ -71,13 +79,13 @@ static void print_tids(const void *fdt, const struct process_info *p, FILE *out)
 	char num[NUM_LEN];
 	uint32_t shown = 0;
 
-	if (p->thread_count == 0)
+	if (p->thread_count.v == 0)
 		return;
 	fprintf(out, "           tids");
 	for (int n = meta_child(fdt, p->threads, FM_THREAD, -1); n >= 0;
 	     n = meta_child(fdt, p->threads, FM_THREAD, n)) {
 		if (shown++ == MAX_TIDS_SHOWN) {
-			fprintf(out, " ... (%" PRIu32 " more)", p->thread_count - MAX_TIDS_SHOWN);
+			fprintf(out, " ... (%" PRIu32 " more)", p->thread_count.v - MAX_TIDS_SHOWN);
 			break;
 		}
 		fprintf(out, " %s", u32_or_unknown(num, meta_u32(fdt, n, FM_T_TID)));
@@ -88,7 +96,6 @@ static void print_tids(const void *fdt, const struct process_info *p, FILE *out)
 static void print_processes(const void *fdt, FILE *out)
 {
 	int parent = meta_node(fdt, "/" FM_PROCESSES);
-	char a[NUM_LEN], b[NUM_LEN], c[NUM_LEN], d[NUM_LEN], e[NUM_LEN], f[NUM_LEN], g[NUM_LEN];
 	struct process_info p;
 
 	fprintf(out, "\nProcesses    %" PRIu32 "\n", meta_count_children(fdt, parent, FM_PROCESS));
@@ -99,11 +106,15 @@ static void print_processes(const void *fdt, FILE *out)
 	for (int n = meta_child(fdt, parent, FM_PROCESS, -1); n >= 0;
 	     n = meta_child(fdt, parent, FM_PROCESS, n)) {
 		inspect_read_process(fdt, n, &p);
-		snprintf(e, sizeof(e), "%" PRIu32, p.thread_count);
-		snprintf(f, sizeof(f), "%" PRIu32, p.fd_count);
-		fprintf(out, "  %-8s %-8s %-8s %-8s %-7s %-5s %-5s ", u32_or_unknown(a, p.pid),
-			u32_or_unknown(b, p.ppid), u32_or_unknown(c, p.pgid), u32_or_unknown(d, p.sid),
-			p.threads < 0 ? "?" : e, p.fds < 0 ? "?" : f, u32_or_unknown(g, p.mm));
+		fputc(' ', out);
+		put_u32_column(out, 8, p.pid);
+		put_u32_column(out, 8, p.ppid);
+		put_u32_column(out, 8, p.pgid);
+		put_u32_column(out, 8, p.sid);
+		put_u32_column(out, 7, p.thread_count);
+		put_u32_column(out, 5, p.fd_count);
+		put_u32_column(out, 5, p.mm);
+		fputc(' ', out);
 		text_put(out, p.comm);
 		fputc('\n', out);
 		print_tids(fdt, &p, out);
