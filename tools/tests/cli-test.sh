@@ -31,7 +31,7 @@ run() {
 
 # what the last run printed, for failure messages
 printed() {
-	printf '%s' "$(head -c 300 "$tmp/out" "$tmp/err" 2>/dev/null | tr '\n' ' ')"
+	printf '%s' "$(cat "$tmp/out" "$tmp/err" 2>/dev/null | head -c 300 | tr '\n' ' ')"
 }
 
 # expect NAME STATUS PATTERN [ARGS...]: ferry ARGS exits STATUS and its
