@@ -15,7 +15,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 FORMAT_CORE := header reader verify inflate digest errors handoff
 FORMAT_HOST := $(FORMAT_CORE) writer sink
 FORMAT_SRCS := $(FORMAT_HOST:%=format/src/%.c)
-FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/%.o)
+FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/src/%.o)
 FORMAT_LIB := $(BUILD)/lib/libferry-format.a
 
 TOOL_SRCS := $(wildcard tools/ferry/*.c)
