@@ -23,9 +23,8 @@ static const char *const messages[FERRY_ERR_MAX] = {
 
 const char *ferry_strerror(int err)
 {
-	int e = err < 0 ? -err : err;
-
-	if (e >= FERRY_ERR_MAX)
+	/* range check before negating: -INT_MIN does not exist */
+	if (err <= -FERRY_ERR_MAX || err >= FERRY_ERR_MAX)
 		return "unknown error";
-	return messages[e];
+	return messages[err < 0 ? -err : err];
 }

@@ -129,7 +129,9 @@ static int check_extents(const struct ferry_image *img, const struct ferry_chunk
 			 struct ferry_diag *diag)
 {
 	uint64_t page_size = img->hdr.page_size;
-	uint64_t prev_end = 0, total = 0;
+	/* the previous extent's last page, not its end: an extent may end
+	 * exactly at 2^64, where its end address would wrap to 0 */
+	uint64_t prev_last = 0, total = 0;
 
 	for (uint32_t i = 0; i < c->extent_count; i++) {
 		const uint8_t *e = c->extents + (uint64_t)i * FERRY_EXTENT_SIZE;
@@ -148,11 +150,11 @@ static int check_extents(const struct ferry_image *img, const struct ferry_chunk
 			return diag_fail_chunk(diag, -FERRY_ERR_CHUNK, "chunk extent",
 					       "extent wraps around the address space", off,
 					       c->index);
-		if (i > 0 && vaddr < prev_end)
+		if (i > 0 && vaddr <= prev_last)
 			return diag_fail_chunk(diag, -FERRY_ERR_CHUNK, "chunk extent",
 					       "extents overlap or are not in ascending order", off,
 					       c->index);
-		prev_end = vaddr + pages * page_size;
+		prev_last = vaddr + (pages - 1) * page_size;
 		total += pages;
 	}
 	if (total != c->page_count)

@@ -235,12 +235,14 @@ static int append_page(struct ferry_writer *w, uint32_t mm_id, uint64_t vaddr, c
 {
 	const uint64_t ps = w->hdr.page_size;
 	struct ferry_extent *last = w->cur_extents ? &w->extents[w->cur_extents - 1] : NULL;
-	uint64_t last_end = last ? last->vaddr + last->page_count * ps : 0;
-	int contiguous = last && vaddr == last_end;
+	/* the last extent's last page, not its end: the end of an extent at the
+	 * top of the address space wraps to 0, and nothing continues it */
+	uint64_t last_page = last ? last->vaddr + (last->page_count - 1) * ps : 0;
+	int contiguous = last && vaddr != 0 && vaddr == last_page + ps;
 	int r;
 
 	if (w->cur_pages &&
-	    (mm_id != w->cur_mm || w->cur_pages == w->chunk_pages || (last && vaddr < last_end) ||
+	    (mm_id != w->cur_mm || w->cur_pages == w->chunk_pages || (last && vaddr <= last_page) ||
 	     (!contiguous && w->cur_extents == WRITER_MAX_EXTENTS))) {
 		r = flush_chunk(w);
 		if (r < 0)
