@@ -155,4 +155,6 @@ demo:
 clean:
 	rm -rf $(BUILD)
 
+include qemu-tests/qemu-tests.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

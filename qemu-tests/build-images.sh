@@ -1,0 +1,145 @@
+#!/bin/sh
+# Build everything the QEMU scenarios boot, cached under BUILD/qemu:
+#
+#   kernels/<flavor>/vmlinuz        Debian kernels (fetch-kernels.sh)
+#   initramfs-<flavor>.cpio.gz      busybox, kexec, ferry, test programs,
+#                                   /init, that kernel's modules
+#   boot.img                        ext4 holding every vmlinuz + initramfs,
+#                                   attached read-only: what a guest kexecs
+#   data.img                        ext4 template for the persistent disk
+#   kernels.txt                     the pinned kernel packages
+#
+# Usage: qemu-tests/build-images.sh BUILD_DIR     (make qemu-images)
+set -eu
+
+build="${1:-build}"
+here=$(cd "$(dirname "$0")" && pwd)
+qdir="$build/qemu"
+debs="$build/cache/debs"
+mkdir -p "$qdir" "$debs"
+
+sh "$here/../mk/qemu-deps.sh"
+sh "$here/fetch-kernels.sh" "$build"
+
+# Guest-only user space, unpacked, never installed on the host.
+fetch_pkg() {
+	pkg="$1"
+	out="$qdir/pkgs/$pkg"
+	[ -e "$out/.done" ] && return 0
+	deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$debs" && apt-get download -q "$pkg" >/dev/null 2>&1) || {
+			echo "build-images: apt-get download $pkg failed" >&2
+			exit 1
+		}
+		deb=$(ls "$debs/${pkg}_"*.deb | head -n 1)
+	fi
+	rm -rf "$out"
+	mkdir -p "$out"
+	dpkg-deb -x "$deb" "$out"
+	touch "$out/.done"
+}
+fetch_pkg busybox-static
+fetch_pkg kexec-tools
+
+# Copy a dynamically linked program and the libraries ldd names.
+copy_prog() {
+	src="$1" dst="$2" root="$3"
+	mkdir -p "$root$(dirname "$dst")"
+	cp "$src" "$root$dst"
+	ldd "$src" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+		while read -r lib; do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+}
+
+base="$qdir/rootfs-base"
+stamp="$qdir/.base-stamp"
+inputs="$here/guest/init $here/guest/scenarios.sh $build/bin/ferry $build/tests/region-probe
+	$qdir/pkgs/busybox-static/.done $qdir/pkgs/kexec-tools/.done $here/build-images.sh"
+rebuild_base=0
+[ -e "$stamp" ] || rebuild_base=1
+for f in $inputs; do
+	[ -e "$f" ] || { echo "build-images: missing $f" >&2; exit 1; }
+	[ "$rebuild_base" = 1 ] || [ "$f" -nt "$stamp" ] && rebuild_base=1
+done
+# extra guest programs: any build/tests/guest-* binaries other parts add
+for f in "$build"/tests/guest-*; do
+	[ -x "$f" ] || continue
+	inputs="$inputs $f"
+	[ "$f" -nt "$stamp" ] && rebuild_base=1
+done
+
+if [ "$rebuild_base" = 1 ]; then
+	rm -rf "$base"
+	mkdir -p "$base/bin" "$base/sbin" "$base/etc/ferry" "$base/proc" "$base/sys" "$base/dev" \
+		"$base/tmp" "$base/run" "$base/boot" "$base/data" "$base/lib/modules" "$base/root"
+	cp "$qdir/pkgs/busybox-static/bin/busybox" "$base/bin/busybox"
+	ln -s busybox "$base/bin/sh"
+	copy_prog "$qdir/pkgs/kexec-tools/sbin/kexec" /sbin/kexec "$base"
+	copy_prog "$build/bin/ferry" /bin/ferry "$base"
+	cp "$build/tests/region-probe" "$base/bin/region-probe"
+	for f in "$build"/tests/guest-*; do
+		[ -x "$f" ] && copy_prog "$f" "/bin/$(basename "$f")" "$base"
+	done
+	cp "$here/guest/init" "$base/init"
+	cp "$here/guest/scenarios.sh" "$base/etc/ferry/scenarios.sh"
+	chmod 755 "$base/init"
+	touch "$stamp"
+fi
+
+# One initramfs per kernel: the base plus that kernel's modules.
+while read -r flavor pkg kver; do
+	out="$qdir/initramfs-$flavor.cpio.gz"
+	kdir="$qdir/kernels/$flavor"
+	if [ -e "$out" ] && [ "$out" -nt "$stamp" ] && [ "$out" -nt "$kdir/vmlinuz" ]; then
+		continue
+	fi
+	root="$qdir/rootfs-$flavor"
+	rm -rf "$root"
+	cp -a "$base" "$root"
+	mkdir -p "$root/lib/modules/$kver"
+	cp "$kdir"/modules/*.ko "$root/lib/modules/$kver/" 2>/dev/null || true
+	cp "$kdir/modules.order" "$root/lib/modules/$kver/modules.order"
+	echo "$flavor" >"$root/etc/ferry/kernel-flavor"
+	echo "$pkg" >"$root/etc/ferry/kernel-package"
+	(cd "$root" && find . -print | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -6 >"$out.tmp"
+	mv "$out.tmp" "$out"
+	rm -rf "$root"
+	echo "build-images: $out ($(du -h "$out" | cut -f1), $kver)"
+done <"$qdir/kernels.txt"
+
+# The boot disk: what a running guest can kexec into.
+boot="$qdir/boot.img"
+need=0
+[ -e "$boot" ] || need=1
+for f in "$qdir"/initramfs-*.cpio.gz "$qdir"/kernels/*/vmlinuz; do
+	[ "$f" -nt "$boot" ] && need=1
+done
+if [ "$need" = 1 ]; then
+	bdir="$qdir/bootfs"
+	rm -rf "$bdir"
+	mkdir -p "$bdir"
+	while read -r flavor pkg kver; do
+		cp "$qdir/kernels/$flavor/vmlinuz" "$bdir/vmlinuz-$flavor"
+		cp "$qdir/initramfs-$flavor.cpio.gz" "$bdir/initramfs-$flavor.cpio.gz"
+	done <"$qdir/kernels.txt"
+	cp "$qdir/kernels.txt" "$bdir/kernels.txt"
+	kb=$(du -sk "$bdir" | cut -f1)
+	rm -f "$boot.tmp"
+	mkfs.ext4 -q -F -L ferry-boot -d "$bdir" "$boot.tmp" "$((kb * 12 / 10 + 8192))k"
+	mv "$boot.tmp" "$boot"
+	rm -rf "$bdir"
+	echo "build-images: $boot ($(du -h --apparent-size "$boot" | cut -f1))"
+fi
+
+# The persistent data disk template (each scenario gets its own copy).
+if [ ! -e "$qdir/data.img" ]; then
+	mkdir -p "$qdir/datafs"
+	echo "ferry data disk" >"$qdir/datafs/README"
+	mkfs.ext4 -q -F -L ferry-data -d "$qdir/datafs" "$qdir/data.img.tmp" 64M
+	mv "$qdir/data.img.tmp" "$qdir/data.img"
+	rm -rf "$qdir/datafs"
+fi

@@ -1,0 +1,83 @@
+# Guest side of the QEMU scenarios, sourced by /init.
+#
+# A scenario runs in steps, one per boot: step 1 on the kernel QEMU started,
+# step 2 on the kernel step 1 kexec'd into, and so on. Each step prints
+#   FERRY-TEST: PASS name           or
+#   FERRY-TEST: FAIL name why
+# once the outcome is known; the host runner turns that into PASS:/FAIL:.
+# Parameters come from the kernel command line: ferry.test=, ferry.step=,
+# ferry.seed= (the pattern seed, chosen by the host).
+
+pass() { echo "FERRY-TEST: PASS $test"; }
+fail() { echo "FERRY-TEST: FAIL $test $*"; }
+
+# kexec into /boot/vmlinuz-FLAVOR with step+1; only returns on failure.
+kexec_to() {
+	to="$1"
+	shift
+	if [ ! -f "/boot/vmlinuz-$to" ]; then
+		fail "no /boot/vmlinuz-$to on the boot disk"
+		return
+	fi
+	region-probe kexec "/boot/vmlinuz-$to" "/boot/initramfs-$to.cpio.gz" -- \
+		"ferry.test=$test" "ferry.step=$((step + 1))" "$@" 2>&1
+	fail "kexec to $to did not happen"
+}
+
+# region-kexec-FROM-TO: write the pattern on FROM, kexec to TO, check it there.
+scenario_region_kexec() {
+	from="$1" to="$2"
+	seed=$(arg ferry.seed)
+	seed=${seed:-1}
+	case "$step" in
+	1)
+		[ "$flavor" = "$from" ] || { fail "step 1 runs on $flavor, expected $from"; return; }
+		region-probe info 2>&1 || { fail "region unusable on $kver: $(region-probe info 2>&1 | tail -n 1)"; return; }
+		grep -i -E 'reserved|persistent' /proc/iomem | sed 's/^/iomem: /'
+		out=$(region-probe write-pattern "$seed" 2>&1)
+		echo "$out"
+		echo "$out" | grep -q '^write-pattern:' || { fail "write-pattern: $(echo "$out" | tail -n 1)"; return; }
+		region-probe check-pattern "$seed" 2>&1 || { fail "pattern unreadable on the kernel that wrote it"; return; }
+		echo "$seed $kver" >/data/region-seed && sync
+		kexec_to "$to" "ferry.seed=$seed"
+		;;
+	2)
+		[ "$flavor" = "$to" ] || { fail "step 2 runs on $flavor, expected $to"; return; }
+		grep -i -E 'reserved|persistent' /proc/iomem | sed 's/^/iomem: /'
+		if ! grep -q "^$seed " /data/region-seed 2>/dev/null; then
+			fail "data disk lost /data/region-seed across kexec"
+			return
+		fi
+		out=$(region-probe check-pattern "$seed" 2>&1)
+		rc=$?
+		echo "$out"
+		if [ $rc -eq 0 ]; then
+			pass
+		else
+			fail "pattern damaged after kexec from $from to $to ($kver): $(echo "$out" | grep -v FERRY-TIME | tail -n 1)"
+		fi
+		;;
+	*) fail "no step $step" ;;
+	esac
+}
+
+scenario_run() {
+	case "$1" in
+	boot-*)
+		want=${1#boot-}
+		if [ "$flavor" = "$want" ]; then
+			region-probe info 2>&1
+			pass
+		else
+			fail "booted $flavor, expected $want"
+		fi
+		;;
+	region-kexec-*-*)
+		pair=${1#region-kexec-}
+		scenario_region_kexec "${pair%%-*}" "${pair#*-}"
+		;;
+	*)
+		fail "unknown scenario $1"
+		;;
+	esac
+}
