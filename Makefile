@@ -18,6 +18,8 @@ FORMAT_SRCS := $(FORMAT_HOST:%=format/src/%.c)
 FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/src/%.o)
 FORMAT_LIB := $(BUILD)/lib/libferry-format.a
 
+include kernel-glue/kernel-glue.mk
+
 TOOL_SRCS := $(wildcard tools/ferry/*.c)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 FERRY_BIN := $(BUILD)/bin/ferry
@@ -49,9 +51,9 @@ $(FORMAT_LIB): $(FORMAT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(FERRY_BIN): $(TOOL_OBJS) $(FORMAT_LIB)
+$(FERRY_BIN): $(TOOL_OBJS) $(GLUE_LIB) $(FORMAT_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(FORMAT_LIB) $(HOST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(GLUE_LIB) $(FORMAT_LIB) $(HOST_LIBS)
 
 # ---- freestanding link check (the boot stage links the same core) ----------
 TP := $(BUILD)/third_party
@@ -111,7 +113,7 @@ sample-image: $(BUILD)/tests/mksample
 	$(BUILD)/tests/mksample format/tests/data/sample.ferry
 
 TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/tests/mksample \
-	$(BUILD)/fuzz/fuzz-reader-replay
+	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
@@ -124,7 +126,7 @@ FUZZ_SRCS := format/fuzz/fuzz_reader.c $(FORMAT_SRCS)
 $(BUILD)/fuzz/fuzz-reader: $(FUZZ_SRCS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -D_GNU_SOURCE \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ $(HOST_LIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^ $(HOST_LIBS)
 
 # the same target without libFuzzer: replays the committed corpus in make test
 $(BUILD)/fuzz/fuzz-reader-replay: $(FUZZ_SRCS) format/fuzz/replay_main.c
@@ -139,7 +141,7 @@ fuzz: deps $(BUILD)/fuzz/fuzz-reader
 # ---- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMAT_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -O2 -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -O2 -Iformat/src -Iformat/tests -o $@ $^ $(HOST_LIBS)
 
 bench-format: $(BUILD)/bench/bench-format
 	$(BUILD)/bench/bench-format

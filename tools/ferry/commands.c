@@ -9,6 +9,9 @@
 const struct command *const commands[] = {
 	&command_inspect,
 	&command_verify,
+	&command_checkpoint,
+	&command_check,
+	&command_restore,
 };
 const size_t command_count = sizeof(commands) / sizeof(commands[0]);
 

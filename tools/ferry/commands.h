@@ -30,6 +30,9 @@ struct command {
 
 extern const struct command command_inspect;
 extern const struct command command_verify;
+extern const struct command command_checkpoint;
+extern const struct command command_check;
+extern const struct command command_restore;
 
 /* The table, in the order `ferry --help` lists it. */
 extern const struct command *const commands[];

@@ -76,4 +76,43 @@
 #define FM_PI_CAPACITY "capacity" /* u32, F_GETPIPE_SZ */
 #define FM_PI_DATA "data"      /* bytes buffered in the pipe at the freeze */
 
+/* ---- added with checkpoint/restore of live processes (kernel-glue/) ---- */
+
+/* /processes/process@PID */
+#define FM_P_PERSONALITY "personality" /* u32, personality(0xffffffff) */
+#define FM_P_UIDS "uids"       /* u32[4]: real, effective, saved, filesystem */
+#define FM_P_GIDS "gids"       /* u32[4]: real, effective, saved, filesystem */
+#define FM_P_GROUPS "groups"   /* u32[]: supplementary groups */
+#define FM_P_RLIMITS "rlimits" /* u64[2 * n]: cur, max for RLIMIT_* 0..n-1 */
+#define FM_P_SIGACTIONS "sigactions" /* u64[4 * 64]: handler, flags, restorer, mask
+				       * of signals 1..64 (kernel sigaction ABI) */
+
+/* /processes/process@PID/threads/thread@TID */
+#define FM_T_XSAVE "xsave"     /* bytes: NT_X86_XSTATE as PTRACE_GETREGSET gives it */
+#define FM_T_RSEQ "rseq"       /* u64[3]: address, length, signature (absent: none) */
+#define FM_T_ROBUST_LIST "robust-list" /* u64[2]: head, length (absent: none) */
+/* FM_T_REGS on x86_64: struct user_regs_struct (NT_PRSTATUS), little-endian;
+ * fs_base and gs_base are part of it. */
+
+/* /mms/mm@ID */
+#define FM_MM_EXE "exe"                 /* string, /proc/PID/exe */
+#define FM_MM_START_CODE "start-code"   /* u64; the eleven fields below are */
+#define FM_MM_END_CODE "end-code"       /* u64  the ones prctl(PR_SET_MM_MAP) */
+#define FM_MM_START_DATA "start-data"   /* u64  takes */
+#define FM_MM_END_DATA "end-data"       /* u64 */
+#define FM_MM_START_BRK "start-brk"     /* u64 */
+#define FM_MM_BRK "brk"                 /* u64 */
+#define FM_MM_START_STACK "start-stack" /* u64 */
+#define FM_MM_ARG_START "arg-start"     /* u64 */
+#define FM_MM_ARG_END "arg-end"         /* u64 */
+#define FM_MM_ENV_START "env-start"     /* u64 */
+#define FM_MM_ENV_END "env-end"         /* u64 */
+#define FM_MM_AUXV "auxv"               /* bytes: /proc/PID/auxv, native words */
+
+/* /mms/mm@ID/area@START */
+#define FM_A_NAME "name"       /* string: "[vdso]", "[vvar_vclock]", ... for special areas */
+
+/* /files/file@ID */
+#define FM_F_RDEV "rdev"       /* u64: device number of a character device */
+
 #endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferry_checkpoint(): freeze, capture the metadata of every process, write
+ * it, stream the pages, seal; then thaw or kill. Every failure path thaws
+ * the selection as it was and removes the partial image.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/meta.h"
+#include "ferry/writer.h"
+#include "internal.h"
+
+void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	glue_error("cannot checkpoint %s", msg);
+	c->problems++;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int capture(struct ckpt *c)
+{
+	char host[256];
+
+	c->img.clock_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+	c->img.clock_boottime_ns = clock_ns(CLOCK_BOOTTIME);
+	if (gethostname(host, sizeof(host)) == 0)
+		c->img.hostname = strdup(host);
+	for (size_t i = 0; i < c->fz.npids; i++) {
+		pid_t pid = c->fz.pids[i];
+		struct st_process *p = ST_PUSH(c->img.procs, c->img.nprocs);
+		struct st_mm *mm;
+		int r;
+
+		if (!p)
+			return -ENOMEM;
+		r = dump_process(c, pid, p);
+		if (r == 0)
+			r = dump_threads(c, pid, p);
+		if (r == 0) {
+			mm = ST_PUSH(c->img.mms, c->img.nmms);
+			r = mm ? dump_mm(c, pid, mm) : -ENOMEM;
+		}
+		if (r == 0)
+			r = dump_files(c, pid, p);
+		if (r == 0)
+			r = dump_signals(c, pid, p);
+		if (r < 0)
+			return r;
+	}
+	return dump_check_pipes(c);
+}
+
+static int write_image(struct ckpt *c, int fd)
+{
+	struct ferry_writer_options wo = { 0 };
+	struct ferry_fd_sink sink_ctx;
+	struct ferry_sink sink;
+	struct ferry_writer *w;
+	struct utsname uts;
+	struct timespec now;
+	void *fdt;
+	size_t fdt_size;
+	int r;
+
+	r = meta_write(&c->img, &fdt, &fdt_size);
+	if (r < 0)
+		return glue_err(r, "cannot build the image metadata");
+	uname(&uts);
+	clock_gettime(CLOCK_REALTIME, &now);
+	wo.kernel_release = uts.release;
+	wo.machine = uts.machine;
+	wo.ferry_version = FERRY_VERSION;
+	wo.created_sec = now.tv_sec;
+	wo.created_nsec = now.tv_nsec;
+	wo.level = c->opts->level;
+	ferry_sink_fd(&sink, &sink_ctx, fd);
+	r = ferry_writer_begin(&w, &sink, &wo, fdt, fdt_size);
+	free(fdt);
+	if (r < 0) {
+		glue_error("cannot start the image '%s': %s%s%s", c->opts->output, ferry_strerror(r),
+			   sink_ctx.saved_errno ? ": " : "",
+			   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
+		return -EIO;
+	}
+	for (size_t i = 0; i < c->img.nprocs && r >= 0; i++)
+		r = dump_pages(c, c->img.procs[i].pid, st_find_mm(&c->img, c->img.procs[i].mm_id),
+			       w);
+	if (r == 0) {
+		r = ferry_writer_seal(w);
+		if (r < 0) {
+			glue_error("cannot seal the image '%s': %s%s%s", c->opts->output,
+				   ferry_strerror(r), sink_ctx.saved_errno ? ": " : "",
+				   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
+			r = -EIO;
+		}
+	}
+	ferry_writer_free(w);
+	return r;
+}
+
+int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
+{
+	struct ckpt c = { .opts = opts };
+	char *tmp = NULL;
+	int fd = -1, r;
+
+	if (opts->output) {
+		/* written under a temporary name, renamed only once sealed */
+		if (asprintf(&tmp, "%s.partial", opts->output) < 0)
+			return -ENOMEM;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			r = glue_err(-errno, "cannot create '%s'", tmp);
+			free(tmp);
+			return r;
+		}
+	}
+	r = freeze_selection(&c.fz, opts->pid, opts->tree);
+	if (r < 0)
+		goto out;
+	r = capture(&c);
+	if (r == 0 && c.problems) {
+		glue_error("%u object%s cannot be checkpointed; nothing was changed", c.problems,
+			   c.problems == 1 ? "" : "s");
+		r = -EOPNOTSUPP;
+	}
+	if (r == 0 && opts->output) {
+		r = write_image(&c, fd);
+		if (r == 0 && fsync(fd) < 0)
+			r = glue_err(-errno, "cannot write '%s'", tmp);
+		if (r == 0 && rename(tmp, opts->output) < 0)
+			r = glue_err(-errno, "cannot rename '%s' to '%s'", tmp, opts->output);
+	}
+	if (r == 0 && opts->kill)
+		freeze_kill(&c.fz);
+	else
+		freeze_thaw(&c.fz);
+out:
+	if (fd >= 0) {
+		close(fd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	if (r == 0)
+		glue_debug("%zu processes checkpointed", c.img.nprocs);
+	freeze_free(&c.fz);
+	free(c.origins);
+	st_image_free(&c.img);
+	return r;
+}

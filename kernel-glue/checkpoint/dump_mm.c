@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* The address space: every area of /proc/PID/smaps, the mm layout, auxv. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "internal.h"
+
+static const struct {
+	const char *name;
+	enum st_area_kind kind;
+} special_areas[] = {
+	{ "[heap]", ST_AREA_HEAP },   { "[stack]", ST_AREA_STACK },
+	{ "[vdso]", ST_AREA_VDSO },   { "[vvar]", ST_AREA_VVAR },
+	{ "[vvar_vclock]", ST_AREA_VVAR }, { "[vsyscall]", ST_AREA_VSYSCALL },
+};
+
+static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct st_area *a)
+{
+	bool shared = m->perms[3] == 's';
+	const char *name = m->name;
+
+	a->flags |= shared ? MAP_SHARED : MAP_PRIVATE;
+	if (name[0] == 0) {
+		a->kind = shared ? ST_AREA_SHMEM : ST_AREA_ANON;
+		a->flags |= MAP_ANONYMOUS;
+		return 0;
+	}
+	if (name[0] == '[') {
+		for (size_t i = 0; i < sizeof(special_areas) / sizeof(special_areas[0]); i++)
+			if (strcmp(name, special_areas[i].name) == 0) {
+				a->kind = special_areas[i].kind;
+				if (a->kind == ST_AREA_HEAP || a->kind == ST_AREA_STACK)
+					a->flags |= MAP_ANONYMOUS;
+				a->name = strdup(name);
+				return a->name ? 0 : -ENOMEM;
+			}
+		if (strncmp(name, "[anon:", 6) == 0 || strncmp(name, "[anon_shmem:", 12) == 0) {
+			/* a named anonymous area (PR_SET_VMA_ANON_NAME); the name is
+			 * kept for the record, not set again yet */
+			a->kind = shared ? ST_AREA_SHMEM : ST_AREA_ANON;
+			a->flags |= MAP_ANONYMOUS;
+			a->name = strdup(name);
+			return a->name ? 0 : -ENOMEM;
+		}
+		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: this kind of area is not "
+				 "supported yet", pid, (unsigned long long)m->start,
+				 (unsigned long long)m->end, name);
+		return 0;
+	}
+	if (shared && strcmp(name, "/dev/zero (deleted)") == 0) {
+		a->kind = ST_AREA_SHMEM;
+		a->flags |= MAP_ANONYMOUS;
+		return 0;
+	}
+	if (strstr(name, " (deleted)")) {
+		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: mappings of deleted files and "
+				 "memfd are not supported yet", pid, (unsigned long long)m->start,
+				 (unsigned long long)m->end, name);
+		return 0;
+	}
+	if (proc_vmflag(m->vmflags, "io") || proc_vmflag(m->vmflags, "pf")) {
+		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: device mappings are not "
+				 "supported", pid, (unsigned long long)m->start,
+				 (unsigned long long)m->end, name);
+		return 0;
+	}
+	{
+		struct stat st;
+
+		if (stat(name, &st) < 0 || st.st_ino != m->ino ||
+		    major(st.st_dev) != m->dev_major || minor(st.st_dev) != m->dev_minor) {
+			ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: the file at this path is "
+					 "no longer the one mapped", pid,
+					 (unsigned long long)m->start,
+					 (unsigned long long)m->end, name);
+			return 0;
+		}
+	}
+	a->kind = ST_AREA_FILE;
+	a->path = strdup(name);
+	return a->path ? 0 : -ENOMEM;
+}
+
+static int dump_layout(pid_t pid, struct st_mm *mm)
+{
+	struct st_mm_layout *l = &mm->layout;
+	uint64_t f[52];
+	int r = proc_stat_fields(pid, f, 52);
+
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read /proc/%d/stat", pid, pid);
+	l->start_code = f[26];
+	l->end_code = f[27];
+	l->start_stack = f[28];
+	l->start_data = f[45];
+	l->end_data = f[46];
+	l->start_brk = f[47];
+	l->arg_start = f[48];
+	l->arg_end = f[49];
+	l->env_start = f[50];
+	l->env_end = f[51];
+	/* the kernel's brk is inside the last page of [heap]; its page end is
+	 * as good a value for the program, which keeps its own */
+	l->brk = l->start_brk;
+	for (size_t i = 0; i < mm->nareas; i++)
+		if (mm->areas[i].kind == ST_AREA_HEAP)
+			l->brk = mm->areas[i].end;
+	return 0;
+}
+
+int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
+{
+	struct proc_map *maps;
+	char path[64];
+	size_t n;
+	int r;
+
+	mm->id = pid;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	r = proc_read_link(path, &mm->exe);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s (a kernel thread?)", pid, path);
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	r = proc_read_file(path, (char **)&mm->auxv, &mm->auxv_len);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s", pid, path);
+
+	r = proc_read_maps(pid, &maps, &n);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read /proc/%d/smaps", pid, pid);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const struct proc_map *m = &maps[i];
+		struct st_area *a = ST_PUSH(mm->areas, mm->nareas);
+
+		if (!a) {
+			r = -ENOMEM;
+			break;
+		}
+		a->start = m->start;
+		a->end = m->end;
+		a->pgoff = m->pgoff;
+		a->prot = (m->perms[0] == 'r' ? PROT_READ : 0) |
+			  (m->perms[1] == 'w' ? PROT_WRITE : 0) |
+			  (m->perms[2] == 'x' ? PROT_EXEC : 0);
+		if (proc_vmflag(m->vmflags, "gd"))
+			a->flags |= MAP_GROWSDOWN;
+		r = classify(c, pid, m, a);
+	}
+	proc_maps_free(maps, n);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot record its memory areas", pid);
+	return dump_layout(pid, mm);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* Process-wide attributes: ids, names, directories, credentials, limits. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "internal.h"
+
+static int parse_ids(const char *status, const char *key, uint32_t ids[4])
+{
+	char buf[128];
+	int r = proc_status_field(status, key, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	if (sscanf(buf, "%u %u %u %u", &ids[0], &ids[1], &ids[2], &ids[3]) != 4)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_groups(const char *status, struct st_process *p)
+{
+	char buf[4096], *s;
+	int r = proc_status_field(status, "Groups", buf, sizeof(buf));
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (s = buf; *s;) {
+		char *end;
+		unsigned long g = strtoul(s, &end, 10);
+		uint32_t *slot;
+
+		if (end == s)
+			break;
+		slot = ST_PUSH(p->groups, p->ngroups);
+		if (!slot)
+			return -ENOMEM;
+		*slot = g;
+		s = end;
+	}
+	return 0;
+}
+
+int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
+{
+	char path[64], buf[64], *status, *s;
+	uint64_t stat[8];
+	int r;
+
+	(void)c;
+	p->pid = pid;
+	r = proc_stat_fields(pid, stat, 8);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read /proc/%d/stat", pid, pid);
+	p->ppid = stat[4];
+	p->pgid = stat[5];
+	p->sid = stat[6];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	r = proc_read_file(path, &s, NULL);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s", pid, path);
+	s[strcspn(s, "\n")] = 0;
+	snprintf(p->comm, sizeof(p->comm), "%s", s);
+	free(s);
+
+	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
+	r = proc_read_link(path, &p->cwd);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s", pid, path);
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	r = proc_read_link(path, &p->root);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s", pid, path);
+	if (strstr(p->cwd, " (deleted)"))
+		ckpt_unsupported(c, "pid %d cwd: %s: deleted directories are not supported", pid,
+				 p->cwd);
+
+	snprintf(path, sizeof(path), "/proc/%d/personality", pid);
+	r = proc_read_file(path, &s, NULL);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s", pid, path);
+	p->personality = strtoul(s, NULL, 16);
+	free(s);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	r = proc_read_file(path, &status, NULL);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read %s", pid, path);
+	r = proc_status_field(status, "Umask", buf, sizeof(buf));
+	if (r == 0)
+		p->umask = strtoul(buf, NULL, 8);
+	if (r == 0)
+		r = parse_ids(status, "Uid", p->uids);
+	if (r == 0)
+		r = parse_ids(status, "Gid", p->gids);
+	if (r == 0)
+		r = parse_groups(status, p);
+	free(status);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot parse %s", pid, path);
+
+	for (int i = 0; i < ST_NRLIMITS; i++) {
+		struct rlimit rl;
+
+		if (prlimit(pid, i, NULL, &rl) < 0)
+			return glue_err(-errno, "pid %d: cannot read resource limit %d", pid, i);
+		p->rlimits[i][0] = rl.rlim_cur;
+		p->rlimits[i][1] = rl.rlim_max;
+	}
+	p->mm_id = pid;
+	return 0;
+}

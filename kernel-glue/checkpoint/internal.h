@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the files of kernel-glue/checkpoint. */
+#ifndef FERRY_GLUE_CHECKPOINT_INTERNAL_H
+#define FERRY_GLUE_CHECKPOINT_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../arch/x86_64/arch.h"
+#include "../common/state.h"
+#include "ferry-glue/checkpoint.h"
+
+struct ferry_writer;
+
+struct frozen_task {
+	pid_t tid, tgid;
+	bool stopped;
+	bool regs_changed;   /* injected into: registers to put back at thaw */
+	arch_regs_t regs;    /* at the freeze */
+	int deferred_signal; /* arrived during the freeze; sent again at thaw */
+};
+
+struct freeze {
+	pid_t *pids; /* thread group leaders, parents before children */
+	size_t npids;
+	struct frozen_task *tasks;
+	size_t ntasks;
+};
+
+/* Where an open file description was first seen, to find fds sharing it. */
+struct file_origin {
+	pid_t pid;
+	int fd;
+	uint64_t pipe_ino;
+	uint32_t file_id;
+	bool pipe_read, pipe_write; /* for pipes: ends seen in the selection */
+};
+
+struct ckpt {
+	const struct ferry_checkpoint_options *opts;
+	struct st_image img;
+	struct freeze fz;
+	struct file_origin *origins;
+	size_t norigins;
+	unsigned problems; /* objects that cannot be checkpointed, already named */
+};
+
+/* Name an object that cannot be checkpointed, and why. */
+void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* freeze.c */
+int freeze_selection(struct freeze *fz, pid_t root, bool tree);
+struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
+void freeze_thaw(struct freeze *fz);
+void freeze_kill(struct freeze *fz);
+void freeze_free(struct freeze *fz);
+
+/* dump_*.c: fill c->img from the frozen processes */
+int dump_process(struct ckpt *c, pid_t pid, struct st_process *p);
+int dump_threads(struct ckpt *c, pid_t pid, struct st_process *p);
+int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
+int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
+int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
+int dump_check_pipes(struct ckpt *c);
+int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
+
+#endif

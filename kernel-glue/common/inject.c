@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "inject.h"
+#include "log.h"
+
+int ptrace_wait_stop(pid_t tid, int *ret_status)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(tid, &status, __WALL);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return glue_err(-errno, "tid %d: waitpid", tid);
+		}
+		break;
+	}
+	if (WIFEXITED(status)) {
+		glue_error("tid %d exited with status %d while being driven", tid,
+			   WEXITSTATUS(status));
+		return -ESRCH;
+	}
+	if (WIFSIGNALED(status)) {
+		glue_error("tid %d was killed by signal %d (%s) while being driven", tid,
+			   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return -ESRCH;
+	}
+	*ret_status = status;
+	return 0;
+}
+
+int inject_begin(struct inject *in, pid_t tid, uint64_t insn, enum inject_mode mode)
+{
+	int r;
+
+	memset(in, 0, sizeof(*in));
+	in->tid = tid;
+	in->insn = insn;
+	in->mode = mode;
+	r = arch_get_regs(tid, &in->saved);
+	if (r < 0)
+		return glue_err(r, "tid %d: cannot read registers", tid);
+	return 0;
+}
+
+int inject_end(struct inject *in)
+{
+	int r = arch_set_regs(in->tid, &in->saved);
+
+	if (r < 0)
+		return glue_err(r, "tid %d: cannot put registers back", in->tid);
+	return 0;
+}
+
+/* Resume with @request and wait for the stop we want; other signals that
+ * show up are held back and remembered. */
+static int resume_until(struct inject *in, int request, int want_sig)
+{
+	int status, r, sig = 0;
+
+	for (;;) {
+		if (ptrace(request, in->tid, 0, (void *)(long)sig) < 0)
+			return glue_err(-errno, "tid %d: cannot resume", in->tid);
+		r = ptrace_wait_stop(in->tid, &status);
+		if (r < 0)
+			return r;
+		sig = WSTOPSIG(status);
+		if (sig == want_sig && (status >> 16) == 0)
+			return 0;
+		if ((status >> 16) != 0) {
+			/* an event stop (e.g. group stop under PTRACE_SEIZE) */
+			sig = 0;
+			continue;
+		}
+		if (in->mode == INJECT_TRAP || sig == SIGTRAP) {
+			arch_regs_t regs;
+
+			arch_get_regs(in->tid, &regs);
+			glue_error("tid %d: stopped by signal %d (%s) at %#llx during an injected "
+				   "system call", in->tid, sig, strsignal(sig),
+				   (unsigned long long)regs.rip);
+			return -EFAULT;
+		}
+		/* a signal for the target: keep it for later, do not deliver it now */
+		in->deferred_signal = sig;
+		sig = 0;
+	}
+}
+
+long inject_syscall(struct inject *in, long nr, const uint64_t args[6])
+{
+	arch_regs_t regs = in->saved;
+	int r;
+
+	arch_regs_syscall(&regs, in->insn, nr, args);
+	r = arch_set_regs(in->tid, &regs);
+	if (r < 0)
+		return glue_err(r, "tid %d: cannot set registers for system call %ld", in->tid, nr);
+	if (in->mode == INJECT_TRAP) {
+		r = resume_until(in, PTRACE_CONT, SIGTRAP);
+	} else {
+		r = resume_until(in, PTRACE_SYSCALL, SIGTRAP | 0x80);
+		if (r == 0)
+			r = resume_until(in, PTRACE_SYSCALL, SIGTRAP | 0x80);
+	}
+	if (r < 0)
+		return r;
+	r = arch_get_regs(in->tid, &regs);
+	if (r < 0)
+		return glue_err(r, "tid %d: cannot read registers after system call %ld", in->tid,
+				nr);
+	glue_debug("tid %d: syscall %ld(%#llx, %#llx, %#llx, ...) = %ld", in->tid, nr,
+		   (unsigned long long)args[0], (unsigned long long)args[1],
+		   (unsigned long long)args[2], arch_regs_retval(&regs));
+	return arch_regs_retval(&regs);
+}
+
+int mem_open(pid_t pid, int flags)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+int mem_read(int memfd, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(memfd, (char *)buf + done, len - done, addr + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+int mem_write(int memfd, uint64_t addr, const void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(memfd, (const char *)buf + done, len - done, addr + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += n;
+	}
+	return 0;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "ferry/schema.h"
+#include "log.h"
+#include "meta.h"
+
+struct fdt_in {
+	const void *fdt;
+	int err; /* first error, already logged */
+};
+
+static const void *get(struct fdt_in *in, int node, const char *name, int *ret_len,
+		       bool required)
+{
+	const void *p = fdt_getprop(in->fdt, node, name, ret_len);
+
+	if (!p && required && !in->err) {
+		char path[256];
+
+		if (fdt_get_path(in->fdt, node, path, sizeof(path)) < 0)
+			strcpy(path, "?");
+		in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' missing", path,
+				   name);
+	}
+	return p;
+}
+
+static void bad_len(struct fdt_in *in, int node, const char *name)
+{
+	char path[256];
+
+	if (in->err)
+		return;
+	if (fdt_get_path(in->fdt, node, path, sizeof(path)) < 0)
+		strcpy(path, "?");
+	in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' has a wrong size", path,
+			   name);
+}
+
+static uint32_t get_u32(struct fdt_in *in, int node, const char *name, bool required)
+{
+	int len;
+	const fdt32_t *p = get(in, node, name, &len, required);
+
+	if (!p)
+		return 0;
+	if (len != 4) {
+		bad_len(in, node, name);
+		return 0;
+	}
+	return fdt32_to_cpu(*p);
+}
+
+static uint64_t get_u64(struct fdt_in *in, int node, const char *name, bool required)
+{
+	int len;
+	const void *p = get(in, node, name, &len, required);
+	fdt64_t v;
+
+	if (!p)
+		return 0;
+	if (len != 8) {
+		bad_len(in, node, name);
+		return 0;
+	}
+	memcpy(&v, p, 8);
+	return fdt64_to_cpu(v);
+}
+
+/* A copy of a string property, or NULL when absent and not required. */
+static char *get_str(struct fdt_in *in, int node, const char *name, bool required)
+{
+	int len;
+	const char *p = get(in, node, name, &len, required);
+	char *s;
+
+	if (!p)
+		return NULL;
+	if (len < 1 || p[len - 1]) {
+		bad_len(in, node, name);
+		return NULL;
+	}
+	s = strdup(p);
+	if (!s && !in->err)
+		in->err = glue_err(-ENOMEM, "image metadata");
+	return s;
+}
+
+static uint8_t *get_bytes(struct fdt_in *in, int node, const char *name, size_t *ret_len,
+			  bool required)
+{
+	int len;
+	const void *p = get(in, node, name, &len, required);
+	uint8_t *b;
+
+	*ret_len = 0;
+	if (!p || len <= 0)
+		return NULL;
+	b = malloc(len);
+	if (!b) {
+		if (!in->err)
+			in->err = glue_err(-ENOMEM, "image metadata");
+		return NULL;
+	}
+	memcpy(b, p, len);
+	*ret_len = len;
+	return b;
+}
+
+/* Fill @out with exactly @n cells; returns false if absent. */
+static bool get_u32s(struct fdt_in *in, int node, const char *name, uint32_t *out, size_t n,
+		     bool required)
+{
+	int len;
+	const fdt32_t *p = get(in, node, name, &len, required);
+
+	if (!p)
+		return false;
+	if ((size_t)len != n * 4) {
+		bad_len(in, node, name);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = fdt32_to_cpu(p[i]);
+	return true;
+}
+
+static bool get_u64s(struct fdt_in *in, int node, const char *name, uint64_t *out, size_t n,
+		     bool required)
+{
+	int len;
+	const char *p = get(in, node, name, &len, required);
+
+	if (!p)
+		return false;
+	if ((size_t)len != n * 8) {
+		bad_len(in, node, name);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		fdt64_t v;
+
+		memcpy(&v, p + 8 * i, 8);
+		out[i] = fdt64_to_cpu(v);
+	}
+	return true;
+}
+
+static void oom(struct fdt_in *in)
+{
+	if (!in->err)
+		in->err = glue_err(-ENOMEM, "image metadata");
+}
+
+static void read_thread(struct fdt_in *in, int node, struct st_process *p)
+{
+	struct st_thread *t = ST_PUSH(p->threads, p->nthreads);
+	uint64_t v[3];
+
+	if (!t)
+		return oom(in);
+	t->tid = get_u32(in, node, FM_T_TID, true);
+	t->sigmask = get_u64(in, node, FM_T_SIGMASK, true);
+	t->regs = get_bytes(in, node, FM_T_REGS, &t->regs_len, true);
+	t->xsave = get_bytes(in, node, FM_T_XSAVE, &t->xsave_len, false);
+	if (get_u64s(in, node, FM_T_RSEQ, v, 3, false)) {
+		t->rseq_addr = v[0];
+		t->rseq_len = v[1];
+		t->rseq_sig = v[2];
+	}
+	if (get_u64s(in, node, FM_T_ROBUST_LIST, v, 2, false)) {
+		t->robust_list = v[0];
+		t->robust_len = v[1];
+	}
+}
+
+static void read_process(struct fdt_in *in, int node, struct st_image *img)
+{
+	struct st_process *p = ST_PUSH(img->procs, img->nprocs);
+	uint64_t sa[4 * ST_NSIG];
+	const char *comm;
+	int len, sub, child;
+
+	if (!p)
+		return oom(in);
+	p->pid = get_u32(in, node, FM_P_PID, true);
+	p->ppid = get_u32(in, node, FM_P_PPID, true);
+	p->pgid = get_u32(in, node, FM_P_PGID, true);
+	p->sid = get_u32(in, node, FM_P_SID, true);
+	comm = get(in, node, FM_P_COMM, &len, false);
+	if (comm && len > 0)
+		snprintf(p->comm, sizeof(p->comm), "%.*s", len, comm);
+	p->mm_id = get_u32(in, node, FM_P_MM, true);
+	p->cwd = get_str(in, node, FM_P_CWD, true);
+	p->root = get_str(in, node, FM_P_ROOT, false);
+	p->umask = get_u32(in, node, FM_P_UMASK, true);
+	p->personality = get_u32(in, node, FM_P_PERSONALITY, false);
+	get_u32s(in, node, FM_P_UIDS, p->uids, 4, true);
+	get_u32s(in, node, FM_P_GIDS, p->gids, 4, true);
+	if (get(in, node, FM_P_GROUPS, &len, false) && len > 0 && len % 4 == 0) {
+		p->ngroups = len / 4;
+		p->groups = calloc(p->ngroups, 4);
+		if (!p->groups)
+			return oom(in);
+		get_u32s(in, node, FM_P_GROUPS, p->groups, p->ngroups, true);
+	}
+	if (!get_u64s(in, node, FM_P_RLIMITS, &p->rlimits[0][0], 2 * ST_NRLIMITS, false))
+		memset(p->rlimits, 0xff, sizeof(p->rlimits));
+	if (get_u64s(in, node, FM_P_SIGACTIONS, sa, 4 * ST_NSIG, false))
+		for (int i = 0; i < ST_NSIG; i++) {
+			p->sigactions[i].handler = sa[4 * i];
+			p->sigactions[i].flags = sa[4 * i + 1];
+			p->sigactions[i].restorer = sa[4 * i + 2];
+			p->sigactions[i].mask = sa[4 * i + 3];
+		}
+
+	sub = fdt_subnode_offset(in->fdt, node, FM_THREADS);
+	if (sub >= 0)
+		fdt_for_each_subnode(child, in->fdt, sub)
+			read_thread(in, child, p);
+	if (!p->nthreads && !in->err)
+		in->err = glue_err(-EINVAL, "image metadata: process %d has no threads", p->pid);
+	sub = fdt_subnode_offset(in->fdt, node, FM_FDS);
+	if (sub >= 0)
+		fdt_for_each_subnode(child, in->fdt, sub) {
+			struct st_fd *fd = ST_PUSH(p->fds, p->nfds);
+
+			if (!fd)
+				return oom(in);
+			fd->num = get_u32(in, child, FM_FD_NUM, true);
+			fd->file_id = get_u32(in, child, FM_FD_FILE, true);
+			fd->cloexec = get(in, child, FM_FD_CLOEXEC, &len, false) != NULL;
+		}
+}
+
+static void read_mm(struct fdt_in *in, int node, struct st_image *img)
+{
+	struct st_mm *mm = ST_PUSH(img->mms, img->nmms);
+	struct st_mm_layout *l;
+	int child;
+
+	if (!mm)
+		return oom(in);
+	l = &mm->layout;
+	mm->id = get_u32(in, node, FM_MM_ID, true);
+	mm->exe = get_str(in, node, FM_MM_EXE, false);
+	l->start_code = get_u64(in, node, FM_MM_START_CODE, true);
+	l->end_code = get_u64(in, node, FM_MM_END_CODE, true);
+	l->start_data = get_u64(in, node, FM_MM_START_DATA, true);
+	l->end_data = get_u64(in, node, FM_MM_END_DATA, true);
+	l->start_brk = get_u64(in, node, FM_MM_START_BRK, true);
+	l->brk = get_u64(in, node, FM_MM_BRK, true);
+	l->start_stack = get_u64(in, node, FM_MM_START_STACK, true);
+	l->arg_start = get_u64(in, node, FM_MM_ARG_START, true);
+	l->arg_end = get_u64(in, node, FM_MM_ARG_END, true);
+	l->env_start = get_u64(in, node, FM_MM_ENV_START, true);
+	l->env_end = get_u64(in, node, FM_MM_ENV_END, true);
+	mm->auxv = get_bytes(in, node, FM_MM_AUXV, &mm->auxv_len, false);
+	fdt_for_each_subnode(child, in->fdt, node) {
+		struct st_area *a = ST_PUSH(mm->areas, mm->nareas);
+		char *kind;
+
+		if (!a)
+			return oom(in);
+		a->start = get_u64(in, child, FM_A_START, true);
+		a->end = get_u64(in, child, FM_A_END, true);
+		a->prot = get_u32(in, child, FM_A_PROT, true);
+		a->flags = get_u32(in, child, FM_A_FLAGS, true);
+		a->pgoff = get_u64(in, child, FM_A_PGOFF, false);
+		a->path = get_str(in, child, FM_A_PATH, false);
+		a->name = get_str(in, child, FM_A_NAME, false);
+		kind = get_str(in, child, FM_A_KIND, true);
+		if (kind && st_area_kind_parse(kind, &a->kind) < 0 && !in->err)
+			in->err = glue_err(-EINVAL, "image metadata: area %#llx: unknown kind '%s'",
+					   (unsigned long long)a->start, kind);
+		free(kind);
+		if (a->end <= a->start && !in->err)
+			in->err = glue_err(-EINVAL, "image metadata: area %#llx: empty range",
+					   (unsigned long long)a->start);
+	}
+}
+
+static void read_file(struct fdt_in *in, int node, struct st_image *img)
+{
+	struct st_file *f = ST_PUSH(img->files, img->nfiles);
+	char *type;
+
+	if (!f)
+		return oom(in);
+	f->id = get_u32(in, node, FM_F_ID, true);
+	type = get_str(in, node, FM_F_TYPE, true);
+	if (type && st_file_type_parse(type, &f->type) < 0 && !in->err)
+		in->err = glue_err(-EINVAL, "image metadata: file %u: unknown type '%s'", f->id,
+				   type);
+	free(type);
+	f->path = get_str(in, node, FM_F_PATH, false);
+	f->flags = get_u32(in, node, FM_F_FLAGS, true);
+	f->pos = get_u64(in, node, FM_F_POS, false);
+	f->rdev = get_u64(in, node, FM_F_RDEV, false);
+	f->pipe_id = get_u32(in, node, FM_F_PIPE, f->type == ST_FILE_PIPE);
+}
+
+static void read_pipe(struct fdt_in *in, int node, struct st_image *img)
+{
+	struct st_pipe *p = ST_PUSH(img->pipes, img->npipes);
+
+	if (!p)
+		return oom(in);
+	p->id = get_u32(in, node, FM_PI_ID, true);
+	p->capacity = get_u32(in, node, FM_PI_CAPACITY, false);
+	p->data = get_bytes(in, node, FM_PI_DATA, &p->len, false);
+}
+
+int meta_read(const void *fdt, struct st_image *img)
+{
+	struct fdt_in in = { .fdt = fdt };
+	const char *compat;
+	int node, child;
+
+	memset(img, 0, sizeof(*img));
+	compat = fdt_getprop(fdt, 0, FM_ROOT_COMPATIBLE, NULL);
+	if (!compat || strcmp(compat, FERRY_META_COMPATIBLE) != 0)
+		return glue_err(-EINVAL, "image metadata: not compatible with '%s'",
+				FERRY_META_COMPATIBLE);
+	img->clock_monotonic_ns = get_u64(&in, 0, FM_ROOT_CLOCK_MONOTONIC, false);
+	img->clock_boottime_ns = get_u64(&in, 0, FM_ROOT_CLOCK_BOOTTIME, false);
+	img->hostname = get_str(&in, 0, FM_ROOT_HOSTNAME, false);
+
+	node = fdt_subnode_offset(fdt, 0, FM_MMS);
+	if (node >= 0)
+		fdt_for_each_subnode(child, fdt, node)
+			read_mm(&in, child, img);
+	node = fdt_subnode_offset(fdt, 0, FM_FILES);
+	if (node >= 0)
+		fdt_for_each_subnode(child, fdt, node)
+			read_file(&in, child, img);
+	node = fdt_subnode_offset(fdt, 0, FM_PIPES);
+	if (node >= 0)
+		fdt_for_each_subnode(child, fdt, node)
+			read_pipe(&in, child, img);
+	node = fdt_subnode_offset(fdt, 0, FM_PROCESSES);
+	if (node >= 0)
+		fdt_for_each_subnode(child, fdt, node)
+			read_process(&in, child, img);
+	if (!in.err && !img->nprocs)
+		in.err = glue_err(-EINVAL, "image metadata: no processes");
+	if (!in.err)
+		for (size_t i = 0; i < img->nprocs; i++)
+			if (!st_find_mm(img, img->procs[i].mm_id)) {
+				in.err = glue_err(-EINVAL, "image metadata: process %d: mm %u missing",
+						  img->procs[i].pid, img->procs[i].mm_id);
+				break;
+			}
+	if (in.err)
+		st_image_free(img);
+	return in.err;
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "ferry/schema.h"
+#include "meta.h"
+
+/* Every fdt_* call below goes through these, so the first error sticks and
+ * the whole tree is retried in a bigger buffer on -FDT_ERR_NOSPACE. */
+struct fdt_out {
+	void *buf;
+	int err;
+};
+
+static void out_check(struct fdt_out *o, int r)
+{
+	if (r < 0 && !o->err)
+		o->err = r;
+}
+
+static void begin(struct fdt_out *o, const char *name)
+{
+	if (!o->err)
+		out_check(o, fdt_begin_node(o->buf, name));
+}
+
+/* "base@unit", the unit in decimal (ids, pids) or hex (addresses) */
+static void begin_unit(struct fdt_out *o, const char *base, unsigned long long unit, int hex)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), hex ? "%s@%llx" : "%s@%llu", base, unit);
+	begin(o, name);
+}
+
+static void end(struct fdt_out *o)
+{
+	if (!o->err)
+		out_check(o, fdt_end_node(o->buf));
+}
+
+static void prop_u32(struct fdt_out *o, const char *name, uint32_t v)
+{
+	if (!o->err)
+		out_check(o, fdt_property_u32(o->buf, name, v));
+}
+
+static void prop_u64(struct fdt_out *o, const char *name, uint64_t v)
+{
+	if (!o->err)
+		out_check(o, fdt_property_u64(o->buf, name, v));
+}
+
+static void prop_str(struct fdt_out *o, const char *name, const char *v)
+{
+	if (!o->err && v)
+		out_check(o, fdt_property_string(o->buf, name, v));
+}
+
+static void prop_bytes(struct fdt_out *o, const char *name, const void *v, size_t len)
+{
+	if (!o->err)
+		out_check(o, fdt_property(o->buf, name, v, len));
+}
+
+static void prop_empty(struct fdt_out *o, const char *name)
+{
+	prop_bytes(o, name, NULL, 0);
+}
+
+static void prop_u32s(struct fdt_out *o, const char *name, const uint32_t *v, size_t n)
+{
+	void *p;
+
+	if (o->err)
+		return;
+	out_check(o, fdt_property_placeholder(o->buf, name, n * 4, &p));
+	if (!o->err)
+		for (size_t i = 0; i < n; i++)
+			((fdt32_t *)p)[i] = cpu_to_fdt32(v[i]);
+}
+
+static void prop_u64s(struct fdt_out *o, const char *name, const uint64_t *v, size_t n)
+{
+	void *p;
+
+	if (o->err)
+		return;
+	out_check(o, fdt_property_placeholder(o->buf, name, n * 8, &p));
+	if (!o->err)
+		for (size_t i = 0; i < n; i++) {
+			fdt64_t x = cpu_to_fdt64(v[i]);
+
+			memcpy((char *)p + i * 8, &x, 8);
+		}
+}
+
+static void write_thread(struct fdt_out *o, const struct st_thread *t)
+{
+	begin_unit(o, FM_THREAD, t->tid, 0);
+	prop_u32(o, FM_T_TID, t->tid);
+	prop_str(o, FM_T_ARCH, "x86_64");
+	prop_u64(o, FM_T_SIGMASK, t->sigmask);
+	prop_bytes(o, FM_T_REGS, t->regs, t->regs_len);
+	if (t->xsave_len)
+		prop_bytes(o, FM_T_XSAVE, t->xsave, t->xsave_len);
+	if (t->rseq_addr) {
+		uint64_t v[3] = { t->rseq_addr, t->rseq_len, t->rseq_sig };
+
+		prop_u64s(o, FM_T_RSEQ, v, 3);
+	}
+	if (t->robust_list) {
+		uint64_t v[2] = { t->robust_list, t->robust_len };
+
+		prop_u64s(o, FM_T_ROBUST_LIST, v, 2);
+	}
+	end(o);
+}
+
+static void write_process(struct fdt_out *o, const struct st_process *p)
+{
+	uint64_t sa[4 * ST_NSIG];
+
+	begin_unit(o, FM_PROCESS, p->pid, 0);
+	prop_u32(o, FM_P_PID, p->pid);
+	prop_u32(o, FM_P_PPID, p->ppid);
+	prop_u32(o, FM_P_PGID, p->pgid);
+	prop_u32(o, FM_P_SID, p->sid);
+	prop_str(o, FM_P_COMM, p->comm);
+	prop_u32(o, FM_P_MM, p->mm_id);
+	prop_str(o, FM_P_CWD, p->cwd);
+	prop_str(o, FM_P_ROOT, p->root);
+	prop_u32(o, FM_P_UMASK, p->umask);
+	prop_u32(o, FM_P_PERSONALITY, p->personality);
+	prop_u32s(o, FM_P_UIDS, p->uids, 4);
+	prop_u32s(o, FM_P_GIDS, p->gids, 4);
+	prop_u32s(o, FM_P_GROUPS, p->groups, p->ngroups);
+	prop_u64s(o, FM_P_RLIMITS, &p->rlimits[0][0], 2 * ST_NRLIMITS);
+	for (int i = 0; i < ST_NSIG; i++) {
+		sa[4 * i + 0] = p->sigactions[i].handler;
+		sa[4 * i + 1] = p->sigactions[i].flags;
+		sa[4 * i + 2] = p->sigactions[i].restorer;
+		sa[4 * i + 3] = p->sigactions[i].mask;
+	}
+	prop_u64s(o, FM_P_SIGACTIONS, sa, 4 * ST_NSIG);
+
+	begin(o, FM_THREADS);
+	for (size_t i = 0; i < p->nthreads; i++)
+		write_thread(o, &p->threads[i]);
+	end(o);
+
+	begin(o, FM_FDS);
+	for (size_t i = 0; i < p->nfds; i++) {
+		begin_unit(o, FM_FD, p->fds[i].num, 0);
+		prop_u32(o, FM_FD_NUM, p->fds[i].num);
+		prop_u32(o, FM_FD_FILE, p->fds[i].file_id);
+		if (p->fds[i].cloexec)
+			prop_empty(o, FM_FD_CLOEXEC);
+		end(o);
+	}
+	end(o);
+	end(o);
+}
+
+static void write_mm(struct fdt_out *o, const struct st_mm *mm)
+{
+	const struct st_mm_layout *l = &mm->layout;
+
+	begin_unit(o, FM_MM, mm->id, 0);
+	prop_u32(o, FM_MM_ID, mm->id);
+	prop_str(o, FM_MM_EXE, mm->exe);
+	prop_u64(o, FM_MM_START_CODE, l->start_code);
+	prop_u64(o, FM_MM_END_CODE, l->end_code);
+	prop_u64(o, FM_MM_START_DATA, l->start_data);
+	prop_u64(o, FM_MM_END_DATA, l->end_data);
+	prop_u64(o, FM_MM_START_BRK, l->start_brk);
+	prop_u64(o, FM_MM_BRK, l->brk);
+	prop_u64(o, FM_MM_START_STACK, l->start_stack);
+	prop_u64(o, FM_MM_ARG_START, l->arg_start);
+	prop_u64(o, FM_MM_ARG_END, l->arg_end);
+	prop_u64(o, FM_MM_ENV_START, l->env_start);
+	prop_u64(o, FM_MM_ENV_END, l->env_end);
+	prop_bytes(o, FM_MM_AUXV, mm->auxv, mm->auxv_len);
+	for (size_t i = 0; i < mm->nareas; i++) {
+		const struct st_area *a = &mm->areas[i];
+
+		begin_unit(o, FM_AREA, a->start, 1);
+		prop_u64(o, FM_A_START, a->start);
+		prop_u64(o, FM_A_END, a->end);
+		prop_u32(o, FM_A_PROT, a->prot);
+		prop_u32(o, FM_A_FLAGS, a->flags);
+		prop_u64(o, FM_A_PGOFF, a->pgoff);
+		prop_str(o, FM_A_KIND, st_area_kind_name(a->kind));
+		prop_str(o, FM_A_PATH, a->path);
+		prop_str(o, FM_A_NAME, a->name);
+		end(o);
+	}
+	end(o);
+}
+
+static void write_file(struct fdt_out *o, const struct st_file *f)
+{
+	begin_unit(o, FM_FILE, f->id, 0);
+	prop_u32(o, FM_F_ID, f->id);
+	prop_str(o, FM_F_TYPE, st_file_type_name(f->type));
+	prop_str(o, FM_F_PATH, f->path);
+	prop_u32(o, FM_F_FLAGS, f->flags);
+	prop_u64(o, FM_F_POS, f->pos);
+	if (f->type == ST_FILE_CHARDEV)
+		prop_u64(o, FM_F_RDEV, f->rdev);
+	if (f->type == ST_FILE_PIPE)
+		prop_u32(o, FM_F_PIPE, f->pipe_id);
+	end(o);
+}
+
+static void write_pipe(struct fdt_out *o, const struct st_pipe *p)
+{
+	begin_unit(o, FM_PIPE, p->id, 0);
+	prop_u32(o, FM_PI_ID, p->id);
+	prop_u32(o, FM_PI_CAPACITY, p->capacity);
+	prop_bytes(o, FM_PI_DATA, p->data, p->len);
+	end(o);
+}
+
+static int write_tree(const struct st_image *img, struct fdt_out *o, size_t size)
+{
+	o->err = 0;
+	out_check(o, fdt_create(o->buf, size));
+	if (!o->err)
+		out_check(o, fdt_finish_reservemap(o->buf));
+	begin(o, "");
+	prop_str(o, FM_ROOT_COMPATIBLE, FERRY_META_COMPATIBLE);
+	prop_str(o, FM_ROOT_HOSTNAME, img->hostname);
+	prop_u64(o, FM_ROOT_CLOCK_MONOTONIC, img->clock_monotonic_ns);
+	prop_u64(o, FM_ROOT_CLOCK_BOOTTIME, img->clock_boottime_ns);
+
+	begin(o, FM_PROCESSES);
+	for (size_t i = 0; i < img->nprocs; i++)
+		write_process(o, &img->procs[i]);
+	end(o);
+	begin(o, FM_MMS);
+	for (size_t i = 0; i < img->nmms; i++)
+		write_mm(o, &img->mms[i]);
+	end(o);
+	begin(o, FM_FILES);
+	for (size_t i = 0; i < img->nfiles; i++)
+		write_file(o, &img->files[i]);
+	end(o);
+	begin(o, FM_PIPES);
+	for (size_t i = 0; i < img->npipes; i++)
+		write_pipe(o, &img->pipes[i]);
+	end(o);
+	end(o);
+	if (!o->err)
+		out_check(o, fdt_finish(o->buf));
+	return o->err;
+}
+
+int meta_write(const struct st_image *img, void **ret_fdt, size_t *ret_size)
+{
+	struct fdt_out o = { 0 };
+
+	for (size_t size = 64 * 1024; size <= (64u << 20); size *= 2) {
+		int r;
+
+		free(o.buf);
+		o.buf = malloc(size);
+		if (!o.buf)
+			return -ENOMEM;
+		r = write_tree(img, &o, size);
+		if (r == -FDT_ERR_NOSPACE)
+			continue;
+		if (r < 0) {
+			free(o.buf);
+			return -EINVAL;
+		}
+		*ret_fdt = o.buf;
+		*ret_size = fdt_totalsize(o.buf);
+		return 0;
+	}
+	free(o.buf);
+	return -E2BIG;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procfs.h"
+
+int proc_read_file(const char *path, char **ret_buf, size_t *ret_len)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd, r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb = realloc(buf, cap * 2 + 1);
+
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = 0;
+	*ret_buf = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int proc_read_link(const char *path, char **ret)
+{
+	char buf[PATH_MAX + 1];
+	ssize_t n = readlink(path, buf, PATH_MAX);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int proc_status_field(const char *status, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = status;
+
+	while (p && *p) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+			const char *v = p + klen + 1;
+			size_t n = 0;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			while (v[n] && v[n] != '\n')
+				n++;
+			if (n >= size)
+				return -ENOSPC;
+			memcpy(buf, v, n);
+			buf[n] = 0;
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
+{
+	char path[64], *buf, *p;
+	int r, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	r = proc_read_file(path, &buf, NULL);
+	if (r < 0)
+		return r;
+	/* comm may hold spaces and parentheses: fields resume after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p) {
+		free(buf);
+		return -EINVAL;
+	}
+	memset(fields, 0, sizeof(*fields) * max);
+	fields[1] = pid;
+	p += 2;
+	for (i = 3; i < max && *p; i++) {
+		if (i == 3) {
+			fields[i] = (unsigned char)*p; /* state letter */
+			p++;
+		} else {
+			fields[i] = strtoull(p, &p, 10);
+		}
+		while (*p == ' ')
+			p++;
+	}
+	free(buf);
+	return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int pid_push(pid_t **arr, size_t *n, pid_t v)
+{
+	pid_t *na = realloc(*arr, (*n + 1) * sizeof(**arr));
+
+	if (!na)
+		return -ENOMEM;
+	na[(*n)++] = v;
+	*arr = na;
+	return 0;
+}
+
+int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
+{
+	char path[64];
+	struct dirent *de;
+	pid_t *arr = NULL;
+	size_t n = 0;
+	DIR *d;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		r = pid_push(&arr, &n, atoi(de->d_name));
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	if (r < 0) {
+		free(arr);
+		return r;
+	}
+	qsort(arr, n, sizeof(*arr), cmp_pid);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+int proc_list_children(pid_t pid, pid_t **ret, size_t *ret_n)
+{
+	pid_t *tasks, *arr = NULL;
+	size_t ntasks, n = 0;
+	int r;
+
+	r = proc_list_tasks(pid, &tasks, &ntasks);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ntasks && r >= 0; i++) {
+		char path[96], *buf, *p;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, tasks[i]);
+		if (proc_read_file(path, &buf, NULL) < 0)
+			continue;
+		for (p = buf; *p && r >= 0;) {
+			long v = strtol(p, &p, 10);
+
+			if (v <= 0)
+				break;
+			r = pid_push(&arr, &n, v);
+		}
+		free(buf);
+	}
+	free(tasks);
+	if (r < 0) {
+		free(arr);
+		return r;
+	}
+	qsort(arr, n, sizeof(*arr), cmp_pid);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+void proc_maps_free(struct proc_map *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(maps[i].name);
+	free(maps);
+}
+
+static int parse_map_line(const char *line, struct proc_map *m)
+{
+	int name_off = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", &m->start,
+		   &m->end, m->perms, &m->pgoff, &m->dev_major, &m->dev_minor, &m->ino,
+		   &name_off) < 7)
+		return -EINVAL;
+	m->name = strdup(name_off ? line + name_off : "");
+	return m->name ? 0 : -ENOMEM;
+}
+
+int proc_read_maps(pid_t pid, struct proc_map **ret, size_t *ret_n)
+{
+	char path[64], *buf, *line, *next;
+	struct proc_map *maps = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	r = proc_read_file(path, &buf, NULL);
+	if (r < 0)
+		return r;
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strncmp(line, "VmFlags:", 8) == 0 && n > 0) {
+			snprintf(maps[n - 1].vmflags, sizeof(maps[n - 1].vmflags), "%s", line + 8);
+			continue;
+		}
+		/* a mapping line starts with a hex address followed by '-' */
+		if (!isxdigit((unsigned char)line[0]) || !strchr(line, '-') ||
+		    strchr(line, ':') < strchr(line, '-'))
+			continue;
+		{
+			struct proc_map *nm = realloc(maps, (n + 1) * sizeof(*maps));
+
+			if (!nm) {
+				r = -ENOMEM;
+				break;
+			}
+			maps = nm;
+		}
+		r = parse_map_line(line, &maps[n]);
+		if (r < 0)
+			break;
+		n++;
+	}
+	free(buf);
+	if (r < 0) {
+		proc_maps_free(maps, n);
+		return r;
+	}
+	*ret = maps;
+	*ret_n = n;
+	return 0;
+}
+
+int proc_vmflag(const char *vmflags, const char *flag)
+{
+	for (const char *p = vmflags; *p;) {
+		while (*p == ' ')
+			p++;
+		if (p[0] && p[1] && p[0] == flag[0] && p[1] == flag[1] && (p[2] == ' ' || !p[2]))
+			return 1;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The in-memory form of a checkpoint: what checkpoint/ captures, what
+ * meta_write() turns into the metadata FDT, what meta_read() gives back to
+ * restore/. Plain data, owned by struct st_image; st_image_free() frees all.
+ */
+#ifndef FERRY_GLUE_STATE_H
+#define FERRY_GLUE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ST_NSIG 64
+#define ST_NRLIMITS 16
+
+enum st_area_kind {
+	ST_AREA_ANON,   /* private anonymous */
+	ST_AREA_SHMEM,  /* shared anonymous (or /dev/zero, SysV) */
+	ST_AREA_FILE,   /* backed by a file */
+	ST_AREA_HEAP,   /* [heap] */
+	ST_AREA_STACK,  /* [stack] */
+	ST_AREA_VDSO,   /* [vdso] */
+	ST_AREA_VVAR,   /* [vvar], [vvar_vclock] */
+	ST_AREA_VSYSCALL,
+};
+
+struct st_area {
+	uint64_t start, end;
+	uint64_t pgoff;  /* bytes */
+	uint32_t prot;   /* PROT_* */
+	uint32_t flags;  /* MAP_SHARED or MAP_PRIVATE, MAP_ANONYMOUS, MAP_GROWSDOWN */
+	enum st_area_kind kind;
+	char *path;      /* file areas */
+	char *name;      /* special areas: "[vdso]", "[vvar_vclock]", ... */
+};
+
+/* Fields set through prctl(PR_SET_MM_MAP). */
+struct st_mm_layout {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+
+struct st_mm {
+	uint32_t id;
+	char *exe;
+	struct st_mm_layout layout;
+	uint8_t *auxv;
+	size_t auxv_len;
+	struct st_area *areas;
+	size_t nareas;
+};
+
+struct st_thread {
+	pid_t tid;
+	uint64_t sigmask;
+	uint8_t *regs;   /* struct user_regs_struct (NT_PRSTATUS) */
+	size_t regs_len;
+	uint8_t *xsave;  /* NT_X86_XSTATE */
+	size_t xsave_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_len, rseq_sig;
+	uint64_t robust_list, robust_len;
+};
+
+enum st_file_type {
+	ST_FILE_REGULAR,
+	ST_FILE_DIRECTORY,
+	ST_FILE_CHARDEV,
+	ST_FILE_PIPE,
+};
+
+/* One open file description (fds that share it refer to the same id). */
+struct st_file {
+	uint32_t id;
+	enum st_file_type type;
+	char *path;
+	uint32_t flags;  /* open(2) flags from fdinfo */
+	uint64_t pos;
+	uint64_t rdev;
+	uint32_t pipe_id;
+};
+
+struct st_fd {
+	int num;
+	uint32_t file_id;
+	bool cloexec;
+};
+
+struct st_pipe {
+	uint32_t id;
+	uint64_t ino;
+	uint32_t capacity;
+	uint8_t *data;
+	size_t len;
+};
+
+struct st_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct st_process {
+	pid_t pid, ppid, pgid, sid;
+	char comm[17];
+	char *cwd, *root;
+	uint32_t umask;
+	uint32_t personality;
+	uint32_t uids[4], gids[4]; /* real, effective, saved, filesystem */
+	uint32_t *groups;
+	size_t ngroups;
+	uint64_t rlimits[ST_NRLIMITS][2];
+	struct st_sigaction sigactions[ST_NSIG]; /* [0] is signal 1 */
+	uint32_t mm_id;
+	struct st_thread *threads;
+	size_t nthreads;
+	struct st_fd *fds;
+	size_t nfds;
+};
+
+struct st_image {
+	uint64_t clock_monotonic_ns, clock_boottime_ns;
+	char *hostname;
+	struct st_process *procs;
+	size_t nprocs;
+	struct st_mm *mms;
+	size_t nmms;
+	struct st_file *files;
+	size_t nfiles;
+	struct st_pipe *pipes;
+	size_t npipes;
+};
+
+/* Append a zeroed element to a dynamic array; NULL when out of memory. */
+void *st_push(void *arr_ptr, size_t *n, size_t elem_size);
+#define ST_PUSH(arr, n) ((__typeof__(arr))st_push(&(arr), &(n), sizeof(*(arr))))
+
+struct st_mm *st_find_mm(struct st_image *img, uint32_t id);
+struct st_file *st_find_file(struct st_image *img, uint32_t id);
+struct st_pipe *st_find_pipe(struct st_image *img, uint32_t id);
+struct st_process *st_find_process(struct st_image *img, pid_t pid);
+
+const char *st_area_kind_name(enum st_area_kind k);
+int st_area_kind_parse(const char *s, enum st_area_kind *ret);
+const char *st_file_type_name(enum st_file_type t);
+int st_file_type_parse(const char *s, enum st_file_type *ret);
+
+void st_image_free(struct st_image *img);
+
+#endif

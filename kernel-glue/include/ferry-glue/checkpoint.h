@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Checkpoint of live processes into a ferry image (kernel-glue/checkpoint). */
+#ifndef FERRY_GLUE_CHECKPOINT_H
+#define FERRY_GLUE_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct ferry_checkpoint_options {
+	pid_t pid;
+	bool tree;          /* the process and all its descendants */
+	const char *output; /* image path; NULL: preflight only, write nothing */
+	bool kill;          /* kill the processes once the image is sealed */
+	int level;          /* zlib level, 0 stores pages uncompressed */
+};
+
+/*
+ * Freeze the selection, capture it, write and seal the image, then let the
+ * processes run on (or kill them). On any failure every frozen thread is
+ * thawed as it was and no image is left behind; each object that cannot be
+ * checkpointed is named on stderr. Returns 0 or -errno.
+ */
+int ferry_checkpoint(const struct ferry_checkpoint_options *opts);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Restore of the processes of a ferry image (kernel-glue/restore). */
+#ifndef FERRY_GLUE_RESTORE_H
+#define FERRY_GLUE_RESTORE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct ferry_restore_options {
+	const char *image;
+	bool pidns;   /* in a new PID namespace, ferry staying as its init */
+	bool json;    /* report as JSON */
+	FILE *report; /* where the report goes (stdout when NULL) */
+};
+
+/*
+ * Recreate the processes of @opts->image with their original PIDs and let
+ * them run untraced. With pidns, returns only when the namespace is empty,
+ * with the exit status of the first process in *ret_status (may be NULL).
+ * On failure the half-built processes are killed and the failing object is
+ * named on stderr. Returns 0 or -errno.
+ */
+int ferry_restore(const struct ferry_restore_options *opts, int *ret_status);
+
+#endif

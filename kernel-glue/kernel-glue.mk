@@ -1,0 +1,21 @@
+# kernel-glue: checkpoint and restore of live processes (included by the Makefile)
+
+GLUE_SRCS := $(wildcard kernel-glue/common/*.c kernel-glue/checkpoint/*.c kernel-glue/restore/*.c) \
+	kernel-glue/arch/x86_64/regs.c
+GLUE_OBJS := $(GLUE_SRCS:%.c=$(BUILD)/obj/%.o)
+GLUE_LIB := $(BUILD)/lib/libferry-glue.a
+
+$(GLUE_OBJS): HOST_CFLAGS += -Ikernel-glue/include
+$(BUILD)/obj/tools/ferry/cmd_%.o: HOST_CFLAGS += -Ikernel-glue/include
+
+$(GLUE_LIB): $(GLUE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# test programs: one per kind of state, driven by kernel-glue/tests/run.sh
+GLUE_TEST_SRCS := $(wildcard kernel-glue/tests/t_*.c)
+GLUE_TEST_BINS := $(GLUE_TEST_SRCS:kernel-glue/tests/%.c=$(BUILD)/tests/glue/%)
+
+$(BUILD)/tests/glue/%: kernel-glue/tests/%.c kernel-glue/tests/tlib.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the files of kernel-glue/restore. */
+#ifndef FERRY_GLUE_RESTORE_INTERNAL_H
+#define FERRY_GLUE_RESTORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/inject.h"
+#include "../common/state.h"
+#include "ferry-glue/restore.h"
+#include "ferry/image.h"
+
+#define PAGE_SIZE_4K 4096ull
+#define TRAMPOLINE_PAGES 2 /* code page (syscall; int3), then a data page */
+
+/* One process being rebuilt from a stub. */
+struct rproc {
+	const struct st_process *p;
+	const struct st_mm *mm;
+	pid_t pid;
+	bool created;    /* the stub exists (kill it on failure) */
+	bool detached;   /* running on its own */
+	struct inject in;
+	int memfd;       /* /proc/PID/mem, read-write */
+	uint64_t tramp;  /* trampoline: code page, data page */
+	int pidfd;       /* in the target: a pidfd of the restorer, or -1 */
+	int fd_base;     /* in the target: first fd above every restored one */
+	uint64_t pages;  /* pages written */
+};
+
+struct rst {
+	const struct ferry_restore_options *opts;
+	struct ferry_image image;
+	struct st_image img;
+	struct rproc *procs;
+	size_t nprocs;
+	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
+};
+
+/* stub.c */
+int stub_create(struct rproc *rp);
+void stub_kill(struct rproc *rp);
+
+/* restore_mm.c */
+int restore_trampoline(struct rst *r, struct rproc *rp);
+int restore_mm(struct rst *r, struct rproc *rp);
+int restore_mm_finish(struct rst *r, struct rproc *rp);
+
+/* restore_pages.c */
+int restore_pages(struct rst *r);
+
+/* restore_files.c */
+int restore_open_files(struct rst *r);
+int restore_fds(struct rst *r, struct rproc *rp);
+int restore_pull_fd(struct rst *r, struct rproc *rp, int my_fd, long *ret_fd);
+void restore_close_files(struct rst *r);
+
+/* restore_process.c */
+int restore_process(struct rst *r, struct rproc *rp);
+int restore_creds(struct rst *r, struct rproc *rp);
+
+/* restore_threads.c */
+int restore_threads_and_go(struct rst *r, struct rproc *rp);
+
+/* Write @len bytes to the trampoline's data page of @rp (at @off). */
+int tramp_data(struct rproc *rp, size_t off, const void *buf, size_t len, uint64_t *ret_addr);
+
+#endif

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferry_restore(): load and verify the image, then for each process: a
+ * stub with the original PID, a trampoline, the address space; the pages
+ * of all processes; then files, attributes, credentials and registers,
+ * and the process runs. Any failure kills every stub not yet let go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/meta.h"
+#include "internal.h"
+
+struct mapped_file {
+	void *data;
+	size_t size;
+};
+
+static int load_image(struct rst *r, struct mapped_file *mf)
+{
+	const char *path = r->opts->image;
+	struct ferry_diag diag = { 0 };
+	const void *fdt;
+	size_t fdt_size;
+	struct stat st;
+	int fd, k;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return glue_err(-errno, "cannot open image '%s'", path);
+	if (fstat(fd, &st) < 0 || st.st_size == 0) {
+		close(fd);
+		return glue_err(st.st_size == 0 ? -EINVAL : -errno, "image '%s' is empty", path);
+	}
+	mf->size = st.st_size;
+	mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (mf->data == MAP_FAILED) {
+		mf->data = NULL;
+		return glue_err(-errno, "cannot map image '%s'", path);
+	}
+	k = ferry_image_open(&r->image, mf->data, mf->size, 0, &diag);
+	if (k == 0)
+		k = ferry_image_verify(&r->image, &diag);
+	if (k < 0) {
+		glue_error("image '%s': %s: %s%s%s", path, diag.part ? diag.part : "image",
+			   ferry_strerror(k), diag.what ? ": " : "", diag.what ? diag.what : "");
+		return -EINVAL;
+	}
+	k = ferry_image_metadata(&r->image, &fdt, &fdt_size);
+	if (k < 0) {
+		glue_error("image '%s': metadata: %s", path, ferry_strerror(k));
+		return -EINVAL;
+	}
+	return meta_read(fdt, &r->img);
+}
+
+static void report(struct rst *r)
+{
+	FILE *out = r->opts->report ? r->opts->report : stdout;
+
+	if (r->opts->json)
+		fprintf(out, "{\"image\":\"%s\",\"processes\":[", r->opts->image);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct rproc *rp = &r->procs[i];
+
+		if (r->opts->json)
+			fprintf(out, "%s{\"pid\":%d,\"comm\":\"%s\",\"threads\":%zu,\"areas\":%zu,"
+				     "\"pages\":%llu,\"fds\":%zu}",
+				i ? "," : "", rp->pid, rp->p->comm, rp->p->nthreads, rp->mm->nareas,
+				(unsigned long long)rp->pages, rp->p->nfds);
+		else
+			fprintf(out, "restored pid %d (%s): %zu thread%s, %zu memory areas, %llu "
+				     "pages, %zu fds\n",
+				rp->pid, rp->p->comm, rp->p->nthreads, rp->p->nthreads == 1 ? "" : "s",
+				rp->mm->nareas, (unsigned long long)rp->pages, rp->p->nfds);
+	}
+	if (r->opts->json)
+		fprintf(out, "]}\n");
+	fflush(out);
+}
+
+static int check_supported(struct rst *r)
+{
+	if (r->img.nprocs > 1)
+		return glue_err(-EOPNOTSUPP, "image '%s' holds %zu processes: restoring process "
+				"trees is not supported yet", r->opts->image, r->img.nprocs);
+	for (size_t i = 0; i < r->img.nprocs; i++)
+		if (r->img.procs[i].nthreads > 1)
+			return glue_err(-EOPNOTSUPP, "pid %d has %zu threads: restoring threads is "
+					"not supported yet", r->img.procs[i].pid,
+					r->img.procs[i].nthreads);
+	return 0;
+}
+
+static int restore_all(struct rst *r)
+{
+	int e;
+
+	e = check_supported(r);
+	if (e < 0)
+		return e;
+	r->procs = calloc(r->img.nprocs, sizeof(*r->procs));
+	if (!r->procs)
+		return -ENOMEM;
+	r->nprocs = r->img.nprocs;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		r->procs[i].p = &r->img.procs[i];
+		r->procs[i].mm = st_find_mm(&r->img, r->img.procs[i].mm_id);
+		r->procs[i].memfd = -1;
+		r->procs[i].pidfd = -1;
+	}
+	e = restore_open_files(r);
+	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
+		struct rproc *rp = &r->procs[i];
+
+		e = stub_create(rp);
+		if (e == 0)
+			e = restore_trampoline(r, rp);
+		if (e == 0)
+			e = restore_mm(r, rp);
+	}
+	if (e == 0)
+		e = restore_pages(r);
+	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
+		struct rproc *rp = &r->procs[i];
+
+		e = restore_mm_finish(r, rp);
+		if (e == 0)
+			e = restore_fds(r, rp);
+		if (e == 0)
+			e = restore_process(r, rp);
+		if (e == 0)
+			e = restore_creds(r, rp);
+	}
+	/* all are complete: let them go together */
+	for (size_t i = 0; i < r->nprocs && e == 0; i++)
+		e = restore_threads_and_go(r, &r->procs[i]);
+	if (e < 0) {
+		for (size_t i = 0; i < r->nprocs; i++)
+			stub_kill(&r->procs[i]);
+		glue_error("restore of '%s' failed; the processes it had begun were removed",
+			   r->opts->image);
+	}
+	return e;
+}
+
+static int restore_here(const struct ferry_restore_options *opts)
+{
+	struct rst r = { .opts = opts };
+	struct mapped_file mf = { 0 };
+	int e;
+
+	e = load_image(&r, &mf);
+	if (e == 0)
+		e = restore_all(&r);
+	if (e == 0)
+		report(&r);
+	restore_close_files(&r);
+	for (size_t i = 0; i < r.nprocs; i++)
+		if (r.procs[i].memfd >= 0)
+			close(r.procs[i].memfd);
+	free(r.procs);
+	st_image_free(&r.img);
+	if (mf.data)
+		munmap(mf.data, mf.size);
+	return e;
+}
+
+/* As init of a new PID namespace: restore, then reap until it is empty. */
+__attribute__((noreturn)) static void pidns_init(const struct ferry_restore_options *opts)
+{
+	int status, first_status = 0;
+	pid_t first = 0, pid;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		glue_err(-errno, "cannot mount /proc for the new PID namespace");
+		_exit(126);
+	}
+	if (restore_here(opts) < 0)
+		_exit(126);
+	while ((pid = wait(&status)) > 0 || errno == EINTR)
+		if (pid > 0 && !first) {
+			first = pid;
+			first_status = status;
+		}
+	_exit(WIFEXITED(first_status) ? WEXITSTATUS(first_status)
+				      : 128 + WTERMSIG(first_status));
+}
+
+int ferry_restore(const struct ferry_restore_options *opts, int *ret_status)
+{
+	pid_t init;
+	int status;
+
+	if (!opts->pidns)
+		return restore_here(opts);
+	if (unshare(CLONE_NEWPID) < 0)
+		return glue_err(-errno, "cannot create a PID namespace");
+	fflush(NULL);
+	init = fork();
+	if (init < 0)
+		return glue_err(-errno, "cannot start the PID namespace's init");
+	if (init == 0)
+		pidns_init(opts);
+	while (waitpid(init, &status, 0) < 0)
+		if (errno != EINTR)
+			return glue_err(-errno, "waitpid");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+		return -EIO;
+	if (ret_status)
+		*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}

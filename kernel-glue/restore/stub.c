@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stub: a copy of ferry made with clone3(set_tid) so it has the
+ * original PID. It drops what it inherited that the kernel would keep
+ * (rseq registration, fds), asks to be traced and stops; the restorer then
+ * rebuilds it from the outside.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "internal.h"
+
+#define GLUE_PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#define RSEQ_FLAG_UNREGISTER 1
+
+struct glue_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+__attribute__((noreturn)) static void stub_main(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	syscall(SYS_close_range, 0, ~0u, 0);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
+		syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
+	_exit(127);
+}
+
+/* glibc registered an rseq area in ferry's TLS; the kernel would go on
+ * writing there after the stub's memory is replaced. */
+static int unregister_rseq(struct rproc *rp)
+{
+	struct {
+		uint64_t addr;
+		uint32_t len, sig, flags, pad;
+	} conf = { 0 };
+	long res;
+
+	if (syscall(SYS_ptrace, GLUE_PTRACE_GET_RSEQ_CONFIGURATION, rp->pid, sizeof(conf),
+		    &conf) <= 0 || !conf.addr)
+		return 0;
+	res = INJECT(&rp->in, SYS_rseq, conf.addr, conf.len, RSEQ_FLAG_UNREGISTER, conf.sig);
+	if (res < 0)
+		return glue_err(res, "pid %d: cannot unregister the rseq area it inherited",
+				rp->pid);
+	return 0;
+}
+
+int stub_create(struct rproc *rp)
+{
+	pid_t want = rp->p->pid;
+	struct glue_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	int status, r;
+	long pid;
+
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		stub_main();
+	if (pid < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			glue_error("pid %d: this pid is in use here; free it, or restore into a new "
+				   "PID namespace with --pidns", want);
+		else
+			glue_err(r, "pid %d: cannot create the process (clone3 with set_tid)", want);
+		return r;
+	}
+	rp->pid = pid;
+	rp->created = true;
+	rp->memfd = -1;
+	rp->pidfd = -1;
+	r = ptrace_wait_stop(pid, &status);
+	if (r < 0)
+		return r;
+	if (WSTOPSIG(status) != SIGSTOP)
+		return glue_err(-EPROTO, "pid %d: the new process stopped with signal %d", want,
+				WSTOPSIG(status));
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) < 0)
+		return glue_err(-errno, "pid %d: cannot set trace options", want);
+	r = inject_begin(&rp->in, pid, (uintptr_t)arch_syscall_gadget, INJECT_TRAP);
+	if (r < 0)
+		return r;
+	return unregister_rseq(rp);
+}
+
+void stub_kill(struct rproc *rp)
+{
+	int status;
+
+	if (!rp->created || rp->detached)
+		return;
+	kill(rp->pid, SIGKILL);
+	while (waitpid(rp->pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+	rp->created = false;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* ferry checkpoint (--pid|--tree) PID -o IMAGE [--kill]: freeze and save processes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ferry-glue/checkpoint.h"
+#include "../../kernel-glue/common/log.h"
+
+#include "commands.h"
+#include "log.h"
+
+/* Parse a PID operand of --pid or --tree. */
+static int parse_pid(const struct command *cmd, const char *s, pid_t *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0 || v > 0x3fffffff)
+		return command_usage_error(cmd, "'%s' is not a process id", s);
+	*ret = v;
+	return 0;
+}
+
+static int run_checkpoint(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "tree", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "kill", no_argument, NULL, 'k' },
+		{ "level", required_argument, NULL, 'l' },
+		{ 0 },
+	};
+	struct ferry_checkpoint_options o = { .level = 1 };
+	int c, r;
+
+	while ((c = command_getopt(cmd, argc, argv, options, "p:t:o:kl:")) != -1) {
+		switch (c) {
+		case 'p':
+		case 't':
+			if (o.pid)
+				return command_usage_error(cmd, "give one of --pid and --tree, once");
+			r = parse_pid(cmd, optarg, &o.pid);
+			if (r)
+				return r;
+			o.tree = c == 't';
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'k':
+			o.kill = true;
+			break;
+		case 'l':
+			o.level = atoi(optarg);
+			if (o.level < 0 || o.level > 9)
+				return command_usage_error(cmd, "--level takes 0 to 9");
+			break;
+		default:
+			return FERRY_EXIT_USAGE;
+		}
+	}
+	r = command_expect_operands(cmd, argc, argv, 0, "");
+	if (r)
+		return r;
+	if (!o.pid)
+		return command_usage_error(cmd, "missing --pid PID or --tree PID");
+	if (!o.output)
+		return command_usage_error(cmd, "missing -o IMAGE");
+	glue_log_set_prefix(log_prefix());
+	if (ferry_checkpoint(&o) < 0)
+		return FERRY_EXIT_FAILURE;
+	printf("checkpointed %s %d to %s%s\n", o.tree ? "tree" : "pid", o.pid, o.output,
+	       o.kill ? " (killed)" : "");
+	return FERRY_EXIT_OK;
+}
+
+const struct command command_checkpoint = {
+	.name = "checkpoint",
+	.summary = "freeze processes and save them into an image",
+	.usage = "(--pid PID | --tree PID) -o IMAGE [--kill] [--level N]",
+	.help = "Freezes every thread of the selection at one instant (ptrace), captures\n"
+		"processes, memory, open files and pipes, writes IMAGE (metadata first,\n"
+		"then pages, sealed last) and lets the processes run on.\n"
+		"\n"
+		"  --pid PID     the process PID\n"
+		"  --tree PID    the process PID and all its descendants\n"
+		"  -o IMAGE      where the image goes (written as IMAGE.partial, renamed\n"
+		"                once sealed)\n"
+		"  --kill        kill the processes once the image is sealed\n"
+		"  --level N     zlib level of the page chunks, 0 (stored) to 9; default 1\n"
+		"\n"
+		"On any failure the processes are thawed as they were, no image is left,\n"
+		"and each object that cannot be checkpointed is named on stderr.\n"
+		"\n"
+		"Exit status: 0 saved, 1 failed, 2 wrong usage.\n",
+	.run = run_checkpoint,
+};
