@@ -55,6 +55,8 @@ run_tier format-sample sh format/tests/sample-test.sh "$build"
 # Tier 1b: the CLI on images
 run_tier cli sh tools/tests/cli-test.sh "$build"
 
+run_tier qemu bash qemu-tests/run-tier.sh "$build"  # Tier 3: QEMU end to end (qemu-tests/)
+
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -57,7 +57,7 @@ copy_prog() {
 
 base="$qdir/rootfs-base"
 stamp="$qdir/.base-stamp"
-inputs="$here/guest/init $here/guest/scenarios.sh $build/bin/ferry $build/tests/region-probe
+inputs="$here/guest/init $here/guest/scenarios.sh $build/tests/region-probe
 	$qdir/pkgs/busybox-static/.done $qdir/pkgs/kexec-tools/.done $here/build-images.sh"
 rebuild_base=0
 [ -e "$stamp" ] || rebuild_base=1
@@ -65,8 +65,8 @@ for f in $inputs; do
 	[ -e "$f" ] || { echo "build-images: missing $f" >&2; exit 1; }
 	[ "$rebuild_base" = 1 ] || [ "$f" -nt "$stamp" ] && rebuild_base=1
 done
-# extra guest programs: any build/tests/guest-* binaries other parts add
-for f in "$build"/tests/guest-*; do
+# optional guest programs: the CLI, and any build/tests/guest-* binaries
+for f in "$build/bin/ferry" "$build"/tests/guest-*; do
 	[ -x "$f" ] || continue
 	inputs="$inputs $f"
 	[ "$f" -nt "$stamp" ] && rebuild_base=1
@@ -79,7 +79,7 @@ if [ "$rebuild_base" = 1 ]; then
 	cp "$qdir/pkgs/busybox-static/bin/busybox" "$base/bin/busybox"
 	ln -s busybox "$base/bin/sh"
 	copy_prog "$qdir/pkgs/kexec-tools/sbin/kexec" /sbin/kexec "$base"
-	copy_prog "$build/bin/ferry" /bin/ferry "$base"
+	[ -x "$build/bin/ferry" ] && copy_prog "$build/bin/ferry" /bin/ferry "$base"
 	cp "$build/tests/region-probe" "$base/bin/region-probe"
 	for f in "$build"/tests/guest-*; do
 		[ -x "$f" ] && copy_prog "$f" "/bin/$(basename "$f")" "$base"

@@ -6,12 +6,12 @@
 
 .PHONY: qemu-images qemu-test
 
-GLUE_ARCH := x86_64
+REGION_ARCH := x86_64
 REGION_SRCS := $(wildcard kernel-glue/region/*.c) $(wildcard kernel-glue/kexec/*.c) \
-	kernel-glue/arch/$(GLUE_ARCH)/cacheflush.c
+	kernel-glue/arch/$(REGION_ARCH)/cacheflush.c
 REGION_OBJS := $(REGION_SRCS:%.c=$(BUILD)/obj/%.o)
 REGION_LIB := $(BUILD)/lib/libferry-region.a
-REGION_INC := -Ikernel-glue/region -Ikernel-glue/kexec -Ikernel-glue/arch/$(GLUE_ARCH)
+REGION_INC := -Ikernel-glue/region -Ikernel-glue/kexec -Ikernel-glue/arch/$(REGION_ARCH)
 
 $(REGION_OBJS): $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -33,7 +33,9 @@ $(BUILD)/tests/test-region: qemu-tests/unit/test-region.c $(REGION_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(REGION_INC) -o $@ $< $(REGION_LIB) -lz
 
-qemu-images: $(FERRY_BIN) $(QEMU_GUEST_BINS) $(BUILD)/tests/test-region
+# build/bin/ferry goes into the guest when it exists (make all builds it); the
+# scenarios here need only the guest test programs.
+qemu-images: $(QEMU_GUEST_BINS) $(BUILD)/tests/test-region
 	@sh qemu-tests/build-images.sh $(BUILD)
 
 qemu-test: qemu-images

@@ -1,0 +1,65 @@
+#!/bin/bash
+# The QEMU tier of `make test`: host unit tests of the region/kexec glue,
+# then every scenario under qemu-system-x86_64 (TCG), QEMU_JOBS at a time.
+#
+# Usage: qemu-tests/run-tier.sh BUILD_DIR
+# Env:   QEMU_JOBS (default: number of CPUs, at most 2)
+#        QEMU_SCENARIOS "name:flavor[:options] ..." to run a subset
+set -u
+
+build="${1:-build}"
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+cd "$top"
+
+if ! make --no-print-directory -s BUILD="$build" qemu-images >"$build/qemu-images.log" 2>&1; then
+	echo "FAIL: qemu-images: building the guest images failed; last lines of $build/qemu-images.log:"
+	tail -n 15 "$build/qemu-images.log" | sed 's/^/   /'
+	exit 1
+fi
+
+"$build/tests/test-region" || status=1
+
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	echo "FAIL: qemu: qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
+	exit 1
+fi
+
+# name:flavor[:run-scenario options with , for spaces]
+default="boot-generic:generic boot-cloud:cloud boot-bpo:bpo
+	region-unreserved-generic:generic:--no-memmap
+	region-kexec-generic-bpo:generic region-kexec-bpo-generic:bpo
+	region-kexec-generic-cloud:generic"
+scenarios="${QEMU_SCENARIOS:-$default}"
+jobs="${QEMU_JOBS:-$(nproc)}"
+[ "$jobs" -gt 2 ] && jobs=2
+[ "$jobs" -lt 1 ] && jobs=1
+
+out="$build/qemu/results"
+rm -rf "$out"
+mkdir -p "$out"
+status=${status:-0}
+running=0
+t0=$(date +%s)
+for s in $scenarios; do
+	name=${s%%:*}
+	rest=${s#*:}
+	flavor=${rest%%:*}
+	opts=""
+	[ "$rest" != "$flavor" ] && opts=$(echo "${rest#*:}" | tr ',' ' ')
+	# shellcheck disable=SC2086
+	"$here/run-scenario" --build "$build" --timeout 180 $opts "$name" "$flavor" >"$out/$name" 2>&1 &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+for s in $scenarios; do
+	name=${s%%:*}
+	cat "$out/$name"
+	grep -q "^PASS: $name\$" "$out/$name" || status=1
+done
+echo "TIME: qemu tier scenarios $(( $(date +%s) - t0 ))s with $jobs at a time"
+exit "$status"
