@@ -55,6 +55,10 @@ run_tier format-sample sh format/tests/sample-test.sh "$build"
 # Tier 1b: the CLI on images
 run_tier cli sh tools/tests/cli-test.sh "$build"
 
+# Tier 2: host integration: live processes checkpointed and restored on this
+# kernel, each in a private PID namespace (kernel-glue/tests/)
+run_tier checkpoint-restore sh kernel-glue/tests/run.sh "$build"
+
 run_tier qemu bash qemu-tests/run-tier.sh "$build"  # Tier 3: QEMU end to end (qemu-tests/)
 
 echo

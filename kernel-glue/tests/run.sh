@@ -1,0 +1,27 @@
+#!/bin/sh
+# Host integration tier of checkpoint/restore: every test program runs in a
+# private PID namespace, is checkpointed with --kill and restored with its
+# original PID (once, and again after a second checkpoint of the restored
+# process), then checks its own state.
+#
+# Usage: kernel-glue/tests/run.sh BUILD_DIR
+set -u
+build="${1:-build}"
+here=$(dirname "$0")
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: checkpoint-restore: needs root (ptrace of any process, clone3 set_tid, PR_SET_MM_MAP)"
+	exit 0
+fi
+
+status=0
+# program:how it is told to check (usr1: SIGUSR1 after the restore; none)
+for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none; do
+	name=${t%%:*}
+	trigger=${t#*:}
+	for rounds in 1 2; do
+		unshare --pid --fork --mount-proc \
+			sh "$here/scenario.sh" "$build" "$name" "$trigger" "$rounds" || status=1
+	done
+done
+exit $status
