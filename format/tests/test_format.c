@@ -754,6 +754,38 @@ static int case_hostile_headers(void)
 	return r;
 }
 
+/* A metadata property whose length field says -1: libfdt 1.6's
+ * fdt_check_full() takes it, so verify must refuse it on its own. */
+static int case_metadata_negative_length(void)
+{
+	struct ferry_diag diag;
+	struct ferry_image img;
+	const struct fdt_property *prop;
+	uint8_t *buf, *fdt;
+	size_t len;
+	int node, plen, r;
+
+	if (load_sample(&buf, &len) < 0)
+		return -1;
+	fdt = buf + FERRY_HEADER_SIZE;
+	node = fdt_path_offset(fdt, "/processes/process@100/fds/fd@3");
+	prop = node < 0 ? NULL : fdt_get_property(fdt, node, FM_FD_CLOEXEC, &plen);
+	if (!prop || plen != 0) {
+		free(buf);
+		return fail("the sample lacks an empty cloexec property");
+	}
+	/* an empty property: with length -1 the next tag still parses */
+	memset((uint8_t *)&prop->len, 0xff, 4);
+	reseal(buf, len);
+	r = ferry_image_open(&img, buf, len, 0, &diag);
+	if (r == 0)
+		r = ferry_image_verify(&img, &diag);
+	free(buf);
+	if (r != -FERRY_ERR_METADATA)
+		return fail("a property of length -1 gives %d, not METADATA", r);
+	return 0;
+}
+
 /* The first chunk with at least two extents, in a writable copy. */
 static uint8_t *find_multi_extent_chunk(uint8_t *img, size_t len, struct ferry_chunk *ret)
 {
@@ -1311,6 +1343,7 @@ int main(int argc, char **argv)
 	run("unsealed-refused", case_unsealed);
 	run("hostile-headers-refused", case_hostile_headers);
 	run("hostile-chunks-refused", case_hostile_chunks);
+	run("metadata-negative-length-refused", case_metadata_negative_length);
 	run("handoff-roundtrip", case_handoff_roundtrip);
 	run_detail("handoff-malformed-refused", case_handoff_malformed);
 	run("strerror-every-code", case_strerror);
