@@ -44,6 +44,23 @@ static int walk_chunks(const struct ferry_image *img, struct ferry_digest *dg, i
 	return 0;
 }
 
+/* libfdt 1.6's fdt_check_full() lets a property length of -8..-1 through
+ * (its offset arithmetic wraps) and fdt_getprop() then hands that length
+ * out. Whoever reads the metadata after a successful verify trusts
+ * property lengths, so refuse such a tree here. */
+static int check_property_lengths(const void *fdt)
+{
+	int node, depth = 0, prop, len;
+
+	for (node = 0; node >= 0; node = fdt_next_node(fdt, node, &depth)) {
+		fdt_for_each_property_offset(prop, fdt, node) {
+			if (!fdt_getprop_by_offset(fdt, prop, NULL, &len) || len < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int digest_image(const struct ferry_image *img, int check_payloads,
 			uint8_t ret[FERRY_DIGEST_SIZE], struct ferry_diag *diag)
 {
@@ -79,7 +96,7 @@ int ferry_image_verify(const struct ferry_image *img, struct ferry_diag *diag)
 		return diag_fail(diag, -FERRY_ERR_UNSEALED, "header", "sealed flag is not set",
 				 HDR_FLAGS);
 	if (ferry_image_metadata(img, &fdt, &fdt_size) < 0 ||
-	    fdt_check_full(fdt, fdt_size) != 0)
+	    fdt_check_full(fdt, fdt_size) != 0 || check_property_lengths(fdt) < 0)
 		return diag_fail(diag, -FERRY_ERR_METADATA, "metadata",
 				 "not a well-formed flattened device tree",
 				 img->hdr.metadata_offset);
