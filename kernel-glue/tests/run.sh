@@ -24,4 +24,5 @@ for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none; do
 			sh "$here/scenario.sh" "$build" "$name" "$trigger" "$rounds" || status=1
 	done
 done
+unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" socket usr1 0 || status=1
 exit $status

@@ -3,11 +3,15 @@
 # start build/tests/glue/t_NAME, wait until it is ready, ROUNDS times
 # checkpoint it with --kill and restore it, then let it check itself.
 #
+# ROUNDS 0: the checkpoint must be refused, leave no image and the program
+# running untouched.
+#
 # Usage: scenario.sh BUILD NAME TRIGGER ROUNDS
 set -u
 build="$1" name="$2" trigger="$3" rounds="$4"
 label="$name"
 [ "$rounds" -gt 1 ] && label="$name-restored-${rounds}x"
+[ "$rounds" -eq 0 ] && label="$name-checkpoint-refused"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-cr.XXXXXX)
 
@@ -42,6 +46,15 @@ while [ ! -e "$dir/ready" ]; do
 	sleep 0.1
 done
 sleep 0.2 # into its blocking call
+
+if [ "$rounds" -eq 0 ]; then
+	"$ferry" checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1 &&
+		fail "the checkpoint was not refused"
+	grep -q "fd [0-9]*: socket:.*not supported" "$dir/log" ||
+		fail "the refusal does not name the socket"
+	[ -e "$dir/image" ] || [ -e "$dir/image.partial" ] && fail "an image was left behind"
+	"$ferry" check --pid "$pid" >>"$dir/log" 2>&1 && fail "check says it can be checkpointed"
+fi
 
 round=1
 while [ "$round" -le "$rounds" ]; do
