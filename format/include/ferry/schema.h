@@ -87,10 +87,21 @@
 #define FM_P_SIGACTIONS "sigactions" /* u64[4 * 64]: handler, flags, restorer, mask
 				       * of signals 1..64 (kernel sigaction ABI) */
 
+#define FM_P_SIGPENDING_SHARED "sigpending-shared" /* bytes: n * 128-byte siginfo,
+						   * queued to the process */
+#define FM_P_CAPS "capabilities" /* u64[5]: effective, permitted, inheritable,
+				  * bounding, ambient */
+#define FM_P_NO_NEW_PRIVS "no-new-privs" /* empty: PR_SET_NO_NEW_PRIVS is set */
+
 /* /processes/process@PID/threads/thread@TID */
 #define FM_T_XSAVE "xsave"     /* bytes: NT_X86_XSTATE as PTRACE_GETREGSET gives it */
 #define FM_T_RSEQ "rseq"       /* u64[3]: address, length, signature (absent: none) */
 #define FM_T_ROBUST_LIST "robust-list" /* u64[2]: head, length (absent: none) */
+#define FM_T_COMM "comm"       /* string: /proc/PID/task/TID/comm */
+#define FM_T_SIGALTSTACK "sigaltstack" /* u64[3]: ss_sp, ss_flags, ss_size (absent: none) */
+#define FM_T_CLEAR_CHILD_TID "clear-child-tid" /* u64: set_tid_address() (absent: none) */
+#define FM_T_PDEATHSIG "pdeathsig" /* u32: PR_GET_PDEATHSIG (absent: none) */
+#define FM_T_SIGPENDING "sigpending" /* bytes: n * 128-byte siginfo, queued to the thread */
 /* FM_T_REGS on x86_64: struct user_regs_struct (NT_PRSTATUS), little-endian;
  * fs_base and gs_base are part of it. */
 
