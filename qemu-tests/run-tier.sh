@@ -12,6 +12,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cd "$top"
 
+# One tier at a time per build directory: scenarios share images and logs.
+mkdir -p "$build/qemu"
+exec 9>"$build/qemu/.tier.lock"
+if ! flock -w 900 9; then
+	echo "FAIL: qemu-lock: another QEMU tier held $build/qemu/.tier.lock for 15 minutes"
+	exit 1
+fi
+
 if ! make --no-print-directory -s BUILD="$build" qemu-images >"$build/qemu-images.log" 2>&1; then
 	echo "FAIL: qemu-images: building the guest images failed; last lines of $build/qemu-images.log:"
 	tail -n 15 "$build/qemu-images.log" | sed 's/^/   /'
@@ -29,7 +37,9 @@ fi
 default="boot-generic:generic boot-cloud:cloud boot-bpo:bpo
 	region-unreserved-generic:generic:--no-memmap
 	region-kexec-generic-bpo:generic region-kexec-bpo-generic:bpo
-	region-kexec-generic-cloud:generic"
+	region-kexec-generic-cloud:generic pmem-kexec-generic-bpo:generic:--pmem
+	tools-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools
+	control-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools-unsafe"
 scenarios="${QEMU_SCENARIOS:-$default}"
 jobs="${QEMU_JOBS:-$(nproc)}"
 [ "$jobs" -gt 2 ] && jobs=2

@@ -28,6 +28,7 @@ struct ferry_kexec_load_opts {
 	const char *cmdline;  /* full command line for the new kernel */
 	uint64_t region_phys; /* marked range, to keep kexec-tools out of it (0: none) */
 	int no_fallback;      /* fail instead of using kexec-tools */
+	int force_tools;      /* skip kexec_file_load (tests of the fallback) */
 };
 
 /*

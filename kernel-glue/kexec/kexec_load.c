@@ -121,7 +121,7 @@ int ferry_kexec_load(const struct ferry_kexec_load_opts *o, enum ferry_kexec_met
 
 	if (!o || !o->kernel || !o->cmdline)
 		return -EINVAL;
-	err = file_load(o);
+	err = o->force_tools ? -ENOSYS : file_load(o);
 	if (err == 0) {
 		if (ret_method)
 			*ret_method = FERRY_KEXEC_FILE_LOAD;
@@ -132,7 +132,10 @@ int ferry_kexec_load(const struct ferry_kexec_load_opts *o, enum ferry_kexec_met
 		return log_errno(err, "kexec: kexec_file_load of %s failed", o->kernel);
 	if (o->no_fallback)
 		return log_errno(err, "kexec: kexec_file_load of %s refused", o->kernel);
-	log_errno(err, "kexec: kexec_file_load of %s refused, trying kexec-tools", o->kernel);
+	if (o->force_tools)
+		log_info("kexec: loading %s through kexec-tools as asked", o->kernel);
+	else
+		log_errno(err, "kexec: kexec_file_load of %s refused, trying kexec-tools", o->kernel);
 	err = tools_load(o);
 	if (err < 0)
 		return err;

@@ -9,6 +9,9 @@
  *   region-probe kexec KERNEL [INITRD] [-- EXTRA ARGS...]
  *                                       load with kernel-glue/kexec and jump,
  *                                       carrying memmap= and ferry.region=
+ *     env FERRY_KEXEC_FORCE_TOOLS=1     load through kexec-tools instead
+ *     env FERRY_KEXEC_UNSAFE_NO_MEMMAX=1  ... without keeping it below the
+ *                                       region (negative control)
  *
  * Lines starting "FERRY-TIME: " report phase timings for the runner.
  * Exit status 0 on success, 1 on failure (with the reason on stderr).
@@ -262,6 +265,10 @@ static int cmd_kexec(int argc, char **argv)
 	}
 	o.cmdline = cmdline;
 	o.no_fallback = getenv("FERRY_KEXEC_NO_FALLBACK") != NULL;
+	o.force_tools = getenv("FERRY_KEXEC_FORCE_TOOLS") != NULL;
+	/* negative control only: let kexec-tools use the whole firmware map */
+	if (getenv("FERRY_KEXEC_UNSAFE_NO_MEMMAX"))
+		o.region_phys = 0;
 	t0 = now_ms();
 	if (ferry_kexec_load(&o, &method) < 0)
 		return 1;

@@ -6,7 +6,10 @@
 #   FERRY-TEST: FAIL name why
 # once the outcome is known; the host runner turns that into PASS:/FAIL:.
 # Parameters come from the kernel command line: ferry.test=, ferry.step=,
-# ferry.seed= (the pattern seed, chosen by the host).
+# ferry.seed= (the pattern seed, chosen by the host), ferry.kexec=tools
+# (load through kexec-tools) or tools-unsafe (kexec-tools without keeping
+# its segments below the region: the control-kexec-* negative control,
+# which passes only if the damage is detected).
 
 pass() { echo "FERRY-TEST: PASS $test"; }
 fail() { echo "FERRY-TEST: FAIL $test $*"; }
@@ -19,6 +22,10 @@ kexec_to() {
 		fail "no /boot/vmlinuz-$to on the boot disk"
 		return
 	fi
+	case "$(arg ferry.kexec)" in
+	tools) export FERRY_KEXEC_FORCE_TOOLS=1 ;;
+	tools-unsafe) export FERRY_KEXEC_FORCE_TOOLS=1 FERRY_KEXEC_UNSAFE_NO_MEMMAX=1 ;;
+	esac
 	region-probe kexec "/boot/vmlinuz-$to" "/boot/initramfs-$to.cpio.gz" -- \
 		"ferry.test=$test" "ferry.step=$((step + 1))" "$@" 2>&1
 	fail "kexec to $to did not happen"
@@ -51,7 +58,15 @@ scenario_region_kexec() {
 		out=$(region-probe check-pattern "$seed" 2>&1)
 		rc=$?
 		echo "$out"
-		if [ $rc -eq 0 ]; then
+		if [ "${test%%-*}" = control ]; then
+			# negative control: this load path is expected to hit the region
+			if [ $rc -ne 0 ] && echo "$out" | grep -q 'words differ'; then
+				echo "control: damage detected as expected: $(echo "$out" | grep 'words differ')"
+				pass
+			else
+				fail "negative control: expected the pattern to be damaged, check said: $(echo "$out" | tail -n 1)"
+			fi
+		elif [ $rc -eq 0 ]; then
 			pass
 		else
 			fail "pattern damaged after kexec from $from to $to ($kver): $(echo "$out" | grep -v FERRY-TIME | tail -n 1)"
@@ -72,7 +87,7 @@ scenario_run() {
 			fail "booted $flavor, expected $want"
 		fi
 		;;
-	region-kexec-*-* | pmem-kexec-*-*)
+	region-kexec-*-* | pmem-kexec-*-* | tools-kexec-*-* | control-kexec-*-*)
 		pair=${1#*-kexec-}
 		scenario_region_kexec "${pair%%-*}" "${pair#*-}"
 		;;
