@@ -158,6 +158,59 @@ static void oom(struct fdt_in *in)
 		in->err = glue_err(-ENOMEM, "image metadata");
 }
 
+/* n * ST_SIGINFO_SIZE bytes of queued signals */
+static uint8_t *get_siginfos(struct fdt_in *in, int node, const char *name, size_t *ret_n)
+{
+	size_t len;
+	uint8_t *b = get_bytes(in, node, name, &len, false);
+
+	*ret_n = 0;
+	if (b && len % ST_SIGINFO_SIZE) {
+		bad_len(in, node, name);
+		free(b);
+		return NULL;
+	}
+	*ret_n = len / ST_SIGINFO_SIZE;
+	return b;
+}
+
+static void read_thread_more(struct fdt_in *in, int node, struct st_thread *t)
+{
+	const char *comm;
+	uint64_t v[3];
+	int len;
+
+	comm = get(in, node, FM_T_COMM, &len, false);
+	if (comm && len > 0)
+		snprintf(t->comm, sizeof(t->comm), "%.*s", len, comm);
+	if (get_u64s(in, node, FM_T_SIGALTSTACK, v, 3, false)) {
+		t->altstack_sp = v[0];
+		t->altstack_flags = v[1];
+		t->altstack_size = v[2];
+	}
+	t->clear_child_tid = get_u64(in, node, FM_T_CLEAR_CHILD_TID, false);
+	t->pdeathsig = get_u32(in, node, FM_T_PDEATHSIG, false);
+	t->sigpending = get_siginfos(in, node, FM_T_SIGPENDING, &t->nsigpending);
+}
+
+static void read_process_more(struct fdt_in *in, int node, struct st_process *p)
+{
+	uint64_t caps[5];
+	int len;
+
+	p->sigpending_shared = get_siginfos(in, node, FM_P_SIGPENDING_SHARED,
+					    &p->nsigpending_shared);
+	if (get_u64s(in, node, FM_P_CAPS, caps, 5, false)) {
+		p->have_caps = true;
+		p->caps.effective = caps[0];
+		p->caps.permitted = caps[1];
+		p->caps.inheritable = caps[2];
+		p->caps.bounding = caps[3];
+		p->caps.ambient = caps[4];
+	}
+	p->no_new_privs = get(in, node, FM_P_NO_NEW_PRIVS, &len, false) != NULL;
+}
+
 static void read_thread(struct fdt_in *in, int node, struct st_process *p)
 {
 	struct st_thread *t = ST_PUSH(p->threads, p->nthreads);
@@ -178,6 +231,7 @@ static void read_thread(struct fdt_in *in, int node, struct st_process *p)
 		t->robust_list = v[0];
 		t->robust_len = v[1];
 	}
+	read_thread_more(in, node, t);
 }
 
 static void read_process(struct fdt_in *in, int node, struct st_image *img)
@@ -220,6 +274,7 @@ static void read_process(struct fdt_in *in, int node, struct st_image *img)
 			p->sigactions[i].mask = sa[4 * i + 3];
 		}
 
+	read_process_more(in, node, p);
 	sub = fdt_subnode_offset(in->fdt, node, FM_THREADS);
 	if (sub >= 0)
 		fdt_for_each_subnode(child, in->fdt, sub)
@@ -237,6 +292,46 @@ static void read_process(struct fdt_in *in, int node, struct st_image *img)
 			fd->file_id = get_u32(in, child, FM_FD_FILE, true);
 			fd->cloexec = get(in, child, FM_FD_CLOEXEC, &len, false) != NULL;
 		}
+}
+
+static void read_vdso(struct fdt_in *in, int node, struct st_mm *mm)
+{
+	const char *names, *p;
+	int len, vlen;
+	uint64_t *vals;
+	size_t n = 0;
+
+	mm->vdso = get_bytes(in, node, FM_A_VDSO_IMAGE, &mm->vdso_len, false);
+	names = get(in, node, FM_A_VDSO_SYMBOLS, &len, false);
+	if (!names || len <= 0)
+		return;
+	if (names[len - 1])
+		return bad_len(in, node, FM_A_VDSO_SYMBOLS);
+	for (p = names; p < names + len; p += strlen(p) + 1)
+		n++;
+	if (!get(in, node, FM_A_VDSO_SYMBOL_VALUES, &vlen, true))
+		return;
+	if ((size_t)vlen != n * 16)
+		return bad_len(in, node, FM_A_VDSO_SYMBOL_VALUES);
+	vals = malloc(n * 16);
+	mm->vdso_syms = calloc(n, sizeof(*mm->vdso_syms));
+	if (!vals || !mm->vdso_syms) {
+		free(vals);
+		return oom(in);
+	}
+	get_u64s(in, node, FM_A_VDSO_SYMBOL_VALUES, vals, 2 * n, true);
+	for (p = names; p < names + len; p += strlen(p) + 1) {
+		struct st_vdso_sym *s = &mm->vdso_syms[mm->nvdso_syms++];
+
+		s->name = strdup(p);
+		s->offset = vals[2 * (mm->nvdso_syms - 1)];
+		s->size = vals[2 * (mm->nvdso_syms - 1) + 1];
+		if (!s->name) {
+			free(vals);
+			return oom(in);
+		}
+	}
+	free(vals);
 }
 
 static void read_mm(struct fdt_in *in, int node, struct st_image *img)
@@ -275,6 +370,9 @@ static void read_mm(struct fdt_in *in, int node, struct st_image *img)
 		a->pgoff = get_u64(in, child, FM_A_PGOFF, false);
 		a->path = get_str(in, child, FM_A_PATH, false);
 		a->name = get_str(in, child, FM_A_NAME, false);
+		a->file_id = get_u32(in, child, FM_A_FILE, false);
+		if (a->kind == ST_AREA_VDSO || (a->name && strcmp(a->name, "[vdso]") == 0))
+			read_vdso(in, child, mm);
 		kind = get_str(in, child, FM_A_KIND, true);
 		if (kind && st_area_kind_parse(kind, &a->kind) < 0 && !in->err)
 			in->err = glue_err(-EINVAL, "image metadata: area %#llx: unknown kind '%s'",
@@ -290,6 +388,7 @@ static void read_file(struct fdt_in *in, int node, struct st_image *img)
 {
 	struct st_file *f = ST_PUSH(img->files, img->nfiles);
 	char *type;
+	int len;
 
 	if (!f)
 		return oom(in);
@@ -303,7 +402,28 @@ static void read_file(struct fdt_in *in, int node, struct st_image *img)
 	f->flags = get_u32(in, node, FM_F_FLAGS, true);
 	f->pos = get_u64(in, node, FM_F_POS, false);
 	f->rdev = get_u64(in, node, FM_F_RDEV, false);
-	f->pipe_id = get_u32(in, node, FM_F_PIPE, f->type == ST_FILE_PIPE);
+	f->pipe_id = get_u32(in, node, FM_F_PIPE,
+			     f->type == ST_FILE_PIPE || f->type == ST_FILE_FIFO);
+	f->deleted = get(in, node, FM_F_DELETED, &len, false) != NULL;
+	f->same_inode = get_u32(in, node, FM_F_SAME_INODE, false);
+	if (!f->same_inode && (f->deleted || f->type == ST_FILE_MEMFD)) {
+		uint32_t owner[2] = { 0, 0 };
+
+		f->data = get_bytes(in, node, FM_F_DATA, &f->data_len, false);
+		f->size = get_u64(in, node, FM_F_SIZE, true);
+		f->mode = get_u32(in, node, FM_F_MODE, true);
+		get_u32s(in, node, FM_F_OWNER, owner, 2, false);
+		f->uid = owner[0];
+		f->gid = owner[1];
+		if (f->data_len > f->size && !in->err)
+			in->err = glue_err(-EINVAL, "image metadata: file %u: %zu bytes of data "
+					   "for a size of %llu", f->id, f->data_len,
+					   (unsigned long long)f->size);
+	}
+	f->seals = get_u32(in, node, FM_F_SEALS, false);
+	f->name = get_str(in, node, FM_F_NAME, false);
+	f->eventfd_count = get_u64(in, node, FM_F_EVENTFD_COUNT, f->type == ST_FILE_EVENTFD);
+	f->eventfd_semaphore = get(in, node, FM_F_EVENTFD_SEMAPHORE, &len, false) != NULL;
 }
 
 static void read_pipe(struct fdt_in *in, int node, struct st_image *img)

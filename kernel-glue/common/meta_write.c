@@ -118,6 +118,19 @@ static void write_thread(struct fdt_out *o, const struct st_thread *t)
 
 		prop_u64s(o, FM_T_ROBUST_LIST, v, 2);
 	}
+	if (t->comm[0])
+		prop_str(o, FM_T_COMM, t->comm);
+	if (t->altstack_size) {
+		uint64_t v[3] = { t->altstack_sp, t->altstack_flags, t->altstack_size };
+
+		prop_u64s(o, FM_T_SIGALTSTACK, v, 3);
+	}
+	if (t->clear_child_tid)
+		prop_u64(o, FM_T_CLEAR_CHILD_TID, t->clear_child_tid);
+	if (t->pdeathsig)
+		prop_u32(o, FM_T_PDEATHSIG, t->pdeathsig);
+	if (t->nsigpending)
+		prop_bytes(o, FM_T_SIGPENDING, t->sigpending, t->nsigpending * ST_SIGINFO_SIZE);
 	end(o);
 }
 
@@ -147,6 +160,17 @@ static void write_process(struct fdt_out *o, const struct st_process *p)
 		sa[4 * i + 3] = p->sigactions[i].mask;
 	}
 	prop_u64s(o, FM_P_SIGACTIONS, sa, 4 * ST_NSIG);
+	if (p->nsigpending_shared)
+		prop_bytes(o, FM_P_SIGPENDING_SHARED, p->sigpending_shared,
+			   p->nsigpending_shared * ST_SIGINFO_SIZE);
+	if (p->have_caps) {
+		uint64_t caps[5] = { p->caps.effective, p->caps.permitted, p->caps.inheritable,
+				     p->caps.bounding, p->caps.ambient };
+
+		prop_u64s(o, FM_P_CAPS, caps, 5);
+	}
+	if (p->no_new_privs)
+		prop_empty(o, FM_P_NO_NEW_PRIVS);
 
 	begin(o, FM_THREADS);
 	for (size_t i = 0; i < p->nthreads; i++)
@@ -164,6 +188,37 @@ static void write_process(struct fdt_out *o, const struct st_process *p)
 	}
 	end(o);
 	end(o);
+}
+
+/* The vDSO's contents and entry points, for a restore onto another kernel. */
+static void write_vdso(struct fdt_out *o, const struct st_mm *mm)
+{
+	size_t names_len = 0;
+	uint64_t *vals;
+	char *names, *p;
+
+	if (mm->vdso_len)
+		prop_bytes(o, FM_A_VDSO_IMAGE, mm->vdso, mm->vdso_len);
+	if (!mm->nvdso_syms || o->err)
+		return;
+	for (size_t i = 0; i < mm->nvdso_syms; i++)
+		names_len += strlen(mm->vdso_syms[i].name) + 1;
+	names = malloc(names_len);
+	vals = malloc(mm->nvdso_syms * 2 * sizeof(*vals));
+	if (!names || !vals) {
+		out_check(o, -FDT_ERR_INTERNAL);
+	} else {
+		p = names;
+		for (size_t i = 0; i < mm->nvdso_syms; i++) {
+			p = stpcpy(p, mm->vdso_syms[i].name) + 1;
+			vals[2 * i] = mm->vdso_syms[i].offset;
+			vals[2 * i + 1] = mm->vdso_syms[i].size;
+		}
+		prop_bytes(o, FM_A_VDSO_SYMBOLS, names, names_len);
+		prop_u64s(o, FM_A_VDSO_SYMBOL_VALUES, vals, 2 * mm->nvdso_syms);
+	}
+	free(names);
+	free(vals);
 }
 
 static void write_mm(struct fdt_out *o, const struct st_mm *mm)
@@ -197,6 +252,10 @@ static void write_mm(struct fdt_out *o, const struct st_mm *mm)
 		prop_str(o, FM_A_KIND, st_area_kind_name(a->kind));
 		prop_str(o, FM_A_PATH, a->path);
 		prop_str(o, FM_A_NAME, a->name);
+		if (a->file_id)
+			prop_u32(o, FM_A_FILE, a->file_id);
+		if (a->kind == ST_AREA_VDSO)
+			write_vdso(o, mm);
 		end(o);
 	}
 	end(o);
@@ -212,8 +271,29 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 	prop_u64(o, FM_F_POS, f->pos);
 	if (f->type == ST_FILE_CHARDEV)
 		prop_u64(o, FM_F_RDEV, f->rdev);
-	if (f->type == ST_FILE_PIPE)
+	if (f->type == ST_FILE_PIPE || f->type == ST_FILE_FIFO)
 		prop_u32(o, FM_F_PIPE, f->pipe_id);
+	if (f->deleted)
+		prop_empty(o, FM_F_DELETED);
+	if (f->same_inode) {
+		prop_u32(o, FM_F_SAME_INODE, f->same_inode);
+	} else if (f->deleted || f->type == ST_FILE_MEMFD) {
+		uint32_t owner[2] = { f->uid, f->gid };
+
+		prop_bytes(o, FM_F_DATA, f->data, f->data_len);
+		prop_u64(o, FM_F_SIZE, f->size);
+		prop_u32(o, FM_F_MODE, f->mode);
+		prop_u32s(o, FM_F_OWNER, owner, 2);
+	}
+	if (f->type == ST_FILE_MEMFD && !f->same_inode) {
+		prop_u32(o, FM_F_SEALS, f->seals);
+		prop_str(o, FM_F_NAME, f->name);
+	}
+	if (f->type == ST_FILE_EVENTFD) {
+		prop_u64(o, FM_F_EVENTFD_COUNT, f->eventfd_count);
+		if (f->eventfd_semaphore)
+			prop_empty(o, FM_F_EVENTFD_SEMAPHORE);
+	}
 	end(o);
 }
 

@@ -63,6 +63,9 @@ static const char *const file_types[] = {
 	[ST_FILE_DIRECTORY] = "directory",
 	[ST_FILE_CHARDEV] = "chardev",
 	[ST_FILE_PIPE] = "pipe",
+	[ST_FILE_FIFO] = "fifo",
+	[ST_FILE_MEMFD] = "memfd",
+	[ST_FILE_EVENTFD] = "eventfd",
 };
 
 const char *st_area_kind_name(enum st_area_kind k)
@@ -106,7 +109,9 @@ void st_image_free(struct st_image *img)
 		for (size_t t = 0; t < p->nthreads; t++) {
 			free(p->threads[t].regs);
 			free(p->threads[t].xsave);
+			free(p->threads[t].sigpending);
 		}
+		free(p->sigpending_shared);
 		free(p->threads);
 		free(p->fds);
 	}
@@ -121,10 +126,17 @@ void st_image_free(struct st_image *img)
 		free(mm->areas);
 		free(mm->exe);
 		free(mm->auxv);
+		free(mm->vdso);
+		for (size_t k = 0; k < mm->nvdso_syms; k++)
+			free(mm->vdso_syms[k].name);
+		free(mm->vdso_syms);
 	}
 	free(img->mms);
-	for (size_t i = 0; i < img->nfiles; i++)
+	for (size_t i = 0; i < img->nfiles; i++) {
 		free(img->files[i].path);
+		free(img->files[i].data);
+		free(img->files[i].name);
+	}
 	free(img->files);
 	for (size_t i = 0; i < img->npipes; i++)
 		free(img->pipes[i].data);

@@ -34,6 +34,13 @@ struct st_area {
 	enum st_area_kind kind;
 	char *path;      /* file areas */
 	char *name;      /* special areas: "[vdso]", "[vvar_vclock]", ... */
+	uint32_t file_id; /* backing file whose contents the image carries, or 0 */
+};
+
+/* An entry point of a vDSO: offset from the start of its image. */
+struct st_vdso_sym {
+	char *name;
+	uint64_t offset, size;
 };
 
 /* Fields set through prctl(PR_SET_MM_MAP). */
@@ -51,6 +58,10 @@ struct st_mm {
 	size_t auxv_len;
 	struct st_area *areas;
 	size_t nareas;
+	uint8_t *vdso;   /* the vDSO's image at the checkpoint, for comparison */
+	size_t vdso_len;
+	struct st_vdso_sym *vdso_syms;
+	size_t nvdso_syms;
 };
 
 struct st_thread {
@@ -63,6 +74,20 @@ struct st_thread {
 	uint64_t rseq_addr;
 	uint32_t rseq_len, rseq_sig;
 	uint64_t robust_list, robust_len;
+	char comm[17];
+	uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0: none */
+	uint32_t altstack_flags;
+	uint64_t clear_child_tid;            /* set_tid_address(), 0: none */
+	uint32_t pdeathsig;
+	uint8_t *sigpending;                 /* ST_SIGINFO_SIZE bytes per signal */
+	size_t nsigpending;
+};
+
+#define ST_SIGINFO_SIZE 128
+
+/* Capability sets, one bit per capability. */
+struct st_caps {
+	uint64_t effective, permitted, inheritable, bounding, ambient;
 };
 
 enum st_file_type {
@@ -70,6 +95,9 @@ enum st_file_type {
 	ST_FILE_DIRECTORY,
 	ST_FILE_CHARDEV,
 	ST_FILE_PIPE,
+	ST_FILE_FIFO,
+	ST_FILE_MEMFD,
+	ST_FILE_EVENTFD,
 };
 
 /* One open file description (fds that share it refer to the same id). */
@@ -81,6 +109,18 @@ struct st_file {
 	uint64_t pos;
 	uint64_t rdev;
 	uint32_t pipe_id;
+	/* files whose contents the image carries (deleted while open, memfd) */
+	bool deleted;
+	uint32_t same_inode; /* id of an earlier record of the same inode, or 0 */
+	uint8_t *data;       /* contents, trailing zeros left out */
+	size_t data_len;
+	uint64_t size;
+	uint32_t mode, uid, gid;
+	uint32_t seals;      /* memfd: F_GET_SEALS */
+	char *name;          /* memfd: the name given to memfd_create() */
+	uint64_t eventfd_count;
+	bool eventfd_semaphore;
+	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
 };
 
 struct st_fd {
@@ -112,6 +152,11 @@ struct st_process {
 	size_t ngroups;
 	uint64_t rlimits[ST_NRLIMITS][2];
 	struct st_sigaction sigactions[ST_NSIG]; /* [0] is signal 1 */
+	uint8_t *sigpending_shared;              /* ST_SIGINFO_SIZE bytes per signal */
+	size_t nsigpending_shared;
+	bool have_caps;
+	struct st_caps caps;
+	bool no_new_privs;
 	uint32_t mm_id;
 	struct st_thread *threads;
 	size_t nthreads;

@@ -5,15 +5,22 @@
  * with pidfd_getfd() run inside it, which gives it the very open file
  * description, so fds that shared one (dup, inheritance, the two ends of a
  * pipe in a tree) share it again. Each fd is then moved to its number.
+ * Named FIFOs are opened by path and refilled; eventfds are made with their
+ * count; files the image carries (deleted while open, memfd) are made again
+ * by carried_file.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "carried_file.h"
 #include "internal.h"
 
 static int open_pipe(struct rst *r, const struct st_pipe *pi, int ret_fds[2])
@@ -39,6 +46,202 @@ static int open_pipe(struct rst *r, const struct st_pipe *pi, int ret_fds[2])
 	return 0;
 }
 
+/* The pipe record @id, by index. */
+static int find_pipe_index(const struct rst *r, const struct st_file *f, size_t *ret)
+{
+	for (size_t k = 0; k < r->img.npipes; k++)
+		if (r->img.pipes[k].id == f->pipe_id) {
+			*ret = k;
+			return 0;
+		}
+	return glue_err(-EINVAL, "file %u: pipe %u is not in the image", f->id, f->pipe_id);
+}
+
+static int open_pipe_end(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
+{
+	int acc = f->flags & O_ACCMODE, fd;
+	size_t k = 0;
+	int e = find_pipe_index(r, f, &k);
+
+	if (e < 0)
+		return e;
+	/* fcntl works on the open file description: both ends carry
+	 * their own status flags, set here for the process too */
+	fd = fcntl(pipe_fds[k][acc == O_RDONLY ? 0 : 1], F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
+		e = glue_err(-errno, "file %u: pipe %u", f->id, f->pipe_id);
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	/* two descriptions of one end would share flags: fine for a
+	 * first version, as both came from the same pipe end */
+	return fd;
+}
+
+static int open_by_path(const struct st_file *f)
+{
+	int fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
+
+	if (fd < 0)
+		return glue_err(-errno, "file %u: cannot open %s", f->id, f->path);
+	if (f->type == ST_FILE_REGULAR && lseek(fd, f->pos, SEEK_SET) < 0) {
+		int e = glue_err(-errno, "file %u: %s: cannot seek to %llu", f->id, f->path,
+				 (unsigned long long)f->pos);
+
+		close(fd);
+		return e;
+	}
+	if (f->type == ST_FILE_DIRECTORY && f->pos)
+		lseek(fd, f->pos, SEEK_SET);
+	return fd;
+}
+
+static int file_index(const struct rst *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->img.nfiles; i++)
+		if (r->img.files[i].id == id)
+			return i;
+	return -1;
+}
+
+int restore_reopen(struct rst *r, uint32_t file_id, int flags)
+{
+	int k = file_index(r, file_id), fd;
+
+	if (k < 0 || r->files_fd[k] < 0)
+		return glue_err(-EINVAL, "file %u is not in the image", file_id);
+	fd = reopen_fd(r->files_fd[k], flags);
+	if (fd < 0)
+		return glue_err(fd, "file %u: cannot open it again with flags %#o", file_id, flags);
+	return fd;
+}
+
+/*
+ * A file the image carries: its inode is made again (or found, when an
+ * earlier record is of the same inode), then this open file description is
+ * opened on it with its own flags and offset.
+ */
+static int open_carried(struct rst *r, const struct st_file *f)
+{
+	int inode_fd, fd, e;
+
+	if (f->same_inode) {
+		fd = restore_reopen(r, f->same_inode, f->flags);
+	} else {
+		inode_fd = carried_create(f);
+		if (inode_fd < 0)
+			return inode_fd;
+		e = carried_fill(f, inode_fd);
+		if (e < 0) {
+			close(inode_fd);
+			return e;
+		}
+		fd = reopen_fd(inode_fd, f->flags);
+		if (fd < 0)
+			fd = glue_err(fd, "file %u (%s): cannot open it with flags %#o", f->id,
+				      f->path ? f->path : "?", f->flags);
+		close(inode_fd);
+	}
+	if (fd >= 0 && f->type != ST_FILE_DIRECTORY && lseek(fd, f->pos, SEEK_SET) < 0) {
+		e = glue_err(-errno, "file %u: cannot seek to %llu", f->id,
+			     (unsigned long long)f->pos);
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static int open_eventfd(const struct st_file *f)
+{
+	int fl = EFD_CLOEXEC | (f->eventfd_semaphore ? EFD_SEMAPHORE : 0) |
+		 (f->flags & O_NONBLOCK ? EFD_NONBLOCK : 0);
+	int fd = eventfd(0, fl);
+
+	if (fd < 0)
+		return glue_err(-errno, "file %u: cannot create an eventfd", f->id);
+	if (f->eventfd_count &&
+	    write(fd, &f->eventfd_count, sizeof(f->eventfd_count)) != sizeof(f->eventfd_count)) {
+		int e = glue_err(-errno, "file %u: cannot set the eventfd's count to %llu", f->id,
+				 (unsigned long long)f->eventfd_count);
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/*
+ * A named FIFO: opened by its path. A first read-write open per FIFO never
+ * blocks and is a reader for the write-only opens that follow; it puts the
+ * buffered bytes back, and is closed once every open of the FIFO is made.
+ */
+static int open_fifo(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
+{
+	const struct st_pipe *pi;
+	int fd, e;
+	size_t k = 0;
+
+	e = find_pipe_index(r, f, &k);
+	if (e < 0)
+		return e;
+	pi = &r->img.pipes[k];
+	if (pipe_fds[k][0] < 0) {
+		struct stat st;
+
+		pipe_fds[k][0] = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (pipe_fds[k][0] < 0)
+			return glue_err(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
+		if (fstat(pipe_fds[k][0], &st) < 0 || !S_ISFIFO(st.st_mode))
+			return glue_err(-ENXIO, "file %u: %s is no longer a FIFO", f->id, f->path);
+		if (pi->capacity && fcntl(pipe_fds[k][0], F_SETPIPE_SZ, pi->capacity) < 0)
+			glue_warn("FIFO %s: cannot set its capacity to %u: %s", f->path,
+				  pi->capacity, strerror(errno));
+		if (pi->len && write(pipe_fds[k][0], pi->data, pi->len) != (ssize_t)pi->len)
+			return glue_err(-errno, "FIFO %s: cannot refill it with %zu bytes", f->path,
+					pi->len);
+	}
+	fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_NONBLOCK |
+				   O_CLOEXEC);
+	if (fd < 0)
+		return glue_err(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
+	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
+		e = glue_err(-errno, "file %u: FIFO %s: cannot set its flags", f->id, f->path);
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static bool pipe_is_fifo(const struct rst *r, uint32_t pipe_id)
+{
+	for (size_t i = 0; i < r->img.nfiles; i++)
+		if (r->img.files[i].type == ST_FILE_FIFO && r->img.files[i].pipe_id == pipe_id)
+			return true;
+	return false;
+}
+
+static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
+{
+	switch (f->type) {
+	case ST_FILE_PIPE:
+		return open_pipe_end(r, f, pipe_fds);
+	case ST_FILE_FIFO:
+		return open_fifo(r, f, pipe_fds);
+	case ST_FILE_MEMFD:
+		return open_carried(r, f);
+	case ST_FILE_EVENTFD:
+		return open_eventfd(f);
+	case ST_FILE_DIRECTORY:
+	case ST_FILE_REGULAR:
+	case ST_FILE_CHARDEV:
+		if (f->deleted)
+			return open_carried(r, f);
+		return open_by_path(f);
+	}
+	return glue_err(-EINVAL, "file %u: unknown type %d", f->id, f->type);
+}
+
 int restore_open_files(struct rst *r)
 {
 	int (*pipe_fds)[2] = calloc(r->img.npipes + 1, sizeof(*pipe_fds));
@@ -54,54 +257,16 @@ int restore_open_files(struct rst *r)
 	for (size_t i = 0; i < r->img.npipes; i++)
 		pipe_fds[i][0] = pipe_fds[i][1] = -1;
 	for (size_t i = 0; i < r->img.npipes && e == 0; i++)
-		e = open_pipe(r, &r->img.pipes[i], pipe_fds[i]);
+		if (!pipe_is_fifo(r, r->img.pipes[i].id))
+			e = open_pipe(r, &r->img.pipes[i], pipe_fds[i]);
 
 	for (size_t i = 0; i < r->img.nfiles && e == 0; i++) {
-		const struct st_file *f = &r->img.files[i];
-		int acc = f->flags & O_ACCMODE, fd;
+		int fd = open_file(r, &r->img.files[i], pipe_fds);
 
-		switch (f->type) {
-		case ST_FILE_PIPE: {
-			size_t k;
-
-			for (k = 0; k < r->img.npipes; k++)
-				if (r->img.pipes[k].id == f->pipe_id)
-					break;
-			if (k == r->img.npipes) {
-				e = glue_err(-EINVAL, "file %u: pipe %u is not in the image", f->id,
-					     f->pipe_id);
-				break;
-			}
-			/* fcntl works on the open file description: both ends carry
-			 * their own status flags, set here for the process too */
-			fd = fcntl(pipe_fds[k][acc == O_RDONLY ? 0 : 1], F_DUPFD_CLOEXEC, 0);
-			if (fd < 0 ||
-			    fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-				e = glue_err(-errno, "file %u: pipe %u", f->id, f->pipe_id);
-				break;
-			}
-			/* two descriptions of one end would share flags: fine for a
-			 * first version, as both came from the same pipe end */
+		if (fd < 0)
+			e = fd;
+		else
 			r->files_fd[i] = fd;
-			break;
-		}
-		case ST_FILE_DIRECTORY:
-		case ST_FILE_REGULAR:
-		case ST_FILE_CHARDEV:
-			fd = open(f->path,
-				  (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
-			if (fd < 0) {
-				e = glue_err(-errno, "file %u: cannot open %s", f->id, f->path);
-				break;
-			}
-			r->files_fd[i] = fd;
-			if (f->type == ST_FILE_REGULAR && lseek(fd, f->pos, SEEK_SET) < 0)
-				e = glue_err(-errno, "file %u: %s: cannot seek to %llu", f->id,
-					     f->path, (unsigned long long)f->pos);
-			if (f->type == ST_FILE_DIRECTORY && f->pos)
-				lseek(fd, f->pos, SEEK_SET);
-			break;
-		}
 	}
 	for (size_t i = 0; i < r->img.npipes; i++) {
 		if (pipe_fds[i][0] >= 0)

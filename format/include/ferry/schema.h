@@ -126,4 +126,22 @@
 /* /files/file@ID */
 #define FM_F_RDEV "rdev"       /* u64: device number of a character device */
 
+/* ---- files carried in the image, FIFOs, memfd, eventfd ---- */
+
+/* /files/file@ID */
+#define FM_F_DELETED "deleted"       /* empty: the file was unlinked while open */
+#define FM_F_SAME_INODE "same-inode" /* u32: id of an earlier file of the same inode */
+#define FM_F_SIZE "size"             /* u64: size of a carried file (data may be shorter) */
+#define FM_F_MODE "mode"             /* u32: permission bits of a carried file */
+#define FM_F_OWNER "owner"           /* u32[2]: uid, gid of a carried file */
+#define FM_F_SEALS "seals"           /* u32: memfd seals, F_GET_SEALS */
+#define FM_F_NAME "name"             /* string: memfd name, as given to memfd_create() */
+#define FM_F_EVENTFD_COUNT "eventfd-count"         /* u64: eventfd counter */
+#define FM_F_EVENTFD_SEMAPHORE "eventfd-semaphore" /* empty: EFD_SEMAPHORE */
+
+/* /mms/mm@ID/area@START of kind vdso */
+#define FM_A_VDSO_IMAGE "vdso-image"     /* bytes: the vDSO's contents at the freeze */
+#define FM_A_VDSO_SYMBOLS "vdso-symbols" /* string list: its function symbols */
+#define FM_A_VDSO_SYMBOL_VALUES "vdso-symbol-values" /* u64[2 * n]: offset, size of each */
+
 #endif
