@@ -92,6 +92,23 @@ static int map_fd(struct ferry_region *r, const char *dev, off_t off, uint64_t s
 	return 0;
 }
 
+/* 1 if the kernel is locked down (Secure Boot on Debian): /dev/mem is refused. */
+static int locked_down(void)
+{
+	char buf[128];
+	ssize_t n;
+	int fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return !strstr(buf, "[none]");
+}
+
 int ferry_region_map(struct ferry_region *r, uint64_t phys, uint64_t size)
 {
 	enum ferry_region_reservation kind = FERRY_RESERVED_E820;
@@ -128,12 +145,17 @@ int ferry_region_map(struct ferry_region *r, uint64_t phys, uint64_t size)
 		}
 		return log_errno(perr, "region: cannot map %s", pmem);
 	}
+	if (err == -EPERM && locked_down())
+		return log_error(err, "region: the kernel is locked down (Secure Boot?), so /dev/mem "
+				 "is closed and no pmem device covers the range: reserve it with "
+				 "memmap=0x%" PRIx64 "!0x%" PRIx64 " (and load nd_e820, nd_pmem) to map "
+				 "it through /dev/pmemN", size, phys);
 	if (kind == FERRY_RESERVED_PMEM)
 		return log_error(-ENODEV, "region: 0x%" PRIx64 "@0x%" PRIx64 " is legacy persistent "
 				 "memory but no /dev/pmemN covers it (load nd_e820 and nd_pmem)",
 				 size, phys);
 	return log_error(err, "region: no way to map the range: /dev/mem refused it "
-			 "(CONFIG_STRICT_DEVMEM?) and no pmem device covers it "
+			 "(CONFIG_STRICT_DEVMEM or kernel lockdown?) and no pmem device covers it "
 			 "(reserve it with memmap=0x%" PRIx64 "!0x%" PRIx64 " to get /dev/pmemN)",
 			 size, phys);
 }
