@@ -2,9 +2,12 @@
 /*
  * Open files: every fd of /proc/PID/fd with its flags and offset. Fds that
  * share one open file description (dup, inheritance) are found with kcmp
- * and share one file record. Pipes carry the bytes buffered in them, copied
- * with tee(2) from a second read end opened through /proc, so the pipe
- * itself is left untouched.
+ * and share one file record. Pipes and named FIFOs carry the bytes
+ * buffered in them, copied with tee(2) from a second read end opened
+ * through /proc, so the pipe itself is left untouched. Files deleted while
+ * open and memfds carry their contents (the first record of an inode; the
+ * others name it), eventfds their counter. Every other kind is named with
+ * the reason it cannot be checkpointed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,18 +16,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/procfs.h"
+#include "dump_files.h"
 #include "internal.h"
+
+#define DELETED_SUFFIX " (deleted)"
+#define MEMFD_PREFIX "/memfd:"
 
 struct fdinfo {
 	uint64_t pos;
 	uint32_t flags;
+	char *text; /* the whole file, for fields of particular kinds */
 };
 
 static int read_fdinfo(pid_t pid, int fd, struct fdinfo *fi)
@@ -43,8 +53,248 @@ static int read_fdinfo(pid_t pid, int fd, struct fdinfo *fi)
 		r = proc_status_field(s, "flags", buf, sizeof(buf));
 	if (r == 0)
 		fi->flags = strtoul(buf, NULL, 8);
-	free(s);
+	if (r == 0)
+		fi->text = s;
+	else
+		free(s);
 	return r;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* An earlier record of the inode @st that makes it (carried or FIFO). */
+static struct st_file *find_inode(struct ckpt *c, const struct stat *st, enum st_file_type type)
+{
+	for (size_t i = 0; i < c->img.nfiles; i++) {
+		struct st_file *f = &c->img.files[i];
+
+		if (f->ino == st->st_ino && f->dev == st->st_dev && f->type == type &&
+		    !f->same_inode && (f->deleted || type != ST_FILE_REGULAR))
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * The contents of a deleted file or memfd, from @open_path (a /proc link
+ * to it), into @f; or the record of the same inode that already has them.
+ */
+static int carry_contents(struct ckpt *c, pid_t pid, const char *what, const char *open_path,
+			  const struct stat *st, struct st_file *f)
+{
+	struct st_file *first = find_inode(c, st, f->type);
+	struct statfs sfs;
+	uint64_t done = 0;
+	int fd, r = 0;
+
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	if (first && first != f) {
+		f->same_inode = first->id;
+		return 0;
+	}
+	fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return glue_err(-errno, "pid %d %s: cannot open it through %s", pid, what,
+				open_path);
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC) {
+		ckpt_unsupported(c, "pid %d %s: %s: files on hugetlbfs are not supported", pid,
+				 what, f->path);
+		goto out;
+	}
+	if ((uint64_t)st->st_size > CARRIED_FILE_MAX) {
+		ckpt_unsupported(c, "pid %d %s: %s: %llu bytes are more than the %u MiB a "
+				 "deleted file or memfd may hold to be carried", pid, what,
+				 f->path, (unsigned long long)st->st_size, CARRIED_FILE_MAX >> 20);
+		goto out;
+	}
+	f->size = st->st_size;
+	f->mode = st->st_mode & 07777;
+	f->uid = st->st_uid;
+	f->gid = st->st_gid;
+	if (f->type == ST_FILE_MEMFD) {
+		int seals = fcntl(fd, F_GET_SEALS);
+
+		f->seals = seals > 0 ? seals : 0;
+	}
+	f->data = malloc(f->size ? f->size : 1);
+	if (!f->data) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (done < f->size) {
+		ssize_t n = pread(fd, f->data + done, f->size - done, done);
+
+		if (n < 0) {
+			r = glue_err(-errno, "pid %d %s: cannot read %s", pid, what, f->path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	/* the rest reads as zeros: leave trailing zeros out */
+	while (done > 0 && f->data[done - 1] == 0)
+		done--;
+	f->data_len = done;
+out:
+	close(fd);
+	return r;
+}
+
+static char *memfd_name(const char *link)
+{
+	const char *n = link + strlen(MEMFD_PREFIX);
+	size_t len = strlen(n);
+
+	if (ends_with(n, DELETED_SUFFIX))
+		len -= strlen(DELETED_SUFFIX);
+	return strndup(n, len);
+}
+
+/* A new record for a carried file seen through @link. */
+static int init_carried(struct st_file *f, const char *link)
+{
+	f->path = strdup(link);
+	if (!f->path)
+		return -ENOMEM;
+	if (strncmp(link, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) == 0) {
+		f->type = ST_FILE_MEMFD;
+		f->name = memfd_name(link);
+		return f->name ? 0 : -ENOMEM;
+	}
+	f->type = ST_FILE_REGULAR;
+	f->deleted = true;
+	return 0;
+}
+
+int dump_mapped_file(struct ckpt *c, pid_t pid, uint64_t start, uint64_t end, const char *name,
+		     uint32_t *ret_id)
+{
+	char path[96], what[96];
+	struct st_file *f;
+	struct stat st;
+	int r;
+
+	*ret_id = 0;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)start, (unsigned long long)end);
+	snprintf(what, sizeof(what), "area %#llx-%#llx", (unsigned long long)start,
+		 (unsigned long long)end);
+	if (stat(path, &st) < 0)
+		return glue_err(-errno, "pid %d %s: %s: cannot inspect %s", pid, what, name, path);
+	if (!S_ISREG(st.st_mode)) {
+		ckpt_unsupported(c, "pid %d %s: %s: only regular files and memfd can be carried",
+				 pid, what, name);
+		return 0;
+	}
+	f = find_inode(c, &st, strncmp(name, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) == 0 ?
+				       ST_FILE_MEMFD : ST_FILE_REGULAR);
+	if (f) {
+		*ret_id = f->id;
+		return 0;
+	}
+	f = ST_PUSH(c->img.files, c->img.nfiles);
+	if (!f)
+		return -ENOMEM;
+	f->id = c->img.nfiles;
+	f->flags = O_RDWR;
+	r = init_carried(f, name);
+	if (r == 0) {
+		unsigned before = c->problems;
+
+		r = carry_contents(c, pid, what, path, &st, f);
+		if (r == 0 && c->problems == before)
+			*ret_id = f->id;
+	}
+	return r;
+}
+
+static uint64_t fdinfo_u64(const struct fdinfo *fi, const char *key, int base)
+{
+	char buf[64];
+
+	if (!fi->text || proc_status_field(fi->text, key, buf, sizeof(buf)) < 0)
+		return 0;
+	return strtoull(buf, NULL, base);
+}
+
+/* Why a descriptor of another kind cannot be checkpointed. */
+static void name_unsupported(struct ckpt *c, pid_t pid, int fd, const char *link,
+			     const struct stat *st)
+{
+	static const struct {
+		const char *link, *what;
+	} anon[] = {
+		{ "anon_inode:[eventpoll]", "an epoll instance (its set of watched fds)" },
+		{ "anon_inode:[signalfd]", "a signalfd (its signal mask)" },
+		{ "anon_inode:[timerfd]", "a timerfd (its timer)" },
+		{ "anon_inode:inotify", "an inotify instance (its watches)" },
+		{ "anon_inode:[fanotify]", "a fanotify instance (its marks)" },
+		{ "anon_inode:[pidfd]", "a pidfd (the process it refers to)" },
+		{ "pidfd:", "a pidfd (the process it refers to)" },
+		{ "anon_inode:[io_uring]", "an io_uring instance (its rings and requests)" },
+		{ "anon_inode:[userfaultfd]", "a userfaultfd (its registered ranges)" },
+		{ "anon_inode:[perf_event]", "a perf event" },
+		{ "anon_inode:bpf-", "a BPF object" },
+		{ "anon_inode:[timens", "a time namespace fd" },
+		{ "anon_inode:", "this kind of anonymous inode" },
+	};
+
+	if (S_ISSOCK(st->st_mode)) {
+		ckpt_unsupported(c, "pid %d fd %d: %s: sockets are not supported yet", pid, fd,
+				 link);
+		return;
+	}
+	if (S_ISBLK(st->st_mode)) {
+		ckpt_unsupported(c, "pid %d fd %d: %s: block device %u:%u is not supported", pid,
+				 fd, link, major(st->st_rdev), minor(st->st_rdev));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(anon) / sizeof(anon[0]); i++)
+		if (strncmp(link, anon[i].link, strlen(anon[i].link)) == 0) {
+			ckpt_unsupported(c, "pid %d fd %d: %s: %s is not supported yet", pid, fd,
+					 link, anon[i].what);
+			return;
+		}
+	if (S_ISFIFO(st->st_mode))
+		ckpt_unsupported(c, "pid %d fd %d: %s: a FIFO that is deleted or has no path is "
+				 "not supported", pid, fd, link);
+	else if (link[0] != '/')
+		ckpt_unsupported(c, "pid %d fd %d: %s: a file without a path (of a filesystem "
+				 "not mounted here?) is not supported", pid, fd, link);
+	else
+		ckpt_unsupported(c, "pid %d fd %d: %s: this kind of file is not supported yet",
+				 pid, fd, link);
+}
+
+static int dump_pipe_contents(pid_t pid, int fd, struct st_pipe *pipe_rec);
+
+/* A named FIFO: reopened by path; the pipe record carries its bytes. */
+static int dump_fifo(struct ckpt *c, pid_t pid, int fd, const struct stat *st, struct st_file *f)
+{
+	struct st_file *first = find_inode(c, st, ST_FILE_FIFO);
+	struct st_pipe *pr;
+
+	f->type = ST_FILE_FIFO;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	if (first && first != f) {
+		f->pipe_id = first->pipe_id;
+		return 0;
+	}
+	pr = ST_PUSH(c->img.pipes, c->img.npipes);
+	if (!pr)
+		return -ENOMEM;
+	pr->id = c->img.npipes;
+	pr->ino = st->st_ino;
+	f->pipe_id = pr->id;
+	return dump_pipe_contents(pid, fd, pr);
 }
 
 /* Is this character device one that reopening by path gives back? */
@@ -177,12 +427,26 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	o->file_id = f->id;
 	rec->file_id = f->id;
 
+	if (S_ISREG(st.st_mode) && (strncmp(link, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) == 0 ||
+				    (link[0] == '/' && ends_with(link, DELETED_SUFFIX) &&
+				     st.st_nlink == 0))) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "fd %d", fd);
+		r = init_carried(f, link);
+		if (r == 0)
+			r = carry_contents(c, pid, what, path, &st, f);
+		goto out;
+	}
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode)) {
 		f->type = S_ISREG(st.st_mode) ? ST_FILE_REGULAR :
 			  S_ISDIR(st.st_mode) ? ST_FILE_DIRECTORY : ST_FILE_CHARDEV;
-		if (link[0] != '/' || strstr(link, " (deleted)")) {
-			ckpt_unsupported(c, "pid %d fd %d: %s: deleted files and files without a "
-					 "path are not supported yet", pid, fd, link);
+		if (link[0] != '/' || ends_with(link, DELETED_SUFFIX)) {
+			ckpt_unsupported(c, "pid %d fd %d: %s: %s", pid, fd, link,
+					 S_ISDIR(st.st_mode) ? "deleted directories are not supported"
+					 : link[0] != '/' ? "a file without a path here is not supported"
+					 : "a file that was renamed over while open (its inode still has "
+					   "a name elsewhere) is not supported");
 			goto out;
 		}
 		if (S_ISCHR(st.st_mode) && !chardev_reopenable(st.st_rdev)) {
@@ -221,16 +485,23 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		po->pipe_write |= acc == O_WRONLY || acc == O_RDWR;
 		goto out;
 	}
-	if (S_ISSOCK(st.st_mode))
-		ckpt_unsupported(c, "pid %d fd %d: %s: sockets are not supported yet", pid, fd,
-				 link);
-	else if (S_ISFIFO(st.st_mode))
-		ckpt_unsupported(c, "pid %d fd %d: %s: named FIFOs are not supported yet", pid, fd,
-				 link);
-	else
-		ckpt_unsupported(c, "pid %d fd %d: %s: this kind of file is not supported yet",
-				 pid, fd, link);
+	if (S_ISFIFO(st.st_mode) && link[0] == '/' && !ends_with(link, DELETED_SUFFIX)) {
+		f->path = link;
+		link = NULL;
+		r = dump_fifo(c, pid, fd, &st, f);
+		goto out;
+	}
+	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
+		f->type = ST_FILE_EVENTFD;
+		f->path = link;
+		link = NULL;
+		f->eventfd_count = fdinfo_u64(&fi, "eventfd-count", 16);
+		f->eventfd_semaphore = fdinfo_u64(&fi, "eventfd-semaphore", 10) != 0;
+		goto out;
+	}
+	name_unsupported(c, pid, fd, link, &st);
 out:
+	free(fi.text);
 	free(link);
 	return r;
 }

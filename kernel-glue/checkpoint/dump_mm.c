@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* The address space: every area of /proc/PID/smaps, the mm layout, auxv. */
+/*
+ * The address space: every area of /proc/PID/smaps, the mm layout, auxv.
+ * Mappings of memfds and deleted files point to a file record carrying
+ * the contents; the vDSO's image and entry points are kept, so a restore
+ * onto a kernel with another vDSO can redirect them.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
+#include "../common/inject.h"
 #include "../common/log.h"
 #include "../common/procfs.h"
+#include "../common/vdso_elf.h"
+#include "dump_files.h"
 #include "internal.h"
+
+#define VDSO_MAX (1u << 20)
 
 static const struct {
 	const char *name;
@@ -59,11 +71,20 @@ static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct 
 		a->flags |= MAP_ANONYMOUS;
 		return 0;
 	}
-	if (strstr(name, " (deleted)")) {
-		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: mappings of deleted files and "
-				 "memfd are not supported yet", pid, (unsigned long long)m->start,
+	if (strncmp(name, "/SYSV", 5) == 0 && strstr(name, " (deleted)")) {
+		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: System V shared memory is not "
+				 "supported yet", pid, (unsigned long long)m->start,
 				 (unsigned long long)m->end, name);
 		return 0;
+	}
+	if (strstr(name, " (deleted)") || strncmp(name, "/memfd:", 7) == 0) {
+		int r = dump_mapped_file(c, pid, m->start, m->end, name, &a->file_id);
+
+		if (r < 0 || !a->file_id)
+			return r;
+		a->kind = ST_AREA_FILE;
+		a->path = strdup(name);
+		return a->path ? 0 : -ENOMEM;
 	}
 	if (proc_vmflag(m->vmflags, "io") || proc_vmflag(m->vmflags, "pf")) {
 		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: device mappings are not "
@@ -115,6 +136,36 @@ static int dump_layout(pid_t pid, struct st_mm *mm)
 	return 0;
 }
 
+/* The vDSO's contents and function symbols (not fatal: a restore onto the
+ * same kernel does without). */
+static int dump_vdso(pid_t pid, struct st_mm *mm, const struct st_area *a)
+{
+	size_t len = a->end - a->start;
+	int fd, r;
+
+	if (len > VDSO_MAX)
+		return 0;
+	mm->vdso = malloc(len);
+	if (!mm->vdso)
+		return -ENOMEM;
+	fd = mem_open(pid, O_RDONLY);
+	r = fd < 0 ? fd : mem_read(fd, a->start, mm->vdso, len);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0)
+		r = vdso_elf_symbols(mm->vdso, len, &mm->vdso_syms, &mm->nvdso_syms);
+	if (r < 0) {
+		glue_warn("pid %d: cannot read the symbols of its vDSO at %#llx: %s (a restore "
+			  "onto another kernel will not be possible)", pid,
+			  (unsigned long long)a->start, strerror(-r));
+		free(mm->vdso);
+		mm->vdso = NULL;
+		return r == -ENOMEM ? r : 0;
+	}
+	mm->vdso_len = len;
+	return 0;
+}
+
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 {
 	struct proc_map *maps;
@@ -154,6 +205,9 @@ int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 		r = classify(c, pid, m, a);
 	}
 	proc_maps_free(maps, n);
+	for (size_t i = 0; i < mm->nareas && r >= 0; i++)
+		if (mm->areas[i].kind == ST_AREA_VDSO)
+			r = dump_vdso(pid, mm, &mm->areas[i]);
 	if (r < 0)
 		return glue_err(r, "pid %d: cannot record its memory areas", pid);
 	return dump_layout(pid, mm);

@@ -16,6 +16,7 @@
 
 #include "../common/log.h"
 #include "../common/procfs.h"
+#include "carried_file.h"
 #include "internal.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -275,12 +276,16 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 		break;
 	case ST_AREA_FILE: {
 		bool rw = (a->flags & MAP_SHARED) && (a->prot & PROT_WRITE);
-		int fd = open(a->path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-		int e;
+		int fd, e;
 
+		/* a carried file (memfd, deleted): the one the restorer made */
+		if (a->file_id)
+			fd = restore_reopen(r, a->file_id, rw ? O_RDWR : O_RDONLY);
+		else
+			fd = open(a->path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 		if (fd < 0)
-			return glue_err(-errno, "pid %d area %#llx: cannot open %s", rp->pid,
-					(unsigned long long)a->start, a->path);
+			return glue_err(a->file_id ? fd : -errno, "pid %d area %#llx: cannot open %s",
+					rp->pid, (unsigned long long)a->start, a->path);
 		e = restore_pull_fd(r, rp, fd, &tfd);
 		close(fd);
 		if (e < 0)

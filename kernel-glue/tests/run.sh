@@ -16,7 +16,8 @@ fi
 
 status=0
 # program:how it is told to check (usr1: SIGUSR1 after the restore; none)
-for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none; do
+for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none \
+	deleted:usr1 fifo:usr1 memfd:usr1 eventfd:usr1; do
 	name=${t%%:*}
 	trigger=${t#*:}
 	for rounds in 1 2; do
@@ -25,4 +26,5 @@ for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none; do
 	done
 done
 unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" socket usr1 0 || status=1
+unshare --pid --fork --mount-proc sh "$here/check_kinds.sh" "$build" || status=1
 exit $status
