@@ -75,8 +75,10 @@ static int capture(struct ckpt *c)
 static int write_image(struct ckpt *c, int fd)
 {
 	struct ferry_writer_options wo = { 0 };
-	struct ferry_fd_sink sink_ctx;
-	struct ferry_sink sink;
+	struct ferry_fd_sink sink_ctx = { 0 };
+	struct ferry_sink fd_sink;
+	const struct ferry_sink *sink = c->opts->sink;
+	const char *name = c->opts->output ? c->opts->output : "(memory)";
 	struct ferry_writer *w;
 	struct utsname uts;
 	struct timespec now;
@@ -95,11 +97,14 @@ static int write_image(struct ckpt *c, int fd)
 	wo.created_sec = now.tv_sec;
 	wo.created_nsec = now.tv_nsec;
 	wo.level = c->opts->level;
-	ferry_sink_fd(&sink, &sink_ctx, fd);
-	r = ferry_writer_begin(&w, &sink, &wo, fdt, fdt_size);
+	if (!sink) {
+		ferry_sink_fd(&fd_sink, &sink_ctx, fd);
+		sink = &fd_sink;
+	}
+	r = ferry_writer_begin(&w, sink, &wo, fdt, fdt_size);
 	free(fdt);
 	if (r < 0) {
-		glue_error("cannot start the image '%s': %s%s%s", c->opts->output, ferry_strerror(r),
+		glue_error("cannot start the image '%s': %s%s%s", name, ferry_strerror(r),
 			   sink_ctx.saved_errno ? ": " : "",
 			   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
 		return -EIO;
@@ -110,7 +115,7 @@ static int write_image(struct ckpt *c, int fd)
 	if (r == 0) {
 		r = ferry_writer_seal(w);
 		if (r < 0) {
-			glue_error("cannot seal the image '%s': %s%s%s", c->opts->output,
+			glue_error("cannot seal the image '%s': %s%s%s", name,
 				   ferry_strerror(r), sink_ctx.saved_errno ? ": " : "",
 				   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
 			r = -EIO;
@@ -126,7 +131,7 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	char *tmp = NULL;
 	int fd = -1, r;
 
-	if (opts->output) {
+	if (opts->output && !opts->sink) {
 		/* written under a temporary name, renamed only once sealed */
 		if (asprintf(&tmp, "%s.partial", opts->output) < 0)
 			return -ENOMEM;
@@ -146,13 +151,16 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 			   c.problems == 1 ? "" : "s");
 		r = -EOPNOTSUPP;
 	}
-	if (r == 0 && opts->output) {
+	if (r == 0 && (opts->output || opts->sink))
 		r = write_image(&c, fd);
-		if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && fd >= 0) {
+		if (fsync(fd) < 0)
 			r = glue_err(-errno, "cannot write '%s'", tmp);
 		if (r == 0 && rename(tmp, opts->output) < 0)
 			r = glue_err(-errno, "cannot rename '%s' to '%s'", tmp, opts->output);
 	}
+	if (r == 0 && opts->commit)
+		r = opts->commit(opts->commit_arg);
 	if (r == 0 && opts->kill)
 		freeze_kill(&c.fz);
 	else

@@ -6,12 +6,27 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct ferry_sink;
+
 struct ferry_checkpoint_options {
 	pid_t pid;
 	bool tree;          /* the process and all its descendants */
 	const char *output; /* image path; NULL: preflight only, write nothing */
 	bool kill;          /* kill the processes once the image is sealed */
 	int level;          /* zlib level, 0 stores pages uncompressed */
+	/*
+	 * Write the image to this sink instead of a file (such as the marked
+	 * region's staging area); output, if set, then only names it in
+	 * messages. The sink's barrier runs when the image is sealed.
+	 */
+	const struct ferry_sink *sink;
+	/*
+	 * Run once the image is sealed, while every process is still frozen
+	 * (a kexec happens in here). A negative return fails the checkpoint:
+	 * the processes are thawed as they were.
+	 */
+	int (*commit)(void *arg);
+	void *commit_arg;
 };
 
 /*
