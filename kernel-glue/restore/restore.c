@@ -21,6 +21,7 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "internal.h"
+#include "restore_time.h"
 
 struct mapped_file {
 	void *data;
@@ -29,13 +30,15 @@ struct mapped_file {
 
 static int load_image(struct rst *r, struct mapped_file *mf)
 {
-	const char *path = r->opts->image;
+	const char *path = r->opts->image ? r->opts->image : "(memory)";
 	struct ferry_diag diag = { 0 };
-	const void *fdt;
-	size_t fdt_size;
+	const void *fdt, *data = r->opts->image_data;
+	size_t fdt_size, size = r->opts->image_size;
 	struct stat st;
 	int fd, k;
 
+	if (data)
+		goto mapped;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return glue_err(-errno, "cannot open image '%s'", path);
@@ -50,7 +53,10 @@ static int load_image(struct rst *r, struct mapped_file *mf)
 		mf->data = NULL;
 		return glue_err(-errno, "cannot map image '%s'", path);
 	}
-	k = ferry_image_open(&r->image, mf->data, mf->size, 0, &diag);
+	data = mf->data;
+	size = mf->size;
+mapped:
+	k = ferry_image_open(&r->image, data, size, 0, &diag);
 	if (k == 0)
 		k = ferry_image_verify(&r->image, &diag);
 	if (k < 0) {
@@ -122,6 +128,8 @@ static int restore_all(struct rst *r)
 		r->procs[i].pidfd = -1;
 	}
 	e = restore_open_files(r);
+	if (e == 0)
+		e = restore_time_namespace(r);
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		struct rproc *rp = &r->procs[i];
 

@@ -4,6 +4,7 @@
 #define FERRY_GLUE_RESTORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct ferry_restore_options {
@@ -11,6 +12,13 @@ struct ferry_restore_options {
 	bool pidns;   /* in a new PID namespace, ferry staying as its init */
 	bool json;    /* report as JSON */
 	FILE *report; /* where the report goes (stdout when NULL) */
+	/*
+	 * The image already in memory (such as the marked region): read from
+	 * here instead of mapping @image, which then only names it in
+	 * messages. It must stay mapped until ferry_restore() returns.
+	 */
+	const void *image_data;
+	size_t image_size;
 };
 
 /*
