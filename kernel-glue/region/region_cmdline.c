@@ -98,12 +98,12 @@ int ferry_region_read_cmdline(char *buf, size_t len)
 	}
 	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return log_errno(-errno, "region: cannot open /proc/cmdline");
+		return region_log_errno(-errno, "region: cannot open /proc/cmdline");
 	n = read(fd, buf, len - 1);
 	if (n < 0) {
 		int err = -errno;
 		close(fd);
-		return log_errno(err, "region: cannot read /proc/cmdline");
+		return region_log_errno(err, "region: cannot read /proc/cmdline");
 	}
 	close(fd);
 	buf[n] = '\0';

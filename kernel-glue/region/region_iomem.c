@@ -127,21 +127,21 @@ int ferry_region_check_reserved(uint64_t phys, uint64_t size,
 
 	r = read_all(path, &text);
 	if (r < 0)
-		return log_errno(r, "region: cannot read %s", path);
+		return region_log_errno(r, "region: cannot read %s", path);
 	r = ferry_region_check_iomem(text, phys, size, ret_kind);
 	free(text);
 	switch (r) {
 	case 0:
 		return 0;
 	case -EPERM:
-		return log_error(r, "region: %s shows no addresses; run as root", path);
+		return region_log_error(r, "region: %s shows no addresses; run as root", path);
 	case -EADDRINUSE:
-		return log_error(r, "region: 0x%" PRIx64 "-0x%" PRIx64 " overlaps System RAM: "
+		return region_log_error(r, "region: 0x%" PRIx64 "-0x%" PRIx64 " overlaps System RAM: "
 				 "the range is not reserved (memmap=0x%" PRIx64 "$0x%" PRIx64
 				 " missing from the kernel command line?)",
 				 phys, phys + size - 1, size, phys);
 	default:
-		return log_error(r, "region: 0x%" PRIx64 "-0x%" PRIx64 " is not a reserved range in %s "
+		return region_log_error(r, "region: 0x%" PRIx64 "-0x%" PRIx64 " is not a reserved range in %s "
 				 "(memmap=0x%" PRIx64 "$0x%" PRIx64 " missing, or outside physical memory?)",
 				 phys, phys + size - 1, path, size, phys);
 	}

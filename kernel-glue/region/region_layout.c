@@ -86,7 +86,7 @@ int ferry_region_header_load(const struct ferry_region *r, struct ferry_region_h
 	if (err == -EBADMSG && ret->magic != FERRY_REGION_MAGIC)
 		return -ENODATA; /* never formatted: not an error worth logging */
 	if (err < 0)
-		return log_errno(err, "region: control block header at 0x%llx is invalid",
+		return region_log_errno(err, "region: control block header at 0x%llx is invalid",
 				 (unsigned long long)r->phys);
 	return 0;
 }
@@ -100,7 +100,7 @@ int ferry_region_header_store(struct ferry_region *r, struct ferry_region_header
 	ferry_region_header_seal(h);
 	err = ferry_region_header_check(h, r->size);
 	if (err < 0)
-		return log_errno(err, "region: refusing to store an invalid header");
+		return region_log_errno(err, "region: refusing to store an invalid header");
 	memcpy(r->base, h, sizeof(*h));
 	ferry_region_flush(r, 0, sizeof(*h));
 	return 0;

@@ -5,7 +5,7 @@
 
 #include "region_log.h"
 
-void log_info(const char *fmt, ...)
+void region_log_info(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -15,7 +15,7 @@ void log_info(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int log_errno(int err, const char *fmt, ...)
+int region_log_errno(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -26,7 +26,7 @@ int log_errno(int err, const char *fmt, ...)
 	return err;
 }
 
-int log_error(int err, const char *fmt, ...)
+int region_log_error(int err, const char *fmt, ...)
 {
 	va_list ap;
 
