@@ -160,3 +160,4 @@ clean:
 include qemu-tests/qemu-tests.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+include efi-stage/efi-stage.mk

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The efi-stage tier of `make test`: the stage core's unit tests (plain and
+# under ASan + UBSan), its fuzz corpus replayed, the ferry.efi link check,
+# then the QEMU + OVMF scenarios (efi-stage/tests/run-efi-tier.sh).
+#
+# Usage: efi-stage/tests/run-tier.sh BUILD_DIR
+set -u
+build="${1:-build}"
+status=0
+
+make --no-print-directory -s BUILD="$build" "$build/tests/test-stage" "$build/tests/test-stage-san" \
+	"$build/fuzz/fuzz-stage-replay" >"$build/efi-stage-build.log" 2>&1 || {
+	echo "FAIL: efi-stage-build: see $build/efi-stage-build.log"
+	tail -n 15 "$build/efi-stage-build.log"
+	exit 1
+}
+"$build/tests/test-stage" || status=1
+"$build/tests/test-stage-san" | sed 's/^\(PASS\|FAIL\): \([^:]*\)/\1: \2-asan-ubsan/' || status=1
+"$build/fuzz/fuzz-stage-replay" efi-stage/fuzz/corpus format/fuzz/corpus |
+	sed 's/fuzz-corpus-replay/stage-fuzz-corpus-replay/' || status=1
+
+if [ ! -f /usr/lib/libgnuefi.a ]; then
+	echo "SKIP: efi-link: gnu-efi is not installed (efi-stage/deps.sh)"
+	exit "$status"
+fi
+if make --no-print-directory -s BUILD="$build" "$build/efi/ferry.efi" >"$build/efi-build.log" 2>&1; then
+	if nm -u "$build/efi/ferry.so" | grep -q .; then
+		echo "FAIL: efi-link: undefined symbols in $build/efi/ferry.so: $(nm -u "$build/efi/ferry.so" | tr '\n' ' ')"
+		status=1
+	elif ! objdump -f "$build/efi/ferry.efi" 2>/dev/null | grep -q 'pei-x86-64'; then
+		echo "FAIL: efi-link: $build/efi/ferry.efi is not a PE/COFF x86_64 image"
+		status=1
+	else
+		echo "PASS: efi-link"
+	fi
+else
+	echo "FAIL: efi-link: building ferry.efi failed; last lines of $build/efi-build.log:"
+	tail -n 15 "$build/efi-build.log" | sed 's/^/   /'
+	exit 1
+fi
+exit "$status"
