@@ -17,6 +17,7 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "ferry/writer.h"
+#include "dump_time.h"
 #include "internal.h"
 
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
@@ -45,6 +46,7 @@ static int capture(struct ckpt *c)
 
 	c->img.clock_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	c->img.clock_boottime_ns = clock_ns(CLOCK_BOOTTIME);
+	dump_clocks(c, c->fz.pids[0]); /* as the processes see them */
 	if (gethostname(host, sizeof(host)) == 0)
 		c->img.hostname = strdup(host);
 	for (size_t i = 0; i < c->fz.npids; i++) {

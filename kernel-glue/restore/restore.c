@@ -21,6 +21,7 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "internal.h"
+#include "restore_time.h"
 
 struct mapped_file {
 	void *data;
@@ -127,6 +128,8 @@ static int restore_all(struct rst *r)
 		r->procs[i].pidfd = -1;
 	}
 	e = restore_open_files(r);
+	if (e == 0)
+		e = restore_time_namespace(r);
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		struct rproc *rp = &r->procs[i];
 

@@ -27,4 +27,11 @@ for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none \
 done
 unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" socket usr1 0 || status=1
 unshare --pid --fork --mount-proc sh "$here/check_kinds.sh" "$build" || status=1
+# clock continuity, also where the restoring kernel's clocks start near zero
+for rounds in 1 2; do
+	unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" clock usr1 "$rounds" ||
+		status=1
+	FERRY_TEST_CLOCK_SHIFT=1 unshare --pid --fork --mount-proc \
+		sh "$here/scenario.sh" "$build" clock_shift usr1 "$rounds" || status=1
+done
 exit $status

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ferry restore IMAGE [--pidns] [--json]: bring the processes of an image back. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ferry-glue/restore.h"
 #include "../../kernel-glue/common/log.h"
@@ -13,6 +14,8 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 	static const struct option options[] = {
 		{ "pidns", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "test-clock-shift", no_argument, NULL, 'T' },
+		{ "force-vdso-redirect", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct ferry_restore_options o = { 0 };
@@ -23,6 +26,10 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 			o.pidns = true;
 		else if (c == 'j')
 			o.json = true;
+		else if (c == 'T')
+			setenv("FERRY_TEST_CLOCK_SHIFT", "1", 1);
+		else if (c == 'V')
+			setenv("FERRY_FORCE_VDSO_REDIRECT", "1", 1);
 		else
 			return FERRY_EXIT_USAGE;
 	}
@@ -39,7 +46,7 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 const struct command command_restore = {
 	.name = "restore",
 	.summary = "recreate the processes of an image and let them run",
-	.usage = "IMAGE [--pidns] [--json]",
+	.usage = "IMAGE [--pidns] [--json] [--test-clock-shift] [--force-vdso-redirect]",
 	.help = "Verifies IMAGE, recreates its processes with their original PIDs and\n"
 		"TIDs, rebuilds memory, files, pipes, signals, credentials and registers,\n"
 		"and lets them run untraced. Prints one line per restored process.\n"
@@ -48,6 +55,14 @@ const struct command command_restore = {
 		"            its own /proc); ferry stays as its init, reaps, and exits\n"
 		"            with the first process's status when the namespace is empty\n"
 		"  --json    print the report as JSON\n"
+		"  --test-clock-shift  for testing: restore where the clocks read as if\n"
+		"            this kernel had booted a second ago (FERRY_TEST_CLOCK_SHIFT=1)\n"
+		"  --force-vdso-redirect  for testing: redirect the old vDSO's entry points\n"
+		"            to this kernel's vDSO even when they are the same\n"
+		"            (FERRY_FORCE_VDSO_REDIRECT=1)\n"
+		"\n"
+		"CLOCK_MONOTONIC and CLOCK_BOOTTIME of the restored processes go on from\n"
+		"their values at the checkpoint (a time namespace of their own).\n"
 		"\n"
 		"On failure the processes begun are removed and the failing object is\n"
 		"named on stderr.\n"

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The clocks at the freeze, as the checkpointed processes see them: ferry's
+ * own reading, less ferry's time namespace offsets, plus theirs. A process
+ * restored before lives in a time namespace of its own, so this is what
+ * lets a second checkpoint go on from where the first restore put it.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/log.h"
+#include "../common/timens.h"
+#include "dump_time.h"
+
+int dump_clocks(struct ckpt *c, pid_t pid)
+{
+	struct timens_offsets mine, theirs;
+	int64_t mono = timens_clock_ns(CLOCK_MONOTONIC);
+	int64_t boot = timens_clock_ns(CLOCK_BOOTTIME);
+	int r;
+
+	r = timens_read(0, &mine);
+	if (r == -EXDEV)
+		glue_warn("ferry's own time namespace is not the one it gives its children; "
+			  "its clock offsets are taken as those");
+	r = timens_read(pid, &theirs);
+	if (r == -EXDEV)
+		glue_warn("pid %d made a time namespace for its children; its clocks are "
+			  "recorded as theirs", pid);
+	c->img.clock_monotonic_ns = mono - mine.monotonic_ns + theirs.monotonic_ns;
+	c->img.clock_boottime_ns = boot - mine.boottime_ns + theirs.boottime_ns;
+	glue_debug("pid %d: clocks at the freeze: monotonic %lld ns, boottime %lld ns", pid,
+		   (long long)c->img.clock_monotonic_ns, (long long)c->img.clock_boottime_ns);
+	return 0;
+}
