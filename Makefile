@@ -53,7 +53,8 @@ $(FORMAT_LIB): $(FORMAT_OBJS)
 
 $(FERRY_BIN): $(TOOL_OBJS) $(GLUE_LIB) $(FORMAT_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(GLUE_LIB) $(FORMAT_LIB) $(HOST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(UPDATE_LIB) $(GLUE_LIB) $(REGION_LIB) $(FORMAT_LIB) \
+		$(HOST_LIBS)
 
 # ---- freestanding link check (the boot stage links the same core) ----------
 TP := $(BUILD)/third_party
@@ -158,6 +159,7 @@ clean:
 	rm -rf $(BUILD)
 
 include qemu-tests/qemu-tests.mk
+include kernel-glue/update/update.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 include efi-stage/efi-stage.mk

@@ -12,6 +12,8 @@ const struct command *const commands[] = {
 	&command_checkpoint,
 	&command_check,
 	&command_restore,
+	&command_update,
+	&command_status,
 };
 const size_t command_count = sizeof(commands) / sizeof(commands[0]);
 

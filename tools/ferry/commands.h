@@ -33,6 +33,8 @@ extern const struct command command_verify;
 extern const struct command command_checkpoint;
 extern const struct command command_check;
 extern const struct command command_restore;
+extern const struct command command_update;
+extern const struct command command_status;
 
 /* The table, in the order `ferry --help` lists it. */
 extern const struct command *const commands[];

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* ferry-init: restore an update's processes, then exec the real init. */
+#ifndef FERRY_EARLY_INIT_H
+#define FERRY_EARLY_INIT_H
+
+#include <stdbool.h>
+
+/* init_log.c: every line goes to the console (stderr) and to the log file. */
+void init_log_open(const char *path);
+void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void init_log_close(void);
+const char *init_log_path(void);
+
+/* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
+void init_mount_basics(void);
+
+/* Value of @key= on the kernel command line into @buf; false if absent. */
+bool init_cmdline_arg(const char *key, char *buf, size_t len);
+
+/*
+ * restore_region.c: restore the image the region holds, if any. Returns 0
+ * when there was nothing to do or the processes run, -errno on failure
+ * (already logged with the reason; the image is kept).
+ */
+int init_restore_region(void);
+
+#endif

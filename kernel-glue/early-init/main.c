@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferry-init: the PID-1 prologue on the new kernel.
+ *
+ *   init=/sbin/ferry-init [ferry.init=/sbin/init] [ferry.log=PATH]
+ *   or, from an initramfs script once what the processes use is mounted:
+ *   exec ferry-init -- /the/real/init ARGS...
+ *
+ * Mounts /proc, /sys and /dev where missing, restores the image the region
+ * (ferry.region=) holds, logs the outcome and the timing on the console and
+ * in ferry.log= (default /run/ferry/init.log), then execs the real init:
+ * the command after "--", else ferry.init=, else /sbin/init. It never
+ * stops the boot: whatever happens to the restore, the real init runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "early_init.h"
+#include "ferry-glue/update.h"
+
+extern struct ferry_stamp init_started;
+
+static void exec_init(char **argv)
+{
+	static char *fallback[] = { "/sbin/init", "/init", "/bin/sh", NULL };
+	char init[256];
+	char *args[2] = { init, NULL };
+
+	fflush(NULL);
+	if (argv && argv[0]) {
+		execv(argv[0], argv);
+		init_log("cannot exec %s: %s", argv[0], strerror(errno));
+	} else if (init_cmdline_arg("ferry.init", init, sizeof(init))) {
+		execv(init, args);
+		init_log("cannot exec ferry.init=%s: %s", init, strerror(errno));
+	}
+	for (int i = 0; fallback[i]; i++) {
+		snprintf(init, sizeof(init), "%s", fallback[i]);
+		execv(init, args);
+	}
+	init_log("no init to exec: %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	char log_path[256] = "/run/ferry/init.log";
+	char **next = NULL;
+
+	ferry_stamp_now(&init_started);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			next = argv + i + 1;
+			break;
+		}
+	init_mount_basics();
+	glue_log_set_prefix("ferry-init");
+	init_cmdline_arg("ferry.log", log_path, sizeof(log_path));
+	init_log_open(log_path);
+	init_restore_region();
+	init_log_close();
+	exec_init(next);
+	return 1;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The image in the region: verify, mark consumed, restore.
+ *
+ * Exactly once: the region is marked CONSUMED (record: RESTORING) before
+ * the first process is created, so a crash or power loss anywhere in the
+ * restore can never bring the processes back a second time; `ferry status`
+ * then reports the update as interrupted during restore. When the restore
+ * fails cleanly (ferry_restore() removes every process it began before any
+ * of them ran) the image is SEALED again, kept for inspection or another
+ * try. A damaged image is never marked: it stays SEALED with the reason.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "early_init.h"
+#include "ferry-glue/restore.h"
+#include "ferry-glue/update.h"
+#include "ferry/handoff.h"
+#include "ferry/image.h"
+#include "region.h"
+
+#define MIB(x) ((double)(x) / (1024.0 * 1024.0))
+
+struct ferry_stamp init_started;
+
+/* The image: staging, or what the stage's handoff points at inside the region. */
+static void locate_image(const struct ferry_region *region, const struct ferry_region_header *h,
+			 const uint8_t **ret, uint64_t *ret_size)
+{
+	struct ferry_handoff ho;
+	char arg[64];
+
+	*ret = region->base + h->staging_offset;
+	*ret_size = h->image_size;
+	if (h->state != FERRY_REGION_EXPANDED || !init_cmdline_arg("ferry.handoff", arg, sizeof(arg)))
+		return;
+	if (ferry_handoff_read(region->base + h->handoff_offset, h->handoff_size, &ho) < 0) {
+		init_log("handoff FDT in the region unreadable; using the staged image");
+		return;
+	}
+	if (ho.image_state == FERRY_HANDOFF_IMAGE_NONE) {
+		init_log("the stage found no usable image: %s", ho.reason);
+		return;
+	}
+	if (ho.image_address >= region->phys && ho.image_size &&
+	    ho.image_address - region->phys + ho.image_size <= region->size) {
+		*ret = region->base + (ho.image_address - region->phys);
+		*ret_size = ho.image_size;
+		init_log("image handed over by the %s stage (%s, verified %u) in %llu ms", ho.stage,
+			 ho.image_state == FERRY_HANDOFF_IMAGE_EXPANDED ? "expanded" : "compressed",
+			 ho.verified, (unsigned long long)(ho.stage_time_ns / 1000000));
+	}
+}
+
+static int verify(const uint8_t *data, uint64_t size, char *why, size_t len)
+{
+	struct ferry_diag diag = { 0 };
+	struct ferry_image img;
+	int k;
+
+	k = ferry_image_open(&img, data, size, 0, &diag);
+	if (k == 0)
+		k = ferry_image_verify(&img, &diag);
+	if (k < 0)
+		snprintf(why, len, "image damaged: %s: %s%s%s", diag.part ? diag.part : "image",
+			 ferry_strerror(k), diag.what ? ": " : "", diag.what ? diag.what : "");
+	return k < 0 ? -EBADMSG : 0;
+}
+
+static void finish(struct ferry_region *region, struct ferry_update_record *rec)
+{
+	struct ferry_update_phases ph;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m;
+
+	ferry_update_record_store(region, rec);
+	m = open_memstream(&text, &n);
+	if (!m)
+		return;
+	ferry_update_report(m, rec);
+	fclose(m);
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		init_log("%s", l);
+	free(text);
+	ferry_update_phases(rec, &ph);
+	if (rec->outcome == FERRY_UPDATE_RESTORED)
+		fprintf(stderr, "FERRY-TIME: update downtime %.0f ms (freeze %.0f, write %.0f, "
+				"sync+kexec %.0f, kernel switch %.0f, restore %.0f)\n", ph.total_ms,
+			ph.freeze_ms, ph.write_ms, ph.kexec_ms, ph.switch_ms, ph.restore_ms);
+}
+
+static unsigned count_lines(const char *text, const char *prefix)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)))
+			n++;
+	return n;
+}
+
+static int restore_image(struct ferry_region *region, struct ferry_region_header *h,
+			 struct ferry_update_record *rec, const uint8_t *data, uint64_t size)
+{
+	struct ferry_restore_options o = { .image = "the region" };
+	char *report = NULL;
+	size_t report_len = 0;
+	int r;
+
+	/* exactly once: consumed before the first process exists */
+	h->state = FERRY_REGION_CONSUMED;
+	h->generation++;
+	r = ferry_region_header_store(region, h);
+	if (r < 0) {
+		snprintf(rec->reason, sizeof(rec->reason), "cannot mark the image consumed: %s",
+			 strerror(-r));
+		return r;
+	}
+	rec->outcome = FERRY_UPDATE_RESTORING;
+	ferry_update_record_store(region, rec);
+
+	o.image_data = data;
+	o.image_size = size;
+	o.report = open_memstream(&report, &report_len);
+	r = ferry_restore(&o, NULL);
+	if (o.report)
+		fclose(o.report);
+	ferry_stamp_now(&rec->resumed);
+	if (r == 0) {
+		rec->outcome = FERRY_UPDATE_RESTORED;
+		rec->nprocs = count_lines(report, "restored pid ");
+		for (char *save, *l = strtok_r(report, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			init_log("%s", l);
+	} else {
+		/* nothing of the image runs: keep it */
+		h->state = FERRY_REGION_SEALED;
+		h->generation++;
+		ferry_region_header_store(region, h);
+		snprintf(rec->reason, sizeof(rec->reason), "restore failed: %s (the object is "
+			 "named on the console and in %s)", strerror(-r),
+			 init_log_path() ? init_log_path() : "the console");
+	}
+	free(report);
+	return r;
+}
+
+int init_restore_region(void)
+{
+	struct ferry_region region;
+	struct ferry_region_header h;
+	struct ferry_update_record rec;
+	const uint8_t *data;
+	uint64_t size;
+	struct utsname uts;
+	char arg[128];
+	int r;
+
+	if (!init_cmdline_arg("ferry.region", arg, sizeof(arg))) {
+		init_log("no ferry.region= on the command line: nothing to restore");
+		return 0;
+	}
+	ferry_region_init(&region, FERRY_REGION_MAP_CACHED);
+	r = ferry_region_open(&region);
+	if (r < 0) {
+		init_log("cannot map the region %s (%s): nothing restored", arg, strerror(-r));
+		return r;
+	}
+	r = ferry_region_header_load(&region, &h);
+	if (r < 0 || (h.state != FERRY_REGION_SEALED && h.state != FERRY_REGION_EXPANDED)) {
+		if (r == -ENODATA)
+			init_log("region %s not formatted: nothing to restore", arg);
+		else if (r < 0)
+			init_log("region %s: control block damaged (%s): nothing restored", arg,
+				 strerror(-r));
+		else
+			init_log("region %s: state %s: nothing to restore", arg,
+				 ferry_region_state_name(h.state));
+		ferry_region_close(&region);
+		return r == -ENODATA ? 0 : (r < 0 ? r : 0);
+	}
+	if (ferry_update_record_load(&region, &rec) < 0) {
+		memset(&rec, 0, sizeof(rec));
+		rec.generation = h.generation;
+	}
+	rec.init = init_started;
+	rec.resumed = (struct ferry_stamp){ 0 };
+	rec.reason[0] = 0;
+	rec.error = 0;
+	uname(&uts);
+	snprintf(rec.new_kernel, sizeof(rec.new_kernel), "%.63s", uts.release);
+	locate_image(&region, &h, &data, &size);
+	init_log("region %s: sealed image of %.1f MiB (generation %llu) from %s", arg, MIB(size),
+		 (unsigned long long)h.generation, rec.old_kernel[0] ? rec.old_kernel : "?");
+	r = verify(data, size, rec.reason, sizeof(rec.reason));
+	if (r == 0)
+		r = restore_image(&region, &h, &rec, data, size);
+	if (r < 0) {
+		rec.outcome = FERRY_UPDATE_FAILED;
+		rec.error = -r;
+		init_log("NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
+	}
+	finish(&region, &rec);
+	ferry_region_close(&region);
+	return r;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kexec update path (kernel-glue/update) and the record both kernels
+ * keep of it in the marked region (kernel-glue/early-init reads and
+ * completes it; `ferry status` shows it).
+ */
+#ifndef FERRY_GLUE_UPDATE_H
+#define FERRY_GLUE_UPDATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ferry_region;
+
+struct ferry_update_options {
+	const char *kernel; /* bzImage to kexec into */
+	const char *initrd; /* or NULL */
+	const char *append; /* extra parameters for the new kernel, or NULL */
+	pid_t pid;
+	bool tree;          /* the process and all its descendants */
+	int level;          /* zlib level of the page chunks (0: stored) */
+	bool force;         /* overwrite a sealed image nobody restored */
+};
+
+/*
+ * Preflight (region present, formatted or formattable, big enough for the
+ * selection's resident memory; kernel loaded with kexec_file_load; every
+ * process checkpointable), then freeze, stream the image into the region's
+ * staging area (WRITING, then SEALED), sync and kexec. Returns only on
+ * failure, with every process thawed as it was, the loaded kernel dropped
+ * and the region not SEALED. Returns -errno; each failure is named on
+ * stderr with what the user can do.
+ */
+int ferry_update(const struct ferry_update_options *opts);
+
+/* ---- the update record -------------------------------------------------
+ *
+ * Lives in the region's header page at FERRY_UPDATE_RECORD_OFFSET, after
+ * struct ferry_region_header (whose readers ignore the rest of the page).
+ * The old kernel writes the timestamps up to `kexec`; ferry-init writes
+ * `init`, `resumed`, the outcome and the reason. Little-endian, ABI:
+ * fields are only appended.
+ */
+#define FERRY_UPDATE_RECORD_OFFSET 0x800u
+#define FERRY_UPDATE_RECORD_MAGIC 0x4450555952524546ull /* "FERRYUPD" */
+#define FERRY_UPDATE_RECORD_VERSION 1u
+
+enum ferry_update_outcome {
+	FERRY_UPDATE_NONE = 0,
+	FERRY_UPDATE_WRITING = 1,   /* the old kernel is writing the image */
+	FERRY_UPDATE_SEALED = 2,    /* sealed, kexec issued; not seen by ferry-init yet */
+	FERRY_UPDATE_RESTORING = 3, /* ferry-init marked it consumed and is restoring */
+	FERRY_UPDATE_RESTORED = 4,  /* the processes run on the new kernel */
+	FERRY_UPDATE_FAILED = 5,    /* see reason; the image is kept when it could be */
+};
+
+/* A point in time: CLOCK_REALTIME and the CPU's time stamp counter. */
+struct ferry_stamp {
+	uint64_t realtime_ns;
+	uint64_t tsc; /* 0 where there is none */
+};
+
+struct ferry_update_record {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;               /* sizeof(struct ferry_update_record) */
+	uint64_t generation;         /* region generation of the sealed image */
+	struct ferry_stamp start;    /* `ferry update` began (reference for the TSC rate) */
+	struct ferry_stamp freeze;   /* freezing began */
+	struct ferry_stamp write;    /* first byte of the image written */
+	struct ferry_stamp sealed;   /* image sealed */
+	struct ferry_stamp kexec;    /* filesystems synced, kexec issued */
+	struct ferry_stamp init;     /* ferry-init started on the new kernel */
+	struct ferry_stamp resumed;  /* restored processes running */
+	uint64_t image_bytes;
+	uint64_t resident_bytes;     /* the selection's resident memory at preflight */
+	int32_t outcome;             /* enum ferry_update_outcome */
+	int32_t error;               /* errno of a failure, positive, or 0 */
+	uint32_t pid;                /* root of the selection */
+	uint32_t nprocs;             /* processes restored */
+	char old_kernel[64];         /* uname -r */
+	char new_kernel[64];
+	char reason[512];            /* why it failed, or "" */
+	uint32_t reserved;
+	uint32_t crc;                /* CRC-32 (zlib) of everything before it */
+};
+
+/* Downtime and its phases in milliseconds, -1 where unknown. */
+struct ferry_update_phases {
+	double freeze_ms;    /* freeze + capture, until the first byte was written */
+	double write_ms;     /* writing and sealing the image */
+	double kexec_ms;     /* sync and issuing the kexec */
+	double switch_ms;    /* kexec issued to ferry-init running on the new kernel */
+	double restore_ms;   /* ferry-init start to the processes running */
+	double total_ms;     /* freeze began to processes running */
+	bool switch_by_tsc;  /* kernel switch measured with the TSC (else the realtime clock) */
+};
+
+void ferry_stamp_now(struct ferry_stamp *ret);
+
+/* Read the record of a mapped region: 0, -ENODATA (none) or -EBADMSG. */
+int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_record *ret);
+/* Write it (crc set, caches flushed). */
+void ferry_update_record_store(struct ferry_region *r, struct ferry_update_record *rec);
+void ferry_update_phases(const struct ferry_update_record *rec, struct ferry_update_phases *ret);
+const char *ferry_update_outcome_name(int32_t outcome);
+
+/* Print the record: outcome, kernels, image, the phases of the downtime. */
+#include <stdio.h>
+void ferry_update_report(FILE *out, const struct ferry_update_record *rec);
+
+/*
+ * `ferry status`: map the region named on the command line, print its
+ * state and the report of the last update. Returns 0 or -errno.
+ */
+int ferry_update_status(FILE *out);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the files of kernel-glue/update. */
+#ifndef FERRY_UPDATE_INTERNAL_H
+#define FERRY_UPDATE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/log.h"
+#include "ferry-glue/update.h"
+
+#define update_err glue_err
+
+struct update_estimate {
+	uint64_t resident;    /* bytes resident in the selection */
+	uint64_t image_bound; /* staging bytes the image may need */
+	unsigned nprocs;
+};
+
+/* estimate.c */
+int update_estimate(pid_t pid, bool tree, struct update_estimate *ret);
+
+/*
+ * next_cmdline.c: the new kernel's command line: the running one without
+ * BOOT_IMAGE= and without the parameters @append sets again, memmap= and
+ * ferry.region= carried over, then @append.
+ */
+int update_next_cmdline(const char *append, char *buf, size_t len);
+
+#endif

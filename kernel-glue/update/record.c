@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* The update record in the region's header page: stamps, phases, outcome. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "ferry-glue/update.h"
+#include "region.h"
+
+_Static_assert(FERRY_UPDATE_RECORD_OFFSET >= sizeof(struct ferry_region_header),
+	       "the record follows the region header");
+_Static_assert(FERRY_UPDATE_RECORD_OFFSET + sizeof(struct ferry_update_record) <=
+		       FERRY_REGION_HEADER_AREA, "the record fits in the header page");
+
+static uint64_t read_tsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
+	return 0;
+#endif
+}
+
+void ferry_stamp_now(struct ferry_stamp *ret)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ret->tsc = read_tsc();
+	ret->realtime_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t record_crc(const struct ferry_update_record *rec)
+{
+	return crc32(0, (const Bytef *)rec, offsetof(struct ferry_update_record, crc));
+}
+
+int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_record *ret)
+{
+	if (!r->base || r->size < FERRY_REGION_HEADER_AREA)
+		return -EBADF;
+	memcpy(ret, r->base + FERRY_UPDATE_RECORD_OFFSET, sizeof(*ret));
+	if (ret->magic != FERRY_UPDATE_RECORD_MAGIC)
+		return -ENODATA;
+	if (ret->version != FERRY_UPDATE_RECORD_VERSION || ret->size != sizeof(*ret) ||
+	    ret->crc != record_crc(ret))
+		return -EBADMSG;
+	ret->reason[sizeof(ret->reason) - 1] = 0;
+	ret->old_kernel[sizeof(ret->old_kernel) - 1] = 0;
+	ret->new_kernel[sizeof(ret->new_kernel) - 1] = 0;
+	return 0;
+}
+
+void ferry_update_record_store(struct ferry_region *r, struct ferry_update_record *rec)
+{
+	rec->magic = FERRY_UPDATE_RECORD_MAGIC;
+	rec->version = FERRY_UPDATE_RECORD_VERSION;
+	rec->size = sizeof(*rec);
+	rec->crc = record_crc(rec);
+	memcpy(r->base + FERRY_UPDATE_RECORD_OFFSET, rec, sizeof(*rec));
+	ferry_region_flush(r, FERRY_UPDATE_RECORD_OFFSET, sizeof(*rec));
+}
+
+static double diff_ms(const struct ferry_stamp *a, const struct ferry_stamp *b)
+{
+	if (!a->realtime_ns || !b->realtime_ns)
+		return -1;
+	return ((double)b->realtime_ns - (double)a->realtime_ns) / 1e6;
+}
+
+/*
+ * Across the kexec the realtime clock of the new kernel comes from the RTC
+ * (whole seconds), but the TSC keeps counting: no CPU reset happens. Its
+ * rate comes from the old kernel, over `start` to `kexec`. The TSC result
+ * is used when it is plausible (within 1.5 s of the realtime one).
+ */
+static double switch_ms(const struct ferry_update_record *rec, bool *ret_tsc)
+{
+	double rt = diff_ms(&rec->kexec, &rec->init), ns, ticks, ms;
+
+	*ret_tsc = false;
+	if (!rec->start.tsc || !rec->kexec.tsc || !rec->init.tsc || rec->init.tsc <= rec->kexec.tsc)
+		return rt;
+	ns = (double)rec->kexec.realtime_ns - (double)rec->start.realtime_ns;
+	ticks = (double)rec->kexec.tsc - (double)rec->start.tsc;
+	if (ns < 1e6 || ticks <= 0)
+		return rt;
+	ms = ((double)rec->init.tsc - (double)rec->kexec.tsc) * ns / ticks / 1e6;
+	if (rt >= 0 && (ms - rt > 1500 || rt - ms > 1500))
+		return rt;
+	*ret_tsc = true;
+	return ms;
+}
+
+void ferry_update_phases(const struct ferry_update_record *rec, struct ferry_update_phases *ret)
+{
+	ret->freeze_ms = diff_ms(&rec->freeze, &rec->write);
+	ret->write_ms = diff_ms(&rec->write, &rec->sealed);
+	ret->kexec_ms = diff_ms(&rec->sealed, &rec->kexec);
+	ret->switch_ms = switch_ms(rec, &ret->switch_by_tsc);
+	ret->restore_ms = diff_ms(&rec->init, &rec->resumed);
+	ret->total_ms = -1;
+	if (ret->switch_ms >= 0 && ret->restore_ms >= 0 && rec->freeze.realtime_ns &&
+	    rec->kexec.realtime_ns)
+		ret->total_ms = diff_ms(&rec->freeze, &rec->kexec) + ret->switch_ms +
+				ret->restore_ms;
+}
+
+const char *ferry_update_outcome_name(int32_t outcome)
+{
+	switch (outcome) {
+	case FERRY_UPDATE_NONE: return "none";
+	case FERRY_UPDATE_WRITING: return "writing";
+	case FERRY_UPDATE_SEALED: return "sealed, kexec issued";
+	case FERRY_UPDATE_RESTORING: return "interrupted during restore";
+	case FERRY_UPDATE_RESTORED: return "restored";
+	case FERRY_UPDATE_FAILED: return "failed";
+	}
+	return "unknown";
+}

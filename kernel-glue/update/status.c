@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* The report of the last update, from the region's record. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "region.h"
+
+#define MIB(x) ((double)(x) / (1024.0 * 1024.0))
+
+static void line_ms(FILE *out, const char *what, double ms, const char *note)
+{
+	if (ms < 0)
+		fprintf(out, "  %-14s unknown\n", what);
+	else
+		fprintf(out, "  %-14s %8.0f ms%s\n", what, ms, note);
+}
+
+void ferry_update_report(FILE *out, const struct ferry_update_record *rec)
+{
+	struct ferry_update_phases ph;
+	char when[64] = "?";
+	time_t t = (time_t)(rec->freeze.realtime_ns / 1000000000ull);
+	struct tm tm;
+
+	if (rec->freeze.realtime_ns && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(out, "last update: %s\n", ferry_update_outcome_name(rec->outcome));
+	fprintf(out, "  selection      pid %u (%.1f MiB resident), frozen at %s\n", rec->pid,
+		MIB(rec->resident_bytes), when);
+	fprintf(out, "  kernels        %s -> %s\n", rec->old_kernel[0] ? rec->old_kernel : "?",
+		rec->new_kernel[0] ? rec->new_kernel : "(not booted yet)");
+	fprintf(out, "  image          %.1f MiB in the region (generation %llu)\n",
+		MIB(rec->image_bytes), (unsigned long long)rec->generation);
+	if (rec->outcome == FERRY_UPDATE_RESTORED)
+		fprintf(out, "  restored       %u process%s\n", rec->nprocs,
+			rec->nprocs == 1 ? "" : "es");
+	if (rec->reason[0])
+		fprintf(out, "  reason         %s\n", rec->reason);
+	ferry_update_phases(rec, &ph);
+	line_ms(out, "freeze", ph.freeze_ms, "  (freeze + capture)");
+	line_ms(out, "write", ph.write_ms, "  (image into the region, sealed)");
+	line_ms(out, "sync+kexec", ph.kexec_ms, "");
+	line_ms(out, "kernel switch", ph.switch_ms,
+		ph.switch_by_tsc ? "  (TSC)" : "  (realtime clock, +-1 s)");
+	line_ms(out, "restore", ph.restore_ms, "");
+	line_ms(out, "downtime", ph.total_ms, "  (freeze to running again)");
+}
+
+int ferry_update_status(FILE *out)
+{
+	struct ferry_region region;
+	struct ferry_region_header h;
+	struct ferry_update_record rec;
+	int r;
+
+	ferry_region_init(&region, 0);
+	r = ferry_region_open(&region);
+	if (r < 0)
+		return update_err(r, "no usable region (ferry.region= and its reservation)");
+	fprintf(out, "region: %.0f MiB at 0x%llx (%s)", MIB(region.size),
+		(unsigned long long)region.phys, region.device);
+	r = ferry_region_header_load(&region, &h);
+	if (r == -ENODATA)
+		fprintf(out, ", not formatted yet\n");
+	else if (r < 0)
+		fprintf(out, ", control block damaged\n");
+	else
+		fprintf(out, ", state %s, generation %llu, staging %.1f MiB, image %.1f MiB\n",
+			ferry_region_state_name(h.state), (unsigned long long)h.generation,
+			MIB(h.staging_size), MIB(h.image_size));
+	r = ferry_update_record_load(&region, &rec);
+	if (r == -ENODATA)
+		fprintf(out, "last update: none recorded\n");
+	else if (r < 0)
+		fprintf(out, "last update: record damaged\n");
+	else
+		ferry_update_report(out, &rec);
+	ferry_region_close(&region);
+	return 0;
+}

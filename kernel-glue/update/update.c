@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferry_update(): the kexec update path.
+ *
+ *   preflight   region mapped, formatted or formattable, staging big enough
+ *               for the selection's resident memory; new kernel loaded
+ *               (kexec_file_load); the checkpoint's own preflight
+ *   freeze      ferry_checkpoint() with the region's staging area as sink
+ *   seal        in the commit callback, every process still frozen: region
+ *               state SEALED, caches written back, filesystems synced, kexec
+ *
+ * Every failure before the kexec thaws the processes as they were (the
+ * checkpoint does that when the commit callback fails), drops the loaded
+ * kernel and leaves the region EMPTY, never SEALED.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cacheflush.h"
+#include "ferry-glue/checkpoint.h"
+#include "ferry/writer.h"
+#include "internal.h"
+#include "kexec.h"
+#include "region.h"
+
+#define MIB(x) ((double)(x) / (1024.0 * 1024.0))
+
+struct update {
+	const struct ferry_update_options *opts;
+	struct ferry_region region;
+	struct ferry_region_header hdr;
+	struct ferry_update_record rec;
+	struct update_estimate est;
+	struct ferry_mem_sink mem_ctx;
+	struct ferry_sink mem_sink; /* over staging */
+	struct ferry_sink sink;     /* the same, stamping the first write */
+	bool kernel_loaded;
+	bool region_dirty;          /* header changed from what we found */
+};
+
+static void phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void phase(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ferry update: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* A test hook: FERRY_UPDATE_FAIL=kexec makes the kexec "fail". */
+static bool fail_at(const char *where)
+{
+	const char *f = getenv("FERRY_UPDATE_FAIL");
+
+	return f && !strcmp(f, where);
+}
+
+/* ---- region ------------------------------------------------------------ */
+
+static void stage_for(struct ferry_region_header *h, uint64_t need)
+{
+	uint64_t staging = (need + (1ull << 20) - 1) & ~((1ull << 20) - 1);
+
+	if (staging <= h->staging_size)
+		return;
+	h->staging_size = staging;
+	h->expanded_offset = h->staging_offset + staging;
+	h->expanded_size = h->region_size - h->expanded_offset;
+}
+
+static int region_prepare(struct update *u)
+{
+	struct ferry_region_header *h = &u->hdr, fresh;
+	uint64_t generation = 0, most;
+	int r;
+
+	ferry_region_init(&u->region, FERRY_REGION_MAP_CACHED);
+	r = ferry_region_open(&u->region);
+	if (r < 0)
+		return update_err(r, "no usable region: boot with memmap=SIZE$ADDR "
+				  "ferry.region=SIZE@ADDR (or ferry.efi) to reserve one");
+	r = ferry_region_header_load(&u->region, h);
+	if (r == 0 && (h->state == FERRY_REGION_SEALED || h->state == FERRY_REGION_EXPANDED) &&
+	    !u->opts->force)
+		return update_err(-EBUSY, "the region holds a sealed image (generation %llu) that "
+				  "was never restored; 'ferry status' says why; --force "
+				  "overwrites it", (unsigned long long)h->generation);
+	if (r == 0)
+		generation = h->generation;
+	else if (r != -ENODATA)
+		fprintf(stderr, "ferry update: the region's control block is damaged; "
+				"formatting it again\n");
+	r = ferry_region_layout(u->region.size, &fresh);
+	if (r < 0)
+		return update_err(r, "the region (%.0f MiB) is smaller than the least ferry "
+				  "needs (%.1f MiB)", MIB(u->region.size),
+				  MIB(FERRY_REGION_MIN_SIZE));
+	*h = fresh;
+	h->generation = generation;
+	/* the kexec path reads staging directly: give it what it needs */
+	most = h->region_size - h->staging_offset - (1ull << 20);
+	if (u->est.image_bound > most)
+		return update_err(-ENOSPC, "the region is too small for this selection: %u "
+				  "process%s with %.1f MiB resident may need %.1f MiB of "
+				  "staging, and a %.0f MiB region gives at most %.1f MiB; "
+				  "reserve a larger region (memmap=, ferry.region=) or select "
+				  "less", u->est.nprocs, u->est.nprocs == 1 ? "" : "es",
+				  MIB(u->est.resident), MIB(u->est.image_bound),
+				  MIB(u->region.size), MIB(most));
+	stage_for(h, u->est.image_bound);
+	return 0;
+}
+
+static int region_set(struct update *u, uint32_t state, uint64_t image_size)
+{
+	u->hdr.state = state;
+	u->hdr.image_size = image_size;
+	u->hdr.generation++;
+	u->region_dirty = true;
+	return ferry_region_header_store(&u->region, &u->hdr);
+}
+
+/* ---- the sink over staging ---------------------------------------------- */
+
+static void flush_range(void *addr, size_t len)
+{
+	ferry_arch_flush_range(addr, len);
+}
+
+static int stamp_write(void *ctx, const void *buf, size_t len, uint64_t offset)
+{
+	struct update *u = ctx;
+
+	if (!u->rec.write.realtime_ns)
+		ferry_stamp_now(&u->rec.write);
+	return u->mem_sink.write(u->mem_sink.ctx, buf, len, offset);
+}
+
+static int stamp_barrier(void *ctx)
+{
+	struct update *u = ctx;
+
+	return u->mem_sink.barrier ? u->mem_sink.barrier(u->mem_sink.ctx) : 0;
+}
+
+static void sink_setup(struct update *u)
+{
+	ferry_sink_mem(&u->mem_sink, &u->mem_ctx, u->region.base + u->hdr.staging_offset,
+		       u->hdr.staging_size);
+	u->mem_ctx.flush = flush_range;
+	u->sink.write = stamp_write;
+	u->sink.barrier = stamp_barrier;
+	u->sink.ctx = u;
+}
+
+/* ---- the point of no return --------------------------------------------- */
+
+static int commit(void *arg)
+{
+	struct update *u = arg;
+	struct ferry_update_phases ph;
+	int r;
+
+	ferry_stamp_now(&u->rec.sealed);
+	u->rec.image_bytes = u->mem_ctx.high_water;
+	ferry_region_flush(&u->region, u->hdr.staging_offset, u->mem_ctx.high_water);
+	r = region_set(u, FERRY_REGION_SEALED, u->mem_ctx.high_water);
+	if (r < 0)
+		return r;
+	u->rec.generation = u->hdr.generation;
+	u->rec.outcome = FERRY_UPDATE_SEALED;
+	ferry_update_record_store(&u->region, &u->rec);
+	ferry_update_phases(&u->rec, &ph);
+	phase("image sealed in the region: %.1f MiB (freeze %.0f ms, write %.0f ms)",
+	      MIB(u->rec.image_bytes), ph.freeze_ms, ph.write_ms);
+	sync();
+	ferry_stamp_now(&u->rec.kexec);
+	ferry_update_record_store(&u->region, &u->rec);
+	phase("filesystems synced; kexec into %s", u->opts->kernel);
+	printf("FERRY-KEXEC: jumping\n");
+	fflush(NULL);
+	if (fail_at("kexec"))
+		r = -ECANCELED;
+	else
+		r = ferry_kexec_execute();
+	/* still here: the kexec did not happen */
+	u->rec.outcome = FERRY_UPDATE_FAILED;
+	u->rec.error = -r;
+	snprintf(u->rec.reason, sizeof(u->rec.reason), "kexec failed: %.200s", strerror(-r));
+	ferry_update_record_store(&u->region, &u->rec);
+	region_set(u, FERRY_REGION_EMPTY, 0);
+	return update_err(r, "kexec into %s failed; thawing the processes", u->opts->kernel);
+}
+
+/* ---- preflight ---------------------------------------------------------- */
+
+static int load_kernel(struct update *u)
+{
+	struct ferry_kexec_load_opts ko = { 0 };
+	enum ferry_kexec_method method;
+	char cmdline[4096];
+	int r;
+
+	r = update_next_cmdline(u->opts->append, cmdline, sizeof(cmdline));
+	if (r < 0)
+		return r;
+	ko.kernel = u->opts->kernel;
+	ko.initrd = u->opts->initrd;
+	ko.cmdline = cmdline;
+	ko.region_phys = u->region.phys;
+	r = ferry_kexec_load(&ko, &method);
+	if (r < 0)
+		return update_err(r, "cannot load the new kernel %s", u->opts->kernel);
+	u->kernel_loaded = true;
+	phase("loaded %s%s%s with %s", ko.kernel, ko.initrd ? " + " : "",
+	      ko.initrd ? ko.initrd : "", ferry_kexec_method_name(method));
+	phase("new command line: %s", cmdline);
+	return 0;
+}
+
+static int preflight(struct update *u)
+{
+	struct ferry_checkpoint_options co = { .pid = u->opts->pid, .tree = u->opts->tree };
+	int r;
+
+	r = update_estimate(u->opts->pid, u->opts->tree, &u->est);
+	if (r < 0)
+		return r;
+	r = region_prepare(u);
+	if (r < 0)
+		return r;
+	phase("region %.0f MiB at 0x%llx (%s): staging %.1f MiB for an image of at most "
+	      "%.1f MiB (%u process%s, %.1f MiB resident)", MIB(u->region.size),
+	      (unsigned long long)u->region.phys, u->region.device, MIB(u->hdr.staging_size),
+	      MIB(u->est.image_bound), u->est.nprocs, u->est.nprocs == 1 ? "" : "es",
+	      MIB(u->est.resident));
+	r = load_kernel(u);
+	if (r < 0)
+		return r;
+	r = ferry_checkpoint(&co);
+	if (r < 0)
+		return update_err(r, "%s %d cannot be checkpointed (named above); nothing was "
+				  "frozen for the update", u->opts->tree ? "tree" : "pid",
+				  u->opts->pid);
+	phase("preflight passed: every process can be checkpointed");
+	return 0;
+}
+
+int ferry_update(const struct ferry_update_options *opts)
+{
+	struct update *u;
+	struct ferry_checkpoint_options co = { 0 };
+	struct utsname uts;
+	int r;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->opts = opts;
+	ferry_region_init(&u->region, FERRY_REGION_MAP_CACHED);
+	ferry_stamp_now(&u->rec.start);
+	uname(&uts);
+	snprintf(u->rec.old_kernel, sizeof(u->rec.old_kernel), "%.63s", uts.release);
+	u->rec.pid = opts->pid;
+
+	r = preflight(u);
+	if (r < 0)
+		goto out;
+	u->rec.resident_bytes = u->est.resident;
+	r = region_set(u, FERRY_REGION_WRITING, 0);
+	if (r < 0)
+		goto out;
+	u->rec.outcome = FERRY_UPDATE_WRITING;
+	ferry_update_record_store(&u->region, &u->rec);
+	sink_setup(u);
+	co.pid = opts->pid;
+	co.tree = opts->tree;
+	co.level = opts->level;
+	co.output = "region staging";
+	co.sink = &u->sink;
+	co.commit = commit;
+	co.commit_arg = u;
+	phase("freezing %s %d", opts->tree ? "tree" : "pid", opts->pid);
+	ferry_stamp_now(&u->rec.freeze);
+	r = ferry_checkpoint(&co);
+	/* only returns when the kexec did not happen */
+	if (r == 0)
+		r = -ECANCELED;
+out:
+	if (u->region_dirty && u->rec.outcome != FERRY_UPDATE_FAILED) {
+		u->rec.outcome = FERRY_UPDATE_FAILED;
+		u->rec.error = -r;
+		snprintf(u->rec.reason, sizeof(u->rec.reason), "stopped before the kexec: %.200s",
+			 strerror(-r));
+		ferry_update_record_store(&u->region, &u->rec);
+	}
+	if (u->region_dirty && u->hdr.state != FERRY_REGION_EMPTY)
+		region_set(u, FERRY_REGION_EMPTY, 0);
+	if (u->kernel_loaded)
+		ferry_kexec_unload();
+	ferry_region_close(&u->region);
+	free(u);
+	fprintf(stderr, "ferry update: nothing was changed: the processes run on as they were\n");
+	return r;
+}

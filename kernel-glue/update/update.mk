@@ -1,0 +1,29 @@
+# The kexec update path and ferry-init (included from Makefile, after
+# qemu-tests/qemu-tests.mk, which defines the region library).
+#
+#   build/lib/libferry-update.a   kernel-glue/update
+#   build/bin/ferry-init          kernel-glue/early-init, static (init=, initramfs)
+
+UPDATE_SRCS := $(wildcard kernel-glue/update/*.c)
+UPDATE_OBJS := $(UPDATE_SRCS:%.c=$(BUILD)/obj/%.o)
+UPDATE_LIB := $(BUILD)/lib/libferry-update.a
+EARLY_INIT_SRCS := $(wildcard kernel-glue/early-init/*.c)
+EARLY_INIT_OBJS := $(EARLY_INIT_SRCS:%.c=$(BUILD)/obj/%.o)
+EARLY_INIT_BIN := $(BUILD)/bin/ferry-init
+
+$(UPDATE_OBJS) $(EARLY_INIT_OBJS): $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ikernel-glue/include $(REGION_INC) -c $< -o $@
+
+$(UPDATE_LIB): $(UPDATE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(EARLY_INIT_BIN): $(EARLY_INIT_OBJS) $(UPDATE_LIB) $(GLUE_LIB) $(REGION_LIB) $(FORMAT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $(EARLY_INIT_OBJS) $(UPDATE_LIB) $(GLUE_LIB) $(REGION_LIB) \
+		$(FORMAT_LIB) $(HOST_LIBS)
+
+$(FERRY_BIN): $(UPDATE_LIB) $(REGION_LIB)
+
+all: $(EARLY_INIT_BIN)
