@@ -18,6 +18,7 @@
 #include "../common/meta.h"
 #include "ferry/writer.h"
 #include "dump_time.h"
+#include "dump_vdso.h"
 #include "internal.h"
 
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
@@ -46,6 +47,13 @@ static int capture(struct ckpt *c)
 
 	c->img.clock_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	c->img.clock_boottime_ns = clock_ns(CLOCK_BOOTTIME);
+	{
+		/* first: stepping threads out of the vDSO lets time pass */
+		int r = dump_leave_vdso(c);
+
+		if (r < 0)
+			return r;
+	}
 	dump_clocks(c, c->fz.pids[0]); /* as the processes see them */
 	if (gethostname(host, sizeof(host)) == 0)
 		c->img.hostname = strdup(host);

@@ -18,6 +18,7 @@
 #include "../common/procfs.h"
 #include "carried_file.h"
 #include "internal.h"
+#include "vdso_redirect.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -25,10 +26,6 @@
 
 #define USER_TOP 0x7ffffffff000ull
 #define P PAGE_SIZE_4K
-
-struct range {
-	uint64_t start, end;
-};
 
 static bool is_special(const char *name)
 {
@@ -174,9 +171,9 @@ static int unmap_inherited(struct rproc *rp, struct proc_map **ret_maps, size_t 
 /*
  * Move the kernel's own areas ([vdso], [vvar], ...) of the stub to the
  * addresses they had in the checkpointed process. On the same kernel they
- * are identical, so moving is enough. Restoring onto another kernel needs
- * the old addresses to keep working for entry points the process cached:
- * that redirection goes here, in place of the size check below.
+ * are identical, so moving is enough. When this kernel's vDSO differs (or
+ * FERRY_FORCE_VDSO_REDIRECT=1), the old addresses keep working for entry
+ * points the process cached: vdso_redirect().
  */
 static int move_special_areas(struct rproc *rp, struct proc_map *maps, size_t n)
 {
@@ -191,6 +188,11 @@ static int move_special_areas(struct rproc *rp, struct proc_map *maps, size_t n)
 	e = busy_ranges(rp, maps, n, &busy, &nbusy);
 	if (e < 0)
 		goto out;
+	if (vdso_redirect_wanted(rp, maps, n)) {
+		e = vdso_redirect(rp, maps, n, busy, nbusy);
+		free(busy);
+		goto out;
+	}
 	/* first out of the way of every final address, then into place */
 	for (size_t i = 0; i < n && e == 0; i++) {
 		uint64_t len = maps[i].end - maps[i].start;
@@ -230,7 +232,8 @@ static int move_special_areas(struct rproc *rp, struct proc_map *maps, size_t n)
 				break;
 		if (i == n || maps[i].end - maps[i].start != len) {
 			e = glue_err(-EOPNOTSUPP, "pid %d area %#llx %s: this kernel's %s differs "
-				     "(restoring onto another kernel's vDSO is not supported yet)",
+				     "and the image has no vDSO to compare (restore with "
+				     "--force-vdso-redirect)",
 				     rp->pid, (unsigned long long)area->start,
 				     area->name ? area->name : "?", area->name ? area->name : "?");
 			break;

@@ -34,4 +34,11 @@ for rounds in 1 2; do
 	FERRY_TEST_CLOCK_SHIFT=1 unshare --pid --fork --mount-proc \
 		sh "$here/scenario.sh" "$build" clock_shift usr1 "$rounds" || status=1
 done
+# cached vDSO entry points, also redirected to a vDSO mapped elsewhere
+for rounds in 1 2; do
+	unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" vdso usr1 "$rounds" ||
+		status=1
+	FERRY_FORCE_VDSO_REDIRECT=1 unshare --pid --fork --mount-proc \
+		sh "$here/scenario.sh" "$build" vdso_redirect usr1 "$rounds" || status=1
+done
 exit $status
