@@ -3,7 +3,7 @@
 # only what is missing. Usage: efi-stage/deps.sh   (as root when something is missing)
 set -eu
 
-pkgs="gnu-efi ovmf mtools dosfstools efibootmgr"
+pkgs="gnu-efi ovmf mtools dosfstools efibootmgr fdisk"
 
 missing=""
 for p in $pkgs; do

@@ -9,10 +9,10 @@
 
 .PHONY: efi-stage efi-deps fuzz-stage bench-stage efi-test efi-stage-corpus
 
-STAGE_CORE_SRCS := efi-stage/core/stage.c efi-stage/core/expand.c
+STAGE_CORE_SRCS := efi-stage/core/stage.c efi-stage/core/expand.c efi-stage/core/config.c
 STAGE_INC := -Iefi-stage/core -Ikernel-glue/region -Iformat/src
 STAGE_HOST_SRCS := $(STAGE_CORE_SRCS) $(FORMAT_SRCS) $(TEST_SUPPORT)
-STAGE_HDRS := efi-stage/core/stage.h efi-stage/tests/stage_region.h kernel-glue/region/region.h
+STAGE_HDRS := efi-stage/core/stage.h efi-stage/core/config.h efi-stage/tests/stage_region.h kernel-glue/region/region.h
 
 deps: efi-deps
 efi-deps:
@@ -76,7 +76,7 @@ EFI_OBJS := $(FORMAT_CORE:%=$(EFI_DIR)/obj/format/%.o) $(FS_ZLIB:%=$(EFI_DIR)/ob
 	$(EFI_APP_SRCS:efi-stage/efi/%.c=$(EFI_DIR)/obj/app/%.o) $(EFI_DIR)/obj/libc.o
 
 ifneq ($(wildcard $(GNUEFI_LIB)/libgnuefi.a),)
-#all: $(EFI_BIN)
+all: $(EFI_BIN)
 endif
 
 efi-stage: $(EFI_BIN)

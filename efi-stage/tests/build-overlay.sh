@@ -1,0 +1,65 @@
+#!/bin/sh
+# The initramfs images the OVMF scenarios boot from the ESP: qemu-tests'
+# initramfs-<flavor>.cpio.gz followed by an overlay archive (the kernel
+# unpacks both, the later one wins) with the efi-* guest scenarios, the
+# guest helper, efibootmgr and the modules `ferry efi install` needs
+# (vfat, efivarfs).
+#
+# Usage: efi-stage/tests/build-overlay.sh BUILD_DIR   (after make qemu-images)
+set -eu
+build="${1:-build}"
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+qdir="$build/qemu"
+edir="$build/efi"
+mkdir -p "$edir"
+
+copy_prog() {
+	src="$1" dst="$2" root="$3"
+	mkdir -p "$root$(dirname "$dst")"
+	cp "$src" "$root$dst"
+	ldd "$src" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+		while read -r lib; do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+}
+
+while read -r flavor pkg kver; do
+	out="$edir/initrd-$flavor"
+	root="$edir/overlay-$flavor"
+	rm -rf "$root"
+	mkdir -p "$root/etc/ferry" "$root/bin" "$root/lib/modules/$kver/extra"
+	sed 's/^scenario_run() {/scenario_run_base() {/' "$top/qemu-tests/guest/scenarios.sh" \
+		>"$root/etc/ferry/scenarios.sh"
+	cat "$here/guest/efi-scenarios.sh" >>"$root/etc/ferry/scenarios.sh"
+	cp "$edir/guest-efi-stage" "$root/bin/guest-efi-stage"
+	[ -x "$build/bin/ferry" ] && copy_prog "$build/bin/ferry" /bin/ferry "$root"
+	command -v efibootmgr >/dev/null && copy_prog "$(command -v efibootmgr)" /bin/efibootmgr "$root"
+	deb=$(ls "$build/cache/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+	if [ -n "$deb" ]; then
+		x="$edir/deb-$flavor"
+		if [ ! -e "$x/.done" ]; then
+			rm -rf "$x"
+			mkdir -p "$x"
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$x" --wildcards \
+				'*/fs/fat/*' '*/fs/efivarfs/*' '*/fs/nls/nls_cp437*' '*/fs/nls/nls_ascii*' \
+				'*/fs/nls/nls_utf8*' 2>/dev/null || true
+			touch "$x/.done"
+		fi
+		for m in fat vfat nls_cp437 nls_ascii nls_utf8 efivarfs; do
+			f=$(find "$x" -name "$m.ko*" | head -n 1)
+			[ -n "$f" ] || continue
+			case "$f" in
+			*.ko.xz) xz -dc "$f" >"$root/lib/modules/$kver/extra/$m.ko" ;;
+			*.ko.zst) zstd -qdc "$f" >"$root/lib/modules/$kver/extra/$m.ko" ;;
+			*) cp "$f" "$root/lib/modules/$kver/extra/$m.ko" ;;
+			esac
+		done
+	fi
+	(cd "$root" && find . -print | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -6 >"$out.overlay"
+	cat "$qdir/initramfs-$flavor.cpio.gz" "$out.overlay" >"$out.tmp"
+	mv "$out.tmp" "$out"
+	rm -f "$out.overlay"
+done <"$qdir/kernels.txt"

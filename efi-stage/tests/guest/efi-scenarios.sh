@@ -1,0 +1,128 @@
+# Guest side of the OVMF scenarios. Appended to qemu-tests/guest/scenarios.sh
+# in the efi-stage initramfs overlay, whose scenario_run is renamed
+# scenario_run_base; efi-* scenarios are handled here, the rest there.
+#
+# The kernel command line comes from ferry.conf on the ESP and is the same
+# on every boot, so the step is a boot counter on the data disk (vdb).
+
+scenario_run() {
+	case "$1" in
+	efi-*) scenario_efi "$1" ;;
+	*) scenario_run_base "$@" ;;
+	esac
+}
+
+efi_seed=7
+
+# the range named by ferry.region= lies inside one "Reserved" line of /proc/iomem
+efi_region_reserved() {
+	spec=$(arg ferry.region)
+	[ -n "$spec" ] || return 1
+	s=$((${spec#*@}))
+	e=$((${spec#*@} + ${spec%@*} - 1))
+	while IFS= read -r line; do
+		case "$line" in
+		" "*) continue ;;
+		*": Reserved" | *": reserved") ;;
+		*) continue ;;
+		esac
+		r=${line%% :*}
+		a=$((0x${r%-*}))
+		b=$((0x${r#*-}))
+		[ "$a" -le "$s" ] && [ "$b" -ge "$e" ] && return 0
+	done </proc/iomem
+	return 1
+}
+
+efi_reboot() {
+	echo "FERRY-EFI: warm reboot"
+	sync
+	umount /data 2>/dev/null
+	reboot -f
+	sleep 30
+	fail "reboot -f did not reboot"
+}
+
+efi_modules() {
+	for m in fat vfat nls_cp437 nls_ascii nls_utf8 efivarfs; do
+		[ -f "/lib/modules/$kver/extra/$m.ko" ] && insmod "/lib/modules/$kver/extra/$m.ko" 2>/dev/null
+	done
+}
+
+scenario_efi() {
+	boots=$(cat /data/efi-boots 2>/dev/null || echo 0)
+	boots=$((boots + 1))
+	echo "$boots" >/data/efi-boots
+	sync
+	echo "FERRY-EFI: boot $boots on $flavor ($kver)"
+	echo "FERRY-EFI: cmdline $(cat /proc/cmdline)"
+	grep -i -E 'reserved' /proc/iomem | grep -v '^ ' | sed 's/^/iomem: /'
+	if [ "$1" != efi-install ] && ! efi_region_reserved; then
+		fail "boot $boots: the region $(arg ferry.region) is not a Reserved range in /proc/iomem"
+		return
+	fi
+	handoff=$(arg ferry.handoff)
+	case "$1:$boots" in
+	efi-boot:1)
+		[ "$flavor" = generic ] || { fail "booted $flavor, expected generic"; return; }
+		[ -z "$handoff" ] || { fail "ferry.handoff= on a boot with nothing staged"; return; }
+		pass
+		;;
+	efi-expand:1 | efi-corrupt:1 | efi-missing-update:1)
+		[ "$flavor" = generic ] || { fail "boot 1 on $flavor, expected generic"; return; }
+		corrupt=""
+		[ "$1" = efi-corrupt ] && corrupt=corrupt
+		guest-efi-stage stage "$efi_seed" $corrupt 2>&1 || { fail "staging the image failed"; return; }
+		efi_reboot
+		;;
+	efi-expand:2)
+		[ "$flavor" = bpo ] || { fail "boot 2 on $flavor, expected the update kernel (bpo)"; return; }
+		[ -n "$handoff" ] || { fail "no ferry.handoff= on the update boot"; return; }
+		out=$(guest-efi-stage check "$efi_seed" 2>&1)
+		rc=$?
+		echo "$out" | sed 's/^/handoff: /'
+		[ $rc -eq 0 ] || { fail "$(echo "$out" | tail -n 1)"; return; }
+		t=$(echo "$out" | sed -n 's/^stage-time-ms=//p')
+		echo "FERRY-TIME: stage verify+inflate in OVMF ${t} ms"
+		pass
+		;;
+	efi-corrupt:2 | efi-missing-update:2)
+		[ "$flavor" = generic ] || { fail "boot 2 on $flavor, expected the default entry (generic)"; return; }
+		[ -n "$handoff" ] || { fail "no ferry.handoff= naming the reason"; return; }
+		out=$(guest-efi-stage handoff 2>&1)
+		echo "$out" | sed 's/^/handoff: /'
+		echo "$out" | grep -q '^image-state=none$' || { fail "handoff does not say image-state none"; return; }
+		want="CRC"
+		[ "$1" = efi-missing-update ] && want="update kernel not found"
+		echo "$out" | grep '^reason=' | grep -q "$want" ||
+			{ fail "reason does not name '$want': $(echo "$out" | grep '^reason=')"; return; }
+		pass
+		;;
+	efi-install:1)
+		# booted by QEMU's -kernel (no ferry.efi): install it, then reboot
+		efi_modules
+		mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+		mkdir -p /esp
+		mount -t vfat /dev/vdc1 /esp || { fail "cannot mount the ESP /dev/vdc1"; return; }
+		ferry efi install --esp /esp 2>&1 || { fail "ferry efi install failed"; return; }
+		ferry efi status 2>&1
+		efibootmgr -v 2>&1 | sed 's/^/efibootmgr: /'
+		umount /esp
+		efi_reboot
+		;;
+	efi-install:2)
+		case " $(cat /proc/cmdline) " in
+		*" ferry.region="*) ;;
+		*) fail "boot 2 did not go through ferry.efi (no ferry.region= added)"; return ;;
+		esac
+		efi_region_reserved || { fail "boot 2: region not reserved"; return; }
+		efi_modules
+		mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+		ferry efi status 2>&1
+		pass
+		;;
+	*)
+		fail "unexpected boot $boots of $1 on $flavor"
+		;;
+	esac
+}
