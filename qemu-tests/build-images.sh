@@ -66,7 +66,7 @@ for f in $inputs; do
 	[ "$rebuild_base" = 1 ] || [ "$f" -nt "$stamp" ] && rebuild_base=1
 done
 # optional guest programs: the CLI, and any build/tests/guest-* binaries
-for f in "$build/bin/ferry" "$build"/tests/guest-*; do
+for f in "$build/bin/ferry" "$build/bin/ferry-init" "$build"/tests/guest-*; do
 	[ -x "$f" ] || continue
 	inputs="$inputs $f"
 	[ "$f" -nt "$stamp" ] && rebuild_base=1
@@ -80,6 +80,7 @@ if [ "$rebuild_base" = 1 ]; then
 	ln -s busybox "$base/bin/sh"
 	copy_prog "$qdir/pkgs/kexec-tools/sbin/kexec" /sbin/kexec "$base"
 	[ -x "$build/bin/ferry" ] && copy_prog "$build/bin/ferry" /bin/ferry "$base"
+	[ -x "$build/bin/ferry-init" ] && cp "$build/bin/ferry-init" "$base/bin/ferry-init"
 	cp "$build/tests/region-probe" "$base/bin/region-probe"
 	for f in "$build"/tests/guest-*; do
 		[ -x "$f" ] && copy_prog "$f" "/bin/$(basename "$f")" "$base"

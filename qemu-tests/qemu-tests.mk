@@ -24,7 +24,10 @@ $(REGION_LIB): $(REGION_OBJS)
 all: $(REGION_LIB)
 
 # Guest test programs are static so the initramfs needs no libraries for them.
-QEMU_GUEST_BINS := $(BUILD)/tests/region-probe
+QEMU_GUEST_BINS := $(BUILD)/tests/region-probe $(BUILD)/tests/guest-app
+$(BUILD)/tests/guest-app: qemu-tests/guest/app.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -static -o $@ $<
 $(BUILD)/tests/region-probe: qemu-tests/guest/region-probe.c $(REGION_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(REGION_INC) -static -o $@ $< $(REGION_LIB) -lmbedcrypto -lz
@@ -35,7 +38,7 @@ $(BUILD)/tests/test-region: qemu-tests/unit/test-region.c $(REGION_LIB)
 
 # build/bin/ferry goes into the guest when it exists (make all builds it); the
 # scenarios here need only the guest test programs.
-qemu-images: $(QEMU_GUEST_BINS) $(BUILD)/tests/test-region
+qemu-images: $(QEMU_GUEST_BINS) $(BUILD)/tests/test-region $(FERRY_BIN) $(EARLY_INIT_BIN)
 	@sh qemu-tests/build-images.sh $(BUILD)
 
 qemu-test: qemu-images

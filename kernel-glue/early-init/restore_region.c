@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "early_init.h"
 #include "ferry-glue/restore.h"
@@ -104,13 +106,57 @@ static unsigned count_lines(const char *text, const char *prefix)
 	return n;
 }
 
+/*
+ * The restore names what fails on stderr: catch those lines for the log
+ * file and the record. (The stubs the restore creates close every
+ * descriptor they inherit, this one included.)
+ */
+static int messages_begin(int *ret_saved)
+{
+	int m = memfd_create("ferry-init-messages", MFD_CLOEXEC);
+
+	*ret_saved = -1;
+	if (m < 0)
+		return -1;
+	fflush(stderr);
+	*ret_saved = dup(2);
+	if (*ret_saved < 0 || dup2(m, 2) < 0) {
+		close(m);
+		return -1;
+	}
+	return m;
+}
+
+static void messages_end(int m, int saved, char *last, size_t len)
+{
+	char buf[8192], *save;
+	ssize_t n;
+
+	if (m < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(m, buf, sizeof(buf) - 1, 0);
+	close(m);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, "ferry-init: ", 12))
+			l += 12;
+		init_log("%s", l);
+		snprintf(last, len, "%s", l);
+	}
+}
+
 static int restore_image(struct ferry_region *region, struct ferry_region_header *h,
 			 struct ferry_update_record *rec, const uint8_t *data, uint64_t size)
 {
 	struct ferry_restore_options o = { .image = "the region" };
-	char *report = NULL;
+	char *report = NULL, last[400] = "";
 	size_t report_len = 0;
-	int r;
+	int r, m, saved;
 
 	/* exactly once: consumed before the first process exists */
 	h->state = FERRY_REGION_CONSUMED;
@@ -127,7 +173,9 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	o.image_data = data;
 	o.image_size = size;
 	o.report = open_memstream(&report, &report_len);
+	m = messages_begin(&saved);
 	r = ferry_restore(&o, NULL);
+	messages_end(m, saved, last, sizeof(last));
 	if (o.report)
 		fclose(o.report);
 	ferry_stamp_now(&rec->resumed);
@@ -141,9 +189,8 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 		h->state = FERRY_REGION_SEALED;
 		h->generation++;
 		ferry_region_header_store(region, h);
-		snprintf(rec->reason, sizeof(rec->reason), "restore failed: %s (the object is "
-			 "named on the console and in %s)", strerror(-r),
-			 init_log_path() ? init_log_path() : "the console");
+		snprintf(rec->reason, sizeof(rec->reason), "restore failed: %s",
+			 last[0] ? last : strerror(-r));
 	}
 	free(report);
 	return r;
@@ -194,7 +241,7 @@ int init_restore_region(void)
 	uname(&uts);
 	snprintf(rec.new_kernel, sizeof(rec.new_kernel), "%.63s", uts.release);
 	locate_image(&region, &h, &data, &size);
-	init_log("region %s: sealed image of %.1f MiB (generation %llu) from %s", arg, MIB(size),
+	init_log("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
 		 (unsigned long long)h.generation, rec.old_kernel[0] ? rec.old_kernel : "?");
 	r = verify(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)

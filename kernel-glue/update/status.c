@@ -32,7 +32,7 @@ void ferry_update_report(FILE *out, const struct ferry_update_record *rec)
 		MIB(rec->resident_bytes), when);
 	fprintf(out, "  kernels        %s -> %s\n", rec->old_kernel[0] ? rec->old_kernel : "?",
 		rec->new_kernel[0] ? rec->new_kernel : "(not booted yet)");
-	fprintf(out, "  image          %.1f MiB in the region (generation %llu)\n",
+	fprintf(out, "  image          %.2f MiB in the region (generation %llu)\n",
 		MIB(rec->image_bytes), (unsigned long long)rec->generation);
 	if (rec->outcome == FERRY_UPDATE_RESTORED)
 		fprintf(out, "  restored       %u process%s\n", rec->nprocs,
@@ -45,6 +45,8 @@ void ferry_update_report(FILE *out, const struct ferry_update_record *rec)
 	line_ms(out, "sync+kexec", ph.kexec_ms, "");
 	line_ms(out, "kernel switch", ph.switch_ms,
 		ph.switch_by_tsc ? "  (TSC)" : "  (realtime clock, +-1 s)");
+	if (rec->outcome != FERRY_UPDATE_RESTORED)
+		return;
 	line_ms(out, "restore", ph.restore_ms, "");
 	line_ms(out, "downtime", ph.total_ms, "  (freeze to running again)");
 }
@@ -68,7 +70,7 @@ int ferry_update_status(FILE *out)
 	else if (r < 0)
 		fprintf(out, ", control block damaged\n");
 	else
-		fprintf(out, ", state %s, generation %llu, staging %.1f MiB, image %.1f MiB\n",
+		fprintf(out, ", state %s, generation %llu, staging %.1f MiB, image %.2f MiB\n",
 			ferry_region_state_name(h.state), (unsigned long long)h.generation,
 			MIB(h.staging_size), MIB(h.image_size));
 	r = ferry_update_record_load(&region, &rec);

@@ -56,12 +56,16 @@ static void phase(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* A test hook: FERRY_UPDATE_FAIL=kexec makes the kexec "fail". */
-static bool fail_at(const char *where)
+/*
+ * Test hooks (qemu-tests): FERRY_UPDATE_TEST=fail-kexec makes the kexec
+ * "fail" after the image is sealed; =corrupt damages one byte of the sealed
+ * image, as memory going bad between the kernels would.
+ */
+static bool test_hook(const char *what)
 {
-	const char *f = getenv("FERRY_UPDATE_FAIL");
+	const char *f = getenv("FERRY_UPDATE_TEST");
 
-	return f && !strcmp(f, where);
+	return f && !strcmp(f, what);
 }
 
 /* ---- region ------------------------------------------------------------ */
@@ -179,8 +183,13 @@ static int commit(void *arg)
 	u->rec.generation = u->hdr.generation;
 	u->rec.outcome = FERRY_UPDATE_SEALED;
 	ferry_update_record_store(&u->region, &u->rec);
+	if (test_hook("corrupt") && u->mem_ctx.high_water > 8192) {
+		u->region.base[u->hdr.staging_offset + u->mem_ctx.high_water / 2] ^= 0x5a;
+		ferry_region_flush(&u->region, u->hdr.staging_offset + u->mem_ctx.high_water / 2, 1);
+		phase("test: one byte of the sealed image damaged");
+	}
 	ferry_update_phases(&u->rec, &ph);
-	phase("image sealed in the region: %.1f MiB (freeze %.0f ms, write %.0f ms)",
+	phase("image sealed in the region: %.2f MiB (freeze %.0f ms, write %.0f ms)",
 	      MIB(u->rec.image_bytes), ph.freeze_ms, ph.write_ms);
 	sync();
 	ferry_stamp_now(&u->rec.kexec);
@@ -188,7 +197,7 @@ static int commit(void *arg)
 	phase("filesystems synced; kexec into %s", u->opts->kernel);
 	printf("FERRY-KEXEC: jumping\n");
 	fflush(NULL);
-	if (fail_at("kexec"))
+	if (test_hook("fail-kexec"))
 		r = -ECANCELED;
 	else
 		r = ferry_kexec_execute();

@@ -13,6 +13,7 @@
 
 pass() { echo "FERRY-TEST: PASS $test"; }
 fail() { echo "FERRY-TEST: FAIL $test $*"; }
+skip() { echo "FERRY-TEST: SKIP $test $*"; }
 
 # kexec into /boot/vmlinuz-FLAVOR with step+1; only returns on failure.
 kexec_to() {
@@ -76,6 +77,168 @@ scenario_region_kexec() {
 	esac
 }
 
+# ---- the kexec update path (ferry update, ferry-init) ----------------------
+
+# The old kernel's vDSO is not redirected to the new one yet: the apps read
+# the clock with the system call until it is.
+APP_CLOCK=--syscall-clock
+
+# Start guest-app ARGS in its own session; app_pid is its PID. The forks
+# first push the PID counter past what the next kernel's boot may use, so
+# the original PID is free there.
+app_start() {
+	i=0
+	while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
+	setsid guest-app $APP_CLOCK "$@" </dev/null >/dev/null 2>&1 &
+	app_pid=$!
+}
+
+# A tree: a shell running a two-stage pipeline; app_pid is the shell.
+tree_start() {
+	i=0
+	while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
+	setsid sh -c "guest-app $APP_CLOCK --stdout --log /data/tree-src.log | guest-app --copy-to /data/tree.log" \
+		</dev/null >/dev/null 2>&1 &
+	app_pid=$!
+}
+
+last_count() { tail -n 1 "$1" | cut -d' ' -f1; }
+traced() { grep -q '^TracerPid:[[:space:]]*[1-9]' "/proc/$1/status" 2>/dev/null; }
+
+# The counter log $1 went on without a restart: one "start" line, counts
+# consecutive, and no gap between two counts above the downtime + $2 ms.
+check_counter() {
+	log="$1" slack="$2"
+	down=$(ferry status 2>/dev/null | sed -n 's/^  downtime *\([0-9]*\) ms.*/\1/p')
+	[ -n "$down" ] || { echo "no downtime in ferry status"; return 1; }
+	awk -v down="$down" -v slack="$slack" '
+		$1 == "start" { starts++; next }
+		$1 ~ /^[0-9]+$/ {
+			if (prev != "" && $1 != prev + 1) { printf "count %d follows %d\n", $1, prev; bad = 1 }
+			if (t != "" && $2 - t > gap) gap = $2 - t
+			prev = $1; t = $2; n++
+		}
+		END {
+			if (starts != 1) { printf "%d start lines: restarted\n", starts; bad = 1 }
+			if (gap > down + slack) { printf "gap %d ms > downtime %d ms + %d\n", gap, down, slack; bad = 1 }
+			printf "counter: %d counts, largest gap %d ms, downtime %d ms\n", n, gap, down
+			exit bad
+		}' "$log"
+}
+
+update_to() {
+	to="$1" sel="$2"
+	shift 2
+	ferry update --kernel "/boot/vmlinuz-$to" --initrd "/boot/initramfs-$to.cpio.gz" \
+		--append "ferry.test=$test ferry.step=$((step + 1))" --via kexec "$sel" "$app_pid" "$@" 2>&1
+}
+
+# update-[tree-|corrupt-]FROM-TO
+scenario_update() {
+	kind="$1" from="$2" to="$3"
+	log=/data/counter.log
+	[ "$kind" = tree ] && log=/data/tree.log
+	case "$step" in
+	1)
+		[ "$flavor" = "$from" ] || { fail "step 1 runs on $flavor, expected $from"; return; }
+		if [ "$kind" = tree ]; then
+			tree_start
+		else
+			app_start --log "$log" --console /dev/ttyS0
+		fi
+		sleep 2
+		[ "$(last_count "$log")" -gt 3 ] 2>/dev/null || { fail "the app does not count: $(tail -n 2 "$log")"; return; }
+		echo "$app_pid" >/data/app.pid
+		if [ "$kind" = tree ]; then
+			cat /proc/$app_pid/task/*/children >/data/app.children
+			echo "tree: shell $app_pid, children $(cat /data/app.children)"
+		fi
+		sync
+		sel=--pid
+		[ "$kind" = tree ] && sel=--tree
+		if [ "$kind" = corrupt ]; then
+			FERRY_UPDATE_TEST=corrupt update_to "$to" "$sel"
+		else
+			update_to "$to" "$sel"
+		fi
+		fail "ferry update returned instead of kexec'ing"
+		;;
+	2)
+		[ "$flavor" = "$to" ] || { fail "step 2 runs on $flavor, expected $to"; return; }
+		ferry status 2>&1
+		pid=$(cat /data/app.pid)
+		if [ "$kind" = corrupt ]; then
+			if [ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ]; then
+				fail "a damaged image was restored (pid $pid runs)"
+			elif ! grep -q 'NOT RESTORED: image damaged' /run/ferry/init.log 2>/dev/null; then
+				fail "ferry-init did not give the reason: $(tail -n 3 /run/ferry/init.log 2>&1)"
+			elif ! ferry status 2>&1 | grep -q 'state sealed'; then
+				fail "the damaged image was not kept (region not SEALED)"
+			elif ! ferry status 2>&1 | grep -q 'reason *image damaged'; then
+				fail "ferry status does not say why"
+			else
+				pass
+			fi
+			return
+		fi
+		why=$(ferry status 2>&1 | sed -n 's/^  reason *//p')
+		case "$why" in
+		*"not supported yet"*) skip "$why"; return ;;
+		esac
+		for p in $pid $(cat /data/app.children 2>/dev/null); do
+			[ -d "/proc/$p" ] || { fail "pid $p was not restored"; return; }
+		done
+		ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+		c1=$(last_count "$log")
+		sleep 2
+		c2=$(last_count "$log")
+		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the restore"; return; }
+		if out=$(check_counter "$log" 1600); then
+			echo "$out"
+			pass
+		else
+			fail "$(echo "$out" | tr '\n' ';')"
+		fi
+		;;
+	*) fail "no step $step" ;;
+	esac
+}
+
+# update-refuse-FLAVOR (a 4 MiB region): a selection too big for the region
+# is refused before anything is frozen; a kexec that fails after the image
+# was sealed thaws the process and leaves the region EMPTY.
+scenario_update_refuse() {
+	app_start --log /data/big.log --mem 16
+	big=$app_pid
+	sleep 2
+	out=$(update_to "$flavor" --pid)
+	rc=$?
+	echo "$out"
+	[ $rc -ne 0 ] || { fail "ferry update of a 16 MiB process into a 4 MiB region succeeded"; return; }
+	echo "$out" | grep -q 'region is too small' || { fail "refused without naming the size: $(echo "$out" | tail -n 1)"; return; }
+	echo "$out" | grep -q 'freezing' && { fail "it froze before refusing"; return; }
+	traced $big && { fail "pid $big still traced after the refusal"; return; }
+	c1=$(last_count /data/big.log)
+	sleep 1
+	[ "$(last_count /data/big.log)" -gt "$c1" ] || { fail "pid $big stopped counting after the refusal"; return; }
+
+	app_start --log /data/small.log
+	sleep 2
+	out=$(FERRY_UPDATE_TEST=fail-kexec update_to "$flavor" --pid)
+	rc=$?
+	echo "$out"
+	[ $rc -ne 0 ] || { fail "ferry update with a failing kexec reported success"; return; }
+	echo "$out" | grep -q 'image sealed' || { fail "the failing kexec came before the seal: $(echo "$out" | tail -n 1)"; return; }
+	traced $app_pid && { fail "pid $app_pid still traced after the failed kexec"; return; }
+	c1=$(last_count /data/small.log)
+	sleep 1
+	[ "$(last_count /data/small.log)" -gt "$c1" ] || { fail "pid $app_pid stopped after the failed kexec"; return; }
+	st=$(ferry status 2>&1)
+	echo "$st"
+	echo "$st" | grep -q 'state empty' || { fail "region not EMPTY after the failed kexec"; return; }
+	pass
+}
+
 scenario_run() {
 	case "$1" in
 	boot-*)
@@ -90,6 +253,19 @@ scenario_run() {
 	region-kexec-*-* | pmem-kexec-*-* | tools-kexec-*-* | control-kexec-*-*)
 		pair=${1#*-kexec-}
 		scenario_region_kexec "${pair%%-*}" "${pair#*-}"
+		;;
+	update-refuse-*)
+		scenario_update_refuse
+		;;
+	update-tree-*-* | update-corrupt-*-*)
+		rest=${1#update-}
+		kind=${rest%%-*}
+		pair=${rest#*-}
+		scenario_update "$kind" "${pair%%-*}" "${pair#*-}"
+		;;
+	update-*-*)
+		pair=${1#update-}
+		scenario_update counter "${pair%%-*}" "${pair#*-}"
 		;;
 	region-unreserved-*)
 		# booted without memmap=: the region must be refused, with the fix named
