@@ -41,4 +41,13 @@ for rounds in 1 2; do
 	FERRY_FORCE_VDSO_REDIRECT=1 unshare --pid --fork --mount-proc \
 		sh "$here/scenario.sh" "$build" vdso_redirect usr1 "$rounds" || status=1
 done
+# unmodified Debian binaries; python3 also as if onto a new kernel
+for t in python busybox; do
+	for rounds in 1 2; do
+		unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" "$t" usr1 "$rounds" ||
+			status=1
+	done
+done
+FERRY_FORCE_VDSO_REDIRECT=1 FERRY_TEST_CLOCK_SHIFT=1 unshare --pid --fork --mount-proc \
+	sh "$here/scenario.sh" "$build" python_newkernel usr1 2 || status=1
 exit $status
