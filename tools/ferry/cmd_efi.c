@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferry efi install [--esp DIR] [--efi FILE] [--conf FILE]
+ * ferry efi status
+ *
+ * install copies ferry.efi and its configuration to \EFI\ferry on the ESP
+ * and registers a boot entry "ferry" with efibootmgr, first in BootOrder; the
+ * entries already there stay behind it as the fallback. status shows that
+ * entry, BootCurrent/BootNext/BootOrder, the marked range and the handoff the
+ * running kernel was booted with (ferry.handoff=).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ferry/handoff.h"
+
+#include "commands.h"
+#include "log.h"
+
+#define EFIVARS "/sys/firmware/efi/efivars"
+#define DEFAULT_ESP "/boot/efi"
+#define DEFAULT_EFI "/usr/lib/ferry/ferry.efi"
+#define DEFAULT_CONF "/etc/ferry/ferry.conf"
+#define ENTRY_LABEL "ferry"
+#define ENTRY_LOADER "\\EFI\\ferry\\ferry.efi"
+
+static int run_prog(char *const argv[], char *out, size_t cap)
+{
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd) < 0)
+		return log_error_errno(-errno, "pipe");
+	pid = fork();
+	if (pid < 0)
+		return log_error_errno(-errno, "fork");
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], out ? out + len : (char[256]){ 0 }, out ? cap - 1 - len : 256)) > 0)
+		if (out)
+			len += (size_t)n;
+	close(pipefd[0]);
+	if (out)
+		out[len] = '\0';
+	if (waitpid(pid, &status, 0) < 0)
+		return log_error_errno(-errno, "waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char tmp[PATH_MAX], buf[65536];
+	int in, out, r = 0;
+	ssize_t n;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", to);
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return log_error_errno(-errno, "cannot open %s", from);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		r = log_error_errno(-errno, "cannot create %s", tmp);
+		close(in);
+		return r;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			r = log_error_errno(-errno, "writing %s", tmp);
+			break;
+		}
+	if (n < 0)
+		r = log_error_errno(-errno, "reading %s", from);
+	if (r == 0 && fsync(out) < 0)
+		r = log_error_errno(-errno, "fsync %s", tmp);
+	close(in);
+	close(out);
+	if (r == 0 && rename(tmp, to) < 0)
+		r = log_error_errno(-errno, "rename %s to %s", tmp, to);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/* The block device mounted at @dir: "/dev/vdc1" -> disk "/dev/vdc", part 1. */
+static int esp_device(const char *dir, char *disk, size_t cap, int *ret_part)
+{
+	char line[PATH_MAX + 64], mnt[PATH_MAX], dev[PATH_MAX], real[PATH_MAX], path[PATH_MAX], *name;
+	FILE *f;
+	int found = 0, part;
+
+	if (!realpath(dir, real))
+		return log_error_errno(-errno, "ESP %s", dir);
+	f = fopen("/proc/self/mounts", "re");
+	if (!f)
+		return log_error_errno(-errno, "/proc/self/mounts");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%4095s %4095s", dev, mnt) == 2 && !strcmp(mnt, real))
+			found = 1, snprintf(path, sizeof(path), "%s", dev);
+	fclose(f);
+	if (!found) {
+		log_error("%s is not a mount point: mount the EFI system partition there or pass --esp DIR", real);
+		return -ENOENT;
+	}
+	name = strrchr(path, '/');
+	name = name ? name + 1 : path;
+	snprintf(line, sizeof(line), "/sys/class/block/%s/partition", name);
+	f = fopen(line, "re");
+	if (!f || fscanf(f, "%d", &part) != 1) {
+		if (f)
+			fclose(f);
+		log_error("%s (on %s) is not a partition: efibootmgr needs the ESP's disk and partition", path, real);
+		return -ENODEV;
+	}
+	fclose(f);
+	/* the disk is the partition's parent in sysfs */
+	snprintf(line, sizeof(line), "/sys/class/block/%s/..", name);
+	if (!realpath(line, dev))
+		return log_error_errno(-errno, "parent of %s", path);
+	name = strrchr(dev, '/');
+	if ((size_t)snprintf(disk, cap, "/dev/%.200s", name ? name + 1 : dev) >= cap)
+		return -ENAMETOOLONG;
+	*ret_part = part;
+	return 0;
+}
+
+static int need_efivars(void)
+{
+	if (access(EFIVARS, F_OK) < 0) {
+		log_error("%s is missing: this system was not booted through UEFI", EFIVARS);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Delete existing entries labelled ENTRY_LABEL, so install can be repeated. */
+static void delete_old_entries(void)
+{
+	static char out[65536];
+	char *line, *save = NULL;
+	char *argv[] = { "efibootmgr", NULL };
+
+	if (run_prog(argv, out, sizeof(out)) != 0)
+		return;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char num[5];
+
+		if (sscanf(line, "Boot%4[0-9A-Fa-f]", num) == 1 && strlen(line) > 10 &&
+		    (!strcmp(line + 9, " " ENTRY_LABEL) || !strncmp(line + 9, " " ENTRY_LABEL "\t", 7) ||
+		     !strcmp(line + 10, ENTRY_LABEL))) {
+			char *del[] = { "efibootmgr", "-q", "-b", num, "-B", NULL };
+
+			(void)run_prog(del, NULL, 0);
+		}
+	}
+}
+
+static int efi_install(const char *esp, const char *efi, const char *conf)
+{
+	char dir[PATH_MAX], dst[PATH_MAX + 32], disk[PATH_MAX], part_s[16];
+	static char out[65536];
+	int part = 0, r;
+
+	if (need_efivars() < 0)
+		return FERRY_EXIT_FAILURE;
+	if (esp_device(esp, disk, sizeof(disk), &part) < 0)
+		return FERRY_EXIT_FAILURE;
+	snprintf(dir, sizeof(dir), "%s/EFI", esp);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "mkdir %s", dir), FERRY_EXIT_FAILURE;
+	snprintf(dir, sizeof(dir), "%s/EFI/ferry", esp);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "mkdir %s", dir), FERRY_EXIT_FAILURE;
+	snprintf(dst, sizeof(dst), "%s/ferry.efi", dir);
+	if (copy_file(efi, dst) < 0) {
+		log_hint("build it with 'make efi-stage' and pass --efi build/efi/ferry.efi");
+		return FERRY_EXIT_FAILURE;
+	}
+	printf("installed %s\n", dst);
+	snprintf(dst, sizeof(dst), "%s/ferry.conf", dir);
+	if (copy_file(conf, dst) < 0) {
+		log_hint("write the configuration (kernel=, initrd=, cmdline=, region=SIZE@ADDR, "
+			 "update_kernel=, ...) to %s or pass --conf FILE", DEFAULT_CONF);
+		return FERRY_EXIT_FAILURE;
+	}
+	printf("installed %s\n", dst);
+	sync();
+
+	delete_old_entries();
+	snprintf(part_s, sizeof(part_s), "%d", part);
+	{
+		char *argv[] = { "efibootmgr", "-q", "-c", "-d", disk, "-p", part_s, "-L", ENTRY_LABEL,
+				 "-l", ENTRY_LOADER, NULL };
+
+		r = run_prog(argv, out, sizeof(out));
+	}
+	if (r != 0) {
+		log_error("efibootmgr could not create the boot entry (status %d): %s", r, out);
+		log_hint("is efivarfs mounted read-write on %s?", EFIVARS);
+		return FERRY_EXIT_FAILURE;
+	}
+	printf("boot entry '%s' (%s on %s partition %d) is first in BootOrder; "
+	       "the existing entries follow as the fallback\n", ENTRY_LABEL, ENTRY_LOADER, disk, part);
+	return FERRY_EXIT_OK;
+}
+
+static int cmdline_value(const char *key, char *out, size_t cap)
+{
+	char buf[4096], *p, *save = NULL;
+	size_t n, klen = strlen(key);
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
+		if (!strncmp(p, key, klen) && p[klen] == '=')
+			snprintf(out, cap, "%s", p + klen + 1);
+	return out[0] ? 0 : -1;
+}
+
+static void show_handoff(uint64_t addr)
+{
+	static const char *const states[] = { "none", "compressed", "expanded" };
+	struct ferry_handoff h;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t base = addr & ~(uint64_t)(page - 1);
+	size_t len = 64 * 1024 + (size_t)(addr - base);
+	void *p;
+	int fd = open("/dev/mem", O_RDONLY | O_SYNC | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_error_errno(-errno, "cannot open /dev/mem to read the handoff");
+		return;
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)base);
+	close(fd);
+	if (p == MAP_FAILED) {
+		log_error_errno(-errno, "cannot map the handoff at 0x%" PRIx64, addr);
+		return;
+	}
+	if (ferry_handoff_read((uint8_t *)p + (addr - base), 60 * 1024, &h) < 0) {
+		printf("handoff:      at 0x%" PRIx64 ", unreadable (overwritten since boot?)\n", addr);
+	} else {
+		printf("handoff:      at 0x%" PRIx64 ": image %s%s, stage %s %s, %.1f ms\n", addr,
+		       h.image_state < 3 ? states[h.image_state] : "?",
+		       h.verified ? " (verified)" : "", h.stage, h.stage_version,
+		       h.stage_time_ns / 1e6);
+		if (h.image_state != FERRY_HANDOFF_IMAGE_NONE)
+			printf("image:        0x%" PRIx64 ", %" PRIu64 " bytes\n", h.image_address,
+			       h.image_size);
+		if (h.reason[0])
+			printf("reason:       %s\n", h.reason);
+	}
+	munmap(p, len);
+}
+
+static int efi_status(void)
+{
+	static char out[65536];
+	char v[256] = "";
+	char *argv[] = { "efibootmgr", NULL };
+	char *line, *save = NULL;
+	int r, have_entry = 0;
+
+	if (need_efivars() < 0)
+		return FERRY_EXIT_FAILURE;
+	r = run_prog(argv, out, sizeof(out));
+	if (r != 0) {
+		log_error("efibootmgr failed (status %d): %s", r, out);
+		return FERRY_EXIT_FAILURE;
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "BootCurrent:", 12) || !strncmp(line, "BootNext:", 9) ||
+		    !strncmp(line, "BootOrder:", 10))
+			printf("%s\n", line);
+		else if (strstr(line, ENTRY_LABEL) && !strncmp(line, "Boot", 4))
+			printf("entry:        %s\n", line), have_entry = 1;
+	}
+	if (!have_entry)
+		printf("entry:        none (run 'ferry efi install')\n");
+	if (cmdline_value("ferry.region", v, sizeof(v)) == 0)
+		printf("region:       %s (ferry.region= on this kernel's command line)\n", v);
+	else
+		printf("region:       none on this kernel's command line\n");
+	v[0] = '\0';
+	if (cmdline_value("ferry.handoff", v, sizeof(v)) == 0)
+		show_handoff(strtoull(v, NULL, 0));
+	else
+		printf("handoff:      none (this boot had nothing to hand over)\n");
+	return FERRY_EXIT_OK;
+}
+
+static int run_efi(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "esp", required_argument, NULL, 'e' },
+		{ "efi", required_argument, NULL, 'f' },
+		{ "conf", required_argument, NULL, 'c' },
+		{ 0 },
+	};
+	const char *esp = DEFAULT_ESP, *efi = DEFAULT_EFI, *conf = DEFAULT_CONF, *verb;
+	int c;
+
+	while ((c = command_getopt(cmd, argc, argv, options, "")) != -1) {
+		switch (c) {
+		case 'e': esp = optarg; break;
+		case 'f': efi = optarg; break;
+		case 'c': conf = optarg; break;
+		default: return FERRY_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return command_usage_error(cmd, "expected one of: install, status");
+	verb = argv[optind];
+	if (!strcmp(verb, "install"))
+		return efi_install(esp, efi, conf);
+	if (!strcmp(verb, "status"))
+		return efi_status();
+	return command_usage_error(cmd, "unknown action '%s' (install, status)", verb);
+}
+
+const struct command command_efi = {
+	.name = "efi",
+	.summary = "install ferry.efi as a boot entry, or show its state",
+	.usage = "install [--esp DIR] [--efi FILE] [--conf FILE] | status",
+	.help = "  install      copy ferry.efi and ferry.conf to DIR\\EFI\\ferry and register a\n"
+		"               boot entry 'ferry' first in BootOrder (efibootmgr); the\n"
+		"               existing entries stay behind it as the fallback\n"
+		"    --esp DIR  the mounted EFI system partition (default " DEFAULT_ESP ")\n"
+		"    --efi FILE ferry.efi to install (default " DEFAULT_EFI ")\n"
+		"    --conf FILE  its configuration (default " DEFAULT_CONF ")\n"
+		"  status       the entry, BootCurrent/BootNext/BootOrder, the range, and\n"
+		"               the handoff of this boot (ferry.handoff=)\n"
+		"Needs /sys/firmware/efi/efivars (a UEFI boot, efivarfs mounted).\n"
+		"Exit status: 0 done, 1 failed, 2 usage error.\n",
+	.run = run_efi,
+};
