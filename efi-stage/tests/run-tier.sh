@@ -38,4 +38,9 @@ else
 	tail -n 15 "$build/efi-build.log" | sed 's/^/   /'
 	exit 1
 fi
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	echo "FAIL: efi-qemu: qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
+	exit 1
+fi
+bash efi-stage/tests/run-efi-tier.sh "$build" || status=1
 exit "$status"
