@@ -35,6 +35,18 @@ while read -r flavor pkg kver; do
 		>"$root/etc/ferry/scenarios.sh"
 	cat "$here/guest/efi-scenarios.sh" >>"$root/etc/ferry/scenarios.sh"
 	cp "$edir/guest-efi-stage" "$root/bin/guest-efi-stage"
+	# what `ferry efi install` installs in the efi-install scenario
+	mkdir -p "$root/usr/lib/ferry"
+	cp "$edir/ferry.efi" "$root/usr/lib/ferry/ferry.efi"
+	cat >"$root/etc/ferry/ferry.conf" <<CONF
+kernel=\\EFI\\ferry\\vmlinuz-generic
+initrd=\\EFI\\ferry\\initrd-generic
+cmdline=console=ttyS0 panic=-1 ferry.test=efi-install
+region=64M@0x30000000
+update_kernel=\\EFI\\ferry\\vmlinuz-bpo
+update_initrd=\\EFI\\ferry\\initrd-bpo
+update_cmdline=console=ttyS0 panic=-1 ferry.test=efi-install
+CONF
 	[ -x "$build/bin/ferry" ] && copy_prog "$build/bin/ferry" /bin/ferry "$root"
 	command -v efibootmgr >/dev/null && copy_prog "$(command -v efibootmgr)" /bin/efibootmgr "$root"
 	deb=$(ls "$build/cache/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
