@@ -27,7 +27,8 @@ FERRY_BIN := $(BUILD)/bin/ferry
 TEST_SUPPORT := format/tests/synth.c
 FORMAT_TEST_SRCS := format/tests/test_format.c $(TEST_SUPPORT)
 
-.PHONY: all deps test unit-test fuzz bench bench-format demo sample-image clean help freestanding
+.PHONY: all deps test unit-test fuzz bench bench-format bench-update demo sample-image clean help \
+	freestanding
 
 all: $(FERRY_BIN) $(FORMAT_LIB) freestanding
 
@@ -36,6 +37,7 @@ help:
 	@echo "make test       install what is missing, build, run every test tier"
 	@echo "make demo       the appliance demo in QEMU"
 	@echo "make bench      benchmarks (bench-format: verify+inflate vs zlib)"
+	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make fuzz       fuzz the image reader (FUZZ_SECONDS=60)"
 	@echo "make deps       install build and test dependencies (apt-get, as root)"
 	@echo "make sample-image  regenerate format/tests/data/sample.ferry"
@@ -150,10 +152,15 @@ bench-format: $(BUILD)/bench/bench-format
 bench: bench-format
 
 # ---- demo ------------------------------------------------------------------------
-demo:
-	@echo "make demo: the QEMU appliance demo is not built yet; it arrives with the"
-	@echo "kexec update path. Today: 'make test' and 'build/bin/ferry inspect IMAGE'."
-	@exit 1
+demo: deps
+	@echo "== make demo: building ferry and the guest (installs QEMU etc. if missing) =="
+	@$(MAKE) --no-print-directory -s all qemu-images
+	@bash qemu-tests/demo.sh $(BUILD)
+
+# downtime of an update of a process holding 256 MiB, next to a plain reboot + cold start
+bench-update: deps
+	@$(MAKE) --no-print-directory -s all qemu-images
+	@bash qemu-tests/bench-update.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

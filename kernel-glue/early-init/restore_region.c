@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The image in the region: verify, mark consumed, restore.
+ * The image in the region: check, mark consumed, restore (which verifies).
  *
  * Exactly once: the region is marked CONSUMED (record: RESTORING) before
  * the first process is created, so a crash or power loss anywhere in the
@@ -8,7 +8,8 @@
  * then reports the update as interrupted during restore. When the restore
  * fails cleanly (ferry_restore() removes every process it began before any
  * of them ran) the image is SEALED again, kept for inspection or another
- * try. A damaged image is never marked: it stays SEALED with the reason.
+ * try. That includes a damaged image: the restore verifies every chunk and
+ * the digest before it creates the first process.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,15 +59,18 @@ static void locate_image(const struct ferry_region *region, const struct ferry_r
 	}
 }
 
-static int verify(const uint8_t *data, uint64_t size, char *why, size_t len)
+/*
+ * The header and the layout only: the restore verifies every chunk and the
+ * digest before it creates anything, and a failure there is reported the
+ * same way (its message becomes the reason).
+ */
+static int check_image(const uint8_t *data, uint64_t size, char *why, size_t len)
 {
 	struct ferry_diag diag = { 0 };
 	struct ferry_image img;
 	int k;
 
 	k = ferry_image_open(&img, data, size, 0, &diag);
-	if (k == 0)
-		k = ferry_image_verify(&img, &diag);
 	if (k < 0)
 		snprintf(why, len, "image damaged: %s: %s%s%s", diag.part ? diag.part : "image",
 			 ferry_strerror(k), diag.what ? ": " : "", diag.what ? diag.what : "");
@@ -243,7 +247,7 @@ int init_restore_region(void)
 	locate_image(&region, &h, &data, &size);
 	init_log("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
 		 (unsigned long long)h.generation, rec.old_kernel[0] ? rec.old_kernel : "?");
-	r = verify(data, size, rec.reason, sizeof(rec.reason));
+	r = check_image(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)
 		r = restore_image(&region, &h, &rec, data, size);
 	if (r < 0) {

@@ -170,11 +170,11 @@ scenario_update() {
 		if [ "$kind" = corrupt ]; then
 			if [ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ]; then
 				fail "a damaged image was restored (pid $pid runs)"
-			elif ! grep -q 'NOT RESTORED: image damaged' /run/ferry/init.log 2>/dev/null; then
+			elif ! grep -q -E 'NOT RESTORED: .*(damaged|digest|CRC|crc|chunk)' /run/ferry/init.log 2>/dev/null; then
 				fail "ferry-init did not give the reason: $(tail -n 3 /run/ferry/init.log 2>&1)"
 			elif ! ferry status 2>&1 | grep -q 'state sealed'; then
 				fail "the damaged image was not kept (region not SEALED)"
-			elif ! ferry status 2>&1 | grep -q 'reason *image damaged'; then
+			elif ! ferry status 2>&1 | grep -q -E 'reason .*(damaged|digest|CRC|crc|chunk)'; then
 				fail "ferry status does not say why"
 			else
 				pass
@@ -239,6 +239,103 @@ scenario_update_refuse() {
 	pass
 }
 
+# ---- make demo / make bench-update ------------------------------------------
+
+say() { echo "DEMO: $*"; }
+
+# demo-FROM-TO: the appliance runs a counter holding 64 MiB of data on FROM;
+# ferry update carries it to TO by kexec; show it went on, and the downtime.
+scenario_demo() {
+	from="$1" to="$2"
+	case "$step" in
+	1)
+		say "phase 2: the appliance is up on Linux $kver ($flavor)"
+		app_start --log /data/counter.log --console /dev/ttyS0 --mem 64
+		sleep 3
+		echo "$app_pid" >/data/app.pid
+		say "guest-app runs as pid $app_pid: it counts every 100 ms and holds 64 MiB of data"
+		say "its count now: $(last_count /data/counter.log)"
+		sync
+		say "phase 3: ferry update --kernel /boot/vmlinuz-$to --via kexec --pid $app_pid"
+		update_to "$to" --pid
+		fail "ferry update returned instead of kexec'ing"
+		;;
+	2)
+		pid=$(cat /data/app.pid)
+		say "phase 4: now running Linux $kver ($flavor)"
+		if [ "$(cat /proc/$pid/comm 2>/dev/null)" != guest-app ]; then
+			fail "guest-app (pid $pid) was not restored: $(ferry status 2>&1 | sed -n 's/^  reason *//p')"
+			return
+		fi
+		c1=$(last_count /data/counter.log)
+		sleep 3
+		c2=$(last_count /data/counter.log)
+		say "guest-app is still pid $pid, never restarted; its count went from $c1 to $c2 in 3 s"
+		grep -q 'data bad' /data/counter.log && { fail "its data changed"; return; }
+		say "its 64 MiB of data checked out unchanged"
+		out=$(check_counter /data/counter.log 1600) || { fail "$out"; return; }
+		say "$out"
+		say "phase 5: ferry status"
+		ferry status 2>&1 | sed 's/^/DEMO:   /'
+		pass
+		;;
+	esac
+}
+
+bench_now() { date +%s.%N; }
+bench_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+
+# Start guest-app --mem MIB, return when its first count is logged.
+bench_cold_start() {
+	rm -f /data/bench.log
+	t0=$(bench_now)
+	app_start --log /data/bench.log --mem "$1"
+	while ! grep -q '^1 ' /data/bench.log 2>/dev/null; do sleep 0.05; done
+	cold_ms=$(bench_ms "$t0" "$(bench_now)")
+}
+
+# bench-update-FROM-TO: the update of a process holding BENCH_MIB (256) MiB,
+# then a plain reboot of the same guest (kexec, no ferry) and a cold start.
+scenario_bench() {
+	from="$1" to="$2" mib=$(arg ferry.bench_mib)
+	mib=${mib:-256}
+	case "$step" in
+	1)
+		bench_cold_start "$mib"
+		echo "BENCH: cold-start-1 ${cold_ms} ms ($mib MiB)"
+		echo "$app_pid" >/data/app.pid
+		sleep 2
+		sync
+		echo "BENCH: update-begin"
+		level=$(arg ferry.bench_level)
+		update_to "$to" --pid --level "${level:-1}"
+		fail "ferry update returned instead of kexec'ing"
+		;;
+	2)
+		pid=$(cat /data/app.pid)
+		echo "BENCH: restored-init"
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ] || { fail "not restored"; return; }
+		ferry status 2>&1 | sed 's/^/BENCH: status /'
+		sleep 2
+		grep -q 'data bad' /data/bench.log && { fail "data changed"; return; }
+		out=$(check_counter /data/bench.log 1600) || { fail "$out"; return; }
+		kill "$pid"
+		sync
+		echo "BENCH: plain-reboot-begin"
+		region-probe kexec "/boot/vmlinuz-$to" "/boot/initramfs-$to.cpio.gz" -- \
+			"ferry.test=$test" "ferry.step=3" >/dev/null 2>&1
+		fail "plain kexec reboot did not happen"
+		;;
+	3)
+		echo "BENCH: plain-reboot-init"
+		bench_cold_start "$mib"
+		echo "BENCH: cold-start-2 ${cold_ms} ms ($mib MiB)"
+		echo "BENCH: app-ready-again"
+		pass
+		;;
+	esac
+}
+
 scenario_run() {
 	case "$1" in
 	boot-*)
@@ -253,6 +350,14 @@ scenario_run() {
 	region-kexec-*-* | pmem-kexec-*-* | tools-kexec-*-* | control-kexec-*-*)
 		pair=${1#*-kexec-}
 		scenario_region_kexec "${pair%%-*}" "${pair#*-}"
+		;;
+	demo-*-*)
+		pair=${1#demo-}
+		scenario_demo "${pair%%-*}" "${pair#*-}"
+		;;
+	bench-update-*-*)
+		pair=${1#bench-update-}
+		scenario_bench "${pair%%-*}" "${pair#*-}"
 		;;
 	update-refuse-*)
 		scenario_update_refuse

@@ -1,0 +1,60 @@
+#!/bin/bash
+# make bench-update: in one QEMU run (TCG), the downtime of `ferry update`
+# (6.1 -> 6.12 by kexec) of a process holding BENCH_MIB (default 256) MiB,
+# then, on the same guest, a plain reboot (kexec into the same 6.12, no
+# ferry) followed by a cold start of the same program (its state lost).
+#
+# Guest-side numbers come from `ferry status` (TSC across the kexec);
+# host-side wall times come from when serial console lines arrive.
+#
+# Usage: qemu-tests/bench-update.sh BUILD_DIR
+# Env:   BENCH_MIB (256), BENCH_LEVEL (zlib level of the image, 1; 0: stored)
+set -u
+
+build="${1:-build}"
+here=$(cd "$(dirname "$0")" && pwd)
+mib="${BENCH_MIB:-256}"
+level="${BENCH_LEVEL:-1}"
+name=bench-update-generic-bpo
+log="$build/qemu/logs/$name.log"
+stamps="$build/qemu/bench-update.stamps"
+
+rm -f "$log"
+"$here/run-scenario" --build "$build" --timeout 900 --mem 2G --region 768M@0x40000000 \
+	--append "ferry.bench_mib=$mib ferry.bench_level=$level" "$name" generic >"$build/qemu/bench-update.out" 2>&1 &
+runner=$!
+for _ in $(seq 100); do [ -e "$log" ] && break; sleep 0.1; done
+: >"$stamps"
+tail -n +1 -F --pid="$runner" "$log" 2>/dev/null | while IFS= read -r line; do
+	line=${line%$'\r'}
+	case "$line" in
+	BENCH:* | "ferry update: freezing"* | "ferry-init: restored pid"* | FERRY-INIT:* | "ferry update: image sealed"*)
+		echo "$(date +%s.%N) $line" >>"$stamps"
+		case "$line" in BENCH:\ status*) ;; *) echo "  $line" ;; esac
+		;;
+	esac
+done
+wait "$runner"
+rc=$?
+cat "$build/qemu/bench-update.out" | grep -E '^(PASS|FAIL|SKIP)'
+[ "$rc" -eq 0 ] || { tail -n 30 "$build/qemu/bench-update.out"; exit 1; }
+
+at() { grep -m1 -F "$1" "$stamps" | cut -d' ' -f1; }
+wall() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%8.0f ms", (b - a) * 1000 }'; }
+field() { sed -n "s/^[0-9.]* BENCH: status   $1 *\([0-9]*\) ms.*/\1/p" "$stamps"; }
+
+echo
+echo "== update of a process holding $mib MiB: 6.1 -> 6.12 by kexec, image level $level (QEMU TCG, 1 vCPU, 2 GiB)"
+grep -F 'BENCH: status   image' "$stamps" | sed 's/^[0-9.]* BENCH: status  /  /'
+for p in freeze write sync+kexec "kernel switch" restore downtime; do
+	printf '  %-34s %8s ms\n' "$p" "$(field "$p")"
+done
+printf '  %-34s %s\n' "host wall: freezing -> restored" \
+	"$(wall "$(at 'ferry update: freezing')" "$(at 'ferry-init: restored pid')")"
+echo "== plain reboot (kexec into 6.12, no ferry) + cold start of the same program"
+printf '  %-34s %s\n' "host wall: reboot -> app ready" \
+	"$(wall "$(at 'BENCH: plain-reboot-begin')" "$(at 'BENCH: app-ready-again')")"
+printf '  %-34s %s\n' "of which cold start (in the guest)" \
+	"$(grep -m1 'BENCH: cold-start-2' "$stamps" | sed 's/.*cold-start-2 \([0-9]*\) ms.*/\1 ms/')"
+echo "  (the cold-started program has its data again only because it rebuilds it;"
+echo "   a cache would start empty)"
