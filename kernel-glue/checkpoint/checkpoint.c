@@ -44,6 +44,7 @@ static uint64_t clock_ns(clockid_t id)
 static int capture(struct ckpt *c)
 {
 	char host[256];
+	int e;
 
 	c->img.clock_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	c->img.clock_boottime_ns = clock_ns(CLOCK_BOOTTIME);
@@ -79,7 +80,8 @@ static int capture(struct ckpt *c)
 		if (r < 0)
 			return r;
 	}
-	return dump_check_pipes(c);
+	e = dump_check_pipes(c);
+	return e < 0 ? e : dump_check_tree(c);
 }
 
 static int write_image(struct ckpt *c, int fd)

@@ -47,6 +47,46 @@ static int parse_groups(const char *status, struct st_process *p)
 	return 0;
 }
 
+static int parse_hex(const char *status, const char *key, uint64_t *ret)
+{
+	char buf[64];
+	int r = proc_status_field(status, key, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	*ret = strtoull(buf, NULL, 16);
+	return 0;
+}
+
+/* Capabilities and the flags that go with them, from /proc/PID/status;
+ * seccomp filters are not restorable yet and are named. */
+static int parse_privileges(struct ckpt *c, pid_t pid, const char *status,
+			    struct st_process *p)
+{
+	char buf[64];
+	int r;
+
+	r = parse_hex(status, "CapInh", &p->caps.inheritable);
+	if (r == 0)
+		r = parse_hex(status, "CapPrm", &p->caps.permitted);
+	if (r == 0)
+		r = parse_hex(status, "CapEff", &p->caps.effective);
+	if (r == 0)
+		r = parse_hex(status, "CapBnd", &p->caps.bounding);
+	if (r == 0 && parse_hex(status, "CapAmb", &p->caps.ambient) < 0)
+		p->caps.ambient = 0;
+	if (r < 0)
+		return r;
+	p->have_caps = true;
+	if (proc_status_field(status, "NoNewPrivs", buf, sizeof(buf)) == 0)
+		p->no_new_privs = strtoul(buf, NULL, 10) != 0;
+	if (proc_status_field(status, "Seccomp", buf, sizeof(buf)) == 0 &&
+	    strtoul(buf, NULL, 10) != 0)
+		ckpt_unsupported(c, "pid %d: it runs under seccomp (mode %s): seccomp is not "
+				 "supported yet", pid, buf);
+	return 0;
+}
+
 int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 {
 	char path[64], buf[64], *status, *s;
@@ -102,6 +142,8 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 		r = parse_ids(status, "Gid", p->gids);
 	if (r == 0)
 		r = parse_groups(status, p);
+	if (r == 0)
+		r = parse_privileges(c, pid, status, p);
 	free(status);
 	if (r < 0)
 		return glue_err(r, "pid %d: cannot parse %s", pid, path);

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Per-thread state: registers, extended state, signal mask, rseq, robust list. */
+/*
+ * Per-thread state: registers, extended state, signal mask, rseq, robust
+ * list, name, queued signals; and, asked inside the thread (borrow.c), its
+ * alternate signal stack, clear_child_tid address and parent-death signal.
+ */
 #include <errno.h>
 #include <linux/ptrace.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -24,13 +30,80 @@ struct rseq_configuration {
 	uint32_t pad;
 };
 
+struct kernel_stack_t {
+	uint64_t sp;
+	int32_t flags, pad;
+	uint64_t size;
+};
+
+static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
+			      struct st_thread *t)
+{
+	struct kernel_stack_t ss;
+	uint64_t tid_addr = 0;
+	int32_t pdeathsig = 0;
+	struct borrow b;
+	long res;
+	int r;
+
+	r = borrow_begin(c, ft, &b);
+	if (r < 0)
+		return r;
+	res = BORROW(&b, SYS_sigaltstack, 0, b.scratch);
+	if (res == 0)
+		r = borrow_read(&b, 0, &ss, sizeof(ss));
+	else
+		r = glue_err(res, "pid %d tid %d: cannot read its alternate signal stack", pid,
+			     ft->tid);
+	if (r == 0 && !(ss.flags & SS_DISABLE) && ss.size) {
+		t->altstack_sp = ss.sp;
+		t->altstack_flags = ss.flags & ~SS_ONSTACK;
+		t->altstack_size = ss.size;
+	}
+	if (r == 0) {
+		res = BORROW(&b, SYS_prctl, PR_GET_TID_ADDRESS, b.scratch, 0, 0, 0);
+		if (res == 0)
+			r = borrow_read(&b, 0, &tid_addr, sizeof(tid_addr));
+		else
+			glue_warn("pid %d tid %d: cannot read its clear_child_tid address (%s); "
+				  "it is not restored", pid, ft->tid, strerror((int)-res));
+		t->clear_child_tid = tid_addr;
+	}
+	if (r == 0) {
+		res = BORROW(&b, SYS_prctl, PR_GET_PDEATHSIG, b.scratch, 0, 0, 0);
+		if (res == 0)
+			r = borrow_read(&b, 0, &pdeathsig, sizeof(pdeathsig));
+		else
+			r = glue_err(res, "pid %d tid %d: cannot read its parent-death signal", pid,
+				     ft->tid);
+		t->pdeathsig = pdeathsig;
+	}
+	if (borrow_end(&b) < 0 && r == 0)
+		r = -EIO;
+	return r;
+}
+
+static int dump_thread_comm(pid_t pid, struct st_thread *t)
+{
+	char path[64], *s;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, t->tid);
+	r = proc_read_file(path, &s, NULL);
+	if (r < 0)
+		return glue_err(r, "pid %d tid %d: cannot read %s", pid, t->tid, path);
+	s[strcspn(s, "\n")] = 0;
+	snprintf(t->comm, sizeof(t->comm), "%s", s);
+	free(s);
+	return 0;
+}
+
 static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct st_thread *t)
 {
 	struct rseq_configuration rseq;
 	uint64_t head, len;
 	long r;
 
-	(void)c;
 	t->tid = ft->tid;
 	t->regs = malloc(sizeof(ft->regs));
 	if (!t->regs)
@@ -59,7 +132,12 @@ static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct
 				ft->tid);
 	t->robust_list = head;
 	t->robust_len = len;
-	return 0;
+	r = dump_thread_comm(pid, t);
+	if (r == 0)
+		r = dump_pending(ft->tid, false, &t->sigpending, &t->nsigpending);
+	if (r == 0)
+		r = dump_thread_inside(c, pid, ft, t);
+	return r;
 }
 
 int dump_threads(struct ckpt *c, pid_t pid, struct st_process *p)
@@ -80,8 +158,5 @@ int dump_threads(struct ckpt *c, pid_t pid, struct st_process *p)
 			if (r < 0)
 				return r;
 		}
-	if (p->nthreads > 1)
-		ckpt_unsupported(c, "pid %d: %zu threads: multi-threaded processes are not "
-				 "supported yet", pid, p->nthreads);
 	return 0;
 }

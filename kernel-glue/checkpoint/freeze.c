@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -19,7 +20,8 @@
 #include "../common/procfs.h"
 #include "internal.h"
 
-#define FREEZE_TIMEOUT_MS 10000
+/* how long a thread in uninterruptible sleep is waited for */
+#define FREEZE_TIMEOUT_MS 4000
 
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid)
 {
@@ -37,9 +39,47 @@ static bool have_pid(const struct freeze *fz, pid_t pid)
 	return false;
 }
 
+/* The state letter of a thread (proc(5)), or 0 if it is gone. */
+static char task_state(pid_t tgid, pid_t tid)
+{
+	char path[64], *buf, *p, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tgid, tid);
+	if (proc_read_file(path, &buf, NULL) < 0)
+		return 0;
+	p = strrchr(buf, ')');
+	if (p && p[1] == ' ')
+		st = p[2];
+	free(buf);
+	return st;
+}
+
+/* Where a thread sleeps, for messages: " in FUNCTION" or "". */
+static void task_wchan(pid_t tgid, pid_t tid, char *out, size_t size)
+{
+	char path[64], *buf;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", tgid, tid);
+	if (proc_read_file(path, &buf, NULL) < 0)
+		return;
+	if (buf[0] && strcmp(buf, "0") != 0)
+		snprintf(out, size, " in %s", buf);
+	free(buf);
+}
+
 static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 {
 	struct frozen_task *t;
+	char st = task_state(tgid, tid);
+
+	if (st == 'Z' || st == 'X') {
+		if (tid != tgid)
+			return 0; /* an exiting thread */
+		glue_error("cannot checkpoint pid %d: it is a zombie (it exited and its parent "
+			   "has not reaped it yet): zombies are not supported", tgid);
+		return -EOPNOTSUPP;
+	}
 
 	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)PTRACE_O_TRACESYSGOOD) < 0) {
 		int r = -errno;
@@ -159,12 +199,23 @@ static int wait_stops(struct freeze *fz)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
 		    FREEZE_TIMEOUT_MS) {
-			for (size_t i = 0; i < fz->ntasks; i++)
-				if (!fz->tasks[i].stopped)
-					glue_error("pid %d tid %d: did not stop within %d ms (in "
-						   "uninterruptible sleep?)",
-						   fz->tasks[i].tgid, fz->tasks[i].tid,
-						   FREEZE_TIMEOUT_MS);
+			for (size_t i = 0; i < fz->ntasks; i++) {
+				struct frozen_task *t = &fz->tasks[i];
+				char wchan[128];
+
+				if (t->stopped)
+					continue;
+				task_wchan(t->tgid, t->tid, wchan, sizeof(wchan));
+				if (task_state(t->tgid, t->tid) == 'D')
+					glue_error("pid %d tid %d: in uninterruptible sleep (state "
+						   "D%s) for more than %d ms: it cannot be frozen; "
+						   "every process was left running", t->tgid, t->tid,
+						   wchan, FREEZE_TIMEOUT_MS);
+				else
+					glue_error("pid %d tid %d: did not stop within %d ms%s; every "
+						   "process was left running", t->tgid, t->tid,
+						   FREEZE_TIMEOUT_MS, wchan);
+			}
 			return -ETIMEDOUT;
 		}
 		usleep(1000);
@@ -214,6 +265,24 @@ fail:
 	return r;
 }
 
+/* Has a task that had not stopped reached its interrupt stop by now? */
+static bool stopped_since(struct frozen_task *t)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(t->tid, &status, __WALL | WNOHANG);
+
+		if (r <= 0 || WIFEXITED(status) || WIFSIGNALED(status))
+			return false;
+		if (status >> 16 == PTRACE_EVENT_STOP)
+			return true;
+		/* a signal on its way: let it through, the interrupt stop follows */
+		if (ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)WSTOPSIG(status)) < 0)
+			return false;
+	}
+}
+
 void freeze_thaw(struct freeze *fz)
 {
 	for (size_t i = 0; i < fz->ntasks; i++) {
@@ -228,6 +297,12 @@ void freeze_thaw(struct freeze *fz)
 			if (arch_set_regs(t->tid, &regs) < 0)
 				glue_warn("tid %d: cannot put registers back", t->tid);
 		}
+		if (!t->stopped && !stopped_since(t)) {
+			/* still asleep where no signal reaches: the interrupt is
+			 * dropped when ferry exits and lets go of it */
+			glue_debug("tid %d: never stopped; released when ferry exits", t->tid);
+			continue;
+		}
 		if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0 && errno != ESRCH)
 			glue_warn("tid %d: cannot detach: %s", t->tid, strerror(errno));
 		if (t->deferred_signal)
@@ -240,14 +315,19 @@ void freeze_kill(struct freeze *fz)
 {
 	for (size_t i = 0; i < fz->npids; i++)
 		kill(fz->pids[i], SIGKILL);
-	for (size_t i = 0; i < fz->ntasks; i++) {
-		int status;
+	/* collect each tracee's death so it never runs again; a traced leader is
+	 * reported only once its threads are, so threads first */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < fz->ntasks; i++) {
+			struct frozen_task *t = &fz->tasks[i];
+			int status;
 
-		/* collect the tracee's death so it never runs again */
-		while (waitpid(fz->tasks[i].tid, &status, __WALL) > 0 && !WIFEXITED(status) &&
-		       !WIFSIGNALED(status))
-			;
-	}
+			if ((t->tid == t->tgid) != (pass == 1))
+				continue;
+			while (waitpid(t->tid, &status, __WALL) > 0 && !WIFEXITED(status) &&
+			       !WIFSIGNALED(status))
+				;
+		}
 	fz->ntasks = 0;
 }
 

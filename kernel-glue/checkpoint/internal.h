@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "../arch/x86_64/arch.h"
+#include "../common/inject.h"
 #include "../common/state.h"
 #include "ferry-glue/checkpoint.h"
 
@@ -45,6 +46,24 @@ struct ckpt {
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 };
 
+/* A frozen thread lent for system calls about itself (borrow.c). */
+#define BORROW_SCRATCH 256
+struct borrow {
+	struct frozen_task *ft;
+	struct inject in;
+	int memfd;
+	uint64_t insn;    /* a `syscall` in its vDSO */
+	uint64_t scratch; /* BORROW_SCRATCH bytes below its stack's red zone */
+	uint8_t saved[BORROW_SCRATCH];
+	bool active;
+};
+
+int ckpt_vdso_syscall(pid_t pid, int memfd, uint64_t *ret);
+int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b);
+#define BORROW(b, nr, ...) INJECT(&(b)->in, (nr), __VA_ARGS__)
+int borrow_read(struct borrow *b, size_t off, void *buf, size_t len);
+int borrow_end(struct borrow *b);
+
 /* Name an object that cannot be checkpointed, and why. */
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -59,9 +78,11 @@ void freeze_free(struct freeze *fz);
 int dump_process(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_threads(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
+int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_check_pipes(struct ckpt *c);
+int dump_check_tree(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
 
 #endif

@@ -15,10 +15,26 @@
 #define PAGE_SIZE_4K 4096ull
 #define TRAMPOLINE_PAGES 2 /* code page (syscall; int3), then a data page */
 
+struct glue_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+/* A thread of a process being rebuilt, other than its leader. */
+struct rthread {
+	const struct st_thread *t;
+	pid_t tid;
+	bool created;    /* exists and is traced (reap it on failure) */
+	struct inject in;
+};
+
 /* One process being rebuilt from a stub. */
 struct rproc {
 	const struct st_process *p;
 	const struct st_mm *mm;
+	struct rproc *parent; /* restored parent, or NULL: a child of the restorer */
+	struct rthread *threads; /* p->threads[1..], in the same order */
+	size_t nthreads;
 	pid_t pid;
 	bool created;    /* the stub exists (kill it on failure) */
 	bool detached;   /* running on its own */
@@ -41,7 +57,12 @@ struct rst {
 
 /* stub.c */
 int stub_create(struct rproc *rp);
+int stub_clone(struct rproc *parent, struct rproc *rp);
 void stub_kill(struct rproc *rp);
+
+/* restore_tree.c: stubs parents first, sessions, process groups */
+int restore_create_tree(struct rst *r);
+int restore_groups(struct rst *r);
 
 /* restore_mm.c */
 int restore_trampoline(struct rst *r, struct rproc *rp);
@@ -59,9 +80,15 @@ void restore_close_files(struct rst *r);
 
 /* restore_process.c */
 int restore_process(struct rst *r, struct rproc *rp);
-int restore_creds(struct rst *r, struct rproc *rp);
+int restore_creds(struct rproc *rp, struct inject *in);
+
+/* restore_signals.c */
+int restore_altstack(struct rproc *rp, struct inject *in, const struct st_thread *t);
+int restore_pending(struct rproc *rp);
 
 /* restore_threads.c */
+int restore_create_threads(struct rst *r, struct rproc *rp);
+int restore_thread_state(struct rst *r, struct rproc *rp);
 int restore_threads_and_go(struct rst *r, struct rproc *rp);
 
 /* Write @len bytes to the trampoline's data page of @rp (at @off). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ferry_restore(): load and verify the image, then for each process: a
- * stub with the original PID, a trampoline, the address space; the pages
- * of all processes; then files, attributes, credentials and registers,
- * and the process runs. Any failure kills every stub not yet let go.
+ * ferry_restore(): load and verify the image; the stubs of every process,
+ * parents first, each with its original PID; for each a trampoline and the
+ * address space; the pages of all processes; then files, attributes,
+ * process groups, threads, per-thread state and credentials, registers,
+ * and the processes run. Any failure kills every stub not yet let go.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,26 +98,10 @@ static void report(struct rst *r)
 	fflush(out);
 }
 
-static int check_supported(struct rst *r)
-{
-	if (r->img.nprocs > 1)
-		return glue_err(-EOPNOTSUPP, "image '%s' holds %zu processes: restoring process "
-				"trees is not supported yet", r->opts->image, r->img.nprocs);
-	for (size_t i = 0; i < r->img.nprocs; i++)
-		if (r->img.procs[i].nthreads > 1)
-			return glue_err(-EOPNOTSUPP, "pid %d has %zu threads: restoring threads is "
-					"not supported yet", r->img.procs[i].pid,
-					r->img.procs[i].nthreads);
-	return 0;
-}
-
 static int restore_all(struct rst *r)
 {
 	int e;
 
-	e = check_supported(r);
-	if (e < 0)
-		return e;
 	r->procs = calloc(r->img.nprocs, sizeof(*r->procs));
 	if (!r->procs)
 		return -ENOMEM;
@@ -130,12 +115,12 @@ static int restore_all(struct rst *r)
 	e = restore_open_files(r);
 	if (e == 0)
 		e = restore_time_namespace(r);
+	if (e == 0)
+		e = restore_create_tree(r);
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		struct rproc *rp = &r->procs[i];
 
-		e = stub_create(rp);
-		if (e == 0)
-			e = restore_trampoline(r, rp);
+		e = restore_trampoline(r, rp);
 		if (e == 0)
 			e = restore_mm(r, rp);
 	}
@@ -149,14 +134,21 @@ static int restore_all(struct rst *r)
 			e = restore_fds(r, rp);
 		if (e == 0)
 			e = restore_process(r, rp);
+	}
+	if (e == 0)
+		e = restore_groups(r);
+	/* threads need set_tid, so before the credentials may drop the right */
+	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
+		e = restore_create_threads(r, &r->procs[i]);
 		if (e == 0)
-			e = restore_creds(r, rp);
+			e = restore_thread_state(r, &r->procs[i]);
 	}
 	/* all are complete: let them go together */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++)
 		e = restore_threads_and_go(r, &r->procs[i]);
 	if (e < 0) {
-		for (size_t i = 0; i < r->nprocs; i++)
+		/* children first: a parent's death would not take them along */
+		for (size_t i = r->nprocs; i-- > 0;)
 			stub_kill(&r->procs[i]);
 		glue_error("restore of '%s' failed; the processes it had begun were removed",
 			   r->opts->image);
@@ -176,9 +168,11 @@ static int restore_here(const struct ferry_restore_options *opts)
 	if (e == 0)
 		report(&r);
 	restore_close_files(&r);
-	for (size_t i = 0; i < r.nprocs; i++)
+	for (size_t i = 0; i < r.nprocs; i++) {
 		if (r.procs[i].memfd >= 0)
 			close(r.procs[i].memfd);
+		free(r.procs[i].threads);
+	}
 	free(r.procs);
 	st_image_free(&r.img);
 	if (mf.data)

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Process-wide attributes: directories, umask, personality, name, session
- * and process group, resource limits, signal actions; then credentials,
- * last, as they may take away the right to do the rest.
+ * Process-wide attributes: directories, umask, personality, name, resource
+ * limits, signal actions; then credentials, capabilities and no_new_privs,
+ * thread by thread (each thread has its own) and last, as they may take
+ * away the right to do the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -42,28 +45,18 @@ static int restore_dir(struct rst *r, struct rproc *rp, const char *path, bool c
 	return 0;
 }
 
-static int restore_session(struct rproc *rp)
+/* The highest capability number of this kernel. */
+static int cap_last(void)
 {
-	const struct st_process *p = rp->p;
-	long res;
+	char buf[16] = { 0 };
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC), n = 40;
 
-	if (p->sid == p->pid) {
-		res = INJECT(&rp->in, SYS_setsid);
-		if (res < 0)
-			return glue_err(res, "pid %d: cannot start its session", rp->pid);
-		return 0;
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) > 0)
+			n = atoi(buf);
+		close(fd);
 	}
-	if (p->pgid == p->pid) {
-		res = INJECT(&rp->in, SYS_setpgid, 0, 0);
-		if (res < 0)
-			return glue_err(res, "pid %d: cannot make its process group", rp->pid);
-		return 0;
-	}
-	res = INJECT(&rp->in, SYS_setpgid, 0, p->pgid);
-	if (res < 0)
-		glue_warn("pid %d: process group %d and session %d are not restored yet (it "
-			  "joins the restorer's)", rp->pid, p->pgid, p->sid);
-	return 0;
+	return n;
 }
 
 static int restore_sigactions(struct rproc *rp)
@@ -116,9 +109,6 @@ int restore_process(struct rst *r, struct rproc *rp)
 	res = INJECT(&rp->in, SYS_prctl, PR_SET_NAME, addr, 0, 0, 0);
 	if (res < 0)
 		return glue_err(res, "pid %d: cannot set its name", rp->pid);
-	e = restore_session(rp);
-	if (e < 0)
-		return e;
 	for (int i = 0; i < ST_NRLIMITS; i++) {
 		struct rlimit rl = { p->rlimits[i][0], p->rlimits[i][1] };
 
@@ -128,40 +118,113 @@ int restore_process(struct rst *r, struct rproc *rp)
 	return restore_sigactions(rp);
 }
 
-int restore_creds(struct rst *r, struct rproc *rp)
+/* Bounding set: drop what the process did not have (needs CAP_SETPCAP,
+ * so before the user ids change). */
+static int restore_bounding(struct rproc *rp, struct inject *in)
+{
+	int last = cap_last();
+
+	for (int cap = 0; cap <= last && cap < 64; cap++) {
+		long res;
+
+		if (rp->p->caps.bounding & (1ull << cap))
+			continue;
+		res = INJECT(in, SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+		if (res < 0 && res != -EINVAL)
+			return glue_err(res, "pid %d tid %d: cannot drop capability %d from its "
+					"bounding set", rp->pid, in->tid, cap);
+	}
+	return 0;
+}
+
+static int restore_capsets(struct rproc *rp, struct inject *in)
+{
+	const struct st_caps *c = &rp->p->caps;
+	struct {
+		uint32_t version;
+		int32_t pid;
+		struct {
+			uint32_t effective, permitted, inheritable;
+		} data[2];
+	} cap = {
+		.version = 0x20080522, /* _LINUX_CAPABILITY_VERSION_3 */
+		.data = { { c->effective, c->permitted, c->inheritable },
+			  { c->effective >> 32, c->permitted >> 32, c->inheritable >> 32 } },
+	};
+	uint64_t addr;
+	long res;
+	int e;
+
+	e = tramp_data(rp, 0, &cap, sizeof(cap), &addr);
+	if (e < 0)
+		return e;
+	res = INJECT(in, SYS_capset, addr, addr + 8);
+	if (res < 0)
+		return glue_err(res, "pid %d tid %d: cannot set its capabilities (effective %#llx, "
+				"permitted %#llx)", rp->pid, in->tid,
+				(unsigned long long)c->effective, (unsigned long long)c->permitted);
+	INJECT(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int cap_nr = 0; cap_nr < 64; cap_nr++) {
+		if (!(c->ambient & (1ull << cap_nr)))
+			continue;
+		res = INJECT(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap_nr, 0, 0);
+		if (res < 0)
+			return glue_err(res, "pid %d tid %d: cannot raise ambient capability %d",
+					rp->pid, in->tid, cap_nr);
+	}
+	return 0;
+}
+
+int restore_creds(struct rproc *rp, struct inject *in)
 {
 	const struct st_process *p = rp->p;
+	bool keep = p->have_caps && (p->uids[0] || p->uids[1] || p->uids[2]);
 	uint64_t addr = 0;
 	long res;
 	int e;
 
-	(void)r;
-	if (rp->pidfd >= 0) {
-		INJECT(&rp->in, SYS_close, rp->pidfd);
-		rp->pidfd = -1;
+	if (p->have_caps) {
+		e = restore_bounding(rp, in);
+		if (e < 0)
+			return e;
 	}
-	res = INJECT(&rp->in, SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	if (res < 0)
-		return glue_err(res, "pid %d: cannot clear its parent-death signal", rp->pid);
 	if (p->ngroups) {
 		e = tramp_data(rp, 0, p->groups, p->ngroups * 4, &addr);
 		if (e < 0)
 			return e;
 	}
-	res = INJECT(&rp->in, SYS_setgroups, p->ngroups, addr);
+	res = INJECT(in, SYS_setgroups, p->ngroups, addr);
 	if (res == 0)
-		res = INJECT(&rp->in, SYS_setresgid, p->gids[0], p->gids[1], p->gids[2]);
+		res = INJECT(in, SYS_setresgid, p->gids[0], p->gids[1], p->gids[2]);
 	if (res == 0)
-		INJECT(&rp->in, SYS_setfsgid, p->gids[3]);
+		INJECT(in, SYS_setfsgid, p->gids[3]);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot set its groups (gid %u)", rp->pid, p->gids[0]);
-	res = INJECT(&rp->in, SYS_setresuid, p->uids[0], p->uids[1], p->uids[2]);
+		return glue_err(res, "pid %d tid %d: cannot set its groups (gid %u)", rp->pid,
+				in->tid, p->gids[0]);
+	/* keep the permitted set across the change of user: capset() below
+	 * then gives the process exactly the sets it had */
+	if (keep)
+		INJECT(in, SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	res = INJECT(in, SYS_setresuid, p->uids[0], p->uids[1], p->uids[2]);
 	if (res == 0)
-		INJECT(&rp->in, SYS_setfsuid, p->uids[3]);
+		INJECT(in, SYS_setfsuid, p->uids[3]);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot set its user ids (uid %u)", rp->pid,
-				p->uids[0]);
+		return glue_err(res, "pid %d tid %d: cannot set its user ids (uid %u)", rp->pid,
+				in->tid, p->uids[0]);
+	if (p->have_caps) {
+		e = restore_capsets(rp, in);
+		if (e < 0)
+			return e;
+	}
+	if (keep)
+		INJECT(in, SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	if (p->no_new_privs) {
+		res = INJECT(in, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (res < 0)
+			return glue_err(res, "pid %d tid %d: cannot set no_new_privs", rp->pid,
+					in->tid);
+	}
 	/* a change of uid makes the process undumpable; it was not */
-	INJECT(&rp->in, SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
+	INJECT(in, SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
 	return 0;
 }

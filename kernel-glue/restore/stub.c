@@ -3,9 +3,13 @@
  * The stub: a copy of ferry made with clone3(set_tid) so it has the
  * original PID. It drops what it inherited that the kernel would keep
  * (rseq registration, fds), asks to be traced and stops; the restorer then
- * rebuilds it from the outside.
+ * rebuilds it from the outside. The stub of a child process is made by its
+ * parent's stub, with clone3(set_tid) injected there, so that the parent is
+ * the real one; being traced with PTRACE_O_TRACEFORK, the new stub starts
+ * traced too and stops before running anything.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,10 +26,10 @@
 #define GLUE_PTRACE_GET_RSEQ_CONFIGURATION 0x420f
 #define RSEQ_FLAG_UNREGISTER 1
 
-struct glue_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
+/* clone3 arguments of a child stub, written into its parent stub: ferry's
+ * copy of them has the same address in every stub */
+static struct glue_clone_args child_args;
+static pid_t child_set_tid;
 
 __attribute__((noreturn)) static void stub_main(void)
 {
@@ -56,6 +60,15 @@ static int unregister_rseq(struct rproc *rp)
 	return 0;
 }
 
+static void report_in_use(pid_t want, int r)
+{
+	if (r == -EEXIST)
+		glue_error("pid %d: this pid is in use here; free it, or restore into a new "
+			   "PID namespace with --pidns", want);
+	else
+		glue_err(r, "pid %d: cannot create the process (clone3 with set_tid)", want);
+}
+
 int stub_create(struct rproc *rp)
 {
 	pid_t want = rp->p->pid;
@@ -72,11 +85,7 @@ int stub_create(struct rproc *rp)
 		stub_main();
 	if (pid < 0) {
 		r = -errno;
-		if (r == -EEXIST)
-			glue_error("pid %d: this pid is in use here; free it, or restore into a new "
-				   "PID namespace with --pidns", want);
-		else
-			glue_err(r, "pid %d: cannot create the process (clone3 with set_tid)", want);
+		report_in_use(want, r);
 		return r;
 	}
 	rp->pid = pid;
@@ -90,7 +99,8 @@ int stub_create(struct rproc *rp)
 		return glue_err(-EPROTO, "pid %d: the new process stopped with signal %d", want,
 				WSTOPSIG(status));
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
-		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) < 0)
+		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
+				  PTRACE_O_TRACECLONE)) < 0)
 		return glue_err(-errno, "pid %d: cannot set trace options", want);
 	r = inject_begin(&rp->in, pid, (uintptr_t)arch_syscall_gadget, INJECT_TRAP);
 	if (r < 0)
@@ -98,14 +108,66 @@ int stub_create(struct rproc *rp)
 	return unregister_rseq(rp);
 }
 
-void stub_kill(struct rproc *rp)
+int stub_clone(struct rproc *parent, struct rproc *rp)
+{
+	struct glue_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&child_set_tid,
+		.set_tid_size = 1,
+	};
+	pid_t want = rp->p->pid;
+	int memfd, status, r;
+	long pid;
+
+	memfd = mem_open(parent->pid, O_RDWR);
+	if (memfd < 0)
+		return glue_err(memfd, "pid %d: cannot open its memory", parent->pid);
+	r = mem_write(memfd, (uintptr_t)&child_set_tid, &want, sizeof(want));
+	if (r == 0)
+		r = mem_write(memfd, (uintptr_t)&child_args, &args, sizeof(args));
+	close(memfd);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot write into its parent %d", want, parent->pid);
+	pid = INJECT(&parent->in, SYS_clone3, (uintptr_t)&child_args, sizeof(args));
+	if (pid < 0) {
+		report_in_use(want, pid);
+		return pid;
+	}
+	rp->pid = pid;
+	rp->created = true;
+	rp->memfd = -1;
+	rp->pidfd = -1;
+	r = ptrace_wait_stop(pid, &status);
+	if (r < 0)
+		return r;
+	if (WSTOPSIG(status) != SIGSTOP)
+		return glue_err(-EPROTO, "pid %d: the new process stopped with signal %d", want,
+				WSTOPSIG(status));
+	r = inject_begin(&rp->in, pid, (uintptr_t)arch_syscall_gadget, INJECT_TRAP);
+	if (r < 0)
+		return r;
+	return unregister_rseq(rp);
+}
+
+static void reap(pid_t tid)
 {
 	int status;
 
+	while (waitpid(tid, &status, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+void stub_kill(struct rproc *rp)
+{
 	if (!rp->created || rp->detached)
 		return;
 	kill(rp->pid, SIGKILL);
-	while (waitpid(rp->pid, &status, __WALL) < 0 && errno == EINTR)
-		;
+	/* a traced leader is reported only after its traced threads */
+	for (size_t i = 0; i < rp->nthreads; i++)
+		if (rp->threads[i].created) {
+			reap(rp->threads[i].tid);
+			rp->threads[i].created = false;
+		}
+	reap(rp->pid);
 	rp->created = false;
 }

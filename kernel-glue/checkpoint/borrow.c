@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Borrowing a frozen thread to run system calls that only a process can
+ * ask about itself (rt_sigaction, sigaltstack, prctl getters). The thread is
+ * resumed under PTRACE_SYSCALL at the `syscall` instruction of its own
+ * vDSO; results land in a scratch area just below its stack's red zone,
+ * which is saved first and put back afterwards. The thread's registers are
+ * put back at thaw (frozen_task.regs_changed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "internal.h"
+
+#define RED_ZONE 128
+
+int ckpt_vdso_syscall(pid_t pid, int memfd, uint64_t *ret)
+{
+	struct proc_map *maps;
+	size_t n;
+	int r = proc_read_maps(pid, &maps, &n);
+
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot read its memory map", pid);
+	r = -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = maps[i].end - maps[i].start;
+		uint8_t *code;
+		long off;
+
+		if (strcmp(maps[i].name, "[vdso]") != 0 || len > (1u << 20))
+			continue;
+		code = malloc(len);
+		if (!code) {
+			r = -ENOMEM;
+			break;
+		}
+		r = mem_read(memfd, maps[i].start, code, len);
+		off = r == 0 ? arch_find_syscall_insn(code, len) : -1;
+		free(code);
+		if (r < 0)
+			break;
+		r = off < 0 ? -ENOENT : 0;
+		if (off >= 0)
+			*ret = maps[i].start + off;
+		break;
+	}
+	proc_maps_free(maps, n);
+	if (r < 0)
+		return glue_err(r, "pid %d: no system call instruction found in its vDSO", pid);
+	return 0;
+}
+
+int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b)
+{
+	int r;
+
+	(void)c;
+	memset(b, 0, sizeof(*b));
+	b->ft = ft;
+	b->memfd = mem_open(ft->tgid, O_RDWR);
+	if (b->memfd < 0)
+		return glue_err(b->memfd, "pid %d: cannot open its memory", ft->tgid);
+	r = ckpt_vdso_syscall(ft->tgid, b->memfd, &b->insn);
+	if (r < 0)
+		goto fail;
+	b->scratch = (ft->regs.rsp - RED_ZONE - BORROW_SCRATCH) & ~15ull;
+	r = mem_read(b->memfd, b->scratch, b->saved, BORROW_SCRATCH);
+	if (r < 0) {
+		glue_err(r, "pid %d tid %d: cannot read its stack at %#llx", ft->tgid, ft->tid,
+			 (unsigned long long)b->scratch);
+		goto fail;
+	}
+	r = inject_begin(&b->in, ft->tid, b->insn, INJECT_SYSCALL_STOPS);
+	if (r < 0)
+		goto fail;
+	ft->regs_changed = true;
+	b->active = true;
+	return 0;
+fail:
+	close(b->memfd);
+	b->memfd = -1;
+	return r;
+}
+
+int borrow_read(struct borrow *b, size_t off, void *buf, size_t len)
+{
+	int r;
+
+	if (off + len > BORROW_SCRATCH)
+		return -E2BIG;
+	r = mem_read(b->memfd, b->scratch + off, buf, len);
+	if (r < 0)
+		return glue_err(r, "pid %d tid %d: cannot read a result", b->ft->tgid, b->ft->tid);
+	return 0;
+}
+
+int borrow_end(struct borrow *b)
+{
+	int r = 0;
+
+	if (!b->active)
+		return 0;
+	if (b->in.deferred_signal)
+		b->ft->deferred_signal = b->in.deferred_signal;
+	if (mem_write(b->memfd, b->scratch, b->saved, BORROW_SCRATCH) < 0)
+		r = glue_err(-EIO, "pid %d tid %d: cannot put its stack back", b->ft->tgid,
+			     b->ft->tid);
+	if (inject_end(&b->in) < 0 && r == 0)
+		r = -EIO;
+	close(b->memfd);
+	b->memfd = -1;
+	b->active = false;
+	return r;
+}

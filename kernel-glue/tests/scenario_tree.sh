@@ -1,0 +1,133 @@
+#!/bin/sh
+# A process tree, run as PID 1 of a private PID namespace by run.sh:
+# start it, wait until it is ready, note every member's parent, process
+# group and session, ROUNDS times checkpoint it with --tree --kill and
+# restore it; the same members must come back with the same ids. Then:
+#   t_NAME programs: SIGUSR1 to the root, which checks itself (PASS/FAIL);
+#   busybox-pipeline: a busybox shell loop writing numbers through a pipe to
+#     cat into a file; the numbers must go on with neither gap nor repeat.
+#
+# Usage: scenario_tree.sh BUILD NAME ROUNDS
+set -u
+build="$1" name="$2" rounds="$3"
+label="$name"
+[ "$rounds" -gt 1 ] && label="$label-restored-${rounds}x"
+ferry="$build/bin/ferry"
+dir=$(mktemp -d /tmp/ferry-tree.XXXXXX)
+
+fail() {
+	echo "FAIL: $label: $*"
+	for f in "$dir/log" "$dir/out"; do
+		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/    /'
+	done
+	[ -n "${members:-}" ] && kill -9 $members 2>/dev/null
+	rm -rf "$dir"
+	exit 1
+}
+
+# "pid ppid pgid sid" of $1 and every descendant, one line each, sorted.
+tree_ids() {
+	for s in /proc/[0-9]*/stat; do
+		# fields after the ')' of comm: state ppid pgrp session
+		sed 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) \([0-9]*\) \([0-9]*\) .*/\1 \2 \3 \4/' "$s" 2>/dev/null
+	done | awk -v root="$1" '
+		{ pp[$1] = $2; line[$1] = $0 }
+		END {
+			for (p in line) {
+				q = p
+				while (q != "" && q != root && q != 0 && q != 1) q = pp[q]
+				if (q == root) print line[p]
+			}
+		}' | sort -n
+}
+
+# The same, as the image has them.
+image_ids() {
+	"$ferry" inspect --json "$1" |
+		jq -r '.processes[] | "\(.pid) \(.ppid) \(.pgid) \(.sid)"' | sort -n
+}
+
+wait_gone() {
+	i=0
+	for p in $1; do
+		while [ -e "/proc/$p" ]; do
+			i=$((i + 1))
+			[ "$i" -gt "$2" ] && return 1
+			sleep 0.1
+		done
+	done
+	return 0
+}
+
+if [ "$name" = busybox-pipeline ]; then
+	command -v busybox >/dev/null || { echo "SKIP: $label: busybox is not installed"; exit 0; }
+	# the shell first closes what it inherited beyond stdio (pipes of
+	# whatever started the tests): the tree must be self-contained
+	setsid busybox sh -c 'cd /proc/self/fd && for fd in *; do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; cd /
+		i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | busybox cat > '"$dir/numbers" \
+		>"$dir/out" 2>&1 </dev/null &
+	pid=$!
+	i=0
+	while [ "$( (wc -l <"$dir/numbers") 2>/dev/null || echo 0)" -lt 5 ]; do
+		i=$((i + 1))
+		[ "$i" -gt 100 ] && fail "the pipeline did not start"
+		sleep 0.1
+	done
+else
+	"$build/tests/glue/t_$name" "$dir" >"$dir/out" 2>&1 </dev/null &
+	pid=$!
+	i=0
+	while [ ! -e "$dir/ready" ]; do
+		i=$((i + 1))
+		[ "$i" -gt 100 ] && fail "the program did not get ready"
+		sleep 0.1
+	done
+fi
+sleep 0.3
+before=$(tree_ids "$pid")
+members=$(echo "$before" | awk '{ print $1 }')
+[ "$(echo "$members" | wc -l)" -ge 3 ] || fail "the tree has fewer than 3 processes: $before"
+
+round=1
+while [ "$round" -le "$rounds" ]; do
+	"$ferry" checkpoint --tree "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+		fail "checkpoint $round failed"
+	wait "$pid" 2>/dev/null
+	wait_gone "$members" 50 || fail "the tree is still there after checkpoint --kill"
+	[ "$name" = busybox-pipeline ] && lines_at_ckpt=$(wc -l <"$dir/numbers")
+	members=$(image_ids "$dir/image" | awk '{ print $1 }')
+	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
+	after=$(tree_ids "$pid")
+	saved=$(image_ids "$dir/image")
+	[ "$after" = "$saved" ] ||
+		fail "after restore $round the tree is: $(echo $after) instead of: $(echo $saved)"
+	sleep 0.3
+	round=$((round + 1))
+done
+
+if [ "$name" = busybox-pipeline ]; then
+	sleep 1
+	n=$(wc -l <"$dir/numbers")
+	[ "$n" -gt "$lines_at_ckpt" ] || fail "no numbers after the restore ($n lines)"
+	awk 'NR != $1 { print "line " NR " is " $1; bad = 1; exit } END { exit bad }' \
+		"$dir/numbers" >"$dir/check" || fail "numbers out of order: $(cat "$dir/check")"
+	kill -9 $members 2>/dev/null
+	wait_gone "$members" 50
+	echo "PASS: $label"
+	rm -rf "$dir"
+	exit 0
+fi
+
+kill -USR1 "$pid"
+wait_gone "$members" 200 || fail "the restored tree did not finish"
+verdict=$(grep -E '^(PASS|FAIL): ' "$dir/out" | head -n 1)
+starts=$(grep -c '^started ' "$dir/out")
+case "$verdict" in
+PASS:*)
+	[ "$starts" -eq 1 ] || fail "the program started $starts times"
+	echo "PASS: $label"
+	;;
+FAIL:*) fail "the program says: ${verdict#FAIL: }" ;;
+*) fail "the program gave no verdict" ;;
+esac
+rm -rf "$dir"
