@@ -50,14 +50,19 @@ for t in python busybox; do
 done
 FERRY_FORCE_VDSO_REDIRECT=1 FERRY_TEST_CLOCK_SHIFT=1 unshare --pid --fork --mount-proc \
 	sh "$here/scenario.sh" "$build" python_newkernel usr1 2 || status=1
-# threads; process trees checkpointed with --tree (members, ids, pipes
-# between them), one of them an unmodified busybox shell pipeline
+# threads; signal and privilege state; process trees checkpointed with
+# --tree (members, ids, pipes between them), one of them an unmodified
+# busybox shell pipeline
 for rounds in 1 2; do
-	unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" threads usr1 "$rounds" ||
-		status=1
+	for t in threads sigstate; do
+		unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" "$t" usr1 "$rounds" ||
+			status=1
+	done
 	for t in tree busybox-pipeline; do
 		unshare --pid --fork --mount-proc sh "$here/scenario_tree.sh" "$build" "$t" "$rounds" ||
 			status=1
 	done
 done
+# a thread in uninterruptible sleep: named after a bound, everyone thawed
+unshare --pid --fork --mount-proc sh "$here/scenario_dstate.sh" "$build" || status=1
 exit $status
