@@ -168,6 +168,11 @@ static void sink_setup(struct update *u)
 
 /* ---- the point of no return --------------------------------------------- */
 
+static const char *via_name(const struct update *u)
+{
+	return u->opts->via ? u->opts->via->name : "kexec";
+}
+
 static int commit(void *arg)
 {
 	struct update *u = arg;
@@ -194,20 +199,23 @@ static int commit(void *arg)
 	sync();
 	ferry_stamp_now(&u->rec.kexec);
 	ferry_update_record_store(&u->region, &u->rec);
-	phase("filesystems synced; kexec into %s", u->opts->kernel);
-	printf("FERRY-KEXEC: jumping\n");
+	phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
+	if (!u->opts->via)
+		printf("FERRY-KEXEC: jumping\n");
 	fflush(NULL);
 	if (test_hook("fail-kexec"))
 		r = -ECANCELED;
 	else
-		r = ferry_kexec_execute();
+		r = u->opts->via ? u->opts->via->execute(u->opts) : ferry_kexec_execute();
 	/* still here: the kexec did not happen */
 	u->rec.outcome = FERRY_UPDATE_FAILED;
 	u->rec.error = -r;
-	snprintf(u->rec.reason, sizeof(u->rec.reason), "kexec failed: %.200s", strerror(-r));
+	snprintf(u->rec.reason, sizeof(u->rec.reason), "%s failed: %.200s", via_name(u),
+		 strerror(-r));
 	ferry_update_record_store(&u->region, &u->rec);
 	region_set(u, FERRY_REGION_EMPTY, 0);
-	return update_err(r, "kexec into %s failed; thawing the processes", u->opts->kernel);
+	return update_err(r, "%s into %s failed; thawing the processes", via_name(u),
+			  u->opts->kernel);
 }
 
 /* ---- preflight ---------------------------------------------------------- */
@@ -219,6 +227,11 @@ static int load_kernel(struct update *u)
 	char cmdline[4096];
 	int r;
 
+	if (u->opts->via) {
+		r = u->opts->via->prepare(u->opts, &u->region);
+		u->kernel_loaded = r == 0;
+		return r;
+	}
 	r = update_next_cmdline(u->opts->append, cmdline, sizeof(cmdline));
 	if (r < 0)
 		return r;
@@ -314,7 +327,9 @@ out:
 	}
 	if (u->region_dirty && u->hdr.state != FERRY_REGION_EMPTY)
 		region_set(u, FERRY_REGION_EMPTY, 0);
-	if (u->kernel_loaded)
+	if (u->kernel_loaded && u->opts->via)
+		u->opts->via->cancel(u->opts);
+	else if (u->kernel_loaded)
 		ferry_kexec_unload();
 	ferry_region_close(&u->region);
 	free(u);

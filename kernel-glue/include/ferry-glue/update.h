@@ -12,6 +12,26 @@
 #include <sys/types.h>
 
 struct ferry_region;
+struct ferry_update_options;
+
+/*
+ * How the new kernel is reached when it is not kexec: the reboot path
+ * (kernel-glue/update/via_reboot.c, through ferry.efi) fills these in.
+ *   prepare  preflight, instead of loading the kernel for kexec (region
+ *            mapped); 0 or -errno, the reason named on stderr
+ *   execute  the point of no return, image sealed, filesystems synced,
+ *            every process still frozen; returns only on failure (-errno)
+ *   cancel   undo prepare after any failure
+ */
+struct ferry_update_via {
+	const char *name; /* "reboot" */
+	int (*prepare)(const struct ferry_update_options *o, const struct ferry_region *region);
+	int (*execute)(const struct ferry_update_options *o);
+	void (*cancel)(const struct ferry_update_options *o);
+};
+
+/* --via reboot: warm reboot through ferry.efi's boot entry (BootNext) */
+extern const struct ferry_update_via ferry_update_via_reboot;
 
 struct ferry_update_options {
 	const char *kernel; /* bzImage to kexec into */
@@ -21,6 +41,7 @@ struct ferry_update_options {
 	bool tree;          /* the process and all its descendants */
 	int level;          /* zlib level of the page chunks (0: stored) */
 	bool force;         /* overwrite a sealed image nobody restored */
+	const struct ferry_update_via *via; /* NULL: kexec */
 };
 
 /*
