@@ -28,6 +28,7 @@ scenarios=(
 	"efi-expand"
 	"efi-corrupt"
 	"efi-missing-update --conf update_kernel=\\EFI\\ferry\\vmlinuz-missing"
+	"efi-install --install"
 )
 out="$build/efi/results"
 rm -rf "$out"
