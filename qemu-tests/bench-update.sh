@@ -8,13 +8,13 @@
 # host-side wall times come from when serial console lines arrive.
 #
 # Usage: qemu-tests/bench-update.sh BUILD_DIR
-# Env:   BENCH_MIB (256), BENCH_LEVEL (zlib level of the image, 1; 0: stored)
+# Env:   BENCH_MIB (256), BENCH_LEVEL (zlib level of the image, 0: stored, as ferry update does)
 set -u
 
 build="${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
 mib="${BENCH_MIB:-256}"
-level="${BENCH_LEVEL:-1}"
+level="${BENCH_LEVEL:-0}"
 name=bench-update-generic-bpo
 log="$build/qemu/logs/$name.log"
 stamps="$build/qemu/bench-update.stamps"
@@ -54,7 +54,7 @@ printf '  %-34s %s\n' "host wall: freezing -> restored" \
 echo "== plain reboot (kexec into 6.12, no ferry) + cold start of the same program"
 printf '  %-34s %s\n' "host wall: reboot -> app ready" \
 	"$(wall "$(at 'BENCH: plain-reboot-begin')" "$(at 'BENCH: app-ready-again')")"
-printf '  %-34s %s\n' "of which cold start (in the guest)" \
-	"$(grep -m1 'BENCH: cold-start-2' "$stamps" | sed 's/.*cold-start-2 \([0-9]*\) ms.*/\1 ms/')"
+printf '  %-34s %8s ms\n' "of which the cold start (guest)" \
+	"$(grep -m1 'BENCH: cold-start-2' "$stamps" | sed 's/.*cold-start-2 \([0-9]*\) ms.*/\1/')"
 echo "  (the cold-started program has its data again only because it rebuilds it;"
 echo "   a cache would start empty)"
