@@ -37,7 +37,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ 0 },
 	};
-	struct ferry_update_options o = { .level = 1 };
+	struct ferry_update_options o = { .level = 0 };
 	const char *via = NULL;
 	int c, r;
 
@@ -105,7 +105,9 @@ const struct command command_update = {
 		"  --via kexec       the path; the reboot path (ferry.efi) is not here yet\n"
 		"  --pid PID         the process PID\n"
 		"  --tree PID        the process PID and all its descendants\n"
-		"  --level N         zlib level of the page chunks, 0 to 9; default 1\n"
+		"  --level N         zlib level of the page chunks, 0 to 9; default 0: the\n"
+		"                    region is sized for the image uncompressed, and\n"
+		"                    compressing only adds to the downtime\n"
 		"  --force           overwrite a sealed image that was never restored\n"
 		"\n"
 		"On any failure before the kexec the processes are thawed as they were,\n"
