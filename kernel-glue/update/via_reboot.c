@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ferry update --via reboot`: the new kernel is reached through a warm
+ * reboot and ferry.efi instead of kexec. update.c does the rest (region,
+ * freeze, image into staging, seal); this file is its struct ferry_update_via.
+ *
+ *   prepare  efivarfs usable, the boot entry "ferry" present ('ferry efi
+ *            install'), ferry.efi on a mounted ESP whose ferry.conf names
+ *            this very region; the update kernel and initrd on that ESP
+ *            (copied to \EFI\ferry when they are elsewhere); ferry.conf's
+ *            update_kernel=, update_initrd=, update_cmdline= rewritten
+ *   execute  every process frozen, the image sealed, filesystems synced:
+ *            BootNext = the ferry entry (one-shot), sync, warm reboot
+ *   cancel   ferry.conf as it was, copied files removed, no BootNext
+ *
+ * After the reboot ferry.efi finds the SEALED image, verifies and expands
+ * it and starts update_kernel with ferry.handoff=; ferry-init restores.
+ * BootNext is used once: if the update boot goes wrong, the next boot is
+ * BootOrder's again, and ferry.efi rolls back to the default kernel when it
+ * finds the image EXPANDED and never consumed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "region.h"
+#include "via_reboot.h"
+
+#define ESP_DIR "EFI/ferry"
+#define CONF_MAX (64 * 1024)
+#define ESP_PATH_MAX 256        /* ferry.efi's FERRY_CONF_PATH_MAX */
+#define UPDATE_CMDLINE_MAX 1024 /* ferry.efi's FERRY_CONF_CMDLINE_MAX */
+
+static struct {
+	char esp[PATH_MAX];     /* mount point of the ESP with \EFI\ferry\ferry.efi */
+	char conf[PATH_MAX + 32]; /* its ferry.conf */
+	char *old_conf;         /* ferry.conf as found, to put back on cancel */
+	size_t old_conf_len;
+	bool conf_written;
+	char copied[2][PATH_MAX + 64]; /* files this update created on the ESP */
+	uint16_t entry;
+	bool boot_next_set;
+} rs;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ferry update: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	buf = malloc(CONF_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((n = read(fd, buf + len, CONF_MAX - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0 || len == CONF_MAX) {
+		free(buf);
+		return n < 0 ? -errno : -EFBIG;
+	}
+	buf[len] = 0;
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	int fd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Write @to from @src (a buffer when @src_path is NULL) through TO.new + rename. */
+static int write_file(const char *to, const char *src_path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 8], chunk[65536];
+	int in = -1, out, r = 0;
+	ssize_t n;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", to);
+	if (src_path) {
+		in = open(src_path, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			return glue_err(-errno, "cannot open %s", src_path);
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		r = glue_err(-errno, "cannot create %s", tmp);
+		goto done;
+	}
+	if (src_path) {
+		while ((n = read(in, chunk, sizeof(chunk))) > 0)
+			if (write(out, chunk, (size_t)n) != n) {
+				r = glue_err(errno ? -errno : -ENOSPC, "writing %s", tmp);
+				break;
+			}
+		if (n < 0)
+			r = glue_err(-errno, "reading %s", src_path);
+	} else if (write(out, buf, len) != (ssize_t)len) {
+		r = glue_err(errno ? -errno : -ENOSPC, "writing %s", tmp);
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = glue_err(-errno, "fsync %s", tmp);
+	close(out);
+	if (r == 0 && rename(tmp, to) < 0)
+		r = glue_err(-errno, "cannot rename %s to %s", tmp, to);
+	if (r < 0)
+		unlink(tmp);
+	else
+		fsync_dir_of(to);
+done:
+	if (in >= 0)
+		close(in);
+	return r;
+}
+
+static bool same_content(const char *a, const char *b)
+{
+	char x[65536], y[65536];
+	struct stat sa, sb;
+	bool same = false;
+	int fa, fb;
+	ssize_t n;
+
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0 || sa.st_size != sb.st_size)
+		return false;
+	fa = open(a, O_RDONLY | O_CLOEXEC);
+	fb = open(b, O_RDONLY | O_CLOEXEC);
+	if (fa >= 0 && fb >= 0) {
+		same = true;
+		while (same && (n = read(fa, x, sizeof(x))) > 0)
+			same = read(fb, y, (size_t)n) == n && !memcmp(x, y, (size_t)n);
+		if (n < 0)
+			same = false;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/* ---- the ESP ------------------------------------------------------------------ */
+
+static bool has_ferry_efi(const char *dir)
+{
+	char p[PATH_MAX + 32];
+
+	snprintf(p, sizeof(p), "%s/" ESP_DIR "/ferry.efi", dir);
+	return access(p, R_OK) == 0;
+}
+
+/* $FERRY_ESP, else the first mounted FAT file system with \EFI\ferry\ferry.efi. */
+static int find_esp(void)
+{
+	char line[PATH_MAX * 2], dev[PATH_MAX], mnt[PATH_MAX], type[64];
+	const char *env = getenv("FERRY_ESP");
+	FILE *f;
+	int found = 0;
+
+	if (env && *env) {
+		if (!realpath(env, rs.esp))
+			return glue_err(-errno, "FERRY_ESP=%s", env);
+		if (!has_ferry_efi(rs.esp)) {
+			glue_error("%s (FERRY_ESP) holds no " ESP_DIR "/ferry.efi: run 'ferry efi "
+				   "install --esp %s' first", rs.esp, rs.esp);
+			return -ENOENT;
+		}
+		return 0;
+	}
+	f = fopen("/proc/self/mounts", "re");
+	if (!f)
+		return glue_err(-errno, "cannot read /proc/self/mounts");
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%4095s %4095s %63s", dev, mnt, type) == 3 &&
+		    (!strcmp(type, "vfat") || !strcmp(type, "msdos")) && has_ferry_efi(mnt)) {
+			snprintf(rs.esp, sizeof(rs.esp), "%s", mnt);
+			found = 1;
+		}
+	fclose(f);
+	if (!found) {
+		glue_error("ferry.efi is on no mounted EFI system partition: mount the ESP (e.g. "
+			   "on /boot/efi) and run 'ferry efi install' (or set FERRY_ESP=DIR)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* "/boot/efi/EFI/ferry/vmlinuz" -> "\EFI\ferry\vmlinuz" if @path is on the ESP. */
+static bool esp_path(const char *path, char *out, size_t cap)
+{
+	size_t n = strlen(rs.esp);
+
+	if (strncmp(path, rs.esp, n) || path[n] != '/' || strlen(path + n) >= cap)
+		return false;
+	snprintf(out, cap, "%s", path + n);
+	for (char *p = out; *p; p++)
+		if (*p == '/')
+			*p = '\\';
+	return true;
+}
+
+/* ---- ferry.conf --------------------------------------------------------------- */
+
+/* The value of the last line "KEY=..." of @text, in @out; false if none. */
+static bool conf_value(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t klen = strlen(key);
+	bool found = false;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *v, *end = strchr(l, '\n');
+
+		l += strspn(l, " \t");
+		if (strncmp(l, key, klen))
+			continue;
+		v = l + klen;
+		v += strspn(v, " \t");
+		if (*v != '=')
+			continue;
+		v++;
+		v += strspn(v, " \t");
+		if (!end)
+			end = v + strlen(v);
+		while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			end--;
+		snprintf(out, cap, "%.*s", (int)(end - v), v);
+		found = true;
+	}
+	return found;
+}
+
+static bool is_update_key(const char *l)
+{
+	static const char *const keys[] = { "update_kernel", "update_initrd", "update_cmdline" };
+
+	l += strspn(l, " \t");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i]);
+
+		if (!strncmp(l, keys[i], n) && (l[n] == '=' || l[n] == ' ' || l[n] == '\t'))
+			return true;
+	}
+	return false;
+}
+
+static int conf_check_region(const struct ferry_region *region)
+{
+	char v[128];
+	uint64_t size, addr;
+
+	if (!conf_value(rs.old_conf, "region", v, sizeof(v))) {
+		glue_error("%s names no region=: ferry.efi would not reserve the range; add "
+			   "region=0x%llx@0x%llx", rs.conf, (unsigned long long)region->size,
+			   (unsigned long long)region->phys);
+		return -EINVAL;
+	}
+	if (ferry_region_parse_spec(v, &size, &addr) < 0 || addr != region->phys ||
+	    size < region->size) {
+		glue_error("%s has region=%s, but this kernel's region is 0x%llx@0x%llx: ferry.efi "
+			   "would reserve and read another range; make them the same", rs.conf, v,
+			   (unsigned long long)region->size, (unsigned long long)region->phys);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Put @path on the ESP (if it is not there) and give its ESP path in @out. */
+static int place_on_esp(const char *path, int slot, char *out, size_t cap)
+{
+	char real[PATH_MAX], dst[PATH_MAX + 64], v[ESP_PATH_MAX];
+	const char *base;
+	bool existed;
+	int r;
+
+	if (!realpath(path, real))
+		return glue_err(-errno, "%s", path);
+	if (esp_path(real, out, cap))
+		return 0;
+	base = strrchr(real, '/') + 1;
+	snprintf(dst, sizeof(dst), "%s/" ESP_DIR "/%s", rs.esp, base);
+	if (!esp_path(dst, out, cap))
+		return -ENAMETOOLONG;
+	/* never overwrite what the default entry boots */
+	if ((conf_value(rs.old_conf, "kernel", v, sizeof(v)) && !strcasecmp(v, out)) ||
+	    (conf_value(rs.old_conf, "initrd", v, sizeof(v)) && !strcasecmp(v, out))) {
+		if (same_content(real, dst))
+			return 0;
+		glue_error("%s would overwrite %s, which the default entry boots: rename %s",
+			   real, dst, base);
+		return -EEXIST;
+	}
+	existed = access(dst, F_OK) == 0;
+	if (existed && same_content(real, dst))
+		return 0;
+	r = write_file(dst, real, NULL, 0);
+	if (r < 0)
+		return glue_err(r, "cannot copy %s to the ESP (%s): free space there or put it "
+				"on the ESP yourself", real, dst);
+	if (!existed)
+		snprintf(rs.copied[slot], sizeof(rs.copied[slot]), "%s", dst);
+	say("copied %s to the ESP as %s", real, out);
+	return 0;
+}
+
+/*
+ * The command line of the update kernel: the running one with --append
+ * (update_next_cmdline()), without what ferry.efi adds itself: initrd=,
+ * ferry.region=, ferry.handoff=, and the memmap= of the region unless
+ * ferry.conf says memmap=no.
+ */
+static int update_cmdline(const struct ferry_update_options *o, const struct ferry_region *region,
+			  char *out, size_t cap)
+{
+	char full[4096], v[16], *save, *tok;
+	bool keep_memmap = conf_value(rs.old_conf, "memmap", v, sizeof(v)) && !strcmp(v, "no");
+	size_t len = 0;
+	int r;
+
+	r = update_next_cmdline(o->append, full, sizeof(full));
+	if (r < 0)
+		return r;
+	out[0] = 0;
+	for (tok = strtok_r(full, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!strncmp(tok, "initrd=", 7) || !strncmp(tok, "ferry.region=", 13) ||
+		    !strncmp(tok, "ferry.handoff=", 14))
+			continue;
+		if (!keep_memmap && !strncmp(tok, "memmap=", 7)) {
+			const char *sep = strpbrk(tok + 7, "$!#");
+
+			if (sep && strtoull(sep + 1, NULL, 0) == region->phys)
+				continue;
+		}
+		if (len + strlen(tok) + 2 > cap)
+			return glue_err(-E2BIG, "the update kernel's command line is longer than "
+					"ferry.efi takes (%zu bytes)", cap - 1);
+		len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "", tok);
+	}
+	return 0;
+}
+
+static int conf_write(const char *kernel, const char *initrd, const char *cmdline)
+{
+	size_t cap = rs.old_conf_len + 2 * ESP_PATH_MAX + UPDATE_CMDLINE_MAX + 256, len = 0;
+	char *buf = malloc(cap);
+	const char *l;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	for (l = rs.old_conf; *l;) {
+		const char *end = strchr(l, '\n');
+		size_t n = end ? (size_t)(end - l) + 1 : strlen(l);
+
+		if (!is_update_key(l)) {
+			memcpy(buf + len, l, n);
+			len += n;
+			if (!end)
+				buf[len++] = '\n';
+		}
+		l += n;
+	}
+	len += (size_t)snprintf(buf + len, cap - len, "update_kernel=%s\n", kernel);
+	if (initrd[0])
+		len += (size_t)snprintf(buf + len, cap - len, "update_initrd=%s\n", initrd);
+	len += (size_t)snprintf(buf + len, cap - len, "update_cmdline=%s\n", cmdline);
+	r = write_file(rs.conf, NULL, buf, len);
+	free(buf);
+	if (r == 0)
+		rs.conf_written = true;
+	return r;
+}
+
+/* ---- struct ferry_update_via ---------------------------------------------- */
+
+static void reboot_cancel(const struct ferry_update_options *o);
+
+static int efivars_usable(void)
+{
+	if (access("/sys/firmware/efi", F_OK) < 0) {
+		glue_error("this system was not booted through UEFI (no /sys/firmware/efi): "
+			   "--via reboot needs ferry.efi; use --via kexec");
+		return -ENOENT;
+	}
+	if (access(EFIVARS_DIR "/BootOrder-" EFI_GLOBAL_GUID, F_OK) < 0) {
+		glue_error("no EFI variables in " EFIVARS_DIR ": mount -t efivarfs efivarfs "
+			   EFIVARS_DIR);
+		return -ENOENT;
+	}
+	if (access(EFIVARS_DIR, W_OK) < 0)
+		return glue_err(-errno, EFIVARS_DIR " is not writable (remount it read-write)");
+	return 0;
+}
+
+static int reboot_prepare(const struct ferry_update_options *o, const struct ferry_region *region)
+{
+	char kernel[ESP_PATH_MAX], initrd[ESP_PATH_MAX] = "";
+	char cmdline[UPDATE_CMDLINE_MAX];
+	int r;
+
+	reboot_cancel(o);
+	r = efivars_usable();
+	if (r < 0)
+		return r;
+	r = efivars_find_entry(FERRY_ENTRY_LABEL, &rs.entry);
+	if (r == -ENOENT) {
+		glue_error("no boot entry '" FERRY_ENTRY_LABEL "' in the firmware: run 'ferry efi "
+			   "install'");
+		return r;
+	}
+	if (r < 0)
+		return glue_err(r, "cannot read the boot entries in " EFIVARS_DIR);
+	r = find_esp();
+	if (r < 0)
+		return r;
+	snprintf(rs.conf, sizeof(rs.conf), "%s/" ESP_DIR "/ferry.conf", rs.esp);
+	r = read_file(rs.conf, &rs.old_conf, &rs.old_conf_len);
+	if (r < 0)
+		return glue_err(r, "cannot read %s ('ferry efi install' writes it)", rs.conf);
+	r = conf_check_region(region);
+	if (r < 0)
+		goto fail;
+	r = place_on_esp(o->kernel, 0, kernel, sizeof(kernel));
+	if (r == 0 && o->initrd)
+		r = place_on_esp(o->initrd, 1, initrd, sizeof(initrd));
+	if (r == 0)
+		r = update_cmdline(o, region, cmdline, sizeof(cmdline));
+	if (r == 0)
+		r = conf_write(kernel, initrd, cmdline);
+	if (r < 0)
+		goto fail;
+	say("boot entry Boot%04X '" FERRY_ENTRY_LABEL "' on %s; update kernel %s%s%s", rs.entry,
+	    rs.esp, kernel, initrd[0] ? " + " : "", initrd);
+	say("new command line: %s (ferry.efi adds initrd=, ferry.region=, memmap=, "
+	    "ferry.handoff=)", cmdline);
+	return 0;
+fail:
+	reboot_cancel(o);
+	return r;
+}
+
+/* Tell the firmware this is a warm reset (/sys/kernel/reboot, Linux 5.11+). */
+static void warm_reset_mode(void)
+{
+	int fd = open("/sys/kernel/reboot/mode", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "warm", 4) != 4)
+		glue_warn("cannot set /sys/kernel/reboot/mode to warm: %s", strerror(errno));
+	close(fd);
+}
+
+static int reboot_execute(const struct ferry_update_options *o)
+{
+	const char *test = getenv("FERRY_UPDATE_TEST");
+	int r;
+
+	(void)o;
+	r = efivars_set_boot_next(rs.entry);
+	if (r < 0)
+		return glue_err(r, "cannot set BootNext to Boot%04X through efivarfs", rs.entry);
+	rs.boot_next_set = true;
+	warm_reset_mode();
+	say("BootNext=Boot%04X (ferry.efi, once); warm reboot", rs.entry);
+	printf("FERRY-REBOOT: rebooting\n");
+	fflush(NULL);
+	sync();
+	if (test && !strcmp(test, "fail-reboot"))
+		r = -ECANCELED; /* qemu-tests: the reboot "fails" after BootNext was set */
+	else if (reboot(RB_AUTOBOOT) < 0)
+		r = -errno;
+	else
+		r = -EIO;
+	/* still here */
+	if (efivars_clear_boot_next() == 0)
+		rs.boot_next_set = false;
+	return r;
+}
+
+static void reboot_cancel(const struct ferry_update_options *o)
+{
+	(void)o;
+	if (rs.boot_next_set && efivars_clear_boot_next() == 0)
+		rs.boot_next_set = false;
+	if (rs.conf_written && rs.old_conf &&
+	    write_file(rs.conf, NULL, rs.old_conf, rs.old_conf_len) == 0)
+		rs.conf_written = false;
+	for (int i = 0; i < 2; i++)
+		if (rs.copied[i][0]) {
+			unlink(rs.copied[i]);
+			rs.copied[i][0] = 0;
+		}
+	free(rs.old_conf);
+	rs.old_conf = NULL;
+	rs.old_conf_len = 0;
+}
+
+const struct ferry_update_via ferry_update_via_reboot = {
+	.name = "reboot",
+	.prepare = reboot_prepare,
+	.execute = reboot_execute,
+	.cancel = reboot_cancel,
+};
