@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ferry update --kernel K [--initrd I] [--append ARGS] --via kexec (--pid|--tree) PID */
+/* ferry update --kernel K [--initrd I] [--append ARGS] --via kexec|reboot (--pid|--tree) PID */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,21 +73,22 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	if (!o.kernel)
 		return command_usage_error(cmd, "missing --kernel KERNEL");
 	if (!via)
-		return command_usage_error(cmd, "missing --via kexec");
-	if (strcmp(via, "kexec"))
-		return command_usage_error(cmd, "--via %s is not available here; use --via kexec",
-					   via);
+		return command_usage_error(cmd, "missing --via kexec|reboot");
+	if (!strcmp(via, "reboot"))
+		o.via = &ferry_update_via_reboot;
+	else if (strcmp(via, "kexec"))
+		return command_usage_error(cmd, "--via %s: use --via kexec or --via reboot", via);
 	if (!o.pid)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
 	glue_log_set_prefix(log_prefix());
 	ferry_update(&o);
-	return FERRY_EXIT_FAILURE; /* returns only when the kexec did not happen */
+	return FERRY_EXIT_FAILURE; /* returns only when the kexec or reboot did not happen */
 }
 
 const struct command command_update = {
 	.name = "update",
-	.summary = "move processes onto a new kernel through kexec",
-	.usage = "--kernel KERNEL [--initrd INITRD] [--append ARGS] --via kexec "
+	.summary = "move processes onto a new kernel through kexec or a warm reboot",
+	.usage = "--kernel KERNEL [--initrd INITRD] [--append ARGS] --via kexec|reboot "
 		 "(--pid PID | --tree PID) [--level N] [--force]",
 	.help = "Preflight first, before anything is frozen: the marked region\n"
 		"(ferry.region=) must be mapped and big enough for the selection's\n"
@@ -102,7 +103,12 @@ const struct command command_update = {
 		"  --initrd INITRD   its initramfs\n"
 		"  --append ARGS     parameters for the new kernel (replacing the same\n"
 		"                    names on the running command line)\n"
-		"  --via kexec       the path; the reboot path (ferry.efi) is not here yet\n"
+		"  --via kexec       the path: kexec_file_load, no firmware\n"
+		"  --via reboot      the path: a warm reboot through ferry.efi, whose entry\n"
+		"                    ('ferry efi install') becomes BootNext; KERNEL and\n"
+		"                    INITRD are used from the ESP (copied there if not on\n"
+		"                    it) and go into ferry.conf's update_* keys; a failed\n"
+		"                    update boot falls back to the default entry\n"
 		"  --pid PID         the process PID\n"
 		"  --tree PID        the process PID and all its descendants\n"
 		"  --level N         zlib level of the page chunks, 0 to 9; default 0: the\n"
@@ -110,8 +116,9 @@ const struct command command_update = {
 		"                    compressing only adds to the downtime\n"
 		"  --force           overwrite a sealed image that was never restored\n"
 		"\n"
-		"On any failure before the kexec the processes are thawed as they were,\n"
-		"the loaded kernel is dropped and the region holds no sealed image.\n"
+		"On any failure before the kexec or reboot the processes are thawed as\n"
+		"they were, the loaded kernel is dropped (reboot: ferry.conf and BootNext\n"
+		"are put back) and the region holds no sealed image.\n"
 		"'ferry status' on the new kernel shows the outcome and the downtime.\n"
 		"\n"
 		"Exit status: does not return on success; 1 failed, 2 wrong usage.\n",
