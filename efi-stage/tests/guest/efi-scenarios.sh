@@ -72,6 +72,20 @@ efi_modules() {
 	done
 }
 
+# mount the ESP (vdc1) on /esp and efivarfs read-write
+efi_esp() {
+	efi_modules
+	mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+	mkdir -p /esp
+	mount -t vfat /dev/vdc1 /esp || { fail "cannot mount the ESP /dev/vdc1"; return 1; }
+}
+
+# ferry update --via reboot onto the ESP's kernel FLAVOR; returns on failure
+efi_update_to() {
+	ferry update --via reboot --kernel "/esp/EFI/ferry/vmlinuz-$1" --initrd "/esp/EFI/ferry/initrd-$1" \
+		--append "ferry.test=$test" --pid "$app_pid" 2>&1
+}
+
 scenario_efi() {
 	boots=$(cat /data/efi-boots 2>/dev/null || echo 0)
 	boots=$((boots + 1))
@@ -153,6 +167,67 @@ scenario_efi() {
 			{ fail "the ferry entry is not first in BootOrder or is alone there"; return; }
 		ferry efi status 2>&1
 		pass
+		;;
+	efi-update:1)
+		# ferry.efi (removable path) booted 6.1: install the entry, then a
+		# `ferry update --via reboot` that fails at the reboot must leave
+		# everything as it was; the real one carries the counter to 6.12
+		[ "$flavor" = generic ] || { fail "boot 1 on $flavor, expected generic"; return; }
+		efi_esp || return
+		cp /esp/EFI/ferry/ferry.conf /tmp/ferry.conf
+		ferry efi install --esp /esp --conf /tmp/ferry.conf 2>&1 || { fail "ferry efi install failed"; return; }
+		cp /esp/EFI/ferry/ferry.conf /tmp/ferry.conf.installed
+		app_start --log /data/counter.log --console /dev/ttyS0
+		sleep 2
+		[ "$(last_count /data/counter.log)" -gt 3 ] 2>/dev/null || { fail "the app does not count"; return; }
+		echo "$app_pid" >/data/app.pid
+		sync
+		out=$(FERRY_UPDATE_TEST=fail-reboot efi_update_to bpo)
+		rc=$?
+		echo "$out" | sed 's/^/fail-reboot: /'
+		[ $rc -ne 0 ] || { fail "ferry update with a failing reboot reported success"; return; }
+		c1=$(last_count /data/counter.log)
+		sleep 2
+		c2=$(last_count /data/counter.log)
+		[ "$c2" -gt "$c1" ] 2>/dev/null && ! traced "$app_pid" ||
+			{ fail "the app did not run on after the failed reboot ($c1, $c2)"; return; }
+		[ ! -e /sys/firmware/efi/efivars/BootNext-8be4df61-93ca-11d2-aa0d-00e098032b8c ] ||
+			{ fail "BootNext left set after the failed reboot"; return; }
+		cmp -s /esp/EFI/ferry/ferry.conf /tmp/ferry.conf.installed ||
+			{ fail "ferry.conf not put back after the failed reboot"; return; }
+		ferry status 2>&1 | grep -q 'state sealed' && { fail "a sealed image was left behind"; return; }
+		echo "FERRY-EFI: failed reboot: the app runs on, BootNext and ferry.conf as they were"
+		efi_update_to bpo
+		fail "ferry update --via reboot returned: $?"
+		;;
+	efi-update:2)
+		[ "$flavor" = bpo ] || { fail "boot 2 on $flavor, expected the update kernel (bpo)"; return; }
+		[ -n "$handoff" ] || { fail "no ferry.handoff= on the update boot"; return; }
+		efi_modules
+		mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+		out=$(efibootmgr 2>&1)
+		echo "$out" | sed 's/^/efibootmgr: /'
+		cur=$(echo "$out" | sed -n 's/^BootCurrent: *//p')
+		label=$(echo "$out" | awk -v b="Boot$cur" '$1 == b || $1 == b "*" { print $2 }')
+		[ "$label" = ferry ] || { fail "BootCurrent $cur is not the ferry entry"; return; }
+		echo "$out" | grep -q '^BootNext:' && { fail "BootNext still set after the update boot"; return; }
+		guest-efi-stage handoff 2>&1 | sed 's/^/handoff: /'
+		ferry status 2>&1
+		pid=$(cat /data/app.pid)
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ] ||
+			{ fail "pid $pid was not restored: $(grep -E 'NOT RESTORED|reason' /run/ferry/init.log 2>/dev/null | tail -n 2)"; return; }
+		ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+		c1=$(last_count /data/counter.log)
+		sleep 2
+		c2=$(last_count /data/counter.log)
+		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the restore"; return; }
+		# the gap spans a firmware reboot; its length is in the downtime
+		if out=$(check_counter /data/counter.log 3000); then
+			echo "$out"
+			pass
+		else
+			fail "$(echo "$out" | tr '\n' ';')"
+		fi
 		;;
 	*)
 		fail "unexpected boot $boots of $1 on $flavor"
