@@ -149,7 +149,7 @@ $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMA
 bench-format: $(BUILD)/bench/bench-format
 	$(BUILD)/bench/bench-format
 
-bench: bench-format
+bench: bench-format bench-checkpoint
 
 # ---- demo ------------------------------------------------------------------------
 demo: deps

@@ -16,6 +16,15 @@ $(GLUE_LIB): $(GLUE_OBJS)
 GLUE_TEST_SRCS := $(wildcard kernel-glue/tests/t_*.c)
 GLUE_TEST_BINS := $(GLUE_TEST_SRCS:kernel-glue/tests/%.c=$(BUILD)/tests/glue/%)
 
+# make bench-checkpoint (part of make bench, not of make test): BENCH_MIB=1024 by default
+$(BUILD)/bench/bench-checkpoint: kernel-glue/bench/bench_checkpoint.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lz
+
+.PHONY: bench-checkpoint
+bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
+	$(BUILD)/bench/bench-checkpoint $(BUILD)/bin/ferry $(BUILD)/bench
+
 $(BUILD)/tests/glue/%: kernel-glue/tests/%.c kernel-glue/tests/tlib.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
