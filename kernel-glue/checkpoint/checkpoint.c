@@ -17,6 +17,7 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "ferry/writer.h"
+#include "dump_socket.h"
 #include "dump_time.h"
 #include "dump_vdso.h"
 #include "internal.h"
@@ -173,6 +174,8 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	}
 	if (r == 0 && opts->commit)
 		r = opts->commit(opts->commit_arg);
+	/* connections stay in repair mode only if the processes go away */
+	dump_sockets_release(&c, r == 0 && opts->kill);
 	if (r == 0 && opts->kill)
 		freeze_kill(&c.fz);
 	else

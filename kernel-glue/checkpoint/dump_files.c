@@ -26,6 +26,7 @@
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "dump_files.h"
+#include "dump_socket.h"
 #include "internal.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -497,6 +498,10 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		link = NULL;
 		f->eventfd_count = fdinfo_u64(&fi, "eventfd-count", 16);
 		f->eventfd_semaphore = fdinfo_u64(&fi, "eventfd-semaphore", 10) != 0;
+		goto out;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		r = dump_socket(c, pid, fd, link, f);
 		goto out;
 	}
 	name_unsupported(c, pid, fd, link, &st);

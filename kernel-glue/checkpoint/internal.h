@@ -44,6 +44,7 @@ struct ckpt {
 	struct file_origin *origins;
 	size_t norigins;
 	unsigned problems; /* objects that cannot be checkpointed, already named */
+	struct dump_sockets *sockets; /* dump_socket.c: sockets in repair mode, peers */
 };
 
 /* A frozen thread lent for system calls about itself (borrow.c). */

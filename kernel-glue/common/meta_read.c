@@ -9,6 +9,7 @@
 #include "ferry/schema.h"
 #include "log.h"
 #include "meta.h"
+#include "meta_socket.h"
 
 struct fdt_in {
 	const void *fdt;
@@ -424,6 +425,7 @@ static void read_file(struct fdt_in *in, int node, struct st_image *img)
 	f->name = get_str(in, node, FM_F_NAME, false);
 	f->eventfd_count = get_u64(in, node, FM_F_EVENTFD_COUNT, f->type == ST_FILE_EVENTFD);
 	f->eventfd_semaphore = get(in, node, FM_F_EVENTFD_SEMAPHORE, &len, false) != NULL;
+	f->socket_id = get_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
 }
 
 static void read_pipe(struct fdt_in *in, int node, struct st_image *img)
@@ -464,6 +466,8 @@ int meta_read(const void *fdt, struct st_image *img)
 	if (node >= 0)
 		fdt_for_each_subnode(child, fdt, node)
 			read_pipe(&in, child, img);
+	if (!in.err)
+		in.err = meta_read_sockets(fdt, img);
 	node = fdt_subnode_offset(fdt, 0, FM_PROCESSES);
 	if (node >= 0)
 		fdt_for_each_subnode(child, fdt, node)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "state_socket.h"
 
 void *st_push(void *arr_ptr, size_t *n, size_t elem_size)
 {
@@ -66,6 +67,7 @@ static const char *const file_types[] = {
 	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
 	[ST_FILE_EVENTFD] = "eventfd",
+	[ST_FILE_SOCKET] = "socket",
 };
 
 const char *st_area_kind_name(enum st_area_kind k)
@@ -141,6 +143,7 @@ void st_image_free(struct st_image *img)
 	for (size_t i = 0; i < img->npipes; i++)
 		free(img->pipes[i].data);
 	free(img->pipes);
+	st_sockets_free(img);
 	free(img->hostname);
 	memset(img, 0, sizeof(*img));
 }

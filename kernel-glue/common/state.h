@@ -98,6 +98,7 @@ enum st_file_type {
 	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
 	ST_FILE_EVENTFD,
+	ST_FILE_SOCKET,   /* the socket record socket_id (state_socket.h) */
 };
 
 /* One open file description (fds that share it refer to the same id). */
@@ -121,6 +122,7 @@ struct st_file {
 	uint64_t eventfd_count;
 	bool eventfd_semaphore;
 	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
+	uint32_t socket_id;  /* ST_FILE_SOCKET: id of its struct st_socket */
 };
 
 struct st_fd {
@@ -140,6 +142,8 @@ struct st_pipe {
 struct st_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
+
+struct st_socket;
 
 struct st_process {
 	pid_t pid, ppid, pgid, sid;
@@ -175,6 +179,8 @@ struct st_image {
 	size_t nfiles;
 	struct st_pipe *pipes;
 	size_t npipes;
+	struct st_socket *sockets; /* state_socket.h */
+	size_t nsockets;
 };
 
 /* Append a zeroed element to a dynamic array; NULL when out of memory. */

@@ -21,6 +21,7 @@
 
 #include "../common/log.h"
 #include "carried_file.h"
+#include "restore_socket.h"
 #include "internal.h"
 
 static int open_pipe(struct rst *r, const struct st_pipe *pi, int ret_fds[2])
@@ -232,6 +233,8 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 		return open_carried(r, f);
 	case ST_FILE_EVENTFD:
 		return open_eventfd(f);
+	case ST_FILE_SOCKET:
+		return restore_socket(r, f);
 	case ST_FILE_DIRECTORY:
 	case ST_FILE_REGULAR:
 	case ST_FILE_CHARDEV:
@@ -280,6 +283,7 @@ int restore_open_files(struct rst *r)
 
 void restore_close_files(struct rst *r)
 {
+	restore_sockets_free(r);
 	if (!r->files_fd)
 		return;
 	for (size_t i = 0; i < r->img.nfiles; i++)

@@ -144,4 +144,85 @@
 #define FM_A_VDSO_SYMBOLS "vdso-symbols" /* string list: its function symbols */
 #define FM_A_VDSO_SYMBOL_VALUES "vdso-symbol-values" /* u64[2 * n]: offset, size of each */
 
+/* ---- sockets (SPEC.md §3.6) ---- */
+
+/* /files/file@ID of type "socket" */
+#define FM_F_SOCKET "socket"             /* u32: id of its /sockets/socket node */
+
+/* /sockets/socket@ID */
+#define FM_SOCKETS "sockets"
+#define FM_SOCKET "socket"
+#define FM_S_ID "id"                     /* u32 */
+#define FM_S_FAMILY "family"             /* u32: AF_UNIX 1, AF_INET 2, AF_INET6 10 */
+#define FM_S_TYPE "sock-type"            /* u32: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+#define FM_S_PROTOCOL "protocol"         /* u32: SO_PROTOCOL */
+#define FM_S_STATE "state"               /* string: closed, listening, connected */
+#define FM_S_BACKLOG "backlog"           /* u32: listen() backlog */
+#define FM_S_LOCAL_ADDRESS "local-address" /* bytes: 4 or 16, network byte order */
+#define FM_S_LOCAL_PORT "local-port"     /* u32 */
+#define FM_S_PEER_ADDRESS "peer-address" /* bytes: 4 or 16, network byte order */
+#define FM_S_PEER_PORT "peer-port"       /* u32 */
+#define FM_S_UNIX_NAME "unix-name"       /* bytes: sun_path as getsockname gives it */
+#define FM_S_UNIX_PEER_NAME "unix-peer-name" /* bytes: sun_path of the peer */
+#define FM_S_UNIX_DIR "unix-dir"         /* string: directory of a relative unix-name */
+#define FM_S_UNIX_FILE "unix-file"       /* u32[3]: mode, uid, gid of the socket file */
+#define FM_S_PEER "peer"                 /* u32: the other end's socket id (unix) */
+#define FM_S_OPTIONS "options"           /* u32[3n]: level, name, int value */
+#define FM_S_LINGER "linger"             /* u32[2]: SO_LINGER l_onoff, l_linger */
+#define FM_S_TIMEOUTS "timeouts"         /* u64[2]: SO_RCVTIMEO, SO_SNDTIMEO in us */
+#define FM_S_BUFFERS "buffers"           /* u32[2]: SO_RCVBUF, SO_SNDBUF as read */
+#define FM_S_RECV_QUEUE "recv-queue"     /* bytes: unread bytes or datagrams */
+#define FM_S_RECV_LENGTHS "recv-lengths" /* u32[n]: length of each queued datagram */
+#define FM_S_RECV_SOURCES "recv-sources" /* bytes: their source addresses */
+#define FM_S_RECV_SOURCE_LENGTHS "recv-source-lengths" /* u32[n] */
+#define FM_S_TCP_SEQS "tcp-seqs"         /* u32[2]: send (write_seq), receive (rcv_nxt) */
+#define FM_S_TCP_SEND_QUEUE "tcp-send-queue" /* bytes: unacknowledged, then unsent */
+#define FM_S_TCP_SEND_UNSENT "tcp-send-unsent" /* u32: unsent bytes at its end */
+#define FM_S_TCP_WINDOW "tcp-window"     /* u32[5]: TCP_REPAIR_WINDOW */
+#define FM_S_TCP_MSS "tcp-mss"           /* u32: TCP_MAXSEG */
+#define FM_S_TCP_OPTIONS "tcp-options"   /* u32: TCPI_OPT_* */
+#define FM_S_TCP_WSCALE "tcp-wscale"     /* u32[2]: send, receive window scale */
+#define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
+
+/* ---- terminals and event descriptors ---- */
+
+/* /processes/process@PID */
+#define FM_P_CTTY "ctty"       /* u32: /ttys id of its controlling terminal (absent: none) */
+
+/* /files/file@ID of type tty, epoll, timerfd, signalfd, inotify */
+#define FM_F_TTY "tty"                   /* u32: /ttys id of the terminal */
+#define FM_F_TTY_MASTER "tty-master"     /* empty: the master side of a pty pair */
+#define FM_F_EPOLL_PID "epoll-pid"       /* u32: process whose fd numbers epoll-items use */
+#define FM_F_EPOLL_ITEMS "epoll-items"   /* u32[5 * n]: fd, file id, events, data high, data low */
+#define FM_F_TIMERFD_CLOCK "timerfd-clock"       /* u32: clockid */
+#define FM_F_TIMERFD_FLAGS "timerfd-settime-flags" /* u32: TFD_TIMER_ABSTIME 1, CANCEL_ON_SET 2 */
+#define FM_F_TIMERFD_VALUE "timerfd-value"       /* u64 ns: expiry (absolute with ABSTIME,
+						  * else remaining); 0: disarmed */
+#define FM_F_TIMERFD_INTERVAL "timerfd-interval" /* u64 ns */
+#define FM_F_TIMERFD_TICKS "timerfd-ticks"       /* u64: expirations not yet read */
+#define FM_F_SIGNALFD_MASK "signalfd-mask"       /* u64: signals 1..64, bit N-1 */
+#define FM_INOTIFY_WATCH "watch"                 /* child of an inotify file: watch@WD */
+#define FM_IW_WD "wd"                            /* u32 */
+#define FM_IW_MASK "mask"                        /* u32: IN_* mask */
+#define FM_IW_PATH "path"                        /* string: the watched inode's path */
+
+/* /ttys/tty@ID */
+#define FM_TTYS "ttys"
+#define FM_TTY "tty"
+#define FM_TY_ID "id"                 /* u32 */
+#define FM_TY_KIND "kind"             /* string: pty (both sides in the image), external */
+#define FM_TY_INDEX "index"           /* u32: pty number at checkpoint (TIOCGPTN) */
+#define FM_TY_PATH "path"             /* string: device path (external terminals) */
+#define FM_TY_RDEV "rdev"             /* u64: device number at checkpoint */
+#define FM_TY_TERMIOS "termios"       /* u32[7]: iflag, oflag, cflag, lflag, line, ispeed, ospeed */
+#define FM_TY_CC "termios-cc"         /* bytes: c_cc of struct termios2 (19) */
+#define FM_TY_WINSIZE "winsize"       /* u32[4]: rows, cols, xpixel, ypixel */
+#define FM_TY_PACKET "packet-mode"    /* empty: TIOCPKT on */
+#define FM_TY_LOCKED "locked"         /* empty: TIOCSPTLCK on */
+#define FM_TY_EXCLUSIVE "exclusive"   /* empty: TIOCEXCL on */
+#define FM_TY_INPUT "input"           /* bytes: written to the master, not yet read on the slave */
+#define FM_TY_OUTPUT "output"         /* bytes: written to the slave, not yet read on the master */
+#define FM_TY_FOREGROUND "foreground-pgrp" /* u32: foreground process group (absent: none) */
+#define FM_TY_SESSION "session"       /* u32: session it is the controlling terminal of */
+
 #endif
