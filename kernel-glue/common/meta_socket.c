@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Sockets in the metadata FDT: /sockets/socket@ID (SPEC.md §3.6). */
+/* Sockets in the metadata FDT: /sockets/socket@ID (SPEC.md §3.7). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The /sockets subtree of the metadata (SPEC.md §3.6). */
+/* The /sockets subtree of the metadata (SPEC.md §3.7). */
 #ifndef FERRY_GLUE_META_SOCKET_H
 #define FERRY_GLUE_META_SOCKET_H
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sockets in the in-memory model (SPEC.md §3.6): one struct st_socket per
+ * Sockets in the in-memory model (SPEC.md §3.7): one struct st_socket per
  * socket, referenced by the file record of its open file description.
  * Addresses and options are kept as the socket ABI gives them.
  */

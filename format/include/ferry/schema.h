@@ -144,7 +144,7 @@
 #define FM_A_VDSO_SYMBOLS "vdso-symbols" /* string list: its function symbols */
 #define FM_A_VDSO_SYMBOL_VALUES "vdso-symbol-values" /* u64[2 * n]: offset, size of each */
 
-/* ---- sockets (SPEC.md §3.6) ---- */
+/* ---- sockets (SPEC.md §3.7) ---- */
 
 /* /files/file@ID of type "socket" */
 #define FM_F_SOCKET "socket"             /* u32: id of its /sockets/socket node */
