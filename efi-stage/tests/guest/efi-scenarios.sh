@@ -80,10 +80,10 @@ efi_esp() {
 	mount -t vfat /dev/vdc1 /esp || { fail "cannot mount the ESP /dev/vdc1"; return 1; }
 }
 
-# ferry update --via reboot onto the ESP's kernel FLAVOR; returns on failure
+# ferry update --via reboot onto the ESP's kernel FLAVOR [with PARAMS]; returns on failure
 efi_update_to() {
 	ferry update --via reboot --kernel "/esp/EFI/ferry/vmlinuz-$1" --initrd "/esp/EFI/ferry/initrd-$1" \
-		--append "ferry.test=$test" --pid "$app_pid" 2>&1
+		--append "ferry.test=$test${2:+ $2}" --pid "$app_pid" 2>&1
 }
 
 scenario_efi() {
@@ -199,6 +199,42 @@ scenario_efi() {
 		echo "FERRY-EFI: failed reboot: the app runs on, BootNext and ferry.conf as they were"
 		efi_update_to bpo
 		fail "ferry update --via reboot returned: $?"
+		;;
+	efi-update-rollback:1)
+		# the update kernel cannot start its init (rdinit= names nothing, no
+		# root=): it panics and reboots (panic=-1) without restoring
+		[ "$flavor" = generic ] || { fail "boot 1 on $flavor, expected generic"; return; }
+		efi_esp || return
+		cp /esp/EFI/ferry/ferry.conf /tmp/ferry.conf
+		ferry efi install --esp /esp --conf /tmp/ferry.conf 2>&1 || { fail "ferry efi install failed"; return; }
+		app_start --log /data/counter.log --console /dev/ttyS0
+		sleep 2
+		[ "$(last_count /data/counter.log)" -gt 3 ] 2>/dev/null || { fail "the app does not count"; return; }
+		echo "$app_pid" >/data/app.pid
+		sync
+		efi_update_to bpo rdinit=/nonexistent
+		fail "ferry update --via reboot returned: $?"
+		;;
+	efi-update-rollback:2)
+		# BootNext was used up by the failed update boot; BootOrder's ferry
+		# entry finds the image EXPANDED and never consumed: the default
+		# kernel gets it (rollback) and ferry-init restores it there
+		[ "$flavor" = generic ] || { fail "boot 2 on $flavor, expected the default kernel (generic)"; return; }
+		[ -n "$handoff" ] || { fail "no ferry.handoff= on the rollback boot"; return; }
+		out=$(guest-efi-stage handoff 2>&1)
+		echo "$out" | sed 's/^/handoff: /'
+		echo "$out" | grep -q '^image-state=expanded$' || { fail "the handoff does not name the expanded image"; return; }
+		ferry status 2>&1
+		pid=$(cat /data/app.pid)
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ] ||
+			{ fail "pid $pid was not restored on the default kernel: $(grep -E 'NOT RESTORED|reason' /run/ferry/init.log 2>/dev/null | tail -n 2)"; return; }
+		c1=$(last_count /data/counter.log)
+		sleep 2
+		c2=$(last_count /data/counter.log)
+		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the rollback"; return; }
+		grep -c '^start' /data/counter.log | grep -qx 1 || { fail "the app was started again"; return; }
+		echo "rollback: pid $pid runs on $kver, count $c2"
+		pass
 		;;
 	efi-update:2)
 		[ "$flavor" = bpo ] || { fail "boot 2 on $flavor, expected the update kernel (bpo)"; return; }
