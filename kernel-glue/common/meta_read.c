@@ -9,6 +9,7 @@
 #include "ferry/schema.h"
 #include "log.h"
 #include "meta.h"
+#include "meta_events.h"
 #include "meta_socket.h"
 
 struct fdt_in {
@@ -210,6 +211,8 @@ static void read_process_more(struct fdt_in *in, int node, struct st_process *p)
 		p->caps.ambient = caps[4];
 	}
 	p->no_new_privs = get(in, node, FM_P_NO_NEW_PRIVS, &len, false) != NULL;
+	if (!in->err)
+		in->err = meta_read_process_events(in->fdt, node, p);
 }
 
 static void read_thread(struct fdt_in *in, int node, struct st_process *p)
@@ -426,6 +429,8 @@ static void read_file(struct fdt_in *in, int node, struct st_image *img)
 	f->eventfd_count = get_u64(in, node, FM_F_EVENTFD_COUNT, f->type == ST_FILE_EVENTFD);
 	f->eventfd_semaphore = get(in, node, FM_F_EVENTFD_SEMAPHORE, &len, false) != NULL;
 	f->socket_id = get_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
+	if (!in->err)
+		in->err = meta_read_file_events(in->fdt, node, f);
 }
 
 static void read_pipe(struct fdt_in *in, int node, struct st_image *img)
@@ -468,6 +473,8 @@ int meta_read(const void *fdt, struct st_image *img)
 			read_pipe(&in, child, img);
 	if (!in.err)
 		in.err = meta_read_sockets(fdt, img);
+	if (!in.err)
+		in.err = meta_read_ttys(fdt, img);
 	node = fdt_subnode_offset(fdt, 0, FM_PROCESSES);
 	if (node >= 0)
 		fdt_for_each_subnode(child, fdt, node)

@@ -8,6 +8,7 @@
 
 #include "ferry/schema.h"
 #include "meta.h"
+#include "meta_events.h"
 #include "meta_socket.h"
 
 /* Every fdt_* call below goes through these, so the first error sticks and
@@ -172,6 +173,8 @@ static void write_process(struct fdt_out *o, const struct st_process *p)
 	}
 	if (p->no_new_privs)
 		prop_empty(o, FM_P_NO_NEW_PRIVS);
+	if (!o->err)
+		out_check(o, meta_write_process_events(o->buf, p));
 
 	begin(o, FM_THREADS);
 	for (size_t i = 0; i < p->nthreads; i++)
@@ -297,6 +300,8 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 		if (f->eventfd_semaphore)
 			prop_empty(o, FM_F_EVENTFD_SEMAPHORE);
 	}
+	if (!o->err)
+		out_check(o, meta_write_file_events(o->buf, f));
 	end(o);
 }
 
@@ -339,6 +344,8 @@ static int write_tree(const struct st_image *img, struct fdt_out *o, size_t size
 	end(o);
 	if (!o->err)
 		out_check(o, meta_write_sockets(o->buf, img));
+	if (!o->err)
+		out_check(o, meta_write_ttys(o->buf, img));
 	end(o);
 	if (!o->err)
 		out_check(o, fdt_finish(o->buf));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "state_events.h"
 #include "state_socket.h"
 
 void *st_push(void *arr_ptr, size_t *n, size_t elem_size)
@@ -67,6 +68,11 @@ static const char *const file_types[] = {
 	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
 	[ST_FILE_EVENTFD] = "eventfd",
+	[ST_FILE_TTY] = "tty",
+	[ST_FILE_EPOLL] = "epoll",
+	[ST_FILE_TIMERFD] = "timerfd",
+	[ST_FILE_SIGNALFD] = "signalfd",
+	[ST_FILE_INOTIFY] = "inotify",
 	[ST_FILE_SOCKET] = "socket",
 };
 
@@ -134,6 +140,7 @@ void st_image_free(struct st_image *img)
 		free(mm->vdso_syms);
 	}
 	free(img->mms);
+	st_events_free(img);
 	for (size_t i = 0; i < img->nfiles; i++) {
 		free(img->files[i].path);
 		free(img->files[i].data);

@@ -98,6 +98,11 @@ enum st_file_type {
 	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
 	ST_FILE_EVENTFD,
+	ST_FILE_TTY,      /* a terminal: ext->tty_id (state_events.h) */
+	ST_FILE_EPOLL,
+	ST_FILE_TIMERFD,
+	ST_FILE_SIGNALFD,
+	ST_FILE_INOTIFY,
 	ST_FILE_SOCKET,   /* the socket record socket_id (state_socket.h) */
 };
 
@@ -122,6 +127,7 @@ struct st_file {
 	uint64_t eventfd_count;
 	bool eventfd_semaphore;
 	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
+	struct st_file_ext *ext; /* tty, epoll, timerfd, signalfd, inotify (state_events.h) */
 	uint32_t socket_id;  /* ST_FILE_SOCKET: id of its struct st_socket */
 };
 
@@ -161,6 +167,7 @@ struct st_process {
 	bool have_caps;
 	struct st_caps caps;
 	bool no_new_privs;
+	uint32_t ctty;   /* id of its controlling terminal (struct st_tty), or 0 */
 	uint32_t mm_id;
 	struct st_thread *threads;
 	size_t nthreads;
@@ -181,6 +188,8 @@ struct st_image {
 	size_t npipes;
 	struct st_socket *sockets; /* state_socket.h */
 	size_t nsockets;
+	struct st_tty *ttys; /* state_events.h */
+	size_t nttys;
 };
 
 /* Append a zeroed element to a dynamic array; NULL when out of memory. */

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Terminals and event descriptors in the metadata FDT (SPEC.md §3.6): the
+ * kind-specific properties of tty, epoll, timerfd, signalfd and inotify
+ * file records, the controlling terminal of a process, and /ttys.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "ferry/schema.h"
+#include "log.h"
+#include "meta_events.h"
+#include "state_events.h"
+
+/* ---- writing ---- */
+
+static int put_u32s(void *fdt, const char *name, const uint32_t *v, size_t n)
+{
+	fdt32_t *cells = malloc((n ? n : 1) * sizeof(*cells));
+	int r;
+
+	if (!cells)
+		return -FDT_ERR_INTERNAL;
+	for (size_t i = 0; i < n; i++)
+		cells[i] = cpu_to_fdt32(v[i]);
+	r = fdt_property(fdt, name, cells, n * sizeof(*cells));
+	free(cells);
+	return r;
+}
+
+static int write_watches(void *fdt, const struct st_file_ext *x)
+{
+	char name[32];
+	int r = 0;
+
+	for (size_t i = 0; i < x->nwatches && !r; i++) {
+		const struct st_inotify_watch *w = &x->watches[i];
+
+		snprintf(name, sizeof(name), "%s@%d", FM_INOTIFY_WATCH, w->wd);
+		r = fdt_begin_node(fdt, name);
+		if (!r)
+			r = fdt_property_u32(fdt, FM_IW_WD, w->wd);
+		if (!r)
+			r = fdt_property_u32(fdt, FM_IW_MASK, w->mask);
+		if (!r)
+			r = fdt_property_string(fdt, FM_IW_PATH, w->path ? w->path : "");
+		if (!r)
+			r = fdt_end_node(fdt);
+	}
+	return r;
+}
+
+static int write_epoll(void *fdt, const struct st_file_ext *x)
+{
+	uint32_t *v = malloc((5 * x->nitems + 1) * sizeof(*v));
+	int r;
+
+	if (!v)
+		return -FDT_ERR_INTERNAL;
+	for (size_t i = 0; i < x->nitems; i++) {
+		const struct st_epoll_item *it = &x->items[i];
+
+		v[5 * i] = it->fd;
+		v[5 * i + 1] = it->file_id;
+		v[5 * i + 2] = it->events;
+		v[5 * i + 3] = it->data >> 32;
+		v[5 * i + 4] = (uint32_t)it->data;
+	}
+	r = fdt_property_u32(fdt, FM_F_EPOLL_PID, x->epoll_pid);
+	if (!r)
+		r = put_u32s(fdt, FM_F_EPOLL_ITEMS, v, 5 * x->nitems);
+	free(v);
+	return r;
+}
+
+int meta_write_file_events(void *fdt, const struct st_file *f)
+{
+	const struct st_file_ext *x = f->ext;
+	int r = 0;
+
+	if (!x)
+		return 0;
+	switch (f->type) {
+	case ST_FILE_TTY:
+		r = fdt_property_u32(fdt, FM_F_TTY, x->tty_id);
+		if (!r && x->tty_master)
+			r = fdt_property(fdt, FM_F_TTY_MASTER, NULL, 0);
+		break;
+	case ST_FILE_EPOLL:
+		r = write_epoll(fdt, x);
+		break;
+	case ST_FILE_TIMERFD:
+		r = fdt_property_u32(fdt, FM_F_TIMERFD_CLOCK, x->timer_clock);
+		if (!r)
+			r = fdt_property_u32(fdt, FM_F_TIMERFD_FLAGS, x->timer_flags);
+		if (!r)
+			r = fdt_property_u64(fdt, FM_F_TIMERFD_VALUE, x->timer_value_ns);
+		if (!r)
+			r = fdt_property_u64(fdt, FM_F_TIMERFD_INTERVAL, x->timer_interval_ns);
+		if (!r && x->timer_ticks)
+			r = fdt_property_u64(fdt, FM_F_TIMERFD_TICKS, x->timer_ticks);
+		break;
+	case ST_FILE_SIGNALFD:
+		r = fdt_property_u64(fdt, FM_F_SIGNALFD_MASK, x->sigmask);
+		break;
+	case ST_FILE_INOTIFY:
+		r = write_watches(fdt, x);
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+int meta_write_process_events(void *fdt, const struct st_process *p)
+{
+	return p->ctty ? fdt_property_u32(fdt, FM_P_CTTY, p->ctty) : 0;
+}
+
+static int write_tty(void *fdt, const struct st_tty *t)
+{
+	char name[32];
+	int r;
+
+	snprintf(name, sizeof(name), "%s@%u", FM_TTY, t->id);
+	r = fdt_begin_node(fdt, name);
+	if (!r)
+		r = fdt_property_u32(fdt, FM_TY_ID, t->id);
+	if (!r)
+		r = fdt_property_string(fdt, FM_TY_KIND, t->pty ? "pty" : "external");
+	if (!r && t->pty)
+		r = fdt_property_u32(fdt, FM_TY_INDEX, t->index);
+	if (!r && t->path)
+		r = fdt_property_string(fdt, FM_TY_PATH, t->path);
+	if (!r)
+		r = fdt_property_u64(fdt, FM_TY_RDEV, t->rdev);
+	if (!r && t->have_termios) {
+		const struct st_termios *m = &t->termios;
+		uint32_t v[7] = { m->iflag, m->oflag, m->cflag, m->lflag, m->line, m->ispeed,
+				  m->ospeed };
+
+		r = put_u32s(fdt, FM_TY_TERMIOS, v, 7);
+		if (!r)
+			r = fdt_property(fdt, FM_TY_CC, m->cc, ST_TTY_NCCS);
+	}
+	if (!r && t->have_winsize)
+		r = put_u32s(fdt, FM_TY_WINSIZE, t->winsize, 4);
+	if (!r && t->packet)
+		r = fdt_property(fdt, FM_TY_PACKET, NULL, 0);
+	if (!r && t->locked)
+		r = fdt_property(fdt, FM_TY_LOCKED, NULL, 0);
+	if (!r && t->exclusive)
+		r = fdt_property(fdt, FM_TY_EXCLUSIVE, NULL, 0);
+	if (!r && t->input_len)
+		r = fdt_property(fdt, FM_TY_INPUT, t->input, t->input_len);
+	if (!r && t->output_len)
+		r = fdt_property(fdt, FM_TY_OUTPUT, t->output, t->output_len);
+	if (!r && t->fg_pgrp > 0)
+		r = fdt_property_u32(fdt, FM_TY_FOREGROUND, t->fg_pgrp);
+	if (!r && t->session > 0)
+		r = fdt_property_u32(fdt, FM_TY_SESSION, t->session);
+	if (!r)
+		r = fdt_end_node(fdt);
+	return r;
+}
+
+int meta_write_ttys(void *fdt, const struct st_image *img)
+{
+	int r;
+
+	if (!img->nttys)
+		return 0;
+	r = fdt_begin_node(fdt, FM_TTYS);
+	for (size_t i = 0; i < img->nttys && !r; i++)
+		r = write_tty(fdt, &img->ttys[i]);
+	if (!r)
+		r = fdt_end_node(fdt);
+	return r;
+}
+
+/* ---- reading ---- */
+
+struct ev_in {
+	const void *fdt;
+	int node;
+	const char *what; /* "file 3", "tty 1" */
+	int err;
+};
+
+static const void *prop(struct ev_in *in, const char *name, int *ret_len, bool required)
+{
+	int len = 0;
+	const void *p = fdt_getprop(in->fdt, in->node, name, &len);
+
+	if (!p && required && !in->err)
+		in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' missing", in->what,
+				   name);
+	if (ret_len)
+		*ret_len = p ? len : 0;
+	return p;
+}
+
+static bool bad(struct ev_in *in, const char *name)
+{
+	if (!in->err)
+		in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' has a wrong size",
+				   in->what, name);
+	return false;
+}
+
+static bool get_u32s(struct ev_in *in, const char *name, uint32_t *out, size_t n, bool required)
+{
+	int len;
+	const fdt32_t *p = prop(in, name, &len, required);
+
+	if (!p)
+		return false;
+	if ((size_t)len != 4 * n)
+		return bad(in, name);
+	for (size_t i = 0; i < n; i++)
+		out[i] = fdt32_to_cpu(p[i]);
+	return true;
+}
+
+static uint32_t get_u32(struct ev_in *in, const char *name, bool required)
+{
+	uint32_t v = 0;
+
+	get_u32s(in, name, &v, 1, required);
+	return v;
+}
+
+static uint64_t get_u64(struct ev_in *in, const char *name, bool required)
+{
+	int len;
+	const void *p = prop(in, name, &len, required);
+	fdt64_t v;
+
+	if (!p)
+		return 0;
+	if (len != 8)
+		return bad(in, name);
+	memcpy(&v, p, 8);
+	return fdt64_to_cpu(v);
+}
+
+static bool has(struct ev_in *in, const char *name)
+{
+	return prop(in, name, NULL, false) != NULL;
+}
+
+static uint8_t *get_bytes(struct ev_in *in, const char *name, size_t *ret_len)
+{
+	int len;
+	const void *p = prop(in, name, &len, false);
+	uint8_t *b;
+
+	*ret_len = 0;
+	if (!p || len <= 0)
+		return NULL;
+	b = malloc(len);
+	if (!b) {
+		if (!in->err)
+			in->err = glue_err(-ENOMEM, "image metadata");
+		return NULL;
+	}
+	memcpy(b, p, len);
+	*ret_len = len;
+	return b;
+}
+
+static char *get_str(struct ev_in *in, const char *name, bool required)
+{
+	int len;
+	const char *p = prop(in, name, &len, required);
+
+	if (!p)
+		return NULL;
+	if (len < 1 || p[len - 1]) {
+		bad(in, name);
+		return NULL;
+	}
+	return strdup(p);
+}
+
+static void read_epoll(struct ev_in *in, struct st_file_ext *x)
+{
+	int len;
+	const void *p = prop(in, FM_F_EPOLL_ITEMS, &len, false);
+	uint32_t *v;
+	size_t n = len / 20;
+
+	x->epoll_pid = get_u32(in, FM_F_EPOLL_PID, true);
+	if (!p || !n)
+		return;
+	if (len % 20) {
+		bad(in, FM_F_EPOLL_ITEMS);
+		return;
+	}
+	v = malloc(n * 20);
+	x->items = calloc(n, sizeof(*x->items));
+	if (!v || !x->items) {
+		free(v);
+		in->err = glue_err(-ENOMEM, "image metadata");
+		return;
+	}
+	get_u32s(in, FM_F_EPOLL_ITEMS, v, 5 * n, true);
+	for (size_t i = 0; i < n; i++) {
+		x->items[i].fd = v[5 * i];
+		x->items[i].file_id = v[5 * i + 1];
+		x->items[i].events = v[5 * i + 2];
+		x->items[i].data = (uint64_t)v[5 * i + 3] << 32 | v[5 * i + 4];
+	}
+	x->nitems = n;
+	free(v);
+}
+
+static void read_watches(struct ev_in *in, struct st_file_ext *x)
+{
+	int parent = in->node, child;
+
+	fdt_for_each_subnode(child, in->fdt, parent) {
+		struct st_inotify_watch *w;
+		const char *name = fdt_get_name(in->fdt, child, NULL);
+
+		if (!name || strncmp(name, FM_INOTIFY_WATCH "@", strlen(FM_INOTIFY_WATCH) + 1))
+			continue;
+		w = ST_PUSH(x->watches, x->nwatches);
+		if (!w) {
+			in->err = glue_err(-ENOMEM, "image metadata");
+			break;
+		}
+		in->node = child;
+		w->wd = get_u32(in, FM_IW_WD, true);
+		w->mask = get_u32(in, FM_IW_MASK, true);
+		w->path = get_str(in, FM_IW_PATH, true);
+		in->node = parent;
+	}
+	in->node = parent;
+}
+
+int meta_read_file_events(const void *fdt, int node, struct st_file *f)
+{
+	char what[32];
+	struct ev_in in = { .fdt = fdt, .node = node, .what = what };
+	struct st_file_ext *x;
+
+	if (f->type != ST_FILE_TTY && f->type != ST_FILE_EPOLL && f->type != ST_FILE_TIMERFD &&
+	    f->type != ST_FILE_SIGNALFD && f->type != ST_FILE_INOTIFY)
+		return 0;
+	snprintf(what, sizeof(what), "file %u", f->id);
+	x = st_file_ext(f);
+	if (!x)
+		return glue_err(-ENOMEM, "image metadata");
+	switch (f->type) {
+	case ST_FILE_TTY:
+		x->tty_id = get_u32(&in, FM_F_TTY, true);
+		x->tty_master = has(&in, FM_F_TTY_MASTER);
+		break;
+	case ST_FILE_EPOLL:
+		read_epoll(&in, x);
+		break;
+	case ST_FILE_TIMERFD:
+		x->timer_clock = get_u32(&in, FM_F_TIMERFD_CLOCK, true);
+		x->timer_flags = get_u32(&in, FM_F_TIMERFD_FLAGS, false);
+		x->timer_value_ns = get_u64(&in, FM_F_TIMERFD_VALUE, false);
+		x->timer_interval_ns = get_u64(&in, FM_F_TIMERFD_INTERVAL, false);
+		x->timer_ticks = get_u64(&in, FM_F_TIMERFD_TICKS, false);
+		break;
+	case ST_FILE_SIGNALFD:
+		x->sigmask = get_u64(&in, FM_F_SIGNALFD_MASK, true);
+		break;
+	default:
+		read_watches(&in, x);
+		break;
+	}
+	return in.err;
+}
+
+int meta_read_process_events(const void *fdt, int node, struct st_process *p)
+{
+	struct ev_in in = { .fdt = fdt, .node = node, .what = "process" };
+
+	p->ctty = get_u32(&in, FM_P_CTTY, false);
+	return in.err;
+}
+
+static void read_tty(struct ev_in *in, struct st_tty *t)
+{
+	uint32_t v[7];
+	char *kind;
+	int len;
+	const void *cc;
+
+	t->id = get_u32(in, FM_TY_ID, true);
+	kind = get_str(in, FM_TY_KIND, true);
+	t->pty = kind && strcmp(kind, "pty") == 0;
+	if (kind && !t->pty && strcmp(kind, "external") != 0 && !in->err)
+		in->err = glue_err(-EINVAL, "image metadata: tty %u: unknown kind '%s'", t->id,
+				   kind);
+	free(kind);
+	t->index = get_u32(in, FM_TY_INDEX, t->pty);
+	t->path = get_str(in, FM_TY_PATH, !t->pty);
+	t->rdev = get_u64(in, FM_TY_RDEV, false);
+	if (get_u32s(in, FM_TY_TERMIOS, v, 7, false)) {
+		struct st_termios *m = &t->termios;
+
+		t->have_termios = true;
+		m->iflag = v[0];
+		m->oflag = v[1];
+		m->cflag = v[2];
+		m->lflag = v[3];
+		m->line = v[4];
+		m->ispeed = v[5];
+		m->ospeed = v[6];
+		cc = prop(in, FM_TY_CC, &len, true);
+		if (cc)
+			memcpy(m->cc, cc, len < ST_TTY_NCCS ? len : ST_TTY_NCCS);
+	}
+	t->have_winsize = get_u32s(in, FM_TY_WINSIZE, t->winsize, 4, false);
+	t->packet = has(in, FM_TY_PACKET);
+	t->locked = has(in, FM_TY_LOCKED);
+	t->exclusive = has(in, FM_TY_EXCLUSIVE);
+	t->input = get_bytes(in, FM_TY_INPUT, &t->input_len);
+	t->output = get_bytes(in, FM_TY_OUTPUT, &t->output_len);
+	t->fg_pgrp = get_u32(in, FM_TY_FOREGROUND, false);
+	t->session = get_u32(in, FM_TY_SESSION, false);
+}
+
+int meta_read_ttys(const void *fdt, struct st_image *img)
+{
+	struct ev_in in = { .fdt = fdt, .what = "tty" };
+	int node = fdt_subnode_offset(fdt, 0, FM_TTYS), child;
+
+	if (node < 0)
+		return 0;
+	fdt_for_each_subnode(child, fdt, node) {
+		struct st_tty *t = ST_PUSH(img->ttys, img->nttys);
+
+		if (!t)
+			return glue_err(-ENOMEM, "image metadata");
+		in.node = child;
+		read_tty(&in, t);
+		if (in.err)
+			break;
+	}
+	return in.err;
+}
