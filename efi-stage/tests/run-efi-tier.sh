@@ -29,6 +29,8 @@ scenarios=(
 	"efi-corrupt"
 	"efi-missing-update --conf update_kernel=\\EFI\\ferry\\vmlinuz-missing"
 	"efi-install --install"
+	"efi-update"
+	"efi-update-rollback --expect-panic"
 )
 out="$build/efi/results"
 rm -rf "$out"
