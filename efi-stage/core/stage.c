@@ -173,6 +173,32 @@ static int handed_over_before(const uint8_t *region, const struct ferry_region_h
 	       old.image_size == image_size;
 }
 
+/*
+ * Did an earlier boot expand this very image? The handoff it left names the
+ * expanded area, and the image there carries the staged image's metadata
+ * (which holds the moment of the freeze, so a stale expanded image of an
+ * older update does not match). Then the update boot's restore failed and
+ * ferry-init sealed the image again: it goes to the default entry now.
+ */
+static int expanded_before(const uint8_t *region, const struct ferry_region_header *h,
+			   uint64_t region_phys, const struct ferry_image *staged)
+{
+	struct ferry_handoff old;
+	struct ferry_image exp;
+
+	if (ferry_handoff_read(region + h->handoff_offset, (size_t)h->handoff_size, &old) < 0)
+		return 0;
+	if (old.image_state != FERRY_HANDOFF_IMAGE_EXPANDED || !old.verified ||
+	    old.image_address != region_phys + h->expanded_offset ||
+	    old.image_size > h->expanded_size)
+		return 0;
+	if (ferry_image_open(&exp, region + h->expanded_offset, (size_t)old.image_size, 0, NULL) < 0)
+		return 0;
+	return exp.hdr.metadata_size == staged->hdr.metadata_size &&
+	       !memcmp(exp.base + exp.hdr.metadata_offset, staged->base + staged->hdr.metadata_offset,
+		       (size_t)staged->hdr.metadata_size);
+}
+
 int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_size,
 		    uint64_t region_phys, const struct ferry_stage_env *env)
 {
@@ -290,6 +316,15 @@ int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_siz
 		 * over; the handoff an earlier boot left says it was */
 		copy_str(st->handoff.reason, sizeof(st->handoff.reason),
 			 "handed over compressed by an earlier boot whose restore did not complete");
+		st->handoff.stage_time_ns = t1 - t0;
+		write_handoff(st, region, h.handoff_offset, h.handoff_size, env);
+		return FERRY_STAGE_RETRY;
+	}
+	if (expanded_before(region, &h, region_phys, &img)) {
+		/* hand over the staged image (verified above); the region stays
+		 * SEALED, so ferry-init reads staging */
+		copy_str(st->handoff.reason, sizeof(st->handoff.reason),
+			 "expanded by an earlier boot whose restore failed");
 		st->handoff.stage_time_ns = t1 - t0;
 		write_handoff(st, region, h.handoff_offset, h.handoff_size, env);
 		return FERRY_STAGE_RETRY;

@@ -219,6 +219,44 @@ static int test_good(void)
 			 (h.image_state != FERRY_HANDOFF_IMAGE_EXPANDED || !h.verified))
 			r = fail("second run: handoff state %u", h.image_state);
 	}
+	/* the update boot's restore failed cleanly: ferry-init sealed it again;
+	 * the next boot hands the staged image to the default entry */
+	if (r == 0) {
+		rh->state = FERRY_REGION_SEALED;
+		stage_region_reseal(f.region);
+		s = ferry_stage_run(&stage, f.region, f.size, REGION_PHYS, &env);
+		if (s != FERRY_STAGE_RETRY)
+			r = fail("sealed again: status %s", ferry_stage_status_name(s));
+		else if ((r = read_handoff(&f, &h)) == 0 &&
+			 (h.image_state != FERRY_HANDOFF_IMAGE_COMPRESSED || !h.verified ||
+			  h.image_address != REGION_PHYS + rh->staging_offset ||
+			  rh->state != FERRY_REGION_SEALED))
+			r = fail("sealed again: handoff state %u at 0x%llx, region state %u",
+				 h.image_state, (unsigned long long)h.image_address, rh->state);
+	}
+	/* a new image sealed over a region whose expanded area and handoff are
+	 * an older update's: expanded, not a retry */
+	if (r == 0) {
+		struct fixture g;
+
+		if (fixture_make(&g, &(struct synth_shape){ .name = "stage2", .seed = 7,
+			.created_sec = 1700000001, .page_size = 4096, .chunk_pages = 16, .level = 6,
+			.mm_count = 1, .areas_per_mm = 2, .pages_per_area = 20, .run_pages = 4,
+			.batch_pages = 8 }, 1 << 20, 2 << 20) < 0) {
+			r = -1;
+		} else {
+			/* the old control block, expanded area and handoff; the new image */
+			memcpy(g.region + FERRY_REGION_HANDOFF_OFFSET, f.region + FERRY_REGION_HANDOFF_OFFSET,
+			       FERRY_REGION_HANDOFF_SIZE);
+			memcpy(g.region + rh->expanded_offset, f.region + rh->expanded_offset,
+			       (size_t)(f.size - rh->expanded_offset));
+			s = ferry_stage_run(&stage, g.region, g.size, REGION_PHYS, &env);
+			if (s != FERRY_STAGE_EXPANDED)
+				r = fail("new image over an old handoff: status %s (%s)",
+					 ferry_stage_status_name(s), stage.handoff.reason);
+			fixture_free(&g);
+		}
+	}
 	/* consumed: nothing to do, nothing written */
 	if (r == 0) {
 		rh->state = FERRY_REGION_CONSUMED;
@@ -544,7 +582,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--write-corpus"))
 		return write_corpus(argv[2]);
 
-	report("stage-good-expanded-then-retry-then-consumed", test_good());
+	report("stage-good-expanded-then-retry-then-failed-restore-then-consumed", test_good());
 	report("stage-stored-only", test_stored_only());
 	report("stage-empty-image", test_empty_image());
 	report("stage-too-big-hands-over-compressed", test_too_big());
