@@ -21,6 +21,7 @@
 
 #include "../common/log.h"
 #include "carried_file.h"
+#include "restore_events.h"
 #include "restore_socket.h"
 #include "internal.h"
 
@@ -235,6 +236,12 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 		return open_eventfd(f);
 	case ST_FILE_SOCKET:
 		return restore_socket(r, f);
+	case ST_FILE_TTY:
+	case ST_FILE_EPOLL:
+	case ST_FILE_TIMERFD:
+	case ST_FILE_SIGNALFD:
+	case ST_FILE_INOTIFY:
+		return restore_kind_open(r, f);
 	case ST_FILE_DIRECTORY:
 	case ST_FILE_REGULAR:
 	case ST_FILE_CHARDEV:
