@@ -27,6 +27,7 @@ if ! make --no-print-directory -s BUILD="$build" qemu-images >"$build/qemu-image
 fi
 
 "$build/tests/test-region" || status=1
+"$build/tests/test-update-record" || status=1
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "FAIL: qemu: qemu-system-x86_64 not installed (mk/qemu-deps.sh)"

@@ -28,3 +28,10 @@ $(FERRY_BIN): $(UPDATE_LIB) $(REGION_LIB)
 
 all: $(EARLY_INIT_BIN)
 qemu-images: $(EARLY_INIT_BIN)
+
+# host unit test of the update record (run by qemu-tests/run-tier.sh)
+$(BUILD)/tests/test-update-record: qemu-tests/unit/test-update-record.c $(UPDATE_LIB) $(REGION_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ikernel-glue/include $(REGION_INC) -o $@ $< $(UPDATE_LIB) \
+		$(REGION_LIB) -lz
+qemu-images: $(BUILD)/tests/test-update-record

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Host tests of the update record: store/load, damage, and the phases. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry-glue/update.h"
+#include "region.h"
+
+static int failed;
+
+#define CHECK(name, cond)                                                       \
+	do {                                                                    \
+		if (cond)                                                       \
+			printf("PASS: %s\n", name);                             \
+		else {                                                          \
+			printf("FAIL: %s: %s is false\n", name, #cond);          \
+			failed = 1;                                             \
+		}                                                               \
+	} while (0)
+
+static struct ferry_stamp at(double ms, double tsc_per_ms, double tsc_ms)
+{
+	return (struct ferry_stamp){ .realtime_ns = (uint64_t)(1.7e18 + ms * 1e6),
+				     .tsc = (uint64_t)(1e9 + tsc_ms * tsc_per_ms) };
+}
+
+static bool near(double a, double b)
+{
+	return a - b < 1 && b - a < 1;
+}
+
+int main(void)
+{
+	static uint8_t mem[64 * 1024];
+	struct ferry_region r = { .base = mem, .size = sizeof(mem), .fd = -1 };
+	struct ferry_update_record rec = { 0 }, back;
+	struct ferry_update_phases ph;
+
+	CHECK("record-absent", ferry_update_record_load(&r, &back) == -ENODATA);
+	rec.start = at(0, 2e6, 0);
+	rec.freeze = at(1000, 2e6, 1000);
+	rec.write = at(1100, 2e6, 1100);
+	rec.sealed = at(1600, 2e6, 1600);
+	rec.kexec = at(1700, 2e6, 1700);
+	/* the new kernel's realtime clock is 400 ms off (RTC seconds) */
+	rec.init = at(5700 - 400, 2e6, 5700);
+	rec.resumed = at(6000 - 400, 2e6, 6000);
+	rec.outcome = FERRY_UPDATE_RESTORED;
+	snprintf(rec.reason, sizeof(rec.reason), "none");
+	ferry_update_record_store(&r, &rec);
+	CHECK("record-roundtrip", ferry_update_record_load(&r, &back) == 0 &&
+					  !memcmp(&back, &rec, sizeof(rec)));
+	ferry_update_phases(&back, &ph);
+	CHECK("phase-freeze", near(ph.freeze_ms, 100));
+	CHECK("phase-write", near(ph.write_ms, 500));
+	CHECK("phase-kexec", near(ph.kexec_ms, 100));
+	CHECK("phase-switch-tsc", ph.switch_by_tsc && near(ph.switch_ms, 4000));
+	CHECK("phase-restore", near(ph.restore_ms, 300));
+	CHECK("phase-total", near(ph.total_ms, 700 + 4000 + 300));
+
+	/* a TSC that went backwards (reset, warm reboot): the realtime clock */
+	back.init.tsc = back.kexec.tsc - 5;
+	ferry_update_phases(&back, &ph);
+	CHECK("phase-switch-realtime", !ph.switch_by_tsc && near(ph.switch_ms, 3600));
+	/* an implausible TSC result (more than 1.5 s off the realtime one) */
+	back.init.tsc = back.kexec.tsc + (uint64_t)(2e6 * 9000);
+	ferry_update_phases(&back, &ph);
+	CHECK("phase-switch-implausible", !ph.switch_by_tsc && near(ph.switch_ms, 3600));
+	/* not restored yet: no total */
+	back.resumed = (struct ferry_stamp){ 0 };
+	ferry_update_phases(&back, &ph);
+	CHECK("phase-total-unknown", ph.total_ms < 0 && ph.restore_ms < 0);
+
+	mem[FERRY_UPDATE_RECORD_OFFSET + 40] ^= 1;
+	CHECK("record-damaged", ferry_update_record_load(&r, &back) == -EBADMSG);
+	CHECK("record-after-header", FERRY_UPDATE_RECORD_OFFSET >= sizeof(struct ferry_region_header));
+	return failed;
+}
