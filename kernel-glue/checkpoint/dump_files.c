@@ -26,6 +26,7 @@
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "dump_files.h"
+#include "dump_events.h"
 #include "dump_socket.h"
 #include "internal.h"
 
@@ -428,6 +429,10 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	o->file_id = f->id;
 	rec->file_id = f->id;
 
+	r = dump_kind_file(c, pid, fd, link, &st, fi.text, f);
+	if (r != -ENOTSUP) /* a terminal or an event descriptor (dump_events.c) */
+		goto out;
+	r = 0;
 	if (S_ISREG(st.st_mode) && (strncmp(link, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) == 0 ||
 				    (link[0] == '/' && ends_with(link, DELETED_SUFFIX) &&
 				     st.st_nlink == 0))) {
@@ -545,6 +550,8 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p)
 		qsort(fds, n, sizeof(*fds), cmp_int);
 		for (size_t i = 0; i < n && r >= 0; i++)
 			r = dump_fd(c, pid, fds[i], p);
+		if (r == 0)
+			r = dump_kinds_finish(c, pid, p);
 	}
 	free(fds);
 	return r;

@@ -53,6 +53,7 @@ struct rst {
 	struct rproc *procs;
 	size_t nprocs;
 	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
+	struct restore_ttys *ttys; /* restore_tty.c: terminals made so far */
 	struct restore_sockets *sockets; /* restore_socket.c: ends of pairs not yet taken */
 };
 

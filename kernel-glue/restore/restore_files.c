@@ -290,6 +290,7 @@ int restore_open_files(struct rst *r)
 
 void restore_close_files(struct rst *r)
 {
+	restore_kinds_free(r);
 	restore_sockets_free(r);
 	if (!r->files_fd)
 		return;

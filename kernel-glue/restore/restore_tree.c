@@ -11,6 +11,7 @@
 
 #include "../common/log.h"
 #include "internal.h"
+#include "restore_events.h"
 
 static struct rproc *find_rproc(struct rst *r, pid_t pid)
 {
@@ -58,6 +59,8 @@ int restore_create_tree(struct rst *r)
 			if (rp->created || (rp->parent && !rp->parent->created))
 				continue;
 			e = create_one(rp);
+			if (e == 0)
+				e = restore_session_tty(r, rp);
 			if (e < 0)
 				return e;
 			done++;
