@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "early_init.h"
@@ -154,6 +155,36 @@ static void messages_end(int m, int saved, char *last, size_t len)
 	}
 }
 
+/*
+ * The new kernel set its realtime clock from the RTC, in whole seconds.
+ * The TSC kept counting across the kexec: put the clock where the old
+ * kernel's clock would be now, so the restored processes see no step
+ * (only when the two agree within the RTC's second).
+ */
+static void correct_realtime(struct ferry_update_record *rec)
+{
+	struct ferry_stamp now;
+	struct timespec ts;
+	uint64_t want;
+	double step_ms;
+
+	ferry_stamp_now(&now);
+	want = ferry_update_realtime_at(rec, &now);
+	if (!want)
+		return;
+	step_ms = ((double)want - (double)now.realtime_ns) / 1e6;
+	if (step_ms > 1100 || step_ms < -1100)
+		return;
+	ts.tv_sec = want / 1000000000ull;
+	ts.tv_nsec = want % 1000000000ull;
+	if (clock_settime(CLOCK_REALTIME, &ts) < 0)
+		return;
+	/* ferry-init's start, in the corrected clock */
+	rec->init.realtime_ns += (int64_t)(step_ms * 1e6);
+	init_log("realtime clock set %+.0f ms from the RTC's to the old kernel's, by the TSC",
+		 step_ms);
+}
+
 static int restore_image(struct ferry_region *region, struct ferry_region_header *h,
 			 struct ferry_update_record *rec, const uint8_t *data, uint64_t size)
 {
@@ -174,6 +205,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	rec->outcome = FERRY_UPDATE_RESTORING;
 	ferry_update_record_store(region, rec);
 
+	correct_realtime(rec);
 	o.image_data = data;
 	o.image_size = size;
 	o.report = open_memstream(&report, &report_len);

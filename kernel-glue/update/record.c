@@ -94,6 +94,20 @@ static double switch_ms(const struct ferry_update_record *rec, bool *ret_tsc)
 	return ms;
 }
 
+uint64_t ferry_update_realtime_at(const struct ferry_update_record *rec,
+				  const struct ferry_stamp *now)
+{
+	struct ferry_update_record r = *rec;
+	bool tsc;
+	double ms;
+
+	r.init = *now;
+	ms = switch_ms(&r, &tsc);
+	if (!tsc || ms < 0)
+		return 0;
+	return rec->kexec.realtime_ns + (uint64_t)(ms * 1e6);
+}
+
 void ferry_update_phases(const struct ferry_update_record *rec, struct ferry_update_phases *ret)
 {
 	ret->freeze_ms = diff_ms(&rec->freeze, &rec->write);

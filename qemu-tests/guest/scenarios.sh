@@ -196,9 +196,9 @@ scenario_update() {
 		c2=$(last_count "$log")
 		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the restore"; return; }
 		if [ "$kind" = tree ]; then
-			out=$(check_counter /data/tree-src.log 1600 && check_counter "$log" 1600 nostart)
+			out=$(check_counter /data/tree-src.log 500 && check_counter "$log" 500 nostart)
 		else
-			out=$(check_counter "$log" 1600)
+			out=$(check_counter "$log" 500)
 		fi
 		if [ $? -eq 0 ]; then
 			echo "$out"
@@ -280,7 +280,7 @@ scenario_demo() {
 		say "guest-app is still pid $pid, never restarted; its count went from $c1 to $c2 in 3 s"
 		grep -q 'data bad' /data/counter.log && { fail "its data changed"; return; }
 		say "its 64 MiB of data checked out unchanged"
-		out=$(check_counter /data/counter.log 1600) || { fail "$out"; return; }
+		out=$(check_counter /data/counter.log 500) || { fail "$out"; return; }
 		say "$out"
 		say "phase 5: ferry status"
 		ferry status 2>&1 | sed 's/^/DEMO:   /'
@@ -327,7 +327,7 @@ scenario_bench() {
 		ferry status 2>&1 | sed 's/^/BENCH: status /'
 		sleep 2
 		grep -q 'data bad' /data/bench.log && { fail "data changed"; return; }
-		out=$(check_counter /data/bench.log 1600) || { fail "$out"; return; }
+		out=$(check_counter /data/bench.log 500) || { fail "$out"; return; }
 		kill "$pid"
 		sync
 		echo "BENCH: plain-reboot-begin"

@@ -120,6 +120,14 @@ struct ferry_update_phases {
 
 void ferry_stamp_now(struct ferry_stamp *ret);
 
+/*
+ * The realtime clock the TSC says it is at @now (on the new kernel), from
+ * the record's kexec stamp and the TSC rate of the old kernel; 0 when the
+ * TSC cannot tell (no TSC, reset, implausible).
+ */
+uint64_t ferry_update_realtime_at(const struct ferry_update_record *rec,
+				  const struct ferry_stamp *now);
+
 /* Read the record of a mapped region: 0, -ENODATA (none) or -EBADMSG. */
 int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_record *ret);
 /* Write it (crc set, caches flushed). */
