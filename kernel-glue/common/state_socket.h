@@ -69,6 +69,7 @@ struct st_socket {
 	uint32_t *dgram_source_lens;     /* ndgrams lengths into dgram_sources (0: none) */
 	bool have_tcp;
 	struct st_tcp tcp;
+	uint64_t ino, peer_ino;          /* at checkpoint only: to pair the ends */
 };
 
 struct st_socket *st_find_socket(struct st_image *img, uint32_t id);

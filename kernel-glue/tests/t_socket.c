@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Holds a socket, which cannot be checkpointed yet: the checkpoint must
- * fail, name it, and leave this process running exactly as it was. */
+/* Holds a netlink socket, which cannot be checkpointed: the checkpoint must
+ * fail, name it, and leave this process running exactly as it was. A Unix
+ * socketpair next to it must still work. */
+#include <linux/netlink.h>
 #include <sys/socket.h>
 
 #include "tlib.h"
@@ -12,8 +14,9 @@ int main(int argc, char **argv)
 	int sv[2];
 
 	t_init("socket", argc, argv);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		t_fail("socketpair: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+	    socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
+		t_fail("socket: %s", strerror(errno));
 	t_ready();
 	while (!t_go)
 		count++;

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
@@ -12,14 +13,13 @@
 int main(int argc, char **argv)
 {
 	sigset_t set;
-	int sv[2];
 
 	t_init("unsupported", argc, argv);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
 	if (epoll_create1(0) < 0 || signalfd(-1, &set, 0) < 0 ||
 	    timerfd_create(CLOCK_MONOTONIC, 0) < 0 || inotify_init1(0) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+	    socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0 ||
 	    syscall(SYS_pidfd_open, getpid(), 0) < 0)
 		t_fail("cannot make the descriptors: %s", strerror(errno));
 	t_ready();
