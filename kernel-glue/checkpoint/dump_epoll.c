@@ -74,10 +74,10 @@ static void resolve(struct ckpt *c, pid_t pid, struct st_process *p, const struc
 				found = true;
 			}
 		if (!found)
-			ckpt_unsupported(c, "pid %d fd %d: an epoll instance watches a file "
-					 "registered as fd %d that the process closed or replaced "
-					 "since; it cannot be registered again under that number",
-					 pid, epfd, it->fd);
+			ckpt_unsupported(c, "pid %d fd %d: anon_inode:[eventpoll]: an epoll "
+					 "instance watching fd %d, which the process closed or "
+					 "replaced since, is not supported (the file cannot be "
+					 "registered again under that number)", pid, epfd, it->fd);
 	}
 }
 

@@ -22,7 +22,7 @@
 
 #define DELETED_SUFFIX " (deleted)"
 
-/* An O_PATH fd of a mount point of device @dev (kernel encoding). */
+/* An fd of a mount point of device @dev (kernel encoding). */
 static int open_mount_of(unsigned long dev)
 {
 	unsigned ma = dev >> 20, mi = dev & 0xfffff;
@@ -37,7 +37,7 @@ static int open_mount_of(unsigned long dev)
 
 		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &a, &b, mnt) == 3 && a == ma &&
 		    b == mi)
-			fd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		line = strchr(line, '\n');
 		if (line)
 			line++;

@@ -26,8 +26,8 @@ while [ ! -e "$dir/ready" ]; do
 	sleep 0.1
 done
 "$ferry" check --pid "$pid" >"$dir/log" 2>&1 && fail "check says it can be checkpointed"
-for kind in "eventpoll.*epoll" "signalfd.*signalfd" "timerfd.*timerfd" "inotify.*inotify" \
-	"socket:.*sockets" "pidfd.*pidfd"; do
+for kind in "eventpoll.*closed or replaced" "fanotify.*fanotify" "socket:.*sockets" \
+	"pidfd.*pidfd"; do
 	grep -q "pid $pid fd [0-9]*: .*$kind.*not supported" "$dir/log" ||
 		fail "the check does not name /$kind/"
 done
