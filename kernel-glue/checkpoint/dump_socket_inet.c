@@ -42,14 +42,13 @@ int dump_socket_inet(struct sock_ctx *x)
 		return glue_err(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
 	if (inet_addr_of(&sa, s->local_addr, &s->local_port))
 		s->bound = s->local_port != 0;
-	if (s->protocol == IPPROTO_TCP)
-		return dump_socket_tcp(x);
-
 	len = sizeof(sa);
 	if (getpeername(x->sfd, (struct sockaddr *)&sa, &len) == 0 &&
 	    inet_addr_of(&sa, s->peer_addr, &s->peer_port))
 		s->state = ST_SOCK_CONNECTED;
 	else if (errno != ENOTCONN)
 		return glue_err(-errno, "pid %d fd %d: %s: getpeername", x->pid, x->fd, x->link);
+	if (s->protocol == IPPROTO_TCP)
+		return dump_socket_tcp(x); /* sets the state from TCP_INFO */
 	return dump_sock_dgrams(x);
 }

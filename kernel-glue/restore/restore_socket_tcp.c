@@ -104,11 +104,12 @@ static int restore_established(int fd, const struct st_socket *s)
 	socklen_t len;
 	int e;
 
+	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
+	sock_apply_options(fd, s, true);
 	e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_ON, "cannot enter repair mode");
 	if (e < 0)
 		return e;
 	sock_apply_buffers(fd, s);
-	sock_apply_options(fd, s, true);
 	e = sock_inet_bind(fd, s);
 	if (e == 0)
 		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, "TCP_REPAIR_QUEUE");
@@ -143,6 +144,17 @@ static int restore_established(int fd, const struct st_socket *s)
 	if (e == 0)
 		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &w, sizeof(w),
 			    "cannot set the window (TCP_REPAIR_WINDOW)");
+	if (glue_debug_enabled()) {
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		glue_debug("socket %u: state %u, error %d before leaving repair mode", s->id,
+			   ti.tcpi_state, err);
+	}
 	if (e == 0)
 		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
 	if (e == 0 && t->send_unsent)

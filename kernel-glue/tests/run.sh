@@ -27,6 +27,11 @@ for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none \
 	done
 done
 unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" socket usr1 0 || status=1
+# TCP connections keep their peer (in another network namespace) and the
+# data in flight both ways, over IPv4 and IPv6
+for fam in 4 6; do
+	sh "$here/tcp_netns.sh" "$build" "$fam" || status=1
+done
 unshare --pid --fork --mount-proc sh "$here/check_kinds.sh" "$build" || status=1
 # clock continuity, also where the restoring kernel's clocks start near zero
 for rounds in 1 2; do
