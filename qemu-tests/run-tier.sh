@@ -42,7 +42,7 @@ default="boot-generic:generic boot-cloud:cloud boot-bpo:bpo
 	tools-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools
 	control-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools-unsafe
 	update-generic-bpo:generic update-bpo-generic:bpo update-generic-cloud:generic
-	update-tree-generic-bpo:generic update-corrupt-generic-bpo:generic
+	update-tree-generic-bpo:generic update-corrupt-generic-bpo:generic update-once-generic-bpo:generic
 	update-refuse-generic:generic:--region,4M@0x30000000"
 scenarios="${QEMU_SCENARIOS:-$default}"
 jobs="${QEMU_JOBS:-$(nproc)}"

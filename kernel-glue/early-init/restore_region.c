@@ -204,6 +204,12 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	}
 	rec->outcome = FERRY_UPDATE_RESTORING;
 	ferry_update_record_store(region, rec);
+	/* qemu-tests: the machine "dies" here, between the mark and the restore */
+	if (init_cmdline_arg("ferry.test_init", last, sizeof(last)) &&
+	    !strcmp(last, "die-after-consumed")) {
+		init_log("test: stopping as if the machine died in the middle of the restore");
+		return -EINTR;
+	}
 
 	correct_realtime(rec);
 	o.image_data = data;
@@ -282,6 +288,10 @@ int init_restore_region(void)
 	r = check_image(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)
 		r = restore_image(&region, &h, &rec, data, size);
+	if (r == -EINTR) {
+		ferry_region_close(&region);
+		return r;
+	}
 	if (r < 0) {
 		rec.outcome = FERRY_UPDATE_FAILED;
 		rec.error = -r;
