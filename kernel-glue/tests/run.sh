@@ -32,6 +32,8 @@ unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" socket usr1 0 
 for fam in 4 6; do
 	sh "$here/tcp_netns.sh" "$build" "$fam" || status=1
 done
+# real servers keep their clients: memcached, redis-server, python3 http.server
+sh "$here/servers.sh" "$build" memcached redis http || status=1
 unshare --pid --fork --mount-proc sh "$here/check_kinds.sh" "$build" || status=1
 # clock continuity, also where the restoring kernel's clocks start near zero
 for rounds in 1 2; do

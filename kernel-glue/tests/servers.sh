@@ -1,0 +1,120 @@
+#!/bin/sh
+# Real servers from Debian keep their clients and data across checkpoint
+# (--kill) and restore: memcached, redis-server, python3's http.server with
+# HTTP/1.1 keep-alive. Each runs in a private network and PID namespace; a
+# python3 client (server_client.py) keeps one connection open across the
+# restore and uses it again, then opens a new one.
+#
+# Usage: servers.sh BUILD [KIND...]   (KIND: memcached redis http)
+set -u
+build="$1"
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+ferry="$build/bin/ferry"
+
+if [ "${1:-}" = --inner ]; then
+	kind="$2" dir="$3"
+	label="$kind-keeps-client"
+	ip link set lo up
+	# the server owns no descriptor but stdio: run it through this
+	clean() {
+		exec python3 -c 'import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+	}
+	ifail() {
+		echo "FAIL: $label: $*"
+		for f in "$dir/log" "$dir/server" "$dir/client"; do
+			[ -s "$f" ] && tail -n 8 "$f" | sed "s|^|    $(basename "$f"): |"
+		done
+		exit 1
+	}
+	case "$kind" in
+	memcached)
+		port=11211
+		clean memcached -u root -l 127.0.0.1 -p $port -U 0 -t 2 -m 64 >"$dir/server" 2>&1 </dev/null &
+		;;
+	redis)
+		port=6379
+		clean redis-server --port $port --bind 127.0.0.1 --save '' --appendonly no \
+			--daemonize no --dir "$dir" >"$dir/server" 2>&1 </dev/null &
+		;;
+	http)
+		port=8000
+		mkdir -p "$dir/www"
+		python3 - "$dir/www" <<'PY'
+import sys
+value = b"x" * 1000 + b"-ferry"
+for i in range(20):
+    open("%s/key%d" % (sys.argv[1], i), "wb").write(value + b"%d" % i)
+open("%s/after" % sys.argv[1], "wb").write(b"restored")
+PY
+		clean python3 -c '
+import http.server as h, os, sys
+os.chdir(sys.argv[1])
+h.SimpleHTTPRequestHandler.protocol_version = "HTTP/1.1"
+h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_forever()
+' "$dir/www" >"$dir/server" 2>&1 </dev/null &
+		;;
+	esac
+	pid=$!
+	python3 "$here/server_client.py" "$kind" "$port" "$dir" >"$dir/client" 2>&1 &
+	cpid=$!
+	i=0
+	while [ ! -e "$dir/client-ready" ]; do
+		i=$((i + 1))
+		kill -0 "$cpid" 2>/dev/null || ifail "the client stopped: $(grep FAIL "$dir/client")"
+		[ "$i" -gt 150 ] && ifail "the client did not get ready"
+		sleep 0.1
+	done
+	sleep 0.3
+	if ! "$ferry" check --pid "$pid" >"$dir/check" 2>&1 &&
+		! grep -q 'socket:' "$dir/check"; then
+		# refused for something other than its sockets
+		echo "SKIP: $label: ferry cannot checkpoint $kind yet: $(grep -m1 'cannot checkpoint' "$dir/check")"
+		kill -9 "$pid" "$cpid" 2>/dev/null
+		exit 0
+	fi
+	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+		ifail "checkpoint failed"
+	wait "$pid" 2>/dev/null
+	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || ifail "restore failed"
+	[ -e "/proc/$pid" ] || ifail "pid $pid is not there after the restore"
+	touch "$dir/go"
+	i=0
+	while kill -0 "$cpid" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt 300 ] && ifail "the client did not finish"
+		sleep 0.1
+	done
+	if [ "$kind" = redis ] && command -v redis-cli >/dev/null; then
+		[ "$(redis-cli -p $port get after)" = restored ] ||
+			ifail "redis-cli on a new connection does not see the key set after restore"
+	fi
+	kill -9 "$pid" 2>/dev/null
+	grep -q '^PASS: ' "$dir/client" || ifail "the client says: $(grep '^FAIL: ' "$dir/client")"
+	echo "PASS: $label"
+	exit 0
+fi
+
+[ $# -gt 0 ] || set -- memcached redis http
+status=0
+for kind in "$@"; do
+	label="$kind-keeps-client"
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: $label: needs root (namespaces, ptrace)"
+		continue
+	fi
+	case "$kind" in
+	memcached) bin=memcached ;;
+	redis) bin=redis-server ;;
+	*) bin=python3 ;;
+	esac
+	if ! command -v "$bin" >/dev/null; then
+		echo "SKIP: $label: $bin is not installed (make deps)"
+		continue
+	fi
+	dir=$(mktemp -d /tmp/ferry-srv.XXXXXX)
+	unshare --net --pid --fork --mount-proc sh "$here/servers.sh" "$build" --inner "$kind" \
+		"$dir" || status=1
+	rm -rf "$dir"
+done
+exit $status
