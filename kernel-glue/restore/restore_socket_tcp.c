@@ -123,10 +123,18 @@ static int restore_established(int fd, const struct st_socket *s)
 				"cannot set the send sequence");
 	if (e < 0)
 		return e;
+	/* connect() sizes its segments from the MSS bound it finds then */
+	if (t->mss) {
+		int bound = t->mss < 32767 ? (int)t->mss : 32767; /* TCP_MAXSEG's limit */
+
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &bound, sizeof(bound));
+	}
 	len = sock_inet_addr(s, true, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 		return glue_err(-errno, "socket %u: cannot connect it again in repair mode", s->id);
 	e = repair_options(fd, s);
+	if (e == 0 && t->mss)
+		e = tcp_set_int(fd, s, TCP_MAXSEG, 0, "cannot clear the MSS bound");
 	if (e == 0 && (t->options & TCPI_OPT_TIMESTAMPS))
 		e = tcp_set_int(fd, s, TCP_TIMESTAMP, t->timestamp, "cannot set its timestamp");
 	if (e == 0 && s->recv_len) {
