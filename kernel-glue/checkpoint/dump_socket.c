@@ -222,7 +222,7 @@ int dump_socket(struct ckpt *c, pid_t pid, int fd, const char *link, struct st_f
 	if (pidfd < 0)
 		return glue_err(-errno, "pid %d: pidfd_open", pid);
 	x.sfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	r = -errno;
+	r = x.sfd < 0 ? -errno : 0;
 	close(pidfd);
 	if (x.sfd < 0)
 		return glue_err(r, "pid %d fd %d: %s: cannot take a copy of it", pid, fd, link);
