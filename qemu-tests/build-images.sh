@@ -66,7 +66,7 @@ for f in $inputs; do
 	[ "$rebuild_base" = 1 ] || [ "$f" -nt "$stamp" ] && rebuild_base=1
 done
 # optional guest programs: the CLI, and any build/tests/guest-* binaries
-for f in "$build/bin/ferry" "$build/bin/ferry-init" "$build"/tests/guest-*; do
+for f in "$build/bin/ferry" "$build/bin/ferry-init" "$build"/tests/guest-* /usr/bin/memcached; do
 	[ -x "$f" ] || continue
 	inputs="$inputs $f"
 	[ "$f" -nt "$stamp" ] && rebuild_base=1
@@ -81,10 +81,14 @@ if [ "$rebuild_base" = 1 ]; then
 	copy_prog "$qdir/pkgs/kexec-tools/sbin/kexec" /sbin/kexec "$base"
 	[ -x "$build/bin/ferry" ] && copy_prog "$build/bin/ferry" /bin/ferry "$base"
 	[ -x "$build/bin/ferry-init" ] && cp "$build/bin/ferry-init" "$base/bin/ferry-init"
+	# a real application: Debian 12's memcached, as the host has it (make deps)
+	[ -x /usr/bin/memcached ] && copy_prog /usr/bin/memcached /usr/bin/memcached "$base"
 	cp "$build/tests/region-probe" "$base/bin/region-probe"
 	for f in "$build"/tests/guest-*; do
 		[ -x "$f" ] && copy_prog "$f" "/bin/$(basename "$f")" "$base"
 	done
+	echo "root:x:0:0:root:/root:/bin/sh" >"$base/etc/passwd"
+	echo "root:x:0:" >"$base/etc/group"
 	cp "$here/guest/init" "$base/init"
 	cp "$here/guest/scenarios.sh" "$base/etc/ferry/scenarios.sh"
 	chmod 755 "$base/init"

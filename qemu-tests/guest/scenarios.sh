@@ -285,6 +285,74 @@ scenario_update_once() {
 	esac
 }
 
+# ---- memcached with a client on the host -----------------------------------
+
+mc() { printf '%b' "$1\r\nquit\r\n" | nc 127.0.0.1 11211 2>/dev/null; }
+mc_get() { mc "get $1" | sed -n '2p' | tr -d '\r'; }
+mc_set() { mc "set $1 0 0 ${#2}\r\n$2" >/dev/null; }
+
+# Start memcached (app_pid) and wait until the host client stored its keys.
+memcached_start() {
+	i=0
+	while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
+	setsid /usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m 64 -t 2 </dev/null >/dev/null 2>&1 &
+	app_pid=$!
+	i=0
+	until mc version | grep -q VERSION; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+	echo "FERRY-MEMCACHED: up as pid $app_pid, waiting for the host client"
+	i=0
+	until [ -n "$(mc_get ferry-client-loaded)" ]; do
+		i=$((i + 1))
+		[ $i -gt 480 ] && return 1
+		sleep 0.5
+	done
+	echo "FERRY-MEMCACHED: the host client stored $(mc_get ferry-client-loaded) keys; $(mc stats | grep -a 'curr_connections' | tr -d '\r')"
+}
+
+# After the restore: tell the client, wait for its verdict over its connection.
+memcached_check() {
+	pid=$(cat /data/app.pid)
+	[ "$(cat /proc/$pid/comm 2>/dev/null)" = memcached ] || {
+		fail "memcached (pid $pid) was not restored: $(ferry status 2>&1 | sed -n 's/^  reason *//p')"
+		return 1
+	}
+	echo "FERRY-MEMCACHED: restored as pid $pid; $(mc stats | grep -a 'curr_items' | tr -d '\r')"
+	mc_set ferry-guest-restored 1
+	i=0
+	until v=$(mc_get ferry-client-verified) && [ -n "$v" ]; do
+		i=$((i + 1))
+		[ $i -gt 240 ] && { fail "the host client never reported"; return 1; }
+		sleep 0.5
+	done
+	echo "FERRY-MEMCACHED: client: $v"
+	case "$v" in
+	ok*) return 0 ;;
+	*) fail "host client: $v"; return 1 ;;
+	esac
+}
+
+# update-memcached-FROM-TO (run with --net and --client memcached-client.py)
+scenario_update_memcached() {
+	from="$1" to="$2"
+	[ -x /usr/bin/memcached ] || { skip "no memcached in the guest: the host has none to copy (make deps)"; return; }
+	case "$step" in
+	1)
+		memcached_start || { fail "memcached or its host client did not come up"; return; }
+		echo "$app_pid" >/data/app.pid
+		sync
+		update_to "$to" --pid
+		fail "ferry update returned instead of kexec'ing"
+		;;
+	2)
+		memcached_check && pass
+		;;
+	esac
+}
+
 # ---- make demo / make bench-update ------------------------------------------
 
 say() { echo "DEMO: $*"; }
@@ -409,6 +477,10 @@ scenario_run() {
 		;;
 	update-refuse-*)
 		scenario_update_refuse
+		;;
+	update-memcached-*-*)
+		pair=${1#update-memcached-}
+		scenario_update_memcached "${pair%%-*}" "${pair#*-}"
 		;;
 	update-once-*-*)
 		pair=${1#update-once-}
