@@ -35,6 +35,11 @@ while read -r flavor pkg kver; do
 		>"$root/etc/ferry/scenarios.sh"
 	cat "$here/guest/efi-scenarios.sh" >>"$root/etc/ferry/scenarios.sh"
 	cp "$edir/guest-efi-stage" "$root/bin/guest-efi-stage"
+	# ferry-init behind a wrapper that brings the network up first (ferry.net=)
+	if [ -x "$build/bin/ferry-init" ]; then
+		cp "$build/bin/ferry-init" "$root/bin/ferry-init.bin"
+		cp "$here/guest/ferry-init-net" "$root/bin/ferry-init"
+	fi
 	# what `ferry efi install` installs in the efi-install scenario
 	mkdir -p "$root/usr/lib/ferry"
 	cp "$edir/ferry.efi" "$root/usr/lib/ferry/ferry.efi"
@@ -49,6 +54,13 @@ update_cmdline=console=ttyS0 panic=-1 ferry.test=efi-install
 CONF
 	[ -x "$build/bin/ferry" ] && copy_prog "$build/bin/ferry" /bin/ferry "$root"
 	command -v efibootmgr >/dev/null && copy_prog "$(command -v efibootmgr)" /bin/efibootmgr "$root"
+	# the efi-update-memcached scenario: the build host's memcached, and
+	# the user it runs as (-u root)
+	if command -v memcached >/dev/null; then
+		copy_prog "$(command -v memcached)" /bin/memcached "$root"
+		[ -e "$qdir/rootfs-base/etc/passwd" ] || echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+		[ -e "$qdir/rootfs-base/etc/group" ] || echo 'root:x:0:' >"$root/etc/group"
+	fi
 	deb=$(ls "$build/cache/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
 	if [ -n "$deb" ]; then
 		x="$edir/deb-$flavor"

@@ -31,6 +31,7 @@ scenarios=(
 	"efi-install --install"
 	"efi-update"
 	"efi-update-rollback --expect-panic"
+	"efi-update-memcached --net"
 )
 out="$build/efi/results"
 rm -rf "$out"

@@ -80,6 +80,20 @@ efi_esp() {
 	mount -t vfat /dev/vdc1 /esp || { fail "cannot mount the ESP /dev/vdc1"; return 1; }
 }
 
+# the guest's address for QEMU user networking (the runner's --net); on a
+# boot with a restore the ferry-init wrapper (guest/ferry-init-net) did it
+efi_net_up() {
+	ip link set lo up
+	ip addr add "$(arg ferry.net)" dev eth0 2>/dev/null
+	ip link set eth0 up || { fail "no eth0 (virtio_net)"; return 1; }
+}
+
+# the value of memcached key $1 (one short connection)
+mc_get() {
+	printf 'get %s\r\nquit\r\n' "$1" | timeout 5 nc 127.0.0.1 11211 2>/dev/null |
+		awk 'NR == 2 { sub(/\r$/, ""); print; exit }'
+}
+
 # ferry update --via reboot onto the ESP's kernel FLAVOR [with PARAMS]; returns on failure
 efi_update_to() {
 	ferry update --via reboot --kernel "/esp/EFI/ferry/vmlinuz-$1" --initrd "/esp/EFI/ferry/initrd-$1" \
@@ -234,6 +248,63 @@ scenario_efi() {
 		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the rollback"; return; }
 		grep -c '^start' /data/counter.log | grep -qx 1 || { fail "the app was started again"; return; }
 		echo "rollback: pid $pid runs on $kver, count $c2"
+		pass
+		;;
+	efi-update-memcached:1)
+		# memcached (the host's binary and libraries, in the overlay) on
+		# 10.0.2.15:11211; the runner's client on the host connects through
+		# QEMU's user networking and increments ctr on one connection
+		[ "$flavor" = generic ] || { fail "boot 1 on $flavor, expected generic"; return; }
+		command -v memcached >/dev/null || { skip "memcached is not in the guest overlay (not installed on the build host)"; return; }
+		efi_esp || return
+		cp /esp/EFI/ferry/ferry.conf /tmp/ferry.conf
+		ferry efi install --esp /esp --conf /tmp/ferry.conf 2>&1 || { fail "ferry efi install failed"; return; }
+		efi_net_up || return
+		i=0
+		while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
+		setsid memcached -u root -l 0.0.0.0 -p 11211 -t 1 -U 0 </dev/null >/dev/null 2>&1 &
+		mc_pid=$!
+		sleep 1
+		[ -d "/proc/$mc_pid" ] || { fail "memcached did not start: $(memcached -V 2>&1 | head -n 2)"; return; }
+		ip addr show eth0 2>&1 | sed 's/^/net: /'
+		echo "FERRY-EFI: memcached ready"
+		i=0
+		until [ "$(mc_get ctr)" -ge 5 ] 2>/dev/null || [ $i -ge 100 ]; do
+			sleep 0.3
+			i=$((i + 1))
+		done
+		v1=$(mc_get ctr)
+		[ "$(mc_get greeting)" = hello ] || { fail "the host client did not store 'greeting'"; return; }
+		[ "${v1:-0}" -ge 5 ] 2>/dev/null || { fail "the host client did not increment ctr (ctr=$v1)"; return; }
+		echo "memcached: pid $mc_pid, ctr $v1 from the host client"
+		echo "$mc_pid" >/data/mc.pid
+		sync
+		app_pid=$mc_pid
+		efi_update_to bpo
+		fail "ferry update --via reboot returned: $?"
+		;;
+	efi-update-memcached:2)
+		[ "$flavor" = bpo ] || { fail "boot 2 on $flavor, expected the update kernel (bpo)"; return; }
+		ferry status 2>&1
+		pid=$(cat /data/mc.pid)
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = memcached ] ||
+			{ fail "memcached (pid $pid) was not restored: $(grep -E 'NOT RESTORED|reason|cannot' /run/ferry/init.log 2>/dev/null | tail -n 2)"; return; }
+		efi_net_up || return
+		# the request the client had in flight at the freeze arrives when
+		# QEMU's user network sends it again (backing off: seconds later)
+		v1=$(mc_get ctr)
+		i=0
+		while [ $i -lt 60 ]; do
+			sleep 2
+			v2=$(mc_get ctr)
+			[ "$v2" -gt "$v1" ] 2>/dev/null && break
+			i=$((i + 1))
+		done
+		v2=$(mc_get ctr)
+		[ "$(mc_get greeting)" = hello ] || { fail "memcached lost 'greeting'"; return; }
+		[ -n "$v1" ] && [ "$v2" -gt "$v1" ] 2>/dev/null ||
+			{ fail "the host client's increments did not go on after the restore (ctr $v1, then $v2)"; return; }
+		echo "memcached: pid $pid on $kver, ctr $v1 -> $v2 from the host client's connection"
 		pass
 		;;
 	efi-update:2)
