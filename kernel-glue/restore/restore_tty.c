@@ -126,13 +126,16 @@ int restore_tty_open(struct rst *r, const struct st_file *f)
 	if (f->ext->tty_master)
 		fd = fcntl(rt->master, F_DUPFD_CLOEXEC, 0);
 	else if (t->pty)
-		fd = ioctl(rt->master, TIOCGPTPEER, acc | O_NOCTTY | O_CLOEXEC);
+		/* close-on-exec set apart: TIOCGPTPEER keeps O_CLOEXEC in the
+		 * file's flags, and fdinfo would show every fd of it as such */
+		fd = ioctl(rt->master, TIOCGPTPEER, acc | O_NOCTTY);
 	else
 		fd = open(t->path, acc | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return glue_err(-errno, "file %u: cannot open %s side of tty %u", f->id,
 				f->ext->tty_master ? "the master" : "the terminal", t->id);
-	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC | O_NOCTTY)) < 0) {
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC | O_NOCTTY)) < 0) {
 		int e = glue_err(-errno, "file %u: cannot set its flags", f->id);
 
 		close(fd);

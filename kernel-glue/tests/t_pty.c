@@ -3,7 +3,8 @@
  * A pty pair of its own, the slave its controlling terminal: custom
  * settings and window size, a line and a partial line waiting on the slave
  * side, output waiting on the master side. After restore all of it is
- * there and the pair still carries data both ways.
+ * there and the pair still carries data both ways. The slave's fd keeps no
+ * close-on-exec flag, a duplicate of it keeps its own.
  */
 #include <asm/termbits.h>
 #include <sys/ioctl.h>
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
 {
 	struct termios2 t, u;
 	struct winsize ws = { .ws_row = 45, .ws_col = 123 }, w2;
-	int m, s, n = 0, sid = 0;
+	int m, s, c, n = 0, sid = 0;
 
 	t_init("pty", argc, argv);
 	m = open("/dev/ptmx", O_RDWR | O_NOCTTY);
@@ -45,6 +46,9 @@ int main(int argc, char **argv)
 	t.c_cc[VERASE] = 8;
 	if (ioctl(s, TCSETS2, &t) < 0 || ioctl(s, TIOCSWINSZ, &ws) < 0)
 		t_fail("settings: %s", strerror(errno));
+	c = fcntl(s, F_DUPFD_CLOEXEC, 0);
+	if (c < 0)
+		t_fail("dup: %s", strerror(errno));
 	if (write(m, "hello\npartial", 13) != 13 || write(s, "out-data\n", 9) != 9)
 		t_fail("write: %s", strerror(errno));
 	t_ready();
@@ -58,6 +62,9 @@ int main(int argc, char **argv)
 	if (ioctl(s, TIOCGSID, &sid) < 0 || sid != getpid())
 		t_fail("it is not the controlling terminal of the session (%s, sid %d)",
 		       strerror(errno), sid);
+	if (fcntl(s, F_GETFD) != 0 || fcntl(c, F_GETFD) != FD_CLOEXEC)
+		t_fail("close-on-exec of the slave is %d, of its duplicate %d", fcntl(s, F_GETFD),
+		       fcntl(c, F_GETFD));
 	expect(s, "hello\n", "the waiting line");
 	if (write(m, "-end\n", 5) != 5)
 		t_fail("write: %s", strerror(errno));
