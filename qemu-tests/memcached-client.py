@@ -2,12 +2,17 @@
 """Host-side memcached client of the update-memcached scenario and the demo.
 
 Connects through QEMU's user networking (hostfwd) to memcached in the
-guest, stores N keys, marks them loaded (key ferry-client-loaded), then,
-on the same connection, waits until the guest says it was restored on the
-new kernel (key ferry-guest-restored: the requests made meanwhile simply
-wait), reads every key back and stores the verdict in ferry-client-verified
-("ok N" or "bad: why") for the guest to check. Exit 0 only when every key
-came back on the same connection.
+guest, stores N keys, marks them loaded (key ferry-client-loaded), then
+keeps the connection idle until the guest says memcached was restored on
+the new kernel (the file $FERRY_CLIENT_GO appears: run-scenario creates it
+when the guest prints FERRY-CLIENT-GO), reads every key back on the same
+connection and stores the verdict in ferry-client-verified ("ok N" or
+"bad: why") for the guest to check. Exit 0 only when every key came back
+on the same connection.
+
+Idle, because a request that reaches the old kernel after the checkpoint
+captured the socket and before the kexec is acknowledged there and lost:
+the update does not lock the network yet.
 
 Usage: memcached-client.py [PORT [N]]   (PORT defaults to $HOSTFWD_PORT)
 """
@@ -96,8 +101,11 @@ def main():
     c.set("ferry-client-loaded", str(n).encode())
     print("client: %d keys stored over %s:%d; waiting for the update" % (n, *local), flush=True)
     c.s.settimeout(300)
+    go = os.environ.get("FERRY_CLIENT_GO")
     try:
-        while c.get("ferry-guest-restored") is None:
+        while go and not os.path.exists(go):
+            time.sleep(0.2)
+        while not go and c.get("ferry-guest-restored") is None:
             time.sleep(0.5)
         print("client: the guest says memcached was restored; reading back", flush=True)
         bad = [i for i in range(n) if c.get("key%06d" % i) != value_of(i)]

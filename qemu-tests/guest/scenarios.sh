@@ -304,6 +304,10 @@ memcached_start() {
 		sleep 0.1
 	done
 	echo "FERRY-MEMCACHED: up as pid $app_pid, waiting for the host client"
+	memcached_wait_client
+}
+
+memcached_wait_client() {
 	i=0
 	until [ -n "$(mc_get ferry-client-loaded)" ]; do
 		i=$((i + 1))
@@ -315,13 +319,15 @@ memcached_start() {
 
 # After the restore: tell the client, wait for its verdict over its connection.
 memcached_check() {
-	pid=$(cat /data/app.pid)
+	pid=$(cat "${1:-/data/app.pid}")
 	[ "$(cat /proc/$pid/comm 2>/dev/null)" = memcached ] || {
 		fail "memcached (pid $pid) was not restored: $(ferry status 2>&1 | sed -n 's/^  reason *//p')"
 		return 1
 	}
 	echo "FERRY-MEMCACHED: restored as pid $pid; $(mc stats | grep -a 'curr_items' | tr -d '\r')"
+	grep ':2BCB' /proc/net/tcp | sed 's/^/tcp: /' 
 	mc_set ferry-guest-restored 1
+	echo "FERRY-CLIENT-GO"
 	i=0
 	until v=$(mc_get ferry-client-verified) && [ -n "$v" ]; do
 		i=$((i + 1))
@@ -364,14 +370,32 @@ scenario_demo() {
 	case "$step" in
 	1)
 		say "phase 2: the appliance is up on Linux $kver ($flavor)"
-		app_start --log /data/counter.log --console /dev/ttyS0 --mem 64
-		sleep 3
-		echo "$app_pid" >/data/app.pid
-		say "guest-app runs as pid $app_pid: it counts every 100 ms and holds 64 MiB of data"
-		say "its count now: $(last_count /data/counter.log)"
+		sel=--pid
+		if [ -x /usr/bin/memcached ] && [ -e /sys/class/net/eth0 ]; then
+			i=0
+			while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
+			setsid sh -c "/usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m 64 -t 2 & guest-app --log /data/counter.log --console /dev/ttyS0 --mem 64 & wait" </dev/null >/dev/null 2>&1 &
+			app_pid=$!
+			sleep 1
+			for c in $(cat /proc/$app_pid/task/*/children); do
+				[ "$(cat /proc/$c/comm)" = memcached ] && echo "$c" >/data/mc.pid
+				[ "$(cat /proc/$c/comm)" = guest-app ] && echo "$c" >/data/app.pid
+			done
+			say "a shell (pid $app_pid) runs memcached (pid $(cat /data/mc.pid)) and guest-app (pid $(cat /data/app.pid))"
+			say "waiting for the memcached client on the host (through QEMU user networking) to store its keys"
+			memcached_wait_client || { fail "the host client did not store its keys"; return; }
+			say "$(mc stats | grep -a -E 'curr_items|curr_connections' | tr -d '\r' | tr '\n' ' ')"
+			sel=--tree
+		else
+			app_start --log /data/counter.log --console /dev/ttyS0 --mem 64
+			echo "$app_pid" >/data/app.pid
+			sleep 2
+		fi
+		sleep 1
+		say "guest-app counts every 100 ms and holds 64 MiB of data; its count now: $(last_count /data/counter.log)"
 		sync
-		say "phase 3: ferry update --kernel /boot/vmlinuz-$to --via kexec --pid $app_pid"
-		update_to "$to" --pid
+		say "phase 3: ferry update --kernel /boot/vmlinuz-$to --via kexec $sel $app_pid"
+		update_to "$to" "$sel"
 		fail "ferry update returned instead of kexec'ing"
 		;;
 	2)
@@ -389,6 +413,10 @@ scenario_demo() {
 		say "its 64 MiB of data checked out unchanged"
 		out=$(check_counter /data/counter.log 500) || { fail "$out"; return; }
 		say "$out"
+		if [ -e /data/mc.pid ]; then
+			memcached_check /data/mc.pid || return
+			say "memcached: every key read back by the host client on its same TCP connection"
+		fi
 		say "phase 5: ferry status"
 		ferry status 2>&1 | sed 's/^/DEMO:   /'
 		pass
