@@ -4,8 +4,10 @@
  * of a connected socket comes from NETLINK_SOCK_DIAG; when it is in the
  * selection the two records name each other and come back as a socketpair.
  * A datagram socket connected to a named socket outside is connected again
- * by name; a stream or packet connection to a peer outside is named. The
- * receive queue is peeked (dump_socket_dgram.c).
+ * by name; a stream or packet connection to a peer outside is named. A
+ * connection whose peer has closed keeps no name (an accepted one has its
+ * listener's) and comes back as the end of a pair with the other end
+ * closed. The receive queue is peeked (dump_socket_dgram.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -190,6 +192,13 @@ int dump_socket_unix(struct sock_ctx *x)
 		r = dump_peer(x);
 		if (r < 0 || x->c->problems)
 			return r;
+	} else if (di.state == TCP_ESTABLISHED && s->type != SOCK_DGRAM) {
+		/* its peer has closed: what is queued, then end of file */
+		s->state = ST_SOCK_CONNECTED;
+		free(s->unix_name);
+		s->unix_name = NULL;
+		s->unix_name_len = 0;
+		s->have_unix_file = false;
 	}
 	return dump_sock_dgrams(x);
 }

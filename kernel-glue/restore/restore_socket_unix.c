@@ -6,7 +6,8 @@
  * Any other socket is made alone: bound again to its name (a stale socket
  * file of a path name is removed first; the new one gets the recorded mode
  * and owner), listening, its queued datagrams sent to it, connected again
- * by name to a peer outside the image.
+ * by name to a peer outside the image. A connection whose peer had closed
+ * is one end of a socketpair, refilled from the other end, which is closed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,6 +138,23 @@ static int restore_pair(struct rst *r, const struct st_socket *s)
 	return sv[0];
 }
 
+static int restore_closed_peer(const struct st_socket *s)
+{
+	int sv[2], e;
+
+	if (socketpair(AF_UNIX, s->type | SOCK_CLOEXEC, 0, sv) < 0)
+		return glue_err(-errno, "socket %u: cannot create a socketpair", s->id);
+	sock_apply_buffers(sv[0], s);
+	e = refill_from(sv[1], s);
+	close(sv[1]);
+	if (e < 0) {
+		close(sv[0]);
+		return e;
+	}
+	sock_apply_options(sv[0], s, false);
+	return sv[0];
+}
+
 /* sockaddr_un of a recorded name (resolved against unix-dir if relative). */
 static int make_addr(const struct st_socket *s, const uint8_t *name, size_t len,
 		     struct sockaddr_un *sun, socklen_t *ret_len, bool *ret_path)
@@ -201,6 +219,8 @@ int restore_socket_unix(struct rst *r, const struct st_socket *s)
 
 	if (s->peer_id)
 		return restore_pair(r, s);
+	if (s->state == ST_SOCK_CONNECTED && s->type != SOCK_DGRAM)
+		return restore_closed_peer(s);
 	fd = socket(AF_UNIX, s->type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return glue_err(-errno, "socket %u: cannot create a Unix socket", s->id);

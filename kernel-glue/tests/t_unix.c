@@ -4,7 +4,9 @@
  * socketpairs with data queued in both directions; a listening socket bound
  * to a path (its socket file is made again) that accepts a new connection
  * after restore; an abstract datagram socket with queued datagrams; a pair
- * made by connecting to the listener (both ends in the process).
+ * made by connecting to the listener (both ends in the process); an accepted
+ * connection whose client has closed (its queued bytes, then end of file;
+ * it must not take the listener's path).
  */
 #include <stddef.h>
 #include <sys/socket.h>
@@ -49,7 +51,7 @@ static socklen_t abstract_addr(struct sockaddr_un *sun, const char *name)
 
 int main(int argc, char **argv)
 {
-	int st[2], dg[2], sp[2], lis, cli, acc, ab, snd;
+	int st[2], dg[2], sp[2], lis, cli, acc, gone, acc_gone, ab, snd;
 	struct sockaddr_un sun, ab_addr;
 	char path[512], name[64];
 	socklen_t len, ab_len;
@@ -79,6 +81,12 @@ int main(int argc, char **argv)
 	    (acc = accept(lis, NULL, NULL)) < 0)
 		t_fail("connect/accept: %s", strerror(errno));
 	send_all(cli, "to server");
+	gone = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (gone < 0 || connect(gone, (struct sockaddr *)&sun, len) < 0 ||
+	    (acc_gone = accept(lis, NULL, NULL)) < 0)
+		t_fail("connect/accept: %s", strerror(errno));
+	send_all(gone, "bye");
+	close(gone);
 
 	snprintf(name, sizeof(name), "ferry-test-%d", getpid());
 	ab = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -103,6 +111,17 @@ int main(int argc, char **argv)
 	expect(acc, "to server", "accepted connection");
 	send_all(acc, "to client");
 	expect(cli, "to client", "client end");
+	expect(acc_gone, "bye", "connection whose client closed");
+	{
+		char c;
+		ssize_t n = read(acc_gone, &c, 1);
+
+		if (n != 0)
+			t_fail("connection whose client closed: read gives %zd (%s), not end of file",
+			       n, n < 0 ? strerror(errno) : "data");
+		if (send(acc_gone, "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
+			t_fail("connection whose client closed: send does not fail with EPIPE");
+	}
 	expect(ab, "abstract 1", "abstract datagram, first");
 	expect(ab, "abstract 2", "abstract datagram, second");
 	send_all(st[0], "again");
