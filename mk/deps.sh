@@ -6,7 +6,7 @@ set -eu
 want="${1:-build}"
 
 build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev dpkg-dev xz-utils bzip2"
-test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 busybox iproute2 memcached redis-server redis-tools"
+test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 busybox iproute2 memcached redis-server redis-tools tmux"
 
 pkgs="$build_pkgs"
 [ "$want" = test ] && pkgs="$pkgs $test_pkgs"

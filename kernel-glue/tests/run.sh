@@ -71,6 +71,12 @@ for rounds in 1 2; do
 			status=1
 	done
 done
+# an interactive bash in a tmux pane keeps its variables, functions,
+# history, cwd, terminal settings and size, and answers new input
+for rounds in 1 2; do
+	unshare --pid --fork --mount-proc sh "$here/interactive_shell.sh" "$build" "$rounds" ||
+		status=1
+done
 # a thread in uninterruptible sleep: named after a bound, everyone thawed
 unshare --pid --fork --mount-proc sh "$here/scenario_dstate.sh" "$build" || status=1
 exit $status
