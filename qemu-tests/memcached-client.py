@@ -14,7 +14,7 @@ Idle, because a request that reaches the old kernel after the checkpoint
 captured the socket and before the kexec is acknowledged there and lost:
 the update does not lock the network yet.
 
-Usage: memcached-client.py [PORT [N]]   (PORT defaults to $HOSTFWD_PORT)
+Usage: memcached-client.py [PORT [N [SIZE]]]   (PORT defaults to $HOSTFWD_PORT)
 """
 import os
 import socket
@@ -22,7 +22,14 @@ import sys
 import time
 
 
+SIZE = 0  # bytes per value; 0: 100 to 600 bytes of text
+
+
 def value_of(i):
+    if SIZE:
+        head = b"value-%06d-" % i
+        body = bytes((i * 7 + j * 13) % 251 for j in range(256))
+        return (head + body * (SIZE // 256 + 1))[:SIZE]
     return ("value-%06d-" % i + "abcdefghij" * (10 + i % 50)).encode()
 
 
@@ -92,14 +99,18 @@ def report(port, verdict):
 
 def main():
     port = int(sys.argv[1] if len(sys.argv) > 1 else os.environ["HOSTFWD_PORT"])
+    global SIZE
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    SIZE = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    t0 = time.time()
     deadline = time.time() + 600
     c = connect(port, deadline)
     local = c.s.getsockname()
     for i in range(n):
         c.set("key%06d" % i, value_of(i))
     c.set("ferry-client-loaded", str(n).encode())
-    print("client: %d keys stored over %s:%d; waiting for the update" % (n, *local), flush=True)
+    print("client: %d keys stored over %s:%d in %.1f s; waiting for the update" %
+          (n, *local, time.time() - t0), flush=True)
     c.s.settimeout(300)
     go = os.environ.get("FERRY_CLIENT_GO")
     try:

@@ -295,7 +295,7 @@ mc_set() { mc "set $1 0 0 ${#2}\r\n$2" >/dev/null; }
 memcached_start() {
 	i=0
 	while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
-	setsid /usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m 64 -t 2 </dev/null >/dev/null 2>&1 &
+	setsid /usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m "${MC_MEM:-64}" -t 2 </dev/null >/dev/null 2>&1 &
 	app_pid=$!
 	i=0
 	until mc version | grep -q VERSION; do
@@ -311,7 +311,7 @@ memcached_wait_client() {
 	i=0
 	until [ -n "$(mc_get ferry-client-loaded)" ]; do
 		i=$((i + 1))
-		[ $i -gt 480 ] && return 1
+		[ $i -gt 1200 ] && return 1
 		sleep 0.5
 	done
 	echo "FERRY-MEMCACHED: the host client stored $(mc_get ferry-client-loaded) keys; $(mc stats | grep -a 'curr_connections' | tr -d '\r')"
@@ -331,7 +331,7 @@ memcached_check() {
 	i=0
 	until v=$(mc_get ferry-client-verified) && [ -n "$v" ]; do
 		i=$((i + 1))
-		[ $i -gt 240 ] && { fail "the host client never reported"; return 1; }
+		[ $i -gt 600 ] && { fail "the host client never reported"; return 1; }
 		sleep 0.5
 	done
 	echo "FERRY-MEMCACHED: client: $v"
@@ -443,6 +443,8 @@ bench_cold_start() {
 scenario_bench() {
 	from="$1" to="$2" mib=$(arg ferry.bench_mib)
 	mib=${mib:-256}
+	app=$(arg ferry.bench_app)
+	[ "$app" = memcached ] && { scenario_bench_memcached "$from" "$to" "$mib"; return; }
 	case "$step" in
 	1)
 		bench_cold_start "$mib"
@@ -474,6 +476,44 @@ scenario_bench() {
 		echo "BENCH: plain-reboot-init"
 		bench_cold_start "$mib"
 		echo "BENCH: cold-start-2 ${cold_ms} ms ($mib MiB)"
+		echo "BENCH: app-ready-again"
+		pass
+		;;
+	esac
+}
+
+# The same with memcached holding what the host client stored (MIB of
+# values): the update, then a plain reboot and a cold start (empty cache).
+scenario_bench_memcached() {
+	from="$1" to="$2" mib="$3"
+	case "$step" in
+	1)
+		echo "BENCH: app memcached"
+		MC_MEM=$((mib + mib / 2)) memcached_start || { fail "memcached or its client did not come up"; return; }
+		echo "BENCH: memcached $(mc stats | grep -a -E 'curr_items|bytes ' | tr -d '\r' | tr '\n' ' ')"
+		echo "$app_pid" >/data/app.pid
+		sync
+		echo "BENCH: update-begin"
+		update_to "$to" --pid
+		fail "ferry update returned instead of kexec'ing"
+		;;
+	2)
+		echo "BENCH: restored-init"
+		ferry status 2>&1 | sed 's/^/BENCH: status /'
+		memcached_check || return
+		kill "$(cat /data/app.pid)"
+		sync
+		echo "BENCH: plain-reboot-begin"
+		region-probe kexec "/boot/vmlinuz-$to" "/boot/initramfs-$to.cpio.gz" -- \
+			"ferry.test=$test" "ferry.step=3" >/dev/null 2>&1
+		fail "plain kexec reboot did not happen"
+		;;
+	3)
+		echo "BENCH: plain-reboot-init"
+		t0=$(bench_now)
+		setsid /usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m $((mib + mib / 2)) -t 2 </dev/null >/dev/null 2>&1 &
+		until mc version | grep -q VERSION; do sleep 0.05; done
+		echo "BENCH: cold-start-2 $(bench_ms "$t0" "$(bench_now)") ms (memcached, $(mc stats | grep -a curr_items | tr -d '\r'): every key lost)"
 		echo "BENCH: app-ready-again"
 		pass
 		;;
