@@ -196,10 +196,17 @@ scenario_efi() {
 		[ "$(last_count /data/counter.log)" -gt 3 ] 2>/dev/null || { fail "the app does not count"; return; }
 		echo "$app_pid" >/data/app.pid
 		sync
-		out=$(FERRY_UPDATE_TEST=fail-reboot efi_update_to bpo)
+		# kernel and initrd from the boot disk: the kernel is on the ESP
+		# already (same bytes), the initrd is copied there, then removed
+		out=$(FERRY_UPDATE_TEST=fail-reboot ferry update --via reboot --kernel /boot/vmlinuz-bpo \
+			--initrd /boot/initramfs-bpo.cpio.gz --pid "$app_pid" 2>&1)
 		rc=$?
 		echo "$out" | sed 's/^/fail-reboot: /'
 		[ $rc -ne 0 ] || { fail "ferry update with a failing reboot reported success"; return; }
+		echo "$out" | grep -q 'update kernel \\EFI\\ferry\\vmlinuz-bpo + \\EFI\\ferry\\initramfs-bpo.cpio.gz' ||
+			{ fail "the kernel and initrd were not found on or copied to the ESP"; return; }
+		[ ! -e /esp/EFI/ferry/initramfs-bpo.cpio.gz ] ||
+			{ fail "the initrd copied to the ESP was left there"; return; }
 		c1=$(last_count /data/counter.log)
 		sleep 2
 		c2=$(last_count /data/counter.log)
