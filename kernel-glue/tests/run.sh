@@ -77,6 +77,12 @@ for rounds in 1 2; do
 	unshare --pid --fork --mount-proc sh "$here/interactive_shell.sh" "$build" "$rounds" ||
 		status=1
 done
+# restore --pidns: original pid in a new PID namespace with ferry as its
+# init, the process's exit status passed on, a valid --json report
+for rounds in 1 2; do
+	unshare --pid --fork --mount-proc sh "$here/scenario_pidns.sh" "$build" "$rounds" ||
+		status=1
+done
 # a thread in uninterruptible sleep: named after a bound, everyone thawed
 unshare --pid --fork --mount-proc sh "$here/scenario_dstate.sh" "$build" || status=1
 exit $status

@@ -1,0 +1,104 @@
+#!/bin/sh
+# ferry restore --pidns, run as PID 1 of a private PID namespace by run.sh:
+# checkpoint t_pidns with --kill, restore it with --pidns --json into a new
+# PID namespace (ferry its init), ROUNDS times (the next checkpoint made
+# from inside that namespace, of the restored process). Checks: the JSON
+# report is valid and names the process (pid, comm); ferry stays while the
+# process lives; the process has its original pid there and works; ferry
+# exits with the process's status (23 from t_pidns; 137 when the checkpoint
+# kills it).
+#
+# Usage: scenario_pidns.sh BUILD ROUNDS
+set -u
+build="$1" rounds="$2"
+label=restore-pidns
+[ "$rounds" -gt 1 ] && label="$label-restored-${rounds}x"
+ferry="$build/bin/ferry"
+dir=$(mktemp -d /tmp/ferry-pidns.XXXXXX)
+
+fail() {
+	echo "FAIL: $label: $*"
+	for f in "$dir/log" "$dir/out" "$dir/json"; do
+		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/    /'
+	done
+	[ -n "${inner:-}" ] && kill -9 "$inner" 2>/dev/null
+	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
+	rm -rf "$dir"
+	exit 1
+}
+
+wait_gone() {
+	i=0
+	while [ -e "/proc/$1" ]; do
+		i=$((i + 1))
+		[ "$i" -gt "$2" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# Our pid of the process that has pid $1 in a PID namespace below ours.
+pid_outside() {
+	for s in /proc/[0-9]*/status; do
+		awk -v want="$1" '$1 == "NSpid:" && NF == 3 && $3 == want { print $2 }' "$s" 2>/dev/null
+	done | head -n 1
+}
+
+"$build/tests/glue/t_pidns" "$dir" >"$dir/out" 2>&1 </dev/null &
+pid=$!
+i=0
+while [ ! -e "$dir/ready" ]; do
+	i=$((i + 1))
+	[ "$i" -gt 100 ] && fail "the program did not get ready"
+	sleep 0.1
+done
+"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 || fail "checkpoint failed"
+wait "$pid" 2>/dev/null
+wait_gone "$pid" 50 || fail "pid $pid still exists after checkpoint --kill"
+
+round=1
+while :; do
+	rm -f "$dir/json"
+	"$ferry" restore --pidns --json "$dir/image" >"$dir/json" 2>>"$dir/log" &
+	restorer=$!
+	i=0
+	while [ ! -s "$dir/json" ]; do
+		i=$((i + 1))
+		[ "$i" -gt 100 ] && fail "restore $round printed no report"
+		kill -0 "$restorer" 2>/dev/null || fail "restore $round ended before its report"
+		sleep 0.1
+	done
+	sleep 0.1 # the whole line
+	jq -e --arg image "$dir/image" --argjson pid "$pid" \
+		'.image == $image and (.processes | length) == 1 and
+		.processes[0].pid == $pid and .processes[0].comm == "t_pidns \"q\\" and
+		.processes[0].threads == 1 and .processes[0].fds >= 3' "$dir/json" >/dev/null 2>>"$dir/log" ||
+		fail "restore $round: the JSON report is not valid or does not name pid $pid: $(cat "$dir/json")"
+	inner=$(pid_outside "$pid")
+	[ -n "$inner" ] || fail "restore $round: no process has pid $pid in a namespace below ours"
+	[ "$inner" != "$pid" ] || fail "restore $round: pid $pid is in our own namespace"
+	sleep 0.2
+	kill -0 "$restorer" 2>/dev/null || fail "ferry did not stay as the namespace's init"
+	[ "$round" -ge "$rounds" ] && break
+	# the restored process checkpointed again, from its namespace
+	nsenter --target "$inner" --pid --mount "$(realpath "$ferry")" checkpoint --pid "$pid" \
+		-o "$dir/image" --kill >>"$dir/log" 2>&1 || fail "checkpoint $((round + 1)) failed"
+	wait "$restorer"
+	rc=$?
+	[ "$rc" -eq 137 ] || fail "after the process was killed ferry exited with $rc, not 137"
+	round=$((round + 1))
+done
+
+kill -USR1 "$inner"
+wait "$restorer"
+rc=$?
+verdict=$(grep -E '^(PASS|FAIL): ' "$dir/out" | head -n 1)
+starts=$(grep -c '^started ' "$dir/out")
+case "$verdict" in
+PASS:*) [ "$starts" -eq 1 ] || fail "the program started $starts times" ;;
+FAIL:*) fail "the program says: ${verdict#FAIL: }" ;;
+*) fail "the program gave no verdict" ;;
+esac
+[ "$rc" -eq 23 ] || fail "ferry restore --pidns exited with $rc, not the process's 23"
+echo "PASS: $label"
+rm -rf "$dir"
