@@ -100,6 +100,10 @@ static int dump_timerfd(struct ckpt *c, pid_t pid, int fd, const char *fdinfo,
 	x->timer_flags = strtoul(flags, NULL, 8);
 	x->timer_ticks = strtoull(ticks, NULL, 10);
 	x->timer_interval_ns = interval;
+	/* the process is frozen, its timer is not: what remained at the
+	 * freeze, where its clocks were read and where the restore goes on */
+	if (value && !(x->timer_flags & TFD_TIMER_ABSTIME))
+		value += process_clock_ns(pid, CLOCK_MONOTONIC) - c->img.clock_monotonic_ns;
 	/* it_value 0 is disarmed, unless a period keeps it going */
 	if (!value && interval)
 		value = 1;
