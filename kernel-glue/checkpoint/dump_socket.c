@@ -5,7 +5,9 @@
  * hands it to the code of its kind (inet, TCP, Unix). Copies of TCP
  * connections put in repair mode are kept until the checkpoint ends: then
  * they stay in repair mode if the processes go away (their peers see no
- * FIN, no RST) or leave it if they run on.
+ * FIN, no RST) or leave it if they run on. When the processes go away,
+ * each connection is locked (common/netlock.h) before its queues are read,
+ * and the lock is kept; otherwise there is none to take.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,13 +25,23 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/netlock.h"
 #include "dump_socket.h"
 #include "dump_socket_kinds.h"
 
 struct dump_sockets {
 	int *repaired;
 	size_t nrepaired;
+	struct netlock_conn *locked;
+	size_t nlocked;
 };
+
+static struct dump_sockets *sockets_of(struct ckpt *c)
+{
+	if (!c->sockets)
+		c->sockets = calloc(1, sizeof(*c->sockets));
+	return c->sockets;
+}
 
 int sock_unsupported(struct sock_ctx *x, const char *fmt, ...)
 {
@@ -47,15 +59,37 @@ int sock_hold_repaired(struct ckpt *c, int sfd)
 {
 	int *slot;
 
-	if (!c->sockets) {
-		c->sockets = calloc(1, sizeof(*c->sockets));
-		if (!c->sockets)
-			return -ENOMEM;
-	}
+	if (!sockets_of(c))
+		return -ENOMEM;
 	slot = ST_PUSH(c->sockets->repaired, c->sockets->nrepaired);
 	if (!slot)
 		return -ENOMEM;
 	*slot = sfd;
+	return 0;
+}
+
+int sock_lock(struct ckpt *c, const struct st_socket *s)
+{
+	struct netlock_conn conn, *slot;
+	int r;
+
+	/* running on, the socket keeps what arrives: nothing to lock */
+	if (!c->opts->kill && !c->opts->commit)
+		return 0;
+	if (!netlock_conn_of(s, &conn))
+		return 0;
+	if (!sockets_of(c))
+		return -ENOMEM;
+	slot = ST_PUSH(c->sockets->locked, c->sockets->nlocked);
+	if (!slot)
+		return -ENOMEM;
+	r = netlock_take(&conn, 1);
+	if (r < 0) {
+		c->sockets->nlocked--;
+		return r;
+	}
+	*slot = conn;
+	c->img.network_lock = true;
 	return 0;
 }
 
@@ -77,6 +111,15 @@ void dump_sockets_release(struct ckpt *c, bool keep_repair)
 	if (ds->nrepaired)
 		glue_debug("%zu TCP connection%s %s repair mode", ds->nrepaired,
 			   ds->nrepaired == 1 ? "" : "s", keep_repair ? "kept in" : "out of");
+	/* after repair mode: what the peers send now reaches a working socket */
+	if (!keep_repair && netlock_release(ds->locked, ds->nlocked) < 0)
+		glue_warn("the network lock of the connections could not be released; "
+			  "remove the rules of protocol %d shown by 'ip rule' and "
+			  "'ip -6 rule'", NETLOCK_RTPROT);
+	else if (ds->nlocked)
+		glue_debug("network lock of %zu connection%s %s", ds->nlocked,
+			   ds->nlocked == 1 ? "" : "s", keep_repair ? "kept" : "released");
+	free(ds->locked);
 	free(ds->repaired);
 	free(ds);
 	c->sockets = NULL;

@@ -18,8 +18,9 @@ int dump_socket(struct ckpt *c, pid_t pid, int fd, const char *link, struct st_f
 /*
  * End of a checkpoint: with @keep_repair (the processes are about to be
  * killed or the kernel replaced) TCP connections stay in repair mode, so
- * their peers see neither FIN nor RST when they close; otherwise repair
- * mode is left again and the processes run on as they were.
+ * their peers see neither FIN nor RST when they close, and their network
+ * lock is kept (the image records it); otherwise repair mode is left again,
+ * then the lock is released, and the processes run on as they were.
  */
 void dump_sockets_release(struct ckpt *c, bool keep_repair);
 

@@ -27,6 +27,12 @@ int sock_unsupported(struct sock_ctx *x, const char *fmt, ...) __attribute__((fo
 /* Keep ferry's copy of a TCP socket put in repair mode, until the end. */
 int sock_hold_repaired(struct ckpt *c, int sfd);
 
+/*
+ * Lock the established connection @s (common/netlock.h) if the processes
+ * are to go away, until the end of the checkpoint. Returns 0 or -errno.
+ */
+int sock_lock(struct ckpt *c, const struct st_socket *s);
+
 /* Datagrams in the receive queue, peeked one by one with their sources. */
 int dump_sock_dgrams(struct sock_ctx *x);
 

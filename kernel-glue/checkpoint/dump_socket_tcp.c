@@ -5,7 +5,8 @@
  * in repair mode (TCP_REPAIR): sequence numbers of both queues, the bytes
  * of the send queue (unacknowledged and unsent) and of the receive queue
  * (peeked), the window, MSS and the options negotiated, the timestamp
- * clock. The connection stays in repair mode until the checkpoint ends
+ * clock. The connection is locked first when the processes are to go away,
+ * and stays in repair mode until the checkpoint ends
  * (dump_sockets_release()). Every other state is named with the reason.
  */
 #include <errno.h>
@@ -93,6 +94,12 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	struct tcp_repair_window w;
 	int inq = 0, outq = 0, unsent = 0, keep, r;
 
+	x->s->state = ST_SOCK_CONNECTED;
+	x->s->have_tcp = true;
+	/* from here on, what the peer sends is dropped, not acknowledged and lost */
+	r = sock_lock(x->c, x->s);
+	if (r < 0)
+		return r;
 	r = sopt(x, TCP_REPAIR, TCP_REPAIR_ON, "cannot put the connection in repair mode");
 	if (r < 0)
 		return r;
@@ -105,8 +112,6 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 			close(keep);
 		return -ENOMEM;
 	}
-	x->s->state = ST_SOCK_CONNECTED;
-	x->s->have_tcp = true;
 	if (ioctl(x->sfd, SIOCINQ, &inq) < 0 || ioctl(x->sfd, SIOCOUTQ, &outq) < 0 ||
 	    ioctl(x->sfd, SIOCOUTQNSD, &unsent) < 0)
 		return glue_err(-errno, "pid %d fd %d: %s: cannot read its queue lengths", x->pid,

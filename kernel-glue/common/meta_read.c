@@ -458,6 +458,7 @@ int meta_read(const void *fdt, struct st_image *img)
 	img->clock_monotonic_ns = get_u64(&in, 0, FM_ROOT_CLOCK_MONOTONIC, false);
 	img->clock_boottime_ns = get_u64(&in, 0, FM_ROOT_CLOCK_BOOTTIME, false);
 	img->hostname = get_str(&in, 0, FM_ROOT_HOSTNAME, false);
+	img->network_lock = fdt_getprop(fdt, 0, FM_ROOT_NETWORK_LOCK, NULL) != NULL;
 
 	node = fdt_subnode_offset(fdt, 0, FM_MMS);
 	if (node >= 0)

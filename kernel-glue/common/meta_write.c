@@ -325,6 +325,8 @@ static int write_tree(const struct st_image *img, struct fdt_out *o, size_t size
 	prop_str(o, FM_ROOT_HOSTNAME, img->hostname);
 	prop_u64(o, FM_ROOT_CLOCK_MONOTONIC, img->clock_monotonic_ns);
 	prop_u64(o, FM_ROOT_CLOCK_BOOTTIME, img->clock_boottime_ns);
+	if (img->network_lock)
+		prop_empty(o, FM_ROOT_NETWORK_LOCK);
 
 	begin(o, FM_PROCESSES);
 	for (size_t i = 0; i < img->nprocs; i++)

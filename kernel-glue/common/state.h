@@ -178,6 +178,7 @@ struct st_process {
 struct st_image {
 	uint64_t clock_monotonic_ns, clock_boottime_ns;
 	char *hostname;
+	bool network_lock; /* the checkpointing kernel keeps the lock of its TCP connections */
 	struct st_process *procs;
 	size_t nprocs;
 	struct st_mm *mms;

@@ -214,6 +214,8 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	correct_realtime(rec);
 	o.image_data = data;
 	o.image_size = size;
+	/* the old kernel's network lock went with it: this one takes its own */
+	o.take_network_lock = true;
 	o.report = open_memstream(&report, &report_len);
 	m = messages_begin(&saved);
 	r = ferry_restore(&o, NULL);

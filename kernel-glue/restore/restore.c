@@ -5,6 +5,8 @@
  * address space; the pages of all processes; then files, attributes,
  * process groups, threads, per-thread state and credentials, registers,
  * and the processes run. Any failure kills every stub not yet let go.
+ * Around it, the network lock of the image's TCP connections: released
+ * once every socket is restored and out of repair mode.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 
 #include "../common/log.h"
 #include "../common/meta.h"
+#include "../common/netlock.h"
 #include "internal.h"
 #include "restore_time.h"
 #include "restore_events.h"
@@ -181,15 +184,69 @@ static int restore_all(struct rst *r)
 	return e;
 }
 
+/*
+ * The lock before the restore: on a new kernel it is taken here, before
+ * the first socket exists (an interface may be up already, and a peer's
+ * segment would meet no socket and be answered with an RST).
+ */
+static int lock_before(struct rst *r, struct netlock_conn **conns, size_t *n)
+{
+	int e = netlock_image_conns(&r->img, conns, n);
+
+	if (e < 0 || !r->opts->take_network_lock || !*n)
+		return e;
+	/* past the point of no return: restore without it rather than not at all */
+	if (netlock_take(*conns, *n) < 0) {
+		glue_warn("restoring the %zu TCP connection%s of '%s' without the network lock: "
+			  "a peer that sends before its socket exists gets an RST", *n,
+			  *n == 1 ? "" : "s", r->opts->image);
+		free(*conns);
+		*conns = NULL;
+		*n = 0;
+	}
+	return 0;
+}
+
+static void unlock_after(struct rst *r, struct netlock_conn *conns, size_t n, bool restored)
+{
+	const char *image = r->opts->image;
+
+	if (!n || (!r->opts->take_network_lock && !r->img.network_lock))
+		return;
+	if (!restored && !r->opts->take_network_lock) {
+		/*
+		 * The peers still wait, their segments dropped: another restore
+		 * of the same image can still keep them. Released by hand, their
+		 * connections end (RST).
+		 */
+		glue_error("the network lock of the %zu TCP connection%s of '%s' is kept for "
+			   "another attempt; 'ip rule' and 'ip -6 rule' show its rules "
+			   "(protocol %d)", n, n == 1 ? "" : "s", image, NETLOCK_RTPROT);
+		return;
+	}
+	if (netlock_release(conns, n) < 0)
+		glue_warn("the network lock of '%s' could not be released entirely; remove the "
+			  "rules of protocol %d shown by 'ip rule' and 'ip -6 rule'", image,
+			  NETLOCK_RTPROT);
+}
+
 static int restore_here(const struct ferry_restore_options *opts)
 {
 	struct rst r = { .opts = opts };
 	struct mapped_file mf = { 0 };
+	struct netlock_conn *conns = NULL;
+	size_t nconns = 0;
 	int e;
 
 	e = load_image(&r, &mf);
-	if (e == 0)
-		e = restore_all(&r);
+	if (e == 0) {
+		e = lock_before(&r, &conns, &nconns);
+		if (e == 0) {
+			e = restore_all(&r);
+			unlock_after(&r, conns, nconns, e == 0);
+		}
+		free(conns);
+	}
 	if (e == 0)
 		report(&r);
 	restore_close_files(&r);

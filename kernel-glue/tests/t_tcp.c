@@ -8,8 +8,15 @@
  *                           send until the send blocks (the client does not
  *                           read), create DIR/ready, wait for SIGUSR1
  *   t_tcp client ADDR DIR   connect, send until the send blocks (the server
- *                           does not read), create DIR/client-filled, wait
- *                           for DIR/go; verdict in DIR/client-result
+ *                           does not read), create DIR/client-filled, then
+ *                           go on sending and reading (checked) until DIR/go;
+ *                           verdict in DIR/client-result
+ *
+ * While the server is away (between DIR/killed and DIR/restored, made by
+ * the driver) the client's kernel goes on sending to it: window updates
+ * for what the client reads, probes of the server's closed window. Those
+ * segments must be dropped silently (the network lock), not answered with
+ * an RST: the client fails on any socket error and counts them.
  *
  * Then both send the rest of TOTAL bytes, read everything the other sends
  * and check it byte by byte: position i of each stream holds pattern(i),
@@ -203,13 +210,73 @@ static int server(const char *addr)
 	t_pass();
 }
 
+static bool exists(const char *name)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", t_dir, name);
+	return stat(path, &sb) == 0;
+}
+
+/* Segments sent: tcpi_segs_out of the kernel's struct tcp_info (Linux 4.2). */
+static uint64_t segs_out(int fd)
+{
+	struct {
+		struct tcp_info base; /* glibc's, up to tcpi_total_retrans */
+		uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+		uint32_t segs_out, segs_in;
+	} ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len);
+	return ti.segs_out;
+}
+
+/* Until DIR/go: keep sending and reading; no error, no RST. */
+static void keep_talking(int fd, struct stream *st)
+{
+	uint64_t segs_killed = 0, got_killed = 0, segs_away = 0, got_away = 0;
+	bool killed = false, restored = false;
+	int err;
+	socklen_t len;
+
+	while (!exists("go")) {
+		pump(fd, st, 1, TOTAL);
+		if (!drain(fd, st, 0))
+			t_fail("the server closed the connection");
+		len = sizeof(err);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+			t_fail("socket error while the server was %s: %s",
+			       killed && !restored ? "away" : "checkpointed", strerror(err));
+		if (!killed && exists("killed")) {
+			killed = true;
+			segs_killed = segs_out(fd);
+			got_killed = st->got;
+		}
+		if (killed && !restored && exists("restored")) {
+			restored = true;
+			segs_away = segs_out(fd) - segs_killed;
+			got_away = st->got - got_killed;
+		}
+		usleep(killed && !restored ? 5000 : 20000);
+	}
+	printf("while the server was away: %llu segments sent to it, %llu bytes read\n",
+	       (unsigned long long)segs_away, (unsigned long long)got_away);
+	if (!restored)
+		t_fail("the driver did not mark the server killed and restored");
+	if (!segs_away)
+		t_fail("no segment was sent to the server while it was away: the lock was "
+		       "not put to the test");
+}
+
 static int client(const char *addr)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(addr, &ss);
 	struct stream st = { 0 };
-	char path[4096], buf[8];
-	struct stat sb;
+	char buf[8];
 	int fd = -1;
 
 	for (int i = 0; i < 100; i++) {
@@ -229,9 +296,7 @@ static int client(const char *addr)
 		;
 	printf("client sent %llu before the checkpoint\n", (unsigned long long)st.sent);
 	touch("client-filled");
-	snprintf(path, sizeof(path), "%s/go", t_dir);
-	while (stat(path, &sb) < 0)
-		usleep(10000);
+	keep_talking(fd, &st);
 	finish(fd, &st, 1);
 	close(fd);
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);

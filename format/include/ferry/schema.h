@@ -14,6 +14,7 @@
 #define FM_ROOT_HOSTNAME "hostname"          /* string */
 #define FM_ROOT_CLOCK_MONOTONIC "clock-monotonic-ns" /* u64, at the freeze */
 #define FM_ROOT_CLOCK_BOOTTIME "clock-boottime-ns"   /* u64, at the freeze */
+#define FM_ROOT_NETWORK_LOCK "network-lock" /* empty: the producer kept its network lock */
 
 /* /processes/process@PID */
 #define FM_PROCESSES "processes"

@@ -19,6 +19,14 @@ struct ferry_restore_options {
 	 */
 	const void *image_data;
 	size_t image_size;
+	/*
+	 * Take the network lock of the image's TCP connections before the
+	 * restore and release it at the end, whether the restore succeeded
+	 * or not: a new kernel, where the old one's lock is gone. Without
+	 * it, the lock an image records (a checkpoint on this kernel) is
+	 * released once the restore succeeded and kept when it failed.
+	 */
+	bool take_network_lock;
 };
 
 /*

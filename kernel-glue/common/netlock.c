@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The network lock through rtnetlink (RTM_NEWRULE, RTM_DELRULE,
+ * RTM_GETRULE): no netfilter, no external tool.
+ *
+ * What the kernel does with an input segment that meets one of these
+ * rules (measured on 6.18 with a peer in another network namespace, and
+ * read in net/ipv4/route.c, net/ipv6/fib6_rules.c):
+ *
+ * - A rule only acts before the catch-all "0: from all lookup local": a
+ *   local destination is found there and the walk ends. A new rule is put
+ *   after every rule of its priority, so one of priority 0 lands behind
+ *   the local rule and never matches. netlock_take() therefore moves the
+ *   local rule behind ferry's: an identical one (same table, priority,
+ *   rule protocol) is added, which lands after them, then the first one
+ *   is removed. The table is the same throughout; a packet that looks in
+ *   between finds the local table twice.
+ * - IPv4, FR_ACT_BLACKHOLE: the lookup fails with EINVAL; the input route
+ *   becomes an "unreachable" one whose handler ip_error() drops EINVAL
+ *   without an answer, and with forwarding off on the device (the error is
+ *   then EHOSTUNREACH) drops every error without an answer, counting it in
+ *   IpInAddrErrors. No RST (TCP never sees the segment), no ICMP.
+ *   FR_ACT_UNREACHABLE and FR_ACT_PROHIBIT send ICMP errors when forwarding
+ *   is on (measured: the peer's connect() failed at once with ENETUNREACH).
+ * - IPv6, FR_ACT_BLACKHOLE: the blackhole route, dst_discard(): silent.
+ *   UNREACHABLE and PROHIBIT answer with ICMPv6 (ip6_pkt_discard()).
+ * - An established socket's segments are normally routed by early demux
+ *   with the socket's cached input route, without a rule lookup; adding a
+ *   rule flushes the route cache (a new generation), the cached route fails
+ *   its check and the segment is looked up, and dropped. Measured: nothing
+ *   reached the established socket while the rule was there, and the
+ *   peer's retransmissions delivered every byte once it was removed.
+ * - Matching on protocol and ports (FRA_IP_PROTO, FRA_SPORT_RANGE,
+ *   FRA_DPORT_RANGE, Linux 4.17) makes the input path dissect the segment
+ *   before the rule lookup; other connections between the same addresses
+ *   go on.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netlock.h"
+
+struct rule_msg {
+	struct nlmsghdr h;
+	struct fib_rule_hdr frh;
+	char attrs[256];
+};
+
+static void put_attr(struct rule_msg *m, int type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((char *)m + NLMSG_ALIGN(m->h.nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+static void put_u32(struct rule_msg *m, int type, uint32_t v)
+{
+	put_attr(m, type, &v, sizeof(v));
+}
+
+static void put_u8(struct rule_msg *m, int type, uint8_t v)
+{
+	put_attr(m, type, &v, sizeof(v));
+}
+
+static void rule_begin(struct rule_msg *m, int type, int family, int flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.nlmsg_len = NLMSG_LENGTH(sizeof(m->frh));
+	m->h.nlmsg_type = type;
+	m->h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m->frh.family = family;
+}
+
+/* The blackhole rule of @c, to add or to remove. */
+static void rule_blackhole(struct rule_msg *m, int type, const struct netlock_conn *c)
+{
+	size_t alen = c->family == AF_INET ? 4 : 16;
+	struct fib_rule_port_range sport = { c->peer_port, c->peer_port };
+	struct fib_rule_port_range dport = { c->local_port, c->local_port };
+
+	rule_begin(m, type, c->family, type == RTM_NEWRULE ? NLM_F_CREATE : 0);
+	m->frh.src_len = m->frh.dst_len = alen * 8;
+	m->frh.action = FR_ACT_BLACKHOLE;
+	put_u32(m, FRA_PRIORITY, NETLOCK_PRIORITY);
+	put_attr(m, FRA_SRC, c->peer, alen);
+	put_attr(m, FRA_DST, c->local, alen);
+	put_u8(m, FRA_IP_PROTO, IPPROTO_TCP);
+	put_attr(m, FRA_SPORT_RANGE, &sport, sizeof(sport));
+	put_attr(m, FRA_DPORT_RANGE, &dport, sizeof(dport));
+	put_u8(m, FRA_PROTOCOL, NETLOCK_RTPROT);
+}
+
+/* The catch-all "lookup local" rule of priority 0 with rule protocol @proto. */
+static void rule_local(struct rule_msg *m, int type, int family, uint8_t proto)
+{
+	rule_begin(m, type, family, type == RTM_NEWRULE ? NLM_F_CREATE : 0);
+	m->frh.table = RT_TABLE_LOCAL;
+	m->frh.action = FR_ACT_TO_TBL;
+	put_u32(m, FRA_PRIORITY, 0);
+	put_u32(m, FRA_TABLE, RT_TABLE_LOCAL);
+	put_u8(m, FRA_PROTOCOL, proto);
+}
+
+static int nl_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return glue_err(-errno, "network lock: cannot open an rtnetlink socket");
+	return fd;
+}
+
+/* Send one request, wait for its acknowledgement: 0 or the kernel's -errno. */
+static int nl_request(int fd, struct rule_msg *m)
+{
+	static uint32_t seq;
+	char buf[4096];
+	ssize_t n;
+
+	m->h.nlmsg_seq = ++seq;
+	if (send(fd, m, m->h.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != m->h.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		}
+	}
+}
+
+/* What the dump of one family's rules says about the local rule. */
+struct rules_seen {
+	bool loose_seen;   /* the first rule a removal of "priority 0, lookup local" would find: */
+	bool local_first;  /* ... is the catch-all local rule */
+	bool ferry_behind; /* one of ferry's rules comes after it */
+	uint8_t local_proto;
+};
+
+static void rule_seen(const struct nlmsghdr *h, struct rules_seen *seen)
+{
+	const struct fib_rule_hdr *frh = NLMSG_DATA(h);
+	const struct rtattr *a = (const void *)((const char *)frh + NLMSG_ALIGN(sizeof(*frh)));
+	int rest = h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh));
+	uint32_t pref = 0, table = frh->table;
+	uint8_t proto = 0;
+	bool selectors = frh->src_len || frh->dst_len || frh->tos || frh->flags;
+
+	for (; RTA_OK(a, rest); a = RTA_NEXT(a, rest)) {
+		switch (a->rta_type) {
+		case FRA_PRIORITY:
+			memcpy(&pref, RTA_DATA(a), 4);
+			break;
+		case FRA_TABLE:
+			memcpy(&table, RTA_DATA(a), 4);
+			break;
+		case FRA_PROTOCOL:
+			proto = *(const uint8_t *)RTA_DATA(a);
+			break;
+		case FRA_SUPPRESS_PREFIXLEN: /* -1 is "none" */
+		case FRA_SUPPRESS_IFGROUP:
+			selectors |= *(const int32_t *)RTA_DATA(a) != -1;
+			break;
+		case FRA_PAD:
+			break;
+		default:
+			selectors = true;
+			break;
+		}
+	}
+	if (frh->action == FR_ACT_BLACKHOLE && proto == NETLOCK_RTPROT &&
+	    pref == NETLOCK_PRIORITY && seen->loose_seen)
+		seen->ferry_behind = true;
+	if (frh->action != FR_ACT_TO_TBL || table != RT_TABLE_LOCAL || pref != 0 ||
+	    seen->loose_seen)
+		return;
+	seen->loose_seen = true;
+	seen->local_first = !selectors;
+	seen->local_proto = proto;
+}
+
+static int rules_dump(int fd, int family, struct rules_seen *seen)
+{
+	struct rule_msg m;
+	char buf[16384];
+	ssize_t n;
+
+	memset(seen, 0, sizeof(*seen));
+	rule_begin(&m, RTM_GETRULE, family, NLM_F_DUMP);
+	m.h.nlmsg_flags &= ~NLM_F_ACK;
+	m.h.nlmsg_seq = 1;
+	if (send(fd, &m, m.h.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (h->nlmsg_type == RTM_NEWRULE)
+				rule_seen(h, seen);
+		}
+	}
+}
+
+/* Put the catch-all local rule of @family behind ferry's rules, if it is before. */
+static int local_rule_behind(int fd, int family)
+{
+	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+	struct rules_seen seen;
+	struct rule_msg m;
+	int r = rules_dump(fd, family, &seen);
+
+	if (r < 0)
+		return glue_err(r, "network lock: cannot read the %s routing rules", fam);
+	if (!seen.ferry_behind)
+		return 0;
+	if (!seen.local_first) {
+		glue_warn("network lock: the first %s rule of priority 0 that looks up the "
+			  "local table is not the catch-all one; it stays first, and the "
+			  "lock may not hold for local addresses", fam);
+		return 0;
+	}
+	rule_local(&m, RTM_NEWRULE, family, seen.local_proto);
+	r = nl_request(fd, &m);
+	if (r < 0)
+		return glue_err(r, "network lock: cannot add a second %s 'lookup local' rule", fam);
+	/* the first of the two, the one before ferry's */
+	rule_local(&m, RTM_DELRULE, family, seen.local_proto);
+	r = nl_request(fd, &m);
+	if (r < 0)
+		return glue_err(r, "network lock: cannot remove the %s 'lookup local' rule "
+				"before ferry's (a second one was added behind them)", fam);
+	glue_debug("network lock: the %s 'lookup local' rule moved behind ferry's", fam);
+	return 0;
+}
+
+static const char *conn_name(const struct netlock_conn *c, char *buf, size_t size)
+{
+	char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
+
+	inet_ntop(c->family, c->peer, peer, sizeof(peer));
+	inet_ntop(c->family, c->local, local, sizeof(local));
+	snprintf(buf, size, c->family == AF_INET ? "%s:%u -> %s:%u" : "[%s]:%u -> [%s]:%u", peer,
+		 c->peer_port, local, c->local_port);
+	return buf;
+}
+
+static void release_some(int fd, const struct netlock_conn *conns, size_t n)
+{
+	struct rule_msg m;
+
+	for (size_t i = 0; i < n; i++) {
+		rule_blackhole(&m, RTM_DELRULE, &conns[i]);
+		nl_request(fd, &m);
+	}
+}
+
+int netlock_take(const struct netlock_conn *conns, size_t n)
+{
+	bool family_locked[2] = { false, false };
+	struct rule_msg m;
+	char name[128];
+	size_t added;
+	int fd, r = 0;
+
+	if (!n)
+		return 0;
+	fd = nl_open();
+	if (fd < 0)
+		return fd;
+	for (added = 0; added < n; added++) {
+		const struct netlock_conn *c = &conns[added];
+
+		rule_blackhole(&m, RTM_NEWRULE, c);
+		r = nl_request(fd, &m);
+		if (r < 0) {
+			glue_err(r, "network lock: cannot add the rule of %s",
+				 conn_name(c, name, sizeof(name)));
+			break;
+		}
+		family_locked[c->family == AF_INET6] = true;
+	}
+	if (r == 0 && family_locked[0])
+		r = local_rule_behind(fd, AF_INET);
+	if (r == 0 && family_locked[1])
+		r = local_rule_behind(fd, AF_INET6);
+	if (r < 0)
+		release_some(fd, conns, added);
+	else
+		glue_debug("network lock: %zu connection%s locked", n, n == 1 ? "" : "s");
+	close(fd);
+	return r;
+}
+
+int netlock_release(const struct netlock_conn *conns, size_t n)
+{
+	struct rule_msg m;
+	char name[128];
+	size_t gone = 0;
+	int fd, r = 0, e;
+
+	if (!n)
+		return 0;
+	fd = nl_open();
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < n; i++) {
+		rule_blackhole(&m, RTM_DELRULE, &conns[i]);
+		e = nl_request(fd, &m);
+		if (e == -ENOENT) {
+			gone++;
+			continue;
+		}
+		if (e < 0 && r == 0)
+			r = glue_err(e, "network lock: cannot remove the rule of %s",
+				     conn_name(&conns[i], name, sizeof(name)));
+	}
+	close(fd);
+	glue_debug("network lock: released (%zu of %zu rule%s not there)", gone, n,
+		   n == 1 ? "" : "s");
+	return r;
+}
+
+static bool v4_mapped(const uint8_t a[16])
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+bool netlock_conn_of(const struct st_socket *s, struct netlock_conn *ret)
+{
+	if (s->protocol != IPPROTO_TCP || !s->have_tcp || s->state != ST_SOCK_CONNECTED ||
+	    (s->family != AF_INET && s->family != AF_INET6))
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->family = s->family;
+	ret->local_port = s->local_port;
+	ret->peer_port = s->peer_port;
+	if (s->family == AF_INET6 && v4_mapped(s->local_addr) && v4_mapped(s->peer_addr)) {
+		ret->family = AF_INET;
+		memcpy(ret->local, s->local_addr + 12, 4);
+		memcpy(ret->peer, s->peer_addr + 12, 4);
+		return true;
+	}
+	memcpy(ret->local, s->local_addr, 16);
+	memcpy(ret->peer, s->peer_addr, 16);
+	return true;
+}
+
+int netlock_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n)
+{
+	struct netlock_conn c;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (size_t i = 0; i < img->nsockets; i++) {
+		struct netlock_conn *slot;
+
+		if (!netlock_conn_of(&img->sockets[i], &c))
+			continue;
+		slot = ST_PUSH(*ret, *ret_n);
+		if (!slot) {
+			free(*ret);
+			*ret = NULL;
+			*ret_n = 0;
+			return -ENOMEM;
+		}
+		*slot = c;
+	}
+	return 0;
+}
