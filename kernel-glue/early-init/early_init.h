@@ -24,4 +24,13 @@ bool init_cmdline_arg(const char *key, char *buf, size_t len);
  */
 int init_restore_region(void);
 
+/*
+ * network_setup.c: the program named by --network-setup PATH or
+ * ferry.network-setup=PATH, run while the network lock is held and before
+ * the restore, to bring up the interfaces, addresses and routes the
+ * restored TCP connections use. Its output goes to the console.
+ */
+void init_set_network_setup(const char *path);
+void init_run_network_setup(void *unused);
+
 #endif

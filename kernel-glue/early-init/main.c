@@ -3,8 +3,9 @@
  * ferry-init: the PID-1 prologue on the new kernel.
  *
  *   init=/sbin/ferry-init [ferry.init=/sbin/init] [ferry.log=PATH]
+ *                         [ferry.network-setup=PATH]
  *   or, from an initramfs script once what the processes use is mounted:
- *   exec ferry-init -- /the/real/init ARGS...
+ *   exec ferry-init [--network-setup PATH] -- /the/real/init ARGS...
  *
  * Mounts /proc, /sys and /dev where missing, restores the image the region
  * (ferry.region=) holds, logs the outcome and the timing on the console and
@@ -50,16 +51,20 @@ int main(int argc, char **argv)
 	char **next = NULL;
 
 	ferry_stamp_now(&init_started);
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			next = argv + i + 1;
 			break;
 		}
+		if (!strcmp(argv[i], "--network-setup") && i + 1 < argc)
+			init_set_network_setup(argv[++i]);
+	}
 	init_mount_basics();
 	glue_log_set_prefix("ferry-init");
 	init_cmdline_arg("ferry.log", log_path, sizeof(log_path));
 	init_log_open(log_path);
 	init_restore_region();
+	init_run_network_setup(NULL); /* once: a no-op when the restore ran it */
 	init_log_close();
 	exec_init(next);
 	return 1;

@@ -216,6 +216,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	o.image_size = size;
 	/* the old kernel's network lock went with it: this one takes its own */
 	o.take_network_lock = true;
+	o.after_lock = init_run_network_setup;
 	o.report = open_memstream(&report, &report_len);
 	m = messages_begin(&saved);
 	r = ferry_restore(&o, NULL);

@@ -242,6 +242,8 @@ static int restore_here(const struct ferry_restore_options *opts)
 	if (e == 0) {
 		e = lock_before(&r, &conns, &nconns);
 		if (e == 0) {
+			if (opts->after_lock)
+				opts->after_lock(opts->after_lock_arg);
 			e = restore_all(&r);
 			unlock_after(&r, conns, nconns, e == 0);
 		}

@@ -27,6 +27,15 @@ struct ferry_restore_options {
 	 * released once the restore succeeded and kept when it failed.
 	 */
 	bool take_network_lock;
+	/*
+	 * Called once the network lock is held and before the first process
+	 * or socket exists, when not NULL: where a new kernel brings up what
+	 * the restored connections route through (a TCP connection restored
+	 * in repair mode needs its route), with no RST window. A failure is
+	 * logged by the callee; the restore goes on.
+	 */
+	void (*after_lock)(void *arg);
+	void *after_lock_arg;
 };
 
 /*
