@@ -14,6 +14,7 @@
 #include "ferry/schema.h"
 #include "log.h"
 #include "meta_events.h"
+#include "meta_prop.h"
 #include "state_events.h"
 
 /* ---- writing ---- */
@@ -185,20 +186,16 @@ int meta_write_ttys(void *fdt, const struct st_image *img)
 /* ---- reading ---- */
 
 struct ev_in {
-	const void *fdt;
+	struct meta_in m;
 	int node;
-	const char *what; /* "file 3", "tty 1" */
-	int err;
 };
 
+/* The shared property readers (meta_prop.c), on the node being read. */
 static const void *prop(struct ev_in *in, const char *name, int *ret_len, bool required)
 {
 	int len = 0;
-	const void *p = fdt_getprop(in->fdt, in->node, name, &len);
+	const void *p = meta_prop_get(&in->m, in->node, name, &len, required);
 
-	if (!p && required && !in->err)
-		in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' missing", in->what,
-				   name);
 	if (ret_len)
 		*ret_len = p ? len : 0;
 	return p;
@@ -206,46 +203,23 @@ static const void *prop(struct ev_in *in, const char *name, int *ret_len, bool r
 
 static bool bad(struct ev_in *in, const char *name)
 {
-	if (!in->err)
-		in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' has a wrong size",
-				   in->what, name);
+	meta_prop_bad_len(&in->m, in->node, name);
 	return false;
 }
 
 static bool get_u32s(struct ev_in *in, const char *name, uint32_t *out, size_t n, bool required)
 {
-	int len;
-	const fdt32_t *p = prop(in, name, &len, required);
-
-	if (!p)
-		return false;
-	if ((size_t)len != 4 * n)
-		return bad(in, name);
-	for (size_t i = 0; i < n; i++)
-		out[i] = fdt32_to_cpu(p[i]);
-	return true;
+	return meta_prop_u32s(&in->m, in->node, name, out, n, required);
 }
 
 static uint32_t get_u32(struct ev_in *in, const char *name, bool required)
 {
-	uint32_t v = 0;
-
-	get_u32s(in, name, &v, 1, required);
-	return v;
+	return meta_prop_u32(&in->m, in->node, name, required);
 }
 
 static uint64_t get_u64(struct ev_in *in, const char *name, bool required)
 {
-	int len;
-	const void *p = prop(in, name, &len, required);
-	fdt64_t v;
-
-	if (!p)
-		return 0;
-	if (len != 8)
-		return bad(in, name);
-	memcpy(&v, p, 8);
-	return fdt64_to_cpu(v);
+	return meta_prop_u64(&in->m, in->node, name, required);
 }
 
 static bool has(struct ev_in *in, const char *name)
@@ -255,36 +229,12 @@ static bool has(struct ev_in *in, const char *name)
 
 static uint8_t *get_bytes(struct ev_in *in, const char *name, size_t *ret_len)
 {
-	int len;
-	const void *p = prop(in, name, &len, false);
-	uint8_t *b;
-
-	*ret_len = 0;
-	if (!p || len <= 0)
-		return NULL;
-	b = malloc(len);
-	if (!b) {
-		if (!in->err)
-			in->err = glue_err(-ENOMEM, "image metadata");
-		return NULL;
-	}
-	memcpy(b, p, len);
-	*ret_len = len;
-	return b;
+	return meta_prop_bytes(&in->m, in->node, name, ret_len, false);
 }
 
 static char *get_str(struct ev_in *in, const char *name, bool required)
 {
-	int len;
-	const char *p = prop(in, name, &len, required);
-
-	if (!p)
-		return NULL;
-	if (len < 1 || p[len - 1]) {
-		bad(in, name);
-		return NULL;
-	}
-	return strdup(p);
+	return meta_prop_str(&in->m, in->node, name, required);
 }
 
 static void read_epoll(struct ev_in *in, struct st_file_ext *x)
@@ -305,7 +255,7 @@ static void read_epoll(struct ev_in *in, struct st_file_ext *x)
 	x->items = calloc(n, sizeof(*x->items));
 	if (!v || !x->items) {
 		free(v);
-		in->err = glue_err(-ENOMEM, "image metadata");
+		in->m.err = glue_err(-ENOMEM, "image metadata");
 		return;
 	}
 	get_u32s(in, FM_F_EPOLL_ITEMS, v, 5 * n, true);
@@ -323,15 +273,15 @@ static void read_watches(struct ev_in *in, struct st_file_ext *x)
 {
 	int parent = in->node, child;
 
-	fdt_for_each_subnode(child, in->fdt, parent) {
+	fdt_for_each_subnode(child, in->m.fdt, parent) {
 		struct st_inotify_watch *w;
-		const char *name = fdt_get_name(in->fdt, child, NULL);
+		const char *name = fdt_get_name(in->m.fdt, child, NULL);
 
 		if (!name || strncmp(name, FM_INOTIFY_WATCH "@", strlen(FM_INOTIFY_WATCH) + 1))
 			continue;
 		w = ST_PUSH(x->watches, x->nwatches);
 		if (!w) {
-			in->err = glue_err(-ENOMEM, "image metadata");
+			in->m.err = glue_err(-ENOMEM, "image metadata");
 			break;
 		}
 		in->node = child;
@@ -345,14 +295,12 @@ static void read_watches(struct ev_in *in, struct st_file_ext *x)
 
 int meta_read_file_events(const void *fdt, int node, struct st_file *f)
 {
-	char what[32];
-	struct ev_in in = { .fdt = fdt, .node = node, .what = what };
+	struct ev_in in = { .m.fdt = fdt, .node = node };
 	struct st_file_ext *x;
 
 	if (f->type != ST_FILE_TTY && f->type != ST_FILE_EPOLL && f->type != ST_FILE_TIMERFD &&
 	    f->type != ST_FILE_SIGNALFD && f->type != ST_FILE_INOTIFY)
 		return 0;
-	snprintf(what, sizeof(what), "file %u", f->id);
 	x = st_file_ext(f);
 	if (!x)
 		return glue_err(-ENOMEM, "image metadata");
@@ -378,15 +326,15 @@ int meta_read_file_events(const void *fdt, int node, struct st_file *f)
 		read_watches(&in, x);
 		break;
 	}
-	return in.err;
+	return in.m.err;
 }
 
 int meta_read_process_events(const void *fdt, int node, struct st_process *p)
 {
-	struct ev_in in = { .fdt = fdt, .node = node, .what = "process" };
+	struct ev_in in = { .m.fdt = fdt, .node = node };
 
 	p->ctty = get_u32(&in, FM_P_CTTY, false);
-	return in.err;
+	return in.m.err;
 }
 
 static void read_tty(struct ev_in *in, struct st_tty *t)
@@ -399,8 +347,8 @@ static void read_tty(struct ev_in *in, struct st_tty *t)
 	t->id = get_u32(in, FM_TY_ID, true);
 	kind = get_str(in, FM_TY_KIND, true);
 	t->pty = kind && strcmp(kind, "pty") == 0;
-	if (kind && !t->pty && strcmp(kind, "external") != 0 && !in->err)
-		in->err = glue_err(-EINVAL, "image metadata: tty %u: unknown kind '%s'", t->id,
+	if (kind && !t->pty && strcmp(kind, "external") != 0 && !in->m.err)
+		in->m.err = glue_err(-EINVAL, "image metadata: tty %u: unknown kind '%s'", t->id,
 				   kind);
 	free(kind);
 	t->index = get_u32(in, FM_TY_INDEX, t->pty);
@@ -433,7 +381,7 @@ static void read_tty(struct ev_in *in, struct st_tty *t)
 
 int meta_read_ttys(const void *fdt, struct st_image *img)
 {
-	struct ev_in in = { .fdt = fdt, .what = "tty" };
+	struct ev_in in = { .m.fdt = fdt };
 	int node = fdt_subnode_offset(fdt, 0, FM_TTYS), child;
 
 	if (node < 0)
@@ -445,8 +393,8 @@ int meta_read_ttys(const void *fdt, struct st_image *img)
 			return glue_err(-ENOMEM, "image metadata");
 		in.node = child;
 		read_tty(&in, t);
-		if (in.err)
+		if (in.m.err)
 			break;
 	}
-	return in.err;
+	return in.m.err;
 }

@@ -10,165 +10,18 @@
 #include "log.h"
 #include "meta.h"
 #include "meta_events.h"
+#include "meta_prop.h"
 #include "meta_socket.h"
 
-struct fdt_in {
-	const void *fdt;
-	int err; /* first error, already logged */
-};
-
-static const void *get(struct fdt_in *in, int node, const char *name, int *ret_len,
-		       bool required)
-{
-	const void *p = fdt_getprop(in->fdt, node, name, ret_len);
-
-	if (!p && required && !in->err) {
-		char path[256];
-
-		if (fdt_get_path(in->fdt, node, path, sizeof(path)) < 0)
-			strcpy(path, "?");
-		in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' missing", path,
-				   name);
-	}
-	return p;
-}
-
-static void bad_len(struct fdt_in *in, int node, const char *name)
-{
-	char path[256];
-
-	if (in->err)
-		return;
-	if (fdt_get_path(in->fdt, node, path, sizeof(path)) < 0)
-		strcpy(path, "?");
-	in->err = glue_err(-EINVAL, "image metadata: %s: property '%s' has a wrong size", path,
-			   name);
-}
-
-static uint32_t get_u32(struct fdt_in *in, int node, const char *name, bool required)
-{
-	int len;
-	const fdt32_t *p = get(in, node, name, &len, required);
-
-	if (!p)
-		return 0;
-	if (len != 4) {
-		bad_len(in, node, name);
-		return 0;
-	}
-	return fdt32_to_cpu(*p);
-}
-
-static uint64_t get_u64(struct fdt_in *in, int node, const char *name, bool required)
-{
-	int len;
-	const void *p = get(in, node, name, &len, required);
-	fdt64_t v;
-
-	if (!p)
-		return 0;
-	if (len != 8) {
-		bad_len(in, node, name);
-		return 0;
-	}
-	memcpy(&v, p, 8);
-	return fdt64_to_cpu(v);
-}
-
-/* A copy of a string property, or NULL when absent and not required. */
-static char *get_str(struct fdt_in *in, int node, const char *name, bool required)
-{
-	int len;
-	const char *p = get(in, node, name, &len, required);
-	char *s;
-
-	if (!p)
-		return NULL;
-	if (len < 1 || p[len - 1]) {
-		bad_len(in, node, name);
-		return NULL;
-	}
-	s = strdup(p);
-	if (!s && !in->err)
-		in->err = glue_err(-ENOMEM, "image metadata");
-	return s;
-}
-
-static uint8_t *get_bytes(struct fdt_in *in, int node, const char *name, size_t *ret_len,
-			  bool required)
-{
-	int len;
-	const void *p = get(in, node, name, &len, required);
-	uint8_t *b;
-
-	*ret_len = 0;
-	if (!p || len <= 0)
-		return NULL;
-	b = malloc(len);
-	if (!b) {
-		if (!in->err)
-			in->err = glue_err(-ENOMEM, "image metadata");
-		return NULL;
-	}
-	memcpy(b, p, len);
-	*ret_len = len;
-	return b;
-}
-
-/* Fill @out with exactly @n cells; returns false if absent. */
-static bool get_u32s(struct fdt_in *in, int node, const char *name, uint32_t *out, size_t n,
-		     bool required)
-{
-	int len;
-	const fdt32_t *p = get(in, node, name, &len, required);
-
-	if (!p)
-		return false;
-	if ((size_t)len != n * 4) {
-		bad_len(in, node, name);
-		return false;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = fdt32_to_cpu(p[i]);
-	return true;
-}
-
-static bool get_u64s(struct fdt_in *in, int node, const char *name, uint64_t *out, size_t n,
-		     bool required)
-{
-	int len;
-	const char *p = get(in, node, name, &len, required);
-
-	if (!p)
-		return false;
-	if ((size_t)len != n * 8) {
-		bad_len(in, node, name);
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		fdt64_t v;
-
-		memcpy(&v, p + 8 * i, 8);
-		out[i] = fdt64_to_cpu(v);
-	}
-	return true;
-}
-
-static void oom(struct fdt_in *in)
-{
-	if (!in->err)
-		in->err = glue_err(-ENOMEM, "image metadata");
-}
-
 /* n * ST_SIGINFO_SIZE bytes of queued signals */
-static uint8_t *get_siginfos(struct fdt_in *in, int node, const char *name, size_t *ret_n)
+static uint8_t *get_siginfos(struct meta_in *in, int node, const char *name, size_t *ret_n)
 {
 	size_t len;
-	uint8_t *b = get_bytes(in, node, name, &len, false);
+	uint8_t *b = meta_prop_bytes(in, node, name, &len, false);
 
 	*ret_n = 0;
 	if (b && len % ST_SIGINFO_SIZE) {
-		bad_len(in, node, name);
+		meta_prop_bad_len(in, node, name);
 		free(b);
 		return NULL;
 	}
@@ -176,33 +29,33 @@ static uint8_t *get_siginfos(struct fdt_in *in, int node, const char *name, size
 	return b;
 }
 
-static void read_thread_more(struct fdt_in *in, int node, struct st_thread *t)
+static void read_thread_more(struct meta_in *in, int node, struct st_thread *t)
 {
 	const char *comm;
 	uint64_t v[3];
 	int len;
 
-	comm = get(in, node, FM_T_COMM, &len, false);
+	comm = meta_prop_get(in, node, FM_T_COMM, &len, false);
 	if (comm && len > 0)
 		snprintf(t->comm, sizeof(t->comm), "%.*s", len, comm);
-	if (get_u64s(in, node, FM_T_SIGALTSTACK, v, 3, false)) {
+	if (meta_prop_u64s(in, node, FM_T_SIGALTSTACK, v, 3, false)) {
 		t->altstack_sp = v[0];
 		t->altstack_flags = v[1];
 		t->altstack_size = v[2];
 	}
-	t->clear_child_tid = get_u64(in, node, FM_T_CLEAR_CHILD_TID, false);
-	t->pdeathsig = get_u32(in, node, FM_T_PDEATHSIG, false);
+	t->clear_child_tid = meta_prop_u64(in, node, FM_T_CLEAR_CHILD_TID, false);
+	t->pdeathsig = meta_prop_u32(in, node, FM_T_PDEATHSIG, false);
 	t->sigpending = get_siginfos(in, node, FM_T_SIGPENDING, &t->nsigpending);
 }
 
-static void read_process_more(struct fdt_in *in, int node, struct st_process *p)
+static void read_process_more(struct meta_in *in, int node, struct st_process *p)
 {
 	uint64_t caps[5];
 	int len;
 
 	p->sigpending_shared = get_siginfos(in, node, FM_P_SIGPENDING_SHARED,
 					    &p->nsigpending_shared);
-	if (get_u64s(in, node, FM_P_CAPS, caps, 5, false)) {
+	if (meta_prop_u64s(in, node, FM_P_CAPS, caps, 5, false)) {
 		p->have_caps = true;
 		p->caps.effective = caps[0];
 		p->caps.permitted = caps[1];
@@ -210,35 +63,35 @@ static void read_process_more(struct fdt_in *in, int node, struct st_process *p)
 		p->caps.bounding = caps[3];
 		p->caps.ambient = caps[4];
 	}
-	p->no_new_privs = get(in, node, FM_P_NO_NEW_PRIVS, &len, false) != NULL;
+	p->no_new_privs = meta_prop_get(in, node, FM_P_NO_NEW_PRIVS, &len, false) != NULL;
 	if (!in->err)
 		in->err = meta_read_process_events(in->fdt, node, p);
 }
 
-static void read_thread(struct fdt_in *in, int node, struct st_process *p)
+static void read_thread(struct meta_in *in, int node, struct st_process *p)
 {
 	struct st_thread *t = ST_PUSH(p->threads, p->nthreads);
 	uint64_t v[3];
 
 	if (!t)
-		return oom(in);
-	t->tid = get_u32(in, node, FM_T_TID, true);
-	t->sigmask = get_u64(in, node, FM_T_SIGMASK, true);
-	t->regs = get_bytes(in, node, FM_T_REGS, &t->regs_len, true);
-	t->xsave = get_bytes(in, node, FM_T_XSAVE, &t->xsave_len, false);
-	if (get_u64s(in, node, FM_T_RSEQ, v, 3, false)) {
+		return meta_prop_oom(in);
+	t->tid = meta_prop_u32(in, node, FM_T_TID, true);
+	t->sigmask = meta_prop_u64(in, node, FM_T_SIGMASK, true);
+	t->regs = meta_prop_bytes(in, node, FM_T_REGS, &t->regs_len, true);
+	t->xsave = meta_prop_bytes(in, node, FM_T_XSAVE, &t->xsave_len, false);
+	if (meta_prop_u64s(in, node, FM_T_RSEQ, v, 3, false)) {
 		t->rseq_addr = v[0];
 		t->rseq_len = v[1];
 		t->rseq_sig = v[2];
 	}
-	if (get_u64s(in, node, FM_T_ROBUST_LIST, v, 2, false)) {
+	if (meta_prop_u64s(in, node, FM_T_ROBUST_LIST, v, 2, false)) {
 		t->robust_list = v[0];
 		t->robust_len = v[1];
 	}
 	read_thread_more(in, node, t);
 }
 
-static void read_process(struct fdt_in *in, int node, struct st_image *img)
+static void read_process(struct meta_in *in, int node, struct st_image *img)
 {
 	struct st_process *p = ST_PUSH(img->procs, img->nprocs);
 	uint64_t sa[4 * ST_NSIG];
@@ -246,31 +99,31 @@ static void read_process(struct fdt_in *in, int node, struct st_image *img)
 	int len, sub, child;
 
 	if (!p)
-		return oom(in);
-	p->pid = get_u32(in, node, FM_P_PID, true);
-	p->ppid = get_u32(in, node, FM_P_PPID, true);
-	p->pgid = get_u32(in, node, FM_P_PGID, true);
-	p->sid = get_u32(in, node, FM_P_SID, true);
-	comm = get(in, node, FM_P_COMM, &len, false);
+		return meta_prop_oom(in);
+	p->pid = meta_prop_u32(in, node, FM_P_PID, true);
+	p->ppid = meta_prop_u32(in, node, FM_P_PPID, true);
+	p->pgid = meta_prop_u32(in, node, FM_P_PGID, true);
+	p->sid = meta_prop_u32(in, node, FM_P_SID, true);
+	comm = meta_prop_get(in, node, FM_P_COMM, &len, false);
 	if (comm && len > 0)
 		snprintf(p->comm, sizeof(p->comm), "%.*s", len, comm);
-	p->mm_id = get_u32(in, node, FM_P_MM, true);
-	p->cwd = get_str(in, node, FM_P_CWD, true);
-	p->root = get_str(in, node, FM_P_ROOT, false);
-	p->umask = get_u32(in, node, FM_P_UMASK, true);
-	p->personality = get_u32(in, node, FM_P_PERSONALITY, false);
-	get_u32s(in, node, FM_P_UIDS, p->uids, 4, true);
-	get_u32s(in, node, FM_P_GIDS, p->gids, 4, true);
-	if (get(in, node, FM_P_GROUPS, &len, false) && len > 0 && len % 4 == 0) {
+	p->mm_id = meta_prop_u32(in, node, FM_P_MM, true);
+	p->cwd = meta_prop_str(in, node, FM_P_CWD, true);
+	p->root = meta_prop_str(in, node, FM_P_ROOT, false);
+	p->umask = meta_prop_u32(in, node, FM_P_UMASK, true);
+	p->personality = meta_prop_u32(in, node, FM_P_PERSONALITY, false);
+	meta_prop_u32s(in, node, FM_P_UIDS, p->uids, 4, true);
+	meta_prop_u32s(in, node, FM_P_GIDS, p->gids, 4, true);
+	if (meta_prop_get(in, node, FM_P_GROUPS, &len, false) && len > 0 && len % 4 == 0) {
 		p->ngroups = len / 4;
 		p->groups = calloc(p->ngroups, 4);
 		if (!p->groups)
-			return oom(in);
-		get_u32s(in, node, FM_P_GROUPS, p->groups, p->ngroups, true);
+			return meta_prop_oom(in);
+		meta_prop_u32s(in, node, FM_P_GROUPS, p->groups, p->ngroups, true);
 	}
-	if (!get_u64s(in, node, FM_P_RLIMITS, &p->rlimits[0][0], 2 * ST_NRLIMITS, false))
+	if (!meta_prop_u64s(in, node, FM_P_RLIMITS, &p->rlimits[0][0], 2 * ST_NRLIMITS, false))
 		memset(p->rlimits, 0xff, sizeof(p->rlimits));
-	if (get_u64s(in, node, FM_P_SIGACTIONS, sa, 4 * ST_NSIG, false))
+	if (meta_prop_u64s(in, node, FM_P_SIGACTIONS, sa, 4 * ST_NSIG, false))
 		for (int i = 0; i < ST_NSIG; i++) {
 			p->sigactions[i].handler = sa[4 * i];
 			p->sigactions[i].flags = sa[4 * i + 1];
@@ -291,39 +144,39 @@ static void read_process(struct fdt_in *in, int node, struct st_image *img)
 			struct st_fd *fd = ST_PUSH(p->fds, p->nfds);
 
 			if (!fd)
-				return oom(in);
-			fd->num = get_u32(in, child, FM_FD_NUM, true);
-			fd->file_id = get_u32(in, child, FM_FD_FILE, true);
-			fd->cloexec = get(in, child, FM_FD_CLOEXEC, &len, false) != NULL;
+				return meta_prop_oom(in);
+			fd->num = meta_prop_u32(in, child, FM_FD_NUM, true);
+			fd->file_id = meta_prop_u32(in, child, FM_FD_FILE, true);
+			fd->cloexec = meta_prop_get(in, child, FM_FD_CLOEXEC, &len, false) != NULL;
 		}
 }
 
-static void read_vdso(struct fdt_in *in, int node, struct st_mm *mm)
+static void read_vdso(struct meta_in *in, int node, struct st_mm *mm)
 {
 	const char *names, *p;
 	int len, vlen;
 	uint64_t *vals;
 	size_t n = 0;
 
-	mm->vdso = get_bytes(in, node, FM_A_VDSO_IMAGE, &mm->vdso_len, false);
-	names = get(in, node, FM_A_VDSO_SYMBOLS, &len, false);
+	mm->vdso = meta_prop_bytes(in, node, FM_A_VDSO_IMAGE, &mm->vdso_len, false);
+	names = meta_prop_get(in, node, FM_A_VDSO_SYMBOLS, &len, false);
 	if (!names || len <= 0)
 		return;
 	if (names[len - 1])
-		return bad_len(in, node, FM_A_VDSO_SYMBOLS);
+		return meta_prop_bad_len(in, node, FM_A_VDSO_SYMBOLS);
 	for (p = names; p < names + len; p += strlen(p) + 1)
 		n++;
-	if (!get(in, node, FM_A_VDSO_SYMBOL_VALUES, &vlen, true))
+	if (!meta_prop_get(in, node, FM_A_VDSO_SYMBOL_VALUES, &vlen, true))
 		return;
 	if ((size_t)vlen != n * 16)
-		return bad_len(in, node, FM_A_VDSO_SYMBOL_VALUES);
+		return meta_prop_bad_len(in, node, FM_A_VDSO_SYMBOL_VALUES);
 	vals = malloc(n * 16);
 	mm->vdso_syms = calloc(n, sizeof(*mm->vdso_syms));
 	if (!vals || !mm->vdso_syms) {
 		free(vals);
-		return oom(in);
+		return meta_prop_oom(in);
 	}
-	get_u64s(in, node, FM_A_VDSO_SYMBOL_VALUES, vals, 2 * n, true);
+	meta_prop_u64s(in, node, FM_A_VDSO_SYMBOL_VALUES, vals, 2 * n, true);
 	for (p = names; p < names + len; p += strlen(p) + 1) {
 		struct st_vdso_sym *s = &mm->vdso_syms[mm->nvdso_syms++];
 
@@ -332,52 +185,52 @@ static void read_vdso(struct fdt_in *in, int node, struct st_mm *mm)
 		s->size = vals[2 * (mm->nvdso_syms - 1) + 1];
 		if (!s->name) {
 			free(vals);
-			return oom(in);
+			return meta_prop_oom(in);
 		}
 	}
 	free(vals);
 }
 
-static void read_mm(struct fdt_in *in, int node, struct st_image *img)
+static void read_mm(struct meta_in *in, int node, struct st_image *img)
 {
 	struct st_mm *mm = ST_PUSH(img->mms, img->nmms);
 	struct st_mm_layout *l;
 	int child;
 
 	if (!mm)
-		return oom(in);
+		return meta_prop_oom(in);
 	l = &mm->layout;
-	mm->id = get_u32(in, node, FM_MM_ID, true);
-	mm->exe = get_str(in, node, FM_MM_EXE, false);
-	l->start_code = get_u64(in, node, FM_MM_START_CODE, true);
-	l->end_code = get_u64(in, node, FM_MM_END_CODE, true);
-	l->start_data = get_u64(in, node, FM_MM_START_DATA, true);
-	l->end_data = get_u64(in, node, FM_MM_END_DATA, true);
-	l->start_brk = get_u64(in, node, FM_MM_START_BRK, true);
-	l->brk = get_u64(in, node, FM_MM_BRK, true);
-	l->start_stack = get_u64(in, node, FM_MM_START_STACK, true);
-	l->arg_start = get_u64(in, node, FM_MM_ARG_START, true);
-	l->arg_end = get_u64(in, node, FM_MM_ARG_END, true);
-	l->env_start = get_u64(in, node, FM_MM_ENV_START, true);
-	l->env_end = get_u64(in, node, FM_MM_ENV_END, true);
-	mm->auxv = get_bytes(in, node, FM_MM_AUXV, &mm->auxv_len, false);
+	mm->id = meta_prop_u32(in, node, FM_MM_ID, true);
+	mm->exe = meta_prop_str(in, node, FM_MM_EXE, false);
+	l->start_code = meta_prop_u64(in, node, FM_MM_START_CODE, true);
+	l->end_code = meta_prop_u64(in, node, FM_MM_END_CODE, true);
+	l->start_data = meta_prop_u64(in, node, FM_MM_START_DATA, true);
+	l->end_data = meta_prop_u64(in, node, FM_MM_END_DATA, true);
+	l->start_brk = meta_prop_u64(in, node, FM_MM_START_BRK, true);
+	l->brk = meta_prop_u64(in, node, FM_MM_BRK, true);
+	l->start_stack = meta_prop_u64(in, node, FM_MM_START_STACK, true);
+	l->arg_start = meta_prop_u64(in, node, FM_MM_ARG_START, true);
+	l->arg_end = meta_prop_u64(in, node, FM_MM_ARG_END, true);
+	l->env_start = meta_prop_u64(in, node, FM_MM_ENV_START, true);
+	l->env_end = meta_prop_u64(in, node, FM_MM_ENV_END, true);
+	mm->auxv = meta_prop_bytes(in, node, FM_MM_AUXV, &mm->auxv_len, false);
 	fdt_for_each_subnode(child, in->fdt, node) {
 		struct st_area *a = ST_PUSH(mm->areas, mm->nareas);
 		char *kind;
 
 		if (!a)
-			return oom(in);
-		a->start = get_u64(in, child, FM_A_START, true);
-		a->end = get_u64(in, child, FM_A_END, true);
-		a->prot = get_u32(in, child, FM_A_PROT, true);
-		a->flags = get_u32(in, child, FM_A_FLAGS, true);
-		a->pgoff = get_u64(in, child, FM_A_PGOFF, false);
-		a->path = get_str(in, child, FM_A_PATH, false);
-		a->name = get_str(in, child, FM_A_NAME, false);
-		a->file_id = get_u32(in, child, FM_A_FILE, false);
+			return meta_prop_oom(in);
+		a->start = meta_prop_u64(in, child, FM_A_START, true);
+		a->end = meta_prop_u64(in, child, FM_A_END, true);
+		a->prot = meta_prop_u32(in, child, FM_A_PROT, true);
+		a->flags = meta_prop_u32(in, child, FM_A_FLAGS, true);
+		a->pgoff = meta_prop_u64(in, child, FM_A_PGOFF, false);
+		a->path = meta_prop_str(in, child, FM_A_PATH, false);
+		a->name = meta_prop_str(in, child, FM_A_NAME, false);
+		a->file_id = meta_prop_u32(in, child, FM_A_FILE, false);
 		if (a->kind == ST_AREA_VDSO || (a->name && strcmp(a->name, "[vdso]") == 0))
 			read_vdso(in, child, mm);
-		kind = get_str(in, child, FM_A_KIND, true);
+		kind = meta_prop_str(in, child, FM_A_KIND, true);
 		if (kind && st_area_kind_parse(kind, &a->kind) < 0 && !in->err)
 			in->err = glue_err(-EINVAL, "image metadata: area %#llx: unknown kind '%s'",
 					   (unsigned long long)a->start, kind);
@@ -388,35 +241,35 @@ static void read_mm(struct fdt_in *in, int node, struct st_image *img)
 	}
 }
 
-static void read_file(struct fdt_in *in, int node, struct st_image *img)
+static void read_file(struct meta_in *in, int node, struct st_image *img)
 {
 	struct st_file *f = ST_PUSH(img->files, img->nfiles);
 	char *type;
 	int len;
 
 	if (!f)
-		return oom(in);
-	f->id = get_u32(in, node, FM_F_ID, true);
-	type = get_str(in, node, FM_F_TYPE, true);
+		return meta_prop_oom(in);
+	f->id = meta_prop_u32(in, node, FM_F_ID, true);
+	type = meta_prop_str(in, node, FM_F_TYPE, true);
 	if (type && st_file_type_parse(type, &f->type) < 0 && !in->err)
 		in->err = glue_err(-EINVAL, "image metadata: file %u: unknown type '%s'", f->id,
 				   type);
 	free(type);
-	f->path = get_str(in, node, FM_F_PATH, false);
-	f->flags = get_u32(in, node, FM_F_FLAGS, true);
-	f->pos = get_u64(in, node, FM_F_POS, false);
-	f->rdev = get_u64(in, node, FM_F_RDEV, false);
-	f->pipe_id = get_u32(in, node, FM_F_PIPE,
+	f->path = meta_prop_str(in, node, FM_F_PATH, false);
+	f->flags = meta_prop_u32(in, node, FM_F_FLAGS, true);
+	f->pos = meta_prop_u64(in, node, FM_F_POS, false);
+	f->rdev = meta_prop_u64(in, node, FM_F_RDEV, false);
+	f->pipe_id = meta_prop_u32(in, node, FM_F_PIPE,
 			     f->type == ST_FILE_PIPE || f->type == ST_FILE_FIFO);
-	f->deleted = get(in, node, FM_F_DELETED, &len, false) != NULL;
-	f->same_inode = get_u32(in, node, FM_F_SAME_INODE, false);
+	f->deleted = meta_prop_get(in, node, FM_F_DELETED, &len, false) != NULL;
+	f->same_inode = meta_prop_u32(in, node, FM_F_SAME_INODE, false);
 	if (!f->same_inode && (f->deleted || f->type == ST_FILE_MEMFD)) {
 		uint32_t owner[2] = { 0, 0 };
 
-		f->data = get_bytes(in, node, FM_F_DATA, &f->data_len, false);
-		f->size = get_u64(in, node, FM_F_SIZE, true);
-		f->mode = get_u32(in, node, FM_F_MODE, true);
-		get_u32s(in, node, FM_F_OWNER, owner, 2, false);
+		f->data = meta_prop_bytes(in, node, FM_F_DATA, &f->data_len, false);
+		f->size = meta_prop_u64(in, node, FM_F_SIZE, true);
+		f->mode = meta_prop_u32(in, node, FM_F_MODE, true);
+		meta_prop_u32s(in, node, FM_F_OWNER, owner, 2, false);
 		f->uid = owner[0];
 		f->gid = owner[1];
 		if (f->data_len > f->size && !in->err)
@@ -424,29 +277,29 @@ static void read_file(struct fdt_in *in, int node, struct st_image *img)
 					   "for a size of %llu", f->id, f->data_len,
 					   (unsigned long long)f->size);
 	}
-	f->seals = get_u32(in, node, FM_F_SEALS, false);
-	f->name = get_str(in, node, FM_F_NAME, false);
-	f->eventfd_count = get_u64(in, node, FM_F_EVENTFD_COUNT, f->type == ST_FILE_EVENTFD);
-	f->eventfd_semaphore = get(in, node, FM_F_EVENTFD_SEMAPHORE, &len, false) != NULL;
-	f->socket_id = get_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
+	f->seals = meta_prop_u32(in, node, FM_F_SEALS, false);
+	f->name = meta_prop_str(in, node, FM_F_NAME, false);
+	f->eventfd_count = meta_prop_u64(in, node, FM_F_EVENTFD_COUNT, f->type == ST_FILE_EVENTFD);
+	f->eventfd_semaphore = meta_prop_get(in, node, FM_F_EVENTFD_SEMAPHORE, &len, false) != NULL;
+	f->socket_id = meta_prop_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
 	if (!in->err)
 		in->err = meta_read_file_events(in->fdt, node, f);
 }
 
-static void read_pipe(struct fdt_in *in, int node, struct st_image *img)
+static void read_pipe(struct meta_in *in, int node, struct st_image *img)
 {
 	struct st_pipe *p = ST_PUSH(img->pipes, img->npipes);
 
 	if (!p)
-		return oom(in);
-	p->id = get_u32(in, node, FM_PI_ID, true);
-	p->capacity = get_u32(in, node, FM_PI_CAPACITY, false);
-	p->data = get_bytes(in, node, FM_PI_DATA, &p->len, false);
+		return meta_prop_oom(in);
+	p->id = meta_prop_u32(in, node, FM_PI_ID, true);
+	p->capacity = meta_prop_u32(in, node, FM_PI_CAPACITY, false);
+	p->data = meta_prop_bytes(in, node, FM_PI_DATA, &p->len, false);
 }
 
 int meta_read(const void *fdt, struct st_image *img)
 {
-	struct fdt_in in = { .fdt = fdt };
+	struct meta_in in = { .fdt = fdt };
 	const char *compat;
 	int node, child;
 
@@ -455,9 +308,9 @@ int meta_read(const void *fdt, struct st_image *img)
 	if (!compat || strcmp(compat, FERRY_META_COMPATIBLE) != 0)
 		return glue_err(-EINVAL, "image metadata: not compatible with '%s'",
 				FERRY_META_COMPATIBLE);
-	img->clock_monotonic_ns = get_u64(&in, 0, FM_ROOT_CLOCK_MONOTONIC, false);
-	img->clock_boottime_ns = get_u64(&in, 0, FM_ROOT_CLOCK_BOOTTIME, false);
-	img->hostname = get_str(&in, 0, FM_ROOT_HOSTNAME, false);
+	img->clock_monotonic_ns = meta_prop_u64(&in, 0, FM_ROOT_CLOCK_MONOTONIC, false);
+	img->clock_boottime_ns = meta_prop_u64(&in, 0, FM_ROOT_CLOCK_BOOTTIME, false);
+	img->hostname = meta_prop_str(&in, 0, FM_ROOT_HOSTNAME, false);
 	img->network_lock = fdt_getprop(fdt, 0, FM_ROOT_NETWORK_LOCK, NULL) != NULL;
 
 	node = fdt_subnode_offset(fdt, 0, FM_MMS);

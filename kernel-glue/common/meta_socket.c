@@ -10,6 +10,7 @@
 
 #include "ferry/schema.h"
 #include "log.h"
+#include "meta_prop.h"
 #include "meta_socket.h"
 #include "state_socket.h"
 
@@ -152,113 +153,48 @@ int meta_write_sockets(void *fdt, const struct st_image *img)
 /* ---- reading ---- */
 
 struct sock_in {
-	const void *fdt;
+	struct meta_in m;
 	int node;
-	uint32_t id;
-	int err;
+	uint32_t id; /* names the socket in the checks of this file */
 };
 
+/* The shared property readers (meta_prop.c), on the socket's node. */
 static const void *prop(struct sock_in *in, const char *name, int *ret_len, bool required)
 {
-	const void *p = fdt_getprop(in->fdt, in->node, name, ret_len);
-
-	if (!p && required && !in->err)
-		in->err = glue_err(-EINVAL, "image metadata: socket %u: property '%s' missing",
-				   in->id, name);
-	return p;
+	return meta_prop_get(&in->m, in->node, name, ret_len, required);
 }
 
 static void wrong_size(struct sock_in *in, const char *name)
 {
-	if (!in->err)
-		in->err = glue_err(-EINVAL, "image metadata: socket %u: property '%s' has a "
-				   "wrong size", in->id, name);
+	meta_prop_bad_len(&in->m, in->node, name);
 }
 
-/* @n cells into @out (allocated when *ret_alloc is given). Returns cells read. */
+/* Exactly @n cells into @out. Returns the cells read: @n, or 0. */
 static size_t u32s(struct sock_in *in, const char *name, uint32_t *out, size_t n, bool required)
 {
-	int len;
-	const fdt32_t *p = prop(in, name, &len, required);
-
-	if (!p)
-		return 0;
-	if ((size_t)len != n * 4) {
-		wrong_size(in, name);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = fdt32_to_cpu(p[i]);
-	return n;
+	return meta_prop_u32s(&in->m, in->node, name, out, n, required) ? n : 0;
 }
 
 static uint32_t u32(struct sock_in *in, const char *name, bool required)
 {
-	uint32_t v = 0;
-
-	u32s(in, name, &v, 1, required);
-	return v;
+	return meta_prop_u32(&in->m, in->node, name, required);
 }
 
 /* A variable number of cells, allocated; *ret_n cells. */
 static uint32_t *u32_list(struct sock_in *in, const char *name, size_t *ret_n)
 {
-	int len;
-	const fdt32_t *p = prop(in, name, &len, false);
-	uint32_t *v;
-
-	*ret_n = 0;
-	if (!p)
-		return NULL;
-	if (len % 4) {
-		wrong_size(in, name);
-		return NULL;
-	}
-	v = malloc(len + 4);
-	if (!v) {
-		if (!in->err)
-			in->err = -ENOMEM;
-		return NULL;
-	}
-	for (int i = 0; i < len / 4; i++)
-		v[i] = fdt32_to_cpu(p[i]);
-	*ret_n = len / 4;
-	return v;
+	return meta_prop_u32_list(&in->m, in->node, name, ret_n);
 }
 
 static uint8_t *bytes(struct sock_in *in, const char *name, size_t *ret_len)
 {
-	int len;
-	const void *p = prop(in, name, &len, false);
-	uint8_t *b;
-
-	*ret_len = 0;
-	if (!p || len <= 0)
-		return NULL;
-	b = malloc(len);
-	if (!b) {
-		if (!in->err)
-			in->err = -ENOMEM;
-		return NULL;
-	}
-	memcpy(b, p, len);
-	*ret_len = len;
-	return b;
+	return meta_prop_bytes(&in->m, in->node, name, ret_len, false);
 }
 
 static void fixed_bytes(struct sock_in *in, const char *name, uint8_t *out, size_t n,
 			bool required)
 {
-	int len;
-	const void *p = prop(in, name, &len, required);
-
-	if (!p)
-		return;
-	if ((size_t)len != n) {
-		wrong_size(in, name);
-		return;
-	}
-	memcpy(out, p, n);
+	meta_prop_fixed_bytes(&in->m, in->node, name, out, n, required);
 }
 
 static void read_tcp(struct sock_in *in, struct st_tcp *t)
@@ -278,8 +214,8 @@ static void read_tcp(struct sock_in *in, struct st_tcp *t)
 		t->rcv_wscale = v[1];
 	}
 	t->timestamp = u32(in, FM_S_TCP_TIMESTAMP, false);
-	if (t->send_unsent > t->send_len && !in->err)
-		in->err = glue_err(-EINVAL, "image metadata: socket %u: %u unsent bytes of a "
+	if (t->send_unsent > t->send_len && !in->m.err)
+		in->m.err = glue_err(-EINVAL, "image metadata: socket %u: %u unsent bytes of a "
 				   "send queue of %zu", in->id, t->send_unsent, t->send_len);
 }
 
@@ -295,23 +231,23 @@ static void read_dgrams(struct sock_in *in, struct st_socket *s)
 		total += s->dgram_lens[i];
 	for (size_t i = 0; i < nsrc; i++)
 		srcs += s->dgram_source_lens[i];
-	if (in->err)
+	if (in->m.err)
 		return;
 	if (total != s->recv_len || (nsrc && nsrc != n) || srcs != s->dgram_sources_len)
-		in->err = glue_err(-EINVAL, "image metadata: socket %u: the lengths of its "
+		in->m.err = glue_err(-EINVAL, "image metadata: socket %u: the lengths of its "
 				   "queued datagrams do not match their data", in->id);
 	if (!nsrc && n) {
 		/* no sources: all of length 0 */
 		s->dgram_source_lens = calloc(n, sizeof(uint32_t));
 		if (!s->dgram_source_lens)
-			in->err = -ENOMEM;
+			meta_prop_oom(&in->m);
 	}
 }
 
 static void read_socket(const void *fdt, int node, struct st_image *img, int *err)
 {
 	struct st_socket *s = ST_PUSH(img->sockets, img->nsockets);
-	struct sock_in in = { .fdt = fdt, .node = node };
+	struct sock_in in = { .m.fdt = fdt, .node = node };
 	const char *state;
 	uint32_t v[3] = { 0, 0, 0 };
 	uint64_t t[2];
@@ -328,8 +264,8 @@ static void read_socket(const void *fdt, int node, struct st_image *img, int *er
 	s->protocol = u32(&in, FM_S_PROTOCOL, false);
 	state = prop(&in, FM_S_STATE, &len, true);
 	if (state && (len < 1 || state[len - 1] || st_sock_state_parse(state, &s->state) < 0) &&
-	    !in.err)
-		in.err = glue_err(-EINVAL, "image metadata: socket %u: unknown state", s->id);
+	    !in.m.err)
+		in.m.err = glue_err(-EINVAL, "image metadata: socket %u: unknown state", s->id);
 	s->backlog = u32(&in, FM_S_BACKLOG, s->state == ST_SOCK_LISTENING);
 	if (s->family == AF_INET || s->family == AF_INET6) {
 		size_t alen = s->family == AF_INET6 ? 16 : 4;
@@ -340,8 +276,8 @@ static void read_socket(const void *fdt, int node, struct st_image *img, int *er
 		fixed_bytes(&in, FM_S_PEER_ADDRESS, s->peer_addr, alen,
 			    s->state == ST_SOCK_CONNECTED);
 		s->peer_port = u32(&in, FM_S_PEER_PORT, s->state == ST_SOCK_CONNECTED);
-	} else if (s->family != AF_UNIX && !in.err) {
-		in.err = glue_err(-EINVAL, "image metadata: socket %u: family %u is not known",
+	} else if (s->family != AF_UNIX && !in.m.err) {
+		in.m.err = glue_err(-EINVAL, "image metadata: socket %u: family %u is not known",
 				  s->id, s->family);
 	}
 	s->unix_name = bytes(&in, FM_S_UNIX_NAME, &s->unix_name_len);
@@ -362,8 +298,8 @@ static void read_socket(const void *fdt, int node, struct st_image *img, int *er
 	{
 		uint32_t *o = u32_list(&in, FM_S_OPTIONS, &n);
 
-		if (n % 3 && !in.err)
-			in.err = glue_err(-EINVAL, "image metadata: socket %u: options are not "
+		if (n % 3 && !in.m.err)
+			in.m.err = glue_err(-EINVAL, "image metadata: socket %u: options are not "
 					  "triples", s->id);
 		s->opts = (struct st_sockopt *)o;
 		s->nopts = n / 3;
@@ -391,8 +327,8 @@ static void read_socket(const void *fdt, int node, struct st_image *img, int *er
 		s->have_tcp = true;
 		read_tcp(&in, &s->tcp);
 	}
-	if (in.err && !*err)
-		*err = in.err;
+	if (in.m.err && !*err)
+		*err = in.m.err;
 }
 
 int meta_read_sockets(const void *fdt, struct st_image *img)
