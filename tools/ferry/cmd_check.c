@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ferry check (--pid|--tree) PID: could these processes be checkpointed? */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "ferry-glue/checkpoint.h"
 #include "../../kernel-glue/common/log.h"
@@ -21,16 +19,13 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 	int c, r;
 
 	while ((c = command_getopt(cmd, argc, argv, options, "p:t:")) != -1) {
-		char *end;
-
 		if (c != 'p' && c != 't')
 			return FERRY_EXIT_USAGE;
 		if (o.pid)
 			return command_usage_error(cmd, "give one of --pid and --tree, once");
-		errno = 0;
-		o.pid = strtol(optarg, &end, 10);
-		if (errno || *end || o.pid <= 0)
-			return command_usage_error(cmd, "'%s' is not a process id", optarg);
+		r = command_parse_pid(cmd, optarg, &o.pid);
+		if (r)
+			return r;
 		o.tree = c == 't';
 	}
 	r = command_expect_operands(cmd, argc, argv, 0, "");

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* ferry checkpoint (--pid|--tree) PID -o IMAGE [--kill]: freeze and save processes. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,20 +8,6 @@
 
 #include "commands.h"
 #include "log.h"
-
-/* Parse a PID operand of --pid or --tree. */
-static int parse_pid(const struct command *cmd, const char *s, pid_t *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v <= 0 || v > 0x3fffffff)
-		return command_usage_error(cmd, "'%s' is not a process id", s);
-	*ret = v;
-	return 0;
-}
 
 static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 {
@@ -43,7 +28,7 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 		case 't':
 			if (o.pid)
 				return command_usage_error(cmd, "give one of --pid and --tree, once");
-			r = parse_pid(cmd, optarg, &o.pid);
+			r = command_parse_pid(cmd, optarg, &o.pid);
 			if (r)
 				return r;
 			o.tree = c == 't';

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* ferry update --kernel K [--initrd I] [--append ARGS] --via kexec|reboot (--pid|--tree) PID */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,19 +9,6 @@
 
 #include "commands.h"
 #include "log.h"
-
-static int parse_pid(const struct command *cmd, const char *s, pid_t *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v <= 0 || v > 0x3fffffff)
-		return command_usage_error(cmd, "'%s' is not a process id", s);
-	*ret = v;
-	return 0;
-}
 
 static int run_update(const struct command *cmd, int argc, char **argv)
 {
@@ -53,7 +39,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 			if (o.pid)
 				return command_usage_error(cmd, "give one --pid or --tree (one "
 							   "selection per update)");
-			r = parse_pid(cmd, optarg, &o.pid);
+			r = command_parse_pid(cmd, optarg, &o.pid);
 			if (r)
 				return r;
 			o.tree = c == 't';

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -44,6 +46,19 @@ int command_usage_error(const struct command *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (try 'ferry %s --help')\n", cmd->name);
 	return FERRY_EXIT_USAGE;
+}
+
+int command_parse_pid(const struct command *cmd, const char *s, pid_t *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0 || v > 0x3fffffff)
+		return command_usage_error(cmd, "'%s' is not a process id", s);
+	*ret = v;
+	return 0;
 }
 
 int command_getopt(const struct command *cmd, int argc, char **argv,

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit status of every command. */
 enum {
@@ -50,6 +51,10 @@ void command_print_help(const struct command *cmd, FILE *out);
  * FERRY_EXIT_USAGE. */
 int command_usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Parse a PID operand (of --pid or --tree) into *ret; a usage error
+ * (FERRY_EXIT_USAGE, printed) when it is not a process id. */
+int command_parse_pid(const struct command *cmd, const char *s, pid_t *ret);
 
 /*
  * getopt_long() over argv[1..] that reports unknown options and missing
