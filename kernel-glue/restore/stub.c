@@ -69,25 +69,11 @@ static void report_in_use(pid_t want, int r)
 		glue_err(r, "pid %d: cannot create the process (clone3 with set_tid)", want);
 }
 
-int stub_create(struct rproc *rp)
+/* Record the new stub @pid (restoring @want) and wait for its first stop. */
+static int stub_adopt(struct rproc *rp, pid_t pid, pid_t want)
 {
-	pid_t want = rp->p->pid;
-	struct glue_clone_args args = {
-		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)&want,
-		.set_tid_size = 1,
-	};
 	int status, r;
-	long pid;
 
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid == 0)
-		stub_main();
-	if (pid < 0) {
-		r = -errno;
-		report_in_use(want, r);
-		return r;
-	}
 	rp->pid = pid;
 	rp->created = true;
 	rp->memfd = -1;
@@ -98,14 +84,44 @@ int stub_create(struct rproc *rp)
 	if (WSTOPSIG(status) != SIGSTOP)
 		return glue_err(-EPROTO, "pid %d: the new process stopped with signal %d", want,
 				WSTOPSIG(status));
+	return 0;
+}
+
+/* Drive the stopped stub through the syscall gadget from now on. */
+static int stub_ready(struct rproc *rp)
+{
+	int r = inject_begin(&rp->in, rp->pid, (uintptr_t)arch_syscall_gadget, INJECT_TRAP);
+
+	return r < 0 ? r : unregister_rseq(rp);
+}
+
+int stub_create(struct rproc *rp)
+{
+	pid_t want = rp->p->pid;
+	struct glue_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	int r;
+	long pid;
+
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		stub_main();
+	if (pid < 0) {
+		r = -errno;
+		report_in_use(want, r);
+		return r;
+	}
+	r = stub_adopt(rp, pid, want);
+	if (r < 0)
+		return r;
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
 		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 				  PTRACE_O_TRACECLONE)) < 0)
 		return glue_err(-errno, "pid %d: cannot set trace options", want);
-	r = inject_begin(&rp->in, pid, (uintptr_t)arch_syscall_gadget, INJECT_TRAP);
-	if (r < 0)
-		return r;
-	return unregister_rseq(rp);
+	return stub_ready(rp);
 }
 
 int stub_clone(struct rproc *parent, struct rproc *rp)
@@ -116,7 +132,7 @@ int stub_clone(struct rproc *parent, struct rproc *rp)
 		.set_tid_size = 1,
 	};
 	pid_t want = rp->p->pid;
-	int memfd, status, r;
+	int memfd, r;
 	long pid;
 
 	memfd = mem_open(parent->pid, O_RDWR);
@@ -133,20 +149,9 @@ int stub_clone(struct rproc *parent, struct rproc *rp)
 		report_in_use(want, pid);
 		return pid;
 	}
-	rp->pid = pid;
-	rp->created = true;
-	rp->memfd = -1;
-	rp->pidfd = -1;
-	r = ptrace_wait_stop(pid, &status);
-	if (r < 0)
-		return r;
-	if (WSTOPSIG(status) != SIGSTOP)
-		return glue_err(-EPROTO, "pid %d: the new process stopped with signal %d", want,
-				WSTOPSIG(status));
-	r = inject_begin(&rp->in, pid, (uintptr_t)arch_syscall_gadget, INJECT_TRAP);
-	if (r < 0)
-		return r;
-	return unregister_rseq(rp);
+	/* a child of a traced stub inherits its trace options */
+	r = stub_adopt(rp, pid, want);
+	return r < 0 ? r : stub_ready(rp);
 }
 
 static void reap(pid_t tid)
