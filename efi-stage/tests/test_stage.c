@@ -269,15 +269,14 @@ static int test_good(void)
 	return r;
 }
 
-static int test_stored_only(void)
+/* A good image of shape @s is expanded, and its pages come out intact. */
+static int expect_expanded(const struct synth_shape *s, uint64_t staging, uint64_t expanded)
 {
-	struct synth_shape s = shape;
 	struct fixture f;
 	struct ferry_handoff h;
 	int r, st;
 
-	s.level = 0;
-	if (fixture_make(&f, &s, 2 << 20, 2 << 20) < 0)
+	if (fixture_make(&f, s, staging, expanded) < 0)
 		return -1;
 	st = ferry_stage_run(&stage, f.region, f.size, REGION_PHYS, &env);
 	if (st != FERRY_STAGE_EXPANDED)
@@ -288,23 +287,20 @@ static int test_stored_only(void)
 	return r;
 }
 
+static int test_stored_only(void)
+{
+	struct synth_shape s = shape;
+
+	s.level = 0;
+	return expect_expanded(&s, 2 << 20, 2 << 20);
+}
+
 static int test_empty_image(void)
 {
 	struct synth_shape s = shape;
-	struct fixture f;
-	struct ferry_handoff h;
-	int r, st;
 
 	s.mm_count = 0;
-	if (fixture_make(&f, &s, 64 << 10, 64 << 10) < 0)
-		return -1;
-	st = ferry_stage_run(&stage, f.region, f.size, REGION_PHYS, &env);
-	if (st != FERRY_STAGE_EXPANDED)
-		r = fail("status %s, reason '%s'", ferry_stage_status_name(st), stage.handoff.reason);
-	else if ((r = read_handoff(&f, &h)) == 0)
-		r = check_expanded(&f, &h);
-	fixture_free(&f);
-	return r;
+	return expect_expanded(&s, 64 << 10, 64 << 10);
 }
 
 static int test_too_big(void)
@@ -364,51 +360,46 @@ static int expect_bad(struct fixture *f, const char *want)
 	return 0;
 }
 
-static int test_corrupt_payload(void)
+/* The staged image of the default shape, damaged by @damage, is refused
+ * with a reason that contains @want. */
+static int expect_refused(void (*damage)(struct fixture *f), const char *want)
 {
 	struct fixture f;
+	int r;
+
+	if (fixture_make(&f, &shape, 1 << 20, 2 << 20) < 0)
+		return -1;
+	damage(&f);
+	r = expect_bad(&f, want);
+	fixture_free(&f);
+	return r;
+}
+
+/* one bit of the second chunk's payload */
+static void damage_payload(struct fixture *f)
+{
 	struct ferry_image img;
 	struct ferry_chunk_cursor cur;
 	struct ferry_chunk c;
-	int r;
 
-	if (fixture_make(&f, &shape, 1 << 20, 2 << 20) < 0)
-		return -1;
-	ferry_image_open(&img, f.image, f.image_len, 0, NULL);
+	ferry_image_open(&img, f->image, f->image_len, 0, NULL);
 	ferry_chunk_cursor_init(&img, &cur);
 	ferry_chunk_next(&img, &cur, &c, NULL);
 	ferry_chunk_next(&img, &cur, &c, NULL);
-	f.region[stage_region_header(f.region)->staging_offset + (c.payload - f.image) + 3] ^= 0x10;
-	r = expect_bad(&f, "CRC");
-	fixture_free(&f);
-	return r;
+	f->region[stage_region_header(f->region)->staging_offset + (c.payload - f->image) + 3] ^= 0x10;
 }
 
-static int test_corrupt_metadata(void)
+/* one bit of the metadata */
+static void damage_metadata(struct fixture *f)
 {
-	struct fixture f;
-	int r;
-
-	if (fixture_make(&f, &shape, 1 << 20, 2 << 20) < 0)
-		return -1;
-	f.region[stage_region_header(f.region)->staging_offset + FERRY_HEADER_SIZE + 100] ^= 1;
-	r = expect_bad(&f, "staged image");
-	fixture_free(&f);
-	return r;
+	f->region[stage_region_header(f->region)->staging_offset + FERRY_HEADER_SIZE + 100] ^= 1;
 }
 
-static int test_truncated(void)
+/* the region says the image is a page shorter than it is */
+static void damage_truncate(struct fixture *f)
 {
-	struct fixture f;
-	int r;
-
-	if (fixture_make(&f, &shape, 1 << 20, 2 << 20) < 0)
-		return -1;
-	stage_region_header(f.region)->image_size = f.image_len - 4096;
-	stage_region_reseal(f.region);
-	r = expect_bad(&f, "truncated");
-	fixture_free(&f);
-	return r;
+	stage_region_header(f->region)->image_size = f->image_len - 4096;
+	stage_region_reseal(f->region);
 }
 
 static int test_unsealed(void)
@@ -521,6 +512,22 @@ static int test_byte_flips(void)
 	return r;
 }
 
+/* DIR/NAMESUFFIX.region: the fixture's whole region */
+static int write_region(const char *dir, const char *name, const char *suffix,
+			const struct fixture *f)
+{
+	char path[4096];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/%s%s.region", dir, name, suffix);
+	out = fopen(path, "wb");
+	if (!out || fwrite(f->region, 1, f->size, out) != f->size || fclose(out)) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Small regions for the fuzzer's seed corpus. */
 static int write_corpus(const char *dir)
 {
@@ -537,7 +544,6 @@ static int write_corpus(const char *dir)
 		{ "unsealed", 6, 1, FERRY_REGION_SEALED, 64 << 10, 96 << 10 },
 	};
 	struct synth_shape s = shape;
-	char path[4096];
 
 	s.mm_count = 1;
 	s.areas_per_mm = 2;
@@ -545,7 +551,6 @@ static int write_corpus(const char *dir)
 	s.chunk_pages = 4;
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
 		struct fixture f;
-		FILE *out;
 
 		s.level = seeds[i].level;
 		s.unsealed = seeds[i].unsealed;
@@ -557,21 +562,12 @@ static int write_corpus(const char *dir)
 		stage_region_reseal(f.region);
 		/* the expanded area's junk is not interesting to the fuzzer */
 		memset(f.region + FERRY_REGION_CONTROL_SIZE + seeds[i].staging, 0, seeds[i].expanded);
-		snprintf(path, sizeof(path), "%s/%s.region", dir, seeds[i].name);
-		out = fopen(path, "wb");
-		if (!out || fwrite(f.region, 1, f.size, out) != f.size || fclose(out)) {
-			perror(path);
+		if (write_region(dir, seeds[i].name, "", &f) < 0)
 			return 1;
-		}
 		if (seeds[i].state == FERRY_REGION_SEALED && !seeds[i].unsealed &&
-		    ferry_stage_run(&stage, f.region, f.size, 0, &env) == FERRY_STAGE_EXPANDED) {
-			snprintf(path, sizeof(path), "%s/%s-expanded.region", dir, seeds[i].name);
-			out = fopen(path, "wb");
-			if (!out || fwrite(f.region, 1, f.size, out) != f.size || fclose(out)) {
-				perror(path);
-				return 1;
-			}
-		}
+		    ferry_stage_run(&stage, f.region, f.size, 0, &env) == FERRY_STAGE_EXPANDED &&
+		    write_region(dir, seeds[i].name, "-expanded", &f) < 0)
+			return 1;
 		fixture_free(&f);
 	}
 	return 0;
@@ -586,9 +582,9 @@ int main(int argc, char **argv)
 	report("stage-stored-only", test_stored_only());
 	report("stage-empty-image", test_empty_image());
 	report("stage-too-big-hands-over-compressed", test_too_big());
-	report("stage-corrupt-payload", test_corrupt_payload());
-	report("stage-corrupt-metadata", test_corrupt_metadata());
-	report("stage-truncated", test_truncated());
+	report("stage-corrupt-payload", expect_refused(damage_payload, "CRC"));
+	report("stage-corrupt-metadata", expect_refused(damage_metadata, "staged image"));
+	report("stage-truncated", expect_refused(damage_truncate, "truncated"));
 	report("stage-unsealed-and-writing", test_unsealed());
 	report("stage-corrupt-expanded-on-retry", test_corrupt_expanded());
 	report("stage-region-header", test_region_header());
