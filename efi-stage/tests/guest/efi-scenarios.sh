@@ -88,6 +88,21 @@ efi_net_up() {
 	ip link set eth0 up || { fail "no eth0 (virtio_net)"; return 1; }
 }
 
+# Ask the runner to end its host client, then wait until the client's
+# connection (10.0.2.15:11211 <- 10.0.2.2, /proc/net/tcp, hex) is no longer
+# established. The verdict and the poweroff after it must come after the
+# client's end: QEMU's exit would otherwise close the client's connection
+# first, and the client would take that for the server closing it.
+efi_client_stop() {
+	echo "FERRY-EFI: stop the host client"
+	i=0
+	while grep -q ' 0F02000A:2BCB 0202000A:[0-9A-F]* 01 ' /proc/net/tcp; do
+		[ $i -ge 50 ] && { fail "the host client's connection was still open 10 s after it was told to stop"; return 1; }
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 # the value of memcached key $1 (one short connection)
 mc_get() {
 	printf 'get %s\r\nquit\r\n' "$1" | timeout 5 nc 127.0.0.1 11211 2>/dev/null |
@@ -312,6 +327,7 @@ scenario_efi() {
 		[ -n "$v1" ] && [ "$v2" -gt "$v1" ] 2>/dev/null ||
 			{ fail "the host client's increments did not go on after the restore (ctr $v1, then $v2)"; return; }
 		echo "memcached: pid $pid on $kver, ctr $v1 -> $v2 from the host client's connection"
+		efi_client_stop || return
 		pass
 		;;
 	efi-update:2)
