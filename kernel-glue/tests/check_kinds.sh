@@ -4,27 +4,19 @@
 #
 # Usage: check_kinds.sh BUILD
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 build="$1"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-kinds.XXXXXX)
 label=check-names-unsupported-kinds
 
-fail() {
-	echo "FAIL: $label: $*"
-	[ -s "$dir/log" ] && tail -n 20 "$dir/log" | sed 's/^/    /'
-	kill -9 "$pid" 2>/dev/null
-	rm -rf "$dir"
-	exit 1
+# fail shows ferry's log only
+fail_report() {
+	show_tails 20 "    " "$dir/log"
 }
 
-"$build/tests/glue/t_unsupported" "$dir" >"$dir/out" 2>&1 </dev/null &
-pid=$!
-i=0
-while [ ! -e "$dir/ready" ]; do
-	i=$((i + 1))
-	[ "$i" -gt 100 ] && fail "the program did not get ready"
-	sleep 0.1
-done
+start_program unsupported
 "$ferry" check --pid "$pid" >"$dir/log" 2>&1 && fail "check says it can be checkpointed"
 for kind in "eventpoll.*closed or replaced" "fanotify.*fanotify" "socket:.*sockets" \
 	"pidfd.*pidfd"; do

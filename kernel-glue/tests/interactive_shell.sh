@@ -15,40 +15,39 @@
 #
 # Usage: interactive_shell.sh BUILD ROUNDS
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 build="$1" rounds="$2"
-label=interactive-shell
-[ "$rounds" -gt 1 ] && label="$label-restored-${rounds}x"
+rounds_label interactive-shell "$rounds"
 ferry="$build/bin/ferry"
 
 for c in tmux bash; do
-	command -v "$c" >/dev/null || { echo "SKIP: $label: $c is not installed"; exit 0; }
+	command -v "$c" >/dev/null || skip "$c is not installed"
 done
 dir=$(mktemp -d /tmp/ferry-shell.XXXXXX)
 sock="$dir/tmux.sock"
 work="$dir/work dir"
 mkdir "$work"
 
-fail() {
-	echo "FAIL: $label: $*"
-	[ -s "$dir/log" ] && tail -n 20 "$dir/log" | sed 's/^/    /'
-	tmux -S "$sock" capture-pane -p 2>/dev/null | grep . | tail -n 10 | sed 's/^/    | /'
-	tmux -S "$sock" kill-server 2>/dev/null
+# fail shows ferry's log and the end of the pane, and stops tmux
+fail_report() {
+	show_tails 20 "    " "$dir/log"
+	tm capture-pane -p 2>/dev/null | grep . | tail -n 10 | sed 's/^/    | /'
+}
+
+cleanup() {
+	tm kill-server 2>/dev/null
 	[ -n "${server:-}" ] && kill -9 "$server" "$shell" 2>/dev/null
 	rm -rf "$dir"
-	exit 1
 }
 
 tm() {
 	tmux -S "$sock" "$@"
 }
 
-wait_file() {
-	i=0
-	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ "$i" -gt 100 ] && fail "$2"
-		sleep 0.1
-	done
+# Whether the pane shows a line matching $1.
+pane_shows() {
+	tm capture-pane -p | grep -q "$1"
 }
 
 # Type line $1 into the shell, then a command creating $dir/$2; wait for it.
@@ -56,19 +55,7 @@ type_line() {
 	tm send-keys -l "$1" && tm send-keys Enter &&
 		tm send-keys -l ": > \"\$FERRY_DIR/$2\"" && tm send-keys Enter ||
 		fail "tmux send-keys failed"
-	wait_file "$dir/$2" "the shell did not run: $1"
-}
-
-wait_gone() {
-	i=0
-	for p in $1; do
-		while [ -e "/proc/$p" ]; do
-			i=$((i + 1))
-			[ "$i" -gt "$2" ] && return 1
-			sleep 0.1
-		done
-	done
-	return 0
+	wait_for 100 "the shell did not run: $1" exists "$dir/$2"
 }
 
 # "ppid pgid sid tpgid" of $1, and whether it has a controlling terminal
@@ -105,13 +92,13 @@ ids_before=$(ids "$shell")
 outside_stty >"$dir/outside.before" 2>&1
 grep -q 'rows 33; columns 91' "$dir/outside.before" ||
 	fail "stty did not set the size: $(head -n 1 "$dir/outside.before")"
-tm capture-pane -p | grep -q '^first 42$' || fail "the shell did not answer before the checkpoint"
+pane_shows '^first 42$' || fail "the shell did not answer before the checkpoint"
 
 round=1
 while [ "$round" -le "$rounds" ]; do
 	"$ferry" checkpoint --tree "$server" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
 		fail "checkpoint $round failed"
-	wait_gone "$server $shell" 50 || fail "the tree is still there after checkpoint --kill"
+	wait_gone 50 "$server" "$shell" || fail "the tree is still there after checkpoint --kill"
 	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
 	[ -e "/proc/$server" ] && [ -e "/proc/$shell" ] ||
 		fail "the server or the shell is not there after restore $round"
@@ -143,13 +130,8 @@ grep -q 'intr = ^B;' "$dir/stty.after" && grep -q ' -echo ' "$dir/stty.after" ||
 	fail "the shell's terminal settings are not the ones set: $(head -n 2 "$dir/stty.after")"
 
 tm send-keys -l 'echo "answer $((6 * 7))"' && tm send-keys Enter
-i=0
-until tm capture-pane -p | grep -q '^answer 42$'; do
-	i=$((i + 1))
-	[ "$i" -gt 50 ] && fail "the shell does not answer on its terminal"
-	sleep 0.1
-done
+wait_for 50 "the shell does not answer on its terminal" pane_shows '^answer 42$'
 tm send-keys -l 'exit' && tm send-keys Enter
-wait_gone "$shell $server" 50 || fail "the shell and the server did not exit"
+wait_gone 50 "$shell" "$server" || fail "the shell and the server did not exit"
 echo "PASS: $label"
 rm -rf "$dir"

@@ -6,29 +6,14 @@
 #
 # Usage: scenario_dstate.sh BUILD
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 build="$1"
 label="dstate-checkpoint-refused"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-dstate.XXXXXX)
 
-fail() {
-	echo "FAIL: $label: $*"
-	for f in "$dir/log" "$dir/out"; do
-		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/    /'
-	done
-	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$dir"
-	exit 1
-}
-
-"$build/tests/glue/t_dstate" "$dir" >"$dir/out" 2>&1 </dev/null &
-pid=$!
-i=0
-while [ ! -e "$dir/ready" ]; do
-	i=$((i + 1))
-	[ "$i" -gt 100 ] && fail "the program did not get ready"
-	sleep 0.1
-done
+start_program dstate
 sleep 0.5 # into vfork()
 grep -q '^State:.*D' "/proc/$pid/status" || fail "the program is not in state D: $(grep State /proc/$pid/status)"
 start=$(date +%s)
@@ -40,12 +25,7 @@ grep -q "pid $pid tid $pid: in uninterruptible sleep" "$dir/log" ||
 	fail "the error does not name the process in uninterruptible sleep"
 [ -e "$dir/image" ] || [ -e "$dir/image.partial" ] && fail "an image was left behind"
 kill -USR1 "$pid"
-i=0
-while [ -e "/proc/$pid" ]; do
-	i=$((i + 1))
-	[ "$i" -gt 200 ] && fail "the program did not finish"
-	sleep 0.1
-done
+wait_gone 200 "$pid" || fail "the program did not finish"
 grep -q '^PASS: ' "$dir/out" || fail "the program says: $(grep -E '^(PASS|FAIL)' "$dir/out")"
 echo "PASS: $label"
 rm -rf "$dir"

@@ -10,31 +10,21 @@
 #
 # Usage: scenario_pidns.sh BUILD ROUNDS
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 build="$1" rounds="$2"
-label=restore-pidns
-[ "$rounds" -gt 1 ] && label="$label-restored-${rounds}x"
+rounds_label restore-pidns "$rounds"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-pidns.XXXXXX)
 
-fail() {
-	echo "FAIL: $label: $*"
-	for f in "$dir/log" "$dir/out" "$dir/json"; do
-		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/    /'
-	done
+fail_report() {
+	show_tails 20 "    " "$dir/log" "$dir/out" "$dir/json"
+}
+
+cleanup() {
 	[ -n "${inner:-}" ] && kill -9 "$inner" 2>/dev/null
 	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
 	rm -rf "$dir"
-	exit 1
-}
-
-wait_gone() {
-	i=0
-	while [ -e "/proc/$1" ]; do
-		i=$((i + 1))
-		[ "$i" -gt "$2" ] && return 1
-		sleep 0.1
-	done
-	return 0
 }
 
 # Our pid of the process that has pid $1 in a PID namespace below ours.
@@ -44,30 +34,24 @@ pid_outside() {
 	done | head -n 1
 }
 
-"$build/tests/glue/t_pidns" "$dir" >"$dir/out" 2>&1 </dev/null &
-pid=$!
-i=0
-while [ ! -e "$dir/ready" ]; do
-	i=$((i + 1))
-	[ "$i" -gt 100 ] && fail "the program did not get ready"
-	sleep 0.1
-done
+# Whether restore $round has printed its report; fail if it ended without.
+report_printed() {
+	[ -s "$dir/json" ] && return 0
+	kill -0 "$restorer" 2>/dev/null || fail "restore $round ended before its report"
+	return 1
+}
+
+start_program pidns
 "$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 || fail "checkpoint failed"
 wait "$pid" 2>/dev/null
-wait_gone "$pid" 50 || fail "pid $pid still exists after checkpoint --kill"
+wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
 
 round=1
 while :; do
 	rm -f "$dir/json"
 	"$ferry" restore --pidns --json "$dir/image" >"$dir/json" 2>>"$dir/log" &
 	restorer=$!
-	i=0
-	while [ ! -s "$dir/json" ]; do
-		i=$((i + 1))
-		[ "$i" -gt 100 ] && fail "restore $round printed no report"
-		kill -0 "$restorer" 2>/dev/null || fail "restore $round ended before its report"
-		sleep 0.1
-	done
+	wait_for 100 "restore $round printed no report" report_printed
 	sleep 0.1 # the whole line
 	jq -e --arg image "$dir/image" --argjson pid "$pid" \
 		'.image == $image and (.processes | length) == 1 and
@@ -92,13 +76,7 @@ done
 kill -USR1 "$inner"
 wait "$restorer"
 rc=$?
-verdict=$(grep -E '^(PASS|FAIL): ' "$dir/out" | head -n 1)
-starts=$(grep -c '^started ' "$dir/out")
-case "$verdict" in
-PASS:*) [ "$starts" -eq 1 ] || fail "the program started $starts times" ;;
-FAIL:*) fail "the program says: ${verdict#FAIL: }" ;;
-*) fail "the program gave no verdict" ;;
-esac
+program_passed
 [ "$rc" -eq 23 ] || fail "ferry restore --pidns exited with $rc, not the process's 23"
 echo "PASS: $label"
 rm -rf "$dir"

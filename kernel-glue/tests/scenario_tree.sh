@@ -9,20 +9,16 @@
 #
 # Usage: scenario_tree.sh BUILD NAME ROUNDS
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 build="$1" name="$2" rounds="$3"
-label="$name"
-[ "$rounds" -gt 1 ] && label="$label-restored-${rounds}x"
+rounds_label "$name" "$rounds"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-tree.XXXXXX)
 
-fail() {
-	echo "FAIL: $label: $*"
-	for f in "$dir/log" "$dir/out"; do
-		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/    /'
-	done
+cleanup() {
 	[ -n "${members:-}" ] && kill -9 $members 2>/dev/null
 	rm -rf "$dir"
-	exit 1
 }
 
 # "pid ppid pgid sid" of $1 and every descendant, one line each, sorted.
@@ -59,41 +55,22 @@ settled() {
 		END { for (i = 1; i <= NR; i++) if (pp[pp[id[i]]] != root) print l[i] }'
 }
 
-wait_gone() {
-	i=0
-	for p in $1; do
-		while [ -e "/proc/$p" ]; do
-			i=$((i + 1))
-			[ "$i" -gt "$2" ] && return 1
-			sleep 0.1
-		done
-	done
-	return 0
+# Whether the busybox pipeline has written its first 5 numbers.
+numbers_flow() {
+	[ "$( (wc -l <"$dir/numbers") 2>/dev/null || echo 0)" -ge 5 ]
 }
 
 if [ "$name" = busybox-pipeline ]; then
-	command -v busybox >/dev/null || { echo "SKIP: $label: busybox is not installed"; exit 0; }
+	command -v busybox >/dev/null || skip "busybox is not installed"
 	# the shell first closes what it inherited beyond stdio (pipes of
 	# whatever started the tests): the tree must be self-contained
 	setsid busybox sh -c 'cd /proc/self/fd && for fd in *; do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; cd /
 		i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | busybox cat > '"$dir/numbers" \
 		>"$dir/out" 2>&1 </dev/null &
 	pid=$!
-	i=0
-	while [ "$( (wc -l <"$dir/numbers") 2>/dev/null || echo 0)" -lt 5 ]; do
-		i=$((i + 1))
-		[ "$i" -gt 100 ] && fail "the pipeline did not start"
-		sleep 0.1
-	done
+	wait_for 100 "the pipeline did not start" numbers_flow
 else
-	"$build/tests/glue/t_$name" "$dir" >"$dir/out" 2>&1 </dev/null &
-	pid=$!
-	i=0
-	while [ ! -e "$dir/ready" ]; do
-		i=$((i + 1))
-		[ "$i" -gt 100 ] && fail "the program did not get ready"
-		sleep 0.1
-	done
+	start_program "$name"
 fi
 sleep 0.3
 before=$(tree_ids "$pid")
@@ -105,7 +82,7 @@ while [ "$round" -le "$rounds" ]; do
 	"$ferry" checkpoint --tree "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
 		fail "checkpoint $round failed"
 	wait "$pid" 2>/dev/null
-	wait_gone "$members" 50 || fail "the tree is still there after checkpoint --kill"
+	wait_gone 50 $members || fail "the tree is still there after checkpoint --kill"
 	[ "$name" = busybox-pipeline ] && lines_at_ckpt=$(wc -l <"$dir/numbers")
 	members=$(image_ids "$dir/image" | awk '{ print $1 }')
 	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
@@ -124,22 +101,14 @@ if [ "$name" = busybox-pipeline ]; then
 	awk 'NR != $1 { print "line " NR " is " $1; bad = 1; exit } END { exit bad }' \
 		"$dir/numbers" >"$dir/check" || fail "numbers out of order: $(cat "$dir/check")"
 	kill -9 $members 2>/dev/null
-	wait_gone "$members" 50
+	wait_gone 50 $members
 	echo "PASS: $label"
 	rm -rf "$dir"
 	exit 0
 fi
 
 kill -USR1 "$pid"
-wait_gone "$members" 200 || fail "the restored tree did not finish"
-verdict=$(grep -E '^(PASS|FAIL): ' "$dir/out" | head -n 1)
-starts=$(grep -c '^started ' "$dir/out")
-case "$verdict" in
-PASS:*)
-	[ "$starts" -eq 1 ] || fail "the program started $starts times"
-	echo "PASS: $label"
-	;;
-FAIL:*) fail "the program says: ${verdict#FAIL: }" ;;
-*) fail "the program gave no verdict" ;;
-esac
+wait_gone 200 $members || fail "the restored tree did not finish"
+program_passed
+echo "PASS: $label"
 rm -rf "$dir"

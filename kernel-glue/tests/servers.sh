@@ -10,6 +10,8 @@ set -u
 build="$1"
 shift
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 ferry="$build/bin/ferry"
 
 if [ "${1:-}" = --inner ]; then
@@ -20,12 +22,22 @@ if [ "${1:-}" = --inner ]; then
 	clean() {
 		exec python3 -c 'import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	}
-	ifail() {
-		echo "FAIL: $label: $*"
-		for f in "$dir/log" "$dir/server" "$dir/client"; do
-			[ -s "$f" ] && tail -n 8 "$f" | sed "s|^|    $(basename "$f"): |"
+	# fail shows the tails of ferry's log, the server's and the client's
+	# output and leaves the rest to the outer run
+	fail_report() {
+		for f in log server client; do
+			show_tails 8 "    $f: " "$dir/$f"
 		done
-		exit 1
+	}
+	cleanup() {
+		:
+	}
+	# Whether the client is ready; fail if it stopped.
+	# shellcheck disable=SC2317 # called through wait_for
+	client_ready() {
+		[ -e "$dir/client-ready" ] && return 0
+		kill -0 "$cpid" 2>/dev/null || fail "the client stopped: $(grep FAIL "$dir/client")"
+		return 1
 	}
 	case "$kind" in
 	memcached)
@@ -58,39 +70,27 @@ h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_for
 	pid=$!
 	python3 "$here/server_client.py" "$kind" "$port" "$dir" >"$dir/client" 2>&1 &
 	cpid=$!
-	i=0
-	while [ ! -e "$dir/client-ready" ]; do
-		i=$((i + 1))
-		kill -0 "$cpid" 2>/dev/null || ifail "the client stopped: $(grep FAIL "$dir/client")"
-		[ "$i" -gt 150 ] && ifail "the client did not get ready"
-		sleep 0.1
-	done
+	wait_for 150 "the client did not get ready" client_ready
 	sleep 0.3
 	if ! "$ferry" check --pid "$pid" >"$dir/check" 2>&1 &&
 		! grep -q 'socket:' "$dir/check"; then
 		# refused for something other than its sockets
-		echo "SKIP: $label: ferry cannot checkpoint $kind yet: $(grep -m1 'cannot checkpoint' "$dir/check")"
 		kill -9 "$pid" "$cpid" 2>/dev/null
-		exit 0
+		skip "ferry cannot checkpoint $kind yet: $(grep -m1 'cannot checkpoint' "$dir/check")"
 	fi
 	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		ifail "checkpoint failed"
+		fail "checkpoint failed"
 	wait "$pid" 2>/dev/null
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || ifail "restore failed"
-	[ -e "/proc/$pid" ] || ifail "pid $pid is not there after the restore"
+	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore failed"
+	[ -e "/proc/$pid" ] || fail "pid $pid is not there after the restore"
 	touch "$dir/go"
-	i=0
-	while kill -0 "$cpid" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -gt 300 ] && ifail "the client did not finish"
-		sleep 0.1
-	done
+	wait_for 300 "the client did not finish" gone "$cpid"
 	if [ "$kind" = redis ] && command -v redis-cli >/dev/null; then
 		[ "$(redis-cli -p $port get after)" = restored ] ||
-			ifail "redis-cli on a new connection does not see the key set after restore"
+			fail "redis-cli on a new connection does not see the key set after restore"
 	fi
 	kill -9 "$pid" 2>/dev/null
-	grep -q '^PASS: ' "$dir/client" || ifail "the client says: $(grep '^FAIL: ' "$dir/client")"
+	grep -q '^PASS: ' "$dir/client" || fail "the client says: $(grep '^FAIL: ' "$dir/client")"
 	echo "PASS: $label"
 	exit 0
 fi

@@ -15,6 +15,8 @@
 set -u
 build="$1" fam="$2"
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 label="tcp-ipv$fam-data-in-flight-both-ways"
 ferry="$build/bin/ferry"
 t_tcp="$build/tests/glue/t_tcp"
@@ -22,58 +24,47 @@ t_tcp="$build/tests/glue/t_tcp"
 if [ "${3:-}" = --inner ]; then
 	# PID 1 of the server's PID namespace, inside its network namespace
 	dir="$4" addr="$5"
-	inner_fail() {
-		echo "FAIL: $label: $*"
-		for f in "$dir/log" "$dir/out"; do
-			[ -s "$f" ] && tail -n 15 "$f" | sed 's/^/    /'
-		done
-		exit 1
+	# fail shows the tails of ferry's log and the server's output; the
+	# outer run cleans up
+	fail_report() {
+		show_tails 15 "    " "$dir/log" "$dir/out"
+	}
+	cleanup() {
+		:
 	}
 	lock_rules() { ip "-$fam" rule show | grep -c ' blackhole proto 70'; }
 	"$t_tcp" server "$addr" "$dir" >"$dir/out" 2>&1 </dev/null &
 	pid=$!
-	i=0
-	while [ ! -e "$dir/ready" ] || [ ! -e "$dir/client-filled" ]; do
-		i=$((i + 1))
-		[ "$i" -gt 200 ] && inner_fail "server and client did not fill their queues"
-		sleep 0.1
-	done
+	wait_for 200 "server and client did not fill their queues" \
+		exists "$dir/ready" "$dir/client-filled"
 	sleep 0.5
 	ss -tni state established >>"$dir/log" 2>&1
 	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		inner_fail "checkpoint failed"
+		fail "checkpoint failed"
 	wait "$pid" 2>/dev/null
 	touch "$dir/killed"
 	ip "-$fam" rule show >>"$dir/log" 2>&1
-	[ "$(lock_rules)" = 1 ] || inner_fail "not one lock rule while the server is away"
+	[ "$(lock_rules)" = 1 ] || fail "not one lock rule while the server is away"
 	# the client's kernel sends to the absent server meanwhile
 	sleep 1.5
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || inner_fail "restore failed"
-	[ -e "/proc/$pid" ] || inner_fail "pid $pid is not there after the restore"
+	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore failed"
+	[ -e "/proc/$pid" ] || fail "pid $pid is not there after the restore"
 	touch "$dir/restored"
 	ip "-$fam" rule show >>"$dir/log" 2>&1
-	[ "$(lock_rules)" = 0 ] || inner_fail "the lock rule is still there after the restore"
+	[ "$(lock_rules)" = 0 ] || fail "the lock rule is still there after the restore"
 	ip "-$fam" rule show | grep -q '^0:.*from all lookup local' ||
-		inner_fail "the 'lookup local' rule of priority 0 is gone"
+		fail "the 'lookup local' rule of priority 0 is gone"
 	sleep 0.3
 	ss -tni state established >>"$dir/log" 2>&1
 	touch "$dir/go"
 	kill -USR1 "$pid"
-	i=0
-	while [ -e "/proc/$pid" ]; do
-		i=$((i + 1))
-		[ "$i" -gt 900 ] && inner_fail "the restored server did not finish"
-		sleep 0.1
-	done
-	grep -q '^PASS: ' "$dir/out" || inner_fail "the server says: $(grep '^FAIL: ' "$dir/out")"
+	wait_gone 900 "$pid" || fail "the restored server did not finish"
+	grep -q '^PASS: ' "$dir/out" || fail "the server says: $(grep '^FAIL: ' "$dir/out")"
 	exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: $label: needs root (network namespaces, ptrace)"
-	exit 0
-fi
-command -v ip >/dev/null || { echo "SKIP: $label: no ip(8) (iproute2)"; exit 0; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ptrace)"
+command -v ip >/dev/null || skip "no ip(8) (iproute2)"
 
 n=$(( ($$ % 200) + 20 ))
 srv="ferry-srv-$$" peer="ferry-peer-$$" vs="fsv$$" vp="fpv$$"
@@ -90,11 +81,8 @@ cleanup() {
 	ip netns del "$peer" 2>/dev/null
 	rm -rf "$dir"
 }
-fail() {
-	echo "FAIL: $label: $*"
-	[ -s "$dir/client-out" ] && tail -n 10 "$dir/client-out" | sed 's/^/    client: /'
-	cleanup
-	exit 1
+fail_report() {
+	show_tails 10 "    client: " "$dir/client-out"
 }
 
 ip netns add "$srv" && ip netns add "$peer" || fail "cannot create network namespaces"
@@ -118,16 +106,9 @@ rc=$?
 if [ "$rc" != 0 ]; then
 	grep -E '^FAIL: ' "$dir/inner" | head -n 1
 	tail -n 20 "$dir/inner" | grep -v '^FAIL: ' | sed 's/^/  /'
-	[ -s "$dir/client-out" ] && tail -n 10 "$dir/client-out" | sed 's/^/    client: /'
-	cleanup
-	exit 1
+	abort
 fi
-i=0
-while kill -0 "$cpid" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -gt 300 ] && fail "the client did not finish"
-	sleep 0.1
-done
+wait_for 300 "the client did not finish" gone "$cpid"
 wait "$cpid"
 grep -q '^PASS: ' "$dir/client-out" || fail "the client says: $(grep '^FAIL: ' "$dir/client-out")"
 echo "PASS: $label ($(grep '^sent' "$dir/client-out" | head -n 1 | sed 's/^/client /');" \
