@@ -125,14 +125,14 @@ static int nl_open(void)
 }
 
 /* Send one request, wait for its acknowledgement: 0 or the kernel's -errno. */
-static int nl_request(int fd, struct rule_msg *m)
+static int nl_request(int fd, struct nlmsghdr *req)
 {
 	static uint32_t seq;
 	char buf[4096];
 	ssize_t n;
 
-	m->h.nlmsg_seq = ++seq;
-	if (send(fd, m, m->h.nlmsg_len, 0) < 0)
+	req->nlmsg_seq = ++seq;
+	if (send(fd, req, req->nlmsg_len, 0) < 0)
 		return -errno;
 	for (;;) {
 		n = recv(fd, buf, sizeof(buf), 0);
@@ -141,10 +141,73 @@ static int nl_request(int fd, struct rule_msg *m)
 		if (n < 0)
 			return -errno;
 		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != m->h.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
+			if (h->nlmsg_seq != req->nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
 				continue;
 			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 		}
+	}
+}
+
+/* What ferry reads of a dumped rule. */
+struct rule_attrs {
+	uint32_t pref, table;
+	uint8_t proto;    /* FRA_PROTOCOL: NETLOCK_RTPROT for ferry's */
+	uint8_t ip_proto; /* FRA_IP_PROTO */
+	const uint8_t *src, *dst; /* FRA_SRC, FRA_DST; NULL when absent */
+	size_t src_size, dst_size;
+	struct fib_rule_port_range sport, dport; /* 0-0 when absent */
+	bool selectors; /* it matches on more than its priority: not a catch-all */
+};
+
+static void rule_read(const struct nlmsghdr *h, struct rule_attrs *ra)
+{
+	const struct fib_rule_hdr *frh = NLMSG_DATA(h);
+	const struct rtattr *a = (const void *)((const char *)frh + NLMSG_ALIGN(sizeof(*frh)));
+	int rest = h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh));
+
+	memset(ra, 0, sizeof(*ra));
+	ra->table = frh->table;
+	ra->selectors = frh->src_len || frh->dst_len || frh->tos || frh->flags;
+	for (; RTA_OK(a, rest); a = RTA_NEXT(a, rest)) {
+		size_t size = RTA_PAYLOAD(a);
+
+		switch (a->rta_type) {
+		case FRA_PRIORITY:
+			memcpy(&ra->pref, RTA_DATA(a), 4);
+			continue;
+		case FRA_TABLE:
+			memcpy(&ra->table, RTA_DATA(a), 4);
+			continue;
+		case FRA_PROTOCOL:
+			ra->proto = *(const uint8_t *)RTA_DATA(a);
+			continue;
+		case FRA_SUPPRESS_PREFIXLEN: /* -1 is "none" */
+		case FRA_SUPPRESS_IFGROUP:
+			ra->selectors |= *(const int32_t *)RTA_DATA(a) != -1;
+			continue;
+		case FRA_PAD:
+			continue;
+		case FRA_SRC:
+			ra->src = RTA_DATA(a);
+			ra->src_size = size;
+			break;
+		case FRA_DST:
+			ra->dst = RTA_DATA(a);
+			ra->dst_size = size;
+			break;
+		case FRA_IP_PROTO:
+			ra->ip_proto = *(const uint8_t *)RTA_DATA(a);
+			break;
+		case FRA_SPORT_RANGE:
+			if (size == sizeof(ra->sport))
+				memcpy(&ra->sport, RTA_DATA(a), size);
+			break;
+		case FRA_DPORT_RANGE:
+			if (size == sizeof(ra->dport))
+				memcpy(&ra->dport, RTA_DATA(a), size);
+			break;
+		}
+		ra->selectors = true;
 	}
 }
 
@@ -156,55 +219,38 @@ struct rules_seen {
 	uint8_t local_proto;
 };
 
-static void rule_seen(const struct nlmsghdr *h, struct rules_seen *seen)
+static int rule_seen(const struct nlmsghdr *h, void *arg)
 {
 	const struct fib_rule_hdr *frh = NLMSG_DATA(h);
-	const struct rtattr *a = (const void *)((const char *)frh + NLMSG_ALIGN(sizeof(*frh)));
-	int rest = h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh));
-	uint32_t pref = 0, table = frh->table;
-	uint8_t proto = 0;
-	bool selectors = frh->src_len || frh->dst_len || frh->tos || frh->flags;
+	struct rules_seen *seen = arg;
+	struct rule_attrs ra;
 
-	for (; RTA_OK(a, rest); a = RTA_NEXT(a, rest)) {
-		switch (a->rta_type) {
-		case FRA_PRIORITY:
-			memcpy(&pref, RTA_DATA(a), 4);
-			break;
-		case FRA_TABLE:
-			memcpy(&table, RTA_DATA(a), 4);
-			break;
-		case FRA_PROTOCOL:
-			proto = *(const uint8_t *)RTA_DATA(a);
-			break;
-		case FRA_SUPPRESS_PREFIXLEN: /* -1 is "none" */
-		case FRA_SUPPRESS_IFGROUP:
-			selectors |= *(const int32_t *)RTA_DATA(a) != -1;
-			break;
-		case FRA_PAD:
-			break;
-		default:
-			selectors = true;
-			break;
-		}
-	}
-	if (frh->action == FR_ACT_BLACKHOLE && proto == NETLOCK_RTPROT &&
-	    pref == NETLOCK_PRIORITY && seen->loose_seen)
+	rule_read(h, &ra);
+	if (frh->action == FR_ACT_BLACKHOLE && ra.proto == NETLOCK_RTPROT &&
+	    ra.pref == NETLOCK_PRIORITY && seen->loose_seen)
 		seen->ferry_behind = true;
-	if (frh->action != FR_ACT_TO_TBL || table != RT_TABLE_LOCAL || pref != 0 ||
+	if (frh->action != FR_ACT_TO_TBL || ra.table != RT_TABLE_LOCAL || ra.pref != 0 ||
 	    seen->loose_seen)
-		return;
+		return 0;
 	seen->loose_seen = true;
-	seen->local_first = !selectors;
-	seen->local_proto = proto;
+	seen->local_first = !ra.selectors;
+	seen->local_proto = ra.proto;
+	return 0;
 }
 
-static int rules_dump(int fd, int family, struct rules_seen *seen)
+/*
+ * Call @each for every rule of @family, in the kernel's order. The dump is
+ * read to its end even when @each fails, so that @fd can take requests
+ * again. Returns 0, or the first -errno of the dump or of @each.
+ */
+static int rules_dump(int fd, int family, int (*each)(const struct nlmsghdr *h, void *arg),
+		      void *arg)
 {
 	struct rule_msg m;
 	char buf[16384];
 	ssize_t n;
+	int r = 0;
 
-	memset(seen, 0, sizeof(*seen));
 	rule_begin(&m, RTM_GETRULE, family, NLM_F_DUMP);
 	m.h.nlmsg_flags &= ~NLM_F_ACK;
 	m.h.nlmsg_seq = 1;
@@ -218,22 +264,27 @@ static int rules_dump(int fd, int family, struct rules_seen *seen)
 			return -errno;
 		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
+				return r;
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-			if (h->nlmsg_type == RTM_NEWRULE)
-				rule_seen(h, seen);
+			if (h->nlmsg_type == RTM_NEWRULE && r == 0)
+				r = each(h, arg);
 		}
 	}
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
 /* Put the catch-all local rule of @family behind ferry's rules, if it is before. */
 static int local_rule_behind(int fd, int family)
 {
-	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
-	struct rules_seen seen;
+	const char *fam = family_name(family);
+	struct rules_seen seen = { 0 };
 	struct rule_msg m;
-	int r = rules_dump(fd, family, &seen);
+	int r = rules_dump(fd, family, rule_seen, &seen);
 
 	if (r < 0)
 		return glue_err(r, "network lock: cannot read the %s routing rules", fam);
@@ -246,12 +297,12 @@ static int local_rule_behind(int fd, int family)
 		return 0;
 	}
 	rule_local(&m, RTM_NEWRULE, family, seen.local_proto);
-	r = nl_request(fd, &m);
+	r = nl_request(fd, &m.h);
 	if (r < 0)
 		return glue_err(r, "network lock: cannot add a second %s 'lookup local' rule", fam);
 	/* the first of the two, the one before ferry's */
 	rule_local(&m, RTM_DELRULE, family, seen.local_proto);
-	r = nl_request(fd, &m);
+	r = nl_request(fd, &m.h);
 	if (r < 0)
 		return glue_err(r, "network lock: cannot remove the %s 'lookup local' rule "
 				"before ferry's (a second one was added behind them)", fam);
@@ -259,7 +310,7 @@ static int local_rule_behind(int fd, int family)
 	return 0;
 }
 
-static const char *conn_name(const struct netlock_conn *c, char *buf, size_t size)
+const char *netlock_conn_name(const struct netlock_conn *c, char *buf, size_t size)
 {
 	char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
 
@@ -276,15 +327,93 @@ static void release_some(int fd, const struct netlock_conn *conns, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		rule_blackhole(&m, RTM_DELRULE, &conns[i]);
-		nl_request(fd, &m);
+		nl_request(fd, &m.h);
 	}
+}
+
+/* Ferry's rules of this network namespace: copies of their dumped messages. */
+struct ferry_rules {
+	struct nlmsghdr **msgs;
+	size_t n;
+};
+
+static void ferry_rules_free(struct ferry_rules *fr)
+{
+	for (size_t i = 0; i < fr->n; i++)
+		free(fr->msgs[i]);
+	free(fr->msgs);
+	fr->msgs = NULL;
+	fr->n = 0;
+}
+
+static int ferry_rule_keep(const struct nlmsghdr *h, void *arg)
+{
+	struct ferry_rules *fr = arg;
+	struct nlmsghdr *copy, **slot;
+	struct rule_attrs ra;
+
+	rule_read(h, &ra);
+	if (ra.proto != NETLOCK_RTPROT)
+		return 0;
+	copy = malloc(h->nlmsg_len);
+	if (!copy)
+		return -ENOMEM;
+	slot = ST_PUSH(fr->msgs, fr->n);
+	if (!slot) {
+		free(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, h, h->nlmsg_len);
+	*slot = copy;
+	return 0;
+}
+
+/* Every rule of rule protocol NETLOCK_RTPROT, IPv4 then IPv6, whatever its form. */
+static int ferry_rules_dump(int fd, struct ferry_rules *ret)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && r == 0; i++) {
+		r = rules_dump(fd, families[i], ferry_rule_keep, ret);
+		if (r < 0)
+			glue_err(r, "network lock: cannot read the %s routing rules",
+				 family_name(families[i]));
+	}
+	if (r < 0)
+		ferry_rules_free(ret);
+	return r;
+}
+
+/* The connection a dumped rule locks, if it has the form rule_blackhole() gives. */
+static bool rule_conn(const struct nlmsghdr *h, struct netlock_conn *ret)
+{
+	const struct fib_rule_hdr *frh = NLMSG_DATA(h);
+	size_t alen = frh->family == AF_INET ? 4 : 16;
+	struct rule_attrs ra;
+
+	rule_read(h, &ra);
+	if ((frh->family != AF_INET && frh->family != AF_INET6) ||
+	    frh->action != FR_ACT_BLACKHOLE || ra.ip_proto != IPPROTO_TCP ||
+	    frh->src_len != alen * 8 || frh->dst_len != alen * 8 || ra.src_size != alen ||
+	    ra.dst_size != alen || ra.sport.start != ra.sport.end ||
+	    ra.dport.start != ra.dport.end)
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->family = frh->family;
+	memcpy(ret->peer, ra.src, alen);
+	memcpy(ret->local, ra.dst, alen);
+	ret->peer_port = ra.sport.start;
+	ret->local_port = ra.dport.start;
+	return true;
 }
 
 int netlock_take(const struct netlock_conn *conns, size_t n)
 {
 	bool family_locked[2] = { false, false };
 	struct rule_msg m;
-	char name[128];
+	char name[NETLOCK_CONN_NAME_SIZE];
 	size_t added;
 	int fd, r = 0;
 
@@ -297,10 +426,10 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 		const struct netlock_conn *c = &conns[added];
 
 		rule_blackhole(&m, RTM_NEWRULE, c);
-		r = nl_request(fd, &m);
+		r = nl_request(fd, &m.h);
 		if (r < 0) {
 			glue_err(r, "network lock: cannot add the rule of %s",
-				 conn_name(c, name, sizeof(name)));
+				 netlock_conn_name(c, name, sizeof(name)));
 			break;
 		}
 		family_locked[c->family == AF_INET6] = true;
@@ -320,7 +449,7 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 int netlock_release(const struct netlock_conn *conns, size_t n)
 {
 	struct rule_msg m;
-	char name[128];
+	char name[NETLOCK_CONN_NAME_SIZE];
 	size_t gone = 0;
 	int fd, r = 0, e;
 
@@ -331,18 +460,99 @@ int netlock_release(const struct netlock_conn *conns, size_t n)
 		return fd;
 	for (size_t i = 0; i < n; i++) {
 		rule_blackhole(&m, RTM_DELRULE, &conns[i]);
-		e = nl_request(fd, &m);
+		e = nl_request(fd, &m.h);
 		if (e == -ENOENT) {
 			gone++;
 			continue;
 		}
 		if (e < 0 && r == 0)
 			r = glue_err(e, "network lock: cannot remove the rule of %s",
-				     conn_name(&conns[i], name, sizeof(name)));
+				     netlock_conn_name(&conns[i], name, sizeof(name)));
 	}
 	close(fd);
 	glue_debug("network lock: released (%zu of %zu rule%s not there)", gone, n,
 		   n == 1 ? "" : "s");
+	return r;
+}
+
+int netlock_list(struct netlock_conn **ret, size_t *ret_n, size_t *ret_others)
+{
+	struct ferry_rules fr;
+	struct netlock_conn c;
+	int fd, r;
+
+	*ret = NULL;
+	*ret_n = *ret_others = 0;
+	fd = nl_open();
+	if (fd < 0)
+		return fd;
+	r = ferry_rules_dump(fd, &fr);
+	close(fd);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < fr.n && r == 0; i++) {
+		struct netlock_conn *slot;
+
+		if (!rule_conn(fr.msgs[i], &c)) {
+			(*ret_others)++;
+			continue;
+		}
+		slot = ST_PUSH(*ret, *ret_n);
+		if (slot)
+			*slot = c;
+		else
+			r = glue_err(-ENOMEM, "network lock: cannot list the rules");
+	}
+	ferry_rules_free(&fr);
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+		*ret_n = *ret_others = 0;
+	}
+	return r;
+}
+
+/* Remove one dumped rule by sending it back, every attribute as it was (as 'ip rule flush' does). */
+static int rule_remove_dumped(int fd, struct nlmsghdr *h)
+{
+	struct netlock_conn c;
+	char name[NETLOCK_CONN_NAME_SIZE];
+	int r;
+
+	h->nlmsg_type = RTM_DELRULE;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_pid = 0;
+	r = nl_request(fd, h);
+	if (r < 0 && r != -ENOENT) {
+		if (rule_conn(h, &c))
+			return glue_err(r, "network lock: cannot remove the rule of %s",
+					netlock_conn_name(&c, name, sizeof(name)));
+		return glue_err(r, "network lock: cannot remove a rule of protocol %d",
+				NETLOCK_RTPROT);
+	}
+	return r;
+}
+
+int netlock_release_all(size_t *ret_removed)
+{
+	struct ferry_rules fr;
+	int fd, r, e;
+
+	*ret_removed = 0;
+	fd = nl_open();
+	if (fd < 0)
+		return fd;
+	r = ferry_rules_dump(fd, &fr);
+	for (size_t i = 0; i < fr.n; i++) {
+		e = rule_remove_dumped(fd, fr.msgs[i]);
+		if (e == 0)
+			(*ret_removed)++;
+		/* -ENOENT: removed meanwhile, by another ferry or by hand */
+		else if (e != -ENOENT && r == 0)
+			r = e;
+	}
+	ferry_rules_free(&fr);
+	close(fd);
 	return r;
 }
 

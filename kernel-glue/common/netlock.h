@@ -12,7 +12,9 @@
  * local one, TCP, source port the peer's, destination port the local one,
  * rule protocol NETLOCK_RTPROT so that they are known as ferry's. Rules
  * belong to one kernel and one network namespace: a lock does not survive
- * a kexec.
+ * a kexec. A ferry that dies holding the lock leaves its rules behind;
+ * netlock_list() and netlock_release_all() (`ferry netlock`) find them by
+ * their rule protocol.
  */
 #ifndef FERRY_GLUE_NETLOCK_H
 #define FERRY_GLUE_NETLOCK_H
@@ -57,6 +59,29 @@ int netlock_take(const struct netlock_conn *conns, size_t n);
  * and could not be removed.
  */
 int netlock_release(const struct netlock_conn *conns, size_t n);
+
+/*
+ * ferry's rules of this network namespace, IPv4 then IPv6, found by their
+ * rule protocol: the connections of those that have the form netlock_take()
+ * gives (malloc'd), and how many others of rule protocol NETLOCK_RTPROT
+ * there are. Returns 0 or -errno (logged).
+ */
+int netlock_list(struct netlock_conn **ret, size_t *ret_n, size_t *ret_others);
+
+/*
+ * Remove every rule of rule protocol NETLOCK_RTPROT of this network
+ * namespace, IPv4 and IPv6, and no other; each is sent back as the dump
+ * gave it. The "lookup local" rule stays where it is, first again. The
+ * rules of a lock kept on purpose go too: the next segment of a peer whose
+ * socket is gone (checkpointed with --kill) is then answered with a reset.
+ * Returns 0 or the first -errno (logged); *ret_removed counts the rules
+ * removed either way.
+ */
+int netlock_release_all(size_t *ret_removed);
+
+/* "peer:port -> local:port" ("[peer]:port -> [local]:port" for IPv6). */
+#define NETLOCK_CONN_NAME_SIZE 128
+const char *netlock_conn_name(const struct netlock_conn *c, char *buf, size_t size);
 
 /* Every connection of the image's established TCP sockets (malloc'd). */
 int netlock_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n);
