@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,22 @@ int command_parse_pid(const struct command *cmd, const char *s, pid_t *ret)
 	return 0;
 }
 
+/* @word ("--kill=1", "--ki=1") names a long option of @options whose value is
+ * @val and that takes no argument, and gives it one. */
+static bool given_unwanted_argument(const struct option *options, const char *word, int val)
+{
+	size_t name_len;
+
+	if (strncmp(word, "--", 2) != 0 || !strchr(word, '='))
+		return false;
+	name_len = strcspn(word + 2, "=");
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == val && o->has_arg == no_argument &&
+		    strncmp(o->name, word + 2, name_len) == 0)
+			return true;
+	return false;
+}
+
 int command_getopt(const struct command *cmd, int argc, char **argv,
 		   const struct option *options, const char *short_options)
 {
@@ -73,15 +90,21 @@ int command_getopt(const struct command *cmd, int argc, char **argv,
 	opterr = 0;
 	c = getopt_long(argc, argv, spec, options, NULL);
 	if (c == '?' || c == ':') {
-		/* optopt is 0 for a long option; the offending word is the last one read */
-		if (optopt && c == ':')
+		/* the offending word is the last one read; optopt is 0 for an
+		 * unknown long option, the option's value for a known one */
+		const char *word = argv[optind - 1];
+
+		if (c == ':' && strncmp(word, "--", 2) != 0)
 			command_usage_error(cmd, "option '-%c' needs an argument", optopt);
+		else if (c == ':')
+			command_usage_error(cmd, "option '%s' needs an argument", word);
+		else if (optopt && given_unwanted_argument(options, word, optopt))
+			command_usage_error(cmd, "option '%.*s' takes no argument",
+					    (int)strcspn(word, "="), word);
 		else if (optopt)
 			command_usage_error(cmd, "unknown option '-%c'", optopt);
-		else if (c == ':')
-			command_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
 		else
-			command_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			command_usage_error(cmd, "unknown option '%s'", word);
 		return '?';
 	}
 	return c;

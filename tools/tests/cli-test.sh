@@ -102,6 +102,10 @@ test_usage() {
 	usage usage-inspect-no-image inspect --json
 	usage usage-inspect-extra-argument inspect a.img b.img
 	usage usage-inspect-unknown-option inspect a.img -z
+	expect usage-checkpoint-flag-argument 2 "option '--kill' takes no argument" \
+		checkpoint --pid 1 -o x.img --kill=yes
+	expect usage-checkpoint-missing-argument 2 "option '--output' needs an argument" \
+		checkpoint --pid 1 --output
 }
 
 # ---- the sample image ----------------------------------------------------
