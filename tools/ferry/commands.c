@@ -17,6 +17,7 @@ const struct command *const commands[] = {
 	&command_restore,
 	&command_update,
 	&command_status,
+	&command_netlock,
 	&command_efi,
 };
 const size_t command_count = sizeof(commands) / sizeof(commands[0]);

@@ -36,6 +36,7 @@ extern const struct command command_check;
 extern const struct command command_restore;
 extern const struct command command_update;
 extern const struct command command_status;
+extern const struct command command_netlock;
 extern const struct command command_efi;
 
 /* The table, in the order `ferry --help` lists it. */

@@ -74,6 +74,8 @@ test_help() {
 	expect help-inspect-after-image 0 '^Usage: ferry inspect' inspect some.img -h
 	expect help-verify 0 '^Usage: ferry verify IMAGE' help verify
 	expect help-verify-option 0 '^Usage: ferry verify IMAGE' verify --help
+	expect help-netlock 0 '^Usage: ferry netlock \[--release\]' netlock --help
+	expect help-main-lists-netlock 0 '^  netlock ' --help
 	expect version 0 "^ferry $version\$" --version
 }
 
@@ -102,6 +104,10 @@ test_usage() {
 	usage usage-inspect-no-image inspect --json
 	usage usage-inspect-extra-argument inspect a.img b.img
 	usage usage-inspect-unknown-option inspect a.img -z
+	usage usage-netlock-unknown-option netlock --frobnicate
+	usage usage-netlock-extra-argument netlock eth0
+	expect usage-netlock-release-argument 2 "option '--release' takes no argument" \
+		netlock --release=all
 	expect usage-checkpoint-flag-argument 2 "option '--kill' takes no argument" \
 		checkpoint --pid 1 -o x.img --kill=yes
 	expect usage-checkpoint-missing-argument 2 "option '--output' needs an argument" \
