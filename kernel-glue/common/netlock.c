@@ -409,6 +409,57 @@ static bool rule_conn(const struct nlmsghdr *h, struct netlock_conn *ret)
 	return true;
 }
 
+static bool conn_among(const struct netlock_conn *c, const struct netlock_conn *conns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c->family == conns[i].family && c->peer_port == conns[i].peer_port &&
+		    c->local_port == conns[i].local_port &&
+		    memcmp(c->peer, conns[i].peer, sizeof(c->peer)) == 0 &&
+		    memcmp(c->local, conns[i].local, sizeof(c->local)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Before this process adds its first rule: ferry's rules of connections
+ * other than @conns were left by a ferry that died holding the lock, or are
+ * kept for an image that waits for its restore. Only the user knows which,
+ * so they are named, not removed. Later calls of the same process would
+ * find its own rules (a checkpoint locks one connection at a time).
+ */
+static void warn_rules_already_there(int fd, const struct netlock_conn *conns, size_t n)
+{
+	static bool checked;
+	struct ferry_rules fr;
+	struct netlock_conn c;
+	char first[NETLOCK_CONN_NAME_SIZE] = "", example[NETLOCK_CONN_NAME_SIZE + 16] = "";
+	size_t others = 0;
+
+	if (checked)
+		return;
+	checked = true;
+	if (ferry_rules_dump(fd, &fr) < 0)
+		return;
+	for (size_t i = 0; i < fr.n; i++) {
+		bool of_conn = rule_conn(fr.msgs[i], &c);
+
+		if (of_conn && conn_among(&c, conns, n))
+			continue;
+		if (!others++ && of_conn)
+			netlock_conn_name(&c, first, sizeof(first));
+	}
+	ferry_rules_free(&fr);
+	if (!others)
+		return;
+	if (first[0])
+		snprintf(example, sizeof(example), others == 1 ? " (%s)" : " (%s, ...)", first);
+	glue_warn("network lock: %zu rule%s of protocol %d %s already there%s: left by a ferry "
+		  "that could not release %s, or kept for an image that waits for its restore; "
+		  "'ferry netlock' lists them, 'ferry netlock --release' removes them", others,
+		  others == 1 ? "" : "s", NETLOCK_RTPROT, others == 1 ? "was" : "were", example,
+		  others == 1 ? "it" : "them");
+}
+
 int netlock_take(const struct netlock_conn *conns, size_t n)
 {
 	bool family_locked[2] = { false, false };
@@ -422,6 +473,7 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 	fd = nl_open();
 	if (fd < 0)
 		return fd;
+	warn_rules_already_there(fd, conns, n);
 	for (added = 0; added < n; added++) {
 		const struct netlock_conn *c = &conns[added];
 

@@ -46,7 +46,9 @@ bool netlock_conn_of(const struct st_socket *s, struct netlock_conn *ret);
 /*
  * Lock @n connections: one rule each, and the catch-all "lookup local"
  * rule moved behind them where it came first. On failure the rules added
- * here are removed again. Returns 0 or -errno (logged).
+ * here are removed again. The first call of a process warns when ferry's
+ * rules of other connections are already there. Returns 0 or -errno
+ * (logged).
  */
 int netlock_take(const struct netlock_conn *conns, size_t n);
 
