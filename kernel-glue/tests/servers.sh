@@ -2,8 +2,9 @@
 # Real servers from Debian keep their clients and data across checkpoint
 # (--kill) and restore: memcached, redis-server, python3's http.server with
 # HTTP/1.1 keep-alive. Each runs in a private network and PID namespace; a
-# python3 client (server_client.py) keeps one connection open across the
-# restore and uses it again, then opens a new one.
+# python3 client (server_client.py) keeps one connection open across two
+# checkpoints and restores in a row (the second of the restored server) and
+# uses it again, then opens a new one.
 #
 # Usage: servers.sh BUILD [KIND...]   (KIND: memcached redis http)
 set -u
@@ -16,7 +17,7 @@ ferry="$build/bin/ferry"
 
 if [ "${1:-}" = --inner ]; then
 	kind="$2" dir="$3"
-	label="$kind-keeps-client"
+	rounds_label "$kind-keeps-client" 2
 	ip link set lo up
 	# the server owns no descriptor but stdio: run it through this
 	clean() {
@@ -78,11 +79,14 @@ h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_for
 		kill -9 "$pid" "$cpid" 2>/dev/null
 		skip "ferry cannot checkpoint $kind yet: $(grep -m1 'cannot checkpoint' "$dir/check")"
 	fi
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint failed"
-	wait "$pid" 2>/dev/null
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore failed"
-	[ -e "/proc/$pid" ] || fail "pid $pid is not there after the restore"
+	for round in 1 2; do
+		"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+			fail "checkpoint $round failed"
+		wait "$pid" 2>/dev/null
+		wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint $round"
+		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
+		[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+	done
 	touch "$dir/go"
 	wait_for 300 "the client did not finish" gone "$cpid"
 	if [ "$kind" = redis ] && command -v redis-cli >/dev/null; then
@@ -98,7 +102,7 @@ fi
 [ $# -gt 0 ] || set -- memcached redis http
 status=0
 for kind in "$@"; do
-	label="$kind-keeps-client"
+	rounds_label "$kind-keeps-client" 2
 	if [ "$(id -u)" != 0 ]; then
 		echo "SKIP: $label: needs root (namespaces, ptrace)"
 		continue

@@ -10,20 +10,21 @@
 # namespace) must drop what reaches the server's side silently, so that the
 # client sees no RST; the rules are there while the server is away and gone
 # after the restore, and the catch-all "lookup local" rule is still there.
+# With ROUNDS 2 the restored server is checkpointed and restored again.
 #
-# Usage: tcp_netns.sh BUILD 4|6
+# Usage: tcp_netns.sh BUILD 4|6 [ROUNDS]
 set -u
-build="$1" fam="$2"
+build="$1" fam="$2" rounds="${3:-1}"
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
-label="tcp-ipv$fam-data-in-flight-both-ways"
+rounds_label "tcp-ipv$fam-data-in-flight-both-ways" "$rounds"
 ferry="$build/bin/ferry"
 t_tcp="$build/tests/glue/t_tcp"
 
-if [ "${3:-}" = --inner ]; then
+if [ "${4:-}" = --inner ]; then
 	# PID 1 of the server's PID namespace, inside its network namespace
-	dir="$4" addr="$5"
+	dir="$5" addr="$6"
 	# fail shows the tails of ferry's log and the server's output; the
 	# outer run cleans up
 	fail_report() {
@@ -39,23 +40,28 @@ if [ "${3:-}" = --inner ]; then
 		exists "$dir/ready" "$dir/client-filled"
 	sleep 0.5
 	ss -tni state established >>"$dir/log" 2>&1
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint failed"
-	wait "$pid" 2>/dev/null
-	touch "$dir/killed"
-	ip "-$fam" rule show >>"$dir/log" 2>&1
-	[ "$(lock_rules)" = 1 ] || fail "not one lock rule while the server is away"
-	# the client's kernel sends to the absent server meanwhile
-	sleep 1.5
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore failed"
-	[ -e "/proc/$pid" ] || fail "pid $pid is not there after the restore"
-	touch "$dir/restored"
-	ip "-$fam" rule show >>"$dir/log" 2>&1
-	[ "$(lock_rules)" = 0 ] || fail "the lock rule is still there after the restore"
-	ip "-$fam" rule show | grep -q '^0:.*from all lookup local' ||
-		fail "the 'lookup local' rule of priority 0 is gone"
-	sleep 0.3
-	ss -tni state established >>"$dir/log" 2>&1
+	round=1
+	while [ "$round" -le "$rounds" ]; do
+		"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+			fail "checkpoint $round failed"
+		wait "$pid" 2>/dev/null
+		wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint $round"
+		touch "$dir/killed"
+		ip "-$fam" rule show >>"$dir/log" 2>&1
+		[ "$(lock_rules)" = 1 ] || fail "not one lock rule while the server is away ($round)"
+		# the client's kernel sends to the absent server meanwhile
+		sleep 1.5
+		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
+		[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+		touch "$dir/restored"
+		ip "-$fam" rule show >>"$dir/log" 2>&1
+		[ "$(lock_rules)" = 0 ] || fail "the lock rule is still there after restore $round"
+		ip "-$fam" rule show | grep -q '^0:.*from all lookup local' ||
+			fail "the 'lookup local' rule of priority 0 is gone"
+		sleep 0.3
+		ss -tni state established >>"$dir/log" 2>&1
+		round=$((round + 1))
+	done
 	touch "$dir/go"
 	kill -USR1 "$pid"
 	wait_gone 900 "$pid" || fail "the restored server did not finish"
@@ -101,7 +107,7 @@ ip -n "$srv" link set "$vs" up && ip -n "$peer" link set "$vp" up || fail "canno
 ip netns exec "$peer" "$t_tcp" client "$saddr" "$dir" >"$dir/client-out" 2>&1 </dev/null &
 cpid=$!
 ip netns exec "$srv" unshare --pid --fork --mount-proc \
-	sh "$here/tcp_netns.sh" "$build" "$fam" --inner "$dir" "$saddr" >"$dir/inner" 2>&1
+	sh "$here/tcp_netns.sh" "$build" "$fam" "$rounds" --inner "$dir" "$saddr" >"$dir/inner" 2>&1
 rc=$?
 if [ "$rc" != 0 ]; then
 	grep -E '^FAIL: ' "$dir/inner" | head -n 1
