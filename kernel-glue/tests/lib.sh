@@ -123,3 +123,27 @@ program_passed() {
 	*) fail "the program gave no verdict" ;;
 	esac
 }
+
+# netns_pair N SRV PEER: network namespaces SRV and PEER joined by a veth
+# pair, lo up in both; SRV has 10.200.N.1/24 and fd00:200::1/64, PEER
+# 10.200.N.2/24 and fd00:200::2/64 (no duplicate address detection, and
+# IPv6 addresses kept on link down). fail if any step fails; the caller's
+# cleanup deletes the namespaces (the veth goes with them).
+netns_pair() {
+	_np_n=$1 _np_srv=$2 _np_peer=$3
+	ip netns add "$_np_srv" && ip netns add "$_np_peer" ||
+		fail "cannot create network namespaces"
+	ip -n "$_np_srv" link add veth0 type veth peer name veth0 netns "$_np_peer" ||
+		fail "cannot create a veth pair"
+	for _np_ns in "$_np_srv" "$_np_peer"; do
+		ip netns exec "$_np_ns" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1
+		ip -n "$_np_ns" link set lo up
+	done
+	ip -n "$_np_srv" addr add "10.200.$_np_n.1/24" dev veth0 &&
+		ip -n "$_np_srv" addr add "fd00:200::1/64" dev veth0 nodad &&
+		ip -n "$_np_peer" addr add "10.200.$_np_n.2/24" dev veth0 &&
+		ip -n "$_np_peer" addr add "fd00:200::2/64" dev veth0 nodad ||
+		fail "cannot give the veth its addresses"
+	ip -n "$_np_srv" link set veth0 up && ip -n "$_np_peer" link set veth0 up ||
+		fail "cannot bring the veth up"
+}

@@ -23,19 +23,19 @@
 # Usage: netlock_stale.sh BUILD
 set -u
 build="$1"
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 label=netlock-stale
 ferry="$build/bin/ferry"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: $label: needs root (network namespaces, ptrace)"
-	exit 0
-fi
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ptrace)"
 for tool in ip python3; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $label: no $tool"; exit 0; }
+	command -v "$tool" >/dev/null || skip "no $tool"
 done
 
 n=$(( ($$ % 200) + 20 ))
-srv="ferry-nls-$$" peer="ferry-nlp-$$" vs="fns$$" vp="fnp$$"
+srv="ferry-nls-$$" peer="ferry-nlp-$$"
 dir=$(mktemp -d /tmp/ferry-netlock.XXXXXX)
 pids=""
 
@@ -47,13 +47,8 @@ cleanup() {
 	ip netns del "$peer" 2>/dev/null
 	rm -rf "$dir"
 }
-fail() {
-	echo "FAIL: $label: $*"
-	for f in "$dir/log" "$dir/rules"; do
-		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/    /'
-	done
-	cleanup
-	exit 1
+fail_report() {
+	show_tails 20 "    " "$dir/log" "$dir/rules"
 }
 pass() { echo "PASS: $label-$1"; }
 
@@ -65,14 +60,10 @@ inns() {
 	ip netns exec "$ns" "$@"
 }
 
-# wait_for FILE [PATTERN]: until FILE exists (and has a line PATTERN), 20 s
-wait_for() {
-	i=0
-	while [ ! -e "$1" ] || { [ -n "${2:-}" ] && ! grep -qx "$2" "$1"; }; do
-		i=$((i + 1))
-		[ "$i" -gt 200 ] && return 1
-		sleep 0.1
-	done
+# has_line FILE [LINE]: FILE exists (and has the whole line LINE)
+# shellcheck disable=SC2317 # called through poll
+has_line() {
+	[ -e "$1" ] && { [ -z "${2:-}" ] || grep -qx "$2" "$1"; }
 }
 
 cat >"$dir/tcp.py" <<'PY'
@@ -119,17 +110,7 @@ else:
         note("timeout")
 PY
 
-ip netns add "$srv" && ip netns add "$peer" || fail "cannot create network namespaces"
-ip link add "$vs" type veth peer name "$vp" || fail "cannot create a veth pair"
-ip link set "$vs" netns "$srv" && ip link set "$vp" netns "$peer" || fail "cannot move the veth"
-for ns in "$srv" "$peer"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$srv" addr add "10.200.$n.1/24" dev "$vs"
-ip -n "$srv" addr add "fd00:200::1/64" dev "$vs" nodad
-ip -n "$peer" addr add "10.200.$n.2/24" dev "$vp"
-ip -n "$peer" addr add "fd00:200::2/64" dev "$vp" nodad
-ip -n "$srv" link set "$vs" up && ip -n "$peer" link set "$vp" up || fail "cannot bring the veth up"
+netns_pair "$n" "$srv" "$peer"
 
 # conn NAME: local_addr, peer_addr and port of connection NAME
 conn() {
@@ -147,11 +128,11 @@ for c in real v4 v6; do
 		>>"$dir/log" 2>&1 </dev/null &
 	pids="$pids $!"
 	[ "$name" = real ] && server_real=$!
-	wait_for "$dir/$name.listening" || fail "the $name server does not listen"
+	poll 200 has_line "$dir/$name.listening" || fail "the $name server does not listen"
 	ip netns exec "$peer" python3 "$dir/tcp.py" connect "$local_addr" "$port" "$dir" "$name" \
 		>>"$dir/log" 2>&1 </dev/null &
 	pids="$pids $!"
-	wait_for "$dir/$name.recv" before || fail "the $name server did not receive its first line"
+	poll 200 has_line "$dir/$name.recv" before || fail "the $name server did not receive its first line"
 done
 
 # the stale lock of v4 and v6, and an unrelated rule of each family
@@ -218,10 +199,10 @@ done
 pass releases-only-ferrys-rules
 
 for name in v4 v6; do
-	wait_for "$dir/$name.recv" during ||
+	poll 200 has_line "$dir/$name.recv" during ||
 		fail "the $name server did not receive the data sent under the lock after the release"
 done
-wait_for "$dir/real.reset" ||
+poll 200 has_line "$dir/real.reset" ||
 	fail "the real connection, its socket gone, was not reset after the release"
 pass data-flows-after-release
 

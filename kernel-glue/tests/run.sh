@@ -28,9 +28,11 @@ for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none \
 done
 unshare --pid --fork --mount-proc sh "$here/scenario.sh" "$build" socket usr1 0 || status=1
 # TCP connections keep their peer (in another network namespace) and the
-# data in flight both ways, over IPv4 and IPv6
+# data in flight both ways, over IPv4 and IPv6, restored once and twice
 for fam in 4 6; do
-	sh "$here/tcp_netns.sh" "$build" "$fam" || status=1
+	for rounds in 1 2; do
+		sh "$here/tcp_netns.sh" "$build" "$fam" "$rounds" || status=1
+	done
 done
 # a network lock left behind (a ferry killed holding it) is listed and
 # removed by `ferry netlock`, which leaves every other rule alone

@@ -73,13 +73,10 @@ fi
 command -v ip >/dev/null || skip "no ip(8) (iproute2)"
 
 n=$(( ($$ % 200) + 20 ))
-srv="ferry-srv-$$" peer="ferry-peer-$$" vs="fsv$$" vp="fpv$$"
+srv="ferry-srv-$$" peer="ferry-peer-$$"
 dir=$(mktemp -d /tmp/ferry-tcp.XXXXXX)
-if [ "$fam" = 6 ]; then
-	saddr="fd00:200::1" caddr="fd00:200::2"
-else
-	saddr="10.200.$n.1" caddr="10.200.$n.2"
-fi
+saddr="10.200.$n.1"
+[ "$fam" = 6 ] && saddr="fd00:200::1"
 
 cleanup() {
 	[ -n "${cpid:-}" ] && kill -9 "$cpid" 2>/dev/null
@@ -91,18 +88,7 @@ fail_report() {
 	show_tails 10 "    client: " "$dir/client-out"
 }
 
-ip netns add "$srv" && ip netns add "$peer" || fail "cannot create network namespaces"
-ip link add "$vs" type veth peer name "$vp" || fail "cannot create a veth pair"
-ip link set "$vs" netns "$srv" && ip link set "$vp" netns "$peer" || fail "cannot move the veth"
-for ns in "$srv" "$peer"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$srv" addr add "10.200.$n.1/24" dev "$vs"
-ip -n "$srv" addr add "fd00:200::1/64" dev "$vs" nodad
-ip -n "$peer" addr add "10.200.$n.2/24" dev "$vp"
-ip -n "$peer" addr add "fd00:200::2/64" dev "$vp" nodad
-ip -n "$srv" link set "$vs" up && ip -n "$peer" link set "$vp" up || fail "cannot bring the veth up"
+netns_pair "$n" "$srv" "$peer"
 
 ip netns exec "$peer" "$t_tcp" client "$saddr" "$dir" >"$dir/client-out" 2>&1 </dev/null &
 cpid=$!
