@@ -2,6 +2,8 @@
 # `make help` lists the targets.
 
 BUILD ?= build
+# the included makefiles below define targets of their own before "all"
+.DEFAULT_GOAL := all
 VERSION := $(shell cat VERSION)
 CC ?= cc
 CLANG ?= clang

@@ -114,8 +114,8 @@ void dump_sockets_release(struct ckpt *c, bool keep_repair)
 	/* after repair mode: what the peers send now reaches a working socket */
 	if (!keep_repair && netlock_release(ds->locked, ds->nlocked) < 0)
 		glue_warn("the network lock of the connections could not be released; "
-			  "remove the rules of protocol %d shown by 'ip rule' and "
-			  "'ip -6 rule'", NETLOCK_RTPROT);
+			  "'ferry netlock' lists its rules, 'ferry netlock --release' "
+			  "removes them");
 	else if (ds->nlocked)
 		glue_debug("network lock of %zu connection%s %s", ds->nlocked,
 			   ds->nlocked == 1 ? "" : "s", keep_repair ? "kept" : "released");

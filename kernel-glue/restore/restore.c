@@ -220,14 +220,15 @@ static void unlock_after(struct rst *r, struct netlock_conn *conns, size_t n, bo
 		 * connections end (RST).
 		 */
 		glue_error("the network lock of the %zu TCP connection%s of '%s' is kept for "
-			   "another attempt; 'ip rule' and 'ip -6 rule' show its rules "
-			   "(protocol %d)", n, n == 1 ? "" : "s", image, NETLOCK_RTPROT);
+			   "another attempt; 'ferry netlock' lists its rules, and "
+			   "'ferry netlock --release' gives up on the connections", n,
+			   n == 1 ? "" : "s", image);
 		return;
 	}
 	if (netlock_release(conns, n) < 0)
-		glue_warn("the network lock of '%s' could not be released entirely; remove the "
-			  "rules of protocol %d shown by 'ip rule' and 'ip -6 rule'", image,
-			  NETLOCK_RTPROT);
+		glue_warn("the network lock of '%s' could not be released entirely; "
+			  "'ferry netlock' lists what is left, 'ferry netlock --release' "
+			  "removes it", image);
 }
 
 static int restore_here(const struct ferry_restore_options *opts)
