@@ -42,23 +42,14 @@ fetch_pkg() {
 fetch_pkg busybox-static
 fetch_pkg kexec-tools
 
-# Copy a dynamically linked program and the libraries ldd names.
-copy_prog() {
-	src="$1" dst="$2" root="$3"
-	mkdir -p "$root$(dirname "$dst")"
-	cp "$src" "$root$dst"
-	ldd "$src" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
-		while read -r lib; do
-			[ -e "$root$lib" ] && continue
-			mkdir -p "$root$(dirname "$lib")"
-			cp -L "$lib" "$root$lib"
-		done
-}
+# shellcheck source=qemu-tests/copy-prog.sh
+. "$here/copy-prog.sh"
 
 base="$qdir/rootfs-base"
 stamp="$qdir/.base-stamp"
 inputs="$here/guest/init $here/guest/scenarios.sh $build/tests/region-probe
-	$qdir/pkgs/busybox-static/.done $qdir/pkgs/kexec-tools/.done $here/build-images.sh"
+	$qdir/pkgs/busybox-static/.done $qdir/pkgs/kexec-tools/.done $here/build-images.sh
+	$here/copy-prog.sh"
 rebuild_base=0
 [ -e "$stamp" ] || rebuild_base=1
 for f in $inputs; do

@@ -14,17 +14,8 @@ qdir="$build/qemu"
 edir="$build/efi"
 mkdir -p "$edir"
 
-copy_prog() {
-	src="$1" dst="$2" root="$3"
-	mkdir -p "$root$(dirname "$dst")"
-	cp "$src" "$root$dst"
-	ldd "$src" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
-		while read -r lib; do
-			[ -e "$root$lib" ] && continue
-			mkdir -p "$root$(dirname "$lib")"
-			cp -L "$lib" "$root$lib"
-		done
-}
+# shellcheck source=qemu-tests/copy-prog.sh
+. "$top/qemu-tests/copy-prog.sh"
 
 while read -r flavor pkg kver; do
 	out="$edir/initrd-$flavor"
