@@ -43,6 +43,7 @@ default="boot-generic:generic boot-cloud:cloud boot-bpo:bpo
 	control-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools-unsafe
 	update-generic-bpo:generic update-bpo-generic:bpo update-generic-cloud:generic
 	update-tree-generic-bpo:generic update-corrupt-generic-bpo:generic update-once-generic-bpo:generic
+	update-rollback-generic-bpo:generic:--expect-panic
 	update-refuse-generic:generic:--region,4M@0x30000000
 	update-memcached-generic-bpo:generic:--net,tcp:127.0.0.1:39211-:11211,--client,qemu-tests/memcached-client.py"
 scenarios="${QEMU_SCENARIOS:-$default}"
