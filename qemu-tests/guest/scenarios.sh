@@ -129,6 +129,27 @@ check_counter() {
 		}' "$clog"
 }
 
+# The guest-app of /data/app.pid was restored here (ferry status says so)
+# and counts on into /data/counter.log without a restart, with no gap above
+# the downtime + $1 ms: pass, or fail naming what is wrong.
+counter_restored() {
+	local pid c1 c2 out
+	pid=$(cat /data/app.pid)
+	[ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ] ||
+		{ fail "pid $pid was not restored on $kver: $(grep -E 'NOT RESTORED|reason' /run/ferry/init.log 2>/dev/null | tail -n 2)"; return; }
+	ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+	c1=$(last_count /data/counter.log)
+	sleep 2
+	c2=$(last_count /data/counter.log)
+	[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the restore"; return; }
+	if out=$(check_counter /data/counter.log "$1"); then
+		echo "$out"
+		pass
+	else
+		fail "$(echo "$out" | tr '\n' ';')"
+	fi
+}
+
 update_to() {
 	to="$1" sel="$2"
 	shift 2
@@ -311,22 +332,9 @@ scenario_update_rollback() {
 	2)
 		st=$(ferry status 2>&1)
 		echo "$st"
-		pid=$(cat /data/app.pid)
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ] ||
-			{ fail "pid $pid was not restored on $from: $(grep -E 'NOT RESTORED|reason' /run/ferry/init.log 2>/dev/null | tail -n 2)"; return; }
-		echo "$st" | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
 		echo "$st" | grep -q "kernels .* -> $kver" || { fail "ferry status does not name $kver as the kernel it was restored on"; return; }
-		c1=$(last_count /data/counter.log)
-		sleep 2
-		c2=$(last_count /data/counter.log)
-		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the restore"; return; }
 		# the gap spans a panic and a reboot through the BIOS; its length is in the downtime
-		if out=$(check_counter /data/counter.log 3000); then
-			echo "$out"
-			pass
-		else
-			fail "$(echo "$out" | tr '\n' ';')"
-		fi
+		counter_restored 3000
 		;;
 	*) fail "boot $boot: the update kernel came up again, or the test looped" ;;
 	esac
