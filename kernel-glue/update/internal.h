@@ -13,6 +13,10 @@
 
 #define update_err glue_err
 
+/* update.c: one line "ferry update: ..." on stdout, flushed at once: what
+ * the update does, step by step, for both ways of switching kernels */
+void update_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct update_estimate {
 	uint64_t resident;    /* bytes resident in the selection */
 	uint64_t image_bound; /* staging bytes the image may need */

@@ -43,8 +43,7 @@ struct update {
 	bool region_dirty;          /* header changed from what we found */
 };
 
-static void phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void phase(const char *fmt, ...)
+void update_phase(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -191,15 +190,15 @@ static int commit(void *arg)
 	if (test_hook("corrupt") && u->mem_ctx.high_water > 8192) {
 		u->region.base[u->hdr.staging_offset + u->mem_ctx.high_water / 2] ^= 0x5a;
 		ferry_region_flush(&u->region, u->hdr.staging_offset + u->mem_ctx.high_water / 2, 1);
-		phase("test: one byte of the sealed image damaged");
+		update_phase("test: one byte of the sealed image damaged");
 	}
 	ferry_update_phases(&u->rec, &ph);
-	phase("image sealed in the region: %.2f MiB (freeze %.0f ms, write %.0f ms)",
+	update_phase("image sealed in the region: %.2f MiB (freeze %.0f ms, write %.0f ms)",
 	      MIB(u->rec.image_bytes), ph.freeze_ms, ph.write_ms);
 	sync();
 	ferry_stamp_now(&u->rec.kexec);
 	ferry_update_record_store(&u->region, &u->rec);
-	phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
+	update_phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
 	if (!u->opts->via)
 		printf("FERRY-KEXEC: jumping\n");
 	fflush(NULL);
@@ -243,9 +242,9 @@ static int load_kernel(struct update *u)
 	if (r < 0)
 		return update_err(r, "cannot load the new kernel %s", u->opts->kernel);
 	u->kernel_loaded = true;
-	phase("loaded %s%s%s with %s", ko.kernel, ko.initrd ? " + " : "",
+	update_phase("loaded %s%s%s with %s", ko.kernel, ko.initrd ? " + " : "",
 	      ko.initrd ? ko.initrd : "", ferry_kexec_method_name(method));
-	phase("new command line: %s", cmdline);
+	update_phase("new command line: %s", cmdline);
 	return 0;
 }
 
@@ -260,7 +259,7 @@ static int preflight(struct update *u)
 	r = region_prepare(u);
 	if (r < 0)
 		return r;
-	phase("region %.0f MiB at 0x%llx (%s): staging %.1f MiB for an image of at most "
+	update_phase("region %.0f MiB at 0x%llx (%s): staging %.1f MiB for an image of at most "
 	      "%.1f MiB (%u process%s, %.1f MiB resident)", MIB(u->region.size),
 	      (unsigned long long)u->region.phys, u->region.device, MIB(u->hdr.staging_size),
 	      MIB(u->est.image_bound), u->est.nprocs, u->est.nprocs == 1 ? "" : "es",
@@ -273,7 +272,7 @@ static int preflight(struct update *u)
 		return update_err(r, "%s %d cannot be checkpointed (named above); nothing was "
 				  "frozen for the update", u->opts->tree ? "tree" : "pid",
 				  u->opts->pid);
-	phase("preflight passed: every process can be checkpointed");
+	update_phase("preflight passed: every process can be checkpointed");
 	return 0;
 }
 
@@ -311,7 +310,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	co.sink = &u->sink;
 	co.commit = commit;
 	co.commit_arg = u;
-	phase("freezing %s %d", opts->tree ? "tree" : "pid", opts->pid);
+	update_phase("freezing %s %d", opts->tree ? "tree" : "pid", opts->pid);
 	ferry_stamp_now(&u->rec.freeze);
 	r = ferry_checkpoint(&co);
 	/* only returns when the kexec did not happen */

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/procfs.h"
 #include "internal.h"
 #include "region.h"
 #include "via_reboot.h"
@@ -51,46 +51,19 @@ static struct {
 	bool boot_next_set;
 } rs;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ferry update: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
 /* ---- files ----------------------------------------------------------------- */
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* The whole of ferry.conf; one of CONF_MAX bytes or more is refused (-EFBIG). */
+static int conf_read(const char *path, char **ret, size_t *ret_len)
 {
-	char *buf;
-	ssize_t n;
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = proc_read_file(path, ret, ret_len);
 
-	if (fd < 0)
-		return -errno;
-	buf = malloc(CONF_MAX + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
+	if (r == 0 && *ret_len >= CONF_MAX) {
+		free(*ret);
+		*ret = NULL;
+		return -EFBIG;
 	}
-	while ((n = read(fd, buf + len, CONF_MAX - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	if (n < 0 || len == CONF_MAX) {
-		free(buf);
-		return n < 0 ? -errno : -EFBIG;
-	}
-	buf[len] = 0;
-	*ret = buf;
-	*ret_len = len;
-	return 0;
+	return r;
 }
 
 static int fsync_dir_of(const char *path)
@@ -341,7 +314,7 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 				"on the ESP yourself", real, dst);
 	if (!existed)
 		snprintf(rs.copied[slot], sizeof(rs.copied[slot]), "%s", dst);
-	say("copied %s to the ESP as %s", real, out);
+	update_phase("copied %s to the ESP as %s", real, out);
 	return 0;
 }
 
@@ -456,7 +429,7 @@ static int reboot_prepare(const struct ferry_update_options *o, const struct fer
 	if (r < 0)
 		return r;
 	snprintf(rs.conf, sizeof(rs.conf), "%s/" ESP_DIR "/ferry.conf", rs.esp);
-	r = read_file(rs.conf, &rs.old_conf, &rs.old_conf_len);
+	r = conf_read(rs.conf, &rs.old_conf, &rs.old_conf_len);
 	if (r < 0)
 		return glue_err(r, "cannot read %s ('ferry efi install' writes it)", rs.conf);
 	r = conf_check_region(region);
@@ -471,9 +444,9 @@ static int reboot_prepare(const struct ferry_update_options *o, const struct fer
 		r = conf_write(kernel, initrd, cmdline);
 	if (r < 0)
 		goto fail;
-	say("boot entry Boot%04X '" FERRY_ENTRY_LABEL "' on %s; update kernel %s%s%s", rs.entry,
+	update_phase("boot entry Boot%04X '" FERRY_ENTRY_LABEL "' on %s; update kernel %s%s%s", rs.entry,
 	    rs.esp, kernel, initrd[0] ? " + " : "", initrd);
-	say("new command line: %s (ferry.efi adds initrd=, ferry.region=, memmap=, "
+	update_phase("new command line: %s (ferry.efi adds initrd=, ferry.region=, memmap=, "
 	    "ferry.handoff=)", cmdline);
 	return 0;
 fail:
@@ -504,7 +477,7 @@ static int reboot_execute(const struct ferry_update_options *o)
 		return glue_err(r, "cannot set BootNext to Boot%04X through efivarfs", rs.entry);
 	rs.boot_next_set = true;
 	warm_reset_mode();
-	say("BootNext=Boot%04X (ferry.efi, once); warm reboot", rs.entry);
+	update_phase("BootNext=Boot%04X (ferry.efi, once); warm reboot", rs.entry);
 	printf("FERRY-REBOOT: rebooting\n");
 	fflush(NULL);
 	sync();
