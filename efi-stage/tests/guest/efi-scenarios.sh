@@ -80,6 +80,18 @@ efi_esp() {
 	mount -t vfat /dev/vdc1 /esp || { fail "cannot mount the ESP /dev/vdc1"; return 1; }
 }
 
+# What efibootmgr says (on the console, each line after "efibootmgr: "):
+# out its whole output, cur the BootCurrent number, label the description
+# of that entry
+efi_boot_current() {
+	efi_modules
+	mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+	out=$(efibootmgr 2>&1)
+	echo "$out" | sed 's/^/efibootmgr: /'
+	cur=$(echo "$out" | sed -n 's/^BootCurrent: *//p')
+	label=$(echo "$out" | awk -v b="Boot$cur" '$1 == b || $1 == b "*" { print $2 }')
+}
+
 # the guest's address for QEMU user networking (the runner's --net); on a
 # boot with a restore the ferry-init wrapper (guest/ferry-init-net) did it
 efi_net_up() {
@@ -184,12 +196,7 @@ scenario_efi() {
 		*) fail "boot 2 did not go through ferry.efi (no ferry.region=0x... added)"; return ;;
 		esac
 		efi_region_reserved || { fail "boot 2: region $(arg ferry.region) not reserved"; return; }
-		efi_modules
-		mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
-		out=$(efibootmgr 2>&1)
-		echo "$out" | sed 's/^/efibootmgr: /'
-		cur=$(echo "$out" | sed -n 's/^BootCurrent: *//p')
-		label=$(echo "$out" | awk -v b="Boot$cur" '$1 == b || $1 == b "*" { print $2 }')
+		efi_boot_current
 		[ -n "$cur" ] && [ "$label" = ferry ] ||
 			{ fail "BootCurrent $cur is not the ferry entry"; return; }
 		echo "$out" | grep -q "^BootOrder: $cur," ||
@@ -333,12 +340,7 @@ scenario_efi() {
 	efi-update:2)
 		[ "$flavor" = bpo ] || { fail "boot 2 on $flavor, expected the update kernel (bpo)"; return; }
 		[ -n "$handoff" ] || { fail "no ferry.handoff= on the update boot"; return; }
-		efi_modules
-		mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
-		out=$(efibootmgr 2>&1)
-		echo "$out" | sed 's/^/efibootmgr: /'
-		cur=$(echo "$out" | sed -n 's/^BootCurrent: *//p')
-		label=$(echo "$out" | awk -v b="Boot$cur" '$1 == b || $1 == b "*" { print $2 }')
+		efi_boot_current
 		[ "$label" = ferry ] || { fail "BootCurrent $cur is not the ferry entry"; return; }
 		echo "$out" | grep -q '^BootNext:' && { fail "BootNext still set after the update boot"; return; }
 		guest-efi-stage handoff 2>&1 | sed 's/^/handoff: /'
