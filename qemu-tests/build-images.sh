@@ -39,8 +39,33 @@ fetch_pkg() {
 	dpkg-deb -x "$deb" "$out"
 	touch "$out/.done"
 }
+
+# fetch_pkg_deps PKG: PKG and, recursively, every package it depends on that
+# this machine does not have installed (what is installed here has its own
+# dependencies installed too); their library directories go on
+# copy_prog_libpath, so copy_prog finds what a guest program links against.
+# The first alternative of each dependency is taken; virtual packages
+# (debconf-2.0) are left out, as they hold no libraries.
+fetch_pkg_deps() {
+	case " $fetched_deps " in *" $1 "*) return 0 ;; esac
+	fetched_deps="$fetched_deps $1"
+	fetch_pkg "$1"
+	for dir in "$qdir/pkgs/$1/lib/x86_64-linux-gnu" "$qdir/pkgs/$1/usr/lib/x86_64-linux-gnu"; do
+		[ -d "$dir" ] && copy_prog_libpath="${copy_prog_libpath:+$copy_prog_libpath:}$dir"
+	done
+	deb=$(ls "$debs/${1}_"*.deb | head -n 1)
+	for dep in $(dpkg-deb -f "$deb" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' |
+		tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//; s/[[:space:]]//g' | grep .); do
+		dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q "install ok installed" &&
+			continue
+		apt-cache show "$dep" 2>/dev/null | grep -q "^Package:" || continue # a virtual package
+		fetch_pkg_deps "$dep"
+	done
+}
+fetched_deps=""
+copy_prog_libpath=""
 fetch_pkg busybox-static
-fetch_pkg kexec-tools
+fetch_pkg_deps kexec-tools
 
 # shellcheck source=qemu-tests/copy-prog.sh
 . "$here/copy-prog.sh"
