@@ -51,7 +51,8 @@ fetch_pkg_deps() {
 	fetched_deps="$fetched_deps $1"
 	fetch_pkg "$1"
 	for dir in "$qdir/pkgs/$1/lib/x86_64-linux-gnu" "$qdir/pkgs/$1/usr/lib/x86_64-linux-gnu"; do
-		[ -d "$dir" ] && copy_prog_libpath="${copy_prog_libpath:+$copy_prog_libpath:}$dir"
+		# absolute, or ldd names its libraries by paths copy_prog does not take
+		[ -d "$dir" ] && copy_prog_libpath="${copy_prog_libpath:+$copy_prog_libpath:}$(cd "$dir" && pwd)"
 	done
 	deb=$(ls "$debs/${1}_"*.deb | head -n 1)
 	for dep in $(dpkg-deb -f "$deb" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' |
