@@ -28,6 +28,7 @@ fi
 
 "$build/tests/test-region" || status=1
 "$build/tests/test-update-record" || status=1
+sh "$here/unit/test-copy-prog.sh" || status=1
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "FAIL: qemu: qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
