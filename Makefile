@@ -14,7 +14,7 @@ HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iformat/include -D_GNU_SOURCE \
 HOST_LIBS := -lfdt -lmbedcrypto -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-FORMAT_CORE := header reader verify inflate digest errors handoff
+FORMAT_CORE := header reader verify inflate digest errors handoff fdt_check
 FORMAT_HOST := $(FORMAT_CORE) writer sink
 FORMAT_SRCS := $(FORMAT_HOST:%=format/src/%.c)
 FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/src/%.o)
@@ -27,7 +27,8 @@ TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 FERRY_BIN := $(BUILD)/bin/ferry
 
 TEST_SUPPORT := format/tests/synth.c
-FORMAT_TEST_SRCS := format/tests/test_format.c $(TEST_SUPPORT)
+FORMAT_TEST_SRCS := format/tests/test_format.c format/tests/testlib.c $(TEST_SUPPORT)
+FDT_TEST_SRCS := format/tests/test_fdt_check.c format/tests/testlib.c $(TEST_SUPPORT)
 
 .PHONY: all deps test unit-test fuzz bench bench-format bench-update demo sample-image clean help \
 	freestanding
@@ -110,6 +111,15 @@ $(BUILD)/tests/test-format-san: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
 
+# the device tree gate, plain and under the sanitizers
+$(BUILD)/tests/test-fdt-check: $(FDT_TEST_SRCS) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/tests/test-fdt-check-san: $(FDT_TEST_SRCS) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
 $(BUILD)/tests/mksample: format/tests/mksample.c $(TEST_SUPPORT) $(FORMAT_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
@@ -118,6 +128,7 @@ sample-image: $(BUILD)/tests/mksample
 	$(BUILD)/tests/mksample format/tests/data/sample.ferry
 
 TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/tests/mksample \
+	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
 	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS)
 
 test: deps

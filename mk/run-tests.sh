@@ -48,6 +48,8 @@ run_tier() {
 # fuzz corpus replayed under the sanitizers.
 run_tier format-unit "$build/tests/test-format"
 run_tier format-unit-asan-ubsan "$build/tests/test-format-san"
+run_tier format-fdt-check "$build/tests/test-fdt-check"
+run_tier format-fdt-check-asan-ubsan "$build/tests/test-fdt-check-san"
 run_tier format-fuzz-corpus "$build/fuzz/fuzz-reader-replay" format/fuzz/corpus
 run_tier format-freestanding sh mk/check-freestanding.sh "$build"
 run_tier format-sample sh format/tests/sample-test.sh "$build"

@@ -5,6 +5,13 @@
  * its statuses without reading or writing outside the region, and what it
  * says must hold: a handoff it wrote reads back, an image it calls expanded
  * verifies as an expanded image.
+ *
+ * Seeds in efi-stage/fuzz/corpus: `test-stage --write-corpus DIR` writes
+ * the regions. Findings, kept as they were found: sealed-metadata-version-2
+ * (the staged image's metadata FDT says version 2, last compatible 2) and
+ * sealed-handoff-version-2 (an earlier handoff in the control block says
+ * so): libfdt 1.6.1's fdt_check_full() dereferenced NULL on both, in the
+ * verify and in the look for an earlier handoff.
  */
 #include <stdint.h>
 #include <stdlib.h>

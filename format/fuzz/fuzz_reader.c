@@ -9,8 +9,12 @@
  * checks a few properties the library promises and traps if one fails.
  *
  * Seeds in format/fuzz/corpus: `mksample --fuzz-corpus DIR` writes the
- * images and handoffs; metadata-negative-length.ferry is a finding (a
- * property length of -1 that libfdt 1.6's full check lets through).
+ * images and handoffs. Findings, kept as they were found:
+ * metadata-negative-length.ferry (a property length of -1 that libfdt 1.6's
+ * full check lets through); metadata-version-2.ferry and
+ * handoff-version-2.dtb (the sample and handoff-none.dtb with FDT version
+ * 2, last compatible version 2, resealed: libfdt 1.6.1's fdt_check_full()
+ * dereferenced NULL on them before format/src/fdt_check.c refused them).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The handoff FDT (SPEC.md §8), written with libfdt's sequential writer and
- * read back with its read-only API after a full structure check. */
+ * read back with its read-only API once ferry_fdt_check() let it through. */
 #include <string.h>
 
 #include <libfdt.h>
 
 #include "ferry/handoff.h"
 #include "ferry/image.h"
+#include "be.h"
+#include "fdt_check.h"
 
 #define H_COMPATIBLE "compatible"
 #define H_REGION "region"               /* <u64 base, u64 size> */
@@ -20,27 +22,12 @@
 
 static const char *const image_state_names[] = { "none", "compressed", "expanded" };
 
-static void be64_put(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t be64_get(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static int put_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
 {
 	uint8_t cells[16];
 
-	be64_put(cells, a);
-	be64_put(cells + 8, b);
+	be64_store(cells, a);
+	be64_store(cells + 8, b);
 	return fdt_property(fdt, name, cells, sizeof(cells));
 }
 
@@ -52,7 +39,7 @@ int ferry_handoff_write(void *buf, size_t capacity, const struct ferry_handoff *
 	if (!buf || !h || h->image_state > FERRY_HANDOFF_IMAGE_EXPANDED || capacity > INT32_MAX)
 		return -FERRY_ERR_INVAL;
 
-	be64_put(t, h->stage_time_ns);
+	be64_store(t, h->stage_time_ns);
 	r = fdt_create(buf, (int)capacity);
 	r = r ?: fdt_finish_reservemap(buf);
 	r = r ?: fdt_begin_node(buf, "");
@@ -71,6 +58,9 @@ int ferry_handoff_write(void *buf, size_t capacity, const struct ferry_handoff *
 		return -FERRY_ERR_NOSPACE;
 	if (r < 0)
 		return -FERRY_ERR_INVAL;
+	/* u-boot's copy of libfdt 1.6.1, the one the stage links, finishes
+	 * with last compatible version 2; readers accept 16 only (§3.0) */
+	fdt_set_last_comp_version(buf, FERRY_FDT_LAST_COMP_VERSION);
 	return (int)fdt_totalsize(buf);
 }
 
@@ -92,8 +82,8 @@ static int get_pair(const void *fdt, const char *name, uint64_t *a, uint64_t *b)
 
 	if (!p || len != 16)
 		return -FERRY_ERR_HANDOFF;
-	*a = be64_get(p);
-	*b = be64_get(p + 8);
+	*a = be64_load(p);
+	*b = be64_load(p + 8);
 	return 0;
 }
 
@@ -106,7 +96,7 @@ int ferry_handoff_read(const void *buf, size_t len, struct ferry_handoff *ret)
 
 	if (!buf || !ret || len < sizeof(struct fdt_header) || len > INT32_MAX)
 		return -FERRY_ERR_HANDOFF;
-	if (fdt_check_full(buf, len) != 0 ||
+	if (ferry_fdt_check(buf, len, -FERRY_ERR_HANDOFF, "handoff", 0, NULL) < 0 ||
 	    fdt_node_check_compatible(buf, 0, FERRY_HANDOFF_COMPATIBLE) != 0)
 		return -FERRY_ERR_HANDOFF;
 
@@ -126,7 +116,7 @@ int ferry_handoff_read(const void *buf, size_t len, struct ferry_handoff *ret)
 	p = fdt_getprop(buf, 0, H_STAGE_TIME, &plen);
 	if (!p || plen != 8)
 		return -FERRY_ERR_HANDOFF;
-	h.stage_time_ns = be64_get(p);
+	h.stage_time_ns = be64_load(p);
 
 	h.image_state = UINT32_MAX;
 	for (uint32_t i = 0; i < sizeof(image_state_names) / sizeof(image_state_names[0]); i++)

@@ -7,6 +7,7 @@
 
 #include "ferry/image.h"
 #include "diag.h"
+#include "fdt_check.h"
 #include "layout.h"
 #include "le.h"
 
@@ -95,17 +96,24 @@ int ferry_image_open(struct ferry_image *img, const void *buf, size_t len, unsig
 	return 0;
 }
 
+int ferry_image_check_metadata(const struct ferry_image *img, struct ferry_diag *diag)
+{
+	if (!img)
+		return diag_fail(diag, -FERRY_ERR_INVAL, "image", "no image", 0);
+	return ferry_fdt_check(img->base + img->hdr.metadata_offset, img->hdr.metadata_size,
+			       -FERRY_ERR_METADATA, "metadata", img->hdr.metadata_offset, diag);
+}
+
 int ferry_image_metadata(const struct ferry_image *img, const void **ret_fdt, size_t *ret_size)
 {
-	const uint8_t *fdt;
+	int r;
 
 	if (!img || !ret_fdt || !ret_size)
 		return -FERRY_ERR_INVAL;
-	fdt = img->base + img->hdr.metadata_offset;
-	/* libfdt reads the header fields; the blob must claim no more than we have */
-	if (fdt_check_header(fdt) != 0 || fdt_totalsize(fdt) > img->hdr.metadata_size)
-		return -FERRY_ERR_METADATA;
-	*ret_fdt = fdt;
+	r = ferry_image_check_metadata(img, NULL);
+	if (r < 0)
+		return r;
+	*ret_fdt = img->base + img->hdr.metadata_offset;
 	*ret_size = img->hdr.metadata_size;
 	return 0;
 }

@@ -3,8 +3,6 @@
  * plus the metadata structure, every chunk, the header totals and the digest. */
 #include <string.h>
 
-#include <libfdt.h>
-
 #include "ferry/image.h"
 #include "diag.h"
 #include "digest.h"
@@ -44,23 +42,6 @@ static int walk_chunks(const struct ferry_image *img, struct ferry_digest *dg, i
 	return 0;
 }
 
-/* libfdt 1.6's fdt_check_full() lets a property length of -8..-1 through
- * (its offset arithmetic wraps) and fdt_getprop() then hands that length
- * out. Whoever reads the metadata after a successful verify trusts
- * property lengths, so refuse such a tree here. */
-static int check_property_lengths(const void *fdt)
-{
-	int node, depth = 0, prop, len;
-
-	for (node = 0; node >= 0; node = fdt_next_node(fdt, node, &depth)) {
-		fdt_for_each_property_offset(prop, fdt, node) {
-			if (!fdt_getprop_by_offset(fdt, prop, NULL, &len) || len < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
 static int digest_image(const struct ferry_image *img, int check_payloads,
 			uint8_t ret[FERRY_DIGEST_SIZE], struct ferry_diag *diag)
 {
@@ -86,8 +67,6 @@ int ferry_image_compute_digest(const struct ferry_image *img, uint8_t ret[FERRY_
 int ferry_image_verify(const struct ferry_image *img, struct ferry_diag *diag)
 {
 	uint8_t digest[FERRY_DIGEST_SIZE];
-	const void *fdt;
-	size_t fdt_size;
 	int r;
 
 	if (!img)
@@ -95,11 +74,9 @@ int ferry_image_verify(const struct ferry_image *img, struct ferry_diag *diag)
 	if (!(img->hdr.flags & FERRY_FLAG_SEALED))
 		return diag_fail(diag, -FERRY_ERR_UNSEALED, "header", "sealed flag is not set",
 				 HDR_FLAGS);
-	if (ferry_image_metadata(img, &fdt, &fdt_size) < 0 ||
-	    fdt_check_full(fdt, fdt_size) != 0 || check_property_lengths(fdt) < 0)
-		return diag_fail(diag, -FERRY_ERR_METADATA, "metadata",
-				 "not a well-formed flattened device tree",
-				 img->hdr.metadata_offset);
+	r = ferry_image_check_metadata(img, diag);
+	if (r < 0)
+		return r;
 	r = digest_image(img, 1, digest, diag);
 	if (r < 0)
 		return r;

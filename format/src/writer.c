@@ -6,6 +6,7 @@
 
 #include "ferry/writer.h"
 #include "digest.h"
+#include "fdt_check.h"
 #include "layout.h"
 #include "le.h"
 
@@ -77,7 +78,9 @@ int ferry_writer_begin(struct ferry_writer **ret, const struct ferry_sink *sink,
 
 	if (!ret || !sink || !sink->write || !opts || !fdt)
 		return -FERRY_ERR_INVAL;
-	if (fdt_size < 40 || fdt_size > FERRY_METADATA_MAX)
+	/* never write an image whose readers would refuse its metadata */
+	if (fdt_size > FERRY_METADATA_MAX ||
+	    ferry_fdt_check(fdt, fdt_size, -FERRY_ERR_METADATA, "metadata", 0, NULL) < 0)
 		return -FERRY_ERR_METADATA;
 	if (opts->level < 0 || opts->level > 9)
 		return -FERRY_ERR_INVAL;

@@ -7,7 +7,6 @@
  * relative to the repository root, where mk/run-tests.sh runs it)
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +21,11 @@
 #include "layout.h"
 #include "le.h"
 #include "synth.h"
+#include "testlib.h"
 
 #define DEFAULT_SAMPLE "format/tests/data/sample.ferry"
 
-static int failures;
 static const char *sample_path = DEFAULT_SAMPLE;
-
-/* A case reports its first failure through this; the runner prints it. */
-static char fail_msg[512];
-
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static const char *diag_text(const struct ferry_diag *d)
 {
@@ -50,48 +36,7 @@ static const char *diag_text(const struct ferry_diag *d)
 	return buf;
 }
 
-static void report(const char *name, int r, const char *detail)
-{
-	if (r < 0) {
-		printf("FAIL: %s: %s\n", name, fail_msg);
-		failures++;
-	} else if (detail && *detail) {
-		printf("PASS: %s (%s)\n", name, detail);
-	} else {
-		printf("PASS: %s\n", name);
-	}
-	fflush(stdout);
-}
-
-static int read_file(const char *path, uint8_t **ret_buf, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-
-	if (!f)
-		return -1;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	if (!buf)
-		return -1;
-	*ret_buf = buf;
-	*ret_len = (size_t)n;
-	return 0;
-}
-
 /* ---- helpers that rewrite checksums, so a test reaches the check it aims at -- */
-
-static void fix_header_crc(uint8_t *img)
-{
-	le32_store(img + HDR_CRC, ferry_header_crc(img));
-}
 
 /* @room: bytes from @desc to the end of the image; an extent count that
  * does not fit leaves the CRC alone (the reader refuses the count first) */
@@ -116,21 +61,6 @@ static void fix_payload_crc(uint8_t *desc, size_t room)
 	le32_store(desc + CHK_PAYLOAD_CRC,
 		   (uint32_t)crc32(crc32(0L, Z_NULL, 0), payload, le32_load(desc + CHK_STORED_SIZE)));
 	fix_desc_crc(desc, room);
-}
-
-/* Recompute digest and header CRC, as a forger would. */
-static int reseal(uint8_t *img, size_t len)
-{
-	struct ferry_image im;
-	uint8_t digest[FERRY_DIGEST_SIZE];
-
-	fix_header_crc(img);
-	if (ferry_image_open(&im, img, len, FERRY_OPEN_ALLOW_UNSEALED, NULL) < 0)
-		return -1;
-	(void)ferry_image_compute_digest(&im, digest, NULL);
-	memcpy(img + HDR_DIGEST, digest, sizeof(digest));
-	fix_header_crc(img);
-	return 0;
 }
 
 /* Open + verify; the diag must name what failed whenever the image is refused. */
@@ -162,19 +92,19 @@ static int check_metadata(const struct synth_shape *s, const struct ferry_image 
 	int node, n = 0;
 
 	if (ferry_image_metadata(img, &fdt, &size) < 0)
-		return fail("metadata does not open");
+		return test_fail("metadata does not open");
 	if (fdt_node_check_compatible(fdt, 0, FERRY_META_COMPATIBLE) != 0)
-		return fail("metadata is not %s", FERRY_META_COMPATIBLE);
+		return test_fail("metadata is not %s", FERRY_META_COMPATIBLE);
 	node = fdt_path_offset(fdt, "/" FM_PROCESSES);
 	if (node < 0)
-		return fail("metadata lacks /processes");
+		return test_fail("metadata lacks /processes");
 	for (int p = fdt_first_subnode(fdt, node); p >= 0; p = fdt_next_subnode(fdt, p))
 		n++;
 	if (n < 1 || (s->processes && (uint32_t)n != s->processes))
-		return fail("metadata has %d processes", n);
+		return test_fail("metadata has %d processes", n);
 	node = fdt_path_offset(fdt, "/" FM_PIPES "/pipe@1");
 	if (node < 0 || !fdt_getprop(fdt, node, FM_PI_DATA, NULL))
-		return fail("metadata lacks the pipe with buffered data");
+		return test_fail("metadata lacks the pipe with buffered data");
 	return 0;
 }
 
@@ -195,7 +125,7 @@ static int check_pages(const struct synth_shape *s, const struct ferry_image *im
 	int r = 0, more;
 
 	if (!seen || !want || ferry_inflater_init(&inf) < 0) {
-		r = fail("out of memory");
+		r = test_fail("out of memory");
 		goto out;
 	}
 	ferry_chunk_cursor_init(img, &cur);
@@ -203,20 +133,20 @@ static int check_pages(const struct synth_shape *s, const struct ferry_image *im
 		uint64_t at = 0;
 
 		if (c.page_count > chunk_pages || c.mm_id >= s->mm_count)
-			r = fail("chunk %u: %u pages of mm %u", c.index, c.page_count, c.mm_id);
+			r = test_fail("chunk %u: %u pages of mm %u", c.index, c.page_count, c.mm_id);
 		else if (ferry_chunk_check_payload(&c, &diag) < 0)
-			r = fail("chunk %u: %s", c.index, diag_text(&diag));
+			r = test_fail("chunk %u: %s", c.index, diag_text(&diag));
 		if (r)
 			break;
 		/* exactly raw_size bytes: an overrun is a heap overflow under ASan */
 		free(out);
 		out = malloc(c.raw_size);
 		if (!out) {
-			r = fail("out of memory");
+			r = test_fail("out of memory");
 			break;
 		}
 		if (ferry_chunk_inflate(&inf, &c, out, c.raw_size, &diag) < 0) {
-			r = fail("chunk %u does not inflate: %s", c.index, diag_text(&diag));
+			r = test_fail("chunk %u does not inflate: %s", c.index, diag_text(&diag));
 			break;
 		}
 		f.stored += c.encoding == FERRY_ENCODING_STORED;
@@ -235,25 +165,25 @@ static int check_pages(const struct synth_shape *s, const struct ferry_image *im
 				uint32_t area, page;
 
 				if (idx < 0) {
-					r = fail("chunk %u: page 0x%llx of mm %u is not in the shape",
+					r = test_fail("chunk %u: page 0x%llx of mm %u is not in the shape",
 						 c.index, (unsigned long long)va, c.mm_id);
 					break;
 				}
 				if (seen[idx]++) {
-					r = fail("page 0x%llx of mm %u is stored twice",
+					r = test_fail("page 0x%llx of mm %u is stored twice",
 						 (unsigned long long)va, c.mm_id);
 					break;
 				}
 				area = (uint32_t)(idx % per_mm) / s->pages_per_area;
 				page = (uint32_t)(idx % per_mm) % s->pages_per_area;
 				if (synth_page_kind(s, c.mm_id, area, page) < SYNTH_RANDOM) {
-					r = fail("zero page or hole 0x%llx of mm %u is stored",
+					r = test_fail("zero page or hole 0x%llx of mm %u is stored",
 						 (unsigned long long)va, c.mm_id);
 					break;
 				}
 				synth_page_fill(s, c.mm_id, area, page, want);
 				if (memcmp(out + at, want, ps) != 0) {
-					r = fail("page 0x%llx of mm %u reads back different",
+					r = test_fail("page 0x%llx of mm %u reads back different",
 						 (unsigned long long)va, c.mm_id);
 					break;
 				}
@@ -262,17 +192,17 @@ static int check_pages(const struct synth_shape *s, const struct ferry_image *im
 		}
 	}
 	if (r == 0 && more < 0)
-		r = fail("chunk walk: %s", diag_text(&diag));
+		r = test_fail("chunk walk: %s", diag_text(&diag));
 	for (uint32_t m = 0; m < s->mm_count; m++)
 		for (uint32_t a = 0; a < s->areas_per_mm; a++)
 			for (uint32_t p = 0; p < s->pages_per_area; p++)
 				expect += synth_page_kind(s, m, a, p) >= SYNTH_RANDOM;
 	if (r == 0 && (seen_pages != expect || seen_pages != st->data_pages))
-		r = fail("found %llu pages, %llu written, %llu expected",
+		r = test_fail("found %llu pages, %llu written, %llu expected",
 			 (unsigned long long)seen_pages, (unsigned long long)st->data_pages,
 			 (unsigned long long)expect);
 	if (r == 0 && s->level == 0 && f.deflated)
-		r = fail("level 0 wrote %u deflated chunks", f.deflated);
+		r = test_fail("level 0 wrote %u deflated chunks", f.deflated);
 	if (ret)
 		*ret = f;
 out:
@@ -291,21 +221,21 @@ static int check_image(const struct synth_shape *s, const uint8_t *buf, size_t l
 	int r;
 
 	if (ferry_image_open(&img, buf, len, 0, &diag) < 0)
-		return fail("open: %s", diag_text(&diag));
+		return test_fail("open: %s", diag_text(&diag));
 	if (ferry_image_verify(&img, &diag) < 0)
-		return fail("verify: %s", diag_text(&diag));
+		return test_fail("verify: %s", diag_text(&diag));
 	if (img.hdr.page_size != synth_page_size(s) || img.hdr.created_sec != s->created_sec ||
 	    img.hdr.created_nsec != s->created_nsec || img.hdr.image_size != len ||
 	    strcmp(img.hdr.machine, "x86_64") != 0)
-		return fail("header fields differ from what was written");
+		return test_fail("header fields differ from what was written");
 	if ((img.hdr.chunk_count == 0) != (st->data_pages == 0))
-		return fail("%u chunks for %llu pages", img.hdr.chunk_count,
+		return test_fail("%u chunks for %llu pages", img.hdr.chunk_count,
 			    (unsigned long long)st->data_pages);
 	r = check_metadata(s, &img);
 	if (r == 0)
 		r = check_pages(s, &img, st, ret);
 	if (r == 0 && ret && !!(img.hdr.flags & FERRY_FLAG_COMPRESSED) != !!ret->deflated)
-		r = fail("COMPRESSED flag does not match the chunks");
+		r = test_fail("COMPRESSED flag does not match the chunks");
 	return r;
 }
 
@@ -319,7 +249,7 @@ static int roundtrip(const struct synth_shape *s, char *detail, size_t detail_le
 
 	r = synth_image_alloc(s, &buf, &len, &st);
 	if (r < 0)
-		return fail("write: %s", ferry_strerror(r));
+		return test_fail("write: %s", ferry_strerror(r));
 	r = check_image(s, buf, len, &st, &f);
 	snprintf(detail, detail_len, "%llu pages, %u stored + %u deflated chunks, %u extents",
 		 (unsigned long long)st.data_pages, f.stored, f.deflated, f.extents);
@@ -377,7 +307,7 @@ static void test_roundtrips(void)
 		detail[0] = '\0';
 		r = roundtrip(&shapes[i], detail, sizeof(detail));
 		snprintf(name, sizeof(name), "roundtrip-%s", shapes[i].name);
-		report(name, r, detail);
+		test_report(name, r, detail);
 	}
 }
 
@@ -396,21 +326,21 @@ static int case_fd_sink(void)
 
 	r = synth_image_alloc(s, &mem, &len, NULL);
 	if (r < 0)
-		return fail("memory sink: %s", ferry_strerror(r));
+		return test_fail("memory sink: %s", ferry_strerror(r));
 	f = tmpfile();
 	if (!f) {
 		free(mem);
-		return fail("tmpfile failed");
+		return test_fail("tmpfile failed");
 	}
 	ferry_sink_fd(&sink, &fs, fileno(f));
 	r = synth_write_image(s, &sink, &st);
 	if (r < 0) {
-		r = fail("fd sink: %s", ferry_strerror(r));
+		r = test_fail("fd sink: %s", ferry_strerror(r));
 	} else if (!(file = malloc(len + 1)) || fseek(f, 0, SEEK_SET) != 0 ||
 		   fread(file, 1, len + 1, f) != len) {
-		r = fail("the file does not hold %zu bytes", len);
+		r = test_fail("the file does not hold %zu bytes", len);
 	} else if (memcmp(file, mem, len) != 0) {
-		r = fail("fd and memory sinks wrote different bytes");
+		r = test_fail("fd and memory sinks wrote different bytes");
 	}
 	fclose(f);
 	free(mem);
@@ -433,23 +363,23 @@ static int case_writer_top_of_memory(void)
 	int r;
 
 	if (!buf)
-		return fail("out of memory");
+		return test_fail("out of memory");
 	memset(pages, 0x11, sizeof(pages));
 	fdt_create_empty_tree(fdt, sizeof(fdt));
 	ferry_sink_mem(&sink, &ms, buf, cap);
 	r = ferry_writer_begin(&w, &sink, &opts, fdt, fdt_totalsize(fdt));
 	if (r < 0) {
 		free(buf);
-		return fail("begin: %s", ferry_strerror(r));
+		return test_fail("begin: %s", ferry_strerror(r));
 	}
 	r = ferry_writer_add_pages(w, 0, (uint64_t)0 - 2 * 4096, pages, 2);
 	r = r ?: ferry_writer_add_pages(w, 0, 0, pages, 1);
 	r = r ?: ferry_writer_seal(w);
 	ferry_writer_free(w);
 	if (r < 0)
-		r = fail("write: %s", ferry_strerror(r));
+		r = test_fail("write: %s", ferry_strerror(r));
 	else if (open_and_verify(buf, ms.high_water, 0, &diag) < 0)
-		r = fail("the image does not verify: %s", diag_text(&diag));
+		r = test_fail("the image does not verify: %s", diag_text(&diag));
 	free(buf);
 	return r;
 }
@@ -469,7 +399,7 @@ static int case_mem_sink_nospace(void)
 
 	r = synth_image_alloc(s, &buf, &full, &st);
 	if (r < 0)
-		return fail("write: %s", ferry_strerror(r));
+		return test_fail("write: %s", ferry_strerror(r));
 	free(buf);
 	caps[0] = 0;
 	caps[1] = FERRY_HEADER_SIZE - 1;
@@ -482,21 +412,21 @@ static int case_mem_sink_nospace(void)
 	for (size_t i = 0; i < 8; i++) {
 		buf = calloc(1, caps[i] + 1);
 		if (!buf)
-			return fail("out of memory");
+			return test_fail("out of memory");
 		ferry_sink_mem(&sink, &ms, buf, caps[i]);
 		r = synth_write_image(s, &sink, NULL);
 		if (i < 7 && r != -FERRY_ERR_NOSPACE) {
 			free(buf);
-			return fail("capacity %zu of %zu: got %d, not NOSPACE", caps[i], full, r);
+			return test_fail("capacity %zu of %zu: got %d, not NOSPACE", caps[i], full, r);
 		}
 		if (i == 7 && r != 0) {
 			free(buf);
-			return fail("capacity of exactly the image: %s", ferry_strerror(r));
+			return test_fail("capacity of exactly the image: %s", ferry_strerror(r));
 		}
 		if (i < 7 && caps[i] >= FERRY_HEADER_SIZE &&
 		    open_and_verify(buf, caps[i], 0, &diag) >= 0) {
 			free(buf);
-			return fail("capacity %zu: a failed write left an image that opens", caps[i]);
+			return test_fail("capacity %zu: a failed write left an image that opens", caps[i]);
 		}
 		free(buf);
 	}
@@ -507,8 +437,8 @@ static int case_mem_sink_nospace(void)
 
 static int load_sample(uint8_t **buf, size_t *len)
 {
-	if (read_file(sample_path, buf, len) < 0)
-		return fail("cannot read %s", sample_path);
+	if (test_read_file(sample_path, buf, len) < 0)
+		return test_fail("cannot read %s", sample_path);
 	return 0;
 }
 
@@ -526,13 +456,13 @@ static int case_sample_content(char *detail, size_t detail_len)
 	r = synth_image_alloc(s, &fresh, &fresh_len, &st);
 	if (r < 0) {
 		free(buf);
-		return fail("write: %s", ferry_strerror(r));
+		return test_fail("write: %s", ferry_strerror(r));
 	}
 	r = check_image(s, buf, len, &st, &f);
 	if (r == 0 && (f.stored < 1 || f.deflated < 1 || f.max_extents < 2 || st.holes < 1))
-		r = fail("the sample lacks stored or deflated chunks or multi-extent chunks");
+		r = test_fail("the sample lacks stored or deflated chunks or multi-extent chunks");
 	if (r == 0 && (fresh_len != len || memcmp(fresh, buf, len) != 0))
-		r = fail("the writer no longer produces the committed sample byte for byte");
+		r = test_fail("the writer no longer produces the committed sample byte for byte");
 	snprintf(detail, detail_len, "%zu bytes, %u stored + %u deflated chunks, %u extents", len,
 		 f.stored, f.deflated, f.extents);
 	free(buf);
@@ -553,7 +483,7 @@ static int case_every_byte_flip(char *detail, size_t detail_len)
 		return -1;
 	if (open_and_verify(buf, len, 0, &diag) != 0) {
 		free(buf);
-		return fail("the sample itself is refused: %s", diag_text(&diag));
+		return test_fail("the sample itself is refused: %s", diag_text(&diag));
 	}
 	for (size_t i = 0; i < len; i++) {
 		for (size_t p = 0; p < sizeof(patterns); p++) {
@@ -564,12 +494,12 @@ static int case_every_byte_flip(char *detail, size_t detail_len)
 			buf[i] ^= patterns[p];
 			if (r == INT_MIN) {
 				free(buf);
-				return fail("byte %zu ^ 0x%02x: refused without a diagnosis", i,
+				return test_fail("byte %zu ^ 0x%02x: refused without a diagnosis", i,
 					    patterns[p]);
 			}
 			if (r >= 0) {
 				free(buf);
-				return fail("byte %zu ^ 0x%02x is not detected", i, patterns[p]);
+				return test_fail("byte %zu ^ 0x%02x is not detected", i, patterns[p]);
 			}
 			counts[-r]++;
 			n++;
@@ -600,14 +530,14 @@ static int case_every_truncation(void)
 
 		if (!cut) {
 			free(buf);
-			return fail("out of memory");
+			return test_fail("out of memory");
 		}
 		memcpy(cut, buf, n);
 		r = open_and_verify(cut, n, FERRY_OPEN_ALLOW_UNSEALED, &diag);
 		free(cut);
 		if (r != -FERRY_ERR_TRUNCATED) {
 			free(buf);
-			return fail("%zu of %zu bytes: %d, not TRUNCATED", n, len, r);
+			return test_fail("%zu of %zu bytes: %d, not TRUNCATED", n, len, r);
 		}
 	}
 	free(buf);
@@ -626,15 +556,15 @@ static int case_unsealed(void)
 	int r;
 
 	if (!buf)
-		return fail("out of memory");
+		return test_fail("out of memory");
 	/* a writer that never got to seal */
 	s.unsealed = 1;
 	ferry_sink_mem(&sink, &ms, buf, cap);
 	r = synth_write_image(&s, &sink, NULL);
 	if (r < 0) {
-		r = fail("write: %s", ferry_strerror(r));
+		r = test_fail("write: %s", ferry_strerror(r));
 	} else if ((r = open_and_verify(buf, ms.high_water, 0, &diag)) != -FERRY_ERR_UNSEALED) {
-		r = fail("unsealed writer output: %d, not UNSEALED", r);
+		r = test_fail("unsealed writer output: %d, not UNSEALED", r);
 	} else {
 		r = 0;
 	}
@@ -649,11 +579,11 @@ static int case_unsealed(void)
 	buf[HDR_FLAGS] &= (uint8_t)~FERRY_FLAG_SEALED;
 	r = ferry_image_open(&img, buf, len, 0, &diag);
 	if (r != -FERRY_ERR_UNSEALED || diag.code != r) {
-		r = fail("cleared seal: open says %d, not UNSEALED", r);
+		r = test_fail("cleared seal: open says %d, not UNSEALED", r);
 	} else if ((r = ferry_image_open(&img, buf, len, FERRY_OPEN_ALLOW_UNSEALED, &diag)) < 0) {
-		r = fail("cleared seal with ALLOW_UNSEALED: %s", diag_text(&diag));
+		r = test_fail("cleared seal with ALLOW_UNSEALED: %s", diag_text(&diag));
 	} else if ((r = ferry_image_verify(&img, &diag)) != -FERRY_ERR_UNSEALED) {
-		r = fail("cleared seal: verify says %d, not UNSEALED", r);
+		r = test_fail("cleared seal: verify says %d, not UNSEALED", r);
 	} else {
 		r = 0;
 	}
@@ -740,15 +670,15 @@ static int case_hostile_headers(void)
 
 		memcpy(buf, orig, len);
 		store_field(buf + e->off, e->width, v);
-		if (reseal(buf, len) < 0)
-			fix_header_crc(buf);
+		if (test_reseal(buf, len) < 0)
+			test_fix_header_crc(buf);
 		got = open_and_verify(buf, len, 0, &diag);
 		if (got != e->expect)
-			r = fail("%s: got %d (%s), expected %d", e->what, got,
+			r = test_fail("%s: got %d (%s), expected %d", e->what, got,
 				 got == INT_MIN ? "no diagnosis" : diag_text(&diag), e->expect);
 	}
 	if (!buf)
-		r = fail("out of memory");
+		r = test_fail("out of memory");
 	free(orig);
 	free(buf);
 	return r;
@@ -772,17 +702,17 @@ static int case_metadata_negative_length(void)
 	prop = node < 0 ? NULL : fdt_get_property(fdt, node, FM_FD_CLOEXEC, &plen);
 	if (!prop || plen != 0) {
 		free(buf);
-		return fail("the sample lacks an empty cloexec property");
+		return test_fail("the sample lacks an empty cloexec property");
 	}
 	/* an empty property: with length -1 the next tag still parses */
 	memset((uint8_t *)&prop->len, 0xff, 4);
-	reseal(buf, len);
+	test_reseal(buf, len);
 	r = ferry_image_open(&img, buf, len, 0, &diag);
 	if (r == 0)
 		r = ferry_image_verify(&img, &diag);
 	free(buf);
 	if (r != -FERRY_ERR_METADATA)
-		return fail("a property of length -1 gives %d, not METADATA", r);
+		return test_fail("a property of length -1 gives %d, not METADATA", r);
 	return 0;
 }
 
@@ -872,7 +802,7 @@ static int case_hostile_chunks(void)
 	buf = malloc(len);
 	if (!buf) {
 		free(orig);
-		return fail("out of memory");
+		return test_fail("out of memory");
 	}
 	for (int e = 0; e < CE_COUNT && r == 0; e++) {
 		uint8_t *d;
@@ -881,16 +811,16 @@ static int case_hostile_chunks(void)
 		memcpy(buf, orig, len);
 		d = find_multi_extent_chunk(buf, len, &c);
 		if (!d) {
-			r = fail("the sample has no chunk with two extents");
+			r = test_fail("the sample has no chunk with two extents");
 			break;
 		}
 		apply_chunk_edit((enum chunk_edit)e, d, &c, synth_sample_shape.page_size);
 		fix_desc_crc(d, len - (size_t)(d - buf));
-		if (reseal(buf, len) < 0)
-			fix_header_crc(buf);
+		if (test_reseal(buf, len) < 0)
+			test_fix_header_crc(buf);
 		got = open_and_verify(buf, len, 0, &diag);
 		if (got != -FERRY_ERR_CHUNK)
-			r = fail("%s: got %d (%s), not CHUNK", chunk_edit_names[e], got,
+			r = test_fail("%s: got %d (%s), not CHUNK", chunk_edit_names[e], got,
 				 got == INT_MIN ? "no diagnosis" : diag_text(&diag));
 	}
 	free(orig);
@@ -948,18 +878,18 @@ static int case_handoff_roundtrip(void)
 		}
 		n = ferry_handoff_write(buf, sizeof(buf), &h);
 		if (n <= 0)
-			return fail("variant %d: write: %d", variant, n);
+			return test_fail("variant %d: write: %d", variant, n);
 		if (ferry_handoff_read(buf, (size_t)n, &back) < 0)
-			return fail("variant %d: its own handoff does not read back", variant);
+			return test_fail("variant %d: its own handoff does not read back", variant);
 		if (!handoff_equal(&h, &back))
-			return fail("variant %d: read back differs", variant);
+			return test_fail("variant %d: read back differs", variant);
 		if (ferry_handoff_write(buf, (size_t)n - 1, &h) != -FERRY_ERR_NOSPACE)
-			return fail("variant %d: one byte short is not NOSPACE", variant);
+			return test_fail("variant %d: one byte short is not NOSPACE", variant);
 	}
 	h = handoff_example;
 	h.image_state = 3;
 	if (ferry_handoff_write(buf, sizeof(buf), &h) != -FERRY_ERR_INVAL)
-		return fail("an unknown image state is written");
+		return test_fail("an unknown image state is written");
 	return 0;
 }
 
@@ -1041,9 +971,9 @@ static int case_handoff_malformed(char *detail, size_t detail_len)
 		if (n == 0)
 			break;
 		if (n < 0)
-			return fail("%s: could not build the variant", what);
+			return test_fail("%s: could not build the variant", what);
 		if (ferry_handoff_read(buf, (size_t)n, &back) != -FERRY_ERR_HANDOFF)
-			return fail("%s: accepted", what);
+			return test_fail("%s: accepted", what);
 		count++;
 	}
 
@@ -1053,16 +983,16 @@ static int case_handoff_malformed(char *detail, size_t detail_len)
 		uint8_t *cut = malloc(len ? (size_t)len : 1);
 
 		if (!cut)
-			return fail("out of memory");
+			return test_fail("out of memory");
 		memcpy(cut, buf, (size_t)len);
 		if (ferry_handoff_read(cut, (size_t)len, &back) != -FERRY_ERR_HANDOFF) {
 			free(cut);
-			return fail("truncated to %d of %d bytes: accepted", len, n);
+			return test_fail("truncated to %d of %d bytes: accepted", len, n);
 		}
 		free(cut);
 	}
 	if (ferry_handoff_read(NULL, 100, &back) != -FERRY_ERR_HANDOFF)
-		return fail("a NULL buffer is not refused");
+		return test_fail("a NULL buffer is not refused");
 	snprintf(detail, detail_len, "%d malformed variants, %d truncations", count, n);
 	return 0;
 }
@@ -1074,22 +1004,22 @@ static int case_strerror(void)
 	const char *unknown = ferry_strerror(-FERRY_ERR_MAX);
 
 	if (!unknown || strcmp(unknown, "unknown error") != 0)
-		return fail("the first unassigned code is not \"unknown error\"");
+		return test_fail("the first unassigned code is not \"unknown error\"");
 	for (int e = 0; e < FERRY_ERR_MAX; e++) {
 		const char *t = ferry_strerror(-e);
 
 		if (!t || !*t || strcmp(t, unknown) == 0)
-			return fail("code %d has no text", -e);
+			return test_fail("code %d has no text", -e);
 		if (ferry_strerror(e) != t)
-			return fail("code %d and %d have different texts", e, -e);
+			return test_fail("code %d and %d have different texts", e, -e);
 		for (int o = 0; o < e; o++)
 			if (strcmp(ferry_strerror(-o), t) == 0)
-				return fail("codes %d and %d share a text", -o, -e);
+				return test_fail("codes %d and %d share a text", -o, -e);
 	}
 	if (strcmp(ferry_strerror(INT_MIN), unknown) != 0 ||
 	    strcmp(ferry_strerror(INT_MAX), unknown) != 0 ||
 	    strcmp(ferry_strerror(-1000), unknown) != 0)
-		return fail("an out-of-range code has a text");
+		return test_fail("an out-of-range code has a text");
 	return 0;
 }
 
@@ -1108,7 +1038,7 @@ static int inflate_guarded(struct ferry_inflater *inf, const struct ferry_chunk 
 	if (!exact || !guarded) {
 		free(exact);
 		free(guarded);
-		return fail("out of memory");
+		return test_fail("out of memory");
 	}
 	r1 = ferry_chunk_inflate(inf, c, exact, out_len, NULL);
 	memset(guarded + out_len, 0xcc, GUARD);
@@ -1120,9 +1050,9 @@ static int inflate_guarded(struct ferry_inflater *inf, const struct ferry_chunk 
 	free(exact);
 	free(guarded);
 	if (bad)
-		return fail("chunk %u: inflate wrote past the output buffer", c->index);
+		return test_fail("chunk %u: inflate wrote past the output buffer", c->index);
 	if (r1 != r2)
-		return fail("chunk %u: the same input inflated twice gives %d then %d", c->index,
+		return test_fail("chunk %u: the same input inflated twice gives %d then %d", c->index,
 			    r1, r2);
 	*ret = r1;
 	return 0;
@@ -1151,7 +1081,7 @@ static int case_inflate_corrupt(char *detail, size_t detail_len)
 	if (!buf || ferry_inflater_init(&inf) < 0) {
 		free(orig);
 		free(buf);
-		return fail("out of memory");
+		return test_fail("out of memory");
 	}
 	memcpy(buf, orig, len);
 	if (ferry_image_open(&im, buf, len, 0, NULL) == 0) {
@@ -1163,7 +1093,7 @@ static int case_inflate_corrupt(char *detail, size_t detail_len)
 			}
 	}
 	if (!desc) {
-		r = fail("the sample has no deflated chunk");
+		r = test_fail("the sample has no deflated chunk");
 		goto out;
 	}
 	for (uint32_t i = 0; i < c.stored_size && r == 0; i++) {
@@ -1174,9 +1104,9 @@ static int case_inflate_corrupt(char *detail, size_t detail_len)
 			memcpy(buf, orig, len);
 			buf[(size_t)(c.payload - buf) + i] ^= patterns[p];
 			fix_payload_crc(desc, len - (size_t)(desc - buf));
-			if (reseal(buf, len) < 0 || ferry_image_open(&im, buf, len, 0, &diag) < 0 ||
+			if (test_reseal(buf, len) < 0 || ferry_image_open(&im, buf, len, 0, &diag) < 0 ||
 			    ferry_image_verify(&im, &diag) < 0) {
-				r = fail("payload byte %u: the fixed-up image does not verify", i);
+				r = test_fail("payload byte %u: the fixed-up image does not verify", i);
 				break;
 			}
 			ferry_chunk_cursor_init(&im, &cur);
@@ -1184,7 +1114,7 @@ static int case_inflate_corrupt(char *detail, size_t detail_len)
 				got = ferry_chunk_next(&im, &cur, &cc, NULL);
 			} while (got > 0 && cc.index != c.index);
 			if (got <= 0) {
-				r = fail("payload byte %u: chunk not found", i);
+				r = test_fail("payload byte %u: chunk not found", i);
 				break;
 			}
 			if (inflate_guarded(&inf, &cc, cc.raw_size, NULL, &got) < 0) {
@@ -1192,14 +1122,14 @@ static int case_inflate_corrupt(char *detail, size_t detail_len)
 				break;
 			}
 			if (got != 0 && got != -FERRY_ERR_INFLATE)
-				r = fail("payload byte %u ^ 0x%02x: %d, not INFLATE", i, patterns[p],
+				r = test_fail("payload byte %u ^ 0x%02x: %d, not INFLATE", i, patterns[p],
 					 got);
 			refused += got == -FERRY_ERR_INFLATE;
 			total++;
 		}
 	}
 	if (r == 0 && refused == 0)
-		r = fail("no corruption of %u was caught by the inflater", total);
+		r = test_fail("no corruption of %u was caught by the inflater", total);
 	snprintf(detail, detail_len, "%u of %u payload corruptions refused by inflate, the rest "
 		 "inflated to the right size", refused, total);
 out:
@@ -1224,20 +1154,20 @@ static int case_inflate_lengths(void)
 		return -1;
 	if (ferry_inflater_init(&inf) < 0 || ferry_image_open(&im, img, len, 0, NULL) < 0) {
 		free(img);
-		return fail("setup failed");
+		return test_fail("setup failed");
 	}
 	ferry_chunk_cursor_init(&im, &cur);
 	while ((got = ferry_chunk_next(&im, &cur, &c, NULL)) > 0 &&
 	       c.encoding != FERRY_ENCODING_DEFLATE)
 		;
 	if (got <= 0) {
-		r = fail("the sample has no deflated chunk");
+		r = test_fail("the sample has no deflated chunk");
 		goto out;
 	}
 	/* room for a copy with trailing garbage */
 	payload = malloc(c.stored_size + 16);
 	if (!payload) {
-		r = fail("out of memory");
+		r = test_fail("out of memory");
 		goto out;
 	}
 	memcpy(payload, c.payload, c.stored_size);
@@ -1268,12 +1198,12 @@ static int case_inflate_lengths(void)
 		if (inflate_guarded(&inf, &bad, (size_t)bad.raw_size, i ? NULL : first, &got) < 0)
 			r = -1;
 		else if (got != cases[i].expect)
-			r = fail("%s: %d, expected %d", cases[i].what, got, cases[i].expect);
+			r = test_fail("%s: %d, expected %d", cases[i].what, got, cases[i].expect);
 	}
 	/* the inflater is still good after failures */
 	if (r == 0 && (inflate_guarded(&inf, &c, c.raw_size, again, &got) < 0 || got != 0 ||
 		       memcmp(first, again, sizeof(first)) != 0))
-		r = fail("a chunk does not inflate the same after failed ones");
+		r = test_fail("a chunk does not inflate the same after failed ones");
 	/* random bytes as a stream */
 	for (uint64_t seed = 1; r == 0 && seed < 200; seed++) {
 		uint64_t st = seed;
@@ -1285,26 +1215,26 @@ static int case_inflate_lengths(void)
 		if (inflate_guarded(&inf, &bad, (size_t)bad.raw_size, NULL, &got) < 0)
 			r = -1;
 		else if (got != -FERRY_ERR_INFLATE && got != 0)
-			r = fail("random stream %llu: %d", (unsigned long long)seed, got);
+			r = test_fail("random stream %llu: %d", (unsigned long long)seed, got);
 	}
 	if (r == 0) {
 		uint8_t small[16];
 
 		bad = c;
 		if (ferry_chunk_inflate(&inf, &c, small, sizeof(small), NULL) != -FERRY_ERR_NOSPACE)
-			r = fail("a too small output buffer is not NOSPACE");
+			r = test_fail("a too small output buffer is not NOSPACE");
 		bad.encoding = 7;
 		bad.raw_size = sizeof(first);
 		if (r == 0 && ferry_chunk_inflate(&inf, &bad, first, sizeof(first), NULL) !=
 				      -FERRY_ERR_INVAL)
-			r = fail("an unknown encoding is not INVAL");
+			r = test_fail("an unknown encoding is not INVAL");
 	}
 	if (r == 0) {
 		struct ferry_inflater fresh;
 
 		memset(&fresh, 0, sizeof(fresh));
 		if (ferry_chunk_inflate(&fresh, &c, first, sizeof(first), NULL) != -FERRY_ERR_INVAL)
-			r = fail("an uninitialized inflater is not INVAL");
+			r = test_fail("an uninitialized inflater is not INVAL");
 	}
 out:
 	ferry_inflater_fini(&inf);
@@ -1317,7 +1247,7 @@ out:
 
 static void run(const char *name, int (*fn)(void))
 {
-	report(name, fn(), NULL);
+	test_report(name, fn(), NULL);
 }
 
 static void run_detail(const char *name, int (*fn)(char *, size_t))
@@ -1325,7 +1255,7 @@ static void run_detail(const char *name, int (*fn)(char *, size_t))
 	char detail[256] = "";
 	int r = fn(detail, sizeof(detail));
 
-	report(name, r, detail);
+	test_report(name, r, detail);
 }
 
 int main(int argc, char **argv)
@@ -1349,5 +1279,5 @@ int main(int argc, char **argv)
 	run("strerror-every-code", case_strerror);
 	run_detail("inflate-corrupt-payload", case_inflate_corrupt);
 	run("inflate-wrong-lengths", case_inflate_lengths);
-	return failures ? 1 : 0;
+	return test_exit_status();
 }

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libfdt.h>
-
 #include "ferry/schema.h"
 
 #include "inspect.h"
@@ -15,25 +13,17 @@
 
 static void check_metadata(struct inspect *ins)
 {
-	const void *fdt;
+	struct ferry_diag diag = { .what = "unknown problem" };
 	size_t size;
-	int r;
 
-	if (ferry_image_metadata(&ins->img, &fdt, &size) < 0) {
+	/* every later libfdt call relies on the checks of SPEC.md §3.0 */
+	if (ferry_image_check_metadata(&ins->img, &diag) < 0 ||
+	    ferry_image_metadata(&ins->img, &ins->fdt, &size) < 0) {
+		ins->fdt = NULL;
 		snprintf(ins->metadata_error, sizeof(ins->metadata_error),
-			 "metadata at offset 0x%" PRIx64 ": the device tree header is invalid (%s)",
-			 ins->img.hdr.metadata_offset, ferry_strerror(-FERRY_ERR_METADATA));
-		return;
+			 "metadata at offset 0x%" PRIx64 ": %s (%s)", diag.offset, diag.what,
+			 ferry_strerror(-FERRY_ERR_METADATA));
 	}
-	/* every later libfdt call relies on this full structure check */
-	r = fdt_check_full(fdt, size);
-	if (r != 0) {
-		snprintf(ins->metadata_error, sizeof(ins->metadata_error),
-			 "metadata at offset 0x%" PRIx64 ": not a well-formed device tree (libfdt: %s)",
-			 ins->img.hdr.metadata_offset, fdt_strerror(r));
-		return;
-	}
-	ins->fdt = fdt;
 }
 
 static int add_chunk_pages(struct inspect *ins, const struct ferry_chunk *c)

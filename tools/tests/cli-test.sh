@@ -241,6 +241,21 @@ test_damaged() {
 	bad verify-flipped-metadata-byte "$tmp/metadata.ferry" metadata
 	expect inspect-reports-bad-metadata 1 "BAD: metadata" inspect "$tmp/metadata.ferry"
 
+	# two bytes: the metadata's device tree says version 2, last compatible
+	# 2, which libfdt 1.6.1's own check takes and then crashes on (§3.0)
+	cp "$sample" "$tmp/fdt-version.ferry"
+	put_byte "$tmp/fdt-version.ferry" $((meta + 23)) 2
+	put_byte "$tmp/fdt-version.ferry" $((meta + 27)) 2
+	bad verify-fdt-version-2 "$tmp/fdt-version.ferry" metadata
+	expect verify-fdt-version-2-says-why 1 "metadata at offset 0x[0-9a-f]+: device tree version is not 17" \
+		verify "$tmp/fdt-version.ferry"
+	expect inspect-fdt-version-2-says-why 1 "BAD: metadata at offset 0x[0-9a-f]+: device tree version is not 17" \
+		inspect "$tmp/fdt-version.ferry"
+	expect inspect-json-fdt-version-2-refused 1 "device tree version is not 17" \
+		inspect --json "$tmp/fdt-version.ferry"
+	expect restore-fdt-version-2-refused 1 "metadata: .*device tree version is not 17" \
+		restore "$tmp/fdt-version.ferry"
+
 	if [ -z "$chunk0" ]; then
 		skip verify-flipped-chunk-descriptor "the sample has no chunks"
 		skip verify-flipped-chunk-payload "the sample has no chunks"

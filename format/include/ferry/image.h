@@ -61,7 +61,7 @@ enum {
 	FERRY_ERR_UNSEALED = 4,   /* image was never completed (or is being written) */
 	FERRY_ERR_HEADER = 5,     /* header CRC mismatch or inconsistent field */
 	FERRY_ERR_LAYOUT = 6,     /* parts overlap, are misaligned or out of range */
-	FERRY_ERR_METADATA = 7,   /* metadata is not a valid FDT */
+	FERRY_ERR_METADATA = 7,   /* metadata is not an FDT this reader accepts (SPEC.md §3.0) */
 	FERRY_ERR_CHUNK = 8,      /* malformed chunk descriptor or extent list */
 	FERRY_ERR_CHUNK_CRC = 9,  /* chunk payload does not match its CRC */
 	FERRY_ERR_DIGEST = 10,    /* SHA-256 digest mismatch */
@@ -70,7 +70,7 @@ enum {
 	FERRY_ERR_INVAL = 13,     /* invalid argument */
 	FERRY_ERR_IO = 14,        /* the sink failed; errno-level detail is logged by the caller */
 	FERRY_ERR_NOMEM = 15,     /* allocation failed (writer only) */
-	FERRY_ERR_HANDOFF = 16,   /* handoff FDT malformed or missing a property */
+	FERRY_ERR_HANDOFF = 16,   /* handoff FDT malformed (SPEC.md §3.0, §8) or missing a property */
 	FERRY_ERR_MAX = 17
 };
 
@@ -143,8 +143,19 @@ struct ferry_image {
 int ferry_image_open(struct ferry_image *img, const void *buf, size_t len, unsigned flags,
 		     struct ferry_diag *diag);
 
-/* The metadata FDT. Only its header is checked here (fdt_check_header);
- * ferry_image_verify() runs libfdt's full structure check. */
+/*
+ * Check the metadata FDT as SPEC.md §3.0 requires before libfdt may read it:
+ * every header field libfdt trusts (version 17, last compatible version 16,
+ * totalsize within metadata_size, the blocks aligned, in order, inside it,
+ * no memory reservations), then libfdt's fdt_check_full(), then that no
+ * property length is negative. The digest is not checked.
+ * Returns 0 or -FERRY_ERR_METADATA with @diag naming the rule broken.
+ */
+int ferry_image_check_metadata(const struct ferry_image *img, struct ferry_diag *diag);
+
+/* The metadata FDT, after the checks of ferry_image_check_metadata(): only a
+ * blob handed out here may be given to libfdt. Returns 0 or
+ * -FERRY_ERR_{INVAL,METADATA}. */
 int ferry_image_metadata(const struct ferry_image *img, const void **ret_fdt, size_t *ret_size);
 
 struct ferry_extent {
@@ -191,7 +202,7 @@ void ferry_chunk_extent(const struct ferry_chunk *c, uint32_t i, struct ferry_ex
 int ferry_chunk_check_payload(const struct ferry_chunk *c, struct ferry_diag *diag);
 
 /*
- * Full verification: header, layout, metadata FDT (fdt_check_full), every
+ * Full verification: header, layout, metadata FDT (ferry_image_check_metadata), every
  * chunk descriptor and payload CRC, the totals in the header, and the
  * SHA-256 digest. Returns 0 or the first error found, described in @diag.
  */

@@ -63,7 +63,8 @@ struct ferry_writer;
 
 /*
  * Start an image: write an unsealed header and the metadata FDT @fdt.
- * Returns 0 and a writer in @ret, or -FERRY_ERR_{INVAL,NOMEM,IO,NOSPACE,METADATA}.
+ * Returns 0 and a writer in @ret, or -FERRY_ERR_{INVAL,NOMEM,IO,NOSPACE,METADATA}
+ * (METADATA: @fdt is not one the readers accept, SPEC.md §3.0).
  */
 int ferry_writer_begin(struct ferry_writer **ret, const struct ferry_sink *sink,
 		       const struct ferry_writer_options *opts, const void *fdt, size_t fdt_size);
