@@ -73,7 +73,7 @@ static void walk_metadata(const struct ferry_image *img)
 		(void)fdt_get_name(fdt, node, &len);
 		walk_properties(fdt, node);
 	}
-	(void)fdt_node_check_compatible(fdt, 0, "ferry,image-1");
+	(void)fdt_node_check_compatible(fdt, 0, FERRY_META_COMPATIBLE);
 	node = fdt_path_offset(fdt, "/processes");
 	if (node >= 0) {
 		int p;

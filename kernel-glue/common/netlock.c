@@ -101,7 +101,7 @@ static void rule_blackhole(struct rule_msg *m, int type, const struct netlock_co
 	put_u8(m, FRA_IP_PROTO, IPPROTO_TCP);
 	put_attr(m, FRA_SPORT_RANGE, &sport, sizeof(sport));
 	put_attr(m, FRA_DPORT_RANGE, &dport, sizeof(dport));
-	put_u8(m, FRA_PROTOCOL, NETLOCK_RTPROT);
+	put_u8(m, FRA_PROTOCOL, FERRY_NETLOCK_RTPROT);
 }
 
 /* The catch-all "lookup local" rule of priority 0 with rule protocol @proto. */
@@ -151,7 +151,7 @@ static int nl_request(int fd, struct nlmsghdr *req)
 /* What ferry reads of a dumped rule. */
 struct rule_attrs {
 	uint32_t pref, table;
-	uint8_t proto;    /* FRA_PROTOCOL: NETLOCK_RTPROT for ferry's */
+	uint8_t proto;    /* FRA_PROTOCOL: FERRY_NETLOCK_RTPROT for ferry's */
 	uint8_t ip_proto; /* FRA_IP_PROTO */
 	const uint8_t *src, *dst; /* FRA_SRC, FRA_DST; NULL when absent */
 	size_t src_size, dst_size;
@@ -226,7 +226,7 @@ static int rule_seen(const struct nlmsghdr *h, void *arg)
 	struct rule_attrs ra;
 
 	rule_read(h, &ra);
-	if (frh->action == FR_ACT_BLACKHOLE && ra.proto == NETLOCK_RTPROT &&
+	if (frh->action == FR_ACT_BLACKHOLE && ra.proto == FERRY_NETLOCK_RTPROT &&
 	    ra.pref == NETLOCK_PRIORITY && seen->loose_seen)
 		seen->ferry_behind = true;
 	if (frh->action != FR_ACT_TO_TBL || ra.table != RT_TABLE_LOCAL || ra.pref != 0 ||
@@ -353,7 +353,7 @@ static int ferry_rule_keep(const struct nlmsghdr *h, void *arg)
 	struct rule_attrs ra;
 
 	rule_read(h, &ra);
-	if (ra.proto != NETLOCK_RTPROT)
+	if (ra.proto != FERRY_NETLOCK_RTPROT)
 		return 0;
 	copy = malloc(h->nlmsg_len);
 	if (!copy)
@@ -368,7 +368,7 @@ static int ferry_rule_keep(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-/* Every rule of rule protocol NETLOCK_RTPROT, IPv4 then IPv6, whatever its form. */
+/* Every rule of rule protocol FERRY_NETLOCK_RTPROT, IPv4 then IPv6, whatever its form. */
 static int ferry_rules_dump(int fd, struct ferry_rules *ret)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -456,7 +456,7 @@ static void warn_rules_already_there(int fd, const struct netlock_conn *conns, s
 	glue_warn("network lock: %zu rule%s of protocol %d %s already there%s: left by a ferry "
 		  "that could not release %s, or kept for an image that waits for its restore; "
 		  "'ferry netlock' lists them, 'ferry netlock --release' removes them", others,
-		  others == 1 ? "" : "s", NETLOCK_RTPROT, others == 1 ? "was" : "were", example,
+		  others == 1 ? "" : "s", FERRY_NETLOCK_RTPROT, others == 1 ? "was" : "were", example,
 		  others == 1 ? "it" : "them");
 }
 
@@ -580,7 +580,7 @@ static int rule_remove_dumped(int fd, struct nlmsghdr *h)
 			return glue_err(r, "network lock: cannot remove the rule of %s",
 					netlock_conn_name(&c, name, sizeof(name)));
 		return glue_err(r, "network lock: cannot remove a rule of protocol %d",
-				NETLOCK_RTPROT);
+				FERRY_NETLOCK_RTPROT);
 	}
 	return r;
 }

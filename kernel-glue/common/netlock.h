@@ -10,7 +10,7 @@
  * rtnetlink, one per connection (SPEC.md §3.7): priority 0, before the
  * catch-all "lookup local" rule, blackhole, from the peer's address to the
  * local one, TCP, source port the peer's, destination port the local one,
- * rule protocol NETLOCK_RTPROT so that they are known as ferry's. Rules
+ * rule protocol FERRY_NETLOCK_RTPROT so that they are known as ferry's. Rules
  * belong to one kernel and one network namespace: a lock does not survive
  * a kexec. A ferry that dies holding the lock leaves its rules behind;
  * netlock_list() and netlock_release_all() (`ferry netlock`) find them by
@@ -23,11 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ferry/magic.h" /* FERRY_NETLOCK_RTPROT */
 #include "state.h"
 #include "state_socket.h"
 
 #define NETLOCK_PRIORITY 0
-#define NETLOCK_RTPROT 70 /* rtm_protocol / FRA_PROTOCOL of ferry's rules */
 
 /* One TCP connection: addresses in network byte order, ports in host order. */
 struct netlock_conn {
@@ -65,13 +65,13 @@ int netlock_release(const struct netlock_conn *conns, size_t n);
 /*
  * ferry's rules of this network namespace, IPv4 then IPv6, found by their
  * rule protocol: the connections of those that have the form netlock_take()
- * gives (malloc'd), and how many others of rule protocol NETLOCK_RTPROT
+ * gives (malloc'd), and how many others of rule protocol FERRY_NETLOCK_RTPROT
  * there are. Returns 0 or -errno (logged).
  */
 int netlock_list(struct netlock_conn **ret, size_t *ret_n, size_t *ret_others);
 
 /*
- * Remove every rule of rule protocol NETLOCK_RTPROT of this network
+ * Remove every rule of rule protocol FERRY_NETLOCK_RTPROT of this network
  * namespace, IPv4 and IPv6, and no other; each is sent back as the dump
  * gave it. The "lookup local" rule stays where it is, first again. The
  * rules of a lock kept on purpose go too: the next segment of a peer whose

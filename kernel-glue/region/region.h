@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "FERRYRGN" read as a little-endian u64 */
-#define FERRY_REGION_MAGIC 0x4e47525952524546ull
+#include "ferry/magic.h" /* FERRY_REGION_MAGIC */
+
 #define FERRY_REGION_VERSION 1u
 
 #define FERRY_REGION_PAGE 4096u

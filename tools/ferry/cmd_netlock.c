@@ -27,7 +27,7 @@ static int list_rules(void)
 		printf("%s\n", netlock_conn_name(&conns[i], name, sizeof(name)));
 	if (others)
 		printf("%zu other rule%s of protocol %d, not of one connection\n", others,
-		       others == 1 ? "" : "s", NETLOCK_RTPROT);
+		       others == 1 ? "" : "s", FERRY_NETLOCK_RTPROT);
 	free(conns);
 	return FERRY_EXIT_OK;
 }

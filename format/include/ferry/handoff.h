@@ -10,11 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ferry/magic.h" /* FERRY_HANDOFF_COMPATIBLE */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define FERRY_HANDOFF_COMPATIBLE "ferry,handoff-1"
 #define FERRY_HANDOFF_REASON_LEN 127u
 #define FERRY_HANDOFF_NAME_LEN 15u
 

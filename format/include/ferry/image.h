@@ -18,13 +18,14 @@
 
 #include <zlib.h>
 
+#include "ferry/magic.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ---- ABI constants (SPEC.md §2, §4) ---------------------------------- */
 
-#define FERRY_IMAGE_MAGIC "FERRYIMG" /* 8 bytes, no terminator on disk */
 #define FERRY_IMAGE_VERSION_MAJOR 1
 #define FERRY_IMAGE_VERSION_MINOR 0
 #define FERRY_HEADER_SIZE 256u          /* size of a v1.0 header */
@@ -35,7 +36,6 @@ extern "C" {
 #define FERRY_FLAG_COMPRESSED (1u << 2) /* at least one chunk is deflated */
 #define FERRY_FLAGS_KNOWN (FERRY_FLAG_SEALED | FERRY_FLAG_EXPANDED | FERRY_FLAG_COMPRESSED)
 
-#define FERRY_CHUNK_MAGIC 0x4b484346u /* "FCHK" little-endian */
 #define FERRY_CHUNK_DESC_SIZE 32u
 #define FERRY_EXTENT_SIZE 16u
 #define FERRY_CHUNK_MAX_PAGES 4096u /* per chunk, by specification */

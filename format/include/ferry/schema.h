@@ -7,7 +7,7 @@
 #ifndef FERRY_SCHEMA_H
 #define FERRY_SCHEMA_H
 
-#define FERRY_META_COMPATIBLE "ferry,image-1"
+#include "ferry/magic.h" /* FERRY_META_COMPATIBLE */
 
 /* / */
 #define FM_ROOT_COMPATIBLE "compatible"

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ferry/magic.h" /* FERRY_UPDATE_RECORD_MAGIC */
+
 struct ferry_region;
 struct ferry_update_options;
 
@@ -64,7 +66,6 @@ int ferry_update(const struct ferry_update_options *opts);
  * fields are only appended.
  */
 #define FERRY_UPDATE_RECORD_OFFSET 0x800u
-#define FERRY_UPDATE_RECORD_MAGIC 0x4450555952524546ull /* "FERRYUPD" */
 #define FERRY_UPDATE_RECORD_VERSION 1u
 
 enum ferry_update_outcome {
