@@ -5,11 +5,14 @@
 #   PASS: name
 #   FAIL: name: why
 #   SKIP: name: why   (a reason is required; skipping never makes a test green)
+# (mk/verdict.sh prints them)
 # and exits non-zero if anything failed. A tier that exits non-zero without
 # printing a FAIL line counts as one failure of its own.
 #
 # Usage: mk/run-tests.sh BUILD_DIR
 set -u
+# shellcheck source=mk/verdict.sh
+. "$(dirname "$0")/verdict.sh"
 
 build="${1:-build}"
 log_dir="$build/test-logs"
@@ -28,12 +31,12 @@ run_tier() {
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
 	if [ "$s" -gt 0 ] && grep '^SKIP: ' "$log" | grep -qvE '^SKIP: [^:]+: .+'; then
-		echo "   FAIL: $name: a SKIP line without a reason"
+		echo "   $(verdict_fail "$name" "a SKIP line without a reason")"
 		f=$((f + 1))
 	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "   FAIL: $name: exited with status $rc without naming a failed test; last lines of $log:"
-		tail -n 15 "$log" | sed 's/^/      /'
+		verdict_fail_log "$name" "exited with status $rc without naming a failed test" "$log" |
+			sed 's/^/   /'
 		f=1
 	fi
 	if [ "$f" -gt 0 ]; then

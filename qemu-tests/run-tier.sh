@@ -11,27 +11,36 @@ build="${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cd "$top"
+# shellcheck source=qemu-tests/lib/tier.sh
+. "$here/lib/tier.sh"
 
 # One tier at a time per build directory: scenarios share images and logs.
 mkdir -p "$build/qemu"
 exec 9>"$build/qemu/.tier.lock"
 if ! flock -w 900 9; then
-	echo "FAIL: qemu-lock: another QEMU tier held $build/qemu/.tier.lock for 15 minutes"
+	verdict_fail qemu-lock "another QEMU tier held $build/qemu/.tier.lock for 15 minutes"
 	exit 1
 fi
 
 if ! make --no-print-directory -s BUILD="$build" qemu-images >"$build/qemu-images.log" 2>&1; then
-	echo "FAIL: qemu-images: building the guest images failed; last lines of $build/qemu-images.log:"
-	tail -n 15 "$build/qemu-images.log" | sed 's/^/   /'
+	verdict_fail_log qemu-images "building the guest images failed" "$build/qemu-images.log"
 	exit 1
 fi
 
-"$build/tests/test-region" || status=1
-"$build/tests/test-update-record" || status=1
+status=0
+# the host unit tests of the region, update record and guest builder code
+for t in "$build/tests/test-region" "$build/tests/test-update-record"; do
+	if [ ! -x "$t" ]; then
+		verdict_fail "$(basename "$t")" "$t was not built (make qemu-images builds it)"
+		status=1
+		continue
+	fi
+	"$t" || status=1
+done
 sh "$here/unit/test-copy-prog.sh" || status=1
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	echo "FAIL: qemu: qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
+	verdict_fail qemu "qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
 	exit 1
 fi
 
@@ -52,31 +61,26 @@ jobs="${QEMU_JOBS:-$(nproc)}"
 [ "$jobs" -gt 2 ] && jobs=2
 [ "$jobs" -lt 1 ] && jobs=1
 
-out="$build/qemu/results"
-rm -rf "$out"
-mkdir -p "$out"
-status=${status:-0}
-running=0
-t0=$(date +%s)
+tier_out="$build/qemu/results"
+rm -rf "$tier_out"
+mkdir -p "$tier_out"
+names=()
 for s in $scenarios; do
 	name=${s%%:*}
+	names+=("$name")
 	rest=${s#*:}
 	flavor=${rest%%:*}
 	opts=""
 	[ "$rest" != "$flavor" ] && opts=$(echo "${rest#*:}" | tr ',' ' ')
+	echo "$flavor $opts" >"$tier_out/$name.args"
+done
+tier_start() {
+	local flavor opts
+	read -r flavor opts <"$tier_out/$1.args"
 	# shellcheck disable=SC2086
-	"$here/run-scenario" --build "$build" --timeout 180 $opts "$name" "$flavor" >"$out/$name" 2>&1 &
-	running=$((running + 1))
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
-for s in $scenarios; do
-	name=${s%%:*}
-	cat "$out/$name"
-	grep -q -E "^(PASS: $name\$|SKIP: $name: .)" "$out/$name" || status=1
-done
+	"$here/run-scenario" --build "$build" --timeout 180 $opts "$1" "$flavor"
+}
+t0=$(date +%s)
+tier_run "$jobs" "${names[@]}" || status=1
 echo "TIME: qemu tier scenarios $(( $(date +%s) - t0 ))s with $jobs at a time"
 exit "$status"

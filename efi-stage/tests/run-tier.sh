@@ -6,12 +6,13 @@
 # Usage: efi-stage/tests/run-tier.sh BUILD_DIR
 set -u
 build="${1:-build}"
+# shellcheck source=mk/verdict.sh
+. "$(dirname "$0")/../../mk/verdict.sh"
 status=0
 
 make --no-print-directory -s BUILD="$build" "$build/tests/test-stage" "$build/tests/test-stage-san" \
 	"$build/fuzz/fuzz-stage-replay" >"$build/efi-stage-build.log" 2>&1 || {
-	echo "FAIL: efi-stage-build: see $build/efi-stage-build.log"
-	tail -n 15 "$build/efi-stage-build.log"
+	verdict_fail_log efi-stage-build "building the stage's host tests failed" "$build/efi-stage-build.log"
 	exit 1
 }
 "$build/tests/test-stage" || status=1
@@ -19,27 +20,28 @@ make --no-print-directory -s BUILD="$build" "$build/tests/test-stage" "$build/te
 "$build/fuzz/fuzz-stage-replay" efi-stage/fuzz/corpus format/fuzz/corpus |
 	sed 's/fuzz-corpus-replay/stage-fuzz-corpus-replay/' || status=1
 
+# gnu-efi and OVMF are test dependencies (make deps, efi-stage/deps.sh):
+# without them the tier cannot run, which is a failure, not a skip
 if [ ! -f /usr/lib/libgnuefi.a ]; then
-	echo "SKIP: efi-link: gnu-efi is not installed (efi-stage/deps.sh)"
-	exit "$status"
+	verdict_fail efi-link "gnu-efi is not installed: no /usr/lib/libgnuefi.a (efi-stage/deps.sh installs it)"
+	exit 1
 fi
 if make --no-print-directory -s BUILD="$build" "$build/efi/ferry.efi" >"$build/efi-build.log" 2>&1; then
 	if nm -u "$build/efi/ferry.so" | grep -q .; then
-		echo "FAIL: efi-link: undefined symbols in $build/efi/ferry.so: $(nm -u "$build/efi/ferry.so" | tr '\n' ' ')"
+		verdict_fail efi-link "undefined symbols in $build/efi/ferry.so: $(nm -u "$build/efi/ferry.so" | tr '\n' ' ')"
 		status=1
 	elif ! objdump -f "$build/efi/ferry.efi" 2>/dev/null | grep -q 'pei-x86-64'; then
-		echo "FAIL: efi-link: $build/efi/ferry.efi is not a PE/COFF x86_64 image"
+		verdict_fail efi-link "$build/efi/ferry.efi is not a PE/COFF x86_64 image"
 		status=1
 	else
-		echo "PASS: efi-link"
+		verdict_pass efi-link
 	fi
 else
-	echo "FAIL: efi-link: building ferry.efi failed; last lines of $build/efi-build.log:"
-	tail -n 15 "$build/efi-build.log" | sed 's/^/   /'
+	verdict_fail_log efi-link "building ferry.efi failed" "$build/efi-build.log"
 	exit 1
 fi
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	echo "FAIL: efi-qemu: qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
+	verdict_fail efi-qemu "qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
 	exit 1
 fi
 bash efi-stage/tests/run-efi-tier.sh "$build" || status=1
