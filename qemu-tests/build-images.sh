@@ -73,7 +73,8 @@ fetch_pkg_deps kexec-tools
 
 base="$qdir/rootfs-base"
 stamp="$qdir/.base-stamp"
-inputs="$here/guest/init $here/guest/scenarios.sh $build/tests/region-probe
+# the guest's /init, its helpers and every scenario file (qemu-tests/scenarios)
+inputs="$here/guest/init $(ls "$here"/guest/lib/*.sh "$here"/scenarios/*.sh) $build/tests/region-probe
 	$qdir/pkgs/busybox-static/.done $qdir/pkgs/kexec-tools/.done $here/build-images.sh
 	$here/copy-prog.sh"
 rebuild_base=0
@@ -89,9 +90,13 @@ for f in "$build/bin/ferry" "$build/bin/ferry-init" "$build"/tests/guest-* /usr/
 	[ "$f" -nt "$stamp" ] && rebuild_base=1
 done
 
+# the stamp holds the list of inputs: a file gone (a scenario removed) changes it
+# shellcheck disable=SC2086 # one word per file
+[ "$(echo $inputs)" = "$(cat "$stamp" 2>/dev/null)" ] || rebuild_base=1
+
 if [ "$rebuild_base" = 1 ]; then
 	rm -rf "$base"
-	mkdir -p "$base/bin" "$base/sbin" "$base/etc/ferry" "$base/proc" "$base/sys" "$base/dev" \
+	mkdir -p "$base/bin" "$base/sbin" "$base/etc/ferry/lib" "$base/etc/ferry/scenarios" "$base/proc" "$base/sys" "$base/dev" \
 		"$base/tmp" "$base/run" "$base/boot" "$base/data" "$base/lib/modules" "$base/root"
 	cp "$qdir/pkgs/busybox-static/bin/busybox" "$base/bin/busybox"
 	ln -s busybox "$base/bin/sh"
@@ -107,9 +112,11 @@ if [ "$rebuild_base" = 1 ]; then
 	echo "root:x:0:0:root:/root:/bin/sh" >"$base/etc/passwd"
 	echo "root:x:0:" >"$base/etc/group"
 	cp "$here/guest/init" "$base/init"
-	cp "$here/guest/scenarios.sh" "$base/etc/ferry/scenarios.sh"
+	cp "$here"/guest/lib/*.sh "$base/etc/ferry/lib/"
+	cp "$here"/scenarios/*.sh "$base/etc/ferry/scenarios/"
 	chmod 755 "$base/init"
-	touch "$stamp"
+	# shellcheck disable=SC2086
+	echo $inputs >"$stamp"
 fi
 
 # One initramfs per kernel: the base plus that kernel's modules.

@@ -4,7 +4,10 @@
 #
 # Usage: qemu-tests/run-tier.sh BUILD_DIR
 # Env:   QEMU_JOBS (default: number of CPUs, at most 2)
-#        QEMU_SCENARIOS "name:flavor[:options] ..." to run a subset
+#        QEMU_SCENARIOS "name ..." to run a subset
+#
+# A scenario is one file, qemu-tests/scenarios/NAME.sh; its header says how
+# run-scenario boots it (qemu-tests/lib/tier.sh, qemu-tests/README.md).
 set -u
 
 build="${1:-build}"
@@ -28,7 +31,8 @@ if ! make --no-print-directory -s BUILD="$build" qemu-images >"$build/qemu-image
 fi
 
 status=0
-# the host unit tests of the region, update record and guest builder code
+# the host unit tests of the region, update record and guest builder code,
+# and of how this tier finds its scenarios
 for t in "$build/tests/test-region" "$build/tests/test-update-record"; do
 	if [ ! -x "$t" ]; then
 		verdict_fail "$(basename "$t")" "$t was not built (make qemu-images builds it)"
@@ -38,49 +42,31 @@ for t in "$build/tests/test-region" "$build/tests/test-update-record"; do
 	"$t" || status=1
 done
 sh "$here/unit/test-copy-prog.sh" || status=1
+bash "$here/unit/test-scenario-files.sh" || status=1
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	verdict_fail qemu "qemu-system-x86_64 not installed (mk/qemu-deps.sh)"
 	exit 1
 fi
 
-# name:flavor[:run-scenario options with , for spaces]
-default="boot-generic:generic boot-cloud:cloud boot-bpo:bpo
-	region-unreserved-generic:generic:--no-memmap
-	region-kexec-generic-bpo:generic region-kexec-bpo-generic:bpo
-	region-kexec-generic-cloud:generic pmem-kexec-generic-bpo:generic:--pmem
-	tools-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools
-	control-kexec-generic-bpo:generic:--region,32M@0x3c000000,--append,ferry.kexec=tools-unsafe
-	update-generic-bpo:generic update-bpo-generic:bpo update-generic-cloud:generic
-	update-tree-generic-bpo:generic update-corrupt-generic-bpo:generic update-once-generic-bpo:generic
-	update-rollback-generic-bpo:generic:--expect-panic
-	update-refuse-generic:generic:--region,4M@0x30000000
-	update-memcached-generic-bpo:generic:--net,tcp:127.0.0.1:39211-:11211,--client,qemu-tests/memcached-client.py"
-scenarios="${QEMU_SCENARIOS:-$default}"
 jobs="${QEMU_JOBS:-$(nproc)}"
 [ "$jobs" -gt 2 ] && jobs=2
 [ "$jobs" -lt 1 ] && jobs=1
 
-tier_out="$build/qemu/results"
+# every scenario file of qemu-tests/scenarios (qemu-tests/lib/tier.sh reads
+# their headers), or those QEMU_SCENARIOS names
+tier_label=qemu tier_out="$build/qemu/results"
 rm -rf "$tier_out"
 mkdir -p "$tier_out"
-names=()
-for s in $scenarios; do
-	name=${s%%:*}
-	names+=("$name")
-	rest=${s#*:}
-	flavor=${rest%%:*}
-	opts=""
-	[ "$rest" != "$flavor" ] && opts=$(echo "${rest#*:}" | tr ',' ' ')
-	echo "$flavor $opts" >"$tier_out/$name.args"
-done
+flavors=$(cut -d' ' -f1 "$build/qemu/kernels.txt" | tr '\n' ' ')
+options="--region= --append= --net= --client= --mem= --timeout= --expect-panic --no-memmap --pmem"
+tier_discover "$here/scenarios" "$options" "$flavors" "${QEMU_SCENARIOS:-}" || status=1
 tier_start() {
-	local flavor opts
-	read -r flavor opts <"$tier_out/$1.args"
-	# shellcheck disable=SC2086
-	"$here/run-scenario" --build "$build" --timeout 180 $opts "$1" "$flavor"
+	local args
+	mapfile -t args <"$tier_out/$1.args"
+	"$here/run-scenario" --build "$build" --timeout 180 "${args[@]}"
 }
 t0=$(date +%s)
-tier_run "$jobs" "${names[@]}" || status=1
+tier_run "$jobs" "${tier_names[@]}" || status=1
 echo "TIME: qemu tier scenarios $(( $(date +%s) - t0 ))s with $jobs at a time"
 exit "$status"

@@ -4,6 +4,11 @@
 # two at a time. PASS:/FAIL: lines as mk/run-tests.sh wants them.
 #
 # Usage: efi-stage/tests/run-efi-tier.sh BUILD_DIR [--prepare-only]
+# Env:   EFI_SCENARIOS "name ..." to run a subset
+#
+# A scenario is one file, efi-stage/tests/scenarios/NAME.sh; its header
+# says how run-efi-scenario boots it (qemu-tests/lib/tier.sh; no flavor:
+# ferry.conf names the kernels).
 set -u
 build="${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,29 +29,18 @@ fi
 exec 9>"$build/qemu/.tier.lock"
 flock -w 900 9 || { verdict_fail efi-lock "the QEMU tier lock stayed busy"; exit 1; }
 
-scenarios=(
-	"efi-boot"
-	"efi-expand"
-	"efi-corrupt"
-	"efi-missing-update --conf update_kernel=\\EFI\\ferry\\vmlinuz-missing"
-	"efi-install --install"
-	"efi-update"
-	"efi-update-rollback --expect-panic"
-	"efi-update-memcached --net"
-)
-tier_out="$build/efi/results"
+# every scenario file of efi-stage/tests/scenarios (qemu-tests/lib/tier.sh
+# reads their headers), or those EFI_SCENARIOS names
+tier_label=efi-qemu tier_out="$build/efi/results"
 rm -rf "$tier_out"
 mkdir -p "$tier_out"
-names=()
-for s in "${scenarios[@]}"; do
-	name=${s%% *}
-	names+=("$name")
-	echo "${s#$name}" >"$tier_out/$name.args"
-done
+status=0
+tier_discover "$here/scenarios" "--conf= --install --expect-panic --net --timeout=" "" \
+	"${EFI_SCENARIOS:-}" || status=1
 tier_start() {
-	local opts
-	read -r opts <"$tier_out/$1.args"
-	# shellcheck disable=SC2086
-	"$here/run-efi-scenario" --build "$build" --timeout 400 $opts "$1"
+	local args
+	mapfile -t args <"$tier_out/$1.args"
+	"$here/run-efi-scenario" --build "$build" --timeout 400 "${args[@]}"
 }
-tier_run 2 "${names[@]}"
+tier_run 2 "${tier_names[@]}" || status=1
+exit "$status"

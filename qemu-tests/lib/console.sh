@@ -3,7 +3,7 @@
 # qemu-tests/run-scenario and efi-stage/tests/run-efi-scenario (sourced by
 # them; bash).
 #
-# The guest prints (qemu-tests/guest/scenarios.sh)
+# The guest prints (qemu-tests/guest/lib/ferry-test.sh)
 #   FERRY-TEST: PASS name | FERRY-TEST: FAIL name why | FERRY-TEST: SKIP name why
 #   FERRY-TIME: what took how long
 # and its kernel may print "Kernel panic". console_watch follows the log

@@ -1,0 +1,36 @@
+# scenario: efi-install
+# option: --install
+#
+# Booted by QEMU's -kernel (no ferry.efi on the ESP), `ferry efi install`
+# puts ferry.efi and its boot entry in place; the next boot (the runner
+# starts QEMU again without -kernel) comes up through that entry first in
+# BootOrder and ferry.efi, which reserved the range.
+efi_boot_begin --any-region || return
+case "$boots" in
+1)
+	# booted by QEMU's -kernel (no ferry.efi): install it, then reboot
+	efi_esp || return
+	ferry efi install --esp /esp 2>&1 || { fail "ferry efi install failed"; return; }
+	ferry efi status 2>&1
+	efibootmgr -v 2>&1 | sed 's/^/efibootmgr: /'
+	umount /esp
+	efi_reboot
+	;;
+2)
+	# the runner started this boot without -kernel: the firmware took the
+	# entry from BootOrder, and ferry.efi added ferry.region= (in hex)
+	case " $(cat /proc/cmdline) " in
+	*" ferry.region=0x"*) ;;
+	*) fail "boot 2 did not go through ferry.efi (no ferry.region=0x... added)"; return ;;
+	esac
+	efi_region_reserved || { fail "boot 2: region $(arg ferry.region) not reserved"; return; }
+	efi_boot_current
+	[ -n "$cur" ] && [ "$label" = ferry ] ||
+		{ fail "BootCurrent $cur is not the ferry entry"; return; }
+	echo "$out" | grep -q "^BootOrder: $cur," ||
+		{ fail "the ferry entry is not first in BootOrder or is alone there"; return; }
+	ferry efi status 2>&1
+	pass
+	;;
+*) efi_unexpected_boot ;;
+esac

@@ -1,0 +1,93 @@
+# shellcheck shell=sh disable=SC2154 # test, step, flavor, kver: from /init
+# The kexec update path (ferry update, ferry-init): the scenario family
+# update-*, update-tree-* and update-corrupt-* (qemu-tests/scenarios).
+
+# update_to FLAVOR --pid|--tree [ferry update options]: ferry update of
+# app_pid by kexec into /boot/vmlinuz-FLAVOR, step+1; only returns on
+# failure, with ferry's status.
+update_to() {
+	to="$1" sel="$2"
+	shift 2
+	ferry update --kernel "/boot/vmlinuz-$to" --initrd "/boot/initramfs-$to.cpio.gz" \
+		--append "ferry.test=$test ferry.step=$((step + 1))" --via kexec "$sel" "$app_pid" "$@" 2>&1
+}
+
+
+# scenario_update counter|tree|corrupt FROM TO: ferry update --via kexec of
+# guest-app (--pid), of a shell running a pipeline of them (--tree), or of
+# guest-app with its sealed image damaged (the new kernel must refuse it)
+scenario_update() {
+	kind="$1" from="$2" to="$3"
+	log=/data/counter.log
+	[ "$kind" = tree ] && log=/data/tree.log
+	case "$step" in
+	1)
+		[ "$flavor" = "$from" ] || { fail "step 1 runs on $flavor, expected $from"; return; }
+		if [ "$kind" = tree ]; then
+			tree_start
+		else
+			app_start --log "$log" --console /dev/ttyS0
+		fi
+		sleep 2
+		[ "$(last_count "$log")" -gt 3 ] 2>/dev/null || { fail "the app does not count: $(tail -n 2 "$log")"; return; }
+		echo "$app_pid" >/data/app.pid
+		if [ "$kind" = tree ]; then
+			cat /proc/$app_pid/task/*/children >/data/app.children
+			echo "tree: shell $app_pid, children $(cat /data/app.children)"
+		fi
+		sync
+		sel=--pid
+		[ "$kind" = tree ] && sel=--tree
+		if [ "$kind" = corrupt ]; then
+			FERRY_UPDATE_TEST=corrupt update_to "$to" "$sel"
+		else
+			update_to "$to" "$sel"
+		fi
+		fail "ferry update returned instead of kexec'ing"
+		;;
+	2)
+		[ "$flavor" = "$to" ] || { fail "step 2 runs on $flavor, expected $to"; return; }
+		ferry status 2>&1
+		pid=$(cat /data/app.pid)
+		if [ "$kind" = corrupt ]; then
+			if [ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-app ]; then
+				fail "a damaged image was restored (pid $pid runs)"
+			elif ! grep -q -E 'NOT RESTORED: .*(damaged|digest|CRC|crc|chunk)' /run/ferry/init.log 2>/dev/null; then
+				fail "ferry-init did not give the reason: $(tail -n 3 /run/ferry/init.log 2>&1)"
+			elif ! ferry status 2>&1 | grep -q 'state sealed'; then
+				fail "the damaged image was not kept (region not SEALED)"
+			elif ! ferry status 2>&1 | grep -q -E 'reason .*(damaged|digest|CRC|crc|chunk)'; then
+				fail "ferry status does not say why"
+			else
+				pass
+			fi
+			return
+		fi
+		why=$(ferry status 2>&1 | sed -n 's/^  reason *//p')
+		case "$why" in
+		*"not supported yet"*) skip "$why"; return ;;
+		esac
+		for p in $pid $(cat /data/app.children 2>/dev/null); do
+			[ -d "/proc/$p" ] || { fail "pid $p was not restored"; return; }
+		done
+		ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+		c1=$(last_count "$log")
+		sleep 2
+		c2=$(last_count "$log")
+		[ "$c2" -gt "$c1" ] 2>/dev/null || { fail "the counter stopped at $c1 after the restore"; return; }
+		if [ "$kind" = tree ]; then
+			out=$(check_counter /data/tree-src.log 500 && check_counter "$log" 500 nostart)
+		else
+			out=$(check_counter "$log" 500)
+		fi
+		if [ $? -eq 0 ]; then
+			echo "$out"
+			pass
+		else
+			fail "$(echo "$out" | tr '\n' ';')"
+		fi
+		;;
+	*) fail "no step $step" ;;
+	esac
+}
+
