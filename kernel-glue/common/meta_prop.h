@@ -7,10 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct meta_in {
-	const void *fdt;
-	int err; /* first error, already logged */
-};
+#include "meta_fields.h" /* struct meta_in */
 
 /* The property, or NULL; a missing required one is an error. */
 const void *meta_prop_get(struct meta_in *in, int node, const char *name, int *ret_len,

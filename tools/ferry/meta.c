@@ -3,6 +3,7 @@
 
 #include <libfdt.h>
 
+#include "../../kernel-glue/common/meta_fields.h"
 #include "meta.h"
 
 struct opt_u32 meta_u32(const void *fdt, int node, const char *name)
@@ -57,29 +58,9 @@ int meta_node(const void *fdt, const char *path)
 	return node < 0 ? -1 : node;
 }
 
-static bool name_matches(const char *name, int len, const char *base)
-{
-	size_t n = strlen(base);
-
-	if (len < 0 || (size_t)len < n || memcmp(name, base, n) != 0)
-		return false;
-	return (size_t)len == n || name[n] == '@';
-}
-
 int meta_child(const void *fdt, int parent, const char *base, int prev)
 {
-	int node, len;
-
-	if (parent < 0)
-		return -1;
-	node = prev < 0 ? fdt_first_subnode(fdt, parent) : fdt_next_subnode(fdt, prev);
-	for (; node >= 0; node = fdt_next_subnode(fdt, node)) {
-		const char *name = fdt_get_name(fdt, node, &len);
-
-		if (name && name_matches(name, len, base))
-			return node;
-	}
-	return -1;
+	return meta_next_child(fdt, parent, base, prev);
 }
 
 int meta_subnode(const void *fdt, int parent, const char *name)
