@@ -129,7 +129,7 @@ sample-image: $(BUILD)/tests/mksample
 
 TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/tests/mksample \
 	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
-	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS)
+	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS) $(GLUE_UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)

@@ -1,6 +1,7 @@
 # kernel-glue: checkpoint and restore of live processes (included by the Makefile)
 
-GLUE_SRCS := $(wildcard kernel-glue/common/*.c kernel-glue/checkpoint/*.c kernel-glue/restore/*.c) \
+GLUE_SRCS := $(wildcard kernel-glue/common/*.c kernel-glue/checkpoint/*.c kernel-glue/restore/*.c \
+	kernel-glue/kinds/*.c) \
 	kernel-glue/arch/x86_64/regs.c kernel-glue/arch/x86_64/vdso_stub.c
 GLUE_OBJS := $(GLUE_SRCS:%.c=$(BUILD)/obj/%.o)
 GLUE_LIB := $(BUILD)/lib/libferry-glue.a
@@ -28,3 +29,16 @@ bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
 $(BUILD)/tests/glue/%: kernel-glue/tests/%.c kernel-glue/tests/tlib.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
+
+# unit tests of kernel-glue, no root needed (kernel-glue/tests/unit): make glue-unit-test
+GLUE_UNIT_SRCS := $(wildcard kernel-glue/tests/unit/*.c)
+GLUE_UNIT_BIN := $(BUILD)/tests/test-glue-unit
+
+$(GLUE_UNIT_BIN): $(GLUE_UNIT_SRCS) $(wildcard kernel-glue/tests/unit/*.h) $(GLUE_LIB) $(FORMAT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ikernel-glue/include -o $@ $(GLUE_UNIT_SRCS) $(GLUE_LIB) $(FORMAT_LIB) \
+		$(HOST_LIBS)
+
+.PHONY: glue-unit-test
+glue-unit-test: $(GLUE_UNIT_BIN)
+	$(GLUE_UNIT_BIN)

@@ -56,6 +56,7 @@ run_tier format-fdt-check-asan-ubsan "$build/tests/test-fdt-check-san"
 run_tier format-fuzz-corpus "$build/fuzz/fuzz-reader-replay" format/fuzz/corpus
 run_tier format-freestanding sh mk/check-freestanding.sh "$build"
 run_tier format-sample sh format/tests/sample-test.sh "$build"
+run_tier glue-unit "$build/tests/test-glue-unit"  # kernel-glue without root: the metadata schema, the kinds' fields
 
 # Tier 1b: the CLI on images
 run_tier cli sh tools/tests/cli-test.sh "$build"

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Borrowing a frozen thread to run system calls that only a process can
- * ask about itself (rt_sigaction, sigaltstack, prctl getters). The thread is
+ * What the kinds borrow from the frozen processes: a copy of a descriptor
+ * (pidfd_getfd), the fields of its fdinfo, and a frozen thread to run
+ * system calls that only a process can ask about itself (rt_sigaction,
+ * sigaltstack, prctl getters). The thread is
  * resumed under PTRACE_SYSCALL at the `syscall` instruction of its own
  * vDSO; results land in a scratch area just below its stack's red zone,
  * which is saved first and put back afterwards. The thread's registers are
@@ -11,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -18,6 +21,38 @@
 #include "internal.h"
 
 #define RED_ZONE 128
+
+int dump_borrow_fd(pid_t pid, int fd)
+{
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), r;
+
+	if (pidfd < 0)
+		return -errno;
+	r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (r < 0)
+		r = -errno;
+	close(pidfd);
+	return r;
+}
+
+int fd_probe_field(const struct fd_probe *fd, const char *key, char *buf, size_t size)
+{
+	return fd->fdinfo ? proc_status_field(fd->fdinfo, key, buf, size) : -ENOENT;
+}
+
+uint64_t fd_probe_u64(const struct fd_probe *fd, const char *key, int base)
+{
+	char buf[64];
+
+	if (fd_probe_field(fd, key, buf, sizeof(buf)) < 0)
+		return 0;
+	return strtoull(buf, NULL, base);
+}
+
+void *ckpt_kind_state(struct ckpt *c, const struct kind *k, size_t size)
+{
+	return st_kind_data(&c->kinds, k, size);
+}
 
 int ckpt_vdso_syscall(pid_t pid, int memfd, uint64_t *ret)
 {

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +20,6 @@
 #include "dump_time.h"
 #include "dump_vdso.h"
 #include "internal.h"
-
-void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	glue_error("cannot checkpoint %s", msg);
-	c->problems++;
-}
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -82,6 +69,9 @@ static int capture(struct ckpt *c)
 			return r;
 	}
 	e = dump_check_pipes(c);
+	for (size_t i = 0; i < kind_count && e == 0; i++)
+		if (kind_registry[i]->dump_check)
+			e = kind_registry[i]->dump_check(c);
 	return e < 0 ? e : dump_check_tree(c);
 }
 
@@ -176,6 +166,10 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		r = opts->commit(opts->commit_arg);
 	/* connections stay in repair mode only if the processes go away */
 	dump_sockets_release(&c, r == 0 && opts->kill);
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->dump_end)
+			kind_registry[i]->dump_end(&c, r == 0 && opts->kill);
+	st_kind_data_free(&c.kinds);
 	if (r == 0 && opts->kill)
 		freeze_kill(&c.fz);
 	else

@@ -17,9 +17,6 @@ int dump_kind_file(struct ckpt *c, pid_t pid, int fd, const char *link, const st
 		   const char *fdinfo, struct st_file *f);
 int dump_kinds_finish(struct ckpt *c, pid_t pid, struct st_process *p);
 
-/* A duplicate of fd @fd of @pid (pidfd_getfd), or -errno. */
-int dump_borrow_fd(pid_t pid, int fd);
-
 /* The kinds (dump_tty.c, dump_epoll.c, dump_inotify.c, dump_events.c). */
 int dump_tty(struct ckpt *c, pid_t pid, int fd, const char *link, const struct stat *st,
 	     struct st_file *f);

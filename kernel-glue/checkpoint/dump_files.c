@@ -6,8 +6,9 @@
  * buffered in them, copied with tee(2) from a second read end opened
  * through /proc, so the pipe itself is left untouched. Files deleted while
  * open and memfds carry their contents (the first record of an inode; the
- * others name it), eventfds their counter. Every other kind is named with
- * the reason it cannot be checkpointed.
+ * others name it). Kinds of kinds/registry.c dump the files they claim;
+ * every file nobody claims is named with the reason it cannot be
+ * checkpointed (refuse.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -217,64 +218,6 @@ int dump_mapped_file(struct ckpt *c, pid_t pid, uint64_t start, uint64_t end, co
 	return r;
 }
 
-static uint64_t fdinfo_u64(const struct fdinfo *fi, const char *key, int base)
-{
-	char buf[64];
-
-	if (!fi->text || proc_status_field(fi->text, key, buf, sizeof(buf)) < 0)
-		return 0;
-	return strtoull(buf, NULL, base);
-}
-
-/* Why a descriptor of another kind cannot be checkpointed. */
-static void name_unsupported(struct ckpt *c, pid_t pid, int fd, const char *link,
-			     const struct stat *st)
-{
-	static const struct {
-		const char *link, *what;
-	} anon[] = {
-		{ "anon_inode:[eventpoll]", "an epoll instance (its set of watched fds)" },
-		{ "anon_inode:[signalfd]", "a signalfd (its signal mask)" },
-		{ "anon_inode:[timerfd]", "a timerfd (its timer)" },
-		{ "anon_inode:inotify", "an inotify instance (its watches)" },
-		{ "anon_inode:[fanotify]", "a fanotify instance (its marks)" },
-		{ "anon_inode:[pidfd]", "a pidfd (the process it refers to)" },
-		{ "pidfd:", "a pidfd (the process it refers to)" },
-		{ "anon_inode:[io_uring]", "an io_uring instance (its rings and requests)" },
-		{ "anon_inode:[userfaultfd]", "a userfaultfd (its registered ranges)" },
-		{ "anon_inode:[perf_event]", "a perf event" },
-		{ "anon_inode:bpf-", "a BPF object" },
-		{ "anon_inode:[timens", "a time namespace fd" },
-		{ "anon_inode:", "this kind of anonymous inode" },
-	};
-
-	if (S_ISSOCK(st->st_mode)) {
-		ckpt_unsupported(c, "pid %d fd %d: %s: sockets are not supported yet", pid, fd,
-				 link);
-		return;
-	}
-	if (S_ISBLK(st->st_mode)) {
-		ckpt_unsupported(c, "pid %d fd %d: %s: block device %u:%u is not supported", pid,
-				 fd, link, major(st->st_rdev), minor(st->st_rdev));
-		return;
-	}
-	for (size_t i = 0; i < sizeof(anon) / sizeof(anon[0]); i++)
-		if (strncmp(link, anon[i].link, strlen(anon[i].link)) == 0) {
-			ckpt_unsupported(c, "pid %d fd %d: %s: %s is not supported yet", pid, fd,
-					 link, anon[i].what);
-			return;
-		}
-	if (S_ISFIFO(st->st_mode))
-		ckpt_unsupported(c, "pid %d fd %d: %s: a FIFO that is deleted or has no path is "
-				 "not supported", pid, fd, link);
-	else if (link[0] != '/')
-		ckpt_unsupported(c, "pid %d fd %d: %s: a file without a path (of a filesystem "
-				 "not mounted here?) is not supported", pid, fd, link);
-	else
-		ckpt_unsupported(c, "pid %d fd %d: %s: this kind of file is not supported yet",
-				 pid, fd, link);
-}
-
 static int dump_pipe_contents(pid_t pid, int fd, struct st_pipe *pipe_rec);
 
 /* A named FIFO: reopened by path; the pipe record carries its bytes. */
@@ -391,6 +334,7 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	struct st_file *f;
 	struct st_fd *rec;
 	struct fdinfo fi = { 0 };
+	struct fd_probe probe;
 	struct stat st;
 	int r;
 
@@ -429,6 +373,15 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	o->file_id = f->id;
 	rec->file_id = f->id;
 
+	probe = (struct fd_probe){ .pid = pid, .fd = fd, .path = path, .link = link, .st = st,
+				   .flags = f->flags, .fdinfo = fi.text, .sfd = -1 };
+	f->kind = kind_of_fd(&probe);
+	if (f->kind) {
+		f->type = ST_FILE_KIND;
+		f->kind_data = calloc(1, f->kind->file_size ? f->kind->file_size : 1);
+		r = f->kind_data ? f->kind->dump(c, &probe, f) : -ENOMEM;
+		goto out;
+	}
 	r = dump_kind_file(c, pid, fd, link, &st, fi.text, f);
 	if (r != -ENOTSUP) /* a terminal or an event descriptor (dump_events.c) */
 		goto out;
@@ -497,19 +450,11 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		r = dump_fifo(c, pid, fd, &st, f);
 		goto out;
 	}
-	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
-		f->type = ST_FILE_EVENTFD;
-		f->path = link;
-		link = NULL;
-		f->eventfd_count = fdinfo_u64(&fi, "eventfd-count", 16);
-		f->eventfd_semaphore = fdinfo_u64(&fi, "eventfd-semaphore", 10) != 0;
-		goto out;
-	}
 	if (S_ISSOCK(st.st_mode)) {
 		r = dump_socket(c, pid, fd, link, f);
 		goto out;
 	}
-	name_unsupported(c, pid, fd, link, &st);
+	refuse_fd(c, &probe);
 out:
 	free(fi.text);
 	free(link);
@@ -552,6 +497,9 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p)
 			r = dump_fd(c, pid, fds[i], p);
 		if (r == 0)
 			r = dump_kinds_finish(c, pid, p);
+		for (size_t i = 0; i < kind_count && r == 0; i++)
+			if (kind_registry[i]->dump_process)
+				r = kind_registry[i]->dump_process(c, pid, p);
 	}
 	free(fds);
 	return r;

@@ -9,6 +9,7 @@
 #include "../arch/x86_64/arch.h"
 #include "../common/inject.h"
 #include "../common/state.h"
+#include "../kinds/kind.h"
 #include "ferry-glue/checkpoint.h"
 
 struct ferry_writer;
@@ -45,9 +46,25 @@ struct ckpt {
 	size_t norigins;
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct dump_sockets *sockets; /* dump_socket.c: sockets in repair mode, peers */
+	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
 };
 
-/* A frozen thread lent for system calls about itself (borrow.c). */
+/*
+ * borrow.c: what the kinds borrow from the frozen processes: a thread lent
+ * for system calls about itself, a copy of a descriptor, fields of fdinfo.
+ */
+
+/* A duplicate of fd @fd of @pid (pidfd_getfd), or -errno. */
+int dump_borrow_fd(pid_t pid, int fd);
+/* The value of "KEY:" in @fd's fdinfo; -ENOENT when it has none. */
+int fd_probe_field(const struct fd_probe *fd, const char *key, char *buf, size_t size);
+/* That value as a number in @base; 0 when absent. */
+uint64_t fd_probe_u64(const struct fd_probe *fd, const char *key, int base);
+/* What kind @k keeps during this checkpoint: @size zeroed bytes on first
+ * use, freed after its dump_end; NULL when out of memory. */
+void *ckpt_kind_state(struct ckpt *c, const struct kind *k, size_t size);
+
+/* A frozen thread lent for system calls about itself. */
 #define BORROW_SCRATCH 256
 struct borrow {
 	struct frozen_task *ft;
@@ -65,8 +82,10 @@ int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b);
 int borrow_read(struct borrow *b, size_t off, void *buf, size_t len);
 int borrow_end(struct borrow *b);
 
-/* Name an object that cannot be checkpointed, and why. */
+/* refuse.c: name an object that cannot be checkpointed, and why. */
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An open file no kind claims: named with what it is. */
+void refuse_fd(struct ckpt *c, const struct fd_probe *fd);
 
 /* freeze.c */
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);

@@ -94,17 +94,6 @@ int meta_write_file_events(void *fdt, const struct st_file *f)
 	case ST_FILE_EPOLL:
 		r = write_epoll(fdt, x);
 		break;
-	case ST_FILE_TIMERFD:
-		r = fdt_property_u32(fdt, FM_F_TIMERFD_CLOCK, x->timer_clock);
-		if (!r)
-			r = fdt_property_u32(fdt, FM_F_TIMERFD_FLAGS, x->timer_flags);
-		if (!r)
-			r = fdt_property_u64(fdt, FM_F_TIMERFD_VALUE, x->timer_value_ns);
-		if (!r)
-			r = fdt_property_u64(fdt, FM_F_TIMERFD_INTERVAL, x->timer_interval_ns);
-		if (!r && x->timer_ticks)
-			r = fdt_property_u64(fdt, FM_F_TIMERFD_TICKS, x->timer_ticks);
-		break;
 	case ST_FILE_SIGNALFD:
 		r = fdt_property_u64(fdt, FM_F_SIGNALFD_MASK, x->sigmask);
 		break;
@@ -298,8 +287,8 @@ int meta_read_file_events(const void *fdt, int node, struct st_file *f)
 	struct ev_in in = { .m.fdt = fdt, .node = node };
 	struct st_file_ext *x;
 
-	if (f->type != ST_FILE_TTY && f->type != ST_FILE_EPOLL && f->type != ST_FILE_TIMERFD &&
-	    f->type != ST_FILE_SIGNALFD && f->type != ST_FILE_INOTIFY)
+	if (f->type != ST_FILE_TTY && f->type != ST_FILE_EPOLL && f->type != ST_FILE_SIGNALFD &&
+	    f->type != ST_FILE_INOTIFY)
 		return 0;
 	x = st_file_ext(f);
 	if (!x)
@@ -311,13 +300,6 @@ int meta_read_file_events(const void *fdt, int node, struct st_file *f)
 		break;
 	case ST_FILE_EPOLL:
 		read_epoll(&in, x);
-		break;
-	case ST_FILE_TIMERFD:
-		x->timer_clock = get_u32(&in, FM_F_TIMERFD_CLOCK, true);
-		x->timer_flags = get_u32(&in, FM_F_TIMERFD_FLAGS, false);
-		x->timer_value_ns = get_u64(&in, FM_F_TIMERFD_VALUE, false);
-		x->timer_interval_ns = get_u64(&in, FM_F_TIMERFD_INTERVAL, false);
-		x->timer_ticks = get_u64(&in, FM_F_TIMERFD_TICKS, false);
 		break;
 	case ST_FILE_SIGNALFD:
 		x->sigmask = get_u64(&in, FM_F_SIGNALFD_MASK, true);

@@ -6,6 +6,7 @@
 
 #include <libfdt.h>
 
+#include "../kinds/kind.h"
 #include "ferry/schema.h"
 #include "log.h"
 #include "meta.h"
@@ -251,9 +252,16 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 		return meta_prop_oom(in);
 	f->id = meta_prop_u32(in, node, FM_F_ID, true);
 	type = meta_prop_str(in, node, FM_F_TYPE, true);
-	if (type && st_file_type_parse(type, &f->type) < 0 && !in->err)
+	f->kind = type ? kind_by_type(type) : NULL;
+	if (f->kind) {
+		f->type = ST_FILE_KIND;
+		f->kind_data = calloc(1, f->kind->file_size ? f->kind->file_size : 1);
+		if (!f->kind_data)
+			meta_prop_oom(in);
+	} else if (type && st_file_type_parse(type, &f->type) < 0 && !in->err) {
 		in->err = glue_err(-EINVAL, "image metadata: file %u: unknown type '%s'", f->id,
 				   type);
+	}
 	free(type);
 	f->path = meta_prop_str(in, node, FM_F_PATH, false);
 	f->flags = meta_prop_u32(in, node, FM_F_FLAGS, true);
@@ -279,11 +287,11 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	}
 	f->seals = meta_prop_u32(in, node, FM_F_SEALS, false);
 	f->name = meta_prop_str(in, node, FM_F_NAME, false);
-	f->eventfd_count = meta_prop_u64(in, node, FM_F_EVENTFD_COUNT, f->type == ST_FILE_EVENTFD);
-	f->eventfd_semaphore = meta_prop_get(in, node, FM_F_EVENTFD_SEMAPHORE, &len, false) != NULL;
 	f->socket_id = meta_prop_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
 	if (!in->err)
 		in->err = meta_read_file_events(in->fdt, node, f);
+	if (!in->err && f->kind && f->kind->file_fields)
+		meta_read_fields(in, node, f->kind->file_fields, f->kind_data);
 }
 
 static void read_pipe(struct meta_in *in, int node, struct st_image *img)

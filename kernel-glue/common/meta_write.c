@@ -6,8 +6,10 @@
 
 #include <libfdt.h>
 
+#include "../kinds/kind.h"
 #include "ferry/schema.h"
 #include "meta.h"
+#include "meta_fields.h"
 #include "meta_events.h"
 #include "meta_socket.h"
 
@@ -269,7 +271,7 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 {
 	begin_unit(o, FM_FILE, f->id, 0);
 	prop_u32(o, FM_F_ID, f->id);
-	prop_str(o, FM_F_TYPE, st_file_type_name(f->type));
+	prop_str(o, FM_F_TYPE, st_file_what(f));
 	prop_str(o, FM_F_PATH, f->path);
 	prop_u32(o, FM_F_FLAGS, f->flags);
 	prop_u64(o, FM_F_POS, f->pos);
@@ -295,13 +297,14 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 	}
 	if (f->type == ST_FILE_SOCKET)
 		prop_u32(o, FM_F_SOCKET, f->socket_id);
-	if (f->type == ST_FILE_EVENTFD) {
-		prop_u64(o, FM_F_EVENTFD_COUNT, f->eventfd_count);
-		if (f->eventfd_semaphore)
-			prop_empty(o, FM_F_EVENTFD_SEMAPHORE);
-	}
 	if (!o->err)
 		out_check(o, meta_write_file_events(o->buf, f));
+	if (f->kind && f->kind->file_fields) {
+		struct meta_out mo = { .fdt = o->buf, .err = o->err };
+
+		meta_write_fields(&mo, f->kind->file_fields, f->kind_data);
+		o->err = mo.err;
+	}
 	end(o);
 }
 

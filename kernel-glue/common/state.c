@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kinds/kind.h"
+#include "meta_fields.h"
 #include "state.h"
 #include "state_events.h"
 #include "state_socket.h"
@@ -67,13 +69,12 @@ static const char *const file_types[] = {
 	[ST_FILE_PIPE] = "pipe",
 	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
-	[ST_FILE_EVENTFD] = "eventfd",
 	[ST_FILE_TTY] = "tty",
 	[ST_FILE_EPOLL] = "epoll",
-	[ST_FILE_TIMERFD] = "timerfd",
 	[ST_FILE_SIGNALFD] = "signalfd",
 	[ST_FILE_INOTIFY] = "inotify",
 	[ST_FILE_SOCKET] = "socket",
+	[ST_FILE_KIND] = "?",
 };
 
 const char *st_area_kind_name(enum st_area_kind k)
@@ -96,14 +97,81 @@ const char *st_file_type_name(enum st_file_type t)
 	return (size_t)t < sizeof(file_types) / sizeof(file_types[0]) ? file_types[t] : "?";
 }
 
+const char *st_file_what(const struct st_file *f)
+{
+	return f->kind ? f->kind->name : st_file_type_name(f->type);
+}
+
 int st_file_type_parse(const char *s, enum st_file_type *ret)
 {
-	for (size_t i = 0; i < sizeof(file_types) / sizeof(file_types[0]); i++)
+	for (size_t i = 0; i < ST_FILE_KIND; i++)
 		if (strcmp(s, file_types[i]) == 0) {
 			*ret = i;
 			return 0;
 		}
 	return -EINVAL;
+}
+
+void *st_kind_data(struct st_kind_data *d, const struct kind *k, size_t size)
+{
+	struct st_kind_slot *slot;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].kind == k)
+			return d->v[i].data;
+	if (!size)
+		return NULL;
+	slot = ST_PUSH(d->v, d->n);
+	if (!slot)
+		return NULL;
+	slot->kind = k;
+	slot->data = calloc(1, size);
+	if (!slot->data)
+		d->n--;
+	return slot->data;
+}
+
+void st_kind_data_free(struct st_kind_data *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].data);
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+void *kind_image_data(struct st_image *img, const struct kind *k)
+{
+	return st_kind_data(&img->kinds, k, k->image_size);
+}
+
+void *kind_process_data(struct st_process *p, const struct kind *k)
+{
+	return st_kind_data(&p->kinds, k, k->process_size);
+}
+
+void *kind_image_data_if(const struct st_image *img, const struct kind *k)
+{
+	return st_kind_data((struct st_kind_data *)&img->kinds, k, 0);
+}
+
+void *kind_process_data_if(const struct st_process *p, const struct kind *k)
+{
+	return st_kind_data((struct st_kind_data *)&p->kinds, k, 0);
+}
+
+/* Each slot's data, through the fields of its kind (@image: image_fields,
+ * else process_fields). */
+static void free_kind_data(struct st_kind_data *d, bool image)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct kind *k = d->v[i].kind;
+		const struct meta_field *fields = image ? k->image_fields : k->process_fields;
+
+		if (fields)
+			meta_free_fields(fields, d->v[i].data);
+	}
+	st_kind_data_free(d);
 }
 
 void st_image_free(struct st_image *img)
@@ -122,6 +190,7 @@ void st_image_free(struct st_image *img)
 		free(p->sigpending_shared);
 		free(p->threads);
 		free(p->fds);
+		free_kind_data(&p->kinds, false);
 	}
 	free(img->procs);
 	for (size_t i = 0; i < img->nmms; i++) {
@@ -142,15 +211,21 @@ void st_image_free(struct st_image *img)
 	free(img->mms);
 	st_events_free(img);
 	for (size_t i = 0; i < img->nfiles; i++) {
-		free(img->files[i].path);
-		free(img->files[i].data);
-		free(img->files[i].name);
+		struct st_file *f = &img->files[i];
+
+		free(f->path);
+		free(f->data);
+		free(f->name);
+		if (f->kind && f->kind->file_fields && f->kind_data)
+			meta_free_fields(f->kind->file_fields, f->kind_data);
+		free(f->kind_data);
 	}
 	free(img->files);
 	for (size_t i = 0; i < img->npipes; i++)
 		free(img->pipes[i].data);
 	free(img->pipes);
 	st_sockets_free(img);
+	free_kind_data(&img->kinds, true);
 	free(img->hostname);
 	memset(img, 0, sizeof(*img));
 }

@@ -12,6 +12,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct kind;
+
+/* What kinds (kinds/kind.h) keep with an object, one slot per kind. */
+struct st_kind_slot {
+	const struct kind *kind;
+	void *data;
+};
+
+struct st_kind_data {
+	struct st_kind_slot *v;
+	size_t n;
+};
+
 #define ST_NSIG 64
 #define ST_NRLIMITS 16
 
@@ -97,13 +110,12 @@ enum st_file_type {
 	ST_FILE_PIPE,
 	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
-	ST_FILE_EVENTFD,
 	ST_FILE_TTY,      /* a terminal: ext->tty_id (state_events.h) */
 	ST_FILE_EPOLL,
-	ST_FILE_TIMERFD,
 	ST_FILE_SIGNALFD,
 	ST_FILE_INOTIFY,
 	ST_FILE_SOCKET,   /* the socket record socket_id (state_socket.h) */
+	ST_FILE_KIND,     /* its kind says what it is (f->kind) */
 };
 
 /* One open file description (fds that share it refer to the same id). */
@@ -124,11 +136,11 @@ struct st_file {
 	uint32_t mode, uid, gid;
 	uint32_t seals;      /* memfd: F_GET_SEALS */
 	char *name;          /* memfd: the name given to memfd_create() */
-	uint64_t eventfd_count;
-	bool eventfd_semaphore;
 	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
 	struct st_file_ext *ext; /* tty, epoll, timerfd, signalfd, inotify (state_events.h) */
 	uint32_t socket_id;  /* ST_FILE_SOCKET: id of its struct st_socket */
+	const struct kind *kind; /* ST_FILE_KIND: what it is (kinds/kind.h) */
+	void *kind_data;     /* the kind's part of the record (kind->file_size bytes) */
 };
 
 struct st_fd {
@@ -173,6 +185,7 @@ struct st_process {
 	size_t nthreads;
 	struct st_fd *fds;
 	size_t nfds;
+	struct st_kind_data kinds; /* the kinds' process_fields */
 };
 
 struct st_image {
@@ -191,6 +204,7 @@ struct st_image {
 	size_t nsockets;
 	struct st_tty *ttys; /* state_events.h */
 	size_t nttys;
+	struct st_kind_data kinds; /* the kinds' image_fields */
 };
 
 /* Append a zeroed element to a dynamic array; NULL when out of memory. */
@@ -205,6 +219,14 @@ struct st_process *st_find_process(struct st_image *img, pid_t pid);
 const char *st_area_kind_name(enum st_area_kind k);
 int st_area_kind_parse(const char *s, enum st_area_kind *ret);
 const char *st_file_type_name(enum st_file_type t);
+/* What @f is: its kind's name, or its type's. */
+const char *st_file_what(const struct st_file *f);
+
+/* The slot of kind @k in @d, its data allocated (zeroed, @size bytes) on
+ * first use when @size is not 0; NULL when there is none or no memory. */
+void *st_kind_data(struct st_kind_data *d, const struct kind *k, size_t size);
+/* Free every slot's data (plain memory: its owner released what is in it). */
+void st_kind_data_free(struct st_kind_data *d);
 int st_file_type_parse(const char *s, enum st_file_type *ret);
 
 void st_image_free(struct st_image *img);

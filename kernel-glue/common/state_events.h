@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The model of terminals and event descriptors (SPEC.md §3.6): what a file
- * record of type tty, epoll, timerfd, signalfd or inotify holds beyond the
+ * record of type tty, epoll, signalfd or inotify holds beyond the
  * common fields (struct st_file_ext, allocated on demand), and the
  * terminals of the image (struct st_tty, shared by their opens).
  */
@@ -37,9 +37,6 @@ struct st_file_ext {
 	pid_t epoll_pid;
 	struct st_epoll_item *items;
 	size_t nitems;
-	/* timerfd */
-	uint32_t timer_clock, timer_flags;
-	uint64_t timer_value_ns, timer_interval_ns, timer_ticks;
 	/* signalfd */
 	uint64_t sigmask;
 	/* inotify */

@@ -128,13 +128,3 @@ int carried_fill(const struct st_file *f, int fd)
 		return glue_err(-errno, "file %u: cannot seal it (%#x)", f->id, f->seals);
 	return 0;
 }
-
-int reopen_fd(int fd, int flags)
-{
-	char path[64];
-	int nfd;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	nfd = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
-	return nfd < 0 ? -errno : nfd;
-}

@@ -19,12 +19,4 @@ int carried_create(const struct st_file *f);
 /* Write @f's contents, size, owner, mode and seals into @fd. 0 or -errno. */
 int carried_fill(const struct st_file *f, int fd);
 
-/* A new open file description of the inode of @fd with @flags, through
- * /proc/self/fd. Returns the fd or -errno (not logged). */
-int reopen_fd(int fd, int flags);
-
-/* A new open file description, with @flags, of the file @file_id the
- * restorer has open (restore_open_files()). Returns the fd or -errno. */
-int restore_reopen(struct rst *r, uint32_t file_id, int flags);
-
 #endif

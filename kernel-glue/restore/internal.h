@@ -9,6 +9,7 @@
 
 #include "../common/inject.h"
 #include "../common/state.h"
+#include "../kinds/kind.h"
 #include "ferry-glue/restore.h"
 #include "ferry/image.h"
 
@@ -55,6 +56,7 @@ struct rst {
 	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
 	struct restore_ttys *ttys; /* restore_tty.c: terminals made so far */
 	struct restore_sockets *sockets; /* restore_socket.c: ends of pairs not yet taken */
+	struct st_kind_data kinds; /* what kinds keep during the restore */
 };
 
 /* stub.c */
@@ -77,7 +79,6 @@ int restore_pages(struct rst *r);
 /* restore_files.c */
 int restore_open_files(struct rst *r);
 int restore_fds(struct rst *r, struct rproc *rp);
-int restore_pull_fd(struct rst *r, struct rproc *rp, int my_fd, long *ret_fd);
 void restore_close_files(struct rst *r);
 
 /* restore_process.c */
@@ -93,7 +94,23 @@ int restore_create_threads(struct rst *r, struct rproc *rp);
 int restore_thread_state(struct rst *r, struct rproc *rp);
 int restore_threads_and_go(struct rst *r, struct rproc *rp);
 
+/* lend.c: what the kinds use of a process being rebuilt and of the restore */
+
 /* Write @len bytes to the trampoline's data page of @rp (at @off). */
 int tramp_data(struct rproc *rp, size_t off, const void *buf, size_t len, uint64_t *ret_addr);
+/* Hand the restorer's fd @my_fd into @rp: *ret_fd is its number there. */
+int restore_pull_fd(struct rst *r, struct rproc *rp, int my_fd, long *ret_fd);
+/* A new open file description, with @flags, of the file @file_id the
+ * restorer has open (restore_open_files()). Returns the fd or -errno. */
+int restore_reopen(struct rst *r, uint32_t file_id, int flags);
+/* A new open file description of the inode of @fd with @flags, through
+ * /proc/self/fd. Returns the fd or -errno (not logged). */
+int reopen_fd(int fd, int flags);
+/* Give @fd the status flags of @f; on failure close it. Returns @fd or
+ * -errno. */
+int restore_file_flags(int fd, const struct st_file *f);
+/* What kind @k keeps during this restore: @size zeroed bytes on first use,
+ * freed after its restore_end; NULL when out of memory. */
+void *rst_kind_state(struct rst *r, const struct kind *k, size_t size);
 
 #endif

@@ -5,16 +5,15 @@
  * with pidfd_getfd() run inside it, which gives it the very open file
  * description, so fds that shared one (dup, inheritance, the two ends of a
  * pipe in a tree) share it again. Each fd is then moved to its number.
- * Named FIFOs are opened by path and refilled; eventfds are made with their
- * count; files the image carries (deleted while open, memfd) are made again
- * by carried_file.c.
+ * Named FIFOs are opened by path and refilled; files the image carries
+ * (deleted while open, memfd) are made again by carried_file.c; the kinds
+ * of kinds/registry.c open their own.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -99,26 +98,6 @@ static int open_by_path(const struct st_file *f)
 	return fd;
 }
 
-static int file_index(const struct rst *r, uint32_t id)
-{
-	for (size_t i = 0; i < r->img.nfiles; i++)
-		if (r->img.files[i].id == id)
-			return i;
-	return -1;
-}
-
-int restore_reopen(struct rst *r, uint32_t file_id, int flags)
-{
-	int k = file_index(r, file_id), fd;
-
-	if (k < 0 || r->files_fd[k] < 0)
-		return glue_err(-EINVAL, "file %u is not in the image", file_id);
-	fd = reopen_fd(r->files_fd[k], flags);
-	if (fd < 0)
-		return glue_err(fd, "file %u: cannot open it again with flags %#o", file_id, flags);
-	return fd;
-}
-
 /*
  * A file the image carries: its inode is made again (or found, when an
  * earlier record is of the same inode), then this open file description is
@@ -148,25 +127,6 @@ static int open_carried(struct rst *r, const struct st_file *f)
 	if (fd >= 0 && f->type != ST_FILE_DIRECTORY && lseek(fd, f->pos, SEEK_SET) < 0) {
 		e = glue_err(-errno, "file %u: cannot seek to %llu", f->id,
 			     (unsigned long long)f->pos);
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-static int open_eventfd(const struct st_file *f)
-{
-	int fl = EFD_CLOEXEC | (f->eventfd_semaphore ? EFD_SEMAPHORE : 0) |
-		 (f->flags & O_NONBLOCK ? EFD_NONBLOCK : 0);
-	int fd = eventfd(0, fl);
-
-	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create an eventfd", f->id);
-	if (f->eventfd_count &&
-	    write(fd, &f->eventfd_count, sizeof(f->eventfd_count)) != sizeof(f->eventfd_count)) {
-		int e = glue_err(-errno, "file %u: cannot set the eventfd's count to %llu", f->id,
-				 (unsigned long long)f->eventfd_count);
-
 		close(fd);
 		return e;
 	}
@@ -232,13 +192,12 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 		return open_fifo(r, f, pipe_fds);
 	case ST_FILE_MEMFD:
 		return open_carried(r, f);
-	case ST_FILE_EVENTFD:
-		return open_eventfd(f);
+	case ST_FILE_KIND:
+		return f->kind->open(r, f);
 	case ST_FILE_SOCKET:
 		return restore_socket(r, f);
 	case ST_FILE_TTY:
 	case ST_FILE_EPOLL:
-	case ST_FILE_TIMERFD:
 	case ST_FILE_SIGNALFD:
 	case ST_FILE_INOTIFY:
 		return restore_kind_open(r, f);
@@ -269,6 +228,9 @@ int restore_open_files(struct rst *r)
 	for (size_t i = 0; i < r->img.npipes && e == 0; i++)
 		if (!pipe_is_fifo(r, r->img.pipes[i].id))
 			e = open_pipe(r, &r->img.pipes[i], pipe_fds[i]);
+	for (size_t i = 0; i < kind_count && e == 0; i++)
+		if (kind_registry[i]->restore_begin)
+			e = kind_registry[i]->restore_begin(r);
 
 	for (size_t i = 0; i < r->img.nfiles && e == 0; i++) {
 		int fd = open_file(r, &r->img.files[i], pipe_fds);
@@ -278,6 +240,9 @@ int restore_open_files(struct rst *r)
 		else
 			r->files_fd[i] = fd;
 	}
+	for (size_t i = 0; i < kind_count && e == 0; i++)
+		if (kind_registry[i]->restore_opened)
+			e = kind_registry[i]->restore_opened(r);
 	for (size_t i = 0; i < r->img.npipes; i++) {
 		if (pipe_fds[i][0] >= 0)
 			close(pipe_fds[i][0]);
@@ -292,6 +257,10 @@ void restore_close_files(struct rst *r)
 {
 	restore_kinds_free(r);
 	restore_sockets_free(r);
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->restore_end)
+			kind_registry[i]->restore_end(r);
+	st_kind_data_free(&r->kinds);
 	if (!r->files_fd)
 		return;
 	for (size_t i = 0; i < r->img.nfiles; i++)
@@ -299,43 +268,6 @@ void restore_close_files(struct rst *r)
 			close(r->files_fd[i]);
 	free(r->files_fd);
 	r->files_fd = NULL;
-}
-
-/* The first fd number above every fd the process will have. */
-static int fd_base(const struct st_process *p)
-{
-	int base = 3;
-
-	for (size_t i = 0; i < p->nfds; i++)
-		if (p->fds[i].num + 1 > base)
-			base = p->fds[i].num + 1;
-	return base;
-}
-
-int restore_pull_fd(struct rst *r, struct rproc *rp, int my_fd, long *ret_fd)
-{
-	long res;
-
-	(void)r;
-	if (rp->pidfd < 0) {
-		long pidfd = INJECT(&rp->in, SYS_pidfd_open, getpid(), 0);
-
-		if (pidfd < 0)
-			return glue_err(pidfd, "pid %d: pidfd_open of the restorer", rp->pid);
-		rp->fd_base = fd_base(rp->p);
-		/* keep it above every number the process will use */
-		res = INJECT(&rp->in, SYS_fcntl, pidfd, F_DUPFD_CLOEXEC, rp->fd_base);
-		INJECT(&rp->in, SYS_close, pidfd);
-		if (res < 0)
-			return glue_err(res, "pid %d: cannot move an fd above %d", rp->pid,
-					rp->fd_base);
-		rp->pidfd = res;
-	}
-	res = INJECT(&rp->in, SYS_pidfd_getfd, rp->pidfd, my_fd, 0);
-	if (res < 0)
-		return glue_err(res, "pid %d: pidfd_getfd", rp->pid);
-	*ret_fd = res;
-	return 0;
 }
 
 int restore_fds(struct rst *r, struct rproc *rp)
@@ -362,7 +294,7 @@ int restore_fds(struct rst *r, struct rproc *rp)
 		}
 		if (res < 0)
 			return glue_err(res, "pid %d fd %d (%s %s): cannot put it in place", rp->pid,
-					fd->num, st_file_type_name(f->type),
+					fd->num, st_file_what(f),
 					f->path ? f->path : "");
 	}
 	return 0;

@@ -83,21 +83,6 @@ static int busy_ranges(struct rproc *rp, const struct proc_map *maps, size_t nma
 	return 0;
 }
 
-int tramp_data(struct rproc *rp, size_t off, const void *buf, size_t len, uint64_t *ret_addr)
-{
-	uint64_t addr = rp->tramp + P + off;
-	int r;
-
-	if (off + len > P)
-		return glue_err(-E2BIG, "pid %d: %zu bytes do not fit the trampoline", rp->pid, len);
-	r = mem_write(rp->memfd, addr, buf, len);
-	if (r < 0)
-		return glue_err(r, "pid %d: cannot write to its trampoline", rp->pid);
-	if (ret_addr)
-		*ret_addr = addr;
-	return 0;
-}
-
 int restore_trampoline(struct rst *r, struct rproc *rp)
 {
 	struct proc_map *maps;

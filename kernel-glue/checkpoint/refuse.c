@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Refusals: every object that cannot be checkpointed is named, with the
+ * reason, before anything changes (the checkpoint then thaws everyone as
+ * they were). An open file that no kind of kinds/registry.c claims is
+ * refused here, named by what the kernel says it is.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "../common/log.h"
+#include "internal.h"
+
+void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	glue_error("cannot checkpoint %s", msg);
+	c->problems++;
+}
+
+void refuse_fd(struct ckpt *c, const struct fd_probe *fd)
+{
+	/* kinds of anonymous inodes no kind of the registry carries */
+	static const struct {
+		const char *link, *what;
+	} anon[] = {
+		{ "anon_inode:[fanotify]", "a fanotify instance (its marks)" },
+		{ "anon_inode:[pidfd]", "a pidfd (the process it refers to)" },
+		{ "pidfd:", "a pidfd (the process it refers to)" },
+		{ "anon_inode:[io_uring]", "an io_uring instance (its rings and requests)" },
+		{ "anon_inode:[userfaultfd]", "a userfaultfd (its registered ranges)" },
+		{ "anon_inode:[perf_event]", "a perf event" },
+		{ "anon_inode:bpf-", "a BPF object" },
+		{ "anon_inode:[timens", "a time namespace fd" },
+		{ "anon_inode:", "this kind of anonymous inode" },
+	};
+	const struct stat *st = &fd->st;
+	const char *link = fd->link;
+
+	if (S_ISBLK(st->st_mode)) {
+		ckpt_unsupported(c, "pid %d fd %d: %s: block device %u:%u is not supported",
+				 fd->pid, fd->fd, link, major(st->st_rdev), minor(st->st_rdev));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(anon) / sizeof(anon[0]); i++)
+		if (strncmp(link, anon[i].link, strlen(anon[i].link)) == 0) {
+			ckpt_unsupported(c, "pid %d fd %d: %s: %s is not supported yet", fd->pid,
+					 fd->fd, link, anon[i].what);
+			return;
+		}
+	if (S_ISFIFO(st->st_mode))
+		ckpt_unsupported(c, "pid %d fd %d: %s: a FIFO that is deleted or has no path is "
+				 "not supported", fd->pid, fd->fd, link);
+	else if (link[0] != '/')
+		ckpt_unsupported(c, "pid %d fd %d: %s: a file without a path (of a filesystem "
+				 "not mounted here?) is not supported", fd->pid, fd->fd, link);
+	else
+		ckpt_unsupported(c, "pid %d fd %d: %s: this kind of file is not supported yet",
+				 fd->pid, fd->fd, link);
+}

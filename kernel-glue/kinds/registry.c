@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every kind ferry carries, once. A new kind is a new file in this folder
+ * (kind.h says what it may fill in; eventfd.c is the smallest example) and
+ * one line here. The order matters twice: the first kind whose match()
+ * takes an open file dumps it, and the kinds' image nodes are written in
+ * this order.
+ */
+#include <string.h>
+
+#include "kind.h"
+
+/* one line per kind: X(NAME) is the struct kind kind_NAME of kinds/NAME.c */
+#define KINDS(X)        \
+	X(timerfd)      \
+	X(eventfd)
+
+#define DECLARE(name) extern const struct kind kind_##name;
+#define ENTRY(name) &kind_##name,
+
+KINDS(DECLARE)
+
+const struct kind *const kind_registry[] = { KINDS(ENTRY) };
+
+const size_t kind_count = sizeof(kind_registry) / sizeof(kind_registry[0]);
+
+const struct kind *kind_of_fd(const struct fd_probe *fd)
+{
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->match && kind_registry[i]->match(fd))
+			return kind_registry[i];
+	return NULL;
+}
+
+const struct kind *kind_by_type(const char *type)
+{
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->open && strcmp(kind_registry[i]->name, type) == 0)
+			return kind_registry[i];
+	return NULL;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the kinds use of a process being rebuilt: its trampoline's data page
+ * for the arguments of an injected system call, the restorer's files handed
+ * into it (pidfd_getfd run inside it), a new open of a file the restorer
+ * made, the status flags of a new file, and room for what a kind keeps
+ * during the restore.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "internal.h"
+
+#define P PAGE_SIZE_4K
+
+int tramp_data(struct rproc *rp, size_t off, const void *buf, size_t len, uint64_t *ret_addr)
+{
+	uint64_t addr = rp->tramp + P + off;
+	int r;
+
+	if (off + len > P)
+		return glue_err(-E2BIG, "pid %d: %zu bytes do not fit the trampoline", rp->pid, len);
+	r = mem_write(rp->memfd, addr, buf, len);
+	if (r < 0)
+		return glue_err(r, "pid %d: cannot write to its trampoline", rp->pid);
+	if (ret_addr)
+		*ret_addr = addr;
+	return 0;
+}
+
+/* The first fd number above every fd the process will have. */
+static int fd_base(const struct st_process *p)
+{
+	int base = 3;
+
+	for (size_t i = 0; i < p->nfds; i++)
+		if (p->fds[i].num + 1 > base)
+			base = p->fds[i].num + 1;
+	return base;
+}
+
+int restore_pull_fd(struct rst *r, struct rproc *rp, int my_fd, long *ret_fd)
+{
+	long res;
+
+	(void)r;
+	if (rp->pidfd < 0) {
+		long pidfd = INJECT(&rp->in, SYS_pidfd_open, getpid(), 0);
+
+		if (pidfd < 0)
+			return glue_err(pidfd, "pid %d: pidfd_open of the restorer", rp->pid);
+		rp->fd_base = fd_base(rp->p);
+		/* keep it above every number the process will use */
+		res = INJECT(&rp->in, SYS_fcntl, pidfd, F_DUPFD_CLOEXEC, rp->fd_base);
+		INJECT(&rp->in, SYS_close, pidfd);
+		if (res < 0)
+			return glue_err(res, "pid %d: cannot move an fd above %d", rp->pid,
+					rp->fd_base);
+		rp->pidfd = res;
+	}
+	res = INJECT(&rp->in, SYS_pidfd_getfd, rp->pidfd, my_fd, 0);
+	if (res < 0)
+		return glue_err(res, "pid %d: pidfd_getfd", rp->pid);
+	*ret_fd = res;
+	return 0;
+}
+
+static int file_index(const struct rst *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->img.nfiles; i++)
+		if (r->img.files[i].id == id)
+			return i;
+	return -1;
+}
+
+int restore_reopen(struct rst *r, uint32_t file_id, int flags)
+{
+	int k = file_index(r, file_id), fd;
+
+	if (k < 0 || r->files_fd[k] < 0)
+		return glue_err(-EINVAL, "file %u is not in the image", file_id);
+	fd = reopen_fd(r->files_fd[k], flags);
+	if (fd < 0)
+		return glue_err(fd, "file %u: cannot open it again with flags %#o", file_id, flags);
+	return fd;
+}
+
+int reopen_fd(int fd, int flags)
+{
+	char path[64];
+	int nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
+	return nfd < 0 ? -errno : nfd;
+}
+
+int restore_file_flags(int fd, const struct st_file *f)
+{
+	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
+		int e = glue_err(-errno, "file %u (%s): cannot set its flags", f->id,
+				 st_file_what(f));
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+void *rst_kind_state(struct rst *r, const struct kind *k, size_t size)
+{
+	return st_kind_data(&r->kinds, k, size);
+}
