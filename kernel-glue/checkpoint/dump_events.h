@@ -17,12 +17,9 @@ int dump_kind_file(struct ckpt *c, pid_t pid, int fd, const char *link, const st
 		   const char *fdinfo, struct st_file *f);
 int dump_kinds_finish(struct ckpt *c, pid_t pid, struct st_process *p);
 
-/* The kinds (dump_tty.c, dump_epoll.c, dump_inotify.c, dump_events.c). */
+/* dump_tty.c */
 int dump_tty(struct ckpt *c, pid_t pid, int fd, const char *link, const struct stat *st,
 	     struct st_file *f);
 int dump_tty_ctty(struct ckpt *c, pid_t pid, struct st_process *p);
-int dump_epoll(struct ckpt *c, pid_t pid, int fd, const char *fdinfo, struct st_file *f);
-int dump_epoll_targets(struct ckpt *c, pid_t pid, struct st_process *p);
-int dump_inotify(struct ckpt *c, pid_t pid, int fd, const char *fdinfo, struct st_file *f);
 
 #endif

@@ -33,51 +33,6 @@ static int put_u32s(void *fdt, const char *name, const uint32_t *v, size_t n)
 	return r;
 }
 
-static int write_watches(void *fdt, const struct st_file_ext *x)
-{
-	char name[32];
-	int r = 0;
-
-	for (size_t i = 0; i < x->nwatches && !r; i++) {
-		const struct st_inotify_watch *w = &x->watches[i];
-
-		snprintf(name, sizeof(name), "%s@%d", FM_INOTIFY_WATCH, w->wd);
-		r = fdt_begin_node(fdt, name);
-		if (!r)
-			r = fdt_property_u32(fdt, FM_IW_WD, w->wd);
-		if (!r)
-			r = fdt_property_u32(fdt, FM_IW_MASK, w->mask);
-		if (!r)
-			r = fdt_property_string(fdt, FM_IW_PATH, w->path ? w->path : "");
-		if (!r)
-			r = fdt_end_node(fdt);
-	}
-	return r;
-}
-
-static int write_epoll(void *fdt, const struct st_file_ext *x)
-{
-	uint32_t *v = malloc((5 * x->nitems + 1) * sizeof(*v));
-	int r;
-
-	if (!v)
-		return -FDT_ERR_INTERNAL;
-	for (size_t i = 0; i < x->nitems; i++) {
-		const struct st_epoll_item *it = &x->items[i];
-
-		v[5 * i] = it->fd;
-		v[5 * i + 1] = it->file_id;
-		v[5 * i + 2] = it->events;
-		v[5 * i + 3] = it->data >> 32;
-		v[5 * i + 4] = (uint32_t)it->data;
-	}
-	r = fdt_property_u32(fdt, FM_F_EPOLL_PID, x->epoll_pid);
-	if (!r)
-		r = put_u32s(fdt, FM_F_EPOLL_ITEMS, v, 5 * x->nitems);
-	free(v);
-	return r;
-}
-
 int meta_write_file_events(void *fdt, const struct st_file *f)
 {
 	const struct st_file_ext *x = f->ext;
@@ -90,15 +45,6 @@ int meta_write_file_events(void *fdt, const struct st_file *f)
 		r = fdt_property_u32(fdt, FM_F_TTY, x->tty_id);
 		if (!r && x->tty_master)
 			r = fdt_property(fdt, FM_F_TTY_MASTER, NULL, 0);
-		break;
-	case ST_FILE_EPOLL:
-		r = write_epoll(fdt, x);
-		break;
-	case ST_FILE_SIGNALFD:
-		r = fdt_property_u64(fdt, FM_F_SIGNALFD_MASK, x->sigmask);
-		break;
-	case ST_FILE_INOTIFY:
-		r = write_watches(fdt, x);
 		break;
 	default:
 		break;
@@ -190,12 +136,6 @@ static const void *prop(struct ev_in *in, const char *name, int *ret_len, bool r
 	return p;
 }
 
-static bool bad(struct ev_in *in, const char *name)
-{
-	meta_prop_bad_len(&in->m, in->node, name);
-	return false;
-}
-
 static bool get_u32s(struct ev_in *in, const char *name, uint32_t *out, size_t n, bool required)
 {
 	return meta_prop_u32s(&in->m, in->node, name, out, n, required);
@@ -226,88 +166,18 @@ static char *get_str(struct ev_in *in, const char *name, bool required)
 	return meta_prop_str(&in->m, in->node, name, required);
 }
 
-static void read_epoll(struct ev_in *in, struct st_file_ext *x)
-{
-	int len;
-	const void *p = prop(in, FM_F_EPOLL_ITEMS, &len, false);
-	uint32_t *v;
-	size_t n = len / 20;
-
-	x->epoll_pid = get_u32(in, FM_F_EPOLL_PID, true);
-	if (!p || !n)
-		return;
-	if (len % 20) {
-		bad(in, FM_F_EPOLL_ITEMS);
-		return;
-	}
-	v = malloc(n * 20);
-	x->items = calloc(n, sizeof(*x->items));
-	if (!v || !x->items) {
-		free(v);
-		in->m.err = glue_err(-ENOMEM, "image metadata");
-		return;
-	}
-	get_u32s(in, FM_F_EPOLL_ITEMS, v, 5 * n, true);
-	for (size_t i = 0; i < n; i++) {
-		x->items[i].fd = v[5 * i];
-		x->items[i].file_id = v[5 * i + 1];
-		x->items[i].events = v[5 * i + 2];
-		x->items[i].data = (uint64_t)v[5 * i + 3] << 32 | v[5 * i + 4];
-	}
-	x->nitems = n;
-	free(v);
-}
-
-static void read_watches(struct ev_in *in, struct st_file_ext *x)
-{
-	int parent = in->node, child;
-
-	fdt_for_each_subnode(child, in->m.fdt, parent) {
-		struct st_inotify_watch *w;
-		const char *name = fdt_get_name(in->m.fdt, child, NULL);
-
-		if (!name || strncmp(name, FM_INOTIFY_WATCH "@", strlen(FM_INOTIFY_WATCH) + 1))
-			continue;
-		w = ST_PUSH(x->watches, x->nwatches);
-		if (!w) {
-			in->m.err = glue_err(-ENOMEM, "image metadata");
-			break;
-		}
-		in->node = child;
-		w->wd = get_u32(in, FM_IW_WD, true);
-		w->mask = get_u32(in, FM_IW_MASK, true);
-		w->path = get_str(in, FM_IW_PATH, true);
-		in->node = parent;
-	}
-	in->node = parent;
-}
-
 int meta_read_file_events(const void *fdt, int node, struct st_file *f)
 {
 	struct ev_in in = { .m.fdt = fdt, .node = node };
 	struct st_file_ext *x;
 
-	if (f->type != ST_FILE_TTY && f->type != ST_FILE_EPOLL && f->type != ST_FILE_SIGNALFD &&
-	    f->type != ST_FILE_INOTIFY)
+	if (f->type != ST_FILE_TTY)
 		return 0;
 	x = st_file_ext(f);
 	if (!x)
 		return glue_err(-ENOMEM, "image metadata");
-	switch (f->type) {
-	case ST_FILE_TTY:
-		x->tty_id = get_u32(&in, FM_F_TTY, true);
-		x->tty_master = has(&in, FM_F_TTY_MASTER);
-		break;
-	case ST_FILE_EPOLL:
-		read_epoll(&in, x);
-		break;
-	case ST_FILE_SIGNALFD:
-		x->sigmask = get_u64(&in, FM_F_SIGNALFD_MASK, true);
-		break;
-	default:
-		read_watches(&in, x);
-		break;
-	}
+	x->tty_id = get_u32(&in, FM_F_TTY, true);
+	x->tty_master = has(&in, FM_F_TTY_MASTER);
 	return in.m.err;
 }
 

@@ -70,9 +70,6 @@ static const char *const file_types[] = {
 	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
 	[ST_FILE_TTY] = "tty",
-	[ST_FILE_EPOLL] = "epoll",
-	[ST_FILE_SIGNALFD] = "signalfd",
-	[ST_FILE_INOTIFY] = "inotify",
 	[ST_FILE_SOCKET] = "socket",
 	[ST_FILE_KIND] = "?",
 };

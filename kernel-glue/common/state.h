@@ -111,9 +111,6 @@ enum st_file_type {
 	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
 	ST_FILE_TTY,      /* a terminal: ext->tty_id (state_events.h) */
-	ST_FILE_EPOLL,
-	ST_FILE_SIGNALFD,
-	ST_FILE_INOTIFY,
 	ST_FILE_SOCKET,   /* the socket record socket_id (state_socket.h) */
 	ST_FILE_KIND,     /* its kind says what it is (f->kind) */
 };

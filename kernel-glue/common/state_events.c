@@ -25,10 +25,6 @@ void st_events_free(struct st_image *img)
 
 		if (!x)
 			continue;
-		free(x->items);
-		for (size_t k = 0; k < x->nwatches; k++)
-			free(x->watches[k].path);
-		free(x->watches);
 		free(x);
 		img->files[i].ext = NULL;
 	}

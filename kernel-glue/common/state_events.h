@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The model of terminals and event descriptors (SPEC.md §3.6): what a file
- * record of type tty, epoll, signalfd or inotify holds beyond the
+ * record of type tty holds beyond the
  * common fields (struct st_file_ext, allocated on demand), and the
  * terminals of the image (struct st_tty, shared by their opens).
  */
@@ -16,32 +16,10 @@
 
 #define ST_TTY_NCCS 19
 
-struct st_epoll_item {
-	int32_t fd;       /* number in the process epoll_pid */
-	uint32_t file_id; /* the target */
-	uint32_t events;
-	uint64_t data;
-};
-
-struct st_inotify_watch {
-	int32_t wd;
-	uint32_t mask;
-	char *path;
-};
-
 struct st_file_ext {
 	/* tty */
 	uint32_t tty_id;
 	bool tty_master;
-	/* epoll */
-	pid_t epoll_pid;
-	struct st_epoll_item *items;
-	size_t nitems;
-	/* signalfd */
-	uint64_t sigmask;
-	/* inotify */
-	struct st_inotify_watch *watches;
-	size_t nwatches;
 };
 
 struct st_termios {

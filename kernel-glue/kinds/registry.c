@@ -12,7 +12,10 @@
 
 /* one line per kind: X(NAME) is the struct kind kind_NAME of kinds/NAME.c */
 #define KINDS(X)        \
+	X(epoll)        \
 	X(timerfd)      \
+	X(signalfd)     \
+	X(inotify)      \
 	X(eventfd)
 
 #define DECLARE(name) extern const struct kind kind_##name;

@@ -19,26 +19,6 @@
 #include "../common/state_events.h"
 #include "restore_events.h"
 
-static int open_signalfd(const struct st_file *f)
-{
-	uint64_t mask = f->ext->sigmask;
-	int fd = syscall(SYS_signalfd4, -1, &mask, sizeof(mask), O_CLOEXEC);
-
-	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create a signalfd for mask %#llx", f->id,
-				(unsigned long long)mask);
-	return restore_file_flags(fd, f);
-}
-
-static int open_epoll(const struct st_file *f)
-{
-	int fd = epoll_create1(EPOLL_CLOEXEC);
-
-	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create an epoll instance", f->id);
-	return restore_file_flags(fd, f);
-}
-
 int restore_kind_open(struct rst *r, const struct st_file *f)
 {
 	if (!f->ext)
@@ -47,15 +27,6 @@ int restore_kind_open(struct rst *r, const struct st_file *f)
 	switch (f->type) {
 	case ST_FILE_TTY:
 		return restore_tty_open(r, f);
-	case ST_FILE_EPOLL:
-		return open_epoll(f);
-	case ST_FILE_SIGNALFD:
-		return open_signalfd(f);
-	case ST_FILE_INOTIFY: {
-		int fd = restore_inotify_open(f);
-
-		return fd < 0 ? fd : restore_file_flags(fd, f);
-	}
 	default:
 		return glue_err(-EINVAL, "file %u: not a terminal or an event descriptor", f->id);
 	}
@@ -82,9 +53,6 @@ int restore_kinds_finish(struct rst *r)
 				e = f->kind->settle(r, rp, fd->num, f);
 				done[idx] = e > 0;
 				e = e < 0 ? e : 0;
-			} else if (f->type == ST_FILE_EPOLL && f->ext->epoll_pid == rp->p->pid) {
-				done[idx] = true;
-				e = restore_epoll_items(r, rp, fd->num, f);
 			}
 		}
 	}

@@ -17,11 +17,9 @@ int restore_session_tty(struct rst *r, struct rproc *rp);
 int restore_kinds_finish(struct rst *r);
 void restore_kinds_free(struct rst *r);
 
-/* restore_tty.c, restore_inotify.c, restore_epoll.c */
+/* restore_tty.c */
 int restore_tty_open(struct rst *r, const struct st_file *f);
 int restore_ttys_finish(struct rst *r);
 void restore_ttys_free(struct rst *r);
-int restore_inotify_open(const struct st_file *f);
-int restore_epoll_items(struct rst *r, struct rproc *rp, int epfd, const struct st_file *f);
 
 #endif

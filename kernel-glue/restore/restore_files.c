@@ -197,9 +197,6 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 	case ST_FILE_SOCKET:
 		return restore_socket(r, f);
 	case ST_FILE_TTY:
-	case ST_FILE_EPOLL:
-	case ST_FILE_SIGNALFD:
-	case ST_FILE_INOTIFY:
 		return restore_kind_open(r, f);
 	case ST_FILE_DIRECTORY:
 	case ST_FILE_REGULAR:
