@@ -27,7 +27,6 @@
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "dump_files.h"
-#include "dump_events.h"
 #include "dump_socket.h"
 #include "internal.h"
 
@@ -382,10 +381,6 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		r = f->kind_data ? f->kind->dump(c, &probe, f) : -ENOMEM;
 		goto out;
 	}
-	r = dump_kind_file(c, pid, fd, link, &st, fi.text, f);
-	if (r != -ENOTSUP) /* a terminal or an event descriptor (dump_events.c) */
-		goto out;
-	r = 0;
 	if (S_ISREG(st.st_mode) && (strncmp(link, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) == 0 ||
 				    (link[0] == '/' && ends_with(link, DELETED_SUFFIX) &&
 				     st.st_nlink == 0))) {
@@ -495,8 +490,6 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p)
 		qsort(fds, n, sizeof(*fds), cmp_int);
 		for (size_t i = 0; i < n && r >= 0; i++)
 			r = dump_fd(c, pid, fds[i], p);
-		if (r == 0)
-			r = dump_kinds_finish(c, pid, p);
 		for (size_t i = 0; i < kind_count && r == 0; i++)
 			if (kind_registry[i]->dump_process)
 				r = kind_registry[i]->dump_process(c, pid, p);

@@ -10,7 +10,6 @@
 #include "ferry/schema.h"
 #include "log.h"
 #include "meta.h"
-#include "meta_events.h"
 #include "meta_prop.h"
 #include "meta_socket.h"
 
@@ -28,6 +27,23 @@ static uint8_t *get_siginfos(struct meta_in *in, int node, const char *name, siz
 	}
 	*ret_n = len / ST_SIGINFO_SIZE;
 	return b;
+}
+
+/* The kinds' fields of a process or (@image) of the image. */
+static void read_kinds(struct meta_in *in, int node, struct st_kind_data *kinds, bool image)
+{
+	for (size_t i = 0; i < kind_count && !in->err; i++) {
+		const struct kind *k = kind_registry[i];
+		const struct meta_field *fields = image ? k->image_fields : k->process_fields;
+		void *data;
+
+		if (!fields)
+			continue;
+		data = st_kind_data(kinds, k, image ? k->image_size : k->process_size);
+		if (!data)
+			return meta_prop_oom(in);
+		meta_read_fields(in, node, fields, data);
+	}
 }
 
 static void read_thread_more(struct meta_in *in, int node, struct st_thread *t)
@@ -65,8 +81,7 @@ static void read_process_more(struct meta_in *in, int node, struct st_process *p
 		p->caps.ambient = caps[4];
 	}
 	p->no_new_privs = meta_prop_get(in, node, FM_P_NO_NEW_PRIVS, &len, false) != NULL;
-	if (!in->err)
-		in->err = meta_read_process_events(in->fdt, node, p);
+	read_kinds(in, node, &p->kinds, false);
 }
 
 static void read_thread(struct meta_in *in, int node, struct st_process *p)
@@ -288,8 +303,6 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	f->seals = meta_prop_u32(in, node, FM_F_SEALS, false);
 	f->name = meta_prop_str(in, node, FM_F_NAME, false);
 	f->socket_id = meta_prop_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
-	if (!in->err)
-		in->err = meta_read_file_events(in->fdt, node, f);
 	if (!in->err && f->kind && f->kind->file_fields)
 		meta_read_fields(in, node, f->kind->file_fields, f->kind_data);
 }
@@ -335,8 +348,7 @@ int meta_read(const void *fdt, struct st_image *img)
 			read_pipe(&in, child, img);
 	if (!in.err)
 		in.err = meta_read_sockets(fdt, img);
-	if (!in.err)
-		in.err = meta_read_ttys(fdt, img);
+	read_kinds(&in, 0, &img->kinds, true);
 	node = fdt_subnode_offset(fdt, 0, FM_PROCESSES);
 	if (node >= 0)
 		fdt_for_each_subnode(child, fdt, node)

@@ -10,7 +10,6 @@
 #include "ferry/schema.h"
 #include "meta.h"
 #include "meta_fields.h"
-#include "meta_events.h"
 #include "meta_socket.h"
 
 /* Every fdt_* call below goes through these, so the first error sticks and
@@ -103,6 +102,32 @@ static void prop_u64s(struct fdt_out *o, const char *name, const uint64_t *v, si
 		}
 }
 
+/* The kinds' fields of a process or (@image) of the image, in the order of
+ * the registry; a kind without data there writes what zeros say. */
+static void write_kinds(struct fdt_out *o, struct st_kind_data kinds, bool image)
+{
+	for (size_t i = 0; i < kind_count && !o->err; i++) {
+		const struct kind *k = kind_registry[i];
+		const struct meta_field *fields = image ? k->image_fields : k->process_fields;
+		size_t size = image ? k->image_size : k->process_size;
+		struct meta_out mo = { .fdt = o->buf };
+		void *data, *zeros = NULL;
+
+		if (!fields)
+			continue;
+		data = st_kind_data(&kinds, k, 0);
+		if (!data)
+			data = zeros = calloc(1, size ? size : 1);
+		if (!data) {
+			o->err = -FDT_ERR_INTERNAL;
+			break;
+		}
+		meta_write_fields(&mo, fields, data);
+		o->err = mo.err;
+		free(zeros);
+	}
+}
+
 static void write_thread(struct fdt_out *o, const struct st_thread *t)
 {
 	begin_unit(o, FM_THREAD, t->tid, 0);
@@ -175,8 +200,7 @@ static void write_process(struct fdt_out *o, const struct st_process *p)
 	}
 	if (p->no_new_privs)
 		prop_empty(o, FM_P_NO_NEW_PRIVS);
-	if (!o->err)
-		out_check(o, meta_write_process_events(o->buf, p));
+	write_kinds(o, p->kinds, false);
 
 	begin(o, FM_THREADS);
 	for (size_t i = 0; i < p->nthreads; i++)
@@ -297,8 +321,6 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 	}
 	if (f->type == ST_FILE_SOCKET)
 		prop_u32(o, FM_F_SOCKET, f->socket_id);
-	if (!o->err)
-		out_check(o, meta_write_file_events(o->buf, f));
 	if (f->kind && f->kind->file_fields) {
 		struct meta_out mo = { .fdt = o->buf, .err = o->err };
 
@@ -349,8 +371,7 @@ static int write_tree(const struct st_image *img, struct fdt_out *o, size_t size
 	end(o);
 	if (!o->err)
 		out_check(o, meta_write_sockets(o->buf, img));
-	if (!o->err)
-		out_check(o, meta_write_ttys(o->buf, img));
+	write_kinds(o, img->kinds, true);
 	end(o);
 	if (!o->err)
 		out_check(o, fdt_finish(o->buf));

@@ -6,7 +6,6 @@
 #include "../kinds/kind.h"
 #include "meta_fields.h"
 #include "state.h"
-#include "state_events.h"
 #include "state_socket.h"
 
 void *st_push(void *arr_ptr, size_t *n, size_t elem_size)
@@ -69,7 +68,6 @@ static const char *const file_types[] = {
 	[ST_FILE_PIPE] = "pipe",
 	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
-	[ST_FILE_TTY] = "tty",
 	[ST_FILE_SOCKET] = "socket",
 	[ST_FILE_KIND] = "?",
 };
@@ -206,7 +204,6 @@ void st_image_free(struct st_image *img)
 		free(mm->vdso_syms);
 	}
 	free(img->mms);
-	st_events_free(img);
 	for (size_t i = 0; i < img->nfiles; i++) {
 		struct st_file *f = &img->files[i];
 

@@ -110,7 +110,6 @@ enum st_file_type {
 	ST_FILE_PIPE,
 	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
-	ST_FILE_TTY,      /* a terminal: ext->tty_id (state_events.h) */
 	ST_FILE_SOCKET,   /* the socket record socket_id (state_socket.h) */
 	ST_FILE_KIND,     /* its kind says what it is (f->kind) */
 };
@@ -134,7 +133,6 @@ struct st_file {
 	uint32_t seals;      /* memfd: F_GET_SEALS */
 	char *name;          /* memfd: the name given to memfd_create() */
 	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
-	struct st_file_ext *ext; /* tty, epoll, timerfd, signalfd, inotify (state_events.h) */
 	uint32_t socket_id;  /* ST_FILE_SOCKET: id of its struct st_socket */
 	const struct kind *kind; /* ST_FILE_KIND: what it is (kinds/kind.h) */
 	void *kind_data;     /* the kind's part of the record (kind->file_size bytes) */
@@ -176,7 +174,6 @@ struct st_process {
 	bool have_caps;
 	struct st_caps caps;
 	bool no_new_privs;
-	uint32_t ctty;   /* id of its controlling terminal (struct st_tty), or 0 */
 	uint32_t mm_id;
 	struct st_thread *threads;
 	size_t nthreads;
@@ -199,8 +196,6 @@ struct st_image {
 	size_t npipes;
 	struct st_socket *sockets; /* state_socket.h */
 	size_t nsockets;
-	struct st_tty *ttys; /* state_events.h */
-	size_t nttys;
 	struct st_kind_data kinds; /* the kinds' image_fields */
 };
 

@@ -12,6 +12,7 @@
 
 /* one line per kind: X(NAME) is the struct kind kind_NAME of kinds/NAME.c */
 #define KINDS(X)        \
+	X(tty)          \
 	X(epoll)        \
 	X(timerfd)      \
 	X(signalfd)     \

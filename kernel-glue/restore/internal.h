@@ -54,7 +54,6 @@ struct rst {
 	struct rproc *procs;
 	size_t nprocs;
 	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
-	struct restore_ttys *ttys; /* restore_tty.c: terminals made so far */
 	struct restore_sockets *sockets; /* restore_socket.c: ends of pairs not yet taken */
 	struct st_kind_data kinds; /* what kinds keep during the restore */
 };
@@ -79,6 +78,9 @@ int restore_pages(struct rst *r);
 /* restore_files.c */
 int restore_open_files(struct rst *r);
 int restore_fds(struct rst *r, struct rproc *rp);
+/* Once every process has its fds: each file's kind settles it in the first
+ * process that holds it (where it takes it), then each kind finishes. */
+int restore_settle_files(struct rst *r);
 void restore_close_files(struct rst *r);
 
 /* restore_process.c */

@@ -26,7 +26,6 @@
 #include "../common/netlock.h"
 #include "internal.h"
 #include "restore_time.h"
-#include "restore_events.h"
 
 struct mapped_file {
 	void *data;
@@ -164,7 +163,7 @@ static int restore_all(struct rst *r)
 	if (e == 0)
 		e = restore_groups(r);
 	if (e == 0)
-		e = restore_kinds_finish(r);
+		e = restore_settle_files(r);
 	/* threads need set_tid, so before the credentials may drop the right */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		e = restore_create_threads(r, &r->procs[i]);

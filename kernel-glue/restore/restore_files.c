@@ -20,7 +20,6 @@
 
 #include "../common/log.h"
 #include "carried_file.h"
-#include "restore_events.h"
 #include "restore_socket.h"
 #include "internal.h"
 
@@ -196,8 +195,6 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 		return f->kind->open(r, f);
 	case ST_FILE_SOCKET:
 		return restore_socket(r, f);
-	case ST_FILE_TTY:
-		return restore_kind_open(r, f);
 	case ST_FILE_DIRECTORY:
 	case ST_FILE_REGULAR:
 	case ST_FILE_CHARDEV:
@@ -252,7 +249,6 @@ int restore_open_files(struct rst *r)
 
 void restore_close_files(struct rst *r)
 {
-	restore_kinds_free(r);
 	restore_sockets_free(r);
 	for (size_t i = 0; i < kind_count; i++)
 		if (kind_registry[i]->restore_end)
@@ -295,4 +291,33 @@ int restore_fds(struct rst *r, struct rproc *rp)
 					f->path ? f->path : "");
 	}
 	return 0;
+}
+
+int restore_settle_files(struct rst *r)
+{
+	bool *done = calloc(r->img.nfiles + 1, sizeof(*done));
+	int e = 0;
+
+	if (!done)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
+		struct rproc *rp = &r->procs[i];
+
+		for (size_t k = 0; k < rp->p->nfds && e == 0; k++) {
+			const struct st_fd *fd = &rp->p->fds[k];
+			const struct st_file *f = st_find_file(&r->img, fd->file_id);
+			size_t idx = f ? (size_t)(f - r->img.files) : 0;
+
+			if (!f || done[idx] || !f->kind || !f->kind->settle)
+				continue;
+			e = f->kind->settle(r, rp, fd->num, f);
+			done[idx] = e > 0;
+			e = e < 0 ? e : 0;
+		}
+	}
+	free(done);
+	for (size_t i = 0; i < kind_count && e == 0; i++)
+		if (kind_registry[i]->restore_finish)
+			e = kind_registry[i]->restore_finish(r);
+	return e;
 }

@@ -11,7 +11,6 @@
 
 #include "../common/log.h"
 #include "internal.h"
-#include "restore_events.h"
 
 static struct rproc *find_rproc(struct rst *r, pid_t pid)
 {
@@ -59,8 +58,9 @@ int restore_create_tree(struct rst *r)
 			if (rp->created || (rp->parent && !rp->parent->created))
 				continue;
 			e = create_one(rp);
-			if (e == 0)
-				e = restore_session_tty(r, rp);
+			for (size_t k = 0; k < kind_count && e == 0; k++)
+				if (kind_registry[k]->process_created)
+					e = kind_registry[k]->process_created(r, rp);
 			if (e < 0)
 				return e;
 			done++;

@@ -14,13 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "state_events.h"
+#include "../common/log.h"
 #include "tty_refill.h"
 
 #define TTY_LDISC_BUF 4095 /* what one line discipline's read queue holds */
 
-void tty_termios_to_st(const struct termios2 *t, struct st_termios *ret)
+void tty_termios_to_st(const struct termios2 *t, struct tty_termios *ret)
 {
 	ret->iflag = t->c_iflag;
 	ret->oflag = t->c_oflag;
@@ -29,10 +28,10 @@ void tty_termios_to_st(const struct termios2 *t, struct st_termios *ret)
 	ret->line = t->c_line;
 	ret->ispeed = t->c_ispeed;
 	ret->ospeed = t->c_ospeed;
-	memcpy(ret->cc, t->c_cc, sizeof(t->c_cc) < ST_TTY_NCCS ? sizeof(t->c_cc) : ST_TTY_NCCS);
+	memcpy(ret->cc, t->c_cc, sizeof(t->c_cc) < TTY_NCCS ? sizeof(t->c_cc) : TTY_NCCS);
 }
 
-void tty_termios_from_st(const struct st_termios *s, struct termios2 *ret)
+void tty_termios_from_st(const struct tty_termios *s, struct termios2 *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->c_iflag = s->iflag;
@@ -42,7 +41,7 @@ void tty_termios_from_st(const struct st_termios *s, struct termios2 *ret)
 	ret->c_line = s->line;
 	ret->c_ispeed = s->ispeed;
 	ret->c_ospeed = s->ospeed;
-	memcpy(ret->c_cc, s->cc, sizeof(ret->c_cc) < ST_TTY_NCCS ? sizeof(ret->c_cc) : ST_TTY_NCCS);
+	memcpy(ret->c_cc, s->cc, sizeof(ret->c_cc) < TTY_NCCS ? sizeof(ret->c_cc) : TTY_NCCS);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)

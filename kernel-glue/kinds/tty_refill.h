@@ -12,10 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct st_termios;
+#define TTY_NCCS 19 /* c_cc of struct termios2 on x86_64 */
 
-void tty_termios_to_st(const struct termios2 *t, struct st_termios *ret);
-void tty_termios_from_st(const struct st_termios *s, struct termios2 *ret);
+/* The settings of a terminal as the image keeps them (SPEC.md §3.6). */
+struct tty_termios {
+	uint32_t iflag, oflag, cflag, lflag, line, ispeed, ospeed;
+	uint8_t cc[TTY_NCCS];
+};
+
+void tty_termios_to_st(const struct termios2 *t, struct tty_termios *ret);
+void tty_termios_from_st(const struct tty_termios *s, struct termios2 *ret);
 
 /*
  * With the slave's settings @t (restored on return): @out into the
