@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,6 +48,27 @@ uint64_t fd_probe_u64(const struct fd_probe *fd, const char *key, int base)
 	if (fd_probe_field(fd, key, buf, sizeof(buf)) < 0)
 		return 0;
 	return strtoull(buf, NULL, base);
+}
+
+static int sock_int(int sfd, int name, int *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	return getsockopt(sfd, SOL_SOCKET, name, ret, &len);
+}
+
+int fd_probe_socket(struct fd_probe *fd)
+{
+	fd->sfd = dump_borrow_fd(fd->pid, fd->fd);
+	if (fd->sfd < 0)
+		return glue_err(fd->sfd, "pid %d fd %d: %s: cannot take a copy of it", fd->pid,
+				fd->fd, fd->link);
+	if (sock_int(fd->sfd, SO_DOMAIN, &fd->sock_family) < 0 ||
+	    sock_int(fd->sfd, SO_TYPE, &fd->sock_type) < 0 ||
+	    sock_int(fd->sfd, SO_PROTOCOL, &fd->sock_protocol) < 0)
+		return glue_err(-errno, "pid %d fd %d: %s: cannot read its kind", fd->pid, fd->fd,
+				fd->link);
+	return 0;
 }
 
 void *ckpt_kind_state(struct ckpt *c, const struct kind *k, size_t size)

@@ -16,7 +16,6 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "ferry/writer.h"
-#include "dump_socket.h"
 #include "dump_time.h"
 #include "dump_vdso.h"
 #include "internal.h"
@@ -165,7 +164,6 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	if (r == 0 && opts->commit)
 		r = opts->commit(opts->commit_arg);
 	/* connections stay in repair mode only if the processes go away */
-	dump_sockets_release(&c, r == 0 && opts->kill);
 	for (size_t i = 0; i < kind_count; i++)
 		if (kind_registry[i]->dump_end)
 			kind_registry[i]->dump_end(&c, r == 0 && opts->kill);

@@ -27,7 +27,6 @@
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "dump_files.h"
-#include "dump_socket.h"
 #include "internal.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -333,7 +332,7 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	struct st_file *f;
 	struct st_fd *rec;
 	struct fdinfo fi = { 0 };
-	struct fd_probe probe;
+	struct fd_probe probe = { .sfd = -1 };
 	struct stat st;
 	int r;
 
@@ -374,6 +373,11 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 
 	probe = (struct fd_probe){ .pid = pid, .fd = fd, .path = path, .link = link, .st = st,
 				   .flags = f->flags, .fdinfo = fi.text, .sfd = -1 };
+	if (S_ISSOCK(st.st_mode)) {
+		r = fd_probe_socket(&probe);
+		if (r < 0)
+			goto out;
+	}
 	f->kind = kind_of_fd(&probe);
 	if (f->kind) {
 		f->type = ST_FILE_KIND;
@@ -445,12 +449,10 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		r = dump_fifo(c, pid, fd, &st, f);
 		goto out;
 	}
-	if (S_ISSOCK(st.st_mode)) {
-		r = dump_socket(c, pid, fd, link, f);
-		goto out;
-	}
 	refuse_fd(c, &probe);
 out:
+	if (probe.sfd >= 0)
+		close(probe.sfd);
 	free(fi.text);
 	free(link);
 	return r;

@@ -45,7 +45,6 @@ struct ckpt {
 	struct file_origin *origins;
 	size_t norigins;
 	unsigned problems; /* objects that cannot be checkpointed, already named */
-	struct dump_sockets *sockets; /* dump_socket.c: sockets in repair mode, peers */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
 };
 
@@ -60,6 +59,9 @@ int dump_borrow_fd(pid_t pid, int fd);
 int fd_probe_field(const struct fd_probe *fd, const char *key, char *buf, size_t size);
 /* That value as a number in @base; 0 when absent. */
 uint64_t fd_probe_u64(const struct fd_probe *fd, const char *key, int base);
+/* A socket's family, type and protocol into @fd, and ferry's copy of it
+ * (fd->sfd, closed by the caller). Returns 0 or -errno (logged). */
+int fd_probe_socket(struct fd_probe *fd);
 /* What kind @k keeps during this checkpoint: @size zeroed bytes on first
  * use, freed after its dump_end; NULL when out of memory. */
 void *ckpt_kind_state(struct ckpt *c, const struct kind *k, size_t size);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -24,6 +25,48 @@ void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
 	va_end(ap);
 	glue_error("cannot checkpoint %s", msg);
 	c->problems++;
+}
+
+static const char *family_name(int family)
+{
+	switch (family) {
+	case AF_NETLINK:
+		return "netlink sockets (their kernel-side state and subscriptions)";
+	case AF_PACKET:
+		return "packet sockets (bound to network devices)";
+	case 40: /* AF_VSOCK */
+		return "vsock sockets";
+	case 38: /* AF_ALG */
+		return "crypto (AF_ALG) sockets";
+	case AF_BLUETOOTH:
+		return "Bluetooth sockets";
+	default:
+		return NULL;
+	}
+}
+
+/* A socket of a family, type or protocol no kind carries. */
+static void refuse_socket(struct ckpt *c, const struct fd_probe *fd)
+{
+	const char *kind = family_name(fd->sock_family);
+	char why[160];
+
+	if (kind)
+		snprintf(why, sizeof(why), "%s are not supported", kind);
+	else if (fd->sock_family != AF_UNIX && fd->sock_family != AF_INET &&
+		 fd->sock_family != AF_INET6)
+		snprintf(why, sizeof(why), "sockets of family %d are not supported",
+			 fd->sock_family);
+	else if (fd->sock_type == SOCK_RAW)
+		snprintf(why, sizeof(why), "raw sockets (protocol %d) are not supported",
+			 fd->sock_protocol);
+	else if (fd->sock_family != AF_UNIX)
+		snprintf(why, sizeof(why), "an inet socket of type %d, protocol %d (only TCP and "
+			 "UDP are supported)", fd->sock_type, fd->sock_protocol);
+	else
+		snprintf(why, sizeof(why), "a Unix socket of type %d is not supported",
+			 fd->sock_type);
+	ckpt_unsupported(c, "pid %d fd %d: %s: %s", fd->pid, fd->fd, fd->link, why);
 }
 
 void refuse_fd(struct ckpt *c, const struct fd_probe *fd)
@@ -45,6 +88,10 @@ void refuse_fd(struct ckpt *c, const struct fd_probe *fd)
 	const struct stat *st = &fd->st;
 	const char *link = fd->link;
 
+	if (S_ISSOCK(st->st_mode)) {
+		refuse_socket(c, fd);
+		return;
+	}
 	if (S_ISBLK(st->st_mode)) {
 		ckpt_unsupported(c, "pid %d fd %d: %s: block device %u:%u is not supported",
 				 fd->pid, fd->fd, link, major(st->st_rdev), minor(st->st_rdev));

@@ -95,6 +95,11 @@ size_t meta_cells_width(const struct meta_field *f)
 	return w;
 }
 
+size_t meta_fixed_count(const struct meta_field *f, const void *obj)
+{
+	return f->count_of ? f->count_of(obj) : f->count;
+}
+
 bool meta_applies(const struct meta_field *f, const void *obj)
 {
 	return !f->when || f->when(obj);
@@ -251,7 +256,7 @@ static void write_field(struct meta_out *o, const struct meta_field *f, const ui
 		break;
 	}
 	case META_T_FIXED:
-		meta_out_prop(o, f->name, v, f->count);
+		meta_out_prop(o, f->name, v, meta_fixed_count(f, obj));
 		break;
 	case META_T_FLAG:
 		if (meta_load(v, f->size))

@@ -38,7 +38,7 @@ enum meta_type {
 	META_T_STR,     /* char *: a string; NULL is not written */
 	META_T_CHARS,   /* char[.count]: an inline string */
 	META_T_BYTES,   /* uint8_t * and its size_t count of .elem-byte elements at .count */
-	META_T_FIXED,   /* .count inline bytes */
+	META_T_FIXED,   /* .count (or .count_of()) inline bytes */
 	META_T_FLAG,    /* bool: an empty property, present when true */
 	META_T_CELLS,   /* a fixed number of cells, each from a member (.cells), or
 			 * .count consecutive members of .elem bytes */
@@ -91,6 +91,8 @@ struct meta_field {
 	bool (*when)(const void *obj);
 	/* reading fails without it when this says so (and it applies) */
 	bool (*required_if)(const void *obj);
+	/* FIXED: how many bytes of it this object has (NULL: .count) */
+	size_t (*count_of)(const void *obj);
 	/* CUSTOM: the whole field, through the helpers below */
 	void (*write)(struct meta_out *o, const struct meta_field *f, const void *obj);
 	void (*read)(struct meta_in *in, int node, const struct meta_field *f, void *obj);

@@ -15,6 +15,8 @@ uint64_t meta_get_cell(const uint8_t *src, size_t width);
 size_t meta_ncells(const struct meta_field *f);
 struct meta_cell meta_cell_at(const struct meta_field *f, size_t i);
 size_t meta_cells_width(const struct meta_field *f);
+/* The bytes of a FIXED field in @obj. */
+size_t meta_fixed_count(const struct meta_field *f, const void *obj);
 /* Does @f apply to @obj (its .when)? */
 bool meta_applies(const struct meta_field *f, const void *obj);
 /* "name@UNIT" of @obj's node. */

@@ -260,7 +260,7 @@ static bool read_field(struct meta_in *in, int node, const struct meta_field *f,
 		}
 		break;
 	case META_T_FIXED:
-		if ((size_t)len != f->count)
+		if ((size_t)len != meta_fixed_count(f, obj))
 			bad_size(in, node, f);
 		else
 			memcpy(v, p, len);

@@ -11,7 +11,6 @@
 #include "log.h"
 #include "meta.h"
 #include "meta_prop.h"
-#include "meta_socket.h"
 
 /* n * ST_SIGINFO_SIZE bytes of queued signals */
 static uint8_t *get_siginfos(struct meta_in *in, int node, const char *name, size_t *ret_n)
@@ -27,6 +26,28 @@ static uint8_t *get_siginfos(struct meta_in *in, int node, const char *name, siz
 	}
 	*ret_n = len / ST_SIGINFO_SIZE;
 	return b;
+}
+
+/* What the kinds check across nodes, and the kind of each file record
+ * whose type several kinds share (the family of a socket). */
+static void check_kinds(struct meta_in *in, struct st_image *img)
+{
+	for (size_t i = 0; i < kind_count && !in->err; i++)
+		if (kind_registry[i]->image_check)
+			kind_registry[i]->image_check(in, img);
+	for (size_t i = 0; i < img->nfiles && !in->err; i++) {
+		struct st_file *f = &img->files[i];
+		const struct kind *k;
+
+		if (!f->kind || !f->kind->owns_record)
+			continue;
+		k = kind_of_record(img, f);
+		if (!k)
+			in->err = glue_err(-EINVAL, "image metadata: file %u: no kind of %s "
+					   "restores it", f->id, f->kind->name);
+		else
+			f->kind = k;
+	}
 }
 
 /* The kinds' fields of a process or (@image) of the image. */
@@ -302,7 +323,6 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	}
 	f->seals = meta_prop_u32(in, node, FM_F_SEALS, false);
 	f->name = meta_prop_str(in, node, FM_F_NAME, false);
-	f->socket_id = meta_prop_u32(in, node, FM_F_SOCKET, f->type == ST_FILE_SOCKET);
 	if (!in->err && f->kind && f->kind->file_fields)
 		meta_read_fields(in, node, f->kind->file_fields, f->kind_data);
 }
@@ -346,8 +366,6 @@ int meta_read(const void *fdt, struct st_image *img)
 	if (node >= 0)
 		fdt_for_each_subnode(child, fdt, node)
 			read_pipe(&in, child, img);
-	if (!in.err)
-		in.err = meta_read_sockets(fdt, img);
 	read_kinds(&in, 0, &img->kinds, true);
 	node = fdt_subnode_offset(fdt, 0, FM_PROCESSES);
 	if (node >= 0)
@@ -355,6 +373,7 @@ int meta_read(const void *fdt, struct st_image *img)
 			read_process(&in, child, img);
 	if (!in.err && !img->nprocs)
 		in.err = glue_err(-EINVAL, "image metadata: no processes");
+	check_kinds(&in, img);
 	if (!in.err)
 		for (size_t i = 0; i < img->nprocs; i++)
 			if (!st_find_mm(img, img->procs[i].mm_id)) {

@@ -10,7 +10,6 @@
 #include "ferry/schema.h"
 #include "meta.h"
 #include "meta_fields.h"
-#include "meta_socket.h"
 
 /* Every fdt_* call below goes through these, so the first error sticks and
  * the whole tree is retried in a bigger buffer on -FDT_ERR_NOSPACE. */
@@ -319,8 +318,6 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 		prop_u32(o, FM_F_SEALS, f->seals);
 		prop_str(o, FM_F_NAME, f->name);
 	}
-	if (f->type == ST_FILE_SOCKET)
-		prop_u32(o, FM_F_SOCKET, f->socket_id);
 	if (f->kind && f->kind->file_fields) {
 		struct meta_out mo = { .fdt = o->buf, .err = o->err };
 
@@ -369,8 +366,6 @@ static int write_tree(const struct st_image *img, struct fdt_out *o, size_t size
 	for (size_t i = 0; i < img->npipes; i++)
 		write_pipe(o, &img->pipes[i]);
 	end(o);
-	if (!o->err)
-		out_check(o, meta_write_sockets(o->buf, img));
 	write_kinds(o, img->kinds, true);
 	end(o);
 	if (!o->err)

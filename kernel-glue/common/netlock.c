@@ -49,6 +49,7 @@
 
 #include "log.h"
 #include "netlock.h"
+#include "state.h"
 
 struct rule_msg {
 	struct nlmsghdr h;
@@ -606,54 +607,4 @@ int netlock_release_all(size_t *ret_removed)
 	ferry_rules_free(&fr);
 	close(fd);
 	return r;
-}
-
-static bool v4_mapped(const uint8_t a[16])
-{
-	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return memcmp(a, prefix, sizeof(prefix)) == 0;
-}
-
-bool netlock_conn_of(const struct st_socket *s, struct netlock_conn *ret)
-{
-	if (s->protocol != IPPROTO_TCP || !s->have_tcp || s->state != ST_SOCK_CONNECTED ||
-	    (s->family != AF_INET && s->family != AF_INET6))
-		return false;
-	memset(ret, 0, sizeof(*ret));
-	ret->family = s->family;
-	ret->local_port = s->local_port;
-	ret->peer_port = s->peer_port;
-	if (s->family == AF_INET6 && v4_mapped(s->local_addr) && v4_mapped(s->peer_addr)) {
-		ret->family = AF_INET;
-		memcpy(ret->local, s->local_addr + 12, 4);
-		memcpy(ret->peer, s->peer_addr + 12, 4);
-		return true;
-	}
-	memcpy(ret->local, s->local_addr, 16);
-	memcpy(ret->peer, s->peer_addr, 16);
-	return true;
-}
-
-int netlock_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n)
-{
-	struct netlock_conn c;
-
-	*ret = NULL;
-	*ret_n = 0;
-	for (size_t i = 0; i < img->nsockets; i++) {
-		struct netlock_conn *slot;
-
-		if (!netlock_conn_of(&img->sockets[i], &c))
-			continue;
-		slot = ST_PUSH(*ret, *ret_n);
-		if (!slot) {
-			free(*ret);
-			*ret = NULL;
-			*ret_n = 0;
-			return -ENOMEM;
-		}
-		*slot = c;
-	}
-	return 0;
 }

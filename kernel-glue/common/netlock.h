@@ -24,8 +24,6 @@
 #include <stdint.h>
 
 #include "ferry/magic.h" /* FERRY_NETLOCK_RTPROT */
-#include "state.h"
-#include "state_socket.h"
 
 #define NETLOCK_PRIORITY 0
 
@@ -35,13 +33,6 @@ struct netlock_conn {
 	uint8_t local[16], peer[16];
 	uint16_t local_port, peer_port;
 };
-
-/*
- * The connection of an established inet TCP socket of the model; an IPv6
- * socket talking to an IPv4-mapped peer gives an AF_INET connection (its
- * segments are IPv4). Returns false for any other socket.
- */
-bool netlock_conn_of(const struct st_socket *s, struct netlock_conn *ret);
 
 /*
  * Lock @n connections: one rule each, and the catch-all "lookup local"
@@ -84,8 +75,5 @@ int netlock_release_all(size_t *ret_removed);
 /* "peer:port -> local:port" ("[peer]:port -> [local]:port" for IPv6). */
 #define NETLOCK_CONN_NAME_SIZE 128
 const char *netlock_conn_name(const struct netlock_conn *c, char *buf, size_t size);
-
-/* Every connection of the image's established TCP sockets (malloc'd). */
-int netlock_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n);
 
 #endif

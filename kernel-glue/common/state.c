@@ -6,7 +6,6 @@
 #include "../kinds/kind.h"
 #include "meta_fields.h"
 #include "state.h"
-#include "state_socket.h"
 
 void *st_push(void *arr_ptr, size_t *n, size_t elem_size)
 {
@@ -68,7 +67,6 @@ static const char *const file_types[] = {
 	[ST_FILE_PIPE] = "pipe",
 	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
-	[ST_FILE_SOCKET] = "socket",
 	[ST_FILE_KIND] = "?",
 };
 
@@ -218,7 +216,6 @@ void st_image_free(struct st_image *img)
 	for (size_t i = 0; i < img->npipes; i++)
 		free(img->pipes[i].data);
 	free(img->pipes);
-	st_sockets_free(img);
 	free_kind_data(&img->kinds, true);
 	free(img->hostname);
 	memset(img, 0, sizeof(*img));

@@ -110,7 +110,6 @@ enum st_file_type {
 	ST_FILE_PIPE,
 	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
-	ST_FILE_SOCKET,   /* the socket record socket_id (state_socket.h) */
 	ST_FILE_KIND,     /* its kind says what it is (f->kind) */
 };
 
@@ -133,7 +132,6 @@ struct st_file {
 	uint32_t seals;      /* memfd: F_GET_SEALS */
 	char *name;          /* memfd: the name given to memfd_create() */
 	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
-	uint32_t socket_id;  /* ST_FILE_SOCKET: id of its struct st_socket */
 	const struct kind *kind; /* ST_FILE_KIND: what it is (kinds/kind.h) */
 	void *kind_data;     /* the kind's part of the record (kind->file_size bytes) */
 };
@@ -155,8 +153,6 @@ struct st_pipe {
 struct st_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
-
-struct st_socket;
 
 struct st_process {
 	pid_t pid, ppid, pgid, sid;
@@ -194,8 +190,6 @@ struct st_image {
 	size_t nfiles;
 	struct st_pipe *pipes;
 	size_t npipes;
-	struct st_socket *sockets; /* state_socket.h */
-	size_t nsockets;
 	struct st_kind_data kinds; /* the kinds' image_fields */
 };
 

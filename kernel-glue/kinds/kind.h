@@ -107,6 +107,9 @@ extern const size_t kind_count;
 const struct kind *kind_of_fd(const struct fd_probe *fd);
 /* The first kind whose records have type @type, or NULL. */
 const struct kind *kind_by_type(const char *type);
+/* Of the kinds that share the type of @f, the one that owns it (its
+ * owns_record says so), or NULL. */
+const struct kind *kind_of_record(const struct st_image *img, const struct st_file *f);
 
 /* Per-kind data (common/state.c), allocated zeroed on first use; NULL when
  * out of memory. */

@@ -12,6 +12,10 @@
 
 /* one line per kind: X(NAME) is the struct kind kind_NAME of kinds/NAME.c */
 #define KINDS(X)        \
+	X(sockets)      \
+	X(unix)         \
+	X(tcp)          \
+	X(udp)          \
 	X(tty)          \
 	X(epoll)        \
 	X(timerfd)      \
@@ -33,6 +37,17 @@ const struct kind *kind_of_fd(const struct fd_probe *fd)
 	for (size_t i = 0; i < kind_count; i++)
 		if (kind_registry[i]->match && kind_registry[i]->match(fd))
 			return kind_registry[i];
+	return NULL;
+}
+
+const struct kind *kind_of_record(const struct st_image *img, const struct st_file *f)
+{
+	for (size_t i = 0; i < kind_count; i++) {
+		const struct kind *k = kind_registry[i];
+
+		if (k->owns_record && strcmp(k->name, f->kind->name) == 0 && k->owns_record(img, f))
+			return k;
+	}
 	return NULL;
 }
 

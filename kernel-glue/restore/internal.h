@@ -54,7 +54,6 @@ struct rst {
 	struct rproc *procs;
 	size_t nprocs;
 	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
-	struct restore_sockets *sockets; /* restore_socket.c: ends of pairs not yet taken */
 	struct st_kind_data kinds; /* what kinds keep during the restore */
 };
 

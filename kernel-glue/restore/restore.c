@@ -24,6 +24,7 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "../common/netlock.h"
+#include "../kinds/socket.h"
 #include "internal.h"
 #include "restore_time.h"
 
@@ -190,7 +191,7 @@ static int restore_all(struct rst *r)
  */
 static int lock_before(struct rst *r, struct netlock_conn **conns, size_t *n)
 {
-	int e = netlock_image_conns(&r->img, conns, n);
+	int e = tcp_image_conns(&r->img, conns, n);
 
 	if (e < 0 || !r->opts->take_network_lock || !*n)
 		return e;

@@ -20,7 +20,6 @@
 
 #include "../common/log.h"
 #include "carried_file.h"
-#include "restore_socket.h"
 #include "internal.h"
 
 static int open_pipe(struct rst *r, const struct st_pipe *pi, int ret_fds[2])
@@ -193,8 +192,6 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 		return open_carried(r, f);
 	case ST_FILE_KIND:
 		return f->kind->open(r, f);
-	case ST_FILE_SOCKET:
-		return restore_socket(r, f);
 	case ST_FILE_DIRECTORY:
 	case ST_FILE_REGULAR:
 	case ST_FILE_CHARDEV:
@@ -249,7 +246,6 @@ int restore_open_files(struct rst *r)
 
 void restore_close_files(struct rst *r)
 {
-	restore_sockets_free(r);
 	for (size_t i = 0; i < kind_count; i++)
 		if (kind_registry[i]->restore_end)
 			kind_registry[i]->restore_end(r);

@@ -79,7 +79,7 @@ static void fill_field(const struct meta_field *f, uint8_t *obj, unsigned *seed)
 		break;
 	}
 	case META_T_FIXED:
-		for (size_t i = 0; i < f->count; i++)
+		for (size_t i = 0; i < (f->count_of ? f->count_of(obj) : f->count); i++)
 			v[i] = (uint8_t)(++*seed);
 		break;
 	case META_T_FLAG:
@@ -178,7 +178,7 @@ static bool same_field(const char *test, const char *where, const struct meta_fi
 		return true;
 	}
 	case META_T_FIXED:
-		if (memcmp(va, vb, f->count) != 0)
+		if (memcmp(va, vb, f->count_of ? f->count_of(a) : f->count) != 0)
 			return differ(test, where, f, "not the same bytes");
 		return true;
 	case META_T_CELLS:

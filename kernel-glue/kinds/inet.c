@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What TCP and UDP sockets over IPv4 and IPv6 share: their local and peer
+ * addresses at checkpoint; at restore, the addresses as sockaddr and
+ * binding to an address that need not be configured yet (IP_FREEBIND).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../common/log.h"
+#include "socket.h"
+
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
+
+/* Address and port of @sa into @addr/@port; false if it is not inet. */
+static bool inet_addr_of(const struct sockaddr_storage *sa, uint8_t addr[16], uint32_t *port)
+{
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		memcpy(addr, &in->sin_addr, 4);
+		*port = ntohs(in->sin_port);
+		return true;
+	}
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		memcpy(addr, &in6->sin6_addr, 16);
+		*port = ntohs(in6->sin6_port);
+		return true;
+	}
+	return false;
+}
+
+int dump_inet_addresses(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(x->sfd, (struct sockaddr *)&sa, &len) < 0)
+		return glue_err(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
+	if (inet_addr_of(&sa, s->local_addr, &s->local_port))
+		s->bound = s->local_port != 0;
+	len = sizeof(sa);
+	if (getpeername(x->sfd, (struct sockaddr *)&sa, &len) == 0 &&
+	    inet_addr_of(&sa, s->peer_addr, &s->peer_port))
+		s->state = SOCKET_CONNECTED;
+	else if (errno != ENOTCONN)
+		return glue_err(-errno, "pid %d fd %d: %s: getpeername", x->pid, x->fd, x->link);
+	return 0;
+}
+
+socklen_t sock_inet_addr(const struct socket_record *s, bool peer, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (s->family == AF_INET) {
+		struct sockaddr_in *in = (void *)ss;
+
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, peer ? s->peer_addr : s->local_addr, 4);
+		in->sin_port = htons(peer ? s->peer_port : s->local_port);
+		return sizeof(*in);
+	}
+	{
+		struct sockaddr_in6 *in6 = (void *)ss;
+
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, peer ? s->peer_addr : s->local_addr, 16);
+		in6->sin6_port = htons(peer ? s->peer_port : s->local_port);
+		return sizeof(*in6);
+	}
+}
+
+void sock_set_freebind(int fd, int family, int on)
+{
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+}
+
+int sock_inet_bind(int fd, const struct socket_record *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sock_inet_addr(s, false, &ss);
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	sock_set_freebind(fd, s->family, 1);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		int e = -errno;
+
+		inet_ntop(s->family, s->local_addr, a, sizeof(a));
+		sock_set_freebind(fd, s->family, 0);
+		return glue_err(e, "socket %u: cannot bind to [%s]:%u", s->id, a, s->local_port);
+	}
+	/* the recorded value comes back with the other options */
+	sock_set_freebind(fd, s->family, 0);
+	return 0;
+}
+

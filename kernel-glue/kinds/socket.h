@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sockets (SPEC.md §3.7): one socket record per socket (/sockets, kept by
+ * the sockets kind of socket.c), named by the file record of each open of
+ * it. The families are kinds of their own (unix.c, tcp.c, udp.c); what they
+ * share is here: the record, the steps every socket takes at checkpoint and
+ * restore (socket.c), addresses and binding of inet sockets (inet.c), and
+ * queued datagrams both ways (socket_dgram.c). Addresses and options are
+ * kept as the socket ABI gives them.
+ */
+#ifndef FERRY_GLUE_KINDS_SOCKET_H
+#define FERRY_GLUE_KINDS_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "kind.h"
+
+struct ckpt;
+struct rst;
+
+enum socket_state {
+	SOCKET_CLOSED,    /* neither connected nor listening (maybe bound) */
+	SOCKET_LISTENING,
+	SOCKET_CONNECTED, /* TCP established, UDP/Unix connected */
+};
+
+/* An int-valued socket option, set again with setsockopt(level, name). */
+struct socket_opt {
+	uint32_t level, name, value;
+};
+
+/* TCP connection state read in repair mode (TCP_REPAIR). */
+struct socket_tcp {
+	uint32_t send_seq;     /* TCP_QUEUE_SEQ of TCP_SEND_QUEUE: after the last queued byte */
+	uint32_t recv_seq;     /* TCP_QUEUE_SEQ of TCP_RECV_QUEUE: next byte expected */
+	uint32_t window[5];    /* TCP_REPAIR_WINDOW: snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup */
+	uint32_t mss;          /* TCP_MAXSEG */
+	uint32_t options;      /* TCPI_OPT_* of tcpi_options */
+	uint32_t snd_wscale, rcv_wscale;
+	uint32_t timestamp;    /* TCP_TIMESTAMP */
+	uint8_t *send_queue;   /* unacknowledged, then unsent bytes */
+	size_t send_len;
+	uint32_t send_unsent;  /* how many of the last send_queue bytes were never sent */
+};
+
+struct socket_record {
+	uint32_t id;
+	uint32_t family, type, protocol; /* AF_*, SOCK_*, IPPROTO_* */
+	enum socket_state state;
+	uint32_t backlog;                /* listening */
+	/* inet: addresses in network byte order (4 or 16 bytes), ports in host order */
+	uint8_t local_addr[16], peer_addr[16];
+	uint32_t local_port, peer_port;
+	bool bound;                      /* has a local address (inet: port != 0) */
+	/* unix: sun_path bytes as getsockname gives them (abstract: leading NUL) */
+	uint8_t *unix_name, *unix_peer_name;
+	size_t unix_name_len, unix_peer_name_len;
+	char *unix_dir;                  /* cwd of the owner, for a relative unix_name */
+	uint32_t unix_mode, unix_uid, unix_gid; /* the socket file of a path name */
+	bool have_unix_file;
+	uint32_t peer_id;                /* unix: the other end in the image, or 0 */
+	struct socket_opt *opts;
+	size_t nopts;
+	uint32_t linger[2];              /* SO_LINGER onoff, seconds */
+	uint64_t timeouts[2];            /* SO_RCVTIMEO, SO_SNDTIMEO in microseconds */
+	uint32_t rcvbuf, sndbuf;         /* SO_RCVBUF, SO_SNDBUF as getsockopt gives them */
+	/* receive queue: a byte stream, or datagrams one after another */
+	uint8_t *recv_queue;
+	size_t recv_len;
+	uint32_t *dgram_lens;            /* datagram/packet sockets: length of each */
+	size_t ndgrams;
+	uint8_t *dgram_sources;          /* source address of each, as recvmsg gives it */
+	size_t dgram_sources_len;
+	uint32_t *dgram_source_lens;     /* ndgrams lengths into dgram_sources (0: none) */
+	bool have_tcp;
+	struct socket_tcp tcp;
+	uint64_t ino, peer_ino;          /* at checkpoint only: to pair the ends */
+};
+
+/* The socket records of an image (the sockets kind's image data). */
+struct socket_image {
+	struct socket_record *sockets;
+	size_t n;
+};
+
+/* What the file record of an open of a socket holds. */
+struct socket_file {
+	uint32_t socket_id;
+};
+
+extern const struct meta_field socket_file_fields[];
+
+/* The record @id of @img, or NULL. */
+struct socket_record *socket_record(const struct st_image *img, uint32_t id);
+/* The records of @img (NULL and 0 when it has none). */
+struct socket_record *socket_records(const struct st_image *img, size_t *ret_n);
+
+/* ---- checkpoint ---- */
+
+/* What a family's dump gets: the socket, and ferry's copy of it. */
+struct sock_ctx {
+	struct ckpt *c;
+	pid_t pid;
+	int fd;             /* the process's fd number, for messages */
+	const char *link;   /* "socket:[INODE]" */
+	uint64_t ino;
+	int sfd;            /* ferry's copy of it (pidfd_getfd) */
+	struct socket_record *s;
+};
+
+/*
+ * Dump the socket @fd into a new socket record and @f: the steps every
+ * socket takes (network namespace, options), then @family's own. A socket
+ * that cannot be carried is named. Returns 0 or -errno.
+ */
+int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
+		int (*family)(struct sock_ctx *x));
+/* Name the socket as not supported, with the reason. Returns 0. */
+int sock_unsupported(struct sock_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Datagrams in the receive queue, peeked one by one with their sources
+ * (socket_dgram.c). */
+int dump_sock_dgrams(struct sock_ctx *x);
+/* The local and peer addresses of an inet socket (inet.c). */
+int dump_inet_addresses(struct sock_ctx *x);
+
+/* ---- restore ---- */
+
+struct netlock_conn;
+/* Every connection of the image's established TCP sockets, for the network
+ * lock (tcp.c; malloc'd). Returns 0 or -ENOMEM. */
+int tcp_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n);
+
+/* The socket of file record @f, made by @family in the restorer, with the
+ * file's status flags: its fd, or -errno. */
+int socket_open(struct rst *r, const struct st_file *f,
+		int (*family)(struct rst *r, const struct socket_record *s));
+/* The socket record an open of a socket names, or NULL (and NULL for the
+ * other kinds of files). */
+const struct socket_record *socket_of_file(const struct st_image *img, const struct st_file *f);
+/* Set the recorded options: those needed before bind (@before_bind), or all
+ * the others. Failures are warnings. */
+void sock_apply_options(int fd, const struct socket_record *s, bool before_bind);
+/* The recorded buffer sizes, forced (so the queues fit). */
+void sock_apply_buffers(int fd, const struct socket_record *s);
+/* Send the recorded datagrams to @dest from sockets bound to their sources
+ * where possible (socket_dgram.c). Returns 0 or -errno. */
+int sock_requeue_dgrams(const struct socket_record *s, const struct sockaddr *dest,
+			socklen_t dest_len);
+/* Wait until the datagrams put back are in the queue of @fd. */
+void sock_wait_queued(int fd, const struct socket_record *s);
+/* The local or peer address of an inet socket record (inet.c). */
+socklen_t sock_inet_addr(const struct socket_record *s, bool peer, struct sockaddr_storage *ss);
+/* IP_FREEBIND (and IPV6_FREEBIND) on @fd on or off. */
+void sock_set_freebind(int fd, int family, int on);
+/* Bind an inet socket to its recorded address, whether configured or not. */
+int sock_inet_bind(int fd, const struct socket_record *s);
+
+#endif

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP over IPv4 and IPv6: a listening socket (backlog; connections not yet
+ * accepted are named), a closed one (maybe bound), or an established
+ * connection, read in repair mode (TCP_REPAIR): sequence numbers of both
+ * queues, the bytes of the send queue (unacknowledged and unsent) and of
+ * the receive queue (peeked), the window, MSS and the options negotiated,
+ * the timestamp clock. The connection is locked first when the processes
+ * are to go away (common/netlock.h), and ferry's copy of it stays in repair
+ * mode until the checkpoint ends: then it stays so if the processes go away
+ * (their peers see no FIN, no RST) or leaves it if they run on. Every other
+ * state is named with the reason.
+ *
+ * At restore a listening or closed socket is made, bound and listens
+ * again. An established connection is rebuilt in repair mode: bound to its
+ * address (configured or not), both queues' sequence numbers set,
+ * connected without a handshake, the options negotiated and the timestamp
+ * clock given back, the receive queue and the sent part of the send queue
+ * refilled, the window set; then repair mode is left and the bytes never
+ * sent are sent as ordinary data.
+ */
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../checkpoint/internal.h"
+#include "../common/log.h"
+#include "../common/netlock.h"
+#include "kind.h"
+#include "socket.h"
+
+extern const struct kind kind_tcp;
+
+static bool v4_mapped(const uint8_t a[16])
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+/*
+ * The connection of an established inet TCP socket; an IPv6 socket talking
+ * to an IPv4-mapped peer gives an AF_INET connection (its segments are
+ * IPv4). Returns false for any other socket.
+ */
+static bool conn_of(const struct socket_record *s, struct netlock_conn *ret)
+{
+	if (s->protocol != IPPROTO_TCP || !s->have_tcp || s->state != SOCKET_CONNECTED ||
+	    (s->family != AF_INET && s->family != AF_INET6))
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->family = s->family;
+	ret->local_port = s->local_port;
+	ret->peer_port = s->peer_port;
+	if (s->family == AF_INET6 && v4_mapped(s->local_addr) && v4_mapped(s->peer_addr)) {
+		ret->family = AF_INET;
+		memcpy(ret->local, s->local_addr + 12, 4);
+		memcpy(ret->peer, s->peer_addr + 12, 4);
+		return true;
+	}
+	memcpy(ret->local, s->local_addr, 16);
+	memcpy(ret->peer, s->peer_addr, 16);
+	return true;
+}
+
+/* ---- checkpoint ---- */
+
+/* Sockets in repair mode and connections locked, until the end. */
+struct tcp_dump {
+	int *repaired;
+	size_t nrepaired;
+	struct netlock_conn *locked;
+	size_t nlocked;
+};
+
+static struct tcp_dump *dump_state(struct ckpt *c)
+{
+	return ckpt_kind_state(c, &kind_tcp, sizeof(struct tcp_dump));
+}
+
+/* Keep ferry's copy of a socket put in repair mode, until the end. */
+static int hold_repaired(struct ckpt *c, int sfd)
+{
+	struct tcp_dump *td = dump_state(c);
+	int *slot;
+
+	if (!td)
+		return -ENOMEM;
+	slot = ST_PUSH(td->repaired, td->nrepaired);
+	if (!slot)
+		return -ENOMEM;
+	*slot = sfd;
+	return 0;
+}
+
+/*
+ * Lock the established connection @s (common/netlock.h) if the processes
+ * are to go away, until the end of the checkpoint. Returns 0 or -errno.
+ */
+static int lock_connection(struct ckpt *c, const struct socket_record *s)
+{
+	struct tcp_dump *td = dump_state(c);
+	struct netlock_conn conn, *slot;
+	int r;
+
+	/* running on, the socket keeps what arrives: nothing to lock */
+	if (!c->opts->kill && !c->opts->commit)
+		return 0;
+	if (!conn_of(s, &conn))
+		return 0;
+	if (!td)
+		return -ENOMEM;
+	slot = ST_PUSH(td->locked, td->nlocked);
+	if (!slot)
+		return -ENOMEM;
+	r = netlock_take(&conn, 1);
+	if (r < 0) {
+		td->nlocked--;
+		return r;
+	}
+	*slot = conn;
+	c->img.network_lock = true;
+	return 0;
+}
+
+/*
+ * End of a checkpoint: when the processes go away (@keep_repair: killed or
+ * the kernel replaced) connections stay in repair mode, so their peers see
+ * neither FIN nor RST when they close, and their network lock is kept (the
+ * image records it); otherwise repair mode is left again, then the lock is
+ * released, and the processes run on as they were.
+ */
+static void tcp_dump_end(struct ckpt *c, bool keep_repair)
+{
+	struct tcp_dump *ds = ckpt_kind_state(c, &kind_tcp, 0);
+
+	if (!ds)
+		return;
+	for (size_t i = 0; i < ds->nrepaired; i++) {
+		int off = TCP_REPAIR_OFF;
+
+		if (!keep_repair &&
+		    setsockopt(ds->repaired[i], IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
+			glue_warn("a TCP connection could not leave repair mode: %s",
+				  strerror(errno));
+		close(ds->repaired[i]);
+	}
+	if (ds->nrepaired)
+		glue_debug("%zu TCP connection%s %s repair mode", ds->nrepaired,
+			   ds->nrepaired == 1 ? "" : "s", keep_repair ? "kept in" : "out of");
+	/* after repair mode: what the peers send now reaches a working socket */
+	if (!keep_repair && netlock_release(ds->locked, ds->nlocked) < 0)
+		glue_warn("the network lock of the connections could not be released; "
+			  "'ferry netlock' lists its rules, 'ferry netlock --release' "
+			  "removes them");
+	else if (ds->nlocked)
+		glue_debug("network lock of %zu connection%s %s", ds->nlocked,
+			   ds->nlocked == 1 ? "" : "s", keep_repair ? "kept" : "released");
+	free(ds->locked);
+	free(ds->repaired);
+	ds->locked = NULL;
+	ds->repaired = NULL;
+	ds->nlocked = ds->nrepaired = 0;
+}
+
+/* TCP_* states of tcpi_state, by name, with why they cannot be carried. */
+static const char *state_refusal(int state)
+{
+	switch (state) {
+	case TCP_SYN_SENT:
+		return "a connection being opened (SYN_SENT): the handshake cannot be carried";
+	case TCP_SYN_RECV:
+		return "a connection being accepted (SYN_RECV) is not supported";
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return "a connection being closed (FIN sent: FIN_WAIT, CLOSING, LAST_ACK): "
+		       "repair mode cannot give back a FIN already sent";
+	case TCP_CLOSE_WAIT:
+		return "a connection its peer has closed (CLOSE_WAIT): repair mode cannot "
+		       "give back the FIN received";
+	case TCP_TIME_WAIT:
+		return "a connection in TIME_WAIT is not supported";
+	default:
+		return "this TCP state is not supported";
+	}
+}
+
+static int sopt(struct sock_ctx *x, int name, int val, const char *what)
+{
+	if (setsockopt(x->sfd, IPPROTO_TCP, name, &val, sizeof(val)) < 0)
+		return glue_err(-errno, "pid %d fd %d: %s: %s", x->pid, x->fd, x->link, what);
+	return 0;
+}
+
+static int gopt(struct sock_ctx *x, int name, void *val, socklen_t size, const char *what)
+{
+	socklen_t len = size;
+
+	if (getsockopt(x->sfd, IPPROTO_TCP, name, val, &len) < 0)
+		return glue_err(-errno, "pid %d fd %d: %s: cannot read %s", x->pid, x->fd, x->link,
+				what);
+	return 0;
+}
+
+/* Exactly @len bytes of the queue selected with TCP_REPAIR_QUEUE. */
+static int peek_queue(struct sock_ctx *x, int queue, uint8_t **ret, size_t len)
+{
+	uint8_t *buf;
+	ssize_t n;
+	int r = sopt(x, TCP_REPAIR_QUEUE, queue, "cannot select a queue");
+
+	*ret = NULL;
+	if (r < 0 || !len)
+		return r;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	n = recv(x->sfd, buf, len, MSG_PEEK | MSG_DONTWAIT);
+	if (n != (ssize_t)len) {
+		r = n < 0 ? -errno : -EIO;
+		free(buf);
+		return glue_err(r, "pid %d fd %d: %s: read %zd of the %zu bytes of its %s queue",
+				x->pid, x->fd, x->link, n, len,
+				queue == TCP_SEND_QUEUE ? "send" : "receive");
+	}
+	*ret = buf;
+	return 0;
+}
+
+static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
+{
+	struct socket_tcp *t = &x->s->tcp;
+	struct tcp_repair_window w;
+	int inq = 0, outq = 0, unsent = 0, keep, r;
+
+	x->s->state = SOCKET_CONNECTED;
+	x->s->have_tcp = true;
+	/* from here on, what the peer sends is dropped, not acknowledged and lost */
+	r = lock_connection(x->c, x->s);
+	if (r < 0)
+		return r;
+	r = sopt(x, TCP_REPAIR, TCP_REPAIR_ON, "cannot put the connection in repair mode");
+	if (r < 0)
+		return r;
+	keep = dup(x->sfd);
+	if (keep < 0 || hold_repaired(x->c, keep) < 0) {
+		int off = TCP_REPAIR_OFF;
+
+		setsockopt(x->sfd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off));
+		if (keep >= 0)
+			close(keep);
+		return -ENOMEM;
+	}
+	if (ioctl(x->sfd, SIOCINQ, &inq) < 0 || ioctl(x->sfd, SIOCOUTQ, &outq) < 0 ||
+	    ioctl(x->sfd, SIOCOUTQNSD, &unsent) < 0)
+		return glue_err(-errno, "pid %d fd %d: %s: cannot read its queue lengths", x->pid,
+				x->fd, x->link);
+	r = sopt(x, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, "cannot select a queue");
+	if (r == 0)
+		r = gopt(x, TCP_QUEUE_SEQ, &t->recv_seq, sizeof(t->recv_seq), "its receive sequence");
+	if (r == 0)
+		r = sopt(x, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "cannot select a queue");
+	if (r == 0)
+		r = gopt(x, TCP_QUEUE_SEQ, &t->send_seq, sizeof(t->send_seq), "its send sequence");
+	if (r == 0)
+		r = peek_queue(x, TCP_SEND_QUEUE, &t->send_queue, outq);
+	t->send_len = outq;
+	t->send_unsent = unsent;
+	if (r == 0)
+		r = peek_queue(x, TCP_RECV_QUEUE, &x->s->recv_queue, inq);
+	x->s->recv_len = inq;
+	if (r == 0)
+		r = sopt(x, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, "cannot deselect the queue");
+	if (r == 0)
+		r = gopt(x, TCP_REPAIR_WINDOW, &w, sizeof(w), "its window");
+	if (r == 0)
+		r = gopt(x, TCP_MAXSEG, &t->mss, sizeof(t->mss), "its MSS");
+	if (r == 0 && gopt(x, TCP_TIMESTAMP, &t->timestamp, sizeof(t->timestamp),
+			   "its timestamp") < 0)
+		r = -EIO;
+	if (r < 0)
+		return r;
+	t->window[0] = w.snd_wl1;
+	t->window[1] = w.snd_wnd;
+	t->window[2] = w.max_window;
+	t->window[3] = w.rcv_wnd;
+	t->window[4] = w.rcv_wup;
+	t->options = ti->tcpi_options;
+	t->snd_wscale = ti->tcpi_snd_wscale;
+	t->rcv_wscale = ti->tcpi_rcv_wscale;
+	glue_debug("pid %d fd %d: TCP seq %u/%u, %d+%d bytes queued", x->pid, x->fd, t->send_seq,
+		   t->recv_seq, outq, inq);
+	return 0;
+}
+
+static int tcp_dump_socket(struct sock_ctx *x)
+{
+	struct tcp_info ti;
+	int r;
+
+	r = dump_inet_addresses(x);
+	if (r < 0)
+		return r;
+	memset(&ti, 0, sizeof(ti));
+	r = gopt(x, TCP_INFO, &ti, sizeof(ti), "TCP_INFO");
+	if (r < 0)
+		return r;
+	switch (ti.tcpi_state) {
+	case TCP_LISTEN:
+		/* for a listener tcpi_unacked is the accept queue, tcpi_sacked its bound */
+		if (ti.tcpi_unacked)
+			return sock_unsupported(x, "a listening socket with %u connection%s not "
+						"accepted yet is not supported (they have no "
+						"descriptor to carry them)", ti.tcpi_unacked,
+						ti.tcpi_unacked == 1 ? "" : "s");
+		x->s->state = SOCKET_LISTENING;
+		x->s->backlog = ti.tcpi_sacked;
+		return 0;
+	case TCP_CLOSE:
+		x->s->state = SOCKET_CLOSED;
+		return 0;
+	case TCP_ESTABLISHED:
+		return dump_established(x, &ti);
+	default:
+		return sock_unsupported(x, "%s", state_refusal(ti.tcpi_state));
+	}
+}
+
+static bool tcp_match(const struct fd_probe *fd)
+{
+	return (fd->sock_family == AF_INET || fd->sock_family == AF_INET6) &&
+	       fd->sock_type == SOCK_STREAM && fd->sock_protocol == IPPROTO_TCP;
+}
+
+static int tcp_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)
+{
+	return socket_dump(c, fd, f, tcp_dump_socket);
+}
+
+int tcp_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n)
+{
+	size_t n;
+	const struct socket_record *s = socket_records(img, &n);
+	struct netlock_conn c;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct netlock_conn *slot;
+
+		if (!conn_of(&s[i], &c))
+			continue;
+		slot = ST_PUSH(*ret, *ret_n);
+		if (!slot) {
+			free(*ret);
+			*ret = NULL;
+			*ret_n = 0;
+			return -ENOMEM;
+		}
+		*slot = c;
+	}
+	return 0;
+}
+
+/* ---- restore ---- */
+
+static bool tcp_owns(const struct st_image *img, const struct st_file *f)
+{
+	const struct socket_record *s = socket_of_file(img, f);
+
+	return s && s->family != AF_UNIX && s->protocol == IPPROTO_TCP;
+}
+
+static int tcp_set(int fd, const struct socket_record *s, int name, const void *v, socklen_t len,
+		   const char *what)
+{
+	if (setsockopt(fd, IPPROTO_TCP, name, v, len) < 0)
+		return glue_err(-errno, "socket %u: %s", s->id, what);
+	return 0;
+}
+
+static int tcp_set_int(int fd, const struct socket_record *s, int name, int v, const char *what)
+{
+	return tcp_set(fd, s, name, &v, sizeof(v), what);
+}
+
+/* Grow a buffer when the kernel's accounting of a refilled queue needs more. */
+static void grow_buffer(int fd, int opt_get, int opt_force)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, opt_get, &v, &len) == 0) {
+		v = v > 0 ? v : 65536; /* read back doubled: this doubles it */
+		setsockopt(fd, SOL_SOCKET, opt_force, &v, sizeof(v));
+	}
+}
+
+/* All of @data into the queue selected (repair mode) or the send queue. */
+static int fill(int fd, const struct socket_record *s, const uint8_t *data, size_t len, bool recvq,
+		const char *what)
+{
+	size_t done = 0;
+	int tries = 0;
+
+	while (done < len) {
+		ssize_t n = send(fd, data + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			done += n;
+			continue;
+		}
+		if (n < 0 && (errno == ENOMEM || errno == EAGAIN) && tries++ < 8) {
+			grow_buffer(fd, recvq ? SO_RCVBUF : SO_SNDBUF,
+				    recvq ? SO_RCVBUFFORCE : SO_SNDBUFFORCE);
+			continue;
+		}
+		return glue_err(n < 0 ? -errno : -EIO, "socket %u: %s: put back %zu of %zu bytes",
+				s->id, what, done, len);
+	}
+	return 0;
+}
+
+static int repair_options(int fd, const struct socket_record *s)
+{
+	const struct socket_tcp *t = &s->tcp;
+	struct tcp_repair_opt o[4];
+	int n = 0;
+
+	o[n].opt_code = TCPOPT_MAXSEG;
+	o[n++].opt_val = t->mss;
+	if (t->options & TCPI_OPT_WSCALE) {
+		o[n].opt_code = TCPOPT_WINDOW;
+		o[n++].opt_val = t->snd_wscale | (t->rcv_wscale << 16);
+	}
+	if (t->options & TCPI_OPT_SACK) {
+		o[n].opt_code = TCPOPT_SACK_PERMITTED;
+		o[n++].opt_val = 0;
+	}
+	if (t->options & TCPI_OPT_TIMESTAMPS) {
+		o[n].opt_code = TCPOPT_TIMESTAMP;
+		o[n++].opt_val = 0;
+	}
+	return tcp_set(fd, s, TCP_REPAIR_OPTIONS, o, n * sizeof(o[0]),
+		       "cannot set the options negotiated (TCP_REPAIR_OPTIONS)");
+}
+
+static int restore_established(int fd, const struct socket_record *s)
+{
+	const struct socket_tcp *t = &s->tcp;
+	size_t sent = t->send_len - t->send_unsent;
+	struct tcp_repair_window w = {
+		.snd_wl1 = t->window[0], .snd_wnd = t->window[1], .max_window = t->window[2],
+		.rcv_wnd = t->window[3], .rcv_wup = t->window[4],
+	};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int e;
+
+	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
+	sock_apply_options(fd, s, true);
+	e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_ON, "cannot enter repair mode");
+	if (e < 0)
+		return e;
+	sock_apply_buffers(fd, s);
+	e = sock_inet_bind(fd, s);
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, "TCP_REPAIR_QUEUE");
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_QUEUE_SEQ, t->recv_seq - (uint32_t)s->recv_len,
+				"cannot set the receive sequence");
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "TCP_REPAIR_QUEUE");
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_QUEUE_SEQ, t->send_seq - (uint32_t)t->send_len,
+				"cannot set the send sequence");
+	if (e < 0)
+		return e;
+	/* connect() sizes its segments from the MSS bound it finds then */
+	if (t->mss) {
+		int bound = t->mss < 32767 ? (int)t->mss : 32767; /* TCP_MAXSEG's limit */
+
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &bound, sizeof(bound));
+	}
+	len = sock_inet_addr(s, true, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		return glue_err(-errno, "socket %u: cannot connect it again in repair mode", s->id);
+	e = repair_options(fd, s);
+	if (e == 0 && t->mss)
+		e = tcp_set_int(fd, s, TCP_MAXSEG, 0, "cannot clear the MSS bound");
+	if (e == 0 && (t->options & TCPI_OPT_TIMESTAMPS))
+		e = tcp_set_int(fd, s, TCP_TIMESTAMP, t->timestamp, "cannot set its timestamp");
+	if (e == 0 && s->recv_len) {
+		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, "TCP_REPAIR_QUEUE");
+		if (e == 0)
+			e = fill(fd, s, s->recv_queue, s->recv_len, true, "receive queue");
+	}
+	if (e == 0 && sent) {
+		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "TCP_REPAIR_QUEUE");
+		if (e == 0)
+			e = fill(fd, s, t->send_queue, sent, false, "send queue");
+	}
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, "TCP_REPAIR_QUEUE");
+	if (e == 0)
+		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &w, sizeof(w),
+			    "cannot set the window (TCP_REPAIR_WINDOW)");
+	if (glue_debug_enabled()) {
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		glue_debug("socket %u: state %u, error %d before leaving repair mode", s->id,
+			   ti.tcpi_state, err);
+	}
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
+	if (e == 0 && t->send_unsent)
+		e = fill(fd, s, t->send_queue + sent, t->send_unsent, false, "unsent bytes");
+	return e;
+}
+
+static int tcp_restore(struct rst *r, const struct socket_record *s)
+{
+	int fd, e = 0;
+
+	(void)r;
+	fd = socket(s->family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0)
+		return glue_err(-errno, "socket %u: cannot create a TCP socket", s->id);
+	if (s->state == SOCKET_CONNECTED) {
+		if (!s->have_tcp)
+			e = glue_err(-EINVAL, "socket %u: a connection without its TCP state", s->id);
+		else
+			e = restore_established(fd, s);
+	} else {
+		sock_apply_buffers(fd, s);
+		sock_apply_options(fd, s, true);
+		if (s->bound)
+			e = sock_inet_bind(fd, s);
+		if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
+			e = glue_err(-errno, "socket %u: cannot listen on port %u", s->id,
+				     s->local_port);
+	}
+	if (e < 0) {
+		close(fd);
+		return e;
+	}
+	sock_apply_options(fd, s, false);
+	return fd;
+}
+
+static int tcp_open(struct rst *r, const struct st_file *f)
+{
+	return socket_open(r, f, tcp_restore);
+}
+
+const struct kind kind_tcp = {
+	.name = "socket",
+	.match = tcp_match,
+	.dump = tcp_dump,
+	.dump_end = tcp_dump_end,
+	.file_size = sizeof(struct socket_file),
+	.file_fields = socket_file_fields,
+	.owns_record = tcp_owns,
+	.open = tcp_open,
+};

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unix sockets: name (path or abstract), listening, or connected. The peer
+ * of a connected socket comes from NETLINK_SOCK_DIAG; when it is in the
+ * selection the two records name each other and come back as a socketpair.
+ * A datagram socket connected to a named socket outside is connected again
+ * by name; a stream or packet connection to a peer outside is named. A
+ * connection whose peer has closed keeps no name (an accepted one has its
+ * listener's) and comes back as the end of a pair with the other end
+ * closed. The receive queue is peeked (socket_dgram.c).
+ *
+ * At restore, two ends of a connection both in the image come back as a
+ * socketpair: each end's queue is refilled by writing from the other end,
+ * and the second end waits until its own record asks for it. Any other
+ * socket is made alone: bound again to its name (a stale socket file of a
+ * path name is removed first; the new one gets the recorded mode and
+ * owner), listening, its queued datagrams sent to it, connected again by
+ * name to a peer outside the image. A connection whose peer had closed is
+ * one end of a socketpair, refilled from the other end, which is closed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../checkpoint/internal.h"
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "../common/sock_diag.h"
+#include "../restore/internal.h"
+#include "kind.h"
+#include "socket.h"
+
+/* ---- checkpoint ---- */
+
+static bool unix_match(const struct fd_probe *fd)
+{
+	return fd->sock_family == AF_UNIX &&
+	       (fd->sock_type == SOCK_STREAM || fd->sock_type == SOCK_DGRAM ||
+		fd->sock_type == SOCK_SEQPACKET);
+}
+
+/* Has a process of the selection a descriptor of socket @ino? */
+static bool in_selection(struct ckpt *c, uint64_t ino)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
+	for (size_t i = 0; i < c->fz.npids; i++) {
+		char dir[64], path[320], link[64];
+		struct dirent *de;
+		bool found = false;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", c->fz.pids[i]);
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while (!found && (de = readdir(d))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			found = strcmp(link, want) == 0;
+		}
+		closedir(d);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+static int copy_name(const struct sockaddr_un *sun, socklen_t len, uint8_t **ret, size_t *ret_len)
+{
+	size_t n = len > offsetof(struct sockaddr_un, sun_path) ?
+			   len - offsetof(struct sockaddr_un, sun_path) : 0;
+
+	*ret = NULL;
+	*ret_len = 0;
+	if (!n)
+		return 0;
+	*ret = malloc(n + 1);
+	if (!*ret)
+		return -ENOMEM;
+	memcpy(*ret, sun->sun_path, n);
+	(*ret)[n] = 0;
+	*ret_len = n;
+	return 0;
+}
+
+static int dump_name(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	struct stat st;
+	int r;
+
+	if (getsockname(x->sfd, (struct sockaddr *)&sun, &len) < 0)
+		return glue_err(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
+	r = copy_name(&sun, len, &s->unix_name, &s->unix_name_len);
+	if (r < 0 || !s->unix_name_len || !s->unix_name[0])
+		return r; /* unnamed or abstract */
+	if (s->unix_name[0] != '/') {
+		char cwd[64];
+
+		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", x->pid);
+		r = proc_read_link(cwd, &s->unix_dir);
+		if (r < 0)
+			return glue_err(r, "pid %d: cannot read its working directory", x->pid);
+	}
+	{
+		char path[PATH_MAX + sizeof(sun.sun_path) + 2];
+
+		snprintf(path, sizeof(path), "%s%s%s", s->unix_dir ? s->unix_dir : "",
+			 s->unix_dir ? "/" : "", (const char *)s->unix_name);
+		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			s->have_unix_file = true;
+			s->unix_mode = st.st_mode & 07777;
+			s->unix_uid = st.st_uid;
+			s->unix_gid = st.st_gid;
+		}
+	}
+	return 0;
+}
+
+/* Pair this socket with the record of its peer, if that is already made. */
+static void pair_up(struct ckpt *c, struct socket_record *s)
+{
+	size_t n;
+	struct socket_record *all = socket_records(&c->img, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct socket_record *o = &all[i];
+
+		if (o != s && o->family == AF_UNIX && o->ino == s->peer_ino &&
+		    o->peer_ino == s->ino) {
+			s->peer_id = o->id;
+			o->peer_id = s->id;
+			return;
+		}
+	}
+}
+
+static int dump_peer(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	int r;
+
+	s->state = SOCKET_CONNECTED;
+	if (in_selection(x->c, s->peer_ino)) {
+		pair_up(x->c, s);
+		return 0;
+	}
+	if (s->type != SOCK_DGRAM)
+		return sock_unsupported(x, "a Unix %s connection to a peer outside the checkpoint "
+					"(socket:[%llu]) is not supported: check it with its "
+					"peer (--tree) or close it", s->type == SOCK_STREAM ?
+					"stream" : "packet", (unsigned long long)s->peer_ino);
+	if (getpeername(x->sfd, (struct sockaddr *)&sun, &len) < 0 ||
+	    len <= offsetof(struct sockaddr_un, sun_path))
+		return sock_unsupported(x, "a Unix datagram socket connected to an unnamed socket "
+					"outside the checkpoint is not supported");
+	r = copy_name(&sun, len, &s->unix_peer_name, &s->unix_peer_name_len);
+	if (r == 0 && s->unix_name_len == 0) {
+		int inq = 0;
+		socklen_t il = sizeof(inq);
+
+		/* its queue could only be refilled by sending to its name */
+		if (getsockopt(x->sfd, SOL_SOCKET, SO_RCVBUF, &inq, &il) == 0 &&
+		    recv(x->sfd, &inq, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+			return sock_unsupported(x, "datagrams queued on an unnamed Unix socket "
+						"connected outside the checkpoint cannot be "
+						"carried");
+	}
+	return r;
+}
+
+static int unix_dump_socket(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	struct unix_diag_info di;
+	int r;
+
+	s->ino = x->ino;
+	r = dump_name(x);
+	if (r < 0)
+		return r;
+	r = sock_diag_unix(x->ino, &di);
+	if (r < 0)
+		return glue_err(r, "pid %d fd %d: %s: cannot describe it (sock_diag)", x->pid,
+				x->fd, x->link);
+	s->peer_ino = di.peer_ino;
+	if (di.state == TCP_LISTEN) {
+		if (di.npending || di.rqueue)
+			return sock_unsupported(x, "a listening Unix socket with %u connection%s "
+						"not accepted yet is not supported", di.rqueue,
+						di.rqueue == 1 ? "" : "s");
+		s->state = SOCKET_LISTENING;
+		s->backlog = di.wqueue;
+		return 0;
+	}
+	if (di.peer_ino) {
+		r = dump_peer(x);
+		if (r < 0 || x->c->problems)
+			return r;
+	} else if (di.state == TCP_ESTABLISHED && s->type != SOCK_DGRAM) {
+		/* its peer has closed: what is queued, then end of file */
+		s->state = SOCKET_CONNECTED;
+		free(s->unix_name);
+		s->unix_name = NULL;
+		s->unix_name_len = 0;
+		s->have_unix_file = false;
+	}
+	return dump_sock_dgrams(x);
+}
+
+static int unix_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)
+{
+	return socket_dump(c, fd, f, unix_dump_socket);
+}
+
+/* ---- restore ---- */
+
+static bool unix_owns(const struct st_image *img, const struct st_file *f)
+{
+	const struct socket_record *s = socket_of_file(img, f);
+
+	return s && s->family == AF_UNIX;
+}
+
+struct pair_end {
+	uint32_t socket_id;
+	int fd;
+};
+
+struct restore_sockets {
+	struct pair_end *ends;
+	size_t nends;
+};
+
+extern const struct kind kind_unix;
+
+/* An end of a pair made for an earlier record, or -1. */
+static int take_pair_end(struct rst *r, uint32_t socket_id)
+{
+	struct restore_sockets *rs = rst_kind_state(r, &kind_unix, 0);
+
+	for (size_t i = 0; rs && i < rs->nends; i++)
+		if (rs->ends[i].socket_id == socket_id && rs->ends[i].fd >= 0) {
+			int fd = rs->ends[i].fd;
+
+			rs->ends[i].fd = -1;
+			return fd;
+		}
+	return -1;
+}
+
+static int keep_pair_end(struct rst *r, uint32_t socket_id, int fd)
+{
+	struct restore_sockets *rs = rst_kind_state(r, &kind_unix, sizeof(*rs));
+	struct pair_end *e;
+
+	if (!rs)
+		return -ENOMEM;
+	e = ST_PUSH(rs->ends, rs->nends);
+	if (!e)
+		return -ENOMEM;
+	e->socket_id = socket_id;
+	e->fd = fd;
+	return 0;
+}
+
+/* The ends of pairs no record took. */
+static void unix_restore_end(struct rst *r)
+{
+	struct restore_sockets *rs = rst_kind_state(r, &kind_unix, 0);
+
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->nends; i++)
+		if (rs->ends[i].fd >= 0)
+			close(rs->ends[i].fd);
+	free(rs->ends);
+	rs->ends = NULL;
+	rs->nends = 0;
+}
+
+/* The queue of @to (recorded in @s) refilled by writing from @from. */
+static int refill_from(int from, const struct socket_record *s)
+{
+	size_t off = 0;
+
+	if (s->type == SOCK_STREAM) {
+		while (off < s->recv_len) {
+			ssize_t n = send(from, s->recv_queue + off, s->recv_len - off,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n <= 0)
+				return glue_err(n < 0 ? -errno : -EIO, "socket %u: cannot put back "
+						"%zu queued bytes", s->id, s->recv_len - off);
+			off += n;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < s->ndgrams; i++) {
+		ssize_t n = send(from, s->recv_queue + off, s->dgram_lens[i],
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n != (ssize_t)s->dgram_lens[i])
+			return glue_err(n < 0 ? -errno : -EIO, "socket %u: cannot put back queued "
+					"datagram %zu of %zu", s->id, i + 1, s->ndgrams);
+		off += s->dgram_lens[i];
+	}
+	return 0;
+}
+
+static int restore_pair(struct rst *r, const struct socket_record *s)
+{
+	const struct socket_record *peer = socket_record(&r->img, s->peer_id);
+	int sv[2], fd, e;
+
+	fd = take_pair_end(r, s->id);
+	if (fd >= 0)
+		return fd;
+	if (!peer || peer->peer_id != s->id || peer->type != s->type)
+		return glue_err(-EINVAL, "socket %u: its peer %u is not its other end", s->id,
+				s->peer_id);
+	if (socketpair(AF_UNIX, s->type | SOCK_CLOEXEC, 0, sv) < 0)
+		return glue_err(-errno, "socket %u: cannot create a socketpair", s->id);
+	sock_apply_buffers(sv[0], s);
+	sock_apply_buffers(sv[1], peer);
+	e = refill_from(sv[1], s);
+	if (e == 0)
+		e = refill_from(sv[0], peer);
+	if (e == 0)
+		e = keep_pair_end(r, peer->id, sv[1]);
+	if (e < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return e;
+	}
+	sock_apply_options(sv[0], s, false);
+	sock_apply_options(sv[1], peer, false);
+	return sv[0];
+}
+
+static int restore_closed_peer(const struct socket_record *s)
+{
+	int sv[2], e;
+
+	if (socketpair(AF_UNIX, s->type | SOCK_CLOEXEC, 0, sv) < 0)
+		return glue_err(-errno, "socket %u: cannot create a socketpair", s->id);
+	sock_apply_buffers(sv[0], s);
+	e = refill_from(sv[1], s);
+	close(sv[1]);
+	if (e < 0) {
+		close(sv[0]);
+		return e;
+	}
+	sock_apply_options(sv[0], s, false);
+	return sv[0];
+}
+
+/* sockaddr_un of a recorded name (resolved against unix-dir if relative). */
+static int make_addr(const struct socket_record *s, const uint8_t *name, size_t len,
+		     struct sockaddr_un *sun, socklen_t *ret_len, bool *ret_path)
+{
+	char buf[PATH_MAX];
+	size_t n = len;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	*ret_path = len && name[0];
+	if (*ret_path) {
+		/* a path: without its terminating NUL, made absolute */
+		n = strnlen((const char *)name, len);
+		snprintf(buf, sizeof(buf), "%s%s%.*s", name[0] != '/' && s->unix_dir ? s->unix_dir : "",
+			 name[0] != '/' && s->unix_dir ? "/" : "", (int)n, (const char *)name);
+		n = strlen(buf);
+		if (n >= sizeof(sun->sun_path))
+			return glue_err(-ENAMETOOLONG, "socket %u: %s is too long a socket path",
+					s->id, buf);
+		memcpy(sun->sun_path, buf, n);
+		*ret_len = offsetof(struct sockaddr_un, sun_path) + n + 1;
+		return 0;
+	}
+	if (n > sizeof(sun->sun_path))
+		return glue_err(-EINVAL, "socket %u: a name of %zu bytes", s->id, n);
+	memcpy(sun->sun_path, name, n);
+	*ret_len = offsetof(struct sockaddr_un, sun_path) + n;
+	return 0;
+}
+
+static int bind_name(int fd, const struct socket_record *s, struct sockaddr_un *sun,
+		     socklen_t *ret_len)
+{
+	struct stat st;
+	bool path;
+	int e = make_addr(s, s->unix_name, s->unix_name_len, sun, ret_len, &path);
+
+	if (e < 0)
+		return e;
+	/* the socket file left by the checkpointed socket */
+	if (path && lstat(sun->sun_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    unlink(sun->sun_path) < 0)
+		return glue_err(-errno, "socket %u: cannot remove the stale socket file %s", s->id,
+				sun->sun_path);
+	if (bind(fd, (struct sockaddr *)sun, *ret_len) < 0)
+		return glue_err(-errno, "socket %u: cannot bind to %s%s", s->id,
+				path ? "" : "abstract name @", path ? sun->sun_path :
+				sun->sun_path + 1);
+	if (path && s->have_unix_file &&
+	    (chmod(sun->sun_path, s->unix_mode) < 0 ||
+	     chown(sun->sun_path, s->unix_uid, s->unix_gid) < 0))
+		glue_warn("socket %u: %s: cannot give it its mode and owner: %s", s->id,
+			  sun->sun_path, strerror(errno));
+	return 0;
+}
+
+static int unix_restore(struct rst *r, const struct socket_record *s)
+{
+	struct sockaddr_un sun;
+	socklen_t len = 0;
+	int fd, e = 0;
+
+	if (s->peer_id)
+		return restore_pair(r, s);
+	if (s->state == SOCKET_CONNECTED && s->type != SOCK_DGRAM)
+		return restore_closed_peer(s);
+	fd = socket(AF_UNIX, s->type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return glue_err(-errno, "socket %u: cannot create a Unix socket", s->id);
+	sock_apply_buffers(fd, s);
+	if (s->unix_name_len)
+		e = bind_name(fd, s, &sun, &len);
+	if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
+		e = glue_err(-errno, "socket %u: cannot listen", s->id);
+	if (e == 0 && s->ndgrams) {
+		if (!s->unix_name_len) {
+			glue_warn("socket %u: %zu queued datagrams on an unnamed socket are dropped",
+				  s->id, s->ndgrams);
+		} else {
+			e = sock_requeue_dgrams(s, (struct sockaddr *)&sun, len);
+		}
+	}
+	if (e == 0 && s->state == SOCKET_CONNECTED && s->unix_peer_name_len) {
+		struct sockaddr_un peer;
+		socklen_t plen;
+		bool path;
+
+		e = make_addr(s, s->unix_peer_name, s->unix_peer_name_len, &peer, &plen, &path);
+		if (e == 0 && connect(fd, (struct sockaddr *)&peer, plen) < 0)
+			glue_warn("socket %u: cannot connect it again to %s%s: %s; it is left "
+				  "unconnected", s->id, path ? "" : "@",
+				  path ? peer.sun_path : peer.sun_path + 1, strerror(errno));
+	}
+	if (e < 0) {
+		close(fd);
+		return e;
+	}
+	sock_apply_options(fd, s, false);
+	return fd;
+}
+
+static int unix_open(struct rst *r, const struct st_file *f)
+{
+	return socket_open(r, f, unix_restore);
+}
+
+const struct kind kind_unix = {
+	.name = "socket",
+	.match = unix_match,
+	.dump = unix_dump,
+	.file_size = sizeof(struct socket_file),
+	.file_fields = socket_file_fields,
+	.owns_record = unix_owns,
+	.open = unix_open,
+	.restore_end = unix_restore_end,
+};
