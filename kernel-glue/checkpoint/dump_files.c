@@ -216,30 +216,6 @@ int dump_mapped_file(struct ckpt *c, pid_t pid, uint64_t start, uint64_t end, co
 	return r;
 }
 
-static int dump_pipe_contents(pid_t pid, int fd, struct st_pipe *pipe_rec);
-
-/* A named FIFO: reopened by path; the pipe record carries its bytes. */
-static int dump_fifo(struct ckpt *c, pid_t pid, int fd, const struct stat *st, struct st_file *f)
-{
-	struct st_file *first = find_inode(c, st, ST_FILE_FIFO);
-	struct st_pipe *pr;
-
-	f->type = ST_FILE_FIFO;
-	f->dev = st->st_dev;
-	f->ino = st->st_ino;
-	if (first && first != f) {
-		f->pipe_id = first->pipe_id;
-		return 0;
-	}
-	pr = ST_PUSH(c->img.pipes, c->img.npipes);
-	if (!pr)
-		return -ENOMEM;
-	pr->id = c->img.npipes;
-	pr->ino = st->st_ino;
-	f->pipe_id = pr->id;
-	return dump_pipe_contents(pid, fd, pr);
-}
-
 /* Is this character device one that reopening by path gives back? */
 static bool chardev_reopenable(dev_t rdev)
 {
@@ -252,60 +228,6 @@ static bool chardev_reopenable(dev_t rdev)
 	return ma == 4 || (ma >= 136 && ma <= 143); /* virtual consoles, pseudo terminals */
 }
 
-static int dump_pipe_contents(pid_t pid, int fd, struct st_pipe *pipe_rec)
-{
-	char path[64];
-	int rfd, p[2] = { -1, -1 }, r = 0;
-	int cap;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rfd < 0)
-		return glue_err(-errno, "pid %d fd %d: cannot open the pipe", pid, fd);
-	cap = fcntl(rfd, F_GETPIPE_SZ);
-	if (cap < 0) {
-		r = glue_err(-errno, "pid %d fd %d: cannot read the pipe's capacity", pid, fd);
-		goto out;
-	}
-	pipe_rec->capacity = cap;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || fcntl(p[1], F_SETPIPE_SZ, cap) < cap) {
-		r = glue_err(-errno, "pid %d fd %d: cannot make a pipe to copy into", pid, fd);
-		goto out;
-	}
-	pipe_rec->data = malloc(cap);
-	if (!pipe_rec->data) {
-		r = -ENOMEM;
-		goto out;
-	}
-	{
-		ssize_t n = tee(rfd, p[1], cap, SPLICE_F_NONBLOCK), got = 0;
-
-		if (n < 0 && errno != EAGAIN) {
-			r = glue_err(-errno, "pid %d fd %d: cannot copy the pipe's contents", pid,
-				     fd);
-			goto out;
-		}
-		while (n > 0 && got < n) {
-			ssize_t k = read(p[0], pipe_rec->data + got, n - got);
-
-			if (k <= 0) {
-				r = glue_err(k < 0 ? -errno : -EIO, "pid %d fd %d: pipe copy", pid,
-					     fd);
-				goto out;
-			}
-			got += k;
-		}
-		pipe_rec->len = got;
-	}
-out:
-	close(rfd);
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-	return r;
-}
-
 static struct file_origin *find_shared(struct ckpt *c, pid_t pid, int fd)
 {
 	for (size_t i = 0; i < c->norigins; i++) {
@@ -314,14 +236,6 @@ static struct file_origin *find_shared(struct ckpt *c, pid_t pid, int fd)
 		if (syscall(SYS_kcmp, o->pid, pid, KCMP_FILE, o->fd, fd) == 0)
 			return o;
 	}
-	return NULL;
-}
-
-static struct file_origin *find_pipe(struct ckpt *c, uint64_t ino)
-{
-	for (size_t i = 0; i < c->norigins; i++)
-		if (c->origins[i].pipe_ino == ino)
-			return &c->origins[i];
 	return NULL;
 }
 
@@ -418,37 +332,6 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		link = NULL;
 		goto out;
 	}
-	if (S_ISFIFO(st.st_mode) && strncmp(link, "pipe:", 5) == 0) {
-		struct file_origin *po = find_pipe(c, st.st_ino);
-		int acc = fi.flags & O_ACCMODE;
-
-		f->type = ST_FILE_PIPE;
-		o->pipe_ino = st.st_ino;
-		if (po) {
-			f->pipe_id = st_find_file(&c->img, po->file_id)->pipe_id;
-		} else {
-			struct st_pipe *pr = ST_PUSH(c->img.pipes, c->img.npipes);
-
-			if (!pr) {
-				r = -ENOMEM;
-				goto out;
-			}
-			pr->id = c->img.npipes;
-			pr->ino = st.st_ino;
-			f->pipe_id = pr->id;
-			po = o;
-			r = dump_pipe_contents(pid, fd, pr);
-		}
-		po->pipe_read |= acc == O_RDONLY || acc == O_RDWR;
-		po->pipe_write |= acc == O_WRONLY || acc == O_RDWR;
-		goto out;
-	}
-	if (S_ISFIFO(st.st_mode) && link[0] == '/' && !ends_with(link, DELETED_SUFFIX)) {
-		f->path = link;
-		link = NULL;
-		r = dump_fifo(c, pid, fd, &st, f);
-		goto out;
-	}
 	refuse_fd(c, &probe);
 out:
 	if (probe.sfd >= 0)
@@ -498,22 +381,4 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p)
 	}
 	free(fds);
 	return r;
-}
-
-/* A pipe comes back whole only if both of its ends are in the selection. */
-int dump_check_pipes(struct ckpt *c)
-{
-	for (size_t i = 0; i < c->norigins; i++) {
-		struct file_origin *o = &c->origins[i];
-
-		if (!o->pipe_ino || (o->pipe_read && o->pipe_write))
-			continue;
-		if (!o->pipe_read && !o->pipe_write)
-			continue; /* not the first record of this pipe */
-		ckpt_unsupported(c, "pid %d fd %d: pipe:[%llu]: its %s end is outside the "
-				 "checkpoint (pipes to other processes are not supported yet)",
-				 o->pid, o->fd, (unsigned long long)o->pipe_ino,
-				 o->pipe_read ? "write" : "read");
-	}
-	return 0;
 }

@@ -33,9 +33,7 @@ struct freeze {
 struct file_origin {
 	pid_t pid;
 	int fd;
-	uint64_t pipe_ino;
 	uint32_t file_id;
-	bool pipe_read, pipe_write; /* for pipes: ends seen in the selection */
 };
 
 struct ckpt {
@@ -103,7 +101,6 @@ int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
-int dump_check_pipes(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
 

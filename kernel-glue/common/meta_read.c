@@ -303,8 +303,6 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	f->flags = meta_prop_u32(in, node, FM_F_FLAGS, true);
 	f->pos = meta_prop_u64(in, node, FM_F_POS, false);
 	f->rdev = meta_prop_u64(in, node, FM_F_RDEV, false);
-	f->pipe_id = meta_prop_u32(in, node, FM_F_PIPE,
-			     f->type == ST_FILE_PIPE || f->type == ST_FILE_FIFO);
 	f->deleted = meta_prop_get(in, node, FM_F_DELETED, &len, false) != NULL;
 	f->same_inode = meta_prop_u32(in, node, FM_F_SAME_INODE, false);
 	if (!f->same_inode && (f->deleted || f->type == ST_FILE_MEMFD)) {
@@ -325,17 +323,6 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	f->name = meta_prop_str(in, node, FM_F_NAME, false);
 	if (!in->err && f->kind && f->kind->file_fields)
 		meta_read_fields(in, node, f->kind->file_fields, f->kind_data);
-}
-
-static void read_pipe(struct meta_in *in, int node, struct st_image *img)
-{
-	struct st_pipe *p = ST_PUSH(img->pipes, img->npipes);
-
-	if (!p)
-		return meta_prop_oom(in);
-	p->id = meta_prop_u32(in, node, FM_PI_ID, true);
-	p->capacity = meta_prop_u32(in, node, FM_PI_CAPACITY, false);
-	p->data = meta_prop_bytes(in, node, FM_PI_DATA, &p->len, false);
 }
 
 int meta_read(const void *fdt, struct st_image *img)
@@ -362,10 +349,6 @@ int meta_read(const void *fdt, struct st_image *img)
 	if (node >= 0)
 		fdt_for_each_subnode(child, fdt, node)
 			read_file(&in, child, img);
-	node = fdt_subnode_offset(fdt, 0, FM_PIPES);
-	if (node >= 0)
-		fdt_for_each_subnode(child, fdt, node)
-			read_pipe(&in, child, img);
 	read_kinds(&in, 0, &img->kinds, true);
 	node = fdt_subnode_offset(fdt, 0, FM_PROCESSES);
 	if (node >= 0)

@@ -300,8 +300,6 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 	prop_u64(o, FM_F_POS, f->pos);
 	if (f->type == ST_FILE_CHARDEV)
 		prop_u64(o, FM_F_RDEV, f->rdev);
-	if (f->type == ST_FILE_PIPE || f->type == ST_FILE_FIFO)
-		prop_u32(o, FM_F_PIPE, f->pipe_id);
 	if (f->deleted)
 		prop_empty(o, FM_F_DELETED);
 	if (f->same_inode) {
@@ -324,15 +322,6 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 		meta_write_fields(&mo, f->kind->file_fields, f->kind_data);
 		o->err = mo.err;
 	}
-	end(o);
-}
-
-static void write_pipe(struct fdt_out *o, const struct st_pipe *p)
-{
-	begin_unit(o, FM_PIPE, p->id, 0);
-	prop_u32(o, FM_PI_ID, p->id);
-	prop_u32(o, FM_PI_CAPACITY, p->capacity);
-	prop_bytes(o, FM_PI_DATA, p->data, p->len);
 	end(o);
 }
 
@@ -361,10 +350,6 @@ static int write_tree(const struct st_image *img, struct fdt_out *o, size_t size
 	begin(o, FM_FILES);
 	for (size_t i = 0; i < img->nfiles; i++)
 		write_file(o, &img->files[i]);
-	end(o);
-	begin(o, FM_PIPES);
-	for (size_t i = 0; i < img->npipes; i++)
-		write_pipe(o, &img->pipes[i]);
 	end(o);
 	write_kinds(o, img->kinds, true);
 	end(o);

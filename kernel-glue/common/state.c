@@ -38,14 +38,6 @@ struct st_file *st_find_file(struct st_image *img, uint32_t id)
 	return NULL;
 }
 
-struct st_pipe *st_find_pipe(struct st_image *img, uint32_t id)
-{
-	for (size_t i = 0; i < img->npipes; i++)
-		if (img->pipes[i].id == id)
-			return &img->pipes[i];
-	return NULL;
-}
-
 struct st_process *st_find_process(struct st_image *img, pid_t pid)
 {
 	for (size_t i = 0; i < img->nprocs; i++)
@@ -64,8 +56,6 @@ static const char *const file_types[] = {
 	[ST_FILE_REGULAR] = "regular",
 	[ST_FILE_DIRECTORY] = "directory",
 	[ST_FILE_CHARDEV] = "chardev",
-	[ST_FILE_PIPE] = "pipe",
-	[ST_FILE_FIFO] = "fifo",
 	[ST_FILE_MEMFD] = "memfd",
 	[ST_FILE_KIND] = "?",
 };
@@ -213,9 +203,6 @@ void st_image_free(struct st_image *img)
 		free(f->kind_data);
 	}
 	free(img->files);
-	for (size_t i = 0; i < img->npipes; i++)
-		free(img->pipes[i].data);
-	free(img->pipes);
 	free_kind_data(&img->kinds, true);
 	free(img->hostname);
 	memset(img, 0, sizeof(*img));

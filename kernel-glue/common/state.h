@@ -107,8 +107,6 @@ enum st_file_type {
 	ST_FILE_REGULAR,
 	ST_FILE_DIRECTORY,
 	ST_FILE_CHARDEV,
-	ST_FILE_PIPE,
-	ST_FILE_FIFO,
 	ST_FILE_MEMFD,
 	ST_FILE_KIND,     /* its kind says what it is (f->kind) */
 };
@@ -121,7 +119,6 @@ struct st_file {
 	uint32_t flags;  /* open(2) flags from fdinfo */
 	uint64_t pos;
 	uint64_t rdev;
-	uint32_t pipe_id;
 	/* files whose contents the image carries (deleted while open, memfd) */
 	bool deleted;
 	uint32_t same_inode; /* id of an earlier record of the same inode, or 0 */
@@ -140,14 +137,6 @@ struct st_fd {
 	int num;
 	uint32_t file_id;
 	bool cloexec;
-};
-
-struct st_pipe {
-	uint32_t id;
-	uint64_t ino;
-	uint32_t capacity;
-	uint8_t *data;
-	size_t len;
 };
 
 struct st_sigaction {
@@ -188,8 +177,6 @@ struct st_image {
 	size_t nmms;
 	struct st_file *files;
 	size_t nfiles;
-	struct st_pipe *pipes;
-	size_t npipes;
 	struct st_kind_data kinds; /* the kinds' image_fields */
 };
 
@@ -199,7 +186,6 @@ void *st_push(void *arr_ptr, size_t *n, size_t elem_size);
 
 struct st_mm *st_find_mm(struct st_image *img, uint32_t id);
 struct st_file *st_find_file(struct st_image *img, uint32_t id);
-struct st_pipe *st_find_pipe(struct st_image *img, uint32_t id);
 struct st_process *st_find_process(struct st_image *img, pid_t pid);
 
 const char *st_area_kind_name(enum st_area_kind k);

@@ -12,6 +12,8 @@
 
 /* one line per kind: X(NAME) is the struct kind kind_NAME of kinds/NAME.c */
 #define KINDS(X)        \
+	X(pipe)         \
+	X(fifo)         \
 	X(sockets)      \
 	X(unix)         \
 	X(tcp)          \

@@ -22,62 +22,6 @@
 #include "carried_file.h"
 #include "internal.h"
 
-static int open_pipe(struct rst *r, const struct st_pipe *pi, int ret_fds[2])
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		return glue_err(-errno, "pipe %u: cannot create it", pi->id);
-	if (pi->capacity && fcntl(p[1], F_SETPIPE_SZ, pi->capacity) < 0)
-		glue_warn("pipe %u: cannot set its capacity to %u: %s", pi->id, pi->capacity,
-			  strerror(errno));
-	if (pi->len && write(p[1], pi->data, pi->len) != (ssize_t)pi->len) {
-		int e = glue_err(-errno, "pipe %u: cannot refill it with %zu bytes", pi->id,
-				 pi->len);
-
-		close(p[0]);
-		close(p[1]);
-		return e;
-	}
-	(void)r;
-	ret_fds[0] = p[0];
-	ret_fds[1] = p[1];
-	return 0;
-}
-
-/* The pipe record @id, by index. */
-static int find_pipe_index(const struct rst *r, const struct st_file *f, size_t *ret)
-{
-	for (size_t k = 0; k < r->img.npipes; k++)
-		if (r->img.pipes[k].id == f->pipe_id) {
-			*ret = k;
-			return 0;
-		}
-	return glue_err(-EINVAL, "file %u: pipe %u is not in the image", f->id, f->pipe_id);
-}
-
-static int open_pipe_end(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
-{
-	int acc = f->flags & O_ACCMODE, fd;
-	size_t k = 0;
-	int e = find_pipe_index(r, f, &k);
-
-	if (e < 0)
-		return e;
-	/* fcntl works on the open file description: both ends carry
-	 * their own status flags, set here for the process too */
-	fd = fcntl(pipe_fds[k][acc == O_RDONLY ? 0 : 1], F_DUPFD_CLOEXEC, 0);
-	if (fd < 0 || fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		e = glue_err(-errno, "file %u: pipe %u", f->id, f->pipe_id);
-		if (fd >= 0)
-			close(fd);
-		return e;
-	}
-	/* two descriptions of one end would share flags: fine for a
-	 * first version, as both came from the same pipe end */
-	return fd;
-}
-
 static int open_by_path(const struct st_file *f)
 {
 	int fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
@@ -131,63 +75,9 @@ static int open_carried(struct rst *r, const struct st_file *f)
 	return fd;
 }
 
-/*
- * A named FIFO: opened by its path. A first read-write open per FIFO never
- * blocks and is a reader for the write-only opens that follow; it puts the
- * buffered bytes back, and is closed once every open of the FIFO is made.
- */
-static int open_fifo(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
-{
-	const struct st_pipe *pi;
-	int fd, e;
-	size_t k = 0;
-
-	e = find_pipe_index(r, f, &k);
-	if (e < 0)
-		return e;
-	pi = &r->img.pipes[k];
-	if (pipe_fds[k][0] < 0) {
-		struct stat st;
-
-		pipe_fds[k][0] = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (pipe_fds[k][0] < 0)
-			return glue_err(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
-		if (fstat(pipe_fds[k][0], &st) < 0 || !S_ISFIFO(st.st_mode))
-			return glue_err(-ENXIO, "file %u: %s is no longer a FIFO", f->id, f->path);
-		if (pi->capacity && fcntl(pipe_fds[k][0], F_SETPIPE_SZ, pi->capacity) < 0)
-			glue_warn("FIFO %s: cannot set its capacity to %u: %s", f->path,
-				  pi->capacity, strerror(errno));
-		if (pi->len && write(pipe_fds[k][0], pi->data, pi->len) != (ssize_t)pi->len)
-			return glue_err(-errno, "FIFO %s: cannot refill it with %zu bytes", f->path,
-					pi->len);
-	}
-	fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_NONBLOCK |
-				   O_CLOEXEC);
-	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
-	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		e = glue_err(-errno, "file %u: FIFO %s: cannot set its flags", f->id, f->path);
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-static bool pipe_is_fifo(const struct rst *r, uint32_t pipe_id)
-{
-	for (size_t i = 0; i < r->img.nfiles; i++)
-		if (r->img.files[i].type == ST_FILE_FIFO && r->img.files[i].pipe_id == pipe_id)
-			return true;
-	return false;
-}
-
-static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
+static int open_file(struct rst *r, const struct st_file *f)
 {
 	switch (f->type) {
-	case ST_FILE_PIPE:
-		return open_pipe_end(r, f, pipe_fds);
-	case ST_FILE_FIFO:
-		return open_fifo(r, f, pipe_fds);
 	case ST_FILE_MEMFD:
 		return open_carried(r, f);
 	case ST_FILE_KIND:
@@ -204,27 +94,19 @@ static int open_file(struct rst *r, const struct st_file *f, int (*pipe_fds)[2])
 
 int restore_open_files(struct rst *r)
 {
-	int (*pipe_fds)[2] = calloc(r->img.npipes + 1, sizeof(*pipe_fds));
 	int e = 0;
 
 	r->files_fd = malloc((r->img.nfiles + 1) * sizeof(int));
-	if (!r->files_fd || !pipe_fds) {
-		free(pipe_fds);
+	if (!r->files_fd)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < r->img.nfiles; i++)
 		r->files_fd[i] = -1;
-	for (size_t i = 0; i < r->img.npipes; i++)
-		pipe_fds[i][0] = pipe_fds[i][1] = -1;
-	for (size_t i = 0; i < r->img.npipes && e == 0; i++)
-		if (!pipe_is_fifo(r, r->img.pipes[i].id))
-			e = open_pipe(r, &r->img.pipes[i], pipe_fds[i]);
 	for (size_t i = 0; i < kind_count && e == 0; i++)
 		if (kind_registry[i]->restore_begin)
 			e = kind_registry[i]->restore_begin(r);
 
 	for (size_t i = 0; i < r->img.nfiles && e == 0; i++) {
-		int fd = open_file(r, &r->img.files[i], pipe_fds);
+		int fd = open_file(r, &r->img.files[i]);
 
 		if (fd < 0)
 			e = fd;
@@ -234,13 +116,6 @@ int restore_open_files(struct rst *r)
 	for (size_t i = 0; i < kind_count && e == 0; i++)
 		if (kind_registry[i]->restore_opened)
 			e = kind_registry[i]->restore_opened(r);
-	for (size_t i = 0; i < r->img.npipes; i++) {
-		if (pipe_fds[i][0] >= 0)
-			close(pipe_fds[i][0]);
-		if (pipe_fds[i][1] >= 0)
-			close(pipe_fds[i][1]);
-	}
-	free(pipe_fds);
 	return e;
 }
 
