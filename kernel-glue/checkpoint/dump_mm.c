@@ -19,7 +19,7 @@
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "../common/vdso_elf.h"
-#include "dump_files.h"
+#include "../kinds/carried.h"
 #include "internal.h"
 
 #define VDSO_MAX (1u << 20)
@@ -32,6 +32,56 @@ static const struct {
 	{ "[vdso]", ST_AREA_VDSO },   { "[vvar]", ST_AREA_VVAR },
 	{ "[vvar_vclock]", ST_AREA_VVAR }, { "[vsyscall]", ST_AREA_VSYSCALL },
 };
+
+/*
+ * The file record of a memfd or deleted file mapped at @start-@end (whose
+ * name in maps is @name): an existing record of the same inode, or a new
+ * one carrying its contents (kinds/carried.h). *ret_id is 0 when the file
+ * cannot be carried (already named through ckpt_unsupported()). Returns 0
+ * or -errno.
+ */
+static int dump_mapped_file(struct ckpt *c, pid_t pid, uint64_t start, uint64_t end,
+			    const char *name, uint32_t *ret_id)
+{
+	bool memfd = strncmp(name, "/memfd:", 7) == 0;
+	const struct kind *k = memfd ? &kind_memfd : &kind_regular;
+	char path[96], what[96];
+	unsigned before = c->problems;
+	struct st_file *f;
+	struct stat st;
+	int r;
+
+	*ret_id = 0;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)start, (unsigned long long)end);
+	snprintf(what, sizeof(what), "area %#llx-%#llx", (unsigned long long)start,
+		 (unsigned long long)end);
+	if (stat(path, &st) < 0)
+		return glue_err(-errno, "pid %d %s: %s: cannot inspect %s", pid, what, name, path);
+	if (!S_ISREG(st.st_mode)) {
+		ckpt_unsupported(c, "pid %d %s: %s: only regular files and memfd can be carried",
+				 pid, what, name);
+		return 0;
+	}
+	f = carried_find(c, k, &st);
+	if (f) {
+		*ret_id = f->id;
+		return 0;
+	}
+	f = ST_PUSH(c->img.files, c->img.nfiles);
+	if (!f)
+		return -ENOMEM;
+	f->id = c->img.nfiles;
+	f->flags = O_RDWR;
+	f->kind = k;
+	f->kind_data = calloc(1, k->file_size);
+	if (!f->kind_data)
+		return -ENOMEM;
+	r = (memfd ? memfd_carry : regular_carry)(c, pid, what, path, &st, name, f);
+	if (r == 0 && c->problems == before)
+		*ret_id = f->id;
+	return r;
+}
 
 static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct st_area *a)
 {

@@ -282,7 +282,6 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 {
 	struct st_file *f = ST_PUSH(img->files, img->nfiles);
 	char *type;
-	int len;
 
 	if (!f)
 		return meta_prop_oom(in);
@@ -290,11 +289,10 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	type = meta_prop_str(in, node, FM_F_TYPE, true);
 	f->kind = type ? kind_by_type(type) : NULL;
 	if (f->kind) {
-		f->type = ST_FILE_KIND;
 		f->kind_data = calloc(1, f->kind->file_size ? f->kind->file_size : 1);
 		if (!f->kind_data)
 			meta_prop_oom(in);
-	} else if (type && st_file_type_parse(type, &f->type) < 0 && !in->err) {
+	} else if (type && !in->err) {
 		in->err = glue_err(-EINVAL, "image metadata: file %u: unknown type '%s'", f->id,
 				   type);
 	}
@@ -302,25 +300,6 @@ static void read_file(struct meta_in *in, int node, struct st_image *img)
 	f->path = meta_prop_str(in, node, FM_F_PATH, false);
 	f->flags = meta_prop_u32(in, node, FM_F_FLAGS, true);
 	f->pos = meta_prop_u64(in, node, FM_F_POS, false);
-	f->rdev = meta_prop_u64(in, node, FM_F_RDEV, false);
-	f->deleted = meta_prop_get(in, node, FM_F_DELETED, &len, false) != NULL;
-	f->same_inode = meta_prop_u32(in, node, FM_F_SAME_INODE, false);
-	if (!f->same_inode && (f->deleted || f->type == ST_FILE_MEMFD)) {
-		uint32_t owner[2] = { 0, 0 };
-
-		f->data = meta_prop_bytes(in, node, FM_F_DATA, &f->data_len, false);
-		f->size = meta_prop_u64(in, node, FM_F_SIZE, true);
-		f->mode = meta_prop_u32(in, node, FM_F_MODE, true);
-		meta_prop_u32s(in, node, FM_F_OWNER, owner, 2, false);
-		f->uid = owner[0];
-		f->gid = owner[1];
-		if (f->data_len > f->size && !in->err)
-			in->err = glue_err(-EINVAL, "image metadata: file %u: %zu bytes of data "
-					   "for a size of %llu", f->id, f->data_len,
-					   (unsigned long long)f->size);
-	}
-	f->seals = meta_prop_u32(in, node, FM_F_SEALS, false);
-	f->name = meta_prop_str(in, node, FM_F_NAME, false);
 	if (!in->err && f->kind && f->kind->file_fields)
 		meta_read_fields(in, node, f->kind->file_fields, f->kind_data);
 }

@@ -298,24 +298,6 @@ static void write_file(struct fdt_out *o, const struct st_file *f)
 	prop_str(o, FM_F_PATH, f->path);
 	prop_u32(o, FM_F_FLAGS, f->flags);
 	prop_u64(o, FM_F_POS, f->pos);
-	if (f->type == ST_FILE_CHARDEV)
-		prop_u64(o, FM_F_RDEV, f->rdev);
-	if (f->deleted)
-		prop_empty(o, FM_F_DELETED);
-	if (f->same_inode) {
-		prop_u32(o, FM_F_SAME_INODE, f->same_inode);
-	} else if (f->deleted || f->type == ST_FILE_MEMFD) {
-		uint32_t owner[2] = { f->uid, f->gid };
-
-		prop_bytes(o, FM_F_DATA, f->data, f->data_len);
-		prop_u64(o, FM_F_SIZE, f->size);
-		prop_u32(o, FM_F_MODE, f->mode);
-		prop_u32s(o, FM_F_OWNER, owner, 2);
-	}
-	if (f->type == ST_FILE_MEMFD && !f->same_inode) {
-		prop_u32(o, FM_F_SEALS, f->seals);
-		prop_str(o, FM_F_NAME, f->name);
-	}
 	if (f->kind && f->kind->file_fields) {
 		struct meta_out mo = { .fdt = o->buf, .err = o->err };
 

@@ -52,14 +52,6 @@ static const char *const area_kinds[] = {
 	[ST_AREA_VVAR] = "vvar", [ST_AREA_VSYSCALL] = "vsyscall",
 };
 
-static const char *const file_types[] = {
-	[ST_FILE_REGULAR] = "regular",
-	[ST_FILE_DIRECTORY] = "directory",
-	[ST_FILE_CHARDEV] = "chardev",
-	[ST_FILE_MEMFD] = "memfd",
-	[ST_FILE_KIND] = "?",
-};
-
 const char *st_area_kind_name(enum st_area_kind k)
 {
 	return (size_t)k < sizeof(area_kinds) / sizeof(area_kinds[0]) ? area_kinds[k] : "?";
@@ -75,24 +67,9 @@ int st_area_kind_parse(const char *s, enum st_area_kind *ret)
 	return -EINVAL;
 }
 
-const char *st_file_type_name(enum st_file_type t)
-{
-	return (size_t)t < sizeof(file_types) / sizeof(file_types[0]) ? file_types[t] : "?";
-}
-
 const char *st_file_what(const struct st_file *f)
 {
-	return f->kind ? f->kind->name : st_file_type_name(f->type);
-}
-
-int st_file_type_parse(const char *s, enum st_file_type *ret)
-{
-	for (size_t i = 0; i < ST_FILE_KIND; i++)
-		if (strcmp(s, file_types[i]) == 0) {
-			*ret = i;
-			return 0;
-		}
-	return -EINVAL;
+	return f->kind ? f->kind->name : "?";
 }
 
 void *st_kind_data(struct st_kind_data *d, const struct kind *k, size_t size)
@@ -196,8 +173,6 @@ void st_image_free(struct st_image *img)
 		struct st_file *f = &img->files[i];
 
 		free(f->path);
-		free(f->data);
-		free(f->name);
 		if (f->kind && f->kind->file_fields && f->kind_data)
 			meta_free_fields(f->kind->file_fields, f->kind_data);
 		free(f->kind_data);

@@ -103,34 +103,14 @@ struct st_caps {
 	uint64_t effective, permitted, inheritable, bounding, ambient;
 };
 
-enum st_file_type {
-	ST_FILE_REGULAR,
-	ST_FILE_DIRECTORY,
-	ST_FILE_CHARDEV,
-	ST_FILE_MEMFD,
-	ST_FILE_KIND,     /* its kind says what it is (f->kind) */
-};
-
 /* One open file description (fds that share it refer to the same id). */
 struct st_file {
 	uint32_t id;
-	enum st_file_type type;
+	const struct kind *kind; /* what it is: its type, its dump and restore (kinds/kind.h) */
 	char *path;
 	uint32_t flags;  /* open(2) flags from fdinfo */
 	uint64_t pos;
-	uint64_t rdev;
-	/* files whose contents the image carries (deleted while open, memfd) */
-	bool deleted;
-	uint32_t same_inode; /* id of an earlier record of the same inode, or 0 */
-	uint8_t *data;       /* contents, trailing zeros left out */
-	size_t data_len;
-	uint64_t size;
-	uint32_t mode, uid, gid;
-	uint32_t seals;      /* memfd: F_GET_SEALS */
-	char *name;          /* memfd: the name given to memfd_create() */
-	uint64_t dev, ino;   /* at checkpoint only: to find other opens of an inode */
-	const struct kind *kind; /* ST_FILE_KIND: what it is (kinds/kind.h) */
-	void *kind_data;     /* the kind's part of the record (kind->file_size bytes) */
+	void *kind_data; /* the kind's part of the record (kind->file_size bytes) */
 };
 
 struct st_fd {
@@ -190,8 +170,7 @@ struct st_process *st_find_process(struct st_image *img, pid_t pid);
 
 const char *st_area_kind_name(enum st_area_kind k);
 int st_area_kind_parse(const char *s, enum st_area_kind *ret);
-const char *st_file_type_name(enum st_file_type t);
-/* What @f is: its kind's name, or its type's. */
+/* What @f is: its kind's name ("regular", "socket"...). */
 const char *st_file_what(const struct st_file *f);
 
 /* The slot of kind @k in @d, its data allocated (zeroed, @size bytes) on
@@ -199,7 +178,6 @@ const char *st_file_what(const struct st_file *f);
 void *st_kind_data(struct st_kind_data *d, const struct kind *k, size_t size);
 /* Free every slot's data (plain memory: its owner released what is in it). */
 void st_kind_data_free(struct st_kind_data *d);
-int st_file_type_parse(const char *s, enum st_file_type *ret);
 
 void st_image_free(struct st_image *img);
 

@@ -23,7 +23,11 @@
 	X(timerfd)      \
 	X(signalfd)     \
 	X(inotify)      \
-	X(eventfd)
+	X(eventfd)      \
+	X(memfd)        \
+	X(regular)      \
+	X(directory)    \
+	X(chardev)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

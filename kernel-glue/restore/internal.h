@@ -107,6 +107,9 @@ int restore_reopen(struct rst *r, uint32_t file_id, int flags);
 /* A new open file description of the inode of @fd with @flags, through
  * /proc/self/fd. Returns the fd or -errno (not logged). */
 int reopen_fd(int fd, int flags);
+/* @f opened again by its path with its flags (those that create or
+ * truncate left out). Returns the fd or -errno (logged). */
+int reopen_path(const struct st_file *f);
 /* Give @fd the status flags of @f; on failure close it. Returns @fd or
  * -errno. */
 int restore_file_flags(int fd, const struct st_file *f);

@@ -100,6 +100,15 @@ int reopen_fd(int fd, int flags)
 	return nfd < 0 ? -errno : nfd;
 }
 
+int reopen_path(const struct st_file *f)
+{
+	int fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
+
+	if (fd < 0)
+		return glue_err(-errno, "file %u: cannot open %s", f->id, f->path);
+	return fd;
+}
+
 int restore_file_flags(int fd, const struct st_file *f)
 {
 	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {

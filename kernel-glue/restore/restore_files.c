@@ -5,9 +5,7 @@
  * with pidfd_getfd() run inside it, which gives it the very open file
  * description, so fds that shared one (dup, inheritance, the two ends of a
  * pipe in a tree) share it again. Each fd is then moved to its number.
- * Named FIFOs are opened by path and refilled; files the image carries
- * (deleted while open, memfd) are made again by carried_file.c; the kinds
- * of kinds/registry.c open their own.
+ * Each kind of kinds/registry.c opens its own files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,77 +17,13 @@
 #include <unistd.h>
 
 #include "../common/log.h"
-#include "carried_file.h"
 #include "internal.h"
-
-static int open_by_path(const struct st_file *f)
-{
-	int fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
-
-	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot open %s", f->id, f->path);
-	if (f->type == ST_FILE_REGULAR && lseek(fd, f->pos, SEEK_SET) < 0) {
-		int e = glue_err(-errno, "file %u: %s: cannot seek to %llu", f->id, f->path,
-				 (unsigned long long)f->pos);
-
-		close(fd);
-		return e;
-	}
-	if (f->type == ST_FILE_DIRECTORY && f->pos)
-		lseek(fd, f->pos, SEEK_SET);
-	return fd;
-}
-
-/*
- * A file the image carries: its inode is made again (or found, when an
- * earlier record is of the same inode), then this open file description is
- * opened on it with its own flags and offset.
- */
-static int open_carried(struct rst *r, const struct st_file *f)
-{
-	int inode_fd, fd, e;
-
-	if (f->same_inode) {
-		fd = restore_reopen(r, f->same_inode, f->flags);
-	} else {
-		inode_fd = carried_create(f);
-		if (inode_fd < 0)
-			return inode_fd;
-		e = carried_fill(f, inode_fd);
-		if (e < 0) {
-			close(inode_fd);
-			return e;
-		}
-		fd = reopen_fd(inode_fd, f->flags);
-		if (fd < 0)
-			fd = glue_err(fd, "file %u (%s): cannot open it with flags %#o", f->id,
-				      f->path ? f->path : "?", f->flags);
-		close(inode_fd);
-	}
-	if (fd >= 0 && f->type != ST_FILE_DIRECTORY && lseek(fd, f->pos, SEEK_SET) < 0) {
-		e = glue_err(-errno, "file %u: cannot seek to %llu", f->id,
-			     (unsigned long long)f->pos);
-		close(fd);
-		return e;
-	}
-	return fd;
-}
 
 static int open_file(struct rst *r, const struct st_file *f)
 {
-	switch (f->type) {
-	case ST_FILE_MEMFD:
-		return open_carried(r, f);
-	case ST_FILE_KIND:
-		return f->kind->open(r, f);
-	case ST_FILE_DIRECTORY:
-	case ST_FILE_REGULAR:
-	case ST_FILE_CHARDEV:
-		if (f->deleted)
-			return open_carried(r, f);
-		return open_by_path(f);
-	}
-	return glue_err(-EINVAL, "file %u: unknown type %d", f->id, f->type);
+	if (!f->kind || !f->kind->open)
+		return glue_err(-EINVAL, "file %u: no kind to open it", f->id);
+	return f->kind->open(r, f);
 }
 
 int restore_open_files(struct rst *r)

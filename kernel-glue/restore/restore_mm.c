@@ -16,7 +16,6 @@
 
 #include "../common/log.h"
 #include "../common/procfs.h"
-#include "carried_file.h"
 #include "internal.h"
 #include "vdso_redirect.h"
 
