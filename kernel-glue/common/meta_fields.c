@@ -215,7 +215,8 @@ static void write_field(struct meta_out *o, const struct meta_field *f, const ui
 	const void *v = obj + f->offset;
 	uint64_t x;
 
-	if (!meta_applies(f, obj) || (f->present && !*(const bool *)(obj + f->present - 1)))
+	if (!meta_applies(f, obj) || (f->write_if && !f->write_if(obj)) ||
+	    (f->present && !*(const bool *)(obj + f->present - 1)))
 		return;
 	switch (f->type) {
 	case META_T_U32:

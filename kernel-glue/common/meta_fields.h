@@ -87,8 +87,11 @@ struct meta_field {
 	size_t ncells;
 	const char *const *names; /* NAME, CONST */
 	const struct meta_node *node; /* NODES, INLINE */
-	/* written, and read, only when this says so (NULL: always) */
+	/* written, and read, only when this says so (NULL: always); it may look
+	 * only at fields before this one, which reading has filled in */
 	bool (*when)(const void *obj);
+	/* written only when this says so; read whenever it is there */
+	bool (*write_if)(const void *obj);
 	/* reading fails without it when this says so (and it applies) */
 	bool (*required_if)(const void *obj);
 	/* FIXED: how many bytes of it this object has (NULL: .count) */

@@ -126,6 +126,7 @@ struct st_sigaction {
 struct st_process {
 	pid_t pid, ppid, pgid, sid;
 	char comm[17];
+	char *exe;       /* path of the executable (the image's address space has it too) */
 	char *cwd, *root;
 	uint32_t umask;
 	uint32_t personality;
@@ -168,8 +169,6 @@ struct st_mm *st_find_mm(struct st_image *img, uint32_t id);
 struct st_file *st_find_file(struct st_image *img, uint32_t id);
 struct st_process *st_find_process(struct st_image *img, pid_t pid);
 
-const char *st_area_kind_name(enum st_area_kind k);
-int st_area_kind_parse(const char *s, enum st_area_kind *ret);
 /* What @f is: its kind's name ("regular", "socket"...). */
 const char *st_file_what(const struct st_file *f);
 

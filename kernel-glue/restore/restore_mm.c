@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/meta.h"
 #include "../common/procfs.h"
 #include "internal.h"
 #include "vdso_redirect.h"

@@ -243,3 +243,78 @@ void walk_set(const struct meta_field *fields, void *obj, const char *name, unsi
 	}
 	store((uint8_t *)obj + f->offset, f->size, v);
 }
+
+/* Mark @len bytes at @off of @owner as @f's; false if another field has one. */
+static bool claim(const struct meta_field **owner, size_t size, size_t off, size_t len,
+		  const struct meta_field *f, bool shared)
+{
+	for (size_t i = off; i < off + len && i < size; i++) {
+		if (owner[i] && owner[i] != f && !shared)
+			return false;
+		owner[i] = f;
+	}
+	return off + len <= size;
+}
+
+static bool disjoint(const char *test, const char *where, const struct meta_field *fields,
+		     size_t size, size_t base, const struct meta_field **owner)
+{
+	for (const struct meta_field *f = fields; f->type != META_T_END; f++) {
+		size_t o = base + f->offset, p = sizeof(void *), n = sizeof(size_t);
+		bool ok = true;
+
+		if (f->present)
+			ok = claim(owner, size, base + f->present - 1, 1, f, true);
+		switch (f->type) {
+		case META_T_U32:
+		case META_T_U64:
+		case META_T_STR:
+		case META_T_FLAG:
+		case META_T_NAME:
+			ok = ok && claim(owner, size, o, f->type == META_T_STR ? p : f->size, f, false);
+			break;
+		case META_T_CHARS:
+		case META_T_FIXED:
+			ok = ok && claim(owner, size, o, f->count, f, false);
+			break;
+		case META_T_BYTES:
+		case META_T_RECORDS:
+		case META_T_NODES:
+			ok = ok && claim(owner, size, o, p, f, false) &&
+			     claim(owner, size, base + f->count, n, f,
+				   (f->flags & META_SAME_COUNT) != 0);
+			if (f->type == META_T_NODES)
+				ok = ok && walk_disjoint(test, f->node->name, f->node->fields,
+							 f->node->size);
+			break;
+		case META_T_CELLS:
+			for (size_t i = 0; ok && i < cells_of(f); i++) {
+				struct meta_cell c = cell(f, i);
+
+				ok = claim(owner, size, base + c.offset, c.size, f, false);
+			}
+			break;
+		case META_T_INLINE:
+			ok = ok && disjoint(test, where, f->node->fields, size, o, owner);
+			break;
+		default:
+			break;
+		}
+		if (!ok) {
+			printf("FAIL: %s: %s: %s: its bytes are another field's, or outside the "
+			       "struct\n", test, where, f->name ? f->name : "(children)");
+			return false;
+		}
+	}
+	return true;
+}
+
+bool walk_disjoint(const char *test, const char *where, const struct meta_field *fields,
+		   size_t size)
+{
+	const struct meta_field **owner = calloc(size + 1, sizeof(*owner));
+	bool ok = disjoint(test, where, fields, size, 0, owner);
+
+	free(owner);
+	return ok;
+}

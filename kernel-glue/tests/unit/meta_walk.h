@@ -23,6 +23,13 @@ void walk_fill(const struct meta_field *fields, void *obj, unsigned *seed);
 bool walk_same(const char *test, const char *where, const struct meta_field *fields,
 	       const void *a, const void *b);
 
+/* Print "FAIL: ..." and return false when two fields of @fields (of a
+ * struct of @size bytes) use the same bytes: a field described at the
+ * wrong place would read and write another's value. Child nodes are
+ * checked too. */
+bool walk_disjoint(const char *test, const char *where, const struct meta_field *fields,
+		   size_t size);
+
 /* Set the field @name of @fields in @obj to @v (a scalar, NAME or FLAG). */
 void walk_set(const struct meta_field *fields, void *obj, const char *name, unsigned long long v);
 

@@ -8,6 +8,7 @@
  *
  * Prints "PASS: name" or "FAIL: name: why" per test; exits 1 if any failed.
  */
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,29 @@ static void write_part(struct meta_out *o, const void *arg)
  * (a known socket family, queued datagrams that add up to the queue, no
  * more unsent bytes than queued ones). @variant picks among them.
  */
+/* @s of family @family, type @type and protocol @protocol, its queues
+ * agreeing with its lengths */
+static void valid_socket(struct socket_record *s, int family, int type, int protocol)
+{
+	s->family = family;
+	s->type = type;
+	s->protocol = protocol;
+	s->tcp.send_unsent = s->tcp.send_len;
+	if (s->type == SOCK_STREAM) {
+		free(s->dgram_lens);
+		free(s->dgram_source_lens);
+		s->dgram_lens = s->dgram_source_lens = NULL;
+		s->ndgrams = 0;
+		return;
+	}
+	/* one byte and one source byte per datagram */
+	s->recv_queue = realloc(s->recv_queue, s->ndgrams + 1);
+	s->dgram_sources = realloc(s->dgram_sources, s->ndgrams + 1);
+	s->recv_len = s->dgram_sources_len = s->ndgrams;
+	for (size_t d = 0; d < s->ndgrams; d++)
+		s->dgram_lens[d] = s->dgram_source_lens[d] = 1;
+}
+
 static void make_valid(const struct kind *k, const char *part, void *obj, unsigned variant)
 {
 	static const int families[] = { AF_UNIX, AF_INET, AF_INET6 };
@@ -337,26 +361,9 @@ static void make_valid(const struct kind *k, const char *part, void *obj, unsign
 
 	if (strcmp(k->name, "sockets") != 0 || strcmp(part, "image") != 0)
 		return;
-	for (size_t i = 0; i < si->n; i++) {
-		struct socket_record *s = &si->sockets[i];
-
-		s->family = families[(variant + i) % 3];
-		s->type = types[(variant + i) % 3];
-		s->tcp.send_unsent = s->tcp.send_len;
-		if (s->type == SOCK_STREAM) {
-			free(s->dgram_lens);
-			free(s->dgram_source_lens);
-			s->dgram_lens = s->dgram_source_lens = NULL;
-			s->ndgrams = 0;
-			continue;
-		}
-		/* one byte and one source byte per datagram */
-		s->recv_queue = realloc(s->recv_queue, s->ndgrams);
-		s->dgram_sources = realloc(s->dgram_sources, s->ndgrams);
-		s->recv_len = s->dgram_sources_len = s->ndgrams;
-		for (size_t d = 0; d < s->ndgrams; d++)
-			s->dgram_lens[d] = s->dgram_source_lens[d] = 1;
-	}
+	for (size_t i = 0; i < si->n; i++)
+		valid_socket(&si->sockets[i], families[(variant + i) % 3], types[(variant + i) % 3],
+			     0);
 }
 
 static void round_trip_part(const char *t, const struct kind *k, const struct kind_part *p,
@@ -398,12 +405,178 @@ static void test_kinds(void)
 			{ k->image_fields, "image", k->image_size },
 		};
 
-		for (size_t p = 0; p < 3; p++)
+		for (size_t p = 0; p < 3; p++) {
+			if (parts[p].fields &&
+			    !walk_disjoint(t, k->name, parts[p].fields, parts[p].size))
+				failures++;
 			for (unsigned v = 0; parts[p].fields && v < 4; v++)
 				round_trip_part(t, k, &parts[p], v);
+		}
 	}
 	if (failures == before)
 		printf("PASS: %s (%zu kinds)\n", t, kind_count);
+}
+
+/* ---- a whole image: every node type, every kind ---- */
+
+/* Every kind's data in an image of filled processes, address spaces and
+ * one file record per kind of open file. */
+static void fill_image(struct st_image *img, unsigned *seed)
+{
+	const struct meta_field *sock_fields = NULL;
+	size_t nfile_kinds = 0;
+
+	walk_fill(meta_image_node.fields, img, seed);
+	for (size_t i = 0; i < img->nprocs; i++)
+		img->procs[i].mm_id = img->mms[i % img->nmms].id;
+	for (size_t i = 0; i < img->nfiles; i++)
+		meta_free_node(meta_file_node, &img->files[i]);
+	free(img->files);
+	img->files = NULL;
+	img->nfiles = 0;
+	for (size_t i = 0; i < kind_count; i++)
+		nfile_kinds += kind_registry[i]->open != NULL;
+	img->files = calloc(nfile_kinds, sizeof(*img->files));
+	for (size_t i = 0; i < kind_count; i++) {
+		const struct kind *k = kind_registry[i];
+		struct st_file *f;
+
+		if (k->image_fields) {
+			void *data = kind_image_data(img, k);
+
+			walk_fill(k->image_fields, data, seed);
+			if (k->image_fields[0].node && strcmp(k->name, "sockets") == 0)
+				sock_fields = k->image_fields[0].node->fields;
+		}
+		for (size_t p = 0; k->process_fields && p < img->nprocs; p++)
+			walk_fill(k->process_fields, kind_process_data(&img->procs[p], k), seed);
+		if (!k->open)
+			continue;
+		f = &img->files[img->nfiles++];
+		f->id = img->nfiles;
+		f->kind = k;
+		f->kind_data = calloc(1, k->file_size ? k->file_size : 1);
+		walk_fill(meta_file_node->fields, f, seed);
+		if (k->file_fields)
+			walk_fill(k->file_fields, f->kind_data, seed);
+	}
+	/* the socket families: one record of each, named by its file */
+	for (size_t i = 0; sock_fields && i < img->nfiles; i++) {
+		const struct kind *k = img->files[i].kind;
+		struct socket_image *si = NULL;
+		struct socket_record *s;
+
+		if (k->file_fields != socket_file_fields)
+			continue;
+		for (size_t r = 0; r < kind_count; r++)
+			if (strcmp(kind_registry[r]->name, "sockets") == 0)
+				si = kind_image_data(img, kind_registry[r]);
+		si->sockets = realloc(si->sockets, (si->n + 1) * sizeof(*si->sockets));
+		s = &si->sockets[si->n++];
+		memset(s, 0, sizeof(*s));
+		walk_fill(sock_fields, s, seed);
+		s->id = 1000 + si->n;
+		((struct socket_file *)img->files[i].kind_data)->socket_id = s->id;
+		if (k->owns_record) {
+			/* whichever family this kind is, a record it owns */
+			static const int kinds[][3] = { { AF_UNIX, SOCK_STREAM, 0 },
+							{ AF_INET, SOCK_STREAM, IPPROTO_TCP },
+							{ AF_INET6, SOCK_DGRAM, IPPROTO_UDP } };
+
+			for (size_t v = 0; v < 3; v++) {
+				valid_socket(s, kinds[v][0], kinds[v][1], kinds[v][2]);
+				if (k->owns_record(img, &img->files[i]))
+					break;
+			}
+		}
+	}
+	for (size_t i = 0; i < kind_count; i++) {
+		void *data = kind_image_data_if(img, kind_registry[i]);
+
+		if (data && strcmp(kind_registry[i]->name, "sockets") == 0) {
+			struct socket_image *si = data;
+
+			/* the records walk_fill made: valid, and of no file */
+			for (size_t r = 0; r < 2 && r < si->n; r++)
+				valid_socket(&si->sockets[r], AF_UNIX, SOCK_DGRAM, 0);
+		}
+	}
+}
+
+static bool same_kinds(const char *t, const char *where, const struct st_kind_data *a,
+		       const struct st_kind_data *b, bool image)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct kind *k = a->v[i].kind;
+		const struct meta_field *fields = image ? k->image_fields : k->process_fields;
+		void *other = st_kind_data((struct st_kind_data *)b, k, 0);
+		char sub[128];
+
+		snprintf(sub, sizeof(sub), "%s: kind %s", where, k->name);
+		if (!other) {
+			printf("FAIL: %s: %s: not read back\n", t, sub);
+			return false;
+		}
+		if (fields && !walk_same(t, sub, fields, a->v[i].data, other))
+			return false;
+	}
+	return true;
+}
+
+static bool same_image(const char *t, const struct st_image *a, const struct st_image *b)
+{
+	if (!walk_same(t, "image", meta_image_node.fields, a, b) ||
+	    !same_kinds(t, "image", &a->kinds, &b->kinds, true))
+		return false;
+	for (size_t i = 0; i < a->nprocs; i++)
+		if (!same_kinds(t, "process", &a->procs[i].kinds, &b->procs[i].kinds, false))
+			return false;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		const struct st_file *x = &a->files[i], *y = &b->files[i];
+		char where[64];
+
+		snprintf(where, sizeof(where), "file %u (%s)", x->id, x->kind->name);
+		if (x->kind != y->kind) {
+			printf("FAIL: %s: %s: read back as another kind\n", t, where);
+			return false;
+		}
+		if (x->kind->file_fields &&
+		    !walk_same(t, where, x->kind->file_fields, x->kind_data, y->kind_data))
+			return false;
+	}
+	return true;
+}
+
+static void test_image(void)
+{
+	const char *t = "image-every-node-round-trips";
+
+	if (!walk_disjoint(t, "image", meta_image_node.fields, sizeof(struct st_image))) {
+		failures++;
+		return;
+	}
+	for (unsigned v = 0; v < 4; v++) {
+		struct st_image a = { 0 }, b = { 0 };
+		unsigned seed = 100000 * (v + 1);
+		void *fdt = NULL, *again = NULL;
+		size_t size = 0, size2 = 0;
+
+		fill_image(&a, &seed);
+		CHECK(t, meta_write(&a, &fdt, &size) == 0, "variant %u: cannot write", v);
+		CHECK(t, meta_read(fdt, &b) == 0, "variant %u: cannot read it back", v);
+		if (!same_image(t, &a, &b)) {
+			failures++;
+			return;
+		}
+		CHECK(t, meta_write(&b, &again, &size2) == 0 && size2 == size &&
+			 memcmp(fdt, again, size) == 0,
+		      "variant %u: what was read does not write the same bytes", v);
+		st_image_free(&a);
+		st_image_free(&b);
+		free(fdt);
+		free(again);
+	}
+	printf("PASS: %s\n", t);
 }
 
 int main(void)
@@ -412,5 +585,6 @@ int main(void)
 	test_absent_and_groups();
 	test_hostile();
 	test_kinds();
+	test_image();
 	return failures ? 1 : 0;
 }
