@@ -428,7 +428,8 @@ static void free_kind_part(const struct meta_field *f, void *obj)
 
 static const struct meta_field file_fields[] = {
 	META_U32(FM_F_ID, struct st_file, id, META_REQUIRED | META_UNIT),
-	{ .name = FM_F_TYPE, .type = META_T_CUSTOM, .write = write_type, .read = read_type },
+	{ .name = FM_F_TYPE, .type = META_T_CUSTOM, .view = META_T_STR, .write = write_type,
+	  .read = read_type },
 	META_STR(FM_F_PATH, struct st_file, path, 0),
 	META_U32(FM_F_FLAGS, struct st_file, flags, META_REQUIRED),
 	META_U64(FM_F_POS, struct st_file, pos, 0),

@@ -377,6 +377,28 @@ const struct meta_field *meta_field_named(const struct meta_field *fields, const
 	return NULL;
 }
 
+int meta_view_container(const void *fdt, int node, const struct meta_field *f)
+{
+	int c;
+
+	if (!f || node < 0 || f->type != META_T_NODES)
+		return -1;
+	if (!f->name)
+		return node;
+	c = fdt_subnode_offset(fdt, node, f->name);
+	return c < 0 ? -1 : c;
+}
+
+uint32_t meta_count_children(const void *fdt, int container, const char *base)
+{
+	uint32_t n = 0;
+
+	for (int c = meta_next_child(fdt, container, base, -1); c >= 0;
+	     c = meta_next_child(fdt, container, base, c))
+		n++;
+	return n;
+}
+
 struct meta_value meta_view(const void *fdt, int node, const struct meta_field *f)
 {
 	struct meta_value v = { 0 };
@@ -388,7 +410,7 @@ struct meta_value meta_view(const void *fdt, int node, const struct meta_field *
 	p = fdt_getprop(fdt, node, f->name, &len);
 	if (!p || len < 0)
 		return v;
-	switch (f->type) {
+	switch (f->type == META_T_CUSTOM ? f->view : f->type) {
 	case META_T_U32:
 	case META_T_U64:
 		v.ok = (size_t)len == (f->type == META_T_U32 ? 4u : 8u);

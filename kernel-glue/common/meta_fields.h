@@ -96,6 +96,8 @@ struct meta_field {
 	bool (*required_if)(const void *obj);
 	/* FIXED: how many bytes of it this object has (NULL: .count) */
 	size_t (*count_of)(const void *obj);
+	/* CUSTOM: the type meta_view() shows it as (0: its bytes) */
+	enum meta_type view;
 	/* CUSTOM: the whole field, through the helpers below */
 	void (*write)(struct meta_out *o, const struct meta_field *f, const void *obj);
 	void (*read)(struct meta_in *in, int node, const struct meta_field *f, void *obj);
@@ -225,6 +227,13 @@ struct meta_value {
 	const char *s;  /* STR, CHARS, NAME: up to the first NUL (or all of it); BYTES: the bytes */
 	size_t len;
 };
+
+/* NODES field @f of @node: the node that holds its children (@node itself
+ * or its container), or -1 when there is none. Iterate them with
+ * meta_next_child(fdt, container, f->node->name, prev). */
+int meta_view_container(const void *fdt, int node, const struct meta_field *f);
+/* How many children of @container are named @base (0 when @container < 0). */
+uint32_t meta_count_children(const void *fdt, int container, const char *base);
 
 /* The field @name of @fields (NULL when there is none). */
 const struct meta_field *meta_field_named(const struct meta_field *fields, const char *name);

@@ -33,6 +33,7 @@ struct pipe_end {
 	uint64_t dev, ino; /* at checkpoint only (FIFOs): the inode */
 };
 
+extern const struct kind kind_pipe;
 extern const struct meta_field pipe_end_fields[];
 
 /* A new pipe record of @c's image for inode @ino; NULL when out of memory. */

@@ -15,8 +15,8 @@
 
 #include "ferry/image.h"
 
+#include "../../kernel-glue/common/meta_fields.h"
 #include "image_diag.h"
-#include "meta.h"
 
 /* Pages the chunks hold for one address space (mm id). */
 struct inspect_mm_pages {
@@ -55,35 +55,55 @@ void inspect_free(struct inspect *ins);
 /* Pages stored for @mm_id (NULL when none), and marks it described. */
 struct inspect_mm_pages *inspect_mm_pages(struct inspect *ins, uint32_t mm_id);
 
+/*
+ * What is shown of each node, read through the field tables of the image
+ * (kernel-glue/common/meta.c and the kinds'): a value absent or of the
+ * wrong size is not ok, and shown as "?" or null.
+ */
 struct process_info {
-	struct opt_u32 pid, ppid, pgid, sid, mm;
-	struct meta_text comm, exe;
-	int threads; /* the threads node, or -1 */
-	int fds;     /* the fds node, or -1 */
-	struct opt_u32 thread_count, fd_count; /* absent without the node */
+	struct meta_value pid, ppid, pgid, sid, mm, comm, exe;
+	int node;
+	struct meta_value thread_count, fd_count; /* not ok without their node */
 };
 
 struct mm_info {
-	struct opt_u32 id;
+	struct meta_value id;
 	uint32_t area_count;
 };
 
 struct area_info {
-	struct opt_u64 start, end;
-	struct opt_u32 prot, flags;
-	struct meta_text kind, path;
+	struct meta_value start, end, prot, flags, kind, path;
 };
 
 struct file_info {
-	struct opt_u32 id, flags, pipe;
-	struct opt_u64 pos;
-	struct meta_text type, path;
+	struct meta_value id, flags, pipe, pos, type, path;
 };
 
 struct pipe_info {
-	struct opt_u32 id, capacity;
+	struct meta_value id, capacity;
 	int buffered; /* bytes of data, -1 when the property is absent */
 };
+
+/* The kinds of nodes ferry inspect walks: the NODES fields of their
+ * parents' tables. */
+enum inspect_nodes {
+	INSPECT_PROCESSES, /* of the root */
+	INSPECT_THREADS,   /* of a process */
+	INSPECT_MMS,       /* of the root */
+	INSPECT_AREAS,     /* of an address space */
+	INSPECT_FILES,     /* of the root */
+	INSPECT_PIPES,     /* of the root */
+};
+
+/* The first child of kind @which of @node when @prev < 0, else the one
+ * after @prev; -1 when there is none left. */
+int inspect_child(const void *fdt, int node, enum inspect_nodes which, int prev);
+/* How many there are; whether the node holding them is there. */
+uint32_t inspect_count(const void *fdt, int node, enum inspect_nodes which);
+bool inspect_has(const void *fdt, int node, enum inspect_nodes which);
+/* The root's hostname; the tid of a thread node. */
+struct meta_value inspect_hostname(const void *fdt);
+struct meta_value inspect_tid(const void *fdt, int node);
 
 void inspect_read_process(const void *fdt, int node, struct process_info *ret);
 void inspect_read_mm(const void *fdt, int node, struct mm_info *ret);
@@ -92,7 +112,7 @@ void inspect_read_file(const void *fdt, int node, struct file_info *ret);
 void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret);
 
 /* "rwxp": PROT_* bits, then 'p'rivate or 's'hared; '?' for what is unknown. */
-void inspect_prot_text(char ret[5], struct opt_u32 prot, struct opt_u32 flags);
+void inspect_prot_text(char ret[5], struct meta_value prot, struct meta_value flags);
 
 /* open(2) flags as "rdwr|append|nonblock". */
 const char *inspect_open_flags_text(char *buf, size_t size, uint32_t flags);

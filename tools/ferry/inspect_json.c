@@ -10,31 +10,31 @@
 #include "json.h"
 #include "text.h"
 
-static void put_u32(struct json_writer *j, const char *key, struct opt_u32 v)
+static void put_u32(struct json_writer *j, const char *key, struct meta_value v)
 {
 	if (v.ok)
-		json_u64(j, key, v.v);
+		json_u64(j, key, v.u);
 	else
 		json_null(j, key);
 }
 
-static void put_u64(struct json_writer *j, const char *key, struct opt_u64 v)
+static void put_u64(struct json_writer *j, const char *key, struct meta_value v)
 {
 	if (v.ok)
-		json_u64(j, key, v.v);
+		json_u64(j, key, v.u);
 	else
 		json_null(j, key);
 }
 
-static void put_hex(struct json_writer *j, const char *key, struct opt_u64 v)
+static void put_hex(struct json_writer *j, const char *key, struct meta_value v)
 {
 	if (v.ok)
-		json_hex(j, key, v.v);
+		json_hex(j, key, v.u);
 	else
 		json_null(j, key);
 }
 
-static void put_text(struct json_writer *j, const char *key, struct meta_text t)
+static void put_text(struct json_writer *j, const char *key, struct meta_value t)
 {
 	if (t.s)
 		json_string_bytes(j, key, t.s, t.len);
@@ -76,7 +76,7 @@ static void put_header(struct inspect *ins, struct json_writer *j)
 	json_u64(j, "image_size", h->image_size);
 	json_object_end(j);
 	if (ins->fdt)
-		put_text(j, "hostname", meta_string(ins->fdt, 0, FM_ROOT_HOSTNAME));
+		put_text(j, "hostname", inspect_hostname(ins->fdt));
 }
 
 static void put_process(const void *fdt, int node, struct json_writer *j)
@@ -94,9 +94,9 @@ static void put_process(const void *fdt, int node, struct json_writer *j)
 	put_u32(j, "mm", p.mm);
 	put_u32(j, "thread_count", p.thread_count);
 	json_array_begin(j, "tids");
-	for (int n = meta_child(fdt, p.threads, FM_THREAD, -1); n >= 0;
-	     n = meta_child(fdt, p.threads, FM_THREAD, n))
-		put_u32(j, NULL, meta_u32(fdt, n, FM_T_TID));
+	for (int n = inspect_child(fdt, p.node, INSPECT_THREADS, -1); n >= 0;
+	     n = inspect_child(fdt, p.node, INSPECT_THREADS, n))
+		put_u32(j, NULL, inspect_tid(fdt, n));
 	json_array_end(j);
 	put_u32(j, "fd_count", p.fd_count);
 	json_object_end(j);
@@ -104,11 +104,10 @@ static void put_process(const void *fdt, int node, struct json_writer *j)
 
 static void put_processes(const void *fdt, struct json_writer *j)
 {
-	int parent = meta_node(fdt, "/" FM_PROCESSES);
 
 	json_array_begin(j, "processes");
-	for (int n = meta_child(fdt, parent, FM_PROCESS, -1); n >= 0;
-	     n = meta_child(fdt, parent, FM_PROCESS, n))
+	for (int n = inspect_child(fdt, 0, INSPECT_PROCESSES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_PROCESSES, n))
 		put_process(fdt, n, j);
 	json_array_end(j);
 }
@@ -136,7 +135,7 @@ static void put_mm(struct inspect *ins, int node, struct json_writer *j)
 
 	inspect_read_mm(ins->fdt, node, &mm);
 	if (mm.id.ok)
-		pages = inspect_mm_pages(ins, mm.id.v);
+		pages = inspect_mm_pages(ins, mm.id.u);
 	json_object_begin(j, NULL);
 	put_u32(j, "id", mm.id);
 	json_u64(j, "area_count", mm.area_count);
@@ -144,8 +143,8 @@ static void put_mm(struct inspect *ins, int node, struct json_writer *j)
 	json_u64(j, "chunks", pages ? pages->chunks : 0);
 	json_u64(j, "stored_bytes", pages ? pages->stored_bytes : 0);
 	json_array_begin(j, "areas");
-	for (int n = meta_child(ins->fdt, node, FM_AREA, -1); n >= 0;
-	     n = meta_child(ins->fdt, node, FM_AREA, n))
+	for (int n = inspect_child(ins->fdt, node, INSPECT_AREAS, -1); n >= 0;
+	     n = inspect_child(ins->fdt, node, INSPECT_AREAS, n))
 		put_area(ins->fdt, n, j);
 	json_array_end(j);
 	json_object_end(j);
@@ -153,24 +152,22 @@ static void put_mm(struct inspect *ins, int node, struct json_writer *j)
 
 static void put_mms(struct inspect *ins, struct json_writer *j)
 {
-	int parent = meta_node(ins->fdt, "/" FM_MMS);
 
 	json_array_begin(j, "mms");
-	for (int n = meta_child(ins->fdt, parent, FM_MM, -1); n >= 0;
-	     n = meta_child(ins->fdt, parent, FM_MM, n))
+	for (int n = inspect_child(ins->fdt, 0, INSPECT_MMS, -1); n >= 0;
+	     n = inspect_child(ins->fdt, 0, INSPECT_MMS, n))
 		put_mm(ins, n, j);
 	json_array_end(j);
 }
 
 static void put_files(const void *fdt, struct json_writer *j)
 {
-	int parent = meta_node(fdt, "/" FM_FILES);
 	char flags[160];
 	struct file_info f;
 
 	json_array_begin(j, "files");
-	for (int n = meta_child(fdt, parent, FM_FILE, -1); n >= 0;
-	     n = meta_child(fdt, parent, FM_FILE, n)) {
+	for (int n = inspect_child(fdt, 0, INSPECT_FILES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_FILES, n)) {
 		inspect_read_file(fdt, n, &f);
 		json_object_begin(j, NULL);
 		put_u32(j, "id", f.id);
@@ -178,7 +175,7 @@ static void put_files(const void *fdt, struct json_writer *j)
 		put_text(j, "path", f.path);
 		put_u32(j, "flags", f.flags);
 		json_string(j, "flags_text",
-			    f.flags.ok ? inspect_open_flags_text(flags, sizeof(flags), f.flags.v) : NULL);
+			    f.flags.ok ? inspect_open_flags_text(flags, sizeof(flags), f.flags.u) : NULL);
 		put_u64(j, "pos", f.pos);
 		put_u32(j, "pipe", f.pipe);
 		json_object_end(j);
@@ -188,12 +185,11 @@ static void put_files(const void *fdt, struct json_writer *j)
 
 static void put_pipes(const void *fdt, struct json_writer *j)
 {
-	int parent = meta_node(fdt, "/" FM_PIPES);
 	struct pipe_info p;
 
 	json_array_begin(j, "pipes");
-	for (int n = meta_child(fdt, parent, FM_PIPE, -1); n >= 0;
-	     n = meta_child(fdt, parent, FM_PIPE, n)) {
+	for (int n = inspect_child(fdt, 0, INSPECT_PIPES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_PIPES, n)) {
 		inspect_read_pipe(fdt, n, &p);
 		json_object_begin(j, NULL);
 		put_u32(j, "id", p.id);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* What ferry inspect reads from an image: the metadata through libfdt's
- * read-only API, the page totals from the chunk descriptors. */
+/* What ferry inspect reads from an image: the metadata through the field
+ * tables of the image (libfdt's read-only API underneath, after
+ * fdt_check_full()), the page totals from the chunk descriptors. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kernel-glue/common/meta.h"
+#include "../../kernel-glue/kinds/pipe.h"
 #include "ferry/schema.h"
 
 #include "inspect.h"
@@ -124,63 +127,143 @@ struct inspect_mm_pages *inspect_mm_pages(struct inspect *ins, uint32_t mm_id)
 	return found;
 }
 
+/* The NODES field of @fields whose children are @base nodes. */
+static const struct meta_field *nodes_of(const struct meta_field *fields, const char *base)
+{
+	for (const struct meta_field *f = fields; f->type != META_T_END; f++)
+		if (f->type == META_T_NODES && strcmp(f->node->name, base) == 0)
+			return f;
+	return NULL;
+}
+
+static const struct meta_field *nodes_field(enum inspect_nodes which)
+{
+	switch (which) {
+	case INSPECT_PROCESSES:
+		return nodes_of(meta_image_node.fields, FM_PROCESS);
+	case INSPECT_THREADS:
+		return nodes_of(meta_process_node->fields, FM_THREAD);
+	case INSPECT_MMS:
+		return nodes_of(meta_image_node.fields, FM_MM);
+	case INSPECT_AREAS:
+		return nodes_of(meta_mm_node->fields, FM_AREA);
+	case INSPECT_FILES:
+		return nodes_of(meta_image_node.fields, FM_FILE);
+	default:
+		return nodes_of(kind_pipe.image_fields, FM_PIPE);
+	}
+}
+
+int inspect_child(const void *fdt, int node, enum inspect_nodes which, int prev)
+{
+	const struct meta_field *f = nodes_field(which);
+	int container = meta_view_container(fdt, node, f);
+
+	return container < 0 ? -1 : meta_next_child(fdt, container, f->node->name, prev);
+}
+
+uint32_t inspect_count(const void *fdt, int node, enum inspect_nodes which)
+{
+	const struct meta_field *f = nodes_field(which);
+
+	return meta_count_children(fdt, meta_view_container(fdt, node, f), f->node->name);
+}
+
+/* Property @name of @node, a node of @schema. */
+static struct meta_value view(const void *fdt, int node, const struct meta_node *schema,
+			      const char *name)
+{
+	return meta_view(fdt, node, meta_field_named(schema->fields, name));
+}
+
+struct meta_value inspect_hostname(const void *fdt)
+{
+	return view(fdt, 0, &meta_image_node, FM_ROOT_HOSTNAME);
+}
+
+struct meta_value inspect_tid(const void *fdt, int node)
+{
+	return view(fdt, node, meta_thread_node, FM_T_TID);
+}
+
+bool inspect_has(const void *fdt, int node, enum inspect_nodes which)
+{
+	return meta_view_container(fdt, node, nodes_field(which)) >= 0;
+}
+
+/* A count that is there when the node holding what it counts is. */
+static struct meta_value count_of(const void *fdt, int node, enum inspect_nodes which)
+{
+	int container = meta_view_container(fdt, node, nodes_field(which));
+
+	return (struct meta_value){ .ok = container >= 0, .u = inspect_count(fdt, node, which) };
+}
+
 void inspect_read_process(const void *fdt, int node, struct process_info *ret)
 {
+	const struct meta_node *p = meta_process_node;
+	int fds = meta_view_container(fdt, node, nodes_of(p->fields, FM_FD));
+
 	*ret = (struct process_info){
-		.pid = meta_u32(fdt, node, FM_P_PID),
-		.ppid = meta_u32(fdt, node, FM_P_PPID),
-		.pgid = meta_u32(fdt, node, FM_P_PGID),
-		.sid = meta_u32(fdt, node, FM_P_SID),
-		.mm = meta_u32(fdt, node, FM_P_MM),
-		.comm = meta_string(fdt, node, FM_P_COMM),
-		.exe = meta_string(fdt, node, FM_P_EXE),
-		.threads = meta_subnode(fdt, node, FM_THREADS),
-		.fds = meta_subnode(fdt, node, FM_FDS),
+		.pid = view(fdt, node, p, FM_P_PID),
+		.ppid = view(fdt, node, p, FM_P_PPID),
+		.pgid = view(fdt, node, p, FM_P_PGID),
+		.sid = view(fdt, node, p, FM_P_SID),
+		.mm = view(fdt, node, p, FM_P_MM),
+		.comm = view(fdt, node, p, FM_P_COMM),
+		.exe = view(fdt, node, p, FM_P_EXE),
+		.node = node,
+		.thread_count = count_of(fdt, node, INSPECT_THREADS),
+		.fd_count = { .ok = fds >= 0, .u = meta_count_children(fdt, fds, FM_FD) },
 	};
-	ret->thread_count = (struct opt_u32){ .ok = ret->threads >= 0,
-					      .v = meta_count_children(fdt, ret->threads, FM_THREAD) };
-	ret->fd_count = (struct opt_u32){ .ok = ret->fds >= 0,
-					  .v = meta_count_children(fdt, ret->fds, FM_FD) };
 }
 
 void inspect_read_mm(const void *fdt, int node, struct mm_info *ret)
 {
 	*ret = (struct mm_info){
-		.id = meta_u32(fdt, node, FM_MM_ID),
-		.area_count = meta_count_children(fdt, node, FM_AREA),
+		.id = view(fdt, node, meta_mm_node, FM_MM_ID),
+		.area_count = inspect_count(fdt, node, INSPECT_AREAS),
 	};
 }
 
 void inspect_read_area(const void *fdt, int node, struct area_info *ret)
 {
+	const struct meta_node *a = meta_area_node;
+
 	*ret = (struct area_info){
-		.start = meta_u64(fdt, node, FM_A_START),
-		.end = meta_u64(fdt, node, FM_A_END),
-		.prot = meta_u32(fdt, node, FM_A_PROT),
-		.flags = meta_u32(fdt, node, FM_A_FLAGS),
-		.kind = meta_string(fdt, node, FM_A_KIND),
-		.path = meta_string(fdt, node, FM_A_PATH),
+		.start = view(fdt, node, a, FM_A_START),
+		.end = view(fdt, node, a, FM_A_END),
+		.prot = view(fdt, node, a, FM_A_PROT),
+		.flags = view(fdt, node, a, FM_A_FLAGS),
+		.kind = view(fdt, node, a, FM_A_KIND),
+		.path = view(fdt, node, a, FM_A_PATH),
 	};
 }
 
 void inspect_read_file(const void *fdt, int node, struct file_info *ret)
 {
+	const struct meta_node *f = meta_file_node;
+
 	*ret = (struct file_info){
-		.id = meta_u32(fdt, node, FM_F_ID),
-		.flags = meta_u32(fdt, node, FM_F_FLAGS),
-		.pipe = meta_u32(fdt, node, FM_F_PIPE),
-		.pos = meta_u64(fdt, node, FM_F_POS),
-		.type = meta_string(fdt, node, FM_F_TYPE),
-		.path = meta_string(fdt, node, FM_F_PATH),
+		.id = view(fdt, node, f, FM_F_ID),
+		.flags = view(fdt, node, f, FM_F_FLAGS),
+		/* the pipe of a pipe end or FIFO, shown for every file */
+		.pipe = meta_view(fdt, node, meta_field_named(pipe_end_fields, FM_F_PIPE)),
+		.pos = view(fdt, node, f, FM_F_POS),
+		.type = view(fdt, node, f, FM_F_TYPE),
+		.path = view(fdt, node, f, FM_F_PATH),
 	};
 }
 
 void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret)
 {
+	const struct meta_node *p = nodes_field(INSPECT_PIPES)->node;
+	struct meta_value data = view(fdt, node, p, FM_PI_DATA);
+
 	*ret = (struct pipe_info){
-		.id = meta_u32(fdt, node, FM_PI_ID),
-		.capacity = meta_u32(fdt, node, FM_PI_CAPACITY),
-		.buffered = meta_length(fdt, node, FM_PI_DATA),
+		.id = view(fdt, node, p, FM_PI_ID),
+		.capacity = view(fdt, node, p, FM_PI_CAPACITY),
+		.buffered = data.ok ? (int)data.len : -1,
 	};
 }
 
@@ -192,18 +275,18 @@ void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret)
 #define AREA_MAP_SHARED 0x01u
 #define AREA_MAP_PRIVATE 0x02u
 
-void inspect_prot_text(char ret[5], struct opt_u32 prot, struct opt_u32 flags)
+void inspect_prot_text(char ret[5], struct meta_value prot, struct meta_value flags)
 {
 	if (prot.ok) {
-		ret[0] = prot.v & AREA_PROT_READ ? 'r' : '-';
-		ret[1] = prot.v & AREA_PROT_WRITE ? 'w' : '-';
-		ret[2] = prot.v & AREA_PROT_EXEC ? 'x' : '-';
+		ret[0] = prot.u & AREA_PROT_READ ? 'r' : '-';
+		ret[1] = prot.u & AREA_PROT_WRITE ? 'w' : '-';
+		ret[2] = prot.u & AREA_PROT_EXEC ? 'x' : '-';
 	} else {
 		memcpy(ret, "???", 3);
 	}
-	if (flags.ok && (flags.v & AREA_MAP_SHARED))
+	if (flags.ok && (flags.u & AREA_MAP_SHARED))
 		ret[3] = 's';
-	else if (flags.ok && (flags.v & AREA_MAP_PRIVATE))
+	else if (flags.ok && (flags.u & AREA_MAP_PRIVATE))
 		ret[3] = 'p';
 	else
 		ret[3] = '?';

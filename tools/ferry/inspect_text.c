@@ -13,35 +13,35 @@
 #define MAX_TIDS_SHOWN 16u
 #define NUM_LEN 24
 
-static const char *u32_or_unknown(char buf[NUM_LEN], struct opt_u32 v)
+static const char *u32_or_unknown(char buf[NUM_LEN], struct meta_value v)
 {
 	if (!v.ok)
 		return "?";
-	snprintf(buf, NUM_LEN, "%" PRIu32, v.v);
+	snprintf(buf, NUM_LEN, "%" PRIu64, v.u);
 	return buf;
 }
 
 /* " VALUE" left-aligned in @width columns */
-static void put_u32_column(FILE *out, int width, struct opt_u32 v)
+static void put_u32_column(FILE *out, int width, struct meta_value v)
 {
 	char num[NUM_LEN];
 
 	fprintf(out, " %-*s", width, u32_or_unknown(num, v));
 }
 
-static const char *u64_or_unknown(char buf[NUM_LEN], struct opt_u64 v)
+static const char *u64_or_unknown(char buf[NUM_LEN], struct meta_value v)
 {
 	if (!v.ok)
 		return "?";
-	snprintf(buf, NUM_LEN, "%" PRIu64, v.v);
+	snprintf(buf, NUM_LEN, "%" PRIu64, v.u);
 	return buf;
 }
 
-static const char *hex_or_unknown(char buf[NUM_LEN], struct opt_u64 v)
+static const char *hex_or_unknown(char buf[NUM_LEN], struct meta_value v)
 {
 	if (!v.ok)
 		return "?";
-	snprintf(buf, NUM_LEN, "%016" PRIx64, v.v);
+	snprintf(buf, NUM_LEN, "%016" PRIx64, v.u);
 	return buf;
 }
 
@@ -56,11 +56,11 @@ static void print_header(struct inspect *ins, FILE *out)
 	fprintf(out, "Format       %u.%u\n", h->version_major, h->version_minor);
 	fprintf(out, "Flags        %s\n", inspect_flags_text(flags, sizeof(flags), h->flags));
 	fprintf(out, "Producer     kernel ");
-	text_put(out, (struct meta_text){ h->kernel_release, strlen(h->kernel_release) });
+	text_put(out, (struct meta_value){ .s = h->kernel_release, .len = strlen(h->kernel_release) });
 	fprintf(out, " (");
-	text_put(out, (struct meta_text){ h->machine, strlen(h->machine) });
+	text_put(out, (struct meta_value){ .s = h->machine, .len = strlen(h->machine) });
 	fprintf(out, "), ferry ");
-	text_put(out, (struct meta_text){ h->ferry_version, strlen(h->ferry_version) });
+	text_put(out, (struct meta_value){ .s = h->ferry_version, .len = strlen(h->ferry_version) });
 	fprintf(out, "\nCreated      %s\n", text_utc_time(created, sizeof(created), h->created_sec));
 	fprintf(out, "Page size    %" PRIu32 "\n", h->page_size);
 	fprintf(out, "Layout       header %" PRIu32 " B, metadata at 0x%" PRIx64 " (%" PRIu64
@@ -69,7 +69,7 @@ static void print_header(struct inspect *ins, FILE *out)
 		h->chunks_size);
 	if (ins->fdt) {
 		fprintf(out, "Hostname     ");
-		text_put(out, meta_string(ins->fdt, 0, FM_ROOT_HOSTNAME));
+		text_put(out, inspect_hostname(ins->fdt));
 		fputc('\n', out);
 	}
 }
@@ -79,32 +79,31 @@ static void print_tids(const void *fdt, const struct process_info *p, FILE *out)
 	char num[NUM_LEN];
 	uint32_t shown = 0;
 
-	if (p->thread_count.v == 0)
+	if (p->thread_count.u == 0)
 		return;
 	fprintf(out, "           tids");
-	for (int n = meta_child(fdt, p->threads, FM_THREAD, -1); n >= 0;
-	     n = meta_child(fdt, p->threads, FM_THREAD, n)) {
+	for (int n = inspect_child(fdt, p->node, INSPECT_THREADS, -1); n >= 0;
+	     n = inspect_child(fdt, p->node, INSPECT_THREADS, n)) {
 		if (shown++ == MAX_TIDS_SHOWN) {
-			fprintf(out, " ... (%" PRIu32 " more)", p->thread_count.v - MAX_TIDS_SHOWN);
+			fprintf(out, " ... (%" PRIu64 " more)", p->thread_count.u - MAX_TIDS_SHOWN);
 			break;
 		}
-		fprintf(out, " %s", u32_or_unknown(num, meta_u32(fdt, n, FM_T_TID)));
+		fprintf(out, " %s", u32_or_unknown(num, inspect_tid(fdt, n)));
 	}
 	fputc('\n', out);
 }
 
 static void print_processes(const void *fdt, FILE *out)
 {
-	int parent = meta_node(fdt, "/" FM_PROCESSES);
 	struct process_info p;
 
-	fprintf(out, "\nProcesses    %" PRIu32 "\n", meta_count_children(fdt, parent, FM_PROCESS));
-	if (parent < 0)
+	fprintf(out, "\nProcesses    %" PRIu32 "\n", inspect_count(fdt, 0, INSPECT_PROCESSES));
+	if (!inspect_has(fdt, 0, INSPECT_PROCESSES))
 		return;
 	fprintf(out, "  %-8s %-8s %-8s %-8s %-7s %-5s %-5s %s\n", "PID", "PPID", "PGID", "SID",
 		"THREADS", "FDS", "MM", "COMM");
-	for (int n = meta_child(fdt, parent, FM_PROCESS, -1); n >= 0;
-	     n = meta_child(fdt, parent, FM_PROCESS, n)) {
+	for (int n = inspect_child(fdt, 0, INSPECT_PROCESSES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_PROCESSES, n)) {
 		inspect_read_process(fdt, n, &p);
 		fputc(' ', out);
 		put_u32_column(out, 8, p.pid);
@@ -126,7 +125,7 @@ static void print_areas(const void *fdt, int mm, FILE *out)
 	char start[NUM_LEN], end[NUM_LEN], prot[5], kind[64];
 	struct area_info a;
 
-	for (int n = meta_child(fdt, mm, FM_AREA, -1); n >= 0; n = meta_child(fdt, mm, FM_AREA, n)) {
+	for (int n = inspect_child(fdt, mm, INSPECT_AREAS, -1); n >= 0; n = inspect_child(fdt, mm, INSPECT_AREAS, n)) {
 		inspect_read_area(fdt, n, &a);
 		inspect_prot_text(prot, a.prot, a.flags);
 		fprintf(out, "    %16s-%-16s %s %-8s ", hex_or_unknown(start, a.start),
@@ -145,7 +144,7 @@ static void print_mm(struct inspect *ins, int node, FILE *out)
 
 	inspect_read_mm(ins->fdt, node, &mm);
 	if (mm.id.ok)
-		pages = inspect_mm_pages(ins, mm.id.v);
+		pages = inspect_mm_pages(ins, mm.id.u);
 	fprintf(out, "  mm %s: %" PRIu32 " area%s, %" PRIu64 " pages stored in %" PRIu32
 		" chunk%s (%s)\n",
 		u32_or_unknown(id, mm.id), mm.area_count, mm.area_count == 1 ? "" : "s",
@@ -159,13 +158,12 @@ static void print_mm(struct inspect *ins, int node, FILE *out)
 
 static void print_memory(struct inspect *ins, FILE *out)
 {
-	int parent = meta_node(ins->fdt, "/" FM_MMS);
 
 	fprintf(out, "\nMemory       %" PRIu32 " address space%s\n",
-		meta_count_children(ins->fdt, parent, FM_MM),
-		meta_count_children(ins->fdt, parent, FM_MM) == 1 ? "" : "s");
-	for (int n = meta_child(ins->fdt, parent, FM_MM, -1); n >= 0;
-	     n = meta_child(ins->fdt, parent, FM_MM, n))
+		inspect_count(ins->fdt, 0, INSPECT_MMS),
+		inspect_count(ins->fdt, 0, INSPECT_MMS) == 1 ? "" : "s");
+	for (int n = inspect_child(ins->fdt, 0, INSPECT_MMS, -1); n >= 0;
+	     n = inspect_child(ins->fdt, 0, INSPECT_MMS, n))
 		print_mm(ins, n, out);
 	/* pages for an address space the metadata does not describe */
 	for (size_t i = 0; i < ins->mm_pages_count; i++)
@@ -177,20 +175,19 @@ static void print_memory(struct inspect *ins, FILE *out)
 
 static void print_files(const void *fdt, FILE *out)
 {
-	int parent = meta_node(fdt, "/" FM_FILES);
 	char id[NUM_LEN], pos[NUM_LEN], type[64], flags[160];
 	struct file_info f;
 
-	fprintf(out, "\nFiles        %" PRIu32 "\n", meta_count_children(fdt, parent, FM_FILE));
-	if (meta_count_children(fdt, parent, FM_FILE) == 0)
+	fprintf(out, "\nFiles        %" PRIu32 "\n", inspect_count(fdt, 0, INSPECT_FILES));
+	if (inspect_count(fdt, 0, INSPECT_FILES) == 0)
 		return;
 	fprintf(out, "  %-6s %-10s %-24s %-12s %s\n", "ID", "TYPE", "FLAGS", "POS", "PATH");
-	for (int n = meta_child(fdt, parent, FM_FILE, -1); n >= 0;
-	     n = meta_child(fdt, parent, FM_FILE, n)) {
+	for (int n = inspect_child(fdt, 0, INSPECT_FILES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_FILES, n)) {
 		inspect_read_file(fdt, n, &f);
 		fprintf(out, "  %-6s %-10s %-24s %-12s ", u32_or_unknown(id, f.id),
 			text_escape(type, sizeof(type), f.type),
-			f.flags.ok ? inspect_open_flags_text(flags, sizeof(flags), f.flags.v) : "?",
+			f.flags.ok ? inspect_open_flags_text(flags, sizeof(flags), f.flags.u) : "?",
 			u64_or_unknown(pos, f.pos));
 		text_put(out, f.path);
 		fputc('\n', out);
@@ -199,16 +196,15 @@ static void print_files(const void *fdt, FILE *out)
 
 static void print_pipes(const void *fdt, FILE *out)
 {
-	int parent = meta_node(fdt, "/" FM_PIPES);
 	char id[NUM_LEN], capacity[NUM_LEN], buffered[NUM_LEN];
 	struct pipe_info p;
 
-	fprintf(out, "\nPipes        %" PRIu32 "\n", meta_count_children(fdt, parent, FM_PIPE));
-	if (meta_count_children(fdt, parent, FM_PIPE) == 0)
+	fprintf(out, "\nPipes        %" PRIu32 "\n", inspect_count(fdt, 0, INSPECT_PIPES));
+	if (inspect_count(fdt, 0, INSPECT_PIPES) == 0)
 		return;
 	fprintf(out, "  %-6s %-10s %s\n", "ID", "CAPACITY", "BUFFERED");
-	for (int n = meta_child(fdt, parent, FM_PIPE, -1); n >= 0;
-	     n = meta_child(fdt, parent, FM_PIPE, n)) {
+	for (int n = inspect_child(fdt, 0, INSPECT_PIPES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_PIPES, n)) {
 		inspect_read_pipe(fdt, n, &p);
 		snprintf(buffered, sizeof(buffered), "%d", p.buffered);
 		fprintf(out, "  %-6s %-10s %s\n", u32_or_unknown(id, p.id),

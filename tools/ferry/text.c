@@ -27,7 +27,7 @@ static size_t escape_next(const unsigned char *s, size_t len, char out[8])
 	return n;
 }
 
-void text_put(FILE *out, struct meta_text t)
+void text_put(FILE *out, struct meta_value t)
 {
 	const unsigned char *s = (const unsigned char *)t.s;
 	char piece[8];
@@ -42,7 +42,7 @@ void text_put(FILE *out, struct meta_text t)
 	}
 }
 
-const char *text_escape(char *buf, size_t size, struct meta_text t)
+const char *text_escape(char *buf, size_t size, struct meta_value t)
 {
 	const unsigned char *s = (const unsigned char *)t.s;
 	size_t used = 0;

@@ -8,17 +8,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "meta.h"
+#include "../../kernel-glue/common/meta_fields.h"
 
 /*
  * Write @len bytes with everything a terminal could act on escaped:
  * control characters, DEL, C1 controls and bytes that are not well-formed
  * UTF-8 become \xNN; a backslash becomes \\. Absent text (s == NULL) is "?".
  */
-void text_put(FILE *out, struct meta_text t);
+void text_put(FILE *out, struct meta_value t);
 
 /* The same into @buf (always terminated, cut with "..." when too long). */
-const char *text_escape(char *buf, size_t size, struct meta_text t);
+const char *text_escape(char *buf, size_t size, struct meta_value t);
 
 /* "512 B", "4.0 KiB", "1.5 MiB", ... into @buf. */
 const char *text_size(char *buf, size_t size, uint64_t bytes);
