@@ -29,7 +29,11 @@
  *	settle          once every process has its fds: in a process that
  *	                holds the file (as fd @fd), what only it can do;
  *	                1 done, 0 not in this process, or -errno
- *	restore_finish  after every settle
+ *	restore_finish  after every settle: what needs every process complete
+ *	                (a per-process kind walks r->procs and its data here)
+ *	process_ready   a process is complete, its threads made: the last
+ *	                calls injected into it before it runs (a filter that
+ *	                would block later injections goes here)
  *	restore_end     the restore is over, whatever happened: release
  *
  * Where the data lives: a file's part in f->kind_data; a process's in
@@ -95,6 +99,7 @@ struct kind {
 	int (*process_created)(struct rst *r, struct rproc *rp);
 	int (*settle)(struct rst *r, struct rproc *rp, int fd, const struct st_file *f);
 	int (*restore_finish)(struct rst *r);
+	int (*process_ready)(struct rst *r, struct rproc *rp);
 	void (*restore_end)(struct rst *r);
 };
 

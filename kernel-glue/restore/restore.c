@@ -171,6 +171,11 @@ static int restore_all(struct rst *r)
 		if (e == 0)
 			e = restore_thread_state(r, &r->procs[i]);
 	}
+	/* what must come last, after every other call injected into them */
+	for (size_t i = 0; i < r->nprocs && e == 0; i++)
+		for (size_t k = 0; k < kind_count && e == 0; k++)
+			if (kind_registry[k]->process_ready)
+				e = kind_registry[k]->process_ready(r, &r->procs[i]);
 	/* all are complete: let them go together */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++)
 		e = restore_threads_and_go(r, &r->procs[i]);
