@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What ferry inspect reads from an image: the metadata through the field
- * tables of the image (libfdt's read-only API underneath, after
- * fdt_check_full()), the page totals from the chunk descriptors. */
+ * tables of the image (libfdt's read-only API underneath, once the format
+ * core has checked the blob), the page totals from the chunk descriptors. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
