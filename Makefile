@@ -7,10 +7,25 @@ BUILD ?= build
 VERSION := $(shell cat VERSION)
 CC ?= cc
 CLANG ?= clang
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's (a package build passes
+# dpkg-buildflags'); they apply to the programs that run on Linux. The
+# freestanding builds (build/freestanding, ferry.efi) use flags of their own.
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
-HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iformat/include -D_GNU_SOURCE \
+# Warnings are errors in the developers' and CI's build only: DEVELOPER=1
+# (make test sets it) or CI=true.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes
+ifneq ($(filter 1,$(DEVELOPER))$(filter true,$(CI)),)
+WARN += -Werror
+endif
+HOST_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -Iformat/include -D_GNU_SOURCE \
 	-DFERRY_VERSION=\"$(VERSION)\" -MMD -MP
+
+# make install [PREFIX=/usr] [DESTDIR=...]
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+PKGLIBDIR ?= $(PREFIX)/lib/ferry
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 HOST_LIBS := -lfdt -lmbedcrypto -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -31,7 +46,7 @@ FORMAT_TEST_SRCS := format/tests/test_format.c format/tests/testlib.c $(TEST_SUP
 FDT_TEST_SRCS := format/tests/test_fdt_check.c format/tests/testlib.c $(TEST_SUPPORT)
 
 .PHONY: all deps test unit-test fuzz bench bench-format bench-update demo sample-image clean help \
-	freestanding
+	freestanding install third-party FORCE
 
 all: $(FERRY_BIN) $(FORMAT_LIB) freestanding
 
@@ -43,6 +58,7 @@ help:
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make fuzz       fuzz the image reader (FUZZ_SECONDS=60)"
 	@echo "make deps       install build and test dependencies (apt-get, as root)"
+	@echo "make install    install ferry, ferry-init, ferry.efi, ferry.conf (PREFIX=/usr, DESTDIR)"
 	@echo "make sample-image  regenerate format/tests/data/sample.ferry"
 
 deps:
@@ -56,19 +72,36 @@ $(FORMAT_LIB): $(FORMAT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# where ferry efi install looks for ferry.efi and ferry.conf by default
+$(BUILD)/obj/tools/ferry/cmd_efi.o: HOST_CFLAGS += -DFERRY_PKGLIBDIR=\"$(PKGLIBDIR)\" \
+	-DFERRY_SYSCONFDIR=\"$(SYSCONFDIR)\"
+
+# The installed programs are rebuilt when the compiler, the user's flags or
+# the install paths change (the stamp is rewritten only then; -Werror is left
+# out, so switching between make and make test rebuilds nothing).
+BUILD_FLAGS := $(CC) | $(CPPFLAGS) | $(CFLAGS) | $(LDFLAGS) | $(PKGLIBDIR) | $(SYSCONFDIR)
+FLAGS_STAMP := $(BUILD)/obj/build-flags
+$(shell mkdir -p $(BUILD)/obj && { printf '%s\n' '$(BUILD_FLAGS)' | cmp -s - $(FLAGS_STAMP) || \
+	printf '%s\n' '$(BUILD_FLAGS)' >$(FLAGS_STAMP); })
+
 $(FERRY_BIN): $(TOOL_OBJS) $(GLUE_LIB) $(FORMAT_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(UPDATE_LIB) $(GLUE_LIB) $(REGION_LIB) $(FORMAT_LIB) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(UPDATE_LIB) $(GLUE_LIB) $(REGION_LIB) $(FORMAT_LIB) \
 		$(HOST_LIBS)
 
 # ---- freestanding link check (the boot stage links the same core) ----------
+# zlib's sources from Debian's binutils-source (mk/third-party.sh, run every
+# time: it touches the stamp only when that package's version changed);
+# libfdt and mbedTLS from third_party/ (third_party/README.md says why)
 TP := $(BUILD)/third_party
+LIBFDT_SRC := third_party/libfdt
+MBEDTLS_SRC := third_party/mbedtls/library
 FS := $(BUILD)/freestanding
 FS_CFLAGS := -std=gnu11 -O2 -ffreestanding -fno-stack-protector -mno-red-zone -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-pic -fno-pie -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include \
 	-isystem /usr/include/x86_64-linux-gnu \
-	-I$(TP)/zlib -I$(TP)/libfdt -I$(TP)/mbedtls/include -Iformat/include \
+	-I$(TP)/zlib -I$(LIBFDT_SRC) -Iformat/include \
 	-DZ_SOLO -DMBEDTLS_CONFIG_FILE=\"$(CURDIR)/format/freestanding/mbedtls_config.h\"
 FS_ZLIB := inflate inftrees inffast crc32 adler32 zutil
 FS_FDT := fdt fdt_ro fdt_sw fdt_wip fdt_strerror
@@ -77,8 +110,10 @@ FS_OBJS := $(FORMAT_CORE:%=$(FS)/format/%.o) $(FS_ZLIB:%=$(FS)/zlib/%.o) \
 	$(FS_FDT:%=$(FS)/libfdt/%.o) $(FS_MBED:%=$(FS)/mbedtls/%.o) \
 	$(FS)/libc.o $(FS)/check_link.o
 
-$(TP)/.complete:
-	@sh mk/fetch-third-party.sh $(BUILD)
+third-party: $(TP)/.complete
+$(TP)/.complete: FORCE
+	@sh mk/third-party.sh $(BUILD)
+FORCE:
 
 freestanding: $(FS)/format-core.elf
 
@@ -92,12 +127,12 @@ $(FS)/format/%.o: format/src/%.c $(TP)/.complete
 $(FS)/zlib/%.o: $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(FS_CFLAGS) -w -c $(TP)/zlib/$*.c -o $@
-$(FS)/libfdt/%.o: $(TP)/.complete
+$(FS)/libfdt/%.o: $(LIBFDT_SRC)/%.c $(TP)/.complete
 	@mkdir -p $(dir $@)
-	$(CC) $(FS_CFLAGS) -w -c $(TP)/libfdt/$*.c -o $@
-$(FS)/mbedtls/%.o: $(TP)/.complete
+	$(CC) $(FS_CFLAGS) -w -c $< -o $@
+$(FS)/mbedtls/%.o: $(MBEDTLS_SRC)/%.c $(TP)/.complete
 	@mkdir -p $(dir $@)
-	$(CC) $(FS_CFLAGS) -w -c $(TP)/mbedtls/library/$*.c -o $@
+	$(CC) $(FS_CFLAGS) -w -c $< -o $@
 $(FS)/%.o: format/freestanding/%.c $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(FS_CFLAGS) $(WARN) -c $< -o $@
@@ -131,6 +166,7 @@ TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/
 	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
 	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS) $(GLUE_UNIT_BIN)
 
+test: export DEVELOPER = 1
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
 	@sh mk/run-tests.sh $(BUILD)
@@ -178,8 +214,21 @@ bench-update: deps
 clean:
 	rm -rf $(BUILD)
 
+# ---- install -------------------------------------------------------------------
+# /usr/sbin/ferry, /usr/lib/ferry/{ferry-init,ferry.efi}, /etc/ferry/ferry.conf
+# (kept when it exists: it is the user's), and the man pages
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(SYSCONFDIR)/ferry
+	install -m 0755 $(FERRY_BIN) $(DESTDIR)$(SBINDIR)/ferry
+	install -m 0755 $(EARLY_INIT_BIN) $(DESTDIR)$(PKGLIBDIR)/ferry-init
+	install -m 0644 $(EFI_BIN) $(DESTDIR)$(PKGLIBDIR)/ferry.efi
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ferry/ferry.conf ] || \
+		install -m 0644 efi-stage/ferry.conf $(DESTDIR)$(SYSCONFDIR)/ferry/ferry.conf
+
 include qemu-tests/qemu-tests.mk
 include kernel-glue/update/update.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+$(FORMAT_OBJS) $(TOOL_OBJS) $(GLUE_OBJS) $(REGION_OBJS) $(UPDATE_OBJS) $(EARLY_INIT_OBJS): \
+	$(FLAGS_STAMP)
 include efi-stage/efi-stage.mk

@@ -64,7 +64,7 @@ EFI_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-stack-c
 	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include \
 	-isystem /usr/include/x86_64-linux-gnu \
-	-I$(TP)/zlib -I$(TP)/libfdt -I$(TP)/mbedtls/include -Iformat/include $(STAGE_INC) \
+	-I$(TP)/zlib -I$(LIBFDT_SRC) -Iformat/include $(STAGE_INC) \
 	-DZ_SOLO -DMBEDTLS_CONFIG_FILE=\"$(CURDIR)/format/freestanding/mbedtls_config.h\" \
 	-DFERRY_VERSION=\"$(VERSION)\" -DGNU_EFI_USE_MS_ABI
 EFI_APP_CFLAGS := $(EFI_CFLAGS) -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 -I$(GNUEFI_INC)/protocol \
@@ -75,9 +75,12 @@ EFI_OBJS := $(FORMAT_CORE:%=$(EFI_DIR)/obj/format/%.o) $(FS_ZLIB:%=$(EFI_DIR)/ob
 	$(STAGE_CORE_SRCS:efi-stage/core/%.c=$(EFI_DIR)/obj/core/%.o) \
 	$(EFI_APP_SRCS:efi-stage/efi/%.c=$(EFI_DIR)/obj/app/%.o) $(EFI_DIR)/obj/libc.o
 
-ifneq ($(wildcard $(GNUEFI_LIB)/libgnuefi.a),)
+# gnu-efi is a build dependency (mk/deps.sh): a plain make builds ferry.efi
 all: $(EFI_BIN)
-endif
+
+$(GNUEFI_LIB)/libefi.a $(GNUEFI_LIB)/libgnuefi.a $(GNUEFI_LIB)/crt0-efi-x86_64.o $(GNUEFI_INC)/efi.h:
+	@echo "efi-stage: $@ is missing: ferry.efi needs Debian's gnu-efi (make deps installs it)" >&2
+	@exit 1
 
 efi-stage: $(EFI_BIN)
 
@@ -87,7 +90,8 @@ $(EFI_DIR)/libefi.a: $(GNUEFI_LIB)/libefi.a
 	@mkdir -p $(dir $@)
 	objcopy --weaken-symbol=memcpy --weaken-symbol=memset $< $@
 
-$(EFI_DIR)/ferry.so: $(EFI_OBJS) $(EFI_DIR)/libefi.a
+$(EFI_DIR)/ferry.so: $(EFI_OBJS) $(EFI_DIR)/libefi.a $(GNUEFI_LIB)/libgnuefi.a \
+		$(GNUEFI_LIB)/crt0-efi-x86_64.o
 	ld -nostdlib -znocombreloc -T $(GNUEFI_LIB)/elf_x86_64_efi.lds -shared -Bsymbolic \
 		--no-undefined $(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) \
 		$(EFI_DIR)/libefi.a $(GNUEFI_LIB)/libgnuefi.a -o $@
@@ -104,18 +108,19 @@ $(EFI_DIR)/obj/format/%.o: format/src/%.c $(TP)/.complete
 $(EFI_DIR)/obj/core/%.o: efi-stage/core/%.c $(STAGE_HDRS) $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) $(WARN) -c $< -o $@
-$(EFI_DIR)/obj/app/%.o: efi-stage/efi/%.c $(wildcard efi-stage/efi/*.h) efi-stage/core/stage.h $(TP)/.complete
+$(EFI_DIR)/obj/app/%.o: efi-stage/efi/%.c $(wildcard efi-stage/efi/*.h) efi-stage/core/stage.h $(TP)/.complete \
+		$(GNUEFI_INC)/efi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_APP_CFLAGS) $(WARN) -c $< -o $@
 $(EFI_DIR)/obj/zlib/%.o: $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -w -c $(TP)/zlib/$*.c -o $@
-$(EFI_DIR)/obj/libfdt/%.o: $(TP)/.complete
+$(EFI_DIR)/obj/libfdt/%.o: $(LIBFDT_SRC)/%.c $(TP)/.complete
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -w -c $(TP)/libfdt/$*.c -o $@
-$(EFI_DIR)/obj/mbedtls/%.o: $(TP)/.complete
+	$(CC) $(EFI_CFLAGS) -w -c $< -o $@
+$(EFI_DIR)/obj/mbedtls/%.o: $(MBEDTLS_SRC)/%.c $(TP)/.complete
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -w -c $(TP)/mbedtls/library/$*.c -o $@
+	$(CC) $(EFI_CFLAGS) -w -c $< -o $@
 $(EFI_DIR)/obj/libc.o: format/freestanding/libc.c $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) $(WARN) -c $< -o $@

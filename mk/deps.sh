@@ -6,14 +6,15 @@ deps_label=deps
 # shellcheck source=mk/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 
-build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev dpkg-dev xz-utils bzip2"
-test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 busybox iproute2 memcached redis-server redis-tools tmux"
+# binutils-source ships the zlib sources that the freestanding builds compile
+# (mk/third-party.sh); gnu-efi builds ferry.efi
+build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev gnu-efi binutils-source xz-utils"
+# debhelper, lintian: the packaging tier (mk/test-package.sh)
+test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 busybox iproute2 memcached \
+redis-server redis-tools tmux dpkg-dev debhelper lintian"
 
 pkgs="$build_pkgs"
 [ "${1:-build}" = test ] && pkgs="$pkgs $test_pkgs"
 
-# The freestanding builds compile zlib, libfdt and mbedTLS from Debian's own
-# source packages, so apt needs a deb-src entry for bookworm.
-deps_apt_source ferry-deb-src.sources deb-src bookworm '^(Types:.*deb-src|deb-src)'
 # shellcheck disable=SC2086 # one word per package
 deps_install $pkgs

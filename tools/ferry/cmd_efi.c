@@ -28,8 +28,15 @@
 
 #define EFIVARS "/sys/firmware/efi/efivars"
 #define DEFAULT_ESP "/boot/efi"
-#define DEFAULT_EFI "/usr/lib/ferry/ferry.efi"
-#define DEFAULT_CONF "/etc/ferry/ferry.conf"
+/* where make install puts them (PKGLIBDIR, SYSCONFDIR) */
+#ifndef FERRY_PKGLIBDIR
+#define FERRY_PKGLIBDIR "/usr/lib/ferry"
+#endif
+#ifndef FERRY_SYSCONFDIR
+#define FERRY_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_EFI FERRY_PKGLIBDIR "/ferry.efi"
+#define DEFAULT_CONF FERRY_SYSCONFDIR "/ferry/ferry.conf"
 #define ENTRY_LABEL "ferry"
 #define ENTRY_LOADER "\\EFI\\ferry\\ferry.efi"
 
