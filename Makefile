@@ -218,7 +218,10 @@ clean:
 # /usr/sbin/ferry, /usr/lib/ferry/{ferry-init,ferry.efi}, /etc/ferry/ferry.conf
 # (kept when it exists: it is the user's), and the man pages
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(SYSCONFDIR)/ferry
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(SYSCONFDIR)/ferry \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/ferry.8 man/ferry-init.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/ferry.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0755 $(FERRY_BIN) $(DESTDIR)$(SBINDIR)/ferry
 	install -m 0755 $(EARLY_INIT_BIN) $(DESTDIR)$(PKGLIBDIR)/ferry-init
 	install -m 0644 $(EFI_BIN) $(DESTDIR)$(PKGLIBDIR)/ferry.efi

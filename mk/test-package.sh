@@ -8,6 +8,7 @@
 #   build-offline-O0   make CFLAGS=-O0 under unshare -n; the ferry built
 #                      verifies the sample image
 #   third-party-sums   third_party/ is unchanged from its origins
+#   man-*              man/check-man.sh: the man pages against the code
 # Usage: mk/test-package.sh BUILD_DIR     (needs make deps: debhelper, lintian)
 set -u
 build="$(cd "${1:-build}" && pwd)"
@@ -16,11 +17,14 @@ work="$build/package-test"
 failed=0
 
 # what make install puts under DESTDIR and the package holds (README.md,
-# "Using it")
+# "Using it"; the man pages: man/)
 INSTALLED="/etc/ferry/ferry.conf
 /usr/lib/ferry/ferry-init
 /usr/lib/ferry/ferry.efi
-/usr/sbin/ferry"
+/usr/sbin/ferry
+/usr/share/man/man5/ferry.conf.5
+/usr/share/man/man8/ferry-init.8
+/usr/share/man/man8/ferry.8"
 
 pass() { echo "PASS: $1"; }
 fail() {
@@ -101,5 +105,7 @@ if (cd "$work/offline" && sha256sum --quiet -c third_party/SHA256SUMS) >"$work/s
 else
 	fail third-party-sums "third_party/ differs from its origins: $(tr '\n' ' ' <"$work/sums.log")"
 fi
+
+sh "$work/offline/man/check-man.sh" "$obuild/bin/ferry" || failed=1
 
 exit "$failed"
