@@ -29,9 +29,11 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 HOST_LIBS := -lfdt -lmbedcrypto -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-FORMAT_CORE := header reader verify inflate digest errors handoff fdt_check
+FORMAT_CORE := header reader verify inflate digest errors handoff fdt_check \
+	size_addr cmdline region_header conf
 FORMAT_HOST := $(FORMAT_CORE) writer sink
 FORMAT_SRCS := $(FORMAT_HOST:%=format/src/%.c)
+FORMAT_HDRS := $(wildcard format/include/ferry/*.h format/src/*.h)
 FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/src/%.o)
 FORMAT_LIB := $(BUILD)/lib/libferry-format.a
 
@@ -44,6 +46,8 @@ FERRY_BIN := $(BUILD)/bin/ferry
 TEST_SUPPORT := format/tests/synth.c
 FORMAT_TEST_SRCS := format/tests/test_format.c format/tests/testlib.c $(TEST_SUPPORT)
 FDT_TEST_SRCS := format/tests/test_fdt_check.c format/tests/testlib.c $(TEST_SUPPORT)
+ABI_TEST_SRCS := format/tests/test_abi.c format/tests/test_cmdline.c format/tests/test_size_addr.c \
+	format/tests/test_region.c format/tests/test_conf.c format/tests/testlib.c
 
 .PHONY: all deps test unit-test fuzz bench bench-format bench-update demo sample-image clean help \
 	freestanding install third-party FORCE
@@ -56,7 +60,8 @@ help:
 	@echo "make demo       the appliance demo in QEMU"
 	@echo "make bench      benchmarks (bench-format: verify+inflate vs zlib)"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
-	@echo "make fuzz       fuzz the image reader (FUZZ_SECONDS=60)"
+	@echo "make fuzz       fuzz the image reader, then the command line, SIZE@ADDR, ferry.conf"
+	@echo "                and region header target (FUZZ_SECONDS=60 each)"
 	@echo "make deps       install build and test dependencies (apt-get, as root)"
 	@echo "make install    install ferry, ferry-init, ferry.efi, ferry.conf (PREFIX=/usr, DESTDIR)"
 	@echo "make sample-image  regenerate format/tests/data/sample.ferry"
@@ -121,7 +126,7 @@ $(FS)/format-core.elf: $(FS_OBJS)
 	$(CC) -nostdlib -static -no-pie -Wl,--no-undefined -Wl,-e,_start -o $@ $^
 	@echo "freestanding: format core links with no C library ($@)"
 
-$(FS)/format/%.o: format/src/%.c $(TP)/.complete
+$(FS)/format/%.o: format/src/%.c $(FORMAT_HDRS) $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(FS_CFLAGS) $(WARN) -c $< -o $@
 $(FS)/zlib/%.o: $(TP)/.complete
@@ -133,7 +138,7 @@ $(FS)/libfdt/%.o: $(LIBFDT_SRC)/%.c $(TP)/.complete
 $(FS)/mbedtls/%.o: $(MBEDTLS_SRC)/%.c $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(FS_CFLAGS) -w -c $< -o $@
-$(FS)/%.o: format/freestanding/%.c $(TP)/.complete
+$(FS)/%.o: format/freestanding/%.c $(FORMAT_HDRS) $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(FS_CFLAGS) $(WARN) -c $< -o $@
 
@@ -155,6 +160,15 @@ $(BUILD)/tests/test-fdt-check-san: $(FDT_TEST_SRCS) $(FORMAT_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
 
+# the command line, SIZE@ADDR, the region header and ferry.conf
+$(BUILD)/tests/test-abi: $(ABI_TEST_SRCS) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/tests/test-abi-san: $(ABI_TEST_SRCS) $(FORMAT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
 $(BUILD)/tests/mksample: format/tests/mksample.c $(TEST_SUPPORT) $(FORMAT_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
@@ -164,6 +178,7 @@ sample-image: $(BUILD)/tests/mksample
 
 TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/tests/mksample \
 	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
+	$(BUILD)/tests/test-abi $(BUILD)/tests/test-abi-san $(BUILD)/fuzz/fuzz-abi-replay \
 	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS) $(GLUE_UNIT_BIN)
 
 test: export DEVELOPER = 1
@@ -185,10 +200,25 @@ $(BUILD)/fuzz/fuzz-reader-replay: $(FUZZ_SRCS) format/fuzz/replay_main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
 
-fuzz: deps $(BUILD)/fuzz/fuzz-reader
-	@mkdir -p $(BUILD)/fuzz/corpus
+# the command line, SIZE@ADDR, ferry.conf and the region header
+ABI_FUZZ_SRCS := format/fuzz/fuzz_abi.c $(FORMAT_SRCS)
+
+$(BUILD)/fuzz/fuzz-abi: $(ABI_FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/fuzz/fuzz-abi-replay: $(ABI_FUZZ_SRCS) format/fuzz/replay_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
+fuzz: deps $(BUILD)/fuzz/fuzz-reader $(BUILD)/fuzz/fuzz-abi
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/abi-corpus
 	$(BUILD)/fuzz/fuzz-reader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus format/fuzz/corpus
+	$(BUILD)/fuzz/fuzz-abi -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-max_len=8192 -artifact_prefix=$(BUILD)/fuzz/abi- $(BUILD)/fuzz/abi-corpus \
+		format/fuzz/abi-corpus
 
 # ---- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMAT_SRCS)

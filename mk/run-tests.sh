@@ -54,6 +54,9 @@ run_tier format-unit-asan-ubsan "$build/tests/test-format-san"
 run_tier format-fdt-check "$build/tests/test-fdt-check"
 run_tier format-fdt-check-asan-ubsan "$build/tests/test-fdt-check-san"
 run_tier format-fuzz-corpus "$build/fuzz/fuzz-reader-replay" format/fuzz/corpus
+run_tier format-abi "$build/tests/test-abi"
+run_tier format-abi-asan-ubsan "$build/tests/test-abi-san"
+run_tier format-abi-fuzz-corpus "$build/fuzz/fuzz-abi-replay" format/fuzz/abi-corpus
 run_tier format-freestanding sh mk/check-freestanding.sh "$build"
 run_tier format-sample sh format/tests/sample-test.sh "$build"
 run_tier glue-unit "$build/tests/test-glue-unit"  # kernel-glue without root: the metadata schema, the kinds' fields

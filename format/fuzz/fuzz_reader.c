@@ -25,6 +25,7 @@
 #include "ferry/handoff.h"
 #include "ferry/image.h"
 #include "diag.h"
+#include "fuzz_expect.h"
 #include "layout.h"
 #include "le.h"
 
@@ -34,12 +35,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A broken promise of the library: crash loudly so the fuzzer keeps the input. */
-#define expect(cond)                       \
-	do {                               \
-		if (!(cond))               \
-			__builtin_trap();  \
-	} while (0)
 
 static void expect_diag(int r, const struct ferry_diag *diag)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "ferry/image.h"
+#include "ferry/errors.h"
 
 static const char *const messages[FERRY_ERR_MAX] = {
 	[FERRY_OK] = "success",
@@ -19,6 +19,10 @@ static const char *const messages[FERRY_ERR_MAX] = {
 	[FERRY_ERR_IO] = "input/output error",
 	[FERRY_ERR_NOMEM] = "out of memory",
 	[FERRY_ERR_HANDOFF] = "handoff device tree is invalid",
+	[FERRY_ERR_REGION] = "region control block header is invalid",
+	[FERRY_ERR_UNFORMATTED] = "region was never formatted (no control block)",
+	[FERRY_ERR_SIZE] = "not SIZE@ADDR (decimal or 0x hex, K/M/G/T, both 4 KiB aligned)",
+	[FERRY_ERR_CONF] = "ferry.conf has a malformed line",
 };
 
 const char *ferry_strerror(int err)

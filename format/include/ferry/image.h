@@ -18,6 +18,7 @@
 
 #include <zlib.h>
 
+#include "ferry/errors.h"
 #include "ferry/magic.h"
 
 #ifdef __cplusplus
@@ -50,44 +51,6 @@ extern "C" {
 
 /* Largest metadata blob a reader accepts (SPEC.md §3). */
 #define FERRY_METADATA_MAX (64u << 20)
-
-/* ---- error codes ------------------------------------------------------ */
-
-enum {
-	FERRY_OK = 0,
-	FERRY_ERR_TRUNCATED = 1,  /* buffer ends before a part the header names */
-	FERRY_ERR_BADMAGIC = 2,   /* not a ferry image */
-	FERRY_ERR_VERSION = 3,    /* major version this reader does not know */
-	FERRY_ERR_UNSEALED = 4,   /* image was never completed (or is being written) */
-	FERRY_ERR_HEADER = 5,     /* header CRC mismatch or inconsistent field */
-	FERRY_ERR_LAYOUT = 6,     /* parts overlap, are misaligned or out of range */
-	FERRY_ERR_METADATA = 7,   /* metadata is not an FDT this reader accepts (SPEC.md §3.0) */
-	FERRY_ERR_CHUNK = 8,      /* malformed chunk descriptor or extent list */
-	FERRY_ERR_CHUNK_CRC = 9,  /* chunk payload does not match its CRC */
-	FERRY_ERR_DIGEST = 10,    /* SHA-256 digest mismatch */
-	FERRY_ERR_INFLATE = 11,   /* deflate stream corrupt or wrong length */
-	FERRY_ERR_NOSPACE = 12,   /* caller's output buffer or sink is too small */
-	FERRY_ERR_INVAL = 13,     /* invalid argument */
-	FERRY_ERR_IO = 14,        /* the sink failed; errno-level detail is logged by the caller */
-	FERRY_ERR_NOMEM = 15,     /* allocation failed (writer only) */
-	FERRY_ERR_HANDOFF = 16,   /* handoff FDT malformed (SPEC.md §3.0, §8) or missing a property */
-	FERRY_ERR_MAX = 17
-};
-
-/* A static, human-readable text for a (negative) ferry error code. */
-const char *ferry_strerror(int err);
-
-/*
- * Where and why validation failed. Filled by the functions below that take
- * one (it may be NULL). All strings are static.
- */
-struct ferry_diag {
-	int code;            /* negative FERRY_ERR_* */
-	const char *part;    /* "header", "metadata", "chunk", "digest", ... */
-	const char *what;    /* what exactly is wrong */
-	uint64_t offset;     /* byte offset in the image of the wrong part */
-	uint32_t chunk;      /* chunk index, or UINT32_MAX when not a chunk */
-};
 
 /* ---- header ------------------------------------------------------------ */
 

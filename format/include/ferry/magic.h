@@ -33,4 +33,13 @@
  * knows its own rules among the others of a network namespace */
 #define FERRY_NETLOCK_RTPROT 70
 
+/* ferry's parameters on the kernel command line (read with ferry/cmdline.h;
+ * '-' and '_' are one character in them, as for every kernel parameter) */
+#define FERRY_PARAM_REGION "ferry.region"   /* SIZE@ADDR of the marked range (SPEC.md §9.1) */
+#define FERRY_PARAM_HANDOFF "ferry.handoff" /* physical address of the handoff FDT (SPEC.md §8) */
+#define FERRY_PARAM_INIT "ferry.init"       /* the init ferry-init execs (default /sbin/init) */
+#define FERRY_PARAM_LOG "ferry.log"         /* where ferry-init logs */
+#define FERRY_PARAM_NETWORK_SETUP "ferry.network-setup" /* program run under the network lock */
+#define FERRY_PARAM_TEST_INIT "ferry.test_init" /* tests: what ferry-init does after restoring */
+
 #endif
