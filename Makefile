@@ -38,6 +38,7 @@ FORMAT_OBJS := $(FORMAT_HOST:%=$(BUILD)/obj/format/src/%.o)
 FORMAT_LIB := $(BUILD)/lib/libferry-format.a
 
 include kernel-glue/kernel-glue.mk
+include kernel-glue/region/region.mk
 
 TOOL_SRCS := $(wildcard tools/ferry/*.c)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -9,10 +9,11 @@
 
 .PHONY: efi-stage efi-deps fuzz-stage bench-stage efi-test efi-stage-corpus
 
-STAGE_CORE_SRCS := efi-stage/core/stage.c efi-stage/core/expand.c efi-stage/core/config.c
-STAGE_INC := -Iefi-stage/core -Ikernel-glue/region -Iformat/src
+STAGE_CORE_SRCS := efi-stage/core/stage.c efi-stage/core/expand.c efi-stage/core/boot_cmdline.c
+STAGE_INC := -Iefi-stage/core -Iformat/src
 STAGE_HOST_SRCS := $(STAGE_CORE_SRCS) $(FORMAT_SRCS) $(TEST_SUPPORT)
-STAGE_HDRS := efi-stage/core/stage.h efi-stage/core/config.h efi-stage/tests/stage_region.h kernel-glue/region/region.h
+STAGE_HDRS := efi-stage/core/stage.h efi-stage/core/boot_cmdline.h efi-stage/tests/stage_region.h \
+	$(FORMAT_HDRS)
 
 deps: efi-deps
 efi-deps:
@@ -102,13 +103,13 @@ $(EFI_BIN): $(EFI_DIR)/ferry.so
 		-j .rela -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "efi-stage: $@ ($$(stat -c %s $@) bytes)"
 
-$(EFI_DIR)/obj/format/%.o: format/src/%.c $(TP)/.complete
+$(EFI_DIR)/obj/format/%.o: format/src/%.c $(FORMAT_HDRS) $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) $(WARN) -c $< -o $@
 $(EFI_DIR)/obj/core/%.o: efi-stage/core/%.c $(STAGE_HDRS) $(TP)/.complete
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) $(WARN) -c $< -o $@
-$(EFI_DIR)/obj/app/%.o: efi-stage/efi/%.c $(wildcard efi-stage/efi/*.h) efi-stage/core/stage.h $(TP)/.complete \
+$(EFI_DIR)/obj/app/%.o: efi-stage/efi/%.c $(wildcard efi-stage/efi/*.h) $(STAGE_HDRS) $(TP)/.complete \
 		$(GNUEFI_INC)/efi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_APP_CFLAGS) $(WARN) -c $< -o $@

@@ -9,8 +9,8 @@
 #   man-ferry-init-8      the ferry.* parameters ferry-init reads
 #                         (init_cmdline_arg) and its options are items of
 #                         ferry-init(8), and each item there is read
-#   man-ferry-conf-5      the keys efi-stage/core/config.c reads are the
-#                         items of KEYS in ferry.conf(5)
+#   man-ferry-conf-5      the keys of format/include/ferry/conf.h (what
+#                         ferry.efi reads) are the items of KEYS in ferry.conf(5)
 # Usage: man/check-man.sh FERRY_BINARY     (from anywhere; prints PASS/FAIL)
 set -u
 ferry="$1"
@@ -101,7 +101,12 @@ if [ -n "$all" ]; then fail man-ferry-8-options "$all"; else echo "PASS: man-fer
 # -- ferry-init(8) ----------------------------------------------------------------------
 init_src="$top/kernel-glue/early-init"
 {
-	grep -ho 'init_cmdline_arg("ferry\.[a-z_-]*"' "$init_src"/*.c | sed 's/.*"\(.*\)"/\1/'
+	# each FERRY_PARAM_* it reads, by its name in format/'s registry
+	grep -ho 'init_cmdline_arg(FERRY_PARAM_[A-Z_]*' "$init_src"/*.c | sed 's/.*(//' |
+		while read -r param; do
+			sed -n "s/^#define $param \"\(ferry\.[a-z_-]*\)\".*/\1/p" \
+				"$top/format/include/ferry/magic.h"
+		done
 	grep -ho 'strcmp(argv\[i\], "--[a-z][a-z-]*")' "$init_src"/main.c | sed 's/.*"\(.*\)".*/\1/'
 } | sort -u >"$tmp/init.code"
 {
@@ -115,11 +120,11 @@ else
 fi
 
 # -- ferry.conf(5) ---------------------------------------------------------------------
-grep -o 'key_is(k, klen, "[a-z_]*")' "$top/efi-stage/core/config.c" | sed 's/.*"\(.*\)".*/\1/' |
+sed -n 's/^#define FERRY_CONF_[A-Z_]* "\([a-z_]*\)".*/\1/p' "$top/format/include/ferry/conf.h" |
 	sort -u >"$tmp/conf.code"
 man_section "$man/ferry.conf.5" KEYS | tp_items | sed -n 's/^\([a-z_]*\)=.*/\1/p' | sort -u >"$tmp/conf.man"
 if [ ! -s "$tmp/conf.code" ]; then
-	fail man-ferry-conf-5 "found no keys in efi-stage/core/config.c"
+	fail man-ferry-conf-5 "found no keys in format/include/ferry/conf.h"
 else
 	verdict man-ferry-conf-5 "$tmp/conf.code" "$tmp/conf.man"
 fi

@@ -58,6 +58,7 @@ run_tier format-abi "$build/tests/test-abi"
 run_tier format-abi-asan-ubsan "$build/tests/test-abi-san"
 run_tier format-abi-fuzz-corpus "$build/fuzz/fuzz-abi-replay" format/fuzz/abi-corpus
 run_tier format-freestanding sh mk/check-freestanding.sh "$build"
+run_tier update-cmdline-unit "$build/tests/test-next-cmdline"
 run_tier format-sample sh format/tests/sample-test.sh "$build"
 run_tier glue-unit "$build/tests/test-glue-unit"  # kernel-glue without root: the metadata schema, the kinds' fields
 

@@ -5,12 +5,8 @@
  */
 #include <string.h>
 
-#include "le.h"
-#include "region.h"
+#include "ferry/region_header.h"
 #include "stage.h"
-
-#define RH_STATE_OFFSET offsetof(struct ferry_region_header, state)
-#define RH_CRC_OFFSET offsetof(struct ferry_region_header, header_crc)
 
 const char *ferry_stage_status_name(int status)
 {
@@ -23,46 +19,6 @@ const char *ferry_stage_status_name(int status)
 	case FERRY_STAGE_BAD: return "bad";
 	default: return "unknown";
 	}
-}
-
-static uint32_t region_crc(const uint8_t *raw)
-{
-	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), raw, RH_CRC_OFFSET);
-}
-
-static int area_ok(uint64_t off, uint64_t len, uint64_t size)
-{
-	return off <= size && len <= size - off && !(off & (FERRY_REGION_PAGE - 1));
-}
-
-/* The rules of ferry_region_header_check() (kernel-glue/region), without errno. */
-const char *ferry_stage_region_check(const void *region, uint64_t region_size)
-{
-	struct ferry_region_header h;
-
-	if (region_size < FERRY_REGION_HEADER_AREA)
-		return "region smaller than its header page";
-	memcpy(&h, region, sizeof(h));
-	if (h.magic != FERRY_REGION_MAGIC)
-		return "region not formatted (no control block magic)";
-	if (h.header_size < sizeof(h) || h.header_size > FERRY_REGION_HEADER_AREA)
-		return "region header: header_size out of range";
-	if (h.header_crc != region_crc(region))
-		return "region header: CRC mismatch";
-	if (h.version != FERRY_REGION_VERSION)
-		return "region header: unknown version";
-	if (h.region_size > region_size)
-		return "region header: larger than the configured range";
-	if (!area_ok(h.handoff_offset, h.handoff_size, h.region_size) ||
-	    !area_ok(h.staging_offset, h.staging_size, h.region_size) ||
-	    !area_ok(h.expanded_offset, h.expanded_size, h.region_size))
-		return "region header: an area lies outside the region or is misaligned";
-	if (h.handoff_offset < FERRY_REGION_HEADER_AREA ||
-	    h.handoff_offset + h.handoff_size > h.staging_offset ||
-	    h.staging_offset + h.staging_size > h.expanded_offset ||
-	    h.image_size > h.staging_size)
-		return "region header: areas overlap or are out of order";
-	return NULL;
 }
 
 static void say(const struct ferry_stage_env *env, const char *msg)
@@ -133,16 +89,14 @@ static void write_handoff(struct ferry_stage *st, uint8_t *region, uint64_t off,
 	}
 }
 
-static void set_state(uint8_t *region, uint32_t state, const struct ferry_stage_env *env)
+/* @h: the header as read; the new state goes in with the generation bumped */
+static void set_state(uint8_t *region, struct ferry_region_header *h, uint32_t state,
+		      const struct ferry_stage_env *env)
 {
-	struct ferry_region_header h;
-
-	memcpy(&h, region, sizeof(h));
-	h.state = state;
-	h.generation++;
-	h.header_crc = region_crc((const uint8_t *)&h);
-	memcpy(region, &h, sizeof(h));
-	flush(env, region, sizeof(h));
+	h->state = state;
+	h->generation++;
+	ferry_region_header_encode(h, region);
+	flush(env, region, FERRY_REGION_HEADER_SIZE);
 }
 
 /* Verify the image at @img_off (at most @img_len bytes) of the region. */
@@ -203,8 +157,8 @@ int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_siz
 		    uint64_t region_phys, const struct ferry_stage_env *env)
 {
 	struct ferry_region_header h;
+	struct ferry_diag rdiag = { .what = "unknown problem" };
 	struct ferry_image img;
-	const char *why;
 	uint64_t t0, t1, t2, exp_size;
 	int r, status;
 
@@ -226,10 +180,10 @@ int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_siz
 		copy_str(st->handoff.reason, sizeof(st->handoff.reason), "no region");
 		return FERRY_STAGE_UNFORMATTED;
 	}
-	why = ferry_stage_region_check(region, region_size);
-	if (why) {
-		copy_str(st->handoff.reason, sizeof(st->handoff.reason), why);
-		if (le64_load(region) != FERRY_REGION_MAGIC)
+	r = ferry_region_header_decode(region, region_size, &h, &rdiag);
+	if (r < 0) {
+		set_reason(st, "region header", &rdiag);
+		if (r == -FERRY_ERR_UNFORMATTED)
 			return FERRY_STAGE_UNFORMATTED;
 		/* a damaged control block: the handoff area is where it always is */
 		if (region_size >= FERRY_REGION_CONTROL_SIZE)
@@ -237,7 +191,6 @@ int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_siz
 				      FERRY_REGION_HANDOFF_SIZE, env);
 		return FERRY_STAGE_BAD;
 	}
-	memcpy(&h, region, sizeof(h));
 	st->region_state_before = st->region_state_after = h.state;
 
 	switch (h.state) {
@@ -365,7 +318,7 @@ int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_siz
 	st->handoff.stage_time_ns = t2 - t0;
 	write_handoff(st, region, h.handoff_offset, h.handoff_size, env);
 	if (status == FERRY_STAGE_EXPANDED) {
-		set_state(region, FERRY_REGION_EXPANDED, env);
+		set_state(region, &h, FERRY_REGION_EXPANDED, env);
 		st->region_state_after = FERRY_REGION_EXPANDED;
 	}
 	return status;

@@ -24,6 +24,7 @@
 
 #include "ferry/handoff.h"
 #include "ferry/image.h"
+#include "ferry/region_header.h"
 
 /* What the stage found and did; enum ferry_stage_status. */
 enum ferry_stage_status {
@@ -96,10 +97,6 @@ int ferry_stage_run(struct ferry_stage *st, uint8_t *region, uint64_t region_siz
 const char *ferry_stage_status_name(int status);
 
 /* ---- building blocks, exposed for tests and benchmarks ------------------- */
-
-/* Check a control block header read from a region of @region_size bytes.
- * Returns NULL when valid, else a static reason. */
-const char *ferry_stage_region_check(const void *region, uint64_t region_size);
 
 /*
  * Size of the expanded form of the verified image @img: the header, the same

@@ -18,8 +18,8 @@
 #include <efilib.h>
 #pragma GCC diagnostic pop
 
-#include "config.h"
-#include "region.h"
+#include "ferry/conf.h"
+#include "boot_cmdline.h"
 #include "stage.h"
 
 #ifndef FERRY_VERSION
@@ -27,7 +27,6 @@
 #endif
 
 #define CONF_PATH L"\\EFI\\ferry\\ferry.conf"
-#define CONF_MAX (64u * 1024u)
 
 #define log_info(fmt, ...) Print(L"ferry: " fmt L"\n", ##__VA_ARGS__)
 #define log_error_status(status, fmt, ...)                                            \
@@ -47,7 +46,7 @@ static inline void freepoolp(void *p)
 
 static EFI_HANDLE self;
 static EFI_LOADED_IMAGE *self_image;
-static struct ferry_stage_config config;
+static struct ferry_conf config;
 static struct ferry_stage stage;
 static char cmdline_buf[FERRY_CONF_CMDLINE_MAX + 256];
 static uint64_t tsc_per_ms;
@@ -115,7 +114,7 @@ static EFI_STATUS file_read(const CHAR16 *path, char **ret, UINTN *ret_len)
 	if (EFI_ERROR(err))
 		return err;
 	info = LibFileInfo(f);
-	if (!info || info->FileSize > CONF_MAX) {
+	if (!info || info->FileSize >= FERRY_CONF_MAX) {
 		f->Close(f);
 		return info ? EFI_BAD_BUFFER_SIZE : EFI_OUT_OF_RESOURCES;
 	}
@@ -158,15 +157,17 @@ static BOOLEAN file_exists(const char *path)
 static void config_load(void)
 {
 	_cleanup_pool_ char *text = NULL;
+	struct ferry_diag diag = { 0 };
 	UINTN len = 0;
 	EFI_STATUS err;
 
-	ferry_config_init(&config);
+	ferry_conf_init(&config);
 	err = file_read(CONF_PATH, &text, &len);
 	if (EFI_ERROR(err))
 		log_info(L"no %s (%r); using the load options only", CONF_PATH, err);
-	else
-		ferry_config_parse(&config, text, len);
+	else if (ferry_conf_parse(&config, text, len, &diag) < 0)
+		log_info(L"%s, byte %d: %a; that line is ignored", CONF_PATH, (int)diag.offset,
+			 diag.what);
 
 	/* load options: UCS-2 text of key=value pairs separated by ';' */
 	if (self_image->LoadOptionsSize >= 2 * sizeof(CHAR16)) {
@@ -184,11 +185,11 @@ static void config_load(void)
 			opts[i] = (char)w[i];
 		}
 		opts[i] = '\0';
-		if (text_ok && memchr(opts, '=', i))
-			ferry_config_parse(&config, opts, i);
+		if (text_ok && memchr(opts, '=', i) &&
+		    ferry_conf_parse(&config, opts, i, &diag) < 0)
+			log_info(L"load options, byte %d: %a; that line is ignored",
+				 (int)diag.offset, diag.what);
 	}
-	if (config.error)
-		log_info(L"configuration: %a; that line is ignored", config.error);
 }
 
 /* ---- the marked range --------------------------------------------------------- */
@@ -252,9 +253,9 @@ static EFI_STATUS boot_linux(const char *kernel, const char *initrd, const char 
 
 	if (!kernel || !*kernel)
 		return log_error_status(EFI_NOT_FOUND, L"no kernel configured");
-	if (ferry_config_cmdline(&config, base, initrd, handoff, cmdline_buf,
-				 sizeof(cmdline_buf)) < 0)
-		return log_error_status(EFI_BUFFER_TOO_SMALL, L"command line too long");
+	if (ferry_stage_cmdline(&config, base, initrd, handoff, cmdline_buf, sizeof(cmdline_buf)) < 0)
+		return log_error_status(EFI_BUFFER_TOO_SMALL,
+					L"command line too long, or a double quote in it never closed");
 	wpath = to_wide(kernel);
 	wcmd = to_wide(cmdline_buf);
 	if (!wpath || !wcmd)

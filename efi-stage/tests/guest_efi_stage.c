@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/cmdline.h"
 #include "ferry/handoff.h"
 #include "ferry/image.h"
-#include "config.h"
-#include "region.h"
+#include "ferry/size_addr.h"
 #include "stage.h"
 #include "stage_region.h"
 #include "synth.h"
@@ -54,10 +54,11 @@ static struct synth_shape shape_for(uint64_t seed)
 	return s;
 }
 
+/* The last @key= among the kernel's parameters of /proc/cmdline. */
 static int cmdline_value(const char *key, char *out, size_t cap)
 {
-	char buf[4096], *p;
-	size_t n, klen = strlen(key);
+	char buf[4096];
+	size_t n;
 	FILE *f = fopen("/proc/cmdline", "r");
 
 	if (!f)
@@ -65,12 +66,7 @@ static int cmdline_value(const char *key, char *out, size_t cap)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n"))
-		if (!strncmp(p, key, klen) && p[klen] == '=') {
-			snprintf(out, cap, "%s", p + klen + 1);
-			return 0;
-		}
-	return -1;
+	return ferry_cmdline_value(buf, n, key, out, cap) == 1 ? 0 : -1;
 }
 
 static uint8_t *map_phys(uint64_t phys, uint64_t size)
@@ -95,11 +91,11 @@ static uint8_t *map_region(uint64_t *ret_size, uint64_t *ret_phys)
 {
 	char spec[128];
 
-	if (cmdline_value("ferry.region", spec, sizeof(spec)) < 0) {
+	if (cmdline_value(FERRY_PARAM_REGION, spec, sizeof(spec)) < 0) {
 		printf("no ferry.region= on the command line\n");
 		return NULL;
 	}
-	if (ferry_config_parse_region(spec, strlen(spec), ret_size, ret_phys) < 0) {
+	if (ferry_parse_size_addr(spec, strlen(spec), '@', ret_size, ret_phys, NULL) < 0) {
 		printf("ferry.region=%s is not SIZE@ADDR\n", spec);
 		return NULL;
 	}
@@ -152,7 +148,7 @@ static int read_handoff(struct ferry_handoff *ho)
 	uint64_t addr;
 	uint8_t *p;
 
-	if (cmdline_value("ferry.handoff", v, sizeof(v)) < 0) {
+	if (cmdline_value(FERRY_PARAM_HANDOFF, v, sizeof(v)) < 0) {
 		printf("no ferry.handoff= on the command line\n");
 		return -1;
 	}

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Host-side helpers of the stage tests: a region in memory with a control
- * block and an image staged in it, as the old kernel leaves it. */
+ * block and an image staged in it, as the old kernel leaves it. The header
+ * is written with format/'s encoder; tests edit it in place through
+ * stage_region_header() (the decoded struct has the on-disk layout on a
+ * little-endian host) and reseal it. */
 #ifndef FERRY_STAGE_REGION_H
 #define FERRY_STAGE_REGION_H
 
@@ -8,31 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
+#include "ferry/region_header.h"
 
-#include "region.h"
+_Static_assert(sizeof(struct ferry_region_header) == FERRY_REGION_HEADER_SIZE &&
+		       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "stage_region_header() edits the header in place");
 
-/* Format @region (@size bytes) with a staging area of @staging bytes and
- * the rest (page aligned) as expanded; state EMPTY. */
+/* Format @region (@size bytes, which may be below the smallest region the
+ * kernel side lays out) with a staging area of @staging bytes and the rest
+ * (page aligned) as expanded; state EMPTY. */
 static inline void stage_region_format(uint8_t *region, uint64_t size, uint64_t staging)
 {
-	struct ferry_region_header h;
+	struct ferry_region_header h = {
+		.magic = FERRY_REGION_MAGIC,
+		.version = FERRY_REGION_VERSION,
+		.header_size = FERRY_REGION_HEADER_SIZE,
+		.region_size = size & ~(uint64_t)(FERRY_REGION_PAGE - 1),
+		.handoff_offset = FERRY_REGION_HANDOFF_OFFSET,
+		.handoff_size = FERRY_REGION_HANDOFF_SIZE,
+		.staging_offset = FERRY_REGION_CONTROL_SIZE,
+		.state = FERRY_REGION_EMPTY,
+	};
 
-	memset(&h, 0, sizeof(h));
-	h.magic = FERRY_REGION_MAGIC;
-	h.version = FERRY_REGION_VERSION;
-	h.header_size = sizeof(h);
-	h.region_size = size & ~(uint64_t)(FERRY_REGION_PAGE - 1);
-	h.handoff_offset = FERRY_REGION_HANDOFF_OFFSET;
-	h.handoff_size = FERRY_REGION_HANDOFF_SIZE;
-	h.staging_offset = FERRY_REGION_CONTROL_SIZE;
 	h.staging_size = staging;
 	h.expanded_offset = h.staging_offset + h.staging_size;
 	h.expanded_size = h.region_size - h.expanded_offset;
-	h.state = FERRY_REGION_EMPTY;
-	h.header_crc = (uint32_t)crc32(0L, (const Bytef *)&h, offsetof(struct ferry_region_header, header_crc));
 	memset(region, 0, FERRY_REGION_CONTROL_SIZE);
-	memcpy(region, &h, sizeof(h));
+	ferry_region_header_encode(&h, region);
 }
 
 static inline struct ferry_region_header *stage_region_header(uint8_t *region)
@@ -40,11 +45,13 @@ static inline struct ferry_region_header *stage_region_header(uint8_t *region)
 	return (struct ferry_region_header *)region;
 }
 
+/* The CRC again, after a test edited the header in place. */
 static inline void stage_region_reseal(uint8_t *region)
 {
-	struct ferry_region_header *h = stage_region_header(region);
+	struct ferry_region_header h;
 
-	h->header_crc = (uint32_t)crc32(0L, (const Bytef *)h, offsetof(struct ferry_region_header, header_crc));
+	memcpy(&h, region, sizeof(h));
+	ferry_region_header_encode(&h, region);
 }
 
 /* Put @img (@len bytes) into staging and mark the region SEALED. */

@@ -16,6 +16,7 @@
 #include "ferry/image.h"
 #include "layout.h"
 #include "le.h"
+#include "boot_cmdline.h"
 #include "stage.h"
 #include "stage_region.h"
 #include "synth.h"
@@ -202,7 +203,7 @@ static int test_good(void)
 	else if (h.image_address != REGION_PHYS + rh->expanded_offset)
 		r = fail("handoff image address is not the expanded area");
 	else if (rh->state != FERRY_REGION_EXPANDED || rh->generation != gen + 1 ||
-		 ferry_stage_region_check(f.region, f.size))
+		 ferry_region_header_decode(f.region, f.size, &(struct ferry_region_header){ 0 }, NULL))
 		r = fail("region header after: state %u generation %llu", rh->state,
 			 (unsigned long long)rh->generation);
 	else if (memcmp(f.region + rh->staging_offset, f.image, f.image_len))
@@ -573,6 +574,49 @@ static int write_corpus(const char *dir)
 	return 0;
 }
 
+/* The command lines ferry.efi boots with (boot_cmdline.c). */
+static int test_boot_cmdline(void)
+{
+	static const struct {
+		const char *base, *initrd;
+		uint64_t handoff;
+		int memmap;
+		const char *want;
+	} cases[] = {
+		{ "console=ttyS0 root=/dev/vda1", "\\EFI\\ferry\\initrd", 0x30001000, 1,
+		  "console=ttyS0 root=/dev/vda1 initrd=\\EFI\\ferry\\initrd ferry.region=0x4000000@0x30000000 "
+		  "memmap=0x4000000$0x30000000 ferry.handoff=0x30001000" },
+		/* kernel parameters before the --, init's part last */
+		{ "quiet -- single", "", 0x30001000, 1,
+		  "quiet ferry.region=0x4000000@0x30000000 memmap=0x4000000$0x30000000 "
+		  "ferry.handoff=0x30001000 -- single" },
+		/* named and reserved already: not again; a stale handoff goes */
+		{ "ferry.region=64M@0x30000000 memmap=1G$4G,64M$0x30000000 ferry.handoff=0x1", NULL, 0, 1,
+		  "ferry.region=64M@0x30000000 memmap=1G$4G,64M$0x30000000" },
+		/* another range's memmap= does not reserve ours */
+		{ "memmap=1G$4G", NULL, 0, 1,
+		  "memmap=1G$4G ferry.region=0x4000000@0x30000000 memmap=0x4000000$0x30000000" },
+		{ "a=\"b c\" -- \"d e\"", NULL, 0, 0, "a=\"b c\" ferry.region=0x4000000@0x30000000 -- \"d e\"" },
+	};
+	struct ferry_conf c;
+	char out[512];
+
+	ferry_conf_init(&c);
+	c.region_size = 64ull << 20;
+	c.region_addr = 0x30000000;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c.memmap = cases[i].memmap;
+		if (ferry_stage_cmdline(&c, cases[i].base, cases[i].initrd, cases[i].handoff, out,
+					sizeof(out)) != 0 || strcmp(out, cases[i].want))
+			return fail("\"%s\" gives \"%s\"", cases[i].base, out);
+	}
+	if (ferry_stage_cmdline(&c, "console=ttyS0", NULL, 0x30001000, out, 40) != -FERRY_ERR_NOSPACE)
+		return fail("a line longer than the buffer is not NOSPACE");
+	if (ferry_stage_cmdline(&c, "a=\"open", NULL, 0, out, sizeof(out)) != -FERRY_ERR_INVAL)
+		return fail("a base whose quote never closes is not refused");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--write-corpus"))
@@ -589,5 +633,6 @@ int main(int argc, char **argv)
 	report("stage-corrupt-expanded-on-retry", test_corrupt_expanded());
 	report("stage-region-header", test_region_header());
 	report("stage-byte-flips", test_byte_flips());
+	report("stage-boot-cmdline-kernel-params-before-dashes", test_boot_cmdline());
 	return failures ? 1 : 0;
 }

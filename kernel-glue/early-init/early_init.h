@@ -4,6 +4,9 @@
 #define FERRY_EARLY_INIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "ferry/magic.h" /* FERRY_PARAM_*: the keys of init_cmdline_arg() */
 
 /* init_log.c: every line goes to the console (stderr) and to the log file. */
 void init_log_open(const char *path);
@@ -14,7 +17,8 @@ const char *init_log_path(void);
 /* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
 void init_mount_basics(void);
 
-/* Value of @key= on the kernel command line into @buf; false if absent. */
+/* cmdline_arg.c: the value of the last @key= among the kernel's parameters
+ * into @buf; false if absent (or too long, which is said on stderr). */
 bool init_cmdline_arg(const char *key, char *buf, size_t len);
 
 /*

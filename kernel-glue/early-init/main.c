@@ -34,7 +34,7 @@ static void exec_init(char **argv)
 	if (argv && argv[0]) {
 		execv(argv[0], argv);
 		init_log("cannot exec %s: %s", argv[0], strerror(errno));
-	} else if (init_cmdline_arg("ferry.init", init, sizeof(init))) {
+	} else if (init_cmdline_arg(FERRY_PARAM_INIT, init, sizeof(init))) {
 		execv(init, args);
 		init_log("cannot exec ferry.init=%s: %s", init, strerror(errno));
 	}
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	}
 	init_mount_basics();
 	glue_log_set_prefix("ferry-init");
-	init_cmdline_arg("ferry.log", log_path, sizeof(log_path));
+	init_cmdline_arg(FERRY_PARAM_LOG, log_path, sizeof(log_path));
 	init_log_open(log_path);
 	init_restore_region();
 	init_run_network_setup(NULL); /* once: a no-op when the restore ran it */

@@ -28,32 +28,3 @@ void init_mount_basics(void)
 	mount_if_missing("/sys/kernel", "sysfs", "/sys", "sysfs");
 	mount_if_missing("/dev/null", "devtmpfs", "/dev", "devtmpfs");
 }
-
-bool init_cmdline_arg(const char *key, char *buf, size_t len)
-{
-	char line[4096], *save, *tok;
-	size_t klen = strlen(key);
-	bool found = false;
-	ssize_t n;
-	int fd;
-
-	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	line[n] = 0;
-	line[strcspn(line, "\n")] = 0;
-	/* the last one counts, as for any kernel parameter; "--" ends them */
-	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (!strcmp(tok, "--"))
-			break;
-		if (!strncmp(tok, key, klen) && tok[klen] == '=') {
-			snprintf(buf, len, "%s", tok + klen + 1);
-			found = true;
-		}
-	}
-	return found;
-}

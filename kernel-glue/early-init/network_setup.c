@@ -35,7 +35,7 @@ void init_run_network_setup(void *unused)
 		return;
 	network_setup_ran = true;
 	if (!network_setup[0] &&
-	    !init_cmdline_arg("ferry.network-setup", network_setup, sizeof(network_setup)))
+	    !init_cmdline_arg(FERRY_PARAM_NETWORK_SETUP, network_setup, sizeof(network_setup)))
 		return;
 	fflush(NULL);
 	pid = fork();

@@ -40,7 +40,7 @@ static void locate_image(const struct ferry_region *region, const struct ferry_r
 
 	*ret = region->base + h->staging_offset;
 	*ret_size = h->image_size;
-	if (h->state != FERRY_REGION_EXPANDED || !init_cmdline_arg("ferry.handoff", arg, sizeof(arg)))
+	if (h->state != FERRY_REGION_EXPANDED || !init_cmdline_arg(FERRY_PARAM_HANDOFF, arg, sizeof(arg)))
 		return;
 	if (ferry_handoff_read(region->base + h->handoff_offset, h->handoff_size, &ho) < 0) {
 		init_log("handoff FDT in the region unreadable; using the staged image");
@@ -205,7 +205,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	rec->outcome = FERRY_UPDATE_RESTORING;
 	ferry_update_record_store(region, rec);
 	/* qemu-tests: the machine "dies" here, between the mark and the restore */
-	if (init_cmdline_arg("ferry.test_init", last, sizeof(last)) &&
+	if (init_cmdline_arg(FERRY_PARAM_TEST_INIT, last, sizeof(last)) &&
 	    !strcmp(last, "die-after-consumed")) {
 		init_log("test: stopping as if the machine died in the middle of the restore");
 		return -EINTR;
@@ -252,7 +252,7 @@ int init_restore_region(void)
 	char arg[128];
 	int r;
 
-	if (!init_cmdline_arg("ferry.region", arg, sizeof(arg))) {
+	if (!init_cmdline_arg(FERRY_PARAM_REGION, arg, sizeof(arg))) {
 		init_log("no ferry.region= on the command line: nothing to restore");
 		return 0;
 	}

@@ -32,10 +32,13 @@ struct ferry_kexec_load_opts {
 };
 
 /*
- * Build the new kernel's command line: `base` (or, if NULL, the running
- * kernel's own line without ferry.handoff=/BOOT_IMAGE=), then every
- * memmap= and ferry.region= of `current` that base lacks, then `append`.
- * Returns 0 or -E2BIG.
+ * Build the new kernel's command line by the kernel's rules (quotes, --):
+ * the kernel parameters of `base` (or, if NULL, of the running kernel's
+ * own line `current` without ferry.handoff=/BOOT_IMAGE=), then every
+ * memmap= and ferry.region= of `current` that base lacks, then those of
+ * `append`; then, after one --, init's arguments of base (or current) and
+ * of append. Returns 0, -E2BIG, or -EINVAL (a double quote left open
+ * before the end of a line).
  */
 int ferry_kexec_cmdline(const char *base, const char *current, const char *append,
 			char *buf, size_t len);

@@ -1,101 +1,75 @@
 // SPDX-License-Identifier: MIT
-/* The command line handed to the next kernel. */
-#include <ctype.h>
+/* The command line handed to the next kernel, built by the kernel's rules
+ * (format/'s ferry/cmdline.h): every parameter before the --, init's
+ * arguments after it. */
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
+#include "ferry/cmdline.h"
+#include "ferry/magic.h"
 #include "kexec.h"
 
-static bool is_carried(const char *tok, size_t n)
+/* what reserves and names the region: every kernel on the path needs it */
+static int is_carried(const struct ferry_cmdline_param *p)
 {
-	return (n > 7 && !strncmp(tok, "memmap=", 7)) ||
-	       (n > 13 && !strncmp(tok, "ferry.region=", 13));
+	return p->value && (ferry_cmdline_is(p, "memmap") || ferry_cmdline_is(p, FERRY_PARAM_REGION));
 }
 
-static bool is_dropped(const char *tok, size_t n)
+/* what belongs to this boot only */
+static int is_dropped(const struct ferry_cmdline_param *p)
 {
-	return (n >= 14 && !strncmp(tok, "ferry.handoff=", 14)) ||
-	       (n >= 11 && !strncmp(tok, "BOOT_IMAGE=", 11));
+	return ferry_cmdline_is(p, FERRY_PARAM_HANDOFF) || ferry_cmdline_is(p, "BOOT_IMAGE");
 }
 
-/* Does `line` hold the token tok[0..n) as a whole word? */
-static bool has_token(const char *line, const char *tok, size_t n)
+static int keep_inherited(const struct ferry_cmdline_param *p, void *ctx)
 {
-	const char *p = line;
-
-	while (*p) {
-		size_t m;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		m = strcspn(p, " \t\n");
-		if (m == n && !strncmp(p, tok, n))
-			return true;
-		p += m;
-	}
-	return false;
+	(void)ctx;
+	return !is_dropped(p) && !is_carried(p);
 }
 
-static int put(char *buf, size_t len, size_t *pos, const char *s, size_t n)
+/* a carried parameter the line built so far does not hold word for word */
+static int keep_carried(const struct ferry_cmdline_param *p, void *ctx)
 {
-	if (*pos && *pos + 1 < len && buf[*pos - 1] != ' ')
-		buf[(*pos)++] = ' ';
-	if (*pos + n + 1 > len)
-		return -E2BIG;
-	memcpy(buf + *pos, s, n);
-	*pos += n;
-	buf[*pos] = '\0';
-	return 0;
+	const struct ferry_cmdline_builder *b = ctx;
+	struct ferry_cmdline_cursor c;
+	struct ferry_cmdline_param q;
+
+	if (!is_carried(p))
+		return 0;
+	ferry_cmdline_cursor_init(&c, b->buf, b->len);
+	while (ferry_cmdline_next(&c, &q) > 0)
+		if (q.word_len == p->word_len && !memcmp(q.word, p->word, p->word_len))
+			return 0;
+	return 1;
+}
+
+static size_t length(const char *s)
+{
+	return s ? strlen(s) : 0;
 }
 
 int ferry_kexec_cmdline(const char *base, const char *current, const char *append,
 			char *buf, size_t len)
 {
-	size_t pos = 0;
-	const char *p;
+	struct ferry_cmdline_builder b;
+	const char *init;
+	size_t n;
 	int r;
 
-	if (len == 0)
+	ferry_cmdline_builder_init(&b, buf, len);
+	if (base)
+		ferry_cmdline_add_line(&b, base, strlen(base), NULL, NULL);
+	else
+		ferry_cmdline_add_line(&b, current, length(current), keep_inherited, NULL);
+	ferry_cmdline_add_line(&b, current, length(current), keep_carried, &b);
+	ferry_cmdline_add_line(&b, append, length(append), NULL, NULL);
+	n = ferry_cmdline_init_part(base ? base : current, base ? strlen(base) : length(current),
+				    &init);
+	ferry_cmdline_add_init(&b, init, n);
+	n = ferry_cmdline_init_part(append, length(append), &init);
+	ferry_cmdline_add_init(&b, init, n);
+	r = ferry_cmdline_builder_end(&b);
+	if (r == -FERRY_ERR_NOSPACE)
 		return -E2BIG;
-	buf[0] = '\0';
-	current = current ? current : "";
-	if (base) {
-		r = put(buf, len, &pos, base, strlen(base));
-		if (r < 0)
-			return r;
-	} else {
-		for (p = current; *p;) {
-			size_t n;
-
-			while (isspace((unsigned char)*p))
-				p++;
-			n = strcspn(p, " \t\n");
-			if (n && !is_dropped(p, n) && !is_carried(p, n)) {
-				r = put(buf, len, &pos, p, n);
-				if (r < 0)
-					return r;
-			}
-			p += n;
-		}
-	}
-	for (p = current; *p;) {
-		size_t n;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		n = strcspn(p, " \t\n");
-		if (n && is_carried(p, n) && !has_token(buf, p, n)) {
-			r = put(buf, len, &pos, p, n);
-			if (r < 0)
-				return r;
-		}
-		p += n;
-	}
-	if (append && *append) {
-		r = put(buf, len, &pos, append, strlen(append));
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return r < 0 ? -EINVAL : 0;
 }

@@ -27,9 +27,11 @@ struct update_estimate {
 int update_estimate(pid_t pid, bool tree, struct update_estimate *ret);
 
 /*
- * next_cmdline.c: the new kernel's command line: the running one without
- * BOOT_IMAGE= and without the parameters @append sets again, memmap= and
- * ferry.region= carried over, then @append.
+ * next_cmdline.c: the new kernel's command line, by the kernel's rules: the
+ * running one's parameters without BOOT_IMAGE=, ferry.handoff= and those
+ * @append sets again, memmap= and ferry.region= carried over, then
+ * @append's parameters, all before the --; then init's arguments (the
+ * running line's, then @append's).
  */
 int update_next_cmdline(const char *append, char *buf, size_t len);
 

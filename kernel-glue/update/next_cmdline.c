@@ -4,31 +4,39 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ferry/cmdline.h"
+#include "ferry/magic.h"
 #include "internal.h"
 #include "kexec.h"
 #include "region.h"
 
-/* Does the space separated list @words set the parameter named by @tok? */
-static bool sets_key(const char *words, const char *tok)
+/* Does the line @append set the parameter @p (a name=value) again? */
+static bool set_again(const struct ferry_cmdline_param *p, const char *append)
 {
-	size_t klen = strcspn(tok, "=");
-	const char *p = words;
+	struct ferry_cmdline_cursor c;
+	struct ferry_cmdline_param q;
 
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ");
-		n = strcspn(p, " ");
-		if (n > klen && p[klen] == '=' && !strncmp(p, tok, klen))
+	if (!p->value)
+		return false;
+	ferry_cmdline_cursor_init(&c, append, strlen(append));
+	while (ferry_cmdline_next(&c, &q) > 0)
+		if (q.value && ferry_cmdline_same_name(p, &q))
 			return true;
-		p += n;
-	}
 	return false;
+}
+
+static int keep_running(const struct ferry_cmdline_param *p, void *ctx)
+{
+	return !ferry_cmdline_is(p, "BOOT_IMAGE") && !ferry_cmdline_is(p, FERRY_PARAM_HANDOFF) &&
+	       !set_again(p, ctx);
 }
 
 int update_next_cmdline(const char *append, char *buf, size_t len)
 {
-	char current[4096], base[4096] = "", *save, *tok;
+	char current[4096], base[4096];
+	struct ferry_cmdline_builder b;
+	const char *init;
+	size_t n;
 	int r;
 
 	if (!append)
@@ -36,21 +44,20 @@ int update_next_cmdline(const char *append, char *buf, size_t len)
 	r = ferry_region_read_cmdline(current, sizeof(current));
 	if (r < 0)
 		return update_err(r, "cannot read the kernel command line");
-	current[strcspn(current, "\n")] = 0;
-	for (tok = strtok_r(current, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (!strncmp(tok, "BOOT_IMAGE=", 11) || !strncmp(tok, "ferry.handoff=", 14) ||
-		    (strchr(tok, '=') && sets_key(append, tok)))
-			continue;
-		if (strlen(base) + strlen(tok) + 2 > sizeof(base))
-			return update_err(-E2BIG, "the kernel command line is too long");
-		if (*base)
-			strcat(base, " ");
-		strcat(base, tok);
-	}
-	/* the running line is re-read to carry memmap= and ferry.region= over */
-	r = ferry_region_read_cmdline(current, sizeof(current));
-	if (r == 0)
-		r = ferry_kexec_cmdline(base, current, append, buf, len);
+	ferry_cmdline_builder_init(&b, base, sizeof(base));
+	ferry_cmdline_add_line(&b, current, strlen(current), keep_running, (void *)append);
+	n = ferry_cmdline_init_part(current, strlen(current), &init);
+	ferry_cmdline_add_init(&b, init, n);
+	r = ferry_cmdline_builder_end(&b);
+	if (r == -FERRY_ERR_NOSPACE)
+		return update_err(-E2BIG, "the kernel command line is too long");
+	if (r < 0)
+		return update_err(-EINVAL, "the kernel command line leaves a double quote open");
+	/* memmap= and ferry.region= of the running line are carried over */
+	r = ferry_kexec_cmdline(base, current, append, buf, len);
+	if (r == -EINVAL)
+		return update_err(r, "--append leaves a double quote open: the kernel would read "
+				  "what follows it as part of one parameter");
 	if (r < 0)
 		return update_err(r, "the new kernel's command line is too long");
 	return 0;

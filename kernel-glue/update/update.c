@@ -102,9 +102,8 @@ static int region_prepare(struct update *u)
 	else if (r != -ENODATA)
 		fprintf(stderr, "ferry update: the region's control block is damaged; "
 				"formatting it again\n");
-	r = ferry_region_layout(u->region.size, &fresh);
-	if (r < 0)
-		return update_err(r, "the region (%.0f MiB) is smaller than the least ferry "
+	if (ferry_region_layout(u->region.size, &fresh) < 0)
+		return update_err(-ENOSPC, "the region (%.0f MiB) is smaller than the least ferry "
 				  "needs (%.1f MiB)", MIB(u->region.size),
 				  MIB(FERRY_REGION_MIN_SIZE));
 	*h = fresh;

@@ -1,5 +1,5 @@
 # The kexec update path and ferry-init (included from Makefile, after
-# qemu-tests/qemu-tests.mk, which defines the region library).
+# kernel-glue/region/region.mk, which defines the region library).
 #
 #   build/lib/libferry-update.a   kernel-glue/update
 #   build/bin/ferry-init          kernel-glue/early-init, static (init=, initramfs)
@@ -30,8 +30,18 @@ all: $(EARLY_INIT_BIN)
 qemu-images: $(EARLY_INIT_BIN)
 
 # host unit test of the update record (run by qemu-tests/run-tier.sh)
-$(BUILD)/tests/test-update-record: qemu-tests/unit/test-update-record.c $(UPDATE_LIB) $(REGION_LIB)
+$(BUILD)/tests/test-update-record: qemu-tests/unit/test-update-record.c $(UPDATE_LIB) $(REGION_LIB) \
+	$(FORMAT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ikernel-glue/include $(REGION_INC) -o $@ $< $(UPDATE_LIB) \
-		$(REGION_LIB) -lz
+		$(REGION_LIB) $(FORMAT_LIB) $(HOST_LIBS)
 qemu-images: $(BUILD)/tests/test-update-record
+
+# host unit test of the new kernel's command line (kernel-glue/update/tests)
+$(BUILD)/tests/test-next-cmdline: kernel-glue/update/tests/test_next_cmdline.c $(UPDATE_LIB) \
+	$(GLUE_LIB) $(REGION_LIB) $(FORMAT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ikernel-glue/include $(REGION_INC) -o $@ $< $(UPDATE_LIB) \
+		$(GLUE_LIB) $(REGION_LIB) $(FORMAT_LIB) $(HOST_LIBS)
+
+TEST_BINS += $(BUILD)/tests/test-next-cmdline

@@ -30,21 +30,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ferry/cmdline.h"
+#include "ferry/conf.h"
+#include "ferry/magic.h"
+#include "ferry/size_addr.h"
 #include "../common/procfs.h"
 #include "internal.h"
 #include "region.h"
 #include "via_reboot.h"
 
 #define ESP_DIR "EFI/ferry"
-#define CONF_MAX (64 * 1024)
-#define ESP_PATH_MAX 256        /* ferry.efi's FERRY_CONF_PATH_MAX */
-#define UPDATE_CMDLINE_MAX 1024 /* ferry.efi's FERRY_CONF_CMDLINE_MAX */
 
 static struct {
 	char esp[PATH_MAX];     /* mount point of the ESP with \EFI\ferry\ferry.efi */
 	char conf[PATH_MAX + 32]; /* its ferry.conf */
 	char *old_conf;         /* ferry.conf as found, to put back on cancel */
 	size_t old_conf_len;
+	struct ferry_conf old;  /* what ferry.efi reads in it */
 	bool conf_written;
 	char copied[2][PATH_MAX + 64]; /* files this update created on the ESP */
 	uint16_t entry;
@@ -53,12 +55,12 @@ static struct {
 
 /* ---- files ----------------------------------------------------------------- */
 
-/* The whole of ferry.conf; one of CONF_MAX bytes or more is refused (-EFBIG). */
+/* The whole of ferry.conf; one larger than ferry.efi reads is refused (-EFBIG). */
 static int conf_read(const char *path, char **ret, size_t *ret_len)
 {
 	int r = proc_read_file(path, ret, ret_len);
 
-	if (r == 0 && *ret_len >= CONF_MAX) {
+	if (r == 0 && *ret_len >= FERRY_CONF_MAX) {
 		free(*ret);
 		*ret = NULL;
 		return -EFBIG;
@@ -217,64 +219,35 @@ static bool esp_path(const char *path, char *out, size_t cap)
 
 /* ---- ferry.conf --------------------------------------------------------------- */
 
-/* The value of the last line "KEY=..." of @text, in @out; false if none. */
-static bool conf_value(const char *text, const char *key, char *out, size_t cap)
+/* ferry.conf as ferry.efi will read it: a line it would skip is refused,
+ * before anything changed. */
+static int conf_parse(void)
 {
-	size_t klen = strlen(key);
-	bool found = false;
+	struct ferry_diag diag = { .what = "unknown problem" };
 
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *v, *end = strchr(l, '\n');
-
-		l += strspn(l, " \t");
-		if (strncmp(l, key, klen))
-			continue;
-		v = l + klen;
-		v += strspn(v, " \t");
-		if (*v != '=')
-			continue;
-		v++;
-		v += strspn(v, " \t");
-		if (!end)
-			end = v + strlen(v);
-		while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-			end--;
-		snprintf(out, cap, "%.*s", (int)(end - v), v);
-		found = true;
+	ferry_conf_init(&rs.old);
+	if (ferry_conf_parse(&rs.old, rs.old_conf, rs.old_conf_len, &diag) < 0) {
+		glue_error("%s, byte %llu: %s: ferry.efi would skip that line; correct it", rs.conf,
+			   (unsigned long long)diag.offset, diag.what);
+		return -EINVAL;
 	}
-	return found;
-}
-
-static bool is_update_key(const char *l)
-{
-	static const char *const keys[] = { "update_kernel", "update_initrd", "update_cmdline" };
-
-	l += strspn(l, " \t");
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		size_t n = strlen(keys[i]);
-
-		if (!strncmp(l, keys[i], n) && (l[n] == '=' || l[n] == ' ' || l[n] == '\t'))
-			return true;
-	}
-	return false;
+	return 0;
 }
 
 static int conf_check_region(const struct ferry_region *region)
 {
-	char v[128];
-	uint64_t size, addr;
-
-	if (!conf_value(rs.old_conf, "region", v, sizeof(v))) {
+	if (!rs.old.region_size) {
 		glue_error("%s names no region=: ferry.efi would not reserve the range; add "
 			   "region=0x%llx@0x%llx", rs.conf, (unsigned long long)region->size,
 			   (unsigned long long)region->phys);
 		return -EINVAL;
 	}
-	if (ferry_region_parse_spec(v, &size, &addr) < 0 || addr != region->phys ||
-	    size < region->size) {
-		glue_error("%s has region=%s, but this kernel's region is 0x%llx@0x%llx: ferry.efi "
-			   "would reserve and read another range; make them the same", rs.conf, v,
-			   (unsigned long long)region->size, (unsigned long long)region->phys);
+	if (rs.old.region_addr != region->phys || rs.old.region_size < region->size) {
+		glue_error("%s has region=0x%llx@0x%llx, but this kernel's region is 0x%llx@0x%llx: "
+			   "ferry.efi would reserve and read another range; make them the same",
+			   rs.conf, (unsigned long long)rs.old.region_size,
+			   (unsigned long long)rs.old.region_addr, (unsigned long long)region->size,
+			   (unsigned long long)region->phys);
 		return -EINVAL;
 	}
 	return 0;
@@ -283,7 +256,7 @@ static int conf_check_region(const struct ferry_region *region)
 /* Put @path on the ESP (if it is not there) and give its ESP path in @out. */
 static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 {
-	char real[PATH_MAX], dst[PATH_MAX + 64], v[ESP_PATH_MAX];
+	char real[PATH_MAX], dst[PATH_MAX + 64];
 	const char *base;
 	bool existed;
 	int r;
@@ -297,8 +270,7 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 	if (!esp_path(dst, out, cap))
 		return -ENAMETOOLONG;
 	/* never overwrite what the default entry boots */
-	if ((conf_value(rs.old_conf, "kernel", v, sizeof(v)) && !strcasecmp(v, out)) ||
-	    (conf_value(rs.old_conf, "initrd", v, sizeof(v)) && !strcasecmp(v, out))) {
+	if (!strcasecmp(rs.old.kernel, out) || !strcasecmp(rs.old.initrd, out)) {
 		if (same_content(real, dst))
 			return 0;
 		glue_error("%s would overwrite %s, which the default entry boots: rename %s",
@@ -318,6 +290,18 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 	return 0;
 }
 
+/* what ferry.efi adds to the update kernel's command line itself */
+static int keep_for_efi(const struct ferry_cmdline_param *p, void *ctx)
+{
+	const struct ferry_region *region = ctx;
+
+	if (ferry_cmdline_is(p, "initrd") || ferry_cmdline_is(p, FERRY_PARAM_REGION) ||
+	    ferry_cmdline_is(p, FERRY_PARAM_HANDOFF))
+		return 0;
+	return !(rs.old.memmap && ferry_cmdline_is(p, "memmap") && p->value &&
+		 ferry_memmap_reserves(p->value, p->value_len, region->phys));
+}
+
 /*
  * The command line of the update kernel: the running one with --append
  * (update_next_cmdline()), without what ferry.efi adds itself: initrd=,
@@ -327,59 +311,68 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 static int update_cmdline(const struct ferry_update_options *o, const struct ferry_region *region,
 			  char *out, size_t cap)
 {
-	char full[4096], v[16], *save, *tok;
-	bool keep_memmap = conf_value(rs.old_conf, "memmap", v, sizeof(v)) && !strcmp(v, "no");
-	size_t len = 0;
+	struct ferry_cmdline_builder b;
+	char full[4096];
+	const char *init;
+	size_t n;
 	int r;
 
 	r = update_next_cmdline(o->append, full, sizeof(full));
 	if (r < 0)
 		return r;
-	out[0] = 0;
-	for (tok = strtok_r(full, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (!strncmp(tok, "initrd=", 7) || !strncmp(tok, "ferry.region=", 13) ||
-		    !strncmp(tok, "ferry.handoff=", 14))
-			continue;
-		if (!keep_memmap && !strncmp(tok, "memmap=", 7)) {
-			const char *sep = strpbrk(tok + 7, "$!#");
+	ferry_cmdline_builder_init(&b, out, cap);
+	ferry_cmdline_add_line(&b, full, strlen(full), keep_for_efi, (void *)region);
+	n = ferry_cmdline_init_part(full, strlen(full), &init);
+	ferry_cmdline_add_init(&b, init, n);
+	if (ferry_cmdline_builder_end(&b) < 0)
+		return glue_err(-E2BIG, "the update kernel's command line is longer than "
+				"ferry.efi takes (%zu bytes)", cap - 1);
+	return 0;
+}
 
-			if (sep && strtoull(sep + 1, NULL, 0) == region->phys)
-				continue;
-		}
-		if (len + strlen(tok) + 2 > cap)
-			return glue_err(-E2BIG, "the update kernel's command line is longer than "
-					"ferry.efi takes (%zu bytes)", cap - 1);
-		len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "", tok);
-	}
+/* One KEY=VALUE line of ferry.conf at @buf + *@len, as ferry.efi will read it. */
+static int conf_put(char *buf, size_t cap, size_t *len, const char *key, const char *value)
+{
+	int n = ferry_conf_format_line(buf + *len, cap - *len, key, value, strlen(value));
+
+	if (n < 0)
+		return glue_err(-EINVAL, "%s=%s cannot be written to %s: ferry.efi would not read it "
+				"back (longer than it takes, or a ';' or newline in it)", key, value,
+				rs.conf);
+	*len += (size_t)n;
 	return 0;
 }
 
 static int conf_write(const char *kernel, const char *initrd, const char *cmdline)
 {
-	size_t cap = rs.old_conf_len + 2 * ESP_PATH_MAX + UPDATE_CMDLINE_MAX + 256, len = 0;
+	size_t cap = rs.old_conf_len + 2 * FERRY_CONF_PATH_MAX + FERRY_CONF_CMDLINE_MAX + 256;
+	struct ferry_conf_cursor cur;
+	struct ferry_conf_line l;
 	char *buf = malloc(cap);
-	const char *l;
+	size_t len = 0;
 	int r;
 
 	if (!buf)
 		return -ENOMEM;
-	for (l = rs.old_conf; *l;) {
-		const char *end = strchr(l, '\n');
-		size_t n = end ? (size_t)(end - l) + 1 : strlen(l);
-
-		if (!is_update_key(l)) {
-			memcpy(buf + len, l, n);
-			len += n;
-			if (!end)
-				buf[len++] = '\n';
-		}
-		l += n;
+	/* every line as it was but the update_* ones, which are written anew */
+	ferry_conf_cursor_init(&cur, rs.old_conf, rs.old_conf_len);
+	while (ferry_conf_next(&cur, &l) > 0) {
+		if (ferry_conf_is(&l, FERRY_CONF_UPDATE_KERNEL) ||
+		    ferry_conf_is(&l, FERRY_CONF_UPDATE_INITRD) ||
+		    ferry_conf_is(&l, FERRY_CONF_UPDATE_CMDLINE))
+			continue;
+		memcpy(buf + len, l.text, l.text_len);
+		len += l.text_len;
+		if (!l.text_len || (l.text[l.text_len - 1] != '\n' && l.text[l.text_len - 1] != ';'))
+			buf[len++] = '\n';
 	}
-	len += (size_t)snprintf(buf + len, cap - len, "update_kernel=%s\n", kernel);
-	if (initrd[0])
-		len += (size_t)snprintf(buf + len, cap - len, "update_initrd=%s\n", initrd);
-	len += (size_t)snprintf(buf + len, cap - len, "update_cmdline=%s\n", cmdline);
-	r = write_file(rs.conf, NULL, buf, len);
+	r = conf_put(buf, cap, &len, FERRY_CONF_UPDATE_KERNEL, kernel);
+	if (r == 0 && initrd[0])
+		r = conf_put(buf, cap, &len, FERRY_CONF_UPDATE_INITRD, initrd);
+	if (r == 0)
+		r = conf_put(buf, cap, &len, FERRY_CONF_UPDATE_CMDLINE, cmdline);
+	if (r == 0)
+		r = write_file(rs.conf, NULL, buf, len);
 	free(buf);
 	if (r == 0)
 		rs.conf_written = true;
@@ -409,8 +402,8 @@ static int efivars_usable(void)
 
 static int reboot_prepare(const struct ferry_update_options *o, const struct ferry_region *region)
 {
-	char kernel[ESP_PATH_MAX], initrd[ESP_PATH_MAX] = "";
-	char cmdline[UPDATE_CMDLINE_MAX];
+	char kernel[FERRY_CONF_PATH_MAX], initrd[FERRY_CONF_PATH_MAX] = "";
+	char cmdline[FERRY_CONF_CMDLINE_MAX];
 	int r;
 
 	reboot_cancel(o);
@@ -432,7 +425,9 @@ static int reboot_prepare(const struct ferry_update_options *o, const struct fer
 	r = conf_read(rs.conf, &rs.old_conf, &rs.old_conf_len);
 	if (r < 0)
 		return glue_err(r, "cannot read %s ('ferry efi install' writes it)", rs.conf);
-	r = conf_check_region(region);
+	r = conf_parse();
+	if (r == 0)
+		r = conf_check_region(region);
 	if (r < 0)
 		goto fail;
 	r = place_on_esp(o->kernel, 0, kernel, sizeof(kernel));

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ferry/cmdline.h"
 #include "ferry/handoff.h"
 
 #include "commands.h"
@@ -228,10 +229,11 @@ static int efi_install(const char *esp, const char *efi, const char *conf)
 	return FERRY_EXIT_OK;
 }
 
+/* The last @key= among the running kernel's parameters (ferry/cmdline.h). */
 static int cmdline_value(const char *key, char *out, size_t cap)
 {
-	char buf[4096], *p, *save = NULL;
-	size_t n, klen = strlen(key);
+	char buf[4096];
+	size_t n;
 	FILE *f = fopen("/proc/cmdline", "re");
 
 	if (!f)
@@ -239,10 +241,7 @@ static int cmdline_value(const char *key, char *out, size_t cap)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
-		if (!strncmp(p, key, klen) && p[klen] == '=')
-			snprintf(out, cap, "%s", p + klen + 1);
-	return out[0] ? 0 : -1;
+	return ferry_cmdline_value(buf, n, key, out, cap) == 1 ? 0 : -1;
 }
 
 static void show_handoff(uint64_t addr)
@@ -305,12 +304,12 @@ static int efi_status(void)
 	}
 	if (!have_entry)
 		printf("entry:        none (run 'ferry efi install')\n");
-	if (cmdline_value("ferry.region", v, sizeof(v)) == 0)
+	if (cmdline_value(FERRY_PARAM_REGION, v, sizeof(v)) == 0)
 		printf("region:       %s (ferry.region= on this kernel's command line)\n", v);
 	else
 		printf("region:       none on this kernel's command line\n");
 	v[0] = '\0';
-	if (cmdline_value("ferry.handoff", v, sizeof(v)) == 0)
+	if (cmdline_value(FERRY_PARAM_HANDOFF, v, sizeof(v)) == 0)
 		show_handoff(strtoull(v, NULL, 0));
 	else
 		printf("handoff:      none (this boot had nothing to hand over)\n");

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* Host unit tests: ferry.region= parsing, /proc/iomem checks, the region
- * layout, and the command line handed to the next kernel. */
+/* Host unit tests of libferry-region: ferry.region= on a command line,
+ * /proc/iomem checks, the header read and written through a mapping, and
+ * the command line handed to the next kernel. The header's own rules, the
+ * SIZE@ADDR and command line parsers are format/'s (format/tests). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kexec.h"
 #include "region.h"
@@ -35,29 +38,22 @@ static const char iomem[] =
 static void test_parse(void)
 {
 	uint64_t s = 0, a = 0;
-	const char *end;
 
-	CHECK("region-size-suffix", ferry_region_parse_size("64M", &end, &s) == 0 && s == 64ull << 20);
-	CHECK("region-size-hex", ferry_region_parse_size("0x1000", &end, &s) == 0 && s == 4096);
-	CHECK("region-size-g", ferry_region_parse_size("2G", &end, &s) == 0 && s == 2ull << 30);
-	CHECK("region-size-bad", ferry_region_parse_size("M", &end, &s) == -EINVAL);
-	CHECK("region-size-overflow", ferry_region_parse_size("99999999999T", &end, &s) == -ERANGE);
-	CHECK("region-spec", ferry_region_parse_spec("64M@0x30000000", &s, &a) == 0 &&
-			     s == 64ull << 20 && a == 0x30000000);
-	CHECK("region-spec-decimal", ferry_region_parse_spec("4096@805306368", &s, &a) == 0 &&
-				     s == 4096 && a == 0x30000000);
-	CHECK("region-spec-unaligned", ferry_region_parse_spec("64M@0x30000100", &s, &a) == -EINVAL);
-	CHECK("region-spec-noat", ferry_region_parse_spec("64M", &s, &a) == -EINVAL);
-	CHECK("region-spec-zero", ferry_region_parse_spec("0@0x1000", &s, &a) == -ERANGE);
 	CHECK("region-cmdline", ferry_region_from_cmdline("console=ttyS0 memmap=64M$0x30000000 "
 							  "ferry.region=64M@0x30000000 quiet", &s, &a) == 0 &&
 				a == 0x30000000 && s == 64ull << 20);
 	CHECK("region-cmdline-last-wins",
 	      ferry_region_from_cmdline("ferry.region=4M@0x1000000 ferry.region=8M@0x2000000", &s, &a) == 0 &&
 	      a == 0x2000000 && s == 8ull << 20);
+	CHECK("region-cmdline-quoted",
+	      ferry_region_from_cmdline("\"ferry.region=8M@0x2000000\" x", &s, &a) == 0 &&
+	      a == 0x2000000 && s == 8ull << 20);
 	CHECK("region-cmdline-absent", ferry_region_from_cmdline("console=ttyS0 ferry.regionx=1", &s, &a) == -ENOENT);
 	CHECK("region-cmdline-after-dashes",
 	      ferry_region_from_cmdline("quiet -- ferry.region=4M@0x1000000", &s, &a) == -ENOENT);
+	CHECK("region-cmdline-unaligned",
+	      ferry_region_from_cmdline("ferry.region=64M@0x30000100", &s, &a) == -EINVAL);
+	CHECK("region-cmdline-no-value", ferry_region_from_cmdline("ferry.region", &s, &a) == -EINVAL);
 }
 
 static void test_iomem(void)
@@ -78,32 +74,45 @@ static void test_iomem(void)
 				       0x40000000, 1 << 20, &k) == 0 && k == FERRY_RESERVED_PMEM);
 }
 
-static void test_layout(void)
+/* The header through a mapping: a file standing in for /dev/mem. */
+static void test_header_io(void)
 {
-	struct ferry_region_header h, c;
-	uint64_t size = 64ull << 20;
+	char path[] = "/tmp/ferry-test-region.XXXXXX";
+	struct ferry_region r;
+	struct ferry_region_header h, back;
+	uint64_t size = 4ull << 20;
+	int fd = mkstemp(path);
 
-	CHECK("layout-too-small", ferry_region_layout(FERRY_REGION_MIN_SIZE - 4096, &h) == -ENOSPC);
-	CHECK("layout-default", ferry_region_layout(size, &h) == 0 &&
-				ferry_region_header_check(&h, size) == 0);
-	CHECK("layout-order", h.handoff_offset == 4096 && h.staging_offset == FERRY_REGION_CONTROL_SIZE &&
-			      h.expanded_offset == h.staging_offset + h.staging_size &&
-			      h.expanded_offset + h.expanded_size == size &&
-			      h.expanded_size > h.staging_size);
-	c = h;
-	c.state = FERRY_REGION_SEALED;
-	CHECK("layout-crc", ferry_region_header_check(&c, size) == -EBADMSG);
-	ferry_region_header_seal(&c);
-	CHECK("layout-reseal", ferry_region_header_check(&c, size) == 0);
-	c = h;
-	c.staging_size += 4096;
-	ferry_region_header_seal(&c);
-	CHECK("layout-overlap", ferry_region_header_check(&c, size) == -ERANGE);
-	CHECK("layout-larger-than-region", ferry_region_header_check(&h, size / 2) == -ERANGE);
-	c = h;
-	c.version = 2;
-	ferry_region_header_seal(&c);
-	CHECK("layout-version", ferry_region_header_check(&c, size) == -EPROTO);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		CHECK("region-header-io-setup", 0);
+		return;
+	}
+	close(fd);
+	setenv("FERRY_DEVMEM", path, 1);
+	ferry_region_init(&r, FERRY_REGION_MAP_NOCHECK | FERRY_REGION_MAP_CACHED);
+	CHECK("region-map-file", ferry_region_map(&r, 0, size) == 0);
+	if (!r.base) {
+		unlink(path);
+		return;
+	}
+	CHECK("region-header-unformatted", ferry_region_header_load(&r, &back) == -ENODATA);
+	ferry_region_layout(size, &h);
+	h.state = FERRY_REGION_SEALED;
+	h.image_size = 4096;
+	CHECK("region-header-store", ferry_region_header_store(&r, &h) == 0);
+	CHECK("region-header-load", ferry_region_header_load(&r, &back) == 0 &&
+				    back.state == FERRY_REGION_SEALED && back.image_size == 4096 &&
+				    back.header_crc == h.header_crc);
+	r.base[0x40] ^= 1;
+	CHECK("region-header-damaged", ferry_region_header_load(&r, &back) == -EBADMSG);
+	r.base[0x40] ^= 1;
+	h.staging_size = size;
+	CHECK("region-header-store-refuses-invalid", ferry_region_header_store(&r, &h) == -EINVAL &&
+						     ferry_region_header_load(&r, &back) == 0 &&
+						     back.staging_size != size);
+	ferry_region_close(&r);
+	unsetenv("FERRY_DEVMEM");
+	unlink(path);
 }
 
 static void test_cmdline(void)
@@ -111,6 +120,8 @@ static void test_cmdline(void)
 	char buf[512];
 	const char *cur = "BOOT_IMAGE=/vmlinuz console=ttyS0 memmap=64M$0x30000000 "
 			  "ferry.region=64M@0x30000000 ferry.handoff=0x30001000 quiet";
+	const char *dashes = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 memmap=64M$0x30000000 "
+			     "ferry.region=64M@0x30000000 -- single memmap=1G$0x0";
 
 	CHECK("kexec-cmdline-inherit",
 	      ferry_kexec_cmdline(NULL, cur, NULL, buf, sizeof(buf)) == 0 &&
@@ -124,13 +135,30 @@ static void test_cmdline(void)
 				  buf, sizeof(buf)) == 0 &&
 	      !strcmp(buf, "memmap=64M$0x30000000 ferry.region=64M@0x30000000"));
 	CHECK("kexec-cmdline-too-long", ferry_kexec_cmdline(NULL, cur, NULL, buf, 20) == -E2BIG);
+	/* kernel parameters, the carried ones and --append's, go before the --;
+	 * init's memmap=1G$0x0 is init's, not carried */
+	CHECK("kexec-cmdline-append-before-dashes",
+	      ferry_kexec_cmdline(NULL, dashes, "panic=10", buf, sizeof(buf)) == 0 &&
+	      !strcmp(buf, "root=/dev/vda1 memmap=64M$0x30000000 ferry.region=64M@0x30000000 "
+			   "panic=10 -- single memmap=1G$0x0"));
+	CHECK("kexec-cmdline-carried-before-base-dashes",
+	      ferry_kexec_cmdline("console=ttyS0 -- emergency", cur, "panic=10 -- x", buf,
+				  sizeof(buf)) == 0 &&
+	      !strcmp(buf, "console=ttyS0 memmap=64M$0x30000000 ferry.region=64M@0x30000000 "
+			   "panic=10 -- emergency x"));
+	CHECK("kexec-cmdline-quotes-kept",
+	      ferry_kexec_cmdline(NULL, "a=\"b c\" \"d=e f\" -- \"g h\"", "x=\"y z\"", buf,
+				  sizeof(buf)) == 0 &&
+	      !strcmp(buf, "a=\"b c\" \"d=e f\" x=\"y z\" -- \"g h\""));
+	CHECK("kexec-cmdline-open-quote-refused",
+	      ferry_kexec_cmdline(NULL, "a=\"b c", "panic=10", buf, sizeof(buf)) == -EINVAL);
 }
 
 int main(void)
 {
 	test_parse();
 	test_iomem();
-	test_layout();
+	test_header_io();
 	test_cmdline();
 	return failed;
 }
