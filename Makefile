@@ -61,8 +61,9 @@ help:
 	@echo "make demo       the appliance demo in QEMU"
 	@echo "make bench      benchmarks (bench-format: verify+inflate vs zlib)"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
-	@echo "make fuzz       fuzz the image reader, then the command line, SIZE@ADDR, ferry.conf"
-	@echo "                and region header target (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz       fuzz the image reader, the handoff reader, then the command line,"
+	@echo "                SIZE@ADDR, ferry.conf and region header (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz-stage fuzz the stage core over whole regions (FUZZ_SECONDS)"
 	@echo "make deps       install build and test dependencies (apt-get, as root)"
 	@echo "make install    install ferry, ferry-init, ferry.efi, ferry.conf (PREFIX=/usr, DESTDIR)"
 	@echo "make sample-image  regenerate format/tests/data/sample.ferry"
@@ -180,6 +181,7 @@ sample-image: $(BUILD)/tests/mksample
 TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/tests/mksample \
 	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
 	$(BUILD)/tests/test-abi $(BUILD)/tests/test-abi-san $(BUILD)/fuzz/fuzz-abi-replay \
+	$(BUILD)/fuzz/fuzz-handoff-replay \
 	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS) $(GLUE_UNIT_BIN)
 
 test: export DEVELOPER = 1
@@ -201,6 +203,18 @@ $(BUILD)/fuzz/fuzz-reader-replay: $(FUZZ_SRCS) format/fuzz/replay_main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
 
+# the handoff reader
+HANDOFF_FUZZ_SRCS := format/fuzz/fuzz_handoff.c $(FORMAT_SRCS)
+
+$(BUILD)/fuzz/fuzz-handoff: $(HANDOFF_FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/fuzz/fuzz-handoff-replay: $(HANDOFF_FUZZ_SRCS) format/fuzz/replay_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+
 # the command line, SIZE@ADDR, ferry.conf and the region header
 ABI_FUZZ_SRCS := format/fuzz/fuzz_abi.c $(FORMAT_SRCS)
 
@@ -213,10 +227,13 @@ $(BUILD)/fuzz/fuzz-abi-replay: $(ABI_FUZZ_SRCS) format/fuzz/replay_main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
 
-fuzz: deps $(BUILD)/fuzz/fuzz-reader $(BUILD)/fuzz/fuzz-abi
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/abi-corpus
+fuzz: deps $(BUILD)/fuzz/fuzz-reader $(BUILD)/fuzz/fuzz-handoff $(BUILD)/fuzz/fuzz-abi
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/handoff-corpus $(BUILD)/fuzz/abi-corpus
 	$(BUILD)/fuzz/fuzz-reader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus format/fuzz/corpus
+	$(BUILD)/fuzz/fuzz-handoff -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-max_len=65536 -artifact_prefix=$(BUILD)/fuzz/handoff- $(BUILD)/fuzz/handoff-corpus \
+		format/fuzz/corpus
 	$(BUILD)/fuzz/fuzz-abi -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-max_len=8192 -artifact_prefix=$(BUILD)/fuzz/abi- $(BUILD)/fuzz/abi-corpus \
 		format/fuzz/abi-corpus

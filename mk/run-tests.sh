@@ -54,6 +54,7 @@ run_tier format-unit-asan-ubsan "$build/tests/test-format-san"
 run_tier format-fdt-check "$build/tests/test-fdt-check"
 run_tier format-fdt-check-asan-ubsan "$build/tests/test-fdt-check-san"
 run_tier format-fuzz-corpus "$build/fuzz/fuzz-reader-replay" format/fuzz/corpus
+run_tier format-handoff-fuzz-corpus "$build/fuzz/fuzz-handoff-replay" format/fuzz/corpus
 run_tier format-abi "$build/tests/test-abi"
 run_tier format-abi-asan-ubsan "$build/tests/test-abi-san"
 run_tier format-abi-fuzz-corpus "$build/fuzz/fuzz-abi-replay" format/fuzz/abi-corpus
