@@ -32,11 +32,9 @@ $(BUILD)/tests/test-stage-san: efi-stage/tests/test_stage.c $(STAGE_HOST_SRCS) $
 
 STAGE_FUZZ_SRCS := efi-stage/fuzz/fuzz_stage.c $(STAGE_CORE_SRCS) $(FORMAT_SRCS)
 
-$(BUILD)/fuzz/fuzz-stage: $(STAGE_FUZZ_SRCS) $(STAGE_HDRS)
+$(BUILD)/fuzz/fuzz-stage: $(STAGE_FUZZ_SRCS) $(STAGE_HDRS) $(TP)/.complete
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 -Iformat/include $(STAGE_INC) -D_GNU_SOURCE \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
-		$(filter %.c,$^) $(HOST_LIBS)
+	$(FUZZ_CC) $(STAGE_INC) -o $@ $(filter %.c,$^) $(FUZZ_FDT_SRCS) $(FUZZ_LIBS)
 
 $(BUILD)/fuzz/fuzz-stage-replay: $(STAGE_FUZZ_SRCS) format/fuzz/replay_main.c $(STAGE_HDRS)
 	@mkdir -p $(dir $@)
