@@ -25,6 +25,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "ferry/cmdline.h"
 #include "cacheflush.h"
 #include "kexec.h"
 #include "region.h"
@@ -192,41 +193,43 @@ static int cmd_check(uint64_t seed)
 	return 0;
 }
 
-/* Does the space separated list `words` set parameter `key` (text up to '=')? */
-static int sets_key(const char *words, const char *tok)
+/* Does the line `extra` set the parameter `p` (a NAME=VALUE) again? */
+static int set_again(const struct ferry_cmdline_param *p, void *extra)
 {
-	size_t klen = strcspn(tok, "=");
-	const char *p = words;
+	struct ferry_cmdline_cursor c;
+	struct ferry_cmdline_param q;
 
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ");
-		n = strcspn(p, " ");
-		if (n > klen && p[klen] == '=' && !strncmp(p, tok, klen))
+	ferry_cmdline_cursor_init(&c, extra, strlen(extra));
+	while (p->value && ferry_cmdline_next(&c, &q) > 0)
+		if (q.value && ferry_cmdline_same_name(p, &q))
 			return 1;
-		p += n;
-	}
 	return 0;
+}
+
+static int keep_running(const struct ferry_cmdline_param *p, void *extra)
+{
+	return !ferry_cmdline_is(p, "BOOT_IMAGE") && !set_again(p, extra);
 }
 
 /*
  * The next kernel's line: the running one, without the parameters `extra`
  * sets again and without BOOT_IMAGE=, then memmap=/ferry.region= carried
- * over by kernel-glue/kexec, then extra.
+ * over by kernel-glue/kexec, then extra (format/'s ferry/cmdline.h: every
+ * kernel parameter before the --).
  */
 static int build_base(const char *current, const char *extra, char *out, size_t len)
 {
-	char base[4096] = "", copy[4096], *save, *tok;
+	struct ferry_cmdline_builder b;
+	char base[4096];
+	const char *init;
+	size_t n;
 
-	snprintf(copy, sizeof(copy), "%s", current);
-	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (!strncmp(tok, "BOOT_IMAGE=", 11) || (strchr(tok, '=') && sets_key(extra, tok)))
-			continue;
-		if (*base)
-			strncat(base, " ", sizeof(base) - strlen(base) - 1);
-		strncat(base, tok, sizeof(base) - strlen(base) - 1);
-	}
+	ferry_cmdline_builder_init(&b, base, sizeof(base));
+	ferry_cmdline_add_line(&b, current, strlen(current), keep_running, (void *)extra);
+	n = ferry_cmdline_init_part(current, strlen(current), &init);
+	ferry_cmdline_add_init(&b, init, n);
+	if (ferry_cmdline_builder_end(&b) < 0)
+		return -E2BIG;
 	return ferry_kexec_cmdline(NULL, base, extra, out, len);
 }
 
