@@ -5,8 +5,11 @@
  * at an 8-byte aligned address. Beyond "no crash": a handoff that reads
  * writes back to one that reads the same, and what it says holds (an image
  * lies inside the region, the strings are terminated). Seeds: the .dtb
- * files of format/fuzz/corpus (`mksample --fuzz-corpus`), among them the
- * finding handoff-version-2.dtb.
+ * files of format/fuzz/corpus (`mksample --fuzz-corpus`), among them two
+ * findings: handoff-version-2.dtb (libfdt 1.6.1 dereferenced NULL on FDT
+ * version 2) and handoff-property-length-overflow.dtb (found here: a
+ * property length near 2^31 overflowed an int in libfdt's fdt_next_tag(),
+ * before format/src/fdt_check.c walked the structure block first).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -11,8 +11,11 @@
  * the one shape the reference writers produce goes on to libfdt: version
  * 17, last compatible version 16, an 8-aligned blob with an empty
  * reservation map, then the structure block, then the strings block, all
- * inside totalsize and totalsize inside the buffer.
+ * inside totalsize and totalsize inside the buffer; and the structure
+ * block's tags are walked once before libfdt walks them.
  */
+#include <string.h>
+
 #include <libfdt.h>
 
 #include "be.h"
@@ -102,20 +105,60 @@ static struct fdt_verdict check_header(const uint8_t *raw, size_t len)
 	return broken(NULL, 0);
 }
 
-/* libfdt 1.6's fdt_check_full() lets a property length of -8..-1 through
- * (its offset arithmetic wraps) and fdt_getprop() then hands that length
- * out to a reader that trusts it. */
-static int property_lengths_ok(const void *fdt)
+/*
+ * Walk the structure block's tags as libfdt will, in 64-bit arithmetic:
+ * every tag, node name and property must lie inside the block, up to an
+ * FDT_END. libfdt's own walk (fdt_next_tag()) adds a property's length to
+ * an int, which overflows for a length near 2^31 (undefined behaviour, found
+ * by fuzz-handoff), and its full check lets a length of -8..-1 through,
+ * which fdt_getprop() then hands out. After this walk no length libfdt
+ * reads can do either: every property ends inside a block that ends inside
+ * totalsize, which is below 2^31.
+ */
+static struct fdt_verdict check_struct(const uint8_t *raw, uint32_t off_struct, uint32_t size)
 {
-	int node, depth = 0, prop, len;
+	const uint8_t *s = raw + off_struct;
+	uint64_t off = 0;
+	const uint8_t *nul;
+	uint32_t len;
 
-	for (node = 0; node >= 0; node = fdt_next_node(fdt, node, &depth)) {
-		fdt_for_each_property_offset(prop, fdt, node) {
-			if (!fdt_getprop_by_offset(fdt, prop, NULL, &len) || len < 0)
-				return 0;
+	for (;;) {
+		if (size - off < 4)
+			return broken("structure block ends before its FDT_END tag",
+				      off_struct + (uint32_t)off);
+		switch (be32_load(s + off)) {
+		case FDT_BEGIN_NODE:
+			off += 4;
+			nul = memchr(s + off, '\0', size - off);
+			if (!nul)
+				return broken("a node name runs past the structure block",
+					      off_struct + (uint32_t)off);
+			off = (uint64_t)(nul - s) + 1;
+			break;
+		case FDT_PROP:
+			if (size - off < 12)
+				return broken("a property header runs past the structure block",
+					      off_struct + (uint32_t)off);
+			len = be32_load(s + off + 4);
+			off += 12;
+			if (len > size - off)
+				return broken("a property runs past the structure block (or its length is negative)",
+					      off_struct + (uint32_t)off - 8);
+			off += len;
+			break;
+		case FDT_END_NODE:
+		case FDT_NOP:
+			off += 4;
+			break;
+		case FDT_END:
+			return broken(NULL, 0);
+		default:
+			return broken("unknown tag in the structure block", off_struct + (uint32_t)off);
 		}
+		off = (off + 3) & ~(uint64_t)3;
+		if (off > size)
+			return broken("structure block ends inside a tag's padding", off_struct + size);
 	}
-	return 1;
 }
 
 int ferry_fdt_check(const void *fdt, size_t len, int code, const char *part, uint64_t base,
@@ -126,15 +169,15 @@ int ferry_fdt_check(const void *fdt, size_t len, int code, const char *part, uin
 	if (!fdt)
 		return diag_fail(diag, code, part, "no device tree", base);
 	v = check_header(fdt, len);
+	if (!v.what)
+		v = check_struct(fdt, be32_load((const uint8_t *)fdt + FDTH_OFF_DT_STRUCT),
+				 be32_load((const uint8_t *)fdt + FDTH_SIZE_DT_STRUCT));
 	if (v.what)
 		return diag_fail(diag, code, part, v.what, base + v.field);
-	/* from here on the header is one libfdt 1.6.1 reads safely */
+	/* from here on libfdt 1.6.1 reads the blob safely */
 	if (fdt_check_full(fdt, fdt_totalsize(fdt)) != 0)
 		return diag_fail(diag, code, part,
 				 "structure or strings block is malformed (libfdt's full check)",
-				 base + fdt_off_dt_struct(fdt));
-	if (!property_lengths_ok(fdt))
-		return diag_fail(diag, code, part, "a property length is negative",
 				 base + fdt_off_dt_struct(fdt));
 	return 0;
 }

@@ -25,8 +25,9 @@
  * rule of SPEC.md §3.0: the header fields libfdt 1.6.1 trusts (magic,
  * version, last compatible version, totalsize, the offsets and sizes of
  * its three blocks, their alignment, order and bounds), an empty
- * reservation map, then libfdt's own fdt_check_full() over exactly
- * totalsize bytes, then that no property length is negative.
+ * reservation map, every tag, node name and property inside the structure
+ * block (no length libfdt's int arithmetic overflows on, none negative),
+ * then libfdt's own fdt_check_full() over exactly totalsize bytes.
  *
  * Returns 0 when libfdt's read-only API may be used on the blob, else
  * @code (the caller's: -FERRY_ERR_METADATA or -FERRY_ERR_HANDOFF) with

@@ -80,7 +80,7 @@ static const struct edit edits[] = {
 	SET("strings-before-struct", F_OFF_STRINGS, 0, "structure block"),
 	SET("strings-huge", F_OFF_STRINGS, 0xfffffff0u, "strings block"),
 	/* a structure block libfdt must still check: cut off before FDT_END */
-	ADD("struct-cut", F_SIZE_STRUCT, -4, "libfdt's full check"),
+	ADD("struct-cut", F_SIZE_STRUCT, -4, "ends before its FDT_END"),
 };
 
 static void apply(uint8_t *fdt, const struct edit *e)
@@ -241,6 +241,38 @@ static int case_metadata_unaligned(const void *arg)
 	return r;
 }
 
+/* The length of the root node's first property, as found by fuzz-handoff:
+ * near 2^31, libfdt's walk overflows an int adding it; -1, its full check
+ * lets it through. */
+static const uint32_t bad_lengths[] = { 0x7fffffd9u, 0x80000000u, UINT32_MAX, 0xfffffff8u };
+
+static int set_first_property_length(uint8_t *fdt, uint32_t len)
+{
+	int prop = fdt_first_property_offset(fdt, 0);
+
+	if (prop < 0)
+		return test_fail("the root node has no property");
+	be32_store(fdt + be32_load(fdt + F_OFF_STRUCT) + (uint32_t)prop + 4, len);
+	return 0;
+}
+
+static int case_metadata_property_length(const void *arg)
+{
+	struct image im;
+	int r = 0;
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(bad_lengths) / sizeof(bad_lengths[0]) && r == 0; i++) {
+		if (load_image(&im) < 0)
+			return -1;
+		r = set_first_property_length(im.buf + im.meta, bad_lengths[i]);
+		if (r == 0)
+			r = expect_metadata_refused(im.buf, im.len, "a property runs past");
+		free(im.buf);
+	}
+	return r;
+}
+
 /* ---- the handoff ------------------------------------------------------------------ */
 
 static const struct ferry_handoff handoff_example = {
@@ -281,6 +313,21 @@ static int case_handoff_edit(const void *arg)
 	r = ferry_handoff_read(buf, (size_t)n, &h);
 	if (r != -FERRY_ERR_HANDOFF)
 		return test_fail("ferry_handoff_read() returns %d, not HANDOFF", r);
+	return 0;
+}
+
+static int case_handoff_property_length(const void *arg)
+{
+	struct ferry_handoff h;
+	uint8_t *buf = (uint8_t *)handoff_room;
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(bad_lengths) / sizeof(bad_lengths[0]); i++) {
+		if (write_handoff(buf) < 0 || set_first_property_length(buf, bad_lengths[i]) < 0)
+			return -1;
+		if (ferry_handoff_read(buf, 4096, &h) != -FERRY_ERR_HANDOFF)
+			return test_fail("a property of length 0x%x is read", bad_lengths[i]);
+	}
 	return 0;
 }
 
@@ -391,6 +438,8 @@ int main(int argc, char **argv)
 			  NULL);
 	test_run_isolated("fdt-metadata-reservation-refused", case_metadata_rsvmap_entry, NULL);
 	test_run_isolated("fdt-metadata-unaligned-refused", case_metadata_unaligned, NULL);
+	test_run_isolated("fdt-metadata-property-length-refused", case_metadata_property_length,
+			  NULL);
 	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		snprintf(name, sizeof(name), "fdt-handoff-%s-refused", edits[i].name);
 		test_run_isolated(name, case_handoff_edit, &edits[i]);
@@ -398,6 +447,7 @@ int main(int argc, char **argv)
 	test_run_isolated("fdt-handoff-every-version-but-17-16-refused", case_handoff_versions,
 			  NULL);
 	test_run_isolated("fdt-handoff-unaligned-refused", case_handoff_unaligned, NULL);
+	test_run_isolated("fdt-handoff-property-length-refused", case_handoff_property_length, NULL);
 	test_run_isolated("fdt-handoff-written-as-17-16", case_handoff_written_version, NULL);
 	test_run_isolated("fdt-writer-refuses-unreadable-metadata", case_writer_refuses, NULL);
 	return test_exit_status();
