@@ -198,49 +198,37 @@ FUZZ_FDT_SRCS = $(FS_FDT:%=$(LIBFDT_SRC)/%.c)
 FUZZ_CC = $(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -I$(LIBFDT_SRC) -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_LIBS := -lmbedcrypto -lz
-FUZZ_SRCS := format/fuzz/fuzz_reader.c $(FORMAT_SRCS)
 
-$(BUILD)/fuzz/fuzz-reader: $(FUZZ_SRCS) $(TP)/.complete
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -o $@ $(filter %.c,$^) $(FUZZ_FDT_SRCS) $(FUZZ_LIBS)
+# fuzz_target NAME,SOURCES: $(BUILD)/fuzz/fuzz-NAME (libFuzzer) and
+# $(BUILD)/fuzz/fuzz-NAME-replay, the same target without libFuzzer, under
+# ASan and UBSan, which make test runs over the committed corpus
+define fuzz_target
+$(BUILD)/fuzz/fuzz-$(1): $(2) $(TP)/.complete
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $(3) -o $$@ $$(filter %.c,$$^) $$(FUZZ_FDT_SRCS) $$(FUZZ_LIBS)
 
-# the same target without libFuzzer: replays the committed corpus in make test
-$(BUILD)/fuzz/fuzz-reader-replay: $(FUZZ_SRCS) format/fuzz/replay_main.c
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+$(BUILD)/fuzz/fuzz-$(1)-replay: $(2) format/fuzz/replay_main.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) -Iformat/src $(3) -o $$@ $$(filter %.c,$$^) $$(HOST_LIBS)
+endef
 
+# fuzz_run NAME,MAX_LEN,SEEDS: FUZZ_SECONDS of it, its corpus growing in
+# $(BUILD)/fuzz/NAME-corpus, findings written as $(BUILD)/fuzz/NAME-crash-*
+fuzz_run = mkdir -p $(BUILD)/fuzz/$(1)-corpus && $(BUILD)/fuzz/fuzz-$(1) \
+	-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=$(2) \
+	-artifact_prefix=$(BUILD)/fuzz/$(1)- $(BUILD)/fuzz/$(1)-corpus $(3)
+
+# the image reader
+$(eval $(call fuzz_target,reader,format/fuzz/fuzz_reader.c $(FORMAT_SRCS)))
 # the handoff reader
-HANDOFF_FUZZ_SRCS := format/fuzz/fuzz_handoff.c $(FORMAT_SRCS)
-
-$(BUILD)/fuzz/fuzz-handoff: $(HANDOFF_FUZZ_SRCS) $(TP)/.complete
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -o $@ $(filter %.c,$^) $(FUZZ_FDT_SRCS) $(FUZZ_LIBS)
-
-$(BUILD)/fuzz/fuzz-handoff-replay: $(HANDOFF_FUZZ_SRCS) format/fuzz/replay_main.c
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
-
+$(eval $(call fuzz_target,handoff,format/fuzz/fuzz_handoff.c $(FORMAT_SRCS)))
 # the command line, SIZE@ADDR, ferry.conf and the region header
-ABI_FUZZ_SRCS := format/fuzz/fuzz_abi.c $(FORMAT_SRCS)
-
-$(BUILD)/fuzz/fuzz-abi: $(ABI_FUZZ_SRCS) $(TP)/.complete
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -o $@ $(filter %.c,$^) $(FUZZ_FDT_SRCS) $(FUZZ_LIBS)
-
-$(BUILD)/fuzz/fuzz-abi-replay: $(ABI_FUZZ_SRCS) format/fuzz/replay_main.c
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+$(eval $(call fuzz_target,abi,format/fuzz/fuzz_abi.c $(FORMAT_SRCS)))
 
 fuzz: deps $(BUILD)/fuzz/fuzz-reader $(BUILD)/fuzz/fuzz-handoff $(BUILD)/fuzz/fuzz-abi
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/handoff-corpus $(BUILD)/fuzz/abi-corpus
-	$(BUILD)/fuzz/fuzz-reader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus format/fuzz/corpus
-	$(BUILD)/fuzz/fuzz-handoff -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-max_len=65536 -artifact_prefix=$(BUILD)/fuzz/handoff- $(BUILD)/fuzz/handoff-corpus \
-		format/fuzz/corpus
-	$(BUILD)/fuzz/fuzz-abi -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-max_len=8192 -artifact_prefix=$(BUILD)/fuzz/abi- $(BUILD)/fuzz/abi-corpus \
-		format/fuzz/abi-corpus
+	$(call fuzz_run,reader,131072,format/fuzz/corpus)
+	$(call fuzz_run,handoff,65536,format/fuzz/corpus)
+	$(call fuzz_run,abi,8192,format/fuzz/abi-corpus)
 
 # ---- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMAT_SRCS)

@@ -32,19 +32,10 @@ $(BUILD)/tests/test-stage-san: efi-stage/tests/test_stage.c $(STAGE_HOST_SRCS) $
 
 STAGE_FUZZ_SRCS := efi-stage/fuzz/fuzz_stage.c $(STAGE_CORE_SRCS) $(FORMAT_SRCS)
 
-$(BUILD)/fuzz/fuzz-stage: $(STAGE_FUZZ_SRCS) $(STAGE_HDRS) $(TP)/.complete
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STAGE_INC) -o $@ $(filter %.c,$^) $(FUZZ_FDT_SRCS) $(FUZZ_LIBS)
-
-$(BUILD)/fuzz/fuzz-stage-replay: $(STAGE_FUZZ_SRCS) format/fuzz/replay_main.c $(STAGE_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(STAGE_INC) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(eval $(call fuzz_target,stage,$(STAGE_FUZZ_SRCS) $(STAGE_HDRS),$(STAGE_INC)))
 
 fuzz-stage: deps $(BUILD)/fuzz/fuzz-stage
-	@mkdir -p $(BUILD)/fuzz/stage-corpus
-	$(BUILD)/fuzz/fuzz-stage -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-max_len=262144 -artifact_prefix=$(BUILD)/fuzz/stage- \
-		$(BUILD)/fuzz/stage-corpus efi-stage/fuzz/corpus
+	$(call fuzz_run,stage,262144,efi-stage/fuzz/corpus)
 
 # regenerate the committed seed corpus
 efi-stage-corpus: $(BUILD)/tests/test-stage
