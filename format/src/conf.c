@@ -33,10 +33,15 @@ void ferry_conf_cursor_init(struct ferry_conf_cursor *c, const char *text, size_
 int ferry_conf_next(struct ferry_conf_cursor *c, struct ferry_conf_line *ret)
 {
 	const char *s = c->pos, *e = s, *eq;
+	int comment;
 
 	if (s >= c->end)
 		return 0;
-	while (e < c->end && !ends_line(*e))
+	while (e < c->end && is_blank(*e))
+		e++;
+	/* a comment runs to the end of its line: a ';' in it ends nothing */
+	comment = e < c->end && *e == '#';
+	while (e < c->end && (comment ? *e != '\n' : !ends_line(*e)))
 		e++;
 	*ret = (struct ferry_conf_line){ .text = s, .text_len = (size_t)(e - s) };
 	c->pos = e < c->end ? e + 1 : e;

@@ -40,6 +40,27 @@ static int case_parse_file(const void *arg)
 	return 0;
 }
 
+/* The template make install puts at /etc/ferry/ferry.conf reads clean:
+ * its comments hold ';' and '=' and run to the end of their line. */
+static int case_template(const void *arg)
+{
+	static const char text[] = "# One key=value a line; '#' starts a comment; a later line wins.\n"
+				   "  # (K, M, G, T suffixes; 0x hex):\n"
+				   "#region=64M@0x30000000\n"
+				   "kernel=\\k;initrd=\\i\n";
+	struct ferry_conf c;
+	struct ferry_diag diag = { 0 };
+
+	(void)arg;
+	ferry_conf_init(&c);
+	if (ferry_conf_parse(&c, text, sizeof(text) - 1, &diag) != 0)
+		return test_fail("a comment with ';' is read as lines: %s at %llu", diag.what,
+				 (unsigned long long)diag.offset);
+	if (strcmp(c.kernel, "\\k") || strcmp(c.initrd, "\\i") || c.region_size || c.unknown)
+		return test_fail("the template reads wrong");
+	return 0;
+}
+
 /* Load options: ';' ends a line, a NUL ends the text. */
 static int case_parse_load_options(const void *arg)
 {
@@ -180,6 +201,7 @@ void test_conf_cases(void)
 {
 	test_run_isolated("conf-file", case_parse_file, NULL);
 	test_run_isolated("conf-load-options", case_parse_load_options, NULL);
+	test_run_isolated("conf-comments-run-to-the-newline", case_template, NULL);
 	test_run_isolated("conf-malformed-line-refused-rest-applied", case_malformed, NULL);
 	test_run_isolated("conf-limits", case_limits, NULL);
 	test_run_isolated("conf-written-line-reads-back", case_format_line, NULL);

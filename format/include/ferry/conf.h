@@ -6,9 +6,10 @@
  * of limits. Freestanding, never allocates.
  *
  * KEY=VALUE lines; a line ends at a newline, a ';' or a NUL (which also ends
- * the text); white space around keys, values and lines is dropped; lines
- * starting with '#' and empty lines are skipped; later lines override
- * earlier ones; keys this version does not know are counted and skipped.
+ * the text); white space around keys, values and lines is dropped; a line
+ * starting with '#' is a comment up to the newline (a ';' in it ends
+ * nothing); empty lines are skipped; later lines override earlier ones;
+ * keys this version does not know are counted and skipped.
  *
  *   kernel=\EFI\ferry\vmlinuz          the default entry ('/' reads as '\')
  *   initrd=\EFI\ferry\initrd.img       (optional)
