@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ferry/cmdline.h"
+#include "ferry/conf.h"
 #include "ferry/handoff.h"
 
 #include "commands.h"
@@ -180,12 +181,40 @@ static void delete_old_entries(void)
 	}
 }
 
+/* @path as ferry.efi will read it (ferry/conf.h): refused before anything
+ * is installed when ferry.efi would skip a line of it or not read it. */
+static int check_conf(const char *path)
+{
+	static char text[FERRY_CONF_MAX];
+	struct ferry_conf c;
+	struct ferry_diag diag = { .what = "unknown problem" };
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return log_error_errno(-errno, "cannot open the configuration %s", path);
+	n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	if (n == sizeof(text))
+		return log_error_errno(-EFBIG, "%s is %u bytes or more: ferry.efi does not read it",
+				       path, FERRY_CONF_MAX);
+	ferry_conf_init(&c);
+	if (ferry_conf_parse(&c, text, n, &diag) < 0) {
+		log_error("%s, byte %llu: %s: ferry.efi would skip that line", path,
+			  (unsigned long long)diag.offset, diag.what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int efi_install(const char *esp, const char *efi, const char *conf)
 {
 	char dir[PATH_MAX], dst[PATH_MAX + 32], disk[PATH_MAX], part_s[16];
 	static char out[65536];
 	int part = 0, r;
 
+	if (check_conf(conf) < 0)
+		return FERRY_EXIT_FAILURE;
 	if (need_efivars() < 0)
 		return FERRY_EXIT_FAILURE;
 	if (esp_device(esp, disk, sizeof(disk), &part) < 0)

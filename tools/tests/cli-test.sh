@@ -336,6 +336,23 @@ test_hostile_strings() {
 	fi
 }
 
+# ferry efi install refuses a ferry.conf that ferry.efi would not read
+# whole, before it touches the ESP or the firmware (format/'s ferry/conf.h)
+test_efi_install_conf() {
+	mkdir -p "$tmp/esp"
+	printf 'kernel=\\EFI\\ferry\\vmlinuz\nregion=64M@0x30000100\n' >"$tmp/bad.conf"
+	expect efi-install-refuses-bad-region 1 "bad.conf, byte 26: region= is not SIZE@ADDR" \
+		efi install --esp "$tmp/esp" --efi "$tmp/bad.conf" --conf "$tmp/bad.conf"
+	printf 'kernel=\\k\nno equals sign here\n' >"$tmp/bad.conf"
+	expect efi-install-refuses-line-without-equals 1 "byte 10: a line without '='" \
+		efi install --esp "$tmp/esp" --efi "$tmp/bad.conf" --conf "$tmp/bad.conf"
+	if [ -e "$tmp/esp/EFI" ]; then
+		fail efi-install-refused-touches-nothing "$tmp/esp/EFI was created"
+	else
+		pass efi-install-refused-touches-nothing
+	fi
+}
+
 # ---- main ------------------------------------------------------------------
 
 if [ ! -x "$ferry" ]; then
@@ -349,6 +366,7 @@ fi
 
 test_help
 test_usage
+test_efi_install_conf
 if find_sample; then
 	"$ferry" inspect "$sample" >"$tmp/inspect.txt" 2>&1
 	if test_inspect_json; then
