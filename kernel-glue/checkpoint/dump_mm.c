@@ -24,6 +24,16 @@
 
 #define VDSO_MAX (1u << 20)
 
+/* What madvise() set on an area, as smaps shows it in VmFlags. */
+static const struct {
+	char flag[3];
+	int advice;
+} advice_flags[] = {
+	{ "rr", MADV_RANDOM },   { "sr", MADV_SEQUENTIAL }, { "dc", MADV_DONTFORK },
+	{ "mg", MADV_MERGEABLE }, { "hg", MADV_HUGEPAGE },   { "nh", MADV_NOHUGEPAGE },
+	{ "dd", MADV_DONTDUMP }, { "wf", MADV_WIPEONFORK },
+};
+
 static const struct {
 	const char *name;
 	enum st_area_kind kind;
@@ -252,7 +262,15 @@ int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 			  (m->perms[2] == 'x' ? PROT_EXEC : 0);
 		if (proc_vmflag(m->vmflags, "gd"))
 			a->flags |= MAP_GROWSDOWN;
+		if (proc_vmflag(m->vmflags, "nr"))
+			a->flags |= MAP_NORESERVE;
 		r = classify(c, pid, m, a);
+		if (a->kind == ST_AREA_VDSO || a->kind == ST_AREA_VVAR ||
+		    a->kind == ST_AREA_VSYSCALL)
+			continue; /* the kernel makes them with their own */
+		for (size_t k = 0; k < sizeof(advice_flags) / sizeof(advice_flags[0]); k++)
+			if (proc_vmflag(m->vmflags, advice_flags[k].flag))
+				a->advice |= 1u << advice_flags[k].advice;
 	}
 	proc_maps_free(maps, n);
 	for (size_t i = 0; i < mm->nareas && r >= 0; i++)

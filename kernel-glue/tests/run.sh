@@ -16,7 +16,7 @@ fi
 
 status=0
 # program:how it is told to check (usr1: SIGUSR1 after the restore; none)
-for t in counter:usr1 memory:usr1 pipe_read:usr1 nanosleep:none \
+for t in counter:usr1 memory:usr1 advice:usr1 pipe_read:usr1 nanosleep:none \
 	deleted:usr1 fifo:usr1 memfd:usr1 eventfd:usr1 \
 	pty:usr1 epoll:usr1 timerfd:usr1 signalfd:usr1 inotify:usr1 unix:usr1 udp:usr1; do
 	name=${t%%:*}
