@@ -34,6 +34,37 @@ static const struct {
 	{ "dd", MADV_DONTDUMP }, { "wf", MADV_WIPEONFORK },
 };
 
+static bool kernels_own_area(const char *area)
+{
+	const char *name = area ? strchr(area, ' ') : NULL;
+
+	return name && (strcmp(name + 1, "[vdso]") == 0 || strncmp(name + 1, "[vvar", 5) == 0 ||
+			strcmp(name + 1, "[vsyscall]") == 0);
+}
+
+/* the kernel's own areas are made by the kernel with these */
+static bool on_kernels_own(const struct inv_item *it)
+{
+	return kernels_own_area(it->area);
+}
+
+const struct inv_claim dump_mm_claims[] = {
+	INV_CLAIM(INV_AREA, "rd"), INV_CLAIM(INV_AREA, "wr"), INV_CLAIM(INV_AREA, "ex"),
+	INV_CLAIM(INV_AREA, "sh"),
+	INV_CLAIM(INV_AREA, "mr"), INV_CLAIM(INV_AREA, "mw"), INV_CLAIM(INV_AREA, "me"),
+	INV_CLAIM(INV_AREA, "ms"),
+	INV_CLAIM(INV_AREA, "gd"), INV_CLAIM(INV_AREA, "nr"),
+	INV_CLAIM(INV_AREA, "ac"), /* commit accounting, which mapping again does */
+	INV_CLAIM(INV_AREA, "rr"), INV_CLAIM(INV_AREA, "sr"), INV_CLAIM(INV_AREA, "dc"),
+	INV_CLAIM(INV_AREA, "mg"),
+	INV_CLAIM(INV_AREA, "hg"), INV_CLAIM(INV_AREA, "nh"), INV_CLAIM(INV_AREA, "dd"),
+	INV_CLAIM(INV_AREA, "wf"),
+	INV_CLAIM_IF(INV_AREA, "de", on_kernels_own, NULL),
+	INV_CLAIM_IF(INV_AREA, "io", on_kernels_own, NULL),
+	INV_CLAIM_IF(INV_AREA, "pf", on_kernels_own, NULL),
+	INV_CLAIMS_END,
+};
+
 static const struct {
 	const char *name;
 	enum st_area_kind kind;
