@@ -1,7 +1,7 @@
 # kernel-glue: checkpoint and restore of live processes (included by the Makefile)
 
 GLUE_SRCS := $(wildcard kernel-glue/common/*.c kernel-glue/checkpoint/*.c kernel-glue/restore/*.c \
-	kernel-glue/kinds/*.c) \
+	kernel-glue/kinds/*.c kernel-glue/inventory/*.c) \
 	kernel-glue/arch/x86_64/regs.c kernel-glue/arch/x86_64/vdso_stub.c
 GLUE_OBJS := $(GLUE_SRCS:%.c=$(BUILD)/obj/%.o)
 GLUE_LIB := $(BUILD)/lib/libferry-glue.a

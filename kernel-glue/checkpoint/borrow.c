@@ -11,9 +11,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,6 +36,46 @@ int dump_borrow_fd(pid_t pid, int fd)
 		r = -errno;
 	close(pidfd);
 	return r;
+}
+
+int fd_probe_read(struct fd_probe *p, struct fd_probe_store *s, pid_t pid, int fd)
+{
+	char path[64], buf[64];
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	*p = (struct fd_probe){ .pid = pid, .fd = fd, .path = s->path, .sfd = -1 };
+	snprintf(s->path, sizeof(s->path), "/proc/%d/fd/%d", pid, fd);
+	r = proc_read_link(s->path, &s->link);
+	if (r < 0)
+		return r;
+	p->link = s->link;
+	if (stat(s->path, &p->st) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	r = proc_read_file(path, &s->fdinfo, NULL);
+	if (r < 0)
+		return r;
+	p->fdinfo = s->fdinfo;
+	r = proc_status_field(s->fdinfo, "pos", buf, sizeof(buf));
+	if (r == 0)
+		s->pos = strtoull(buf, NULL, 10);
+	if (r == 0)
+		r = proc_status_field(s->fdinfo, "flags", buf, sizeof(buf));
+	if (r == 0)
+		s->flags = strtoul(buf, NULL, 8);
+	p->flags = s->flags & ~O_CLOEXEC;
+	return r;
+}
+
+void fd_probe_release(struct fd_probe *p, struct fd_probe_store *s)
+{
+	if (p->sfd >= 0)
+		close(p->sfd);
+	p->sfd = -1;
+	free(s->link);
+	free(s->fdinfo);
+	s->link = s->fdinfo = NULL;
 }
 
 int fd_probe_field(const struct fd_probe *fd, const char *key, char *buf, size_t size)

@@ -144,6 +144,12 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 			return r;
 		}
 	}
+	/* everything the selection holds, carried or refused, before the freeze */
+	r = inventory_check(opts->pid, opts->tree);
+	if (r > 0)
+		r = -EOPNOTSUPP;
+	if (r < 0 || opts->inventory_only)
+		goto out;
 	r = freeze_selection(&c.fz, opts->pid, opts->tree);
 	if (r < 0)
 		goto out;

@@ -22,34 +22,18 @@
 #include "../common/procfs.h"
 #include "internal.h"
 
-struct fdinfo {
-	uint64_t pos;
-	uint32_t flags;
-	char *text; /* the whole file, for fields of particular kinds */
-};
-
-static int read_fdinfo(pid_t pid, int fd, struct fdinfo *fi)
+static bool not_async(const struct inv_item *it)
 {
-	char path[64], buf[64], *s;
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	r = proc_read_file(path, &s, NULL);
-	if (r < 0)
-		return r;
-	r = proc_status_field(s, "pos", buf, sizeof(buf));
-	if (r == 0)
-		fi->pos = strtoull(buf, NULL, 10);
-	if (r == 0)
-		r = proc_status_field(s, "flags", buf, sizeof(buf));
-	if (r == 0)
-		fi->flags = strtoul(buf, NULL, 8);
-	if (r == 0)
-		fi->text = s;
-	else
-		free(s);
-	return r;
+	return !(strtoul(it->value, NULL, 8) & O_ASYNC);
 }
+
+const struct inv_claim dump_files_claims[] = {
+	INV_CLAIM(INV_FD, "pos"),
+	INV_CLAIM_IF(INV_FD, "flags", not_async, "signal-driven I/O (O_ASYNC) is not carried yet"),
+	INV_CLAIM(INV_FD, "mnt_id"),
+	INV_CLAIM(INV_FD, "ino"),
+	INV_CLAIMS_END,
+};
 
 static struct file_origin *find_shared(struct ckpt *c, pid_t pid, int fd)
 {
@@ -64,30 +48,23 @@ static struct file_origin *find_shared(struct ckpt *c, pid_t pid, int fd)
 
 static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 {
-	char path[64], *link;
+	struct fd_probe probe;
+	struct fd_probe_store store;
 	struct file_origin *o;
 	struct st_file *f;
 	struct st_fd *rec;
-	struct fdinfo fi = { 0 };
-	struct fd_probe probe = { .sfd = -1 };
-	struct stat st;
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	r = proc_read_link(path, &link);
+	r = fd_probe_read(&probe, &store, pid, fd);
 	if (r < 0)
-		return glue_err(r, "pid %d fd %d: cannot read %s", pid, fd, path);
-	if (stat(path, &st) < 0 || read_fdinfo(pid, fd, &fi) < 0) {
-		r = glue_err(-errno, "pid %d fd %d: %s: cannot inspect", pid, fd, link);
-		goto out;
-	}
+		return glue_err(r, "pid %d fd %d: cannot inspect it", pid, fd);
 	rec = ST_PUSH(p->fds, p->nfds);
 	if (!rec) {
 		r = -ENOMEM;
 		goto out;
 	}
 	rec->num = fd;
-	rec->cloexec = fi.flags & O_CLOEXEC;
+	rec->cloexec = store.flags & O_CLOEXEC;
 	o = find_shared(c, pid, fd);
 	if (o) {
 		rec->file_id = o->file_id;
@@ -101,16 +78,14 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 		goto out;
 	}
 	f->id = c->img.nfiles;
-	f->flags = fi.flags & ~O_CLOEXEC;
-	f->pos = fi.pos;
+	f->flags = probe.flags;
+	f->pos = store.pos;
 	o->pid = pid;
 	o->fd = fd;
 	o->file_id = f->id;
 	rec->file_id = f->id;
 
-	probe = (struct fd_probe){ .pid = pid, .fd = fd, .path = path, .link = link, .st = st,
-				   .flags = f->flags, .fdinfo = fi.text, .sfd = -1 };
-	if (S_ISSOCK(st.st_mode)) {
+	if (S_ISSOCK(probe.st.st_mode)) {
 		r = fd_probe_socket(&probe);
 		if (r < 0)
 			goto out;
@@ -123,10 +98,7 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	f->kind_data = calloc(1, f->kind->file_size ? f->kind->file_size : 1);
 	r = f->kind_data ? f->kind->dump(c, &probe, f) : -ENOMEM;
 out:
-	if (probe.sfd >= 0)
-		close(probe.sfd);
-	free(fi.text);
-	free(link);
+	fd_probe_release(&probe, &store);
 	return r;
 }
 

@@ -24,6 +24,47 @@
 
 #define VDSO_MAX (1u << 20)
 
+/* What madvise() set on an area, as smaps shows it in VmFlags. */
+static const struct {
+	char flag[3];
+	int advice;
+} advice_flags[] = {
+	{ "rr", MADV_RANDOM },   { "sr", MADV_SEQUENTIAL }, { "dc", MADV_DONTFORK },
+	{ "mg", MADV_MERGEABLE }, { "hg", MADV_HUGEPAGE },   { "nh", MADV_NOHUGEPAGE },
+	{ "dd", MADV_DONTDUMP }, { "wf", MADV_WIPEONFORK },
+};
+
+static bool kernels_own_area(const char *area)
+{
+	const char *name = area ? strchr(area, ' ') : NULL;
+
+	return name && (strcmp(name + 1, "[vdso]") == 0 || strncmp(name + 1, "[vvar", 5) == 0 ||
+			strcmp(name + 1, "[vsyscall]") == 0);
+}
+
+/* the kernel's own areas are made by the kernel with these */
+static bool on_kernels_own(const struct inv_item *it)
+{
+	return kernels_own_area(it->area);
+}
+
+const struct inv_claim dump_mm_claims[] = {
+	INV_CLAIM(INV_AREA, "rd"), INV_CLAIM(INV_AREA, "wr"), INV_CLAIM(INV_AREA, "ex"),
+	INV_CLAIM(INV_AREA, "sh"),
+	INV_CLAIM(INV_AREA, "mr"), INV_CLAIM(INV_AREA, "mw"), INV_CLAIM(INV_AREA, "me"),
+	INV_CLAIM(INV_AREA, "ms"),
+	INV_CLAIM(INV_AREA, "gd"), INV_CLAIM(INV_AREA, "nr"),
+	INV_CLAIM(INV_AREA, "ac"), /* commit accounting, which mapping again does */
+	INV_CLAIM(INV_AREA, "rr"), INV_CLAIM(INV_AREA, "sr"), INV_CLAIM(INV_AREA, "dc"),
+	INV_CLAIM(INV_AREA, "mg"),
+	INV_CLAIM(INV_AREA, "hg"), INV_CLAIM(INV_AREA, "nh"), INV_CLAIM(INV_AREA, "dd"),
+	INV_CLAIM(INV_AREA, "wf"),
+	INV_CLAIM_IF(INV_AREA, "de", on_kernels_own, NULL),
+	INV_CLAIM_IF(INV_AREA, "io", on_kernels_own, NULL),
+	INV_CLAIM_IF(INV_AREA, "pf", on_kernels_own, NULL),
+	INV_CLAIMS_END,
+};
+
 static const struct {
 	const char *name;
 	enum st_area_kind kind;
@@ -252,7 +293,15 @@ int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 			  (m->perms[2] == 'x' ? PROT_EXEC : 0);
 		if (proc_vmflag(m->vmflags, "gd"))
 			a->flags |= MAP_GROWSDOWN;
+		if (proc_vmflag(m->vmflags, "nr"))
+			a->flags |= MAP_NORESERVE;
 		r = classify(c, pid, m, a);
+		if (a->kind == ST_AREA_VDSO || a->kind == ST_AREA_VVAR ||
+		    a->kind == ST_AREA_VSYSCALL)
+			continue; /* the kernel makes them with their own */
+		for (size_t k = 0; k < sizeof(advice_flags) / sizeof(advice_flags[0]); k++)
+			if (proc_vmflag(m->vmflags, advice_flags[k].flag))
+				a->advice |= 1u << advice_flags[k].advice;
 	}
 	proc_maps_free(maps, n);
 	for (size_t i = 0; i < mm->nareas && r >= 0; i++)

@@ -10,6 +10,32 @@
 #include "../common/procfs.h"
 #include "internal.h"
 
+/* Credentials are set in every thread from the process's: a thread with
+ * credentials of its own would lose them. */
+static bool as_leader(const struct inv_item *it)
+{
+	return !it->leader_value || strcmp(it->value, it->leader_value) == 0;
+}
+
+#define CRED_OF_ITS_OWN "a thread with credentials of its own is not carried yet"
+
+const struct inv_claim dump_process_claims[] = {
+	INV_CLAIM(INV_STATUS, "Name"),
+	INV_CLAIM(INV_STATUS, "Umask"),
+	INV_CLAIM(INV_STATUS, "PPid"),
+	INV_CLAIM_IF(INV_STATUS, "Uid", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "Gid", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "Groups", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "CapInh", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "CapPrm", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "CapEff", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "CapBnd", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "CapAmb", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM_IF(INV_STATUS, "NoNewPrivs", as_leader, CRED_OF_ITS_OWN),
+	INV_CLAIM(INV_PROC, "personality"),
+	INV_CLAIMS_END,
+};
+
 static int parse_ids(const char *status, const char *key, uint32_t ids[4])
 {
 	char buf[128];
@@ -58,10 +84,9 @@ static int parse_hex(const char *status, const char *key, uint64_t *ret)
 	return 0;
 }
 
-/* Capabilities and the flags that go with them, from /proc/PID/status;
- * seccomp filters are not restorable yet and are named. */
-static int parse_privileges(struct ckpt *c, pid_t pid, const char *status,
-			    struct st_process *p)
+/* Capabilities and the flags that go with them, from /proc/PID/status
+ * (a seccomp filter, which is not carried, the inventory refuses). */
+static int parse_privileges(const char *status, struct st_process *p)
 {
 	char buf[64];
 	int r;
@@ -80,10 +105,6 @@ static int parse_privileges(struct ckpt *c, pid_t pid, const char *status,
 	p->have_caps = true;
 	if (proc_status_field(status, "NoNewPrivs", buf, sizeof(buf)) == 0)
 		p->no_new_privs = strtoul(buf, NULL, 10) != 0;
-	if (proc_status_field(status, "Seccomp", buf, sizeof(buf)) == 0 &&
-	    strtoul(buf, NULL, 10) != 0)
-		ckpt_unsupported(c, "pid %d: it runs under seccomp (mode %s): seccomp is not "
-				 "supported yet", pid, buf);
 	return 0;
 }
 
@@ -143,7 +164,7 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 	if (r == 0)
 		r = parse_groups(status, p);
 	if (r == 0)
-		r = parse_privileges(c, pid, status, p);
+		r = parse_privileges(status, p);
 	free(status);
 	if (r < 0)
 		return glue_err(r, "pid %d: cannot parse %s", pid, path);

@@ -30,6 +30,13 @@ struct kernel_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
+const struct inv_claim dump_signals_claims[] = {
+	INV_CLAIM(INV_STATUS, "ShdPnd"),
+	INV_CLAIM(INV_STATUS, "SigIgn"),
+	INV_CLAIM(INV_STATUS, "SigCgt"),
+	INV_CLAIMS_END,
+};
+
 int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n)
 {
 	uint8_t *all = NULL;

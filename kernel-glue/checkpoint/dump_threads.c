@@ -36,6 +36,17 @@ struct kernel_stack_t {
 	uint64_t size;
 };
 
+const struct inv_claim dump_threads_claims[] = {
+	INV_CLAIM(INV_STATUS, "SigBlk"),
+	INV_CLAIM(INV_STATUS, "SigPnd"),
+	/* a frozen thread is restored to go on as it was, in a system call
+	 * or not */
+	INV_CLAIM(INV_STATE, "running"),
+	INV_CLAIM(INV_STATE, "sleeping"),
+	INV_CLAIM(INV_STATE, "disk sleep"),
+	INV_CLAIMS_END,
+};
+
 static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
 			      struct st_thread *t)
 {
@@ -68,6 +79,15 @@ static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
 			glue_warn("pid %d tid %d: cannot read its clear_child_tid address (%s); "
 				  "it is not restored", pid, ft->tid, strerror((int)-res));
 		t->clear_child_tid = tid_addr;
+	}
+	if (r == 0) {
+		/* what only the thread can say of itself, carried or refused */
+		int refused = inventory_inside(&b, c->fz.pids[0], pid, ft->tid);
+
+		if (refused < 0)
+			r = refused;
+		else
+			c->problems += refused;
 	}
 	if (r == 0) {
 		res = BORROW(&b, SYS_prctl, PR_GET_PDEATHSIG, b.scratch, 0, 0, 0);

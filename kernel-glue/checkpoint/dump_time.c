@@ -6,12 +6,50 @@
  * lets a second checkpoint go on from where the first restore put it.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../common/log.h"
+#include "../common/procfs.h"
 #include "../common/timens.h"
 #include "dump_time.h"
+
+/* Is @link the time namespace of @pid? */
+static bool time_ns_of(pid_t pid, const char *link)
+{
+	char path[64], *ns;
+	bool same;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", pid);
+	if (proc_read_link(path, &ns) < 0)
+		return false;
+	same = strcmp(ns, link) == 0;
+	free(ns);
+	return same;
+}
+
+/* One pair of clocks per image: every process must see the same. */
+static bool roots_time(const struct inv_item *it)
+{
+	return time_ns_of(it->root, it->value);
+}
+
+/* Children are made in the process's own time namespace. */
+static bool own_time(const struct inv_item *it)
+{
+	return time_ns_of(it->pid, it->value);
+}
+
+const struct inv_claim dump_time_claims[] = {
+	INV_CLAIM_IF(INV_NS, "time", roots_time,
+	  "a time namespace other than the first process's is not carried yet (one pair of "
+	  "clocks per image)"),
+	INV_CLAIM_IF(INV_NS, "time_for_children", own_time,
+	  "a time namespace made for its children is not carried yet"),
+	INV_CLAIMS_END,
+};
 
 int dump_clocks(struct ckpt *c, pid_t pid)
 {

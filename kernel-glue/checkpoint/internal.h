@@ -51,6 +51,20 @@ struct ckpt {
  * for system calls about itself, a copy of a descriptor, fields of fdinfo.
  */
 
+/* What fd_probe_read() keeps for the probe it fills. */
+struct fd_probe_store {
+	char path[64];
+	char *link, *fdinfo;
+	uint64_t pos;
+	uint32_t flags; /* with O_CLOEXEC */
+};
+/*
+ * Probe fd @fd of @pid: its /proc link, stat, fdinfo, flags (a socket's
+ * family, type and protocol only through fd_probe_socket()). Returns 0,
+ * -ENOENT when it is gone, or -errno (not logged); release it in any case.
+ */
+int fd_probe_read(struct fd_probe *p, struct fd_probe_store *s, pid_t pid, int fd);
+void fd_probe_release(struct fd_probe *p, struct fd_probe_store *s);
 /* A duplicate of fd @fd of @pid (pidfd_getfd), or -errno. */
 int dump_borrow_fd(pid_t pid, int fd);
 /* The value of "KEY:" in @fd's fdinfo; -ENOENT when it has none. */
@@ -86,6 +100,8 @@ int borrow_end(struct borrow *b);
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An open file no kind claims: named with what it is. */
 void refuse_fd(struct ckpt *c, const struct fd_probe *fd);
+/* That refusal's text: "pid P fd N: LINK: why" (the inventory names it too). */
+void fd_refusal(const struct fd_probe *fd, char *buf, size_t size);
 
 /* freeze.c */
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);

@@ -46,7 +46,7 @@ static const char *family_name(int family)
 }
 
 /* A socket of a family, type or protocol no kind carries. */
-static void refuse_socket(struct ckpt *c, const struct fd_probe *fd)
+static void socket_refusal(const struct fd_probe *fd, char *buf, size_t size)
 {
 	const char *kind = family_name(fd->sock_family);
 	char why[160];
@@ -66,10 +66,10 @@ static void refuse_socket(struct ckpt *c, const struct fd_probe *fd)
 	else
 		snprintf(why, sizeof(why), "a Unix socket of type %d is not supported",
 			 fd->sock_type);
-	ckpt_unsupported(c, "pid %d fd %d: %s: %s", fd->pid, fd->fd, fd->link, why);
+	snprintf(buf, size, "pid %d fd %d: %s: %s", fd->pid, fd->fd, fd->link, why);
 }
 
-void refuse_fd(struct ckpt *c, const struct fd_probe *fd)
+void fd_refusal(const struct fd_probe *fd, char *buf, size_t size)
 {
 	/* kinds of anonymous inodes no kind of the registry carries */
 	static const struct {
@@ -89,27 +89,35 @@ void refuse_fd(struct ckpt *c, const struct fd_probe *fd)
 	const char *link = fd->link;
 
 	if (S_ISSOCK(st->st_mode)) {
-		refuse_socket(c, fd);
+		socket_refusal(fd, buf, size);
 		return;
 	}
 	if (S_ISBLK(st->st_mode)) {
-		ckpt_unsupported(c, "pid %d fd %d: %s: block device %u:%u is not supported",
-				 fd->pid, fd->fd, link, major(st->st_rdev), minor(st->st_rdev));
+		snprintf(buf, size, "pid %d fd %d: %s: block device %u:%u is not supported",
+			 fd->pid, fd->fd, link, major(st->st_rdev), minor(st->st_rdev));
 		return;
 	}
 	for (size_t i = 0; i < sizeof(anon) / sizeof(anon[0]); i++)
 		if (strncmp(link, anon[i].link, strlen(anon[i].link)) == 0) {
-			ckpt_unsupported(c, "pid %d fd %d: %s: %s is not supported yet", fd->pid,
-					 fd->fd, link, anon[i].what);
+			snprintf(buf, size, "pid %d fd %d: %s: %s is not supported yet", fd->pid,
+				 fd->fd, link, anon[i].what);
 			return;
 		}
 	if (S_ISFIFO(st->st_mode))
-		ckpt_unsupported(c, "pid %d fd %d: %s: a FIFO that is deleted or has no path is "
-				 "not supported", fd->pid, fd->fd, link);
+		snprintf(buf, size, "pid %d fd %d: %s: a FIFO that is deleted or has no path is "
+			 "not supported", fd->pid, fd->fd, link);
 	else if (link[0] != '/')
-		ckpt_unsupported(c, "pid %d fd %d: %s: a file without a path (of a filesystem "
-				 "not mounted here?) is not supported", fd->pid, fd->fd, link);
+		snprintf(buf, size, "pid %d fd %d: %s: a file without a path (of a filesystem "
+			 "not mounted here?) is not supported", fd->pid, fd->fd, link);
 	else
-		ckpt_unsupported(c, "pid %d fd %d: %s: this kind of file is not supported yet",
-				 fd->pid, fd->fd, link);
+		snprintf(buf, size, "pid %d fd %d: %s: this kind of file is not supported yet",
+			 fd->pid, fd->fd, link);
+}
+
+void refuse_fd(struct ckpt *c, const struct fd_probe *fd)
+{
+	char msg[4096 + 512];
+
+	fd_refusal(fd, msg, sizeof(msg));
+	ckpt_unsupported(c, "%s", msg);
 }

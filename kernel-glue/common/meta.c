@@ -329,6 +329,7 @@ static const struct meta_field area_fields[] = {
 	META_STR(FM_A_PATH, struct st_area, path, 0),
 	META_STR(FM_A_NAME, struct st_area, name, 0),
 	META_U32(FM_A_FILE, struct st_area, file_id, META_OMIT_ZERO),
+	META_U32(FM_A_ADVICE, struct st_area, advice, META_OMIT_ZERO | META_HEX),
 	{ .name = FM_A_VDSO_IMAGE, .type = META_T_CUSTOM, .when = is_vdso, .write = write_vdso,
 	  .read = read_vdso },
 	{ 0 },

@@ -43,11 +43,12 @@ struct st_area {
 	uint64_t start, end;
 	uint64_t pgoff;  /* bytes */
 	uint32_t prot;   /* PROT_* */
-	uint32_t flags;  /* MAP_SHARED or MAP_PRIVATE, MAP_ANONYMOUS, MAP_GROWSDOWN */
+	uint32_t flags;  /* MAP_SHARED or MAP_PRIVATE, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE */
 	enum st_area_kind kind;
 	char *path;      /* file areas */
 	char *name;      /* special areas: "[vdso]", "[vvar_vclock]", ... */
 	uint32_t file_id; /* backing file whose contents the image carries, or 0 */
+	uint32_t advice;  /* bit N: madvise(N) applies (MADV_DONTFORK, MADV_HUGEPAGE, ...) */
 };
 
 /* An entry point of a vDSO: offset from the start of its image. */

@@ -13,6 +13,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../restore/internal.h"
+#include "by_path.h"
 #include "ferry/schema.h"
 #include "kind.h"
 
@@ -73,8 +74,14 @@ static int chardev_open(struct rst *r, const struct st_file *f)
 	return reopen_path(f);
 }
 
+static const struct inv_claim chardev_claims[] = {
+	BY_PATH_CLAIM,
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_chardev = {
 	.name = "chardev",
+	.claims = chardev_claims,
 	.match = chardev_match,
 	.dump = chardev_dump,
 	.file_size = sizeof(struct chardev_file),

@@ -8,6 +8,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../restore/internal.h"
+#include "by_path.h"
 #include "kind.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -40,8 +41,14 @@ static int directory_open(struct rst *r, const struct st_file *f)
 	return fd;
 }
 
+static const struct inv_claim directory_claims[] = {
+	BY_PATH_CLAIM,
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_directory = {
 	.name = "directory",
+	.claims = directory_claims,
 	.match = directory_match,
 	.dump = directory_dump,
 	.open = directory_open,

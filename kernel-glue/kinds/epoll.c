@@ -175,8 +175,30 @@ static int epoll_settle(struct rst *r, struct rproc *rp, int epfd, const struct 
 	return 1;
 }
 
+/* An item of the interest list is carried if its number still names the
+ * file registered (kcmp), as at the checkpoint (resolve() below). */
+static bool watch_still_open(const struct inv_item *it)
+{
+	struct kcmp_epoll_slot slot = { .efd = it->fd->fd };
+	int tfd;
+
+	if (sscanf(it->value, "%d", &tfd) != 1)
+		return false;
+	slot.tfd = tfd;
+	return syscall(SYS_kcmp, it->pid, it->pid, KCMP_EPOLL_TFD, tfd, &slot) == 0;
+}
+
+static const struct inv_claim epoll_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIM_IF(INV_FD, "tfd", watch_still_open,
+	  "an epoll instance watching a descriptor that the process closed or replaced since "
+	  "(the kernel still watches its file) is not supported"),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_epoll = {
 	.name = "epoll",
+	.claims = epoll_claims,
 	.match = epoll_match,
 	.dump = epoll_dump,
 	.dump_process = epoll_dump_process,

@@ -27,6 +27,14 @@ static const struct meta_field eventfd_fields[] = {
 	{ 0 },
 };
 
+static const struct inv_claim eventfd_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIM(INV_FD, "eventfd-count"),
+	INV_CLAIM(INV_FD, "eventfd-semaphore"),
+	INV_CLAIM(INV_FD, "eventfd-id"), /* a number for messages, not state */
+	INV_CLAIMS_END,
+};
+
 static bool eventfd_match(const struct fd_probe *fd)
 {
 	return strcmp(fd->link, "anon_inode:[eventfd]") == 0;
@@ -65,6 +73,7 @@ static int eventfd_open(struct rst *r, const struct st_file *f)
 
 const struct kind kind_eventfd = {
 	.name = "eventfd",
+	.claims = eventfd_claims,
 	.match = eventfd_match,
 	.dump = eventfd_dump,
 	.file_size = sizeof(struct eventfd_file),

@@ -19,6 +19,7 @@
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
 #include "../restore/internal.h"
+#include "by_path.h"
 #include "kind.h"
 #include "pipe.h"
 
@@ -94,8 +95,14 @@ static int fifo_open(struct rst *r, const struct st_file *f)
 	return fd;
 }
 
+static const struct inv_claim fifo_claims[] = {
+	BY_PATH_CLAIM,
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_fifo = {
 	.name = "fifo",
+	.claims = fifo_claims,
 	.match = fifo_match,
 	.dump = fifo_dump,
 	.file_size = sizeof(struct pipe_end),

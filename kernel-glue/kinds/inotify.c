@@ -224,8 +224,15 @@ static int inotify_open(struct rst *r, const struct st_file *f)
 	return restore_file_flags(fd, f);
 }
 
+static const struct inv_claim inotify_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIM(INV_FD, "inotify wd"),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_inotify = {
 	.name = "inotify",
+	.claims = inotify_claims,
 	.match = inotify_match,
 	.dump = inotify_dump,
 	.file_size = sizeof(struct inotify_file),

@@ -9,6 +9,9 @@
  *
  * The life of an object, and the hook that sees each step:
  *
+ *   inventory (kernel-glue/inventory, before the freeze)
+ *	claims       the values the kernel shows that the kind carries: every
+ *	             other value of a source is refused unless at its default
  *   checkpoint (kernel-glue/checkpoint, process frozen)
  *	match        is this open file of mine? (first kind of the registry
  *	             to say yes; a file no kind claims is refused by name)
@@ -52,6 +55,7 @@
 
 #include "../common/meta_fields.h"
 #include "../common/state.h"
+#include "../inventory/inventory.h"
 
 struct ckpt;
 struct rst;
@@ -73,6 +77,11 @@ struct fd_probe {
 
 struct kind {
 	const char *name; /* in messages; a kind of file: the type of its records */
+
+	/* inventory (inventory/inventory.h): what the kind carries of what the
+	 * kernel shows (its fdinfo keys; for a kind that is no kind of file,
+	 * process attributes, locks, timers): claimed here, no longer refused */
+	const struct inv_claim *claims;
 
 	/* checkpoint */
 	bool (*match)(const struct fd_probe *fd);

@@ -74,8 +74,14 @@ static int memfd_open(struct rst *r, const struct st_file *f)
 	return carried_open(r, f, true, m->name, m->seals);
 }
 
+static const struct inv_claim memfd_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its contents are carried */
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_memfd = {
 	.name = "memfd",
+	.claims = memfd_claims,
 	.match = memfd_match,
 	.dump = memfd_dump,
 	.file_size = sizeof(struct memfd_file),

@@ -303,8 +303,14 @@ static void pipe_restore_end(struct rst *r)
 	pf->n = 0;
 }
 
+static const struct inv_claim pipe_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_pipe = {
 	.name = "pipe",
+	.claims = pipe_claims,
 	.match = pipe_match,
 	.dump = pipe_dump,
 	.dump_check = pipe_dump_check,

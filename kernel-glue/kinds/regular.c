@@ -16,6 +16,7 @@
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
 #include "../restore/internal.h"
+#include "by_path.h"
 #include "carried.h"
 #include "ferry/schema.h"
 #include "kind.h"
@@ -98,8 +99,14 @@ static int regular_open(struct rst *r, const struct st_file *f)
 	return fd;
 }
 
+static const struct inv_claim regular_claims[] = {
+	BY_PATH_CLAIM,
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_regular = {
 	.name = "regular",
+	.claims = regular_claims,
 	.match = regular_match,
 	.dump = regular_dump,
 	.file_size = sizeof(struct regular_file),

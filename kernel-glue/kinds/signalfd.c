@@ -60,8 +60,15 @@ static int signalfd_open(struct rst *r, const struct st_file *f)
 	return restore_file_flags(fd, f);
 }
 
+static const struct inv_claim signalfd_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIM(INV_FD, "sigmask"),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_signalfd = {
 	.name = "signalfd",
+	.claims = signalfd_claims,
 	.match = signalfd_match,
 	.dump = signalfd_dump,
 	.file_size = sizeof(struct signalfd_file),

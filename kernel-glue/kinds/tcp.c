@@ -566,8 +566,14 @@ static int tcp_open(struct rst *r, const struct st_file *f)
 	return socket_open(r, f, tcp_restore);
 }
 
+static const struct inv_claim tcp_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_tcp = {
 	.name = "socket",
+	.claims = tcp_claims,
 	.match = tcp_match,
 	.dump = tcp_dump,
 	.dump_end = tcp_dump_end,

@@ -158,8 +158,19 @@ static int timerfd_settle(struct rst *r, struct rproc *rp, int fd, const struct 
 	return 1;
 }
 
+static const struct inv_claim timerfd_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIM(INV_FD, "clockid"),
+	INV_CLAIM(INV_FD, "ticks"),
+	INV_CLAIM(INV_FD, "settime flags"),
+	INV_CLAIM(INV_FD, "it_value"),
+	INV_CLAIM(INV_FD, "it_interval"),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_timerfd = {
 	.name = "timerfd",
+	.claims = timerfd_claims,
 	.match = timerfd_match,
 	.dump = timerfd_dump,
 	.file_size = sizeof(struct timerfd_file),

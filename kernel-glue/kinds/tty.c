@@ -722,8 +722,15 @@ static void tty_restore_end(struct rst *r)
 	rs->n = 0;
 }
 
+static const struct inv_claim tty_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* a terminal is made again, not opened */
+	INV_CLAIM(INV_FD, "tty-index"), /* the pty's number, which its record carries */
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_tty = {
 	.name = "tty",
+	.claims = tty_claims,
 	.match = tty_match,
 	.dump = tty_dump,
 	.dump_process = tty_dump_process,

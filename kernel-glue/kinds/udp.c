@@ -97,8 +97,14 @@ static int udp_open(struct rst *r, const struct st_file *f)
 	return socket_open(r, f, udp_restore);
 }
 
+static const struct inv_claim udp_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_udp = {
 	.name = "socket",
+	.claims = udp_claims,
 	.match = udp_match,
 	.dump = udp_dump,
 	.file_size = sizeof(struct socket_file),

@@ -481,8 +481,21 @@ static int unix_open(struct rst *r, const struct st_file *f)
 	return socket_open(r, f, unix_restore);
 }
 
+static bool no_fds_in_flight(const struct inv_item *it)
+{
+	return strcmp(it->value, "0") == 0;
+}
+
+static const struct inv_claim unix_claims[] = {
+	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
+	INV_CLAIM_IF(INV_FD, "scm_fds", no_fds_in_flight,
+	  "descriptors in flight (SCM_RIGHTS) in its queue are not supported yet"),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_unix = {
 	.name = "socket",
+	.claims = unix_claims,
 	.match = unix_match,
 	.dump = unix_dump,
 	.file_size = sizeof(struct socket_file),

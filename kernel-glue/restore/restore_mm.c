@@ -244,10 +244,28 @@ static uint32_t prot_while_filling(const struct st_area *a)
 	return a->prot | PROT_READ | PROT_WRITE;
 }
 
+/* madvise() what the area had; a kernel without the advice fails it. */
+static int advise_area(struct rproc *rp, const struct st_area *a)
+{
+	for (int advice = 0; advice < 32; advice++) {
+		long res;
+
+		if (!(a->advice & (1u << advice)))
+			continue;
+		res = INJECT(&rp->in, SYS_madvise, a->start, a->end - a->start, advice);
+		if (res < 0)
+			return glue_err(res, "pid %d area %#llx-%#llx: cannot give it advice %d "
+					"(madvise)", rp->pid, (unsigned long long)a->start,
+					(unsigned long long)a->end, advice);
+	}
+	return 0;
+}
+
 static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 {
 	uint64_t len = a->end - a->start;
 	uint32_t prot = prot_while_filling(a);
+	uint32_t noreserve = a->flags & MAP_NORESERVE;
 	long res, tfd = -1;
 
 	switch (a->kind) {
@@ -255,12 +273,12 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 	case ST_AREA_HEAP:
 	case ST_AREA_STACK:
 		res = INJECT(&rp->in, SYS_mmap, a->start, len, prot,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (a->flags & MAP_GROWSDOWN), -1,
-			     0);
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (a->flags & MAP_GROWSDOWN) |
+				     noreserve, -1, 0);
 		break;
 	case ST_AREA_SHMEM:
 		res = INJECT(&rp->in, SYS_mmap, a->start, len, prot,
-			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | noreserve, -1, 0);
 		break;
 	case ST_AREA_FILE: {
 		bool rw = (a->flags & MAP_SHARED) && (a->prot & PROT_WRITE);
@@ -279,7 +297,8 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 		if (e < 0)
 			return e;
 		res = INJECT(&rp->in, SYS_mmap, a->start, len, prot,
-			     (a->flags & (MAP_SHARED | MAP_PRIVATE)) | MAP_FIXED, tfd, a->pgoff);
+			     (a->flags & (MAP_SHARED | MAP_PRIVATE)) | MAP_FIXED | noreserve, tfd,
+			     a->pgoff);
 		INJECT(&rp->in, SYS_close, tfd);
 		break;
 	}
@@ -291,7 +310,7 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 				"map it", rp->pid, (unsigned long long)a->start,
 				(unsigned long long)a->end, st_area_kind_name(a->kind),
 				a->path ? " " : "", a->path ? a->path : "");
-	return 0;
+	return advise_area(rp, a);
 }
 
 int restore_mm(struct rst *r, struct rproc *rp)

@@ -14,6 +14,8 @@ struct ferry_checkpoint_options {
 	const char *output; /* image path; NULL: preflight only, write nothing */
 	bool kill;          /* kill the processes once the image is sealed */
 	int level;          /* zlib level, 0 stores pages uncompressed */
+	/* walk the inventory (kernel-glue/inventory) only: nothing is frozen */
+	bool inventory_only;
 	/*
 	 * Write the image to this sink instead of a file (such as the marked
 	 * region's staging area); output, if set, then only names it in

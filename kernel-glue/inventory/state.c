@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Source: the state letter of each thread in /proc/PID/task/TID/stat,
+ * offered under a name per state. A running or sleeping thread is what
+ * ferry freezes and restores (claimed by checkpoint/dump_threads.c); a
+ * stopped one is not carried yet (job control), nor one stopped by
+ * another tracer, nor a zombie leader.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "inventory.h"
+
+/* An exiting thread other than the leader goes away by itself. */
+static bool exiting_thread(const struct inv_item *it)
+{
+	return it->tid != it->pid;
+}
+
+const struct inv_rule inv_state_rules[] = {
+	INV_REFUSED("stopped", "being stopped by a signal (job control: SIGSTOP, SIGTSTP, ...)"),
+	INV_REFUSED("tracing stop", "being stopped by a tracer"),
+	INV_ACCEPT("zombie", "being a zombie (it exited and its parent has not reaped it)",
+		   exiting_thread),
+	INV_ACCEPT("dead", "being dead", exiting_thread),
+	INV_REFUSED("parked", "being a parked kernel thread"),
+	INV_REFUSED("waking", "waking (a state of old kernels)"),
+	INV_REFUSED("wakekill", "in a killable wake (a state of old kernels)"),
+	INV_RULES_END,
+};
+
+static const char *state_name(char c)
+{
+	switch (c) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk sleep";
+	case 'I': return "idle";
+	case 'T': return "stopped";
+	case 't': return "tracing stop";
+	case 'Z': return "zombie";
+	case 'X': return "dead";
+	case 'P': return "parked";
+	case 'W': return "waking";
+	case 'K': return "wakekill";
+	default: return "unknown state";
+	}
+}
+
+int inv_walk_state(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids)
+{
+	for (size_t i = 0; i < ntids; i++) {
+		char path[64], *buf, *p, letter[2] = { 0 };
+		struct inv_item it = { .source = INV_STATE, .root = inv_root(v), .pid = pid,
+				       .tid = tids[i], .value = letter };
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tids[i]);
+		if (proc_read_file(path, &buf, NULL) < 0)
+			continue; /* gone meanwhile */
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2]) {
+			letter[0] = p[2];
+			it.key = state_name(p[2]);
+			inv_offer(v, &it);
+		}
+		free(buf);
+	}
+	return 0;
+}

@@ -1,0 +1,123 @@
+#!/bin/sh
+# States ferry does not carry are refused by name, and left untouched: for
+# each line of the table, t_refused sets the state up, `ferry check` and
+# `ferry checkpoint` must fail naming it (before the freeze, or at it for
+# what only a frozen thread can tell), leave no image, and the program
+# must find its state as it was. Run as PID 1 of a private PID namespace.
+#
+# A kind that comes to carry one of these claims it (inventory/inventory.h):
+# its line goes from this table to a test of its own that restores it.
+#
+# Usage: refused.sh BUILD
+# host-test: run pidns
+set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+build="$1"
+ferry="$build/bin/ferry"
+status=0
+
+# STATE WHEN PATTERN: WHEN is "inventory" (refused before anything is
+# frozen) or "freeze" (asked inside the frozen process); PATTERN an ERE the
+# refusal matches
+table='
+io_uring inventory fd [0-9]+: anon_inode:\[io_uring\]: an io_uring instance .* not supported
+perf_event inventory fd [0-9]+: anon_inode:\[perf_event\]: a perf event is not supported
+bpf_map inventory fd [0-9]+: anon_inode:bpf-map: a BPF object is not supported
+userfaultfd inventory fd [0-9]+: anon_inode:\[userfaultfd\]: a userfaultfd .* not supported
+fanotify inventory fd [0-9]+: anon_inode:\[fanotify\]: a fanotify instance .* not supported
+nice inventory its nice value is 5: only 0 is carried
+sched_batch inventory its scheduling policy is 3: only 0 is carried
+ioprio inventory its I/O priority is 24583: only 0 is carried
+affinity inventory its CPU affinity is .*not ferry.s own
+oom_score_adj inventory its OOM score adjustment is 100: only 0 is carried
+thp_disable inventory transparent huge pages .* is 0: only 1 is carried
+seccomp inventory its seccomp mode is 2: only 0 is carried
+stopped inventory being stopped by a signal .*not carried
+flock inventory fd [0-9]+: .*/file: a lock on it .*FLOCK.*not carried
+posix_lock inventory fd [0-9]+: .*/file: a lock on it .*POSIX.*not carried
+ofd_lock inventory fd [0-9]+: .*/file: a lock on it .*OFDLCK.*not carried
+lease inventory fd [0-9]+: .*/file: a lock on it .*LEASE.*not carried
+posix_timer inventory a POSIX timer .*ID 0.* not carried
+async inventory fd [0-9]+: pipe:.*signal-driven I/O \(O_ASYNC\) is not carried
+mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
+netns inventory its network namespace is net:.*not ferry.s own
+timens_children inventory a time namespace made for its children is not carried
+mqueue inventory fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a file of this filesystem cannot be opened again by its path \(fd .filesystem.: mqueue\)
+child_subreaper freeze being a child subreaper .* is 1: only 0 is carried
+timerslack freeze its timer slack .* is 1000, not ferry.s own
+not_dumpable freeze being not dumpable .* is 0: only 1 is carried
+itimer freeze an armed interval timer ITIMER_REAL .* is in 9[0-9][0-9]\.[0-9]+s, every 1000\.000000s
+'
+
+# fail and skip end one state, not the script
+fail() {
+	echo "FAIL: $label: $*"
+	fail_report
+	cleanup
+	status=1
+}
+
+one_state() {
+	state=$1 when=$2 pattern=$3
+	label="refused-$state"
+	dir=$(mktemp -d /tmp/ferry-refused.XXXXXX)
+	pid=
+	if [ "$state" = affinity ] && [ "$(nproc)" -lt 2 ]; then
+		echo "SKIP: $label: one CPU: no affinity can differ from ferry's"
+		rm -rf "$dir"
+		return 0
+	fi
+	"$build/tests/glue/t_refused" "$dir" "$state" >"$dir/out" 2>&1 </dev/null &
+	pid=$!
+	if ! poll 100 exists "$dir/ready"; then
+		if grep -q "cannot set up $state: \(Function not implemented\|Operation not permitted\)" \
+			"$dir/out"; then
+			echo "SKIP: $label: this machine does not let it: $(tail -n 1 "$dir/out")"
+			cleanup
+			return 0
+		fi
+		fail "the program did not get ready"
+		return 0
+	fi
+	if [ "$state" = stopped ]; then
+		poll 50 sh -c "grep -q '^State:.*T' /proc/$pid/status" ||
+			{ fail "the program did not stop"; return 0; }
+	fi
+	if "$ferry" check --pid "$pid" >"$dir/log" 2>&1; then
+		fail "check says it can be checkpointed"
+		return 0
+	fi
+	grep -Eq "cannot checkpoint pid $pid[ :].*$pattern" "$dir/log" ||
+		{ fail "the check does not name it as /$pattern/"; return 0; }
+	if [ "$when" = inventory ]; then
+		grep -q "nothing was frozen" "$dir/log" ||
+			{ fail "it was refused only after the freeze"; return 0; }
+	fi
+	if "$ferry" checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1; then
+		fail "the checkpoint was not refused"
+		return 0
+	fi
+	if [ -e "$dir/image" ] || [ -e "$dir/image.partial" ]; then
+		fail "an image was left behind"
+		return 0
+	fi
+	[ "$state" = stopped ] && kill -CONT "$pid"
+	kill -USR1 "$pid"
+	wait "$pid"
+	pid=
+	case "$(grep -E '^(PASS|FAIL): ' "$dir/out" | head -n 1)" in
+	PASS:*) ;;
+	FAIL:*) fail "after the refusals the program says: $(grep -m1 '^FAIL: ' "$dir/out")"; return 0 ;;
+	*) fail "the program gave no verdict"; return 0 ;;
+	esac
+	echo "PASS: $label"
+	rm -rf "$dir"
+}
+
+while read -r state when pattern; do
+	[ -n "$state" ] && one_state "$state" "$when" "$pattern"
+done <<END
+$table
+END
+exit "$status"

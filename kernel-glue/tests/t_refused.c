@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* One state ferry does not carry, named by argv[2] (the table of
+ * refused.sh): set up, then, once `ferry check` and `ferry checkpoint`
+ * have refused it, checked to be still there and untouched.
+ *
+ * host-test: by refused.sh
+ */
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <linux/perf_event.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <linux/userfaultfd.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <sys/fanotify.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include "tlib.h"
+
+#define IOPRIO_IDLE ((3 << 13) | 7)
+
+static char path[4096];
+static int fd = -1;
+static timer_t timer;
+
+static int make_file(void)
+{
+	snprintf(path, sizeof(path), "%s/file", t_dir);
+	return open(path, O_RDWR | O_CREAT, 0600);
+}
+
+static int allow_all_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* Make the state; 0 or -1 (errno set). */
+static int set_up(const char *s)
+{
+	if (strcmp(s, "io_uring") == 0) {
+		struct io_uring_params p = { 0 };
+
+		return (fd = syscall(SYS_io_uring_setup, 4, &p)) < 0 ? -1 : 0;
+	}
+	if (strcmp(s, "perf_event") == 0) {
+		struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
+					     .config = PERF_COUNT_SW_TASK_CLOCK };
+
+		return (fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0)) < 0 ? -1 : 0;
+	}
+	if (strcmp(s, "bpf_map") == 0) {
+		union bpf_attr a = { .map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+				     .value_size = 4, .max_entries = 1 };
+
+		return (fd = syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a))) < 0 ? -1 : 0;
+	}
+	if (strcmp(s, "userfaultfd") == 0)
+		return (fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY)) < 0 ? -1 : 0;
+	if (strcmp(s, "fanotify") == 0)
+		return (fd = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY)) < 0 ? -1 : 0;
+	if (strcmp(s, "nice") == 0)
+		return setpriority(PRIO_PROCESS, 0, 5);
+	if (strcmp(s, "sched_batch") == 0) {
+		struct sched_param sp = { 0 };
+
+		return sched_setscheduler(0, SCHED_BATCH, &sp);
+	}
+	if (strcmp(s, "ioprio") == 0)
+		return syscall(SYS_ioprio_set, 1, 0, IOPRIO_IDLE);
+	if (strcmp(s, "affinity") == 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		return sched_setaffinity(0, sizeof(set), &set);
+	}
+	if (strcmp(s, "oom_score_adj") == 0) {
+		int f = open("/proc/self/oom_score_adj", O_WRONLY);
+		int r = f < 0 ? -1 : write(f, "100", 3) == 3 ? 0 : -1;
+
+		if (f >= 0)
+			close(f);
+		return r;
+	}
+	if (strcmp(s, "child_subreaper") == 0)
+		return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (strcmp(s, "thp_disable") == 0)
+		return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+	if (strcmp(s, "timerslack") == 0)
+		return prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0);
+	if (strcmp(s, "not_dumpable") == 0)
+		return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (strcmp(s, "seccomp") == 0)
+		return allow_all_filter();
+	if (strcmp(s, "itimer") == 0) {
+		struct itimerval t = { .it_value = { 1000, 0 }, .it_interval = { 1000, 0 } };
+
+		return setitimer(ITIMER_REAL, &t, NULL);
+	}
+	if (strcmp(s, "posix_timer") == 0) {
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2 };
+
+		return timer_create(CLOCK_MONOTONIC, &ev, &timer);
+	}
+	if (strcmp(s, "flock") == 0)
+		return (fd = make_file()) < 0 ? -1 : flock(fd, LOCK_EX);
+	if (strcmp(s, "ofd_lock") == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
+
+		return (fd = make_file()) < 0 ? -1 : fcntl(fd, F_OFD_SETLK, &fl);
+	}
+	if (strcmp(s, "posix_lock") == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
+
+		return (fd = make_file()) < 0 ? -1 : fcntl(fd, F_SETLK, &fl);
+	}
+	if (strcmp(s, "lease") == 0) {
+		if ((fd = make_file()) < 0)
+			return -1;
+		close(fd);
+		return (fd = open(path, O_RDONLY)) < 0 ? -1 : fcntl(fd, F_SETLEASE, F_RDLCK);
+	}
+	if (strcmp(s, "async") == 0) {
+		int p[2];
+
+		if (pipe(p) < 0 || fcntl(p[0], F_SETOWN, getpid()) < 0)
+			return -1;
+		fd = p[0];
+		return fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK);
+	}
+	if (strcmp(s, "mlock") == 0) {
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		return m == MAP_FAILED ? -1 : mlock(m, 4096);
+	}
+	if (strcmp(s, "netns") == 0)
+		return unshare(CLONE_NEWNET);
+	if (strcmp(s, "timens_children") == 0)
+		return unshare(CLONE_NEWTIME);
+	if (strcmp(s, "mqueue") == 0) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "/ferry-refused-%d", getpid());
+		fd = mq_open(name, O_CREAT | O_RDWR, 0600, NULL);
+		mq_unlink(name);
+		return fd < 0 ? -1 : 0;
+	}
+	if (strcmp(s, "stopped") == 0)
+		return 0; /* it stops itself once ready */
+	errno = EINVAL;
+	return -1;
+}
+
+/* Is the state still as it was made? NULL, or what changed. */
+static const char *check(const char *s)
+{
+	char link[64];
+
+	if (fd >= 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (access(link, F_OK) < 0)
+			return "its descriptor is gone";
+	}
+	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != 5)
+		return "its nice value changed";
+	if (strcmp(s, "sched_batch") == 0 && sched_getscheduler(0) != SCHED_BATCH)
+		return "its scheduling policy changed";
+	if (strcmp(s, "ioprio") == 0 && syscall(SYS_ioprio_get, 1, 0) != IOPRIO_IDLE)
+		return "its I/O priority changed";
+	if (strcmp(s, "child_subreaper") == 0) {
+		int on = 0;
+
+		if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) < 0 || !on)
+			return "it is no longer a child subreaper";
+	}
+	if (strcmp(s, "thp_disable") == 0 && prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 1)
+		return "transparent huge pages are on again";
+	if (strcmp(s, "timerslack") == 0 && prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0) != 1000)
+		return "its timer slack changed";
+	if (strcmp(s, "not_dumpable") == 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return "it is dumpable again";
+	if (strcmp(s, "itimer") == 0) {
+		struct itimerval t;
+
+		if (getitimer(ITIMER_REAL, &t) < 0 || t.it_value.tv_sec < 900)
+			return "its interval timer is not armed as it was";
+	}
+	if (strcmp(s, "posix_timer") == 0 && timer_getoverrun(timer) < 0)
+		return "its POSIX timer is gone";
+	if (strcmp(s, "async") == 0 && (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getpid()))
+		return "its pipe lost O_ASYNC or its owner";
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *state = argc > 2 ? argv[2] : "?", *changed;
+
+	t_init("refused", argc, argv);
+	if (set_up(state) < 0)
+		t_fail("cannot set up %s: %s", state, strerror(errno));
+	t_ready();
+	if (strcmp(state, "stopped") == 0)
+		raise(SIGSTOP);
+	t_wait_go();
+	changed = check(state);
+	if (changed)
+		t_fail("%s: %s", state, changed);
+	t_pass();
+}
