@@ -18,7 +18,7 @@ ifneq ($(filter 1,$(DEVELOPER))$(filter true,$(CI)),)
 WARN += -Werror
 endif
 HOST_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -Iformat/include -D_GNU_SOURCE \
-	-DFERRY_VERSION=\"$(VERSION)\" -MMD -MP
+	-DFERRY_VERSION=\"$(VERSION)\" -DFERRY_HOST_LIBDEFLATE -MMD -MP
 
 # make install [PREFIX=/usr] [DESTDIR=...]
 PREFIX ?= /usr
@@ -26,7 +26,7 @@ SBINDIR ?= $(PREFIX)/sbin
 PKGLIBDIR ?= $(PREFIX)/lib/ferry
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
-HOST_LIBS := -lfdt -lmbedcrypto -lz
+HOST_LIBS := -lfdt -lmbedcrypto -ldeflate -lz -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 FORMAT_CORE := header reader verify inflate digest errors handoff fdt_check \

@@ -120,7 +120,7 @@ $(EFI_DIR)/obj/libc.o: format/freestanding/libc.c $(TP)/.complete
 $(BUILD)/efi/guest-efi-stage: efi-stage/tests/guest_efi_stage.c $(STAGE_HOST_SRCS) $(STAGE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(STAGE_INC) -Iformat/tests -Iefi-stage/tests -static -o $@ \
-		$(filter %.c,$^) -lfdt -lmbedcrypto -lz
+		$(filter %.c,$^) -lfdt -lmbedcrypto -ldeflate -lz
 
 $(BUILD)/bench/bench-stage: efi-stage/bench/bench_stage.c $(STAGE_HOST_SRCS) $(STAGE_HDRS)
 	@mkdir -p $(dir $@)

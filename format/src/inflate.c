@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Inflating one chunk into caller memory with zlib, without malloc: zlib's
- * allocator is pointed at a fixed arena inside struct ferry_inflater. */
+ * allocator is pointed at a fixed arena inside struct ferry_inflater. The
+ * host build inflates with libdeflate instead (FERRY_HOST_LIBDEFLATE). */
 #include <string.h>
+
+#ifdef FERRY_HOST_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "ferry/image.h"
 #include "diag.h"
@@ -38,6 +43,14 @@ int ferry_inflater_init(struct ferry_inflater *inf)
 	inf->zs.opaque = inf;
 	if (inflateInit2(&inf->zs, -MAX_WBITS) != Z_OK)
 		return -FERRY_ERR_NOMEM;
+	inf->fast = NULL;
+#ifdef FERRY_HOST_LIBDEFLATE
+	inf->fast = libdeflate_alloc_decompressor();
+	if (!inf->fast) {
+		inflateEnd(&inf->zs);
+		return -FERRY_ERR_NOMEM;
+	}
+#endif
 	inf->initialized = 1;
 	return 0;
 }
@@ -45,6 +58,10 @@ int ferry_inflater_init(struct ferry_inflater *inf)
 void ferry_inflater_fini(struct ferry_inflater *inf)
 {
 	if (inf && inf->initialized) {
+#ifdef FERRY_HOST_LIBDEFLATE
+		libdeflate_free_decompressor(inf->fast);
+		inf->fast = NULL;
+#endif
 		inflateEnd(&inf->zs);
 		inf->initialized = 0;
 		inf->arena_used = 0;
@@ -69,6 +86,27 @@ int ferry_chunk_inflate(struct ferry_inflater *inf, const struct ferry_chunk *c,
 		return diag_fail_chunk(diag, -FERRY_ERR_INVAL, "inflate", "unknown encoding",
 				       c->offset, c->index);
 
+#ifdef FERRY_HOST_LIBDEFLATE
+	{
+		size_t used = 0;
+		/* no actual_out: the stream must fill raw_size exactly */
+		enum libdeflate_result lr = libdeflate_deflate_decompress_ex(
+			inf->fast, c->payload, c->stored_size, out, c->raw_size, &used, NULL);
+
+		if (lr == LIBDEFLATE_BAD_DATA)
+			return diag_fail_chunk(diag, -FERRY_ERR_INFLATE, "chunk payload",
+					       "deflate stream is corrupt", c->offset, c->index);
+		if (lr != LIBDEFLATE_SUCCESS)
+			return diag_fail_chunk(diag, -FERRY_ERR_INFLATE, "chunk payload",
+					       "deflate stream is longer or shorter than the chunk's pages",
+					       c->offset, c->index);
+		if (used != c->stored_size)
+			return diag_fail_chunk(diag, -FERRY_ERR_INFLATE, "chunk payload",
+					       "deflate stream does not fill the chunk's pages exactly",
+					       c->offset, c->index);
+		return 0;
+	}
+#endif
 	if (inflateReset(&inf->zs) != Z_OK)
 		return diag_fail_chunk(diag, -FERRY_ERR_INFLATE, "inflate", "zlib reset failed",
 				       c->offset, c->index);

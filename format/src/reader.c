@@ -6,6 +6,7 @@
 #include <libfdt.h>
 
 #include "ferry/image.h"
+#include "crc.h"
 #include "diag.h"
 #include "fdt_check.h"
 #include "layout.h"
@@ -275,7 +276,7 @@ void ferry_chunk_extent(const struct ferry_chunk *c, uint32_t i, struct ferry_ex
 
 int ferry_chunk_check_payload(const struct ferry_chunk *c, struct ferry_diag *diag)
 {
-	if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), c->payload, c->stored_size) != c->payload_crc)
+	if (ferry_crc32(0, c->payload, c->stored_size) != c->payload_crc)
 		return diag_fail_chunk(diag, -FERRY_ERR_CHUNK_CRC, "chunk payload",
 				       "payload CRC mismatch",
 				       (uint64_t)(c->payload - (c->extents - FERRY_CHUNK_DESC_SIZE)) +

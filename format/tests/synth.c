@@ -412,7 +412,8 @@ struct feed {
 static int feed_batch(const struct synth_shape *s, struct ferry_writer *w, uint32_t mm,
 		      struct feed *f, uint8_t *buf, struct synth_stats *st)
 {
-	const uint32_t ps = synth_page_size(s), batch = s->batch_pages ? s->batch_pages : 64;
+	const uint32_t ps = synth_page_size(s);
+	uint32_t batch = s->batch_pages ? s->batch_pages : 64;
 	uint32_t n = 0, first;
 	int r;
 
@@ -428,6 +429,17 @@ static int feed_batch(const struct synth_shape *s, struct ferry_writer *w, uint3
 			break;
 		st->holes++;
 		f->page++;
+	}
+	if (s->page_space) {
+		void *space;
+		size_t room;
+
+		r = ferry_writer_page_space(w, mm, &space, &room);
+		if (r < 0)
+			return r;
+		buf = space;
+		if (room < batch)
+			batch = (uint32_t)room;
 	}
 	first = f->page;
 	while (n < batch && f->page < s->pages_per_area) {
@@ -490,6 +502,7 @@ int synth_write_image(const struct synth_shape *s, const struct ferry_sink *sink
 		.page_size = s->page_size,
 		.chunk_pages = s->chunk_pages,
 		.level = s->level,
+		.threads = s->threads,
 	};
 	struct synth_stats st = { .pages = synth_page_count(s) };
 	struct ferry_writer *w = NULL;

@@ -28,7 +28,7 @@ struct synth_shape {
 	uint32_t created_nsec;
 	uint32_t page_size;   /* 0: 4096 */
 	uint32_t chunk_pages; /* 0: the writer's default */
-	int level;            /* zlib level, 0: every chunk stored */
+	int level;            /* deflate level, 0: every chunk stored */
 
 	uint32_t processes;     /* 0: one per mm (at least one) */
 	uint32_t mm_count;      /* address spaces, 0: none (empty page set) */
@@ -48,6 +48,9 @@ struct synth_shape {
 	 * mms alternate. */
 	uint32_t batch_pages;
 	int interleave;
+	/* pages are made in the writer's own page space (no copy) */
+	int page_space;
+	unsigned threads; /* the writer's worker threads, 0: its default */
 
 	int unsealed; /* stop before ferry_writer_seal() */
 };

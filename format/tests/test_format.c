@@ -17,6 +17,7 @@
 #include "ferry/image.h"
 #include "ferry/schema.h"
 #include "ferry/writer.h"
+#include "crc.h"
 #include "diag.h"
 #include "layout.h"
 #include "le.h"
@@ -110,6 +111,40 @@ static int check_metadata(const struct synth_shape *s, const struct ferry_image 
 
 /* Every page the reader finds must be a non-zero page of the shape, found
  * once, with the bytes that were written; every such page must be found. */
+/*
+ * The stage inflates with zlib, the host with libdeflate: zlib must read
+ * every deflated chunk the writer makes to the same bytes, and its CRC
+ * must be the one the writer put there.
+ */
+static int zlib_agrees(const struct ferry_chunk *c, const uint8_t *pages)
+{
+	uint8_t *out;
+	z_stream zs = { 0 };
+	int zr;
+
+	if ((uint32_t)crc32(0, c->payload, c->stored_size) != c->payload_crc)
+		return test_fail("chunk %u: zlib's CRC-32 differs from the payload CRC", c->index);
+	if (c->encoding != FERRY_ENCODING_DEFLATE)
+		return 0;
+	out = malloc(c->raw_size);
+	if (!out || inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
+		free(out);
+		return test_fail("out of memory");
+	}
+	zs.next_in = (Bytef *)c->payload;
+	zs.avail_in = c->stored_size;
+	zs.next_out = out;
+	zs.avail_out = (uInt)c->raw_size;
+	zr = inflate(&zs, Z_FINISH);
+	inflateEnd(&zs);
+	if (zr != Z_STREAM_END || zs.avail_in || zs.avail_out || memcmp(out, pages, c->raw_size)) {
+		free(out);
+		return test_fail("chunk %u: zlib does not inflate it to the same pages", c->index);
+	}
+	free(out);
+	return 0;
+}
+
 static int check_pages(const struct synth_shape *s, const struct ferry_image *img,
 		       const struct synth_stats *st, struct found *ret)
 {
@@ -149,6 +184,9 @@ static int check_pages(const struct synth_shape *s, const struct ferry_image *im
 			r = test_fail("chunk %u does not inflate: %s", c.index, diag_text(&diag));
 			break;
 		}
+		r = zlib_agrees(&c, out);
+		if (r < 0)
+			break;
 		f.stored += c.encoding == FERRY_ENCODING_STORED;
 		f.deflated += c.encoding == FERRY_ENCODING_DEFLATE;
 		f.extents += c.extent_count;
@@ -295,6 +333,19 @@ static const struct synth_shape shapes[] = {
 	  .interleave = 1, .level = 6 },
 	{ .name = "many-processes", .seed = 17, .processes = 40, .mm_count = 8, .areas_per_mm = 20,
 	  .pages_per_area = 3, .zero_pct = 30, .random_pct = 20, .level = 6 },
+	/* pages made in the writer's page space, with and without worker threads */
+	{ .name = "page-space-stored", .seed = 18, .mm_count = 2, .areas_per_mm = 3,
+	  .pages_per_area = 300, .zero_pct = 30, .random_pct = 30, .hole_pct = 5,
+	  .batch_pages = 50, .page_space = 1, .level = 0 },
+	{ .name = "page-space-deflate", .seed = 19, .mm_count = 3, .areas_per_mm = 2,
+	  .pages_per_area = 200, .zero_pct = 20, .random_pct = 20, .run_pages = 4,
+	  .batch_pages = 7, .interleave = 1, .page_space = 1, .chunk_pages = 32, .level = 1 },
+	{ .name = "page-space-one-thread", .seed = 20, .mm_count = 2, .areas_per_mm = 2,
+	  .pages_per_area = 200, .zero_pct = 40, .random_pct = 20, .batch_pages = 300,
+	  .page_space = 1, .threads = 1, .chunk_pages = 64, .level = 6 },
+	{ .name = "four-threads", .seed = 21, .mm_count = 2, .areas_per_mm = 4,
+	  .pages_per_area = 100, .zero_pct = 20, .random_pct = 20, .run_pages = 5,
+	  .threads = 4, .chunk_pages = 16, .level = 1 },
 };
 
 static void test_roundtrips(void)
@@ -309,6 +360,99 @@ static void test_roundtrips(void)
 		snprintf(name, sizeof(name), "roundtrip-%s", shapes[i].name);
 		test_report(name, r, detail);
 	}
+}
+
+/* ---- the writer's threads and checksum ------------------------------------------ */
+
+/* However many threads write it, an image is the same bytes. */
+static int case_threads_same_bytes(void)
+{
+	struct synth_shape s = shapes[0];
+	uint8_t *one, *many;
+	size_t one_len, many_len;
+	int r;
+
+	s.chunk_pages = 8;
+	s.page_space = 1;
+	s.threads = 1;
+	r = synth_image_alloc(&s, &one, &one_len, NULL);
+	if (r < 0)
+		return test_fail("one thread: %s", ferry_strerror(r));
+	s.threads = 4;
+	r = synth_image_alloc(&s, &many, &many_len, NULL);
+	if (r < 0) {
+		free(one);
+		return test_fail("four threads: %s", ferry_strerror(r));
+	}
+	r = one_len == many_len && memcmp(one, many, one_len) == 0
+		    ? 0
+		    : test_fail("one and four worker threads wrote different images");
+	free(one);
+	free(many);
+	return r;
+}
+
+/* Incompressible chunks are stored; a mixed one is still deflated. */
+static int case_incompressible_stored(void)
+{
+	const struct synth_shape random = { .name = "r", .seed = 30, .mm_count = 1,
+					    .areas_per_mm = 1, .pages_per_area = 512,
+					    .random_pct = 100, .level = 1 };
+	const struct synth_shape text = { .name = "t", .seed = 31, .mm_count = 1,
+					  .areas_per_mm = 1, .pages_per_area = 512, .level = 1 };
+	uint8_t *buf;
+	size_t len;
+	struct synth_stats st;
+	struct found f;
+	int r;
+
+	r = synth_image_alloc(&random, &buf, &len, &st);
+	if (r < 0)
+		return test_fail("write: %s", ferry_strerror(r));
+	r = check_image(&random, buf, len, &st, &f);
+	if (r == 0 && f.deflated)
+		r = test_fail("%u chunks of random pages were deflated", f.deflated);
+	free(buf);
+	if (r < 0)
+		return r;
+	r = synth_image_alloc(&text, &buf, &len, &st);
+	if (r < 0)
+		return test_fail("write: %s", ferry_strerror(r));
+	r = check_image(&text, buf, len, &st, &f);
+	if (r == 0 && f.stored)
+		r = test_fail("%u chunks of text pages were stored", f.stored);
+	free(buf);
+	return r;
+}
+
+/* The payload CRC (libdeflate's on the host) is zlib's crc32(). */
+static int case_crc_is_zlibs(void)
+{
+	size_t len = 70000;
+	uint8_t *buf = malloc(len);
+	uint64_t x = 0x243f6a8885a308d3ull;
+
+	if (!buf)
+		return test_fail("out of memory");
+	for (size_t i = 0; i < len; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		buf[i] = (uint8_t)(x >> 56);
+	}
+	for (size_t n = 0; n < len; n = n < 300 ? n + 1 : n * 3 + 17) {
+		for (size_t at = 0; at < 8 && at + n <= len; at += 3) {
+			uint32_t seed = (uint32_t)(n * 2654435761u);
+
+			if (ferry_crc32(0, buf + at, n) != (uint32_t)crc32(0, buf + at, (uInt)n) ||
+			    ferry_crc32(seed, buf + at, n) !=
+				    (uint32_t)crc32(seed, buf + at, (uInt)n)) {
+				free(buf);
+				return test_fail("CRC-32 of %zu bytes at offset %zu differs from zlib's", n,
+					    at);
+			}
+		}
+	}
+	free(buf);
+	return 0;
 }
 
 /* ---- sinks --------------------------------------------------------------------- */
@@ -513,6 +657,58 @@ static int case_every_byte_flip(char *detail, size_t detail_len)
 		 counts[FERRY_ERR_DIGEST]);
 	free(buf);
 	return 0;
+}
+
+/* The verification in steps, with each payload CRC checked as a restorer
+ * uses it: the same verdict as ferry_image_verify() for every flip. */
+static int verify_in_steps(const uint8_t *buf, size_t len)
+{
+	struct ferry_chunk_cursor cur;
+	struct ferry_image img;
+	struct ferry_verify v;
+	struct ferry_chunk c;
+	int r, crc = 0;
+
+	r = ferry_image_open(&img, buf, len, 0, NULL);
+	if (r == 0)
+		r = ferry_verify_begin(&v, &img, NULL);
+	if (r < 0)
+		return r;
+	ferry_chunk_cursor_init(&img, &cur);
+	while ((r = ferry_chunk_next(&img, &cur, &c, NULL)) > 0) {
+		ferry_verify_chunk(&v, &c);
+		if (!crc && ferry_chunk_check_payload(&c, NULL) < 0)
+			crc = -FERRY_ERR_CHUNK_CRC;
+	}
+	if (r < 0) {
+		ferry_verify_end(&v, NULL);
+		return r;
+	}
+	r = ferry_verify_end(&v, NULL);
+	return r < 0 ? r : crc;
+}
+
+static int case_verify_in_steps(void)
+{
+	struct ferry_diag diag;
+	uint8_t *buf;
+	size_t len;
+	int r = 0;
+
+	if (load_sample(&buf, &len) < 0)
+		return -1;
+	if (verify_in_steps(buf, len) != 0)
+		r = test_fail("the sample is refused by the verification in steps");
+	for (size_t i = 0; i < len && r == 0; i++) {
+		buf[i] ^= 0x21;
+		if ((verify_in_steps(buf, len) < 0) != (open_and_verify(buf, len, 0, &diag) < 0))
+			r = test_fail("byte %zu ^ 0x21: the verification in steps disagrees", i);
+		else if (verify_in_steps(buf, len) == 0)
+			r = test_fail("byte %zu ^ 0x21 is not detected in steps", i);
+		buf[i] ^= 0x21;
+	}
+	free(buf);
+	return r;
 }
 
 static int case_every_truncation(void)
@@ -1267,6 +1463,10 @@ int main(int argc, char **argv)
 	run("fd-sink-same-bytes", case_fd_sink);
 	run("mem-sink-nospace", case_mem_sink_nospace);
 	run("writer-top-of-memory", case_writer_top_of_memory);
+	run("writer-threads-same-bytes", case_threads_same_bytes);
+	run("writer-incompressible-stored", case_incompressible_stored);
+	run("crc-is-zlibs", case_crc_is_zlibs);
+	run("sample-verify-in-steps", case_verify_in_steps);
 	run_detail("sample-content", case_sample_content);
 	run_detail("sample-every-byte-flip-detected", case_every_byte_flip);
 	run("sample-every-truncation-refused", case_every_truncation);

@@ -165,6 +165,29 @@ void ferry_chunk_extent(const struct ferry_chunk *c, uint32_t i, struct ferry_ex
 int ferry_chunk_check_payload(const struct ferry_chunk *c, struct ferry_diag *diag);
 
 /*
+ * The same verification in steps, for a reader that walks the chunks
+ * itself (a restorer that releases the image pages it has passed, or
+ * checks each payload CRC only as it uses the payload):
+ *   ferry_verify_begin()  the seal and the metadata structure;
+ *   ferry_verify_chunk()  each chunk, in order, as ferry_chunk_next()
+ *                         returned it (its payload CRC is not checked);
+ *   ferry_verify_end()    the totals in the header and the digest.
+ * Until ferry_verify_end() returned 0 nothing of the image is verified.
+ * begin and end return 0 or the first error, described in @diag.
+ */
+struct ferry_verify {
+	const struct ferry_image *img;
+	uint64_t raw, stored;
+	int any_deflated;
+	_Alignas(16) unsigned char digest_state[512]; /* SHA-256 state, opaque */
+};
+
+int ferry_verify_begin(struct ferry_verify *v, const struct ferry_image *img,
+		       struct ferry_diag *diag);
+void ferry_verify_chunk(struct ferry_verify *v, const struct ferry_chunk *c);
+int ferry_verify_end(struct ferry_verify *v, struct ferry_diag *diag);
+
+/*
  * Full verification: header, layout, metadata FDT (ferry_image_check_metadata), every
  * chunk descriptor and payload CRC, the totals in the header, and the
  * SHA-256 digest. Returns 0 or the first error found, described in @diag.
@@ -180,10 +203,17 @@ struct ferry_inflater {
 	z_stream zs;
 	int initialized;
 	size_t arena_used;
+	void *fast; /* host build: libdeflate's decompressor (allocated by init) */
 	_Alignas(16) unsigned char arena[FERRY_INFLATE_ARENA];
 };
 
-/* Prepare an inflater; it can be reused for any number of chunks. */
+/*
+ * Prepare an inflater; it can be reused for any number of chunks, by one
+ * thread at a time. The freestanding core inflates with zlib in the arena;
+ * the host build with libdeflate (two to three times faster), whose
+ * decompressor init allocates. Both accept exactly the streams SPEC.md
+ * §4.3 allows.
+ */
 int ferry_inflater_init(struct ferry_inflater *inf);
 void ferry_inflater_fini(struct ferry_inflater *inf);
 

@@ -4,8 +4,14 @@
  *
  * The writer puts the metadata first, then pages in chunks as they arrive,
  * and commits the header last (SPEC.md §6). Its memory use is fixed by the
- * chunk size, whatever the size of the image: one raw chunk buffer, one
- * compressed buffer and zlib's deflate state.
+ * chunk size, whatever the size of the image: a few raw chunk buffers, and
+ * per worker thread one compressed buffer and libdeflate's compressor.
+ *
+ * The caller's thread tests each page for zero and computes the payload CRC
+ * while the page is in cache; worker threads compress full chunks (where a
+ * sample of the chunk shows that compressing pays) and write them to the
+ * sink, one at a time and in order. The sink is never called from two
+ * threads at once.
  */
 #ifndef FERRY_WRITER_H
 #define FERRY_WRITER_H
@@ -56,7 +62,9 @@ struct ferry_writer_options {
 	uint32_t created_nsec;
 	uint32_t page_size;   /* 0: 4096 */
 	uint32_t chunk_pages; /* pages per chunk, 0: 256 (1 MiB of 4 KiB pages) */
-	int level;            /* zlib level 1..9; 0 stores every chunk uncompressed */
+	int level;            /* deflate level 1..9; 0 stores every chunk uncompressed */
+	unsigned threads;     /* worker threads, 0: one per online CPU (at most 4);
+			       * 1: none, every chunk is written by the caller's thread */
 };
 
 struct ferry_writer;
@@ -73,9 +81,25 @@ int ferry_writer_begin(struct ferry_writer **ret, const struct ferry_sink *sink,
  * Add @npages pages starting at virtual address @vaddr of address space
  * @mm_id. All-zero pages are skipped (a reader treats absent pages as zero).
  * Pages of one address space in ascending order pack best; any order works.
+ *
+ * @pages may lie in the space ferry_writer_page_space() handed out: then
+ * nothing is copied (pages after a skipped zero page move down within the
+ * chunk). Such pages must be of that call's @mm_id, come in ascending
+ * address order, and be added in the order they lie in the space;
+ * otherwise -FERRY_ERR_INVAL.
  */
 int ferry_writer_add_pages(struct ferry_writer *w, uint32_t mm_id, uint64_t vaddr,
 			   const void *pages, size_t npages);
+
+/*
+ * Room for pages of @mm_id in the chunk being filled: *ret_npages (>= 1)
+ * pages at *ret_buf, for the caller to read pages into directly and then
+ * hand to ferry_writer_add_pages(). Valid until the next call to the
+ * writer other than those ferry_writer_add_pages() calls.
+ * Returns 0 or a negative FERRY_ERR_* code (a failed sink).
+ */
+int ferry_writer_page_space(struct ferry_writer *w, uint32_t mm_id, void **ret_buf,
+			    size_t *ret_npages);
 
 /* Flush the last chunk, write the final header with the digest, make it
  * durable, then set the sealed flag and make that durable too. */
