@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Page contents, streamed into the image writer a batch at a time (memory
- * use is one batch whatever the size of the target). /proc/PID/pagemap
- * says which pages exist: private areas keep the pages that are present or
- * swapped and anonymous (for a private file mapping: only the pages that
- * were written to, the rest comes back from the file); shared anonymous
- * areas keep every present page; shared file mappings and the kernel's own
- * areas keep none.
+ * Page contents, read straight into the image writer's chunk buffers: one
+ * copy from the frozen process to the chunk, where the writer tests each
+ * page for zero and computes its CRC while it is in cache, and its workers
+ * deflate and write full chunks while the next ones are read. Memory use
+ * is the writer's few chunks whatever the size of the target.
+ *
+ * /proc/PID/pagemap says which pages exist: private areas keep the pages
+ * that are present or swapped and anonymous (for a private file mapping:
+ * only the pages that were written to, the rest comes back from the file);
+ * shared anonymous areas keep every present page; shared file mappings and
+ * the kernel's own areas keep none. A page that only maps the kernel's
+ * shared zero page (read, never written) is left out unread.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../common/inject.h"
@@ -21,23 +27,55 @@
 #include "internal.h"
 
 #define PAGE 4096ull
-#define BATCH_PAGES 512
+#define PAGEMAP_BATCH 512
+#define MAX_RUNS 512 /* remote iovecs per process_vm_readv (IOV_MAX is 1024) */
 
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
 #define PM_FILE_OR_SHARED (1ull << 61)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+
+struct page_run {
+	uint64_t addr;
+	size_t npages;
+};
 
 struct page_stream {
 	pid_t pid;
 	int memfd, pagemapfd;
 	uint32_t mm_id;
+	uint64_t zero_pfn; /* 0: not known (PFNs need CAP_SYS_ADMIN) */
 	struct ferry_writer *w;
-	uint64_t pagemap[BATCH_PAGES];
-	uint8_t *buf; /* BATCH_PAGES pages */
-	uint64_t pages_written;
+	uint64_t pagemap[PAGEMAP_BATCH];
+	/* runs gathered for one read into the writer's page space */
+	uint8_t *space;
+	size_t space_pages, used;
+	struct page_run runs[MAX_RUNS];
+	struct iovec remote[MAX_RUNS];
+	size_t nruns;
+	uint64_t pages_read, zero_pfn_pages;
 };
 
-static bool page_wanted(const struct st_area *a, uint64_t pm)
+/* The frame number of the kernel's zero page, from a page of our own. */
+static uint64_t find_zero_pfn(void)
+{
+	volatile uint8_t *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t pm = 0;
+	int fd;
+
+	if (p == MAP_FAILED)
+		return 0;
+	(void)p[0]; /* a read fault maps the zero page */
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && pread(fd, &pm, sizeof(pm), (uintptr_t)p / PAGE * 8) != sizeof(pm))
+		pm = 0;
+	if (fd >= 0)
+		close(fd);
+	munmap((void *)p, PAGE);
+	return (pm & PM_PRESENT) ? pm & PM_PFN_MASK : 0;
+}
+
+static bool page_wanted(struct page_stream *s, const struct st_area *a, uint64_t pm)
 {
 	if (!(pm & (PM_PRESENT | PM_SWAPPED)))
 		return false;
@@ -47,6 +85,10 @@ static bool page_wanted(const struct st_area *a, uint64_t pm)
 	case ST_AREA_ANON:
 	case ST_AREA_HEAP:
 	case ST_AREA_STACK:
+		if (s->zero_pfn && (pm & PM_PRESENT) && (pm & PM_PFN_MASK) == s->zero_pfn) {
+			s->zero_pfn_pages++;
+			return false;
+		}
 		return true;
 	case ST_AREA_FILE:
 		return (a->flags & MAP_PRIVATE) && !(pm & PM_FILE_OR_SHARED);
@@ -55,20 +97,85 @@ static bool page_wanted(const struct st_area *a, uint64_t pm)
 	}
 }
 
-static int stream_run(struct page_stream *s, uint64_t addr, size_t npages)
+/*
+ * Read the gathered runs into the page space with one process_vm_readv
+ * (a single copy, no bounce page); what it cannot read (an area without
+ * PROT_READ) comes through /proc/PID/mem, which reads whatever the
+ * protection. Then the writer takes them where they are.
+ */
+static int read_runs(struct page_stream *s)
 {
-	int r = mem_read(s->memfd, addr, s->buf, npages * PAGE);
+	struct iovec local = { .iov_base = s->space, .iov_len = s->used * PAGE };
+	ssize_t got = 0;
+	size_t at = 0;
+	int r;
 
-	if (r < 0)
-		return glue_err(r, "pid %d: cannot read memory at %#llx (%zu pages)", s->pid,
-				(unsigned long long)addr, npages);
-	r = ferry_writer_add_pages(s->w, s->mm_id, addr, s->buf, npages);
-	if (r < 0) {
-		glue_error("pid %d: cannot write pages at %#llx to the image: %s", s->pid,
-			   (unsigned long long)addr, ferry_strerror(r));
-		return -EIO;
+	if (!s->nruns)
+		return 0;
+	got = process_vm_readv(s->pid, &local, 1, s->remote, s->nruns, 0);
+	if (got < 0)
+		got = 0;
+	for (size_t i = 0; i < s->nruns; i++) {
+		const struct page_run *run = &s->runs[i];
+		size_t len = run->npages * PAGE;
+
+		if ((size_t)got < at + len) {
+			size_t done = (size_t)got > at ? (size_t)got - at : 0;
+
+			r = mem_read(s->memfd, run->addr + done, s->space + at + done, len - done);
+			if (r < 0)
+				return glue_err(r, "pid %d: cannot read memory at %#llx (%zu pages)",
+						s->pid, (unsigned long long)run->addr, run->npages);
+		}
+		r = ferry_writer_add_pages(s->w, s->mm_id, run->addr, s->space + at, run->npages);
+		if (r < 0) {
+			glue_error("pid %d: cannot write pages at %#llx to the image: %s", s->pid,
+				   (unsigned long long)run->addr, ferry_strerror(r));
+			return -EIO;
+		}
+		at += len;
 	}
-	s->pages_written += npages;
+	s->pages_read += s->used;
+	s->nruns = 0;
+	s->used = 0;
+	s->space = NULL;
+	return 0;
+}
+
+/* Gather a run of wanted pages, reading whenever the page space is full. */
+static int gather_run(struct page_stream *s, uint64_t addr, size_t npages)
+{
+	while (npages) {
+		size_t n;
+		int r;
+
+		if (!s->space) {
+			void *space;
+
+			r = ferry_writer_page_space(s->w, s->mm_id, &space, &s->space_pages);
+			if (r < 0) {
+				glue_error("pid %d: cannot write pages to the image: %s", s->pid,
+					   ferry_strerror(r));
+				return -EIO;
+			}
+			s->space = space;
+		}
+		n = s->space_pages - s->used;
+		if (n > npages)
+			n = npages;
+		s->runs[s->nruns] = (struct page_run){ .addr = addr, .npages = n };
+		s->remote[s->nruns] = (struct iovec){ .iov_base = (void *)(uintptr_t)addr,
+						      .iov_len = n * PAGE };
+		s->nruns++;
+		s->used += n;
+		addr += n * PAGE;
+		npages -= n;
+		if (s->used == s->space_pages || s->nruns == MAX_RUNS) {
+			r = read_runs(s);
+			if (r < 0)
+				return r;
+		}
+	}
 	return 0;
 }
 
@@ -94,19 +201,19 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 		size_t n = (a->end - addr) / PAGE, run = 0;
 		ssize_t got;
 
-		if (n > BATCH_PAGES)
-			n = BATCH_PAGES;
+		if (n > PAGEMAP_BATCH)
+			n = PAGEMAP_BATCH;
 		got = pread(s->pagemapfd, s->pagemap, n * 8, addr / PAGE * 8);
 		if (got != (ssize_t)(n * 8))
 			return glue_err(got < 0 ? -errno : -EIO, "pid %d: cannot read pagemap at %#llx",
 					s->pid, (unsigned long long)addr);
 		for (size_t i = 0; i <= n; i++) {
-			if (i < n && page_wanted(a, s->pagemap[i])) {
+			if (i < n && page_wanted(s, a, s->pagemap[i])) {
 				run++;
 				continue;
 			}
 			if (run) {
-				int r = stream_run(s, addr + (i - run) * PAGE, run);
+				int r = gather_run(s, addr + (i - run) * PAGE, run);
 
 				if (r < 0)
 					return r;
@@ -120,29 +227,33 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w)
 {
-	struct page_stream s = { .pid = pid, .mm_id = mm->id, .w = w };
+	struct page_stream *s = calloc(1, sizeof(*s));
 	char path[64];
 	int r = 0;
 
 	(void)c;
-	s.buf = malloc(BATCH_PAGES * PAGE);
-	if (!s.buf)
+	if (!s)
 		return -ENOMEM;
-	s.memfd = mem_open(pid, O_RDONLY);
+	*s = (struct page_stream){ .pid = pid, .mm_id = mm->id, .w = w,
+				   .zero_pfn = find_zero_pfn() };
+	s->memfd = mem_open(pid, O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	s.pagemapfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (s.memfd < 0 || s.pagemapfd < 0) {
-		r = glue_err(s.memfd < 0 ? s.memfd : -errno, "pid %d: cannot open its memory", pid);
+	s->pagemapfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->memfd < 0 || s->pagemapfd < 0) {
+		r = glue_err(s->memfd < 0 ? s->memfd : -errno, "pid %d: cannot open its memory", pid);
 		goto out;
 	}
 	for (size_t i = 0; i < mm->nareas && r >= 0; i++)
-		r = stream_area(&s, &mm->areas[i]);
-	glue_debug("pid %d: %llu pages read", pid, (unsigned long long)s.pages_written);
+		r = stream_area(s, &mm->areas[i]);
+	if (r >= 0)
+		r = read_runs(s);
+	glue_debug("pid %d: %llu pages read, %llu zero pages left unread", pid,
+		   (unsigned long long)s->pages_read, (unsigned long long)s->zero_pfn_pages);
 out:
-	if (s.memfd >= 0)
-		close(s.memfd);
-	if (s.pagemapfd >= 0)
-		close(s.pagemapfd);
-	free(s.buf);
+	if (s->memfd >= 0)
+		close(s->memfd);
+	if (s->pagemapfd >= 0)
+		close(s->pagemapfd);
+	free(s);
 	return r;
 }
