@@ -8,8 +8,9 @@
  * then reports the update as interrupted during restore. When the restore
  * fails cleanly (ferry_restore() removes every process it began before any
  * of them ran) the image is SEALED again, kept for inspection or another
- * try. That includes a damaged image: the restore verifies every chunk and
- * the digest before it creates the first process.
+ * try. That includes a damaged image: the restore verifies the metadata,
+ * every chunk descriptor and the digest before it creates the first
+ * process, and each chunk's payload CRC before any process runs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,9 +62,10 @@ static void locate_image(const struct ferry_region *region, const struct ferry_r
 }
 
 /*
- * The header and the layout only: the restore verifies every chunk and the
- * digest before it creates anything, and a failure there is reported the
- * same way (its message becomes the reason).
+ * The header and the layout only: the restore verifies the rest (the
+ * digest before it creates anything, each payload before anything runs),
+ * and a failure there is reported the same way (its message becomes the
+ * reason).
  */
 static int check_image(const uint8_t *data, uint64_t size, char *why, size_t len)
 {

@@ -50,6 +50,7 @@ struct rproc {
 struct rst {
 	const struct ferry_restore_options *opts;
 	struct ferry_image image;
+	int image_fd;    /* the image file mapped at image.base, or -1: in memory */
 	struct st_image img;
 	struct rproc *procs;
 	size_t nprocs;
@@ -72,6 +73,7 @@ int restore_mm(struct rst *r, struct rproc *rp);
 int restore_mm_finish(struct rst *r, struct rproc *rp);
 
 /* restore_pages.c */
+int restore_verify_image(struct rst *r, struct ferry_diag *diag);
 int restore_pages(struct rst *r);
 
 /* restore_files.c */

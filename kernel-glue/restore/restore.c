@@ -53,17 +53,18 @@ static int load_image(struct rst *r, struct mapped_file *mf)
 	}
 	mf->size = st.st_size;
 	mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (mf->data == MAP_FAILED) {
+		close(fd);
 		mf->data = NULL;
 		return glue_err(-errno, "cannot map image '%s'", path);
 	}
+	r->image_fd = fd; /* restore_pages() drops the pages it has passed */
 	data = mf->data;
 	size = mf->size;
 mapped:
 	k = ferry_image_open(&r->image, data, size, 0, &diag);
 	if (k == 0)
-		k = ferry_image_verify(&r->image, &diag);
+		k = restore_verify_image(r, &diag);
 	if (k < 0) {
 		glue_error("image '%s': %s: %s%s%s", path, diag.part ? diag.part : "image",
 			   ferry_strerror(k), diag.what ? ": " : "", diag.what ? diag.what : "");
@@ -238,7 +239,7 @@ static void unlock_after(struct rst *r, struct netlock_conn *conns, size_t n, bo
 
 static int restore_here(const struct ferry_restore_options *opts)
 {
-	struct rst r = { .opts = opts };
+	struct rst r = { .opts = opts, .image_fd = -1 };
 	struct mapped_file mf = { 0 };
 	struct netlock_conn *conns = NULL;
 	size_t nconns = 0;
@@ -267,6 +268,8 @@ static int restore_here(const struct ferry_restore_options *opts)
 	st_image_free(&r.img);
 	if (mf.data)
 		munmap(mf.data, mf.size);
+	if (r.image_fd >= 0)
+		close(r.image_fd);
 	return e;
 }
 
