@@ -17,14 +17,15 @@ $(GLUE_LIB): $(GLUE_OBJS)
 GLUE_TEST_SRCS := $(wildcard kernel-glue/tests/t_*.c)
 GLUE_TEST_BINS := $(GLUE_TEST_SRCS:kernel-glue/tests/%.c=$(BUILD)/tests/glue/%)
 
-# make bench-checkpoint (part of make bench, not of make test): BENCH_MIB=1024 by default
+# make bench-checkpoint (part of make bench, not of make test): BENCH_SIZES (MiB,
+# default "256 1024 4096"), BENCH_RUNS (default 3), BENCH_DIR (default under /dev/shm)
 $(BUILD)/bench/bench-checkpoint: kernel-glue/bench/bench_checkpoint.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lz
 
 .PHONY: bench-checkpoint
 bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
-	$(BUILD)/bench/bench-checkpoint $(BUILD)/bin/ferry $(BUILD)/bench
+	$(BUILD)/bench/bench-checkpoint $(BUILD)/bin/ferry
 
 $(BUILD)/tests/glue/%: kernel-glue/tests/%.c kernel-glue/tests/tlib.h
 	@mkdir -p $(dir $@)
