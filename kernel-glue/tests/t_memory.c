@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Anonymous, read-only, shared anonymous and private file memory, a heap:
- * every byte comes back; untouched file pages still come from the file;
- * the heap still grows. */
+/* Anonymous, read-only, inaccessible, shared anonymous and private file
+ * memory, a heap: every byte comes back; written zero pages and pages only
+ * read (the kernel's zero page) come back as zeros; untouched file pages
+ * still come from the file; the heap still grows. */
 #include <sys/mman.h>
 
 #include "tlib.h"
@@ -29,7 +30,7 @@ static void check(const unsigned char *p, size_t len, int salt, const char *what
 
 int main(int argc, char **argv)
 {
-	unsigned char *anon, *ro, *shared, *priv, *heap, *sparse;
+	unsigned char *anon, *ro, *shared, *priv, *heap, *sparse, *noacc, *readonly_zero;
 	char path[4096];
 	int fd;
 
@@ -46,6 +47,22 @@ int main(int argc, char **argv)
 	fill(shared, N * PG, 3);
 	sparse[0] = 0x11;
 	sparse[700 * PG + 5] = 0x22;
+	/* PROT_NONE pages with data, every third page written with zeros */
+	noacc = mmap(NULL, N * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	readonly_zero = mmap(NULL, N * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	if (noacc == MAP_FAILED || readonly_zero == MAP_FAILED)
+		t_fail("mmap: %s", strerror(errno));
+	fill(noacc, N * PG, 6);
+	for (int i = 0; i < N; i += 3)
+		memset(noacc + i * PG, 0, PG);
+	mprotect(noacc, N * PG, PROT_NONE);
+	/* pages only read map the zero page; two of them are written */
+	for (int i = 0; i < N; i++)
+		if (((volatile unsigned char *)readonly_zero)[i * PG] != 0)
+			t_fail("a fresh page is not zero");
+	readonly_zero[5 * PG + 1] = 0x33;
+	readonly_zero[40 * PG + 2] = 0x44;
 
 	/* a file of N pages; its private mapping gets every other page written */
 	snprintf(path, sizeof(path), "%s/memory.dat", t_dir);
@@ -79,6 +96,14 @@ int main(int argc, char **argv)
 	check(heap, 100 * 1000, 5, "heap");
 	if (sparse[0] != 0x11 || sparse[700 * PG + 5] != 0x22 || sparse[300 * PG] != 0)
 		t_fail("sparse area");
+	if (mprotect(noacc, N * PG, PROT_READ) < 0)
+		t_fail("mprotect: %s", strerror(errno));
+	for (size_t i = 0; i < N * PG; i++)
+		if (noacc[i] != (i / PG % 3 == 0 ? 0 : pattern(i, 6)))
+			t_fail("inaccessible area: byte %zu is %#x", i, noacc[i]);
+	for (size_t i = 0; i < N * PG; i++)
+		if (readonly_zero[i] != (i == 5 * PG + 1 ? 0x33 : i == 40 * PG + 2 ? 0x44 : 0))
+			t_fail("read-only-touched area: byte %zu is %#x", i, readonly_zero[i]);
 	for (int i = 0; i < N; i++) {
 		if (i % 2 == 0) {
 			for (int k = 0; k < PG; k++)
