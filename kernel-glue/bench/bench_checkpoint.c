@@ -33,6 +33,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -307,7 +308,8 @@ struct ctx {
 	const char *ferry;
 	const char *dir;
 	char log[4096];
-	char criu_skip[512]; /* why CRIU has no figures; empty: it works */
+	char criu_skip[1024]; /* why CRIU has no figures; empty: it works */
+	char kernel[128];     /* uname -r */
 	int runs;
 };
 
@@ -349,42 +351,65 @@ static int ferry_round(struct ctx *x, pid_t pid, const char *level, struct serie
  * One CRIU round on @pid: dump (which ends it), restore detached. The first
  * failure says why CRIU has no figures here: its own last words.
  */
+/* The first and the last line naming an error in @path, into @why; 0 if
+ * there is one. */
+static int error_lines(const char *path, char *why, size_t len)
+{
+	char line[512], first[512] = "";
+	FILE *f = fopen(path, "r");
+	int found = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		/* "exited, status=1" is a helper's end, not a cause */
+		if (strstr(line, "Error") && !strstr(line, "exited, status")) {
+			line[strcspn(line, "\n")] = 0;
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", line);
+			if (strcmp(first, line) != 0)
+				snprintf(why, len, "%.180s ... %.180s", first, line);
+			else
+				snprintf(why, len, "%.380s", line);
+			found = 0;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * One CRIU round on @pid: dump (which ends it), restore detached. The first
+ * failure says why CRIU has no figures here: its own last words.
+ */
 static int criu_round(struct ctx *x, pid_t pid, struct series *s)
 {
-	char dir[4200], pidbuf[32], clog[4200], line[512] = "", why[512];
+	char dir[4200], pidbuf[32], clog[4200], out[4200], why[400] = "(no error in its log)";
 	struct result ck, rs = { 0 };
-	off_t size;
-	FILE *f;
+	off_t size = 0;
 
 	snprintf(dir, sizeof(dir), "%.4000s/criu", x->dir);
 	snprintf(clog, sizeof(clog), "%.4000s/criu.log", x->dir);
+	snprintf(out, sizeof(out), "%.4000s/criu.out", x->dir);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	mkdir(dir, 0700);
 	unlink(clog);
+	unlink(out);
 	sync();
-	ck = run((char *[]){ "criu", "dump", "-t", pidbuf, "-D", dir, "-j", "-o", clog, NULL },
-		 x->log);
+	ck = run((char *[]){ "criu", "dump", "-t", pidbuf, "-D", dir, "-j", "-o", clog, NULL }, out);
 	if (ck.status == 0) {
 		wait_gone(pid);
 		size = path_size(dir);
 		rs = run((char *[]){ "criu", "restore", "-D", dir, "-j", "-d", "-o", clog, NULL },
-			 x->log);
-	}
-	if (ck.status != 0 || rs.status != 0) {
-		f = fopen(clog, "r");
-		while (f && fgets(line + 0, sizeof(line), f))
-			if (strstr(line, "Error") || strstr(line, "rror ("))
-				snprintf(why, sizeof(why), "%s", line);
-		if (f)
-			fclose(f);
-		why[sizeof(why) - 1] = 0;
-		snprintf(x->criu_skip, sizeof(x->criu_skip), "criu %s failed on this kernel: %s",
-			 ck.status != 0 ? "dump" : "restore",
-			 why[0] ? strtok(why, "\n") : "(no error in its log)");
-		remove_path(dir);
-		return -1;
+			 out);
 	}
 	remove_path(dir);
+	if (ck.status != 0 || rs.status != 0) {
+		/* errors before its log is open go to stderr */
+		if (error_lines(clog, why, sizeof(why)) < 0)
+			error_lines(out, why, sizeof(why));
+		snprintf(x->criu_skip, sizeof(x->criu_skip), "criu %s failed on this kernel (%s): %s",
+			 ck.status != 0 ? "dump" : "restore", x->kernel, why);
+		return -1;
+	}
 	record(s, ck, rs, size);
 	return 0;
 }
@@ -425,8 +450,16 @@ static int bench_process(struct ctx *x, size_t mib, enum pattern pat, int *rss_o
 		e = ferry_round(x, pid, "0", &stored);
 		if (e == 0)
 			e = ferry_round(x, pid, NULL, &deflt);
-		if (e == 0 && !x->criu_skip[0])
-			criu_round(x, pid, &criu);
+		if (e == 0 && !x->criu_skip[0] && criu_round(x, pid, &criu) < 0) {
+			/* a failed dump or restore may have ended it: a new one */
+			end_process(pid);
+			pid = start_target(mib, pat);
+			if (pid < 0) {
+				fprintf(stderr, "bench-checkpoint: cannot start a %zu MiB target\n",
+					mib);
+				return -1;
+			}
+		}
 	}
 	end_process(pid);
 	if (e < 0)
@@ -491,6 +524,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(x.log, sizeof(x.log), "%.4000s/bench.log", x.dir);
+	{
+		struct utsname u;
+
+		snprintf(x.kernel, sizeof(x.kernel), "%s", uname(&u) == 0 ? u.release : "?");
+	}
 	/* restored processes become our children, so each can be reaped */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	find_criu(&x);
