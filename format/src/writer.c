@@ -4,7 +4,11 @@
  * threads and libdeflate. Memory is fixed at begin() by the chunk size.
  *
  * The caller's thread fills raw chunk buffers (zero test and payload CRC
- * per page, while it is in cache); a full chunk goes to a queue. Workers
+ * per page, while it is in cache). With compression on, a page that looks
+ * random (a byte sample with many distinct values) goes to a chunk that is
+ * stored, every other page to one that may be deflated, so random or
+ * compressed pages among compressible ones cost no deflate time. A full
+ * chunk goes to a queue. Workers
  * take chunks from it, deflate them where a sample says it pays, and
  * commit them in chunk order: the sink write, the digest and the header
  * totals, one worker at a time. With threads = 1 the caller's thread does
@@ -36,6 +40,7 @@ struct chunk_job {
 	uint64_t seq;
 	uint32_t mm_id, pages, nextents;
 	uint32_t raw_crc; /* CRC of the raw pages, for a stored chunk */
+	int may_deflate;  /* filled with pages that did not look random */
 	uint8_t *raw;     /* chunk_pages * page_size */
 	struct ferry_extent *extents; /* chunk_pages: one per page at most */
 };
@@ -63,7 +68,8 @@ struct ferry_writer {
 	size_t chunk_bytes;
 	struct chunk_job *jobs;
 	size_t njobs;
-	struct chunk_job *cur; /* being filled by the caller */
+	struct chunk_job *cur;  /* being filled by the caller; hands out page space */
+	struct chunk_job *cur_deflate; /* level > 0: pages that may compress */
 	struct worker *workers;
 	unsigned nworkers;     /* 0: the caller's thread commits */
 	unsigned nslots;       /* worker buffers allocated: nworkers, or 1 */
@@ -153,7 +159,7 @@ static uint32_t deflate_chunk(struct ferry_writer *w, struct worker *k, const st
 {
 	size_t raw_size = (size_t)j->pages * w->hdr.page_size;
 
-	if (!w->level || !sample_compresses(w, k, j))
+	if (!w->level || !j->may_deflate || !sample_compresses(w, k, j))
 		return 0;
 	return (uint32_t)libdeflate_deflate_compress(k->deflate, j->raw, raw_size, k->packed,
 						     raw_size - 1);
@@ -277,10 +283,11 @@ static void job_reset(struct chunk_job *j)
 	j->raw_crc = 0;
 }
 
-/* Hand the current chunk on and take an empty one. */
-static int flush_chunk(struct ferry_writer *w)
+/* Hand the chunk in @slot (w->cur or w->cur_deflate) on, put an empty one there. */
+static int flush_chunk(struct ferry_writer *w, struct chunk_job **slot)
 {
-	struct chunk_job *j = w->cur;
+	struct chunk_job *j = *slot;
+	int may_deflate = j->may_deflate;
 
 	if (j->pages == 0)
 		return get_failed(w);
@@ -300,10 +307,11 @@ static int flush_chunk(struct ferry_writer *w)
 	pthread_cond_broadcast(&w->changed);
 	while (!w->free_list)
 		pthread_cond_wait(&w->changed, &w->lock);
-	w->cur = w->free_list;
-	w->free_list = w->cur->next;
+	*slot = w->free_list;
+	w->free_list = (*slot)->next;
 	pthread_mutex_unlock(&w->lock);
-	job_reset(w->cur);
+	job_reset(*slot);
+	(*slot)->may_deflate = may_deflate;
 	return get_failed(w);
 }
 
@@ -346,7 +354,8 @@ static int setup_workers(struct ferry_writer *w, unsigned threads)
 	w->nworkers = threads > 1 ? threads : 0;
 	nk = w->nworkers ? w->nworkers : 1;
 	w->nslots = nk;
-	w->njobs = w->nworkers ? w->nworkers + 2 : 1;
+	/* two being filled, one per worker, one more so the filling never waits */
+	w->njobs = w->nworkers ? w->nworkers + 3 : 2;
 	w->workers = calloc(nk, sizeof(*w->workers));
 	w->jobs = calloc(w->njobs, sizeof(*w->jobs));
 	if (!w->workers || !w->jobs)
@@ -356,12 +365,14 @@ static int setup_workers(struct ferry_writer *w, unsigned threads)
 		w->jobs[i].extents = calloc(w->chunk_pages, sizeof(struct ferry_extent));
 		if (!w->jobs[i].raw || !w->jobs[i].extents)
 			return -FERRY_ERR_NOMEM;
-		if (i > 0) {
+		if (i > 1) {
 			w->jobs[i].next = w->free_list;
 			w->free_list = &w->jobs[i];
 		}
 	}
 	w->cur = &w->jobs[0];
+	w->cur_deflate = &w->jobs[1];
+	w->cur_deflate->may_deflate = 1;
 	for (unsigned i = 0; i < nk; i++) {
 		struct worker *k = &w->workers[i];
 
@@ -477,10 +488,34 @@ static int in_page_space(const struct ferry_writer *w, const uint8_t *p)
 	return p >= w->cur->raw && p < w->cur->raw + w->chunk_bytes;
 }
 
+/*
+ * Does the page look random? 256 sampled bytes of random data take about
+ * 160 distinct values, text and typical program data far fewer; this costs
+ * a small part of copying the page, deflating such a page costs a hundred
+ * times more and gains nothing.
+ */
+static int page_looks_random(const uint8_t *p, size_t n)
+{
+	uint64_t seen[4] = { 0 };
+	unsigned distinct = 0;
+
+	for (size_t part = 0; part < 4; part++) {
+		const uint8_t *q = p + part * (n / 4);
+
+		for (size_t i = 0; i < 64; i++)
+			seen[q[i] >> 6] |= 1ull << (q[i] & 63);
+	}
+	for (int i = 0; i < 4; i++)
+		distinct += (unsigned)__builtin_popcountll(seen[i]);
+	return distinct > 128;
+}
+
 static int append_page(struct ferry_writer *w, uint32_t mm_id, uint64_t vaddr, const uint8_t *page)
 {
 	const uint64_t ps = w->hdr.page_size;
-	struct chunk_job *j = w->cur;
+	struct chunk_job **slot = w->level && !page_looks_random(page, ps) ? &w->cur_deflate
+									   : &w->cur;
+	struct chunk_job *j = *slot;
 	struct ferry_extent *last = j->nextents ? &j->extents[j->nextents - 1] : NULL;
 	/* the last extent's last page, not its end: the end of an extent at the
 	 * top of the address space wraps to 0, and nothing continues it */
@@ -491,16 +526,16 @@ static int append_page(struct ferry_writer *w, uint32_t mm_id, uint64_t vaddr, c
 
 	if (j->pages && (mm_id != j->mm_id || j->pages == w->chunk_pages || (last && vaddr <= last_page))) {
 		/* page space holds pages that must go into this chunk */
-		if (in_page_space(w, page))
+		if (slot == &w->cur && in_page_space(w, page))
 			return -FERRY_ERR_INVAL;
-		r = flush_chunk(w);
+		r = flush_chunk(w, slot);
 		if (r < 0)
 			return r;
-		j = w->cur;
+		j = *slot;
 		contiguous = 0;
 	}
 	dest = j->raw + (size_t)j->pages * ps;
-	if (in_page_space(w, page) && page < dest)
+	if (slot == &w->cur && in_page_space(w, page) && page < dest)
 		return -FERRY_ERR_INVAL;
 	if (j->pages == 0)
 		j->mm_id = mm_id;
@@ -555,7 +590,7 @@ int ferry_writer_page_space(struct ferry_writer *w, uint32_t mm_id, void **ret_b
 		return get_failed(w);
 	j = w->cur;
 	if (j->pages && (mm_id != j->mm_id || j->pages == w->chunk_pages)) {
-		r = flush_chunk(w);
+		r = flush_chunk(w, &w->cur);
 		if (r < 0)
 			return r;
 		j = w->cur;
@@ -574,7 +609,9 @@ int ferry_writer_seal(struct ferry_writer *w)
 
 	if (!w || w->sealed)
 		return -FERRY_ERR_INVAL;
-	r = flush_chunk(w);
+	r = flush_chunk(w, &w->cur);
+	if (r == 0)
+		r = flush_chunk(w, &w->cur_deflate);
 	drain(w);
 	stop_workers(w);
 	if (r == 0)

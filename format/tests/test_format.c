@@ -392,7 +392,8 @@ static int case_threads_same_bytes(void)
 	return r;
 }
 
-/* Incompressible chunks are stored; a mixed one is still deflated. */
+/* Incompressible pages are stored, compressible ones deflated, also when
+ * they alternate. */
 static int case_incompressible_stored(void)
 {
 	const struct synth_shape random = { .name = "r", .seed = 30, .mm_count = 1,
@@ -400,6 +401,9 @@ static int case_incompressible_stored(void)
 					    .random_pct = 100, .level = 1 };
 	const struct synth_shape text = { .name = "t", .seed = 31, .mm_count = 1,
 					  .areas_per_mm = 1, .pages_per_area = 512, .level = 1 };
+	const struct synth_shape mixed = { .name = "m", .seed = 32, .mm_count = 1,
+					   .areas_per_mm = 1, .pages_per_area = 512,
+					   .random_pct = 50, .level = 1 };
 	uint8_t *buf;
 	size_t len;
 	struct synth_stats st;
@@ -421,6 +425,16 @@ static int case_incompressible_stored(void)
 	r = check_image(&text, buf, len, &st, &f);
 	if (r == 0 && f.stored)
 		r = test_fail("%u chunks of text pages were stored", f.stored);
+	free(buf);
+	if (r < 0)
+		return r;
+	/* random and text pages mixed in one run: each kind to its own chunks */
+	r = synth_image_alloc(&mixed, &buf, &len, &st);
+	if (r < 0)
+		return test_fail("write: %s", ferry_strerror(r));
+	r = check_image(&mixed, buf, len, &st, &f);
+	if (r == 0 && (!f.stored || !f.deflated))
+		r = test_fail("mixed pages: %u stored and %u deflated chunks", f.stored, f.deflated);
 	free(buf);
 	return r;
 }
