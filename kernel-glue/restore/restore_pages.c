@@ -3,7 +3,11 @@
  * Page contents: each chunk of the image goes into the address space it
  * belongs to with one process_vm_writev (all its extents at once: one copy,
  * from the image itself for a stored chunk, from the inflated pages for a
- * deflated one). One worker per CPU takes chunks in turn.
+ * deflated one). Workers take chunks in turn: one per CPU for an image with
+ * deflated chunks, whose inflating is work for a CPU; one for a stored
+ * image, where the bound is the kernel making the target's pages, which a
+ * second thread writing into the same address space only slows (1 GiB of
+ * random pages here: 1.6 s with one worker, 2.0 s with two, medians of 4).
  *
  * The payload CRC of a chunk is checked as it is used, not in a pass over
  * the whole image first: load_image() verified the header, metadata,
@@ -291,6 +295,9 @@ int restore_pages(struct rst *r)
 	struct page_worker *workers;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int n = ncpu < 1 ? 1 : ncpu > MAX_WORKERS ? MAX_WORKERS : (int)ncpu, started = 0;
+
+	if (!(r->image.hdr.flags & FERRY_FLAG_COMPRESSED))
+		n = 1;
 
 	workers = calloc(n, sizeof(*workers));
 	if (!workers)
