@@ -134,9 +134,15 @@ static int messages_begin(int *ret_saved)
 	return m;
 }
 
-static void messages_end(int m, int saved, char *last, size_t len)
+/*
+ * Log what the restore said; its last two lines become @why: a restore
+ * that fails once processes exist (a payload that fails its CRC is found
+ * while the pages are written) names the cause, then the removal of the
+ * processes begun.
+ */
+static void messages_end(int m, int saved, char *why, size_t len)
 {
-	char buf[8192], *save;
+	char buf[8192], *save, prev[256] = "";
 	ssize_t n;
 
 	if (m < 0)
@@ -153,7 +159,11 @@ static void messages_end(int m, int saved, char *last, size_t len)
 		if (!strncmp(l, "ferry-init: ", 12))
 			l += 12;
 		init_log("%s", l);
-		snprintf(last, len, "%s", l);
+		if (prev[0])
+			snprintf(why, len, "%s; %s", prev, l);
+		else
+			snprintf(why, len, "%s", l);
+		snprintf(prev, sizeof(prev), "%.255s", l);
 	}
 }
 
