@@ -197,7 +197,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FDT_SRCS = $(FS_FDT:%=$(LIBFDT_SRC)/%.c)
 FUZZ_CC = $(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -I$(LIBFDT_SRC) -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIBS := -lmbedcrypto -lz
+FUZZ_LIBS := -lmbedcrypto -ldeflate -lz -lpthread
 
 # fuzz_target NAME,SOURCES: $(BUILD)/fuzz/fuzz-NAME (libFuzzer) and
 # $(BUILD)/fuzz/fuzz-NAME-replay, the same target without libFuzzer, under
