@@ -79,6 +79,9 @@ $(FORMAT_LIB): $(FORMAT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# the tool's files that speak of kernel-glue's objects (an update's record)
+$(BUILD)/obj/tools/ferry/update_json.o: HOST_CFLAGS += -Ikernel-glue/include
+
 # where ferry efi install looks for ferry.efi and ferry.conf by default
 $(BUILD)/obj/tools/ferry/cmd_efi.o: HOST_CFLAGS += -DFERRY_PKGLIBDIR=\"$(PKGLIBDIR)\" \
 	-DFERRY_SYSCONFDIR=\"$(SYSCONFDIR)\"

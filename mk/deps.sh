@@ -10,7 +10,7 @@ deps_label=deps
 # (mk/third-party.sh); gnu-efi builds ferry.efi
 build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev libdeflate-dev gnu-efi binutils-source xz-utils"
 # build-essential, debhelper, lintian: the packaging tier (mk/test-package.sh)
-test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 busybox iproute2 memcached \
+test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 procps busybox iproute2 memcached \
 redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian"
 
 pkgs="$build_pkgs"

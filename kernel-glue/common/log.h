@@ -17,6 +17,15 @@
 /* "ferry checkpoint" or similar; the default is "ferry". */
 void glue_log_set_prefix(const char *prefix);
 
+/*
+ * Hand each message also to @fn, after it went to stderr: its level
+ * ("error", "warning", "debug") and its text without the prefix (errno text
+ * included). For reports that carry the messages, such as `ferry check
+ * --json`. NULL: stderr only.
+ */
+void glue_log_set_listener(void (*fn)(void *arg, const char *level, const char *msg),
+			   void *arg);
+
 /* Print "PREFIX: MESSAGE: strerror(-err)" and return @err (negative errno). */
 int glue_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -25,5 +34,9 @@ void glue_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void glue_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void glue_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool glue_debug_enabled(void);
+
+/* The text of the first error this process logged (without the prefix),
+ * or NULL: the reason a refused operation records. */
+const char *glue_log_first_error(void);
 
 #endif

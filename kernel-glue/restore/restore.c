@@ -78,50 +78,38 @@ mapped:
 	return meta_read(fdt, &r->img);
 }
 
-/* @s as a JSON string: quote, backslash and control characters escaped */
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void report(struct rst *r)
 {
 	FILE *out = r->opts->report ? r->opts->report : stdout;
+	struct ferry_restored *procs;
 
-	if (r->opts->json) {
-		fprintf(out, "{\"image\":");
-		json_string(out, r->opts->image);
-		fprintf(out, ",\"processes\":[");
+	if (r->opts->report_fn) {
+		procs = calloc(r->nprocs ? r->nprocs : 1, sizeof(*procs));
+		if (!procs) {
+			glue_warn("no memory for the report of '%s'", r->opts->image);
+			return;
+		}
+		for (size_t i = 0; i < r->nprocs; i++)
+			procs[i] = (struct ferry_restored){
+				.pid = r->procs[i].pid,
+				.comm = r->procs[i].p->comm,
+				.threads = r->procs[i].p->nthreads,
+				.areas = r->procs[i].mm->nareas,
+				.fds = r->procs[i].p->nfds,
+				.pages = (unsigned long long)r->procs[i].pages,
+			};
+		r->opts->report_fn(r->opts->report_arg, r->opts->image, procs, r->nprocs);
+		free(procs);
+		return;
 	}
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct rproc *rp = &r->procs[i];
 
-		if (r->opts->json) {
-			fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? "," : "", rp->pid);
-			json_string(out, rp->p->comm);
-			fprintf(out, ",\"threads\":%zu,\"areas\":%zu,\"pages\":%llu,\"fds\":%zu}",
-				rp->p->nthreads, rp->mm->nareas, (unsigned long long)rp->pages,
-				rp->p->nfds);
-		} else {
-			fprintf(out, "restored pid %d (%s): %zu thread%s, %zu memory areas, %llu "
-				     "pages, %zu fds\n",
-				rp->pid, rp->p->comm, rp->p->nthreads, rp->p->nthreads == 1 ? "" : "s",
-				rp->mm->nareas, (unsigned long long)rp->pages, rp->p->nfds);
-		}
+		fprintf(out, "restored pid %d (%s): %zu thread%s, %zu memory areas, %llu pages, "
+			     "%zu fds\n",
+			rp->pid, rp->p->comm, rp->p->nthreads, rp->p->nthreads == 1 ? "" : "s",
+			rp->mm->nareas, (unsigned long long)rp->pages, rp->p->nfds);
 	}
-	if (r->opts->json)
-		fprintf(out, "]}\n");
 	fflush(out);
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../common/log.h"
@@ -16,6 +17,8 @@
 /* update.c: one line "ferry update: ..." on stdout, flushed at once: what
  * the update does, step by step, for both ways of switching kernels */
 void update_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* where those lines go: ferry_update_options.progress, or stdout */
+FILE *update_progress(void);
 
 struct update_estimate {
 	uint64_t resident;    /* bytes resident in the selection */

@@ -42,6 +42,16 @@ int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_r
 	if (!r->base || r->size < FERRY_REGION_HEADER_AREA)
 		return -EBADF;
 	memcpy(ret, r->base + FERRY_UPDATE_RECORD_OFFSET, sizeof(*ret));
+	return ferry_update_record_check(ret);
+}
+
+bool ferry_update_past_no_return(const struct ferry_update_record *rec)
+{
+	return rec->kexec.realtime_ns != 0;
+}
+
+int ferry_update_record_check(struct ferry_update_record *ret)
+{
 	if (ret->magic != FERRY_UPDATE_RECORD_MAGIC)
 		return -ENODATA;
 	if (ret->version != FERRY_UPDATE_RECORD_VERSION || ret->size != sizeof(*ret) ||
@@ -53,12 +63,17 @@ int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_r
 	return 0;
 }
 
-void ferry_update_record_store(struct ferry_region *r, struct ferry_update_record *rec)
+void ferry_update_record_seal(struct ferry_update_record *rec)
 {
 	rec->magic = FERRY_UPDATE_RECORD_MAGIC;
 	rec->version = FERRY_UPDATE_RECORD_VERSION;
 	rec->size = sizeof(*rec);
 	rec->crc = record_crc(rec);
+}
+
+void ferry_update_record_store(struct ferry_region *r, struct ferry_update_record *rec)
+{
+	ferry_update_record_seal(rec);
 	memcpy(r->base + FERRY_UPDATE_RECORD_OFFSET, rec, sizeof(*rec));
 	ferry_region_flush(r, FERRY_UPDATE_RECORD_OFFSET, sizeof(*rec));
 }
@@ -131,6 +146,7 @@ const char *ferry_update_outcome_name(int32_t outcome)
 	case FERRY_UPDATE_RESTORING: return "interrupted during restore";
 	case FERRY_UPDATE_RESTORED: return "restored";
 	case FERRY_UPDATE_FAILED: return "failed";
+	case FERRY_UPDATE_REFUSED: return "refused";
 	}
 	return "unknown";
 }

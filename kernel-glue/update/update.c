@@ -35,6 +35,7 @@ struct update {
 	struct ferry_region region;
 	struct ferry_region_header hdr;
 	struct ferry_update_record rec;
+	struct ferry_update_record rec_before; /* the region's, of the last update */
 	struct update_estimate est;
 	struct ferry_mem_sink mem_ctx;
 	struct ferry_sink mem_sink; /* over staging */
@@ -43,16 +44,24 @@ struct update {
 	bool region_dirty;          /* header changed from what we found */
 };
 
+static FILE *progress;
+
+FILE *update_progress(void)
+{
+	return progress ? progress : stdout;
+}
+
 void update_phase(const char *fmt, ...)
 {
+	FILE *out = update_progress();
 	va_list ap;
 
-	printf("ferry update: ");
+	fprintf(out, "ferry update: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(out, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+	fputc('\n', out);
+	fflush(out);
 }
 
 /*
@@ -91,6 +100,10 @@ static int region_prepare(struct update *u)
 	if (r < 0)
 		return update_err(r, "no usable region: boot with memmap=SIZE$ADDR "
 				  "ferry.region=SIZE@ADDR (or ferry.efi) to reserve one");
+	/* the last update's record, as ferry-init completed it, before ours
+	 * replaces it in the region */
+	if (ferry_update_record_load(&u->region, &u->rec_before) == 0)
+		ferry_history_add(&u->rec_before, true);
 	r = ferry_region_header_load(&u->region, h);
 	if (r == 0 && (h->state == FERRY_REGION_SEALED || h->state == FERRY_REGION_EXPANDED) &&
 	    !u->opts->force)
@@ -194,12 +207,14 @@ static int commit(void *arg)
 	ferry_update_phases(&u->rec, &ph);
 	update_phase("image sealed in the region: %.2f MiB (freeze %.0f ms, write %.0f ms)",
 	      MIB(u->rec.image_bytes), ph.freeze_ms, ph.write_ms);
+	/* kept if the region is not: the sync makes it durable */
+	ferry_history_add(&u->rec, false);
 	sync();
 	ferry_stamp_now(&u->rec.kexec);
 	ferry_update_record_store(&u->region, &u->rec);
 	update_phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
 	if (!u->opts->via)
-		printf("FERRY-KEXEC: jumping\n");
+		fprintf(update_progress(), "FERRY-KEXEC: jumping\n");
 	fflush(NULL);
 	if (test_hook("fail-kexec"))
 		r = -ECANCELED;
@@ -286,6 +301,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	if (!u)
 		return -ENOMEM;
 	u->opts = opts;
+	progress = opts->progress;
 	ferry_region_init(&u->region, FERRY_REGION_MAP_CACHED);
 	ferry_stamp_now(&u->rec.start);
 	uname(&uts);
@@ -316,7 +332,13 @@ int ferry_update(const struct ferry_update_options *opts)
 	if (r == 0)
 		r = -ECANCELED;
 out:
-	if (u->region_dirty && u->rec.outcome != FERRY_UPDATE_FAILED) {
+	if (u->rec.outcome == FERRY_UPDATE_NONE) {
+		/* the preflight said no: the region was not touched */
+		u->rec.outcome = FERRY_UPDATE_REFUSED;
+		u->rec.error = -r;
+		snprintf(u->rec.reason, sizeof(u->rec.reason), "%.500s",
+			 glue_log_first_error() ? glue_log_first_error() : strerror(-r));
+	} else if (u->region_dirty && u->rec.outcome != FERRY_UPDATE_FAILED) {
 		u->rec.outcome = FERRY_UPDATE_FAILED;
 		u->rec.error = -r;
 		snprintf(u->rec.reason, sizeof(u->rec.reason), "stopped before the kexec: %.200s",
@@ -330,7 +352,15 @@ out:
 	else if (u->kernel_loaded)
 		ferry_kexec_unload();
 	ferry_region_close(&u->region);
+	ferry_history_add(&u->rec, true);
+	if (opts->ret_record)
+		*opts->ret_record = u->rec;
+	if (ferry_update_past_no_return(&u->rec))
+		fprintf(stderr, "ferry update: the %s came back; the processes were thawed and run on "
+				"(ferry status)\n", via_name(u));
+	else
+		fprintf(stderr, "ferry update: nothing was changed: the processes run on as they "
+				"were\n");
 	free(u);
-	fprintf(stderr, "ferry update: nothing was changed: the processes run on as they were\n");
 	return r;
 }

@@ -473,7 +473,7 @@ static int reboot_execute(const struct ferry_update_options *o)
 	rs.boot_next_set = true;
 	warm_reset_mode();
 	update_phase("BootNext=Boot%04X (ferry.efi, once); warm reboot", rs.entry);
-	printf("FERRY-REBOOT: rebooting\n");
+	fprintf(update_progress(), "FERRY-REBOOT: rebooting\n");
 	fflush(NULL);
 	sync();
 	if (test && !strcmp(test, "fail-reboot"))

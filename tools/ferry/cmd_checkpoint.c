@@ -57,7 +57,7 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 		return command_usage_error(cmd, "missing -o IMAGE");
 	glue_log_set_prefix(log_prefix());
 	if (ferry_checkpoint(&o) < 0)
-		return FERRY_EXIT_FAILURE;
+		return FERRY_EXIT_REFUSED; /* thawed as they were, no image left */
 	printf("checkpointed %s %d to %s%s\n", o.tree ? "tree" : "pid", o.pid, o.output,
 	       o.kill ? " (killed)" : "");
 	return FERRY_EXIT_OK;
@@ -88,6 +88,7 @@ const struct command command_checkpoint = {
 		"On any failure the processes are thawed as they were, no image is left,\n"
 		"and each object that cannot be checkpointed is named on stderr.\n"
 		"\n"
-		"Exit status: 0 saved, 1 failed, 2 wrong usage.\n",
+		"Exit status: 0 saved, 3 refused or failed with nothing changed (the\n"
+		"processes run on, no image), 2 wrong usage.\n",
 	.run = run_checkpoint,
 };

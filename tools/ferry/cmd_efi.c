@@ -26,6 +26,7 @@
 #include "ferry/handoff.h"
 
 #include "commands.h"
+#include "json.h"
 #include "log.h"
 
 #define EFIVARS "/sys/firmware/efi/efivars"
@@ -213,12 +214,13 @@ static int efi_install(const char *esp, const char *efi, const char *conf)
 	static char out[65536];
 	int part = 0, r;
 
+	/* refused before anything is written */
 	if (check_conf(conf) < 0)
-		return FERRY_EXIT_FAILURE;
+		return FERRY_EXIT_REFUSED;
 	if (need_efivars() < 0)
-		return FERRY_EXIT_FAILURE;
+		return FERRY_EXIT_REFUSED;
 	if (esp_device(esp, disk, sizeof(disk), &part) < 0)
-		return FERRY_EXIT_FAILURE;
+		return FERRY_EXIT_REFUSED;
 	snprintf(dir, sizeof(dir), "%s/EFI", esp);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return log_error_errno(-errno, "mkdir %s", dir), FERRY_EXIT_FAILURE;
@@ -273,75 +275,195 @@ static int cmdline_value(const char *key, char *out, size_t cap)
 	return ferry_cmdline_value(buf, n, key, out, cap) == 1 ? 0 : -1;
 }
 
-static void show_handoff(uint64_t addr)
+/* What `ferry efi status` shows, gathered first, then written as text or JSON. */
+struct efi_state {
+	char boot_current[8], boot_next[8], boot_order[256];
+	char entry[512];              /* efibootmgr's line of the ferry entry, or "" */
+	char region[128];             /* ferry.region= of this kernel, or "" */
+	bool have_handoff;            /* ferry.handoff= on the command line */
+	uint64_t handoff_addr;
+	int handoff_read;             /* 0 read, <0 unreadable or not mapped */
+	struct ferry_handoff handoff;
+};
+
+static const char *handoff_image_state(const struct ferry_handoff *h)
 {
 	static const char *const states[] = { "none", "compressed", "expanded" };
-	struct ferry_handoff h;
+
+	return h->image_state < 3 ? states[h->image_state] : "?";
+}
+
+static int read_handoff(uint64_t addr, struct ferry_handoff *h)
+{
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t base = addr & ~(uint64_t)(page - 1);
 	size_t len = 64 * 1024 + (size_t)(addr - base);
 	void *p;
-	int fd = open("/dev/mem", O_RDONLY | O_SYNC | O_CLOEXEC);
+	int fd = open("/dev/mem", O_RDONLY | O_SYNC | O_CLOEXEC), r;
 
-	if (fd < 0) {
-		log_error_errno(-errno, "cannot open /dev/mem to read the handoff");
-		return;
-	}
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot open /dev/mem to read the handoff");
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)base);
 	close(fd);
-	if (p == MAP_FAILED) {
-		log_error_errno(-errno, "cannot map the handoff at 0x%" PRIx64, addr);
-		return;
-	}
-	if (ferry_handoff_read((uint8_t *)p + (addr - base), 60 * 1024, &h) < 0) {
-		printf("handoff:      at 0x%" PRIx64 ", unreadable (overwritten since boot?)\n", addr);
-	} else {
-		printf("handoff:      at 0x%" PRIx64 ": image %s%s, stage %s %s, %.1f ms\n", addr,
-		       h.image_state < 3 ? states[h.image_state] : "?",
-		       h.verified ? " (verified)" : "", h.stage, h.stage_version,
-		       h.stage_time_ns / 1e6);
-		if (h.image_state != FERRY_HANDOFF_IMAGE_NONE)
-			printf("image:        0x%" PRIx64 ", %" PRIu64 " bytes\n", h.image_address,
-			       h.image_size);
-		if (h.reason[0])
-			printf("reason:       %s\n", h.reason);
-	}
+	if (p == MAP_FAILED)
+		return log_error_errno(-errno, "cannot map the handoff at 0x%" PRIx64, addr);
+	r = ferry_handoff_read((uint8_t *)p + (addr - base), 60 * 1024, h) < 0 ? -EBADMSG : 0;
 	munmap(p, len);
+	return r;
 }
 
-static int efi_status(void)
+/* "Label: VALUE" of efibootmgr's output into @out */
+static void efibootmgr_value(const char *line, const char *label, char *out, size_t cap)
+{
+	size_t n = strlen(label);
+
+	if (strncmp(line, label, n))
+		return;
+	line += n;
+	while (*line == ' ')
+		line++;
+	snprintf(out, cap, "%s", line);
+}
+
+static int efi_gather(struct efi_state *st)
 {
 	static char out[65536];
-	char v[256] = "";
 	char *argv[] = { "efibootmgr", NULL };
-	char *line, *save = NULL;
-	int r, have_entry = 0;
+	char *line, *save = NULL, v[256] = "";
+	int r;
 
+	memset(st, 0, sizeof(*st));
 	if (need_efivars() < 0)
-		return FERRY_EXIT_FAILURE;
+		return -ENOENT;
 	r = run_prog(argv, out, sizeof(out));
 	if (r != 0) {
 		log_error("efibootmgr failed (status %d): %s", r, out);
-		return FERRY_EXIT_FAILURE;
+		return -EIO;
 	}
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "BootCurrent:", 12) || !strncmp(line, "BootNext:", 9) ||
-		    !strncmp(line, "BootOrder:", 10))
-			printf("%s\n", line);
-		else if (strstr(line, ENTRY_LABEL) && !strncmp(line, "Boot", 4))
-			printf("entry:        %s\n", line), have_entry = 1;
+		efibootmgr_value(line, "BootCurrent:", st->boot_current, sizeof(st->boot_current));
+		efibootmgr_value(line, "BootNext:", st->boot_next, sizeof(st->boot_next));
+		efibootmgr_value(line, "BootOrder:", st->boot_order, sizeof(st->boot_order));
+		if (!st->entry[0] && strstr(line, ENTRY_LABEL) && !strncmp(line, "Boot", 4) &&
+		    strncmp(line, "BootOrder", 9) && strncmp(line, "BootCurrent", 11) &&
+		    strncmp(line, "BootNext", 8))
+			snprintf(st->entry, sizeof(st->entry), "%s", line);
 	}
-	if (!have_entry)
-		printf("entry:        none (run 'ferry efi install')\n");
 	if (cmdline_value(FERRY_PARAM_REGION, v, sizeof(v)) == 0)
-		printf("region:       %s (ferry.region= on this kernel's command line)\n", v);
+		snprintf(st->region, sizeof(st->region), "%s", v);
+	v[0] = '\0';
+	if (cmdline_value(FERRY_PARAM_HANDOFF, v, sizeof(v)) == 0) {
+		st->have_handoff = true;
+		st->handoff_addr = strtoull(v, NULL, 0);
+		st->handoff_read = read_handoff(st->handoff_addr, &st->handoff);
+	}
+	return 0;
+}
+
+static void efi_status_text(const struct efi_state *st)
+{
+	const struct ferry_handoff *h = &st->handoff;
+
+	if (st->boot_current[0])
+		printf("BootCurrent: %s\n", st->boot_current);
+	if (st->boot_next[0])
+		printf("BootNext: %s\n", st->boot_next);
+	if (st->boot_order[0])
+		printf("BootOrder: %s\n", st->boot_order);
+	if (st->entry[0])
+		printf("entry:        %s\n", st->entry);
+	else
+		printf("entry:        none (run 'ferry efi install')\n");
+	if (st->region[0])
+		printf("region:       %s (ferry.region= on this kernel's command line)\n", st->region);
 	else
 		printf("region:       none on this kernel's command line\n");
-	v[0] = '\0';
-	if (cmdline_value(FERRY_PARAM_HANDOFF, v, sizeof(v)) == 0)
-		show_handoff(strtoull(v, NULL, 0));
-	else
+	if (!st->have_handoff) {
 		printf("handoff:      none (this boot had nothing to hand over)\n");
+		return;
+	}
+	if (st->handoff_read == -EBADMSG)
+		printf("handoff:      at 0x%" PRIx64 ", unreadable (overwritten since boot?)\n",
+		       st->handoff_addr);
+	if (st->handoff_read < 0)
+		return;
+	printf("handoff:      at 0x%" PRIx64 ": image %s%s, stage %s %s, %.1f ms\n", st->handoff_addr,
+	       handoff_image_state(h), h->verified ? " (verified)" : "", h->stage, h->stage_version,
+	       h->stage_time_ns / 1e6);
+	if (h->image_state != FERRY_HANDOFF_IMAGE_NONE)
+		printf("image:        0x%" PRIx64 ", %" PRIu64 " bytes\n", h->image_address,
+		       h->image_size);
+	if (h->reason[0])
+		printf("reason:       %s\n", h->reason);
+}
+
+static void string_or_null(struct json_writer *j, const char *key, const char *s)
+{
+	json_string(j, key, s[0] ? s : NULL);
+}
+
+static int efi_status_json(const struct efi_state *st)
+{
+	const struct ferry_handoff *h = &st->handoff;
+	struct json_writer j;
+	char order[sizeof(st->boot_order)], *num, *save = NULL;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	string_or_null(&j, "boot_current", st->boot_current);
+	string_or_null(&j, "boot_next", st->boot_next);
+	json_array_begin(&j, "boot_order");
+	snprintf(order, sizeof(order), "%s", st->boot_order);
+	for (num = strtok_r(order, ",", &save); num; num = strtok_r(NULL, ",", &save))
+		json_string(&j, NULL, num);
+	json_array_end(&j);
+	if (st->entry[0]) {
+		json_object_begin(&j, "entry");
+		json_string_bytes(&j, "number", st->entry + 4, strspn(st->entry + 4, "0123456789ABCDEFabcdef"));
+		json_bool(&j, "active", strchr(st->entry, '*') && strchr(st->entry, '*') < st->entry + 10);
+		json_string(&j, "line", st->entry);
+		json_object_end(&j);
+	} else {
+		json_null(&j, "entry");
+	}
+	string_or_null(&j, "region", st->region);
+	if (st->have_handoff) {
+		json_object_begin(&j, "handoff");
+		json_hex(&j, "address", st->handoff_addr);
+		json_bool(&j, "readable", st->handoff_read == 0);
+		if (st->handoff_read == 0) {
+			json_string(&j, "image", handoff_image_state(h));
+			json_bool(&j, "verified", h->verified);
+			json_string(&j, "stage", h->stage);
+			json_string(&j, "stage_version", h->stage_version);
+			json_double(&j, "stage_ms", h->stage_time_ns / 1e6);
+			if (h->image_state != FERRY_HANDOFF_IMAGE_NONE) {
+				json_hex(&j, "image_address", h->image_address);
+				json_u64(&j, "image_bytes", h->image_size);
+			}
+			string_or_null(&j, "reason", h->reason);
+		}
+		json_object_end(&j);
+	} else {
+		json_null(&j, "handoff");
+	}
+	json_object_end(&j);
+	if (json_finish(&j) < 0) {
+		log_error("cannot write the report");
+		return FERRY_EXIT_FAILURE;
+	}
+	return FERRY_EXIT_OK;
+}
+
+static int efi_status(bool json)
+{
+	static struct efi_state st;
+
+	if (efi_gather(&st) < 0)
+		return FERRY_EXIT_FAILURE;
+	if (json)
+		return efi_status_json(&st);
+	efi_status_text(&st);
 	return FERRY_EXIT_OK;
 }
 
@@ -351,9 +473,11 @@ static int run_efi(const struct command *cmd, int argc, char **argv)
 		{ "esp", required_argument, NULL, 'e' },
 		{ "efi", required_argument, NULL, 'f' },
 		{ "conf", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
 	const char *esp = DEFAULT_ESP, *efi = DEFAULT_EFI, *conf = DEFAULT_CONF, *verb;
+	bool json = false;
 	int c;
 
 	while ((c = command_getopt(cmd, argc, argv, options, "")) != -1) {
@@ -361,23 +485,26 @@ static int run_efi(const struct command *cmd, int argc, char **argv)
 		case 'e': esp = optarg; break;
 		case 'f': efi = optarg; break;
 		case 'c': conf = optarg; break;
+		case 'j': json = true; break;
 		default: return FERRY_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
 		return command_usage_error(cmd, "expected one of: install, status");
 	verb = argv[optind];
+	if (json && strcmp(verb, "status"))
+		return command_usage_error(cmd, "--json goes with status");
 	if (!strcmp(verb, "install"))
 		return efi_install(esp, efi, conf);
 	if (!strcmp(verb, "status"))
-		return efi_status();
+		return efi_status(json);
 	return command_usage_error(cmd, "unknown action '%s' (install, status)", verb);
 }
 
 const struct command command_efi = {
 	.name = "efi",
 	.summary = "install ferry.efi as a boot entry, or show its state",
-	.usage = "install [--esp DIR] [--efi FILE] [--conf FILE] | status",
+	.usage = "install [--esp DIR] [--efi FILE] [--conf FILE] | status [--json]",
 	.help = "  install      copy ferry.efi and ferry.conf to DIR\\EFI\\ferry and register a\n"
 		"               boot entry 'ferry' first in BootOrder (efibootmgr); the\n"
 		"               existing entries stay behind it as the fallback\n"
@@ -386,7 +513,13 @@ const struct command command_efi = {
 		"    --conf FILE  its configuration (default " DEFAULT_CONF ")\n"
 		"  status       the entry, BootCurrent/BootNext/BootOrder, the range, and\n"
 		"               the handoff of this boot (ferry.handoff=)\n"
+		"    --json     one JSON object: boot_current, boot_next, boot_order,\n"
+		"               entry (number, active, line), region, handoff (address,\n"
+		"               readable, image, verified, stage, stage_version, stage_ms,\n"
+		"               image_address, image_bytes, reason); null for what is not\n"
+		"               there\n"
 		"Needs /sys/firmware/efi/efivars (a UEFI boot, efivarfs mounted).\n"
-		"Exit status: 0 done, 1 failed, 2 usage error.\n",
+		"Exit status: 0 done, 1 failed, 3 install refused (the configuration,\n"
+		"no efivarfs or no ESP mounted; nothing written), 2 usage error.\n",
 	.run = run_efi,
 };

@@ -7,7 +7,35 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
+#include "json.h"
 #include "log.h"
+
+/* --json: {"image", "processes": [{pid, comm, threads, areas, pages, fds}]} */
+static void report_json(void *arg, const char *image, const struct ferry_restored *procs,
+			size_t n)
+{
+	struct json_writer j;
+
+	(void)arg;
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "image", image);
+	json_array_begin(&j, "processes");
+	for (size_t i = 0; i < n; i++) {
+		json_object_begin(&j, NULL);
+		json_u64(&j, "pid", (uint64_t)procs[i].pid);
+		json_string(&j, "comm", procs[i].comm);
+		json_u64(&j, "threads", procs[i].threads);
+		json_u64(&j, "areas", procs[i].areas);
+		json_u64(&j, "pages", procs[i].pages);
+		json_u64(&j, "fds", procs[i].fds);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	if (json_finish(&j) < 0)
+		log_error("cannot write the report");
+}
 
 static int run_restore(const struct command *cmd, int argc, char **argv)
 {
@@ -25,7 +53,7 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 		if (c == 'n')
 			o.pidns = true;
 		else if (c == 'j')
-			o.json = true;
+			o.report_fn = report_json;
 		else if (c == 'T')
 			setenv("FERRY_TEST_CLOCK_SHIFT", "1", 1);
 		else if (c == 'V')

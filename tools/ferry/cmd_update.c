@@ -8,7 +8,33 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
+#include "json.h"
 #include "log.h"
+#include "messages.h"
+#include "update_json.h"
+
+/* What the update came to, once it returned: 3 or 4. */
+static int outcome_status(const struct ferry_update_record *rec)
+{
+	return ferry_update_past_no_return(rec) ? FERRY_EXIT_AFTER_NO_RETURN : FERRY_EXIT_REFUSED;
+}
+
+static int report_json(const struct ferry_update_record *rec)
+{
+	struct json_writer j;
+	int status = outcome_status(rec);
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_u64(&j, "exit_status", (uint64_t)status);
+	json_bool(&j, "nothing_changed", status == FERRY_EXIT_REFUSED);
+	update_record_json(&j, "record", rec);
+	messages_json(&j, "messages");
+	json_object_end(&j);
+	if (json_finish(&j) < 0)
+		log_error("cannot write the report");
+	return status;
+}
 
 static int run_update(const struct command *cmd, int argc, char **argv)
 {
@@ -21,10 +47,13 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		{ "tree", required_argument, NULL, 't' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
 	struct ferry_update_options o = { .level = 0 };
+	struct ferry_update_record rec = { 0 };
 	const char *via = NULL;
+	bool json = false;
 	int c, r;
 
 	while ((c = command_getopt(cmd, argc, argv, options, "")) != -1) {
@@ -34,6 +63,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		case 'a': o.append = optarg; break;
 		case 'v': via = optarg; break;
 		case 'f': o.force = true; break;
+		case 'j': json = true; break;
 		case 'p':
 		case 't':
 			if (o.pid)
@@ -67,15 +97,21 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	if (!o.pid)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
 	glue_log_set_prefix(log_prefix());
-	ferry_update(&o);
-	return FERRY_EXIT_FAILURE; /* returns only when the kexec or reboot did not happen */
+	o.ret_record = &rec;
+	if (json) {
+		/* stdout holds the JSON alone */
+		o.progress = stderr;
+		messages_collect();
+	}
+	ferry_update(&o); /* returns only when the kexec or reboot did not happen */
+	return json ? report_json(&rec) : outcome_status(&rec);
 }
 
 const struct command command_update = {
 	.name = "update",
 	.summary = "move processes onto a new kernel through kexec or a warm reboot",
 	.usage = "--kernel KERNEL [--initrd INITRD] [--append ARGS] --via kexec|reboot "
-		 "(--pid PID | --tree PID) [--level N] [--force]",
+		 "(--pid PID | --tree PID) [--level N] [--force] [--json]",
 	.help = "Preflight first, before anything is frozen: the marked region\n"
 		"(ferry.region=) must be mapped and big enough for the selection's\n"
 		"resident memory, KERNEL must load (kexec_file_load), and every process\n"
@@ -101,12 +137,21 @@ const struct command command_update = {
 		"                    the region is sized for the image uncompressed, and\n"
 		"                    compressing only adds to the downtime\n"
 		"  --force           overwrite a sealed image that was never restored\n"
+		"  --json            when it returns: the outcome as one JSON object on\n"
+		"                    stdout (exit_status, nothing_changed, the record as\n"
+		"                    'ferry status --json' shows it, messages); the\n"
+		"                    steps go to stderr\n"
 		"\n"
-		"On any failure before the kexec or reboot the processes are thawed as\n"
-		"they were, the loaded kernel is dropped (reboot: ferry.conf and BootNext\n"
-		"are put back) and the region holds no sealed image.\n"
+		"On any failure before the kexec or reboot (the point of no return) the\n"
+		"processes are thawed as they were, the loaded kernel is dropped (reboot:\n"
+		"ferry.conf and BootNext are put back) and the region holds no sealed\n"
+		"image. If the kexec or reboot call itself comes back, the processes are\n"
+		"thawed too and the record says why. Every update, refused ones too, goes\n"
+		"into the history ('ferry status --history').\n"
 		"'ferry status' on the new kernel shows the outcome and the downtime.\n"
 		"\n"
-		"Exit status: does not return on success; 1 failed, 2 wrong usage.\n",
+		"Exit status: does not return on success; 3 refused or failed before the\n"
+		"point of no return, nothing changed; 4 failed after it (the kexec or\n"
+		"reboot came back); 2 wrong usage.\n",
 	.run = run_update,
 };

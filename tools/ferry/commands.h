@@ -12,11 +12,21 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit status of every command. */
+/*
+ * Exit status of every command (ferry(8), EXIT STATUS; `ferry --help`).
+ * REFUSED and AFTER_NO_RETURN let a script tell "try again once the cause
+ * named on stderr is fixed" from "the machine needs a look".
+ */
 enum {
 	FERRY_EXIT_OK = 0,
 	FERRY_EXIT_FAILURE = 1, /* the operation failed, e.g. a bad image */
 	FERRY_EXIT_USAGE = 2,   /* the command line is wrong */
+	/* refused, nothing changed: stopped before the point of no return, by
+	 * a check or a step undone; processes, region, files as they were */
+	FERRY_EXIT_REFUSED = 3,
+	/* failed after the point of no return: the kernel switch was issued
+	 * and came back; what ferry put back is on stderr and in the record */
+	FERRY_EXIT_AFTER_NO_RETURN = 4,
 };
 
 struct command {

@@ -29,7 +29,10 @@ static void print_main_help(FILE *out)
 		     "  -h, --help     show this help\n"
 		     "  -V, --version  show the version\n\n"
 		     "Run 'ferry help COMMAND' or 'ferry COMMAND --help' for a command's options.\n"
-		     "Exit status: 0 success, 1 failure, 2 wrong usage.\n");
+		     "Exit status: 0 success, 1 failure, 2 wrong usage, 3 refused with nothing\n"
+		     "changed (stopped before the point of no return; the processes run on as\n"
+		     "they were), 4 failed after the point of no return (the kexec or reboot\n"
+		     "came back). The reporting commands take --json: one JSON object on stdout.\n");
 }
 
 static int __attribute__((format(printf, 1, 2))) main_usage_error(const char *fmt, ...)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The ferry CLI as a user drives it: help and usage errors, inspect (text,
 # --json, --chunks) and verify on the sample image, and verify/inspect on
-# damaged copies of it. Prints PASS/FAIL/SKIP lines (mk/run-tests.sh) and
+# damaged copies of it; --json and the exit statuses (machine.sh). Prints PASS/FAIL/SKIP lines (mk/run-tests.sh) and
 # exits 1 if any test failed.
 #
 # Usage: tools/tests/cli-test.sh BUILD_DIR   (run from the repository root)
@@ -341,10 +341,10 @@ test_hostile_strings() {
 test_efi_install_conf() {
 	mkdir -p "$tmp/esp"
 	printf 'kernel=\\EFI\\ferry\\vmlinuz\nregion=64M@0x30000100\n' >"$tmp/bad.conf"
-	expect efi-install-refuses-bad-region 1 "bad.conf, byte 26: region= is not SIZE@ADDR" \
+	expect efi-install-refuses-bad-region 3 "bad.conf, byte 26: region= is not SIZE@ADDR" \
 		efi install --esp "$tmp/esp" --efi "$tmp/bad.conf" --conf "$tmp/bad.conf"
 	printf 'kernel=\\k\nno equals sign here\n' >"$tmp/bad.conf"
-	expect efi-install-refuses-line-without-equals 1 "byte 10: a line without '='" \
+	expect efi-install-refuses-line-without-equals 3 "byte 10: a line without '='" \
 		efi install --esp "$tmp/esp" --efi "$tmp/bad.conf" --conf "$tmp/bad.conf"
 	if [ -e "$tmp/esp/EFI" ]; then
 		fail efi-install-refused-touches-nothing "$tmp/esp/EFI was created"
@@ -379,5 +379,9 @@ if find_sample; then
 else
 	skip cli-sample "no format/tests/data/sample.ferry and no $build/tests/mksample to make one"
 fi
+# --json and the exit statuses (a sandbox of namespaces for what freezes)
+# shellcheck source=tools/tests/machine.sh
+. "$repo/tools/tests/machine.sh"
+test_machine
 
 [ "$failures" -eq 0 ]

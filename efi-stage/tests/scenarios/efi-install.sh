@@ -30,6 +30,13 @@ case "$boots" in
 	echo "$out" | grep -q "^BootOrder: $cur," ||
 		{ fail "the ferry entry is not first in BootOrder or is alone there"; return; }
 	ferry efi status 2>&1
+	# the same as JSON (no jq in the guest: the members as the writer puts them)
+	js=$(ferry efi status --json 2>&1)
+	echo "$js" | sed 's/^/json: /'
+	echo "$js" | grep -q "^  \"boot_current\": \"$cur\",\$" &&
+		echo "$js" | grep -q "^    \"number\": \"$cur\",\$" &&
+		echo "$js" | grep -q '^  "region": "0x' ||
+		{ fail "ferry efi status --json does not name BootCurrent $cur, its entry and the region"; return; }
 	pass
 	;;
 *) efi_unexpected_boot ;;

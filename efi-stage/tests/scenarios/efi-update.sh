@@ -20,7 +20,7 @@ case "$boots" in
 		--initrd /boot/initramfs-bpo.cpio.gz --pid "$app_pid" 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/fail-reboot: /'
-	[ $rc -ne 0 ] || { fail "ferry update with a failing reboot reported success"; return; }
+	[ $rc -eq 4 ] || { fail "ferry update with a failing reboot: exit status $rc, not 4 (after the point of no return)"; return; }
 	echo "$out" | grep -q 'update kernel \\EFI\\ferry\\vmlinuz-bpo + \\EFI\\ferry\\initramfs-bpo.cpio.gz' ||
 		{ fail "the kernel and initrd were not found on or copied to the ESP"; return; }
 	[ ! -e /esp/EFI/ferry/initramfs-bpo.cpio.gz ] ||

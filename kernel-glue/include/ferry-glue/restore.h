@@ -7,11 +7,26 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* One restored process, for a report of the caller's own. */
+struct ferry_restored {
+	int pid;
+	const char *comm;
+	size_t threads, areas, fds;
+	unsigned long long pages;
+};
+
 struct ferry_restore_options {
 	const char *image;
 	bool pidns;   /* in a new PID namespace, ferry staying as its init */
-	bool json;    /* report as JSON */
-	FILE *report; /* where the report goes (stdout when NULL) */
+	FILE *report; /* where the report's lines go (stdout when NULL) */
+	/*
+	 * When not NULL, called once the processes run instead of writing
+	 * the report's lines: every process restored, in order. With pidns
+	 * it runs in the namespace's init, a child of the caller.
+	 */
+	void (*report_fn)(void *arg, const char *image, const struct ferry_restored *procs,
+			  size_t n);
+	void *report_arg;
 	/*
 	 * The image already in memory (such as the marked region): read from
 	 * here instead of mapping @image, which then only names it in

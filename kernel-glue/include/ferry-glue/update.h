@@ -8,13 +8,16 @@
 #define FERRY_GLUE_UPDATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "ferry/magic.h" /* FERRY_UPDATE_RECORD_MAGIC */
 
 struct ferry_region;
 struct ferry_update_options;
+struct ferry_update_record;
 
 /*
  * How the new kernel is reached when it is not kexec: the reboot path
@@ -44,6 +47,14 @@ struct ferry_update_options {
 	int level;          /* zlib level of the page chunks (0: stored) */
 	bool force;         /* overwrite a sealed image nobody restored */
 	const struct ferry_update_via *via; /* NULL: kexec */
+	FILE *progress;     /* where the step-by-step lines go (stdout when NULL) */
+	/*
+	 * Out, when not NULL: the record as the update left it once
+	 * ferry_update() returns (outcome, reason, stamps). Its kexec stamp is
+	 * set when the point of no return was passed
+	 * (ferry_update_past_no_return()).
+	 */
+	struct ferry_update_record *ret_record;
 };
 
 /*
@@ -75,6 +86,7 @@ enum ferry_update_outcome {
 	FERRY_UPDATE_RESTORING = 3, /* ferry-init marked it consumed and is restoring */
 	FERRY_UPDATE_RESTORED = 4,  /* the processes run on the new kernel */
 	FERRY_UPDATE_FAILED = 5,    /* see reason; the image is kept when it could be */
+	FERRY_UPDATE_REFUSED = 6,   /* the preflight said no; nothing frozen (history only) */
 };
 
 /* A point in time: CLOCK_REALTIME and the CPU's time stamp counter. */
@@ -131,13 +143,21 @@ uint64_t ferry_update_realtime_at(const struct ferry_update_record *rec,
 
 /* Read the record of a mapped region: 0, -ENODATA (none) or -EBADMSG. */
 int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_record *ret);
-/* Write it (crc set, caches flushed). */
+/* Set magic, version, size and CRC. */
+void ferry_update_record_seal(struct ferry_update_record *rec);
+/* Write it (sealed, caches flushed). */
 void ferry_update_record_store(struct ferry_region *r, struct ferry_update_record *rec);
 void ferry_update_phases(const struct ferry_update_record *rec, struct ferry_update_phases *ret);
 const char *ferry_update_outcome_name(int32_t outcome);
 
+/* Check a record read from anywhere (magic, version, size, CRC) and end
+ * its strings: 0, -ENODATA (no record) or -EBADMSG. */
+int ferry_update_record_check(struct ferry_update_record *rec);
+
+/* The kernel switch was issued: the update went past its point of no return. */
+bool ferry_update_past_no_return(const struct ferry_update_record *rec);
+
 /* Print the record: outcome, kernels, image, the phases of the downtime. */
-#include <stdio.h>
 void ferry_update_report(FILE *out, const struct ferry_update_record *rec);
 
 /*
@@ -145,5 +165,39 @@ void ferry_update_report(FILE *out, const struct ferry_update_record *rec);
  * state and the report of the last update. Returns 0 or -errno.
  */
 int ferry_update_status(FILE *out);
+
+/* ---- the history of updates (history.c) ----------------------------------
+ *
+ * The records of the last FERRY_HISTORY_MAX updates, oldest first, in a
+ * file on the root file system: $FERRY_STATE_DIR/history, by default
+ * /var/lib/ferry/history. The region keeps only the last record and is
+ * gone after a cold boot; ferry-init runs before the root file system is
+ * writable. So `ferry update` files the previous update's record, which
+ * ferry-init completed in the region, when it begins, its own at the point
+ * of no return (made durable by the sync there) and again when it
+ * returns; `ferry status --history` adds the region's record in memory.
+ * The file is the records one after another, each with its CRC, replaced
+ * as a whole (temporary file, fsync, rename).
+ */
+#define FERRY_HISTORY_MAX 16
+
+/* The file's path into @buf. */
+const char *ferry_history_path(char *buf, size_t len);
+
+/*
+ * Read the history into @recs (room for FERRY_HISTORY_MAX), oldest first.
+ * No file: 0 records. A record that fails its check is skipped and
+ * counted in *ret_damaged. Returns 0 or -errno (logged).
+ */
+int ferry_history_load(struct ferry_update_record *recs, size_t *ret_n, size_t *ret_damaged);
+
+/* @rec into @recs: it replaces the entry of the same update (the same
+ * start stamp), else it is appended and the oldest dropped beyond the
+ * maximum. */
+void ferry_history_merge(struct ferry_update_record *recs, size_t *n,
+			 const struct ferry_update_record *rec);
+
+/* Load, merge @rec and write the file again. Returns 0 or -errno (logged). */
+int ferry_history_add(const struct ferry_update_record *rec, bool durable);
 
 #endif
