@@ -33,16 +33,16 @@ static void exec_init(char **argv)
 	fflush(NULL);
 	if (argv && argv[0]) {
 		execv(argv[0], argv);
-		init_log("cannot exec %s: %s", argv[0], strerror(errno));
+		init_log_at(LOG_ERR, "cannot exec %s: %s", argv[0], strerror(errno));
 	} else if (init_cmdline_arg(FERRY_PARAM_INIT, init, sizeof(init))) {
 		execv(init, args);
-		init_log("cannot exec ferry.init=%s: %s", init, strerror(errno));
+		init_log_at(LOG_ERR, "cannot exec ferry.init=%s: %s", init, strerror(errno));
 	}
 	for (int i = 0; fallback[i]; i++) {
 		snprintf(init, sizeof(init), "%s", fallback[i]);
 		execv(init, args);
 	}
-	init_log("no init to exec: %s", strerror(errno));
+	init_log_at(LOG_CRIT, "no init to exec: %s", strerror(errno));
 }
 
 int main(int argc, char **argv)

@@ -44,7 +44,7 @@ static void locate_image(const struct ferry_region *region, const struct ferry_r
 	if (h->state != FERRY_REGION_EXPANDED || !init_cmdline_arg(FERRY_PARAM_HANDOFF, arg, sizeof(arg)))
 		return;
 	if (ferry_handoff_read(region->base + h->handoff_offset, h->handoff_size, &ho) < 0) {
-		init_log("handoff FDT in the region unreadable; using the staged image");
+		init_log_at(LOG_WARNING, "handoff FDT in the region unreadable; using the staged image");
 		return;
 	}
 	if (ho.image_state == FERRY_HANDOFF_IMAGE_NONE) {
@@ -115,7 +115,8 @@ static unsigned count_lines(const char *text, const char *prefix)
 
 /*
  * The restore names what fails on stderr: catch those lines for the log
- * file and the record. (The stubs the restore creates close every
+ * file, the kernel's log and the record (ferry-init's own go out as they
+ * come). (The stubs the restore creates close every
  * descriptor they inherit, this one included.)
  */
 static int messages_begin(int *ret_saved)
@@ -131,6 +132,8 @@ static int messages_begin(int *ret_saved)
 		close(m);
 		return -1;
 	}
+	/* ferry-init's own lines go out at once, and only once */
+	init_log_set_console(*ret_saved);
 	return m;
 }
 
@@ -148,6 +151,7 @@ static void messages_end(int m, int saved, char *why, size_t len)
 	if (m < 0)
 		return;
 	fflush(stderr);
+	init_log_set_console(-1);
 	dup2(saved, 2);
 	close(saved);
 	n = pread(m, buf, sizeof(buf) - 1, 0);
@@ -158,7 +162,8 @@ static void messages_end(int m, int saved, char *why, size_t len)
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(l, "ferry-init: ", 12))
 			l += 12;
-		init_log("%s", l);
+		/* what the restore said on stderr: its warnings, else errors */
+		init_log_at(strncmp(l, "warning: ", 9) ? LOG_ERR : LOG_WARNING, "%s", l);
 		if (prev[0])
 			snprintf(why, len, "%s; %s", prev, l);
 		else
@@ -271,7 +276,7 @@ int init_restore_region(void)
 	ferry_region_init(&region, FERRY_REGION_MAP_CACHED);
 	r = ferry_region_open(&region);
 	if (r < 0) {
-		init_log("cannot map the region %s (%s): nothing restored", arg, strerror(-r));
+		init_log_at(LOG_ERR, "cannot map the region %s (%s): nothing restored", arg, strerror(-r));
 		return r;
 	}
 	r = ferry_region_header_load(&region, &h);
@@ -279,7 +284,7 @@ int init_restore_region(void)
 		if (r == -ENODATA)
 			init_log("region %s not formatted: nothing to restore", arg);
 		else if (r < 0)
-			init_log("region %s: control block damaged (%s): nothing restored", arg,
+			init_log_at(LOG_ERR, "region %s: control block damaged (%s): nothing restored", arg,
 				 strerror(-r));
 		else
 			init_log("region %s: state %s: nothing to restore", arg,
@@ -310,7 +315,7 @@ int init_restore_region(void)
 	if (r < 0) {
 		rec.outcome = FERRY_UPDATE_FAILED;
 		rec.error = -r;
-		init_log("NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
+		init_log_at(LOG_ERR, "NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
 	}
 	finish(&region, &rec);
 	ferry_region_close(&region);

@@ -220,6 +220,47 @@ test_sandboxed() {
 		'(.processes | length) == 1 and (.processes[0].comm | startswith("\ufffd\u001b]0;\u0007\"q\\"))'
 }
 
+# ---- ferry-init's log: /dev/kmsg, and none ----------------------------------
+
+# ferry-init with no region on the command line, in a mount namespace whose
+# /dev is a tmpfs: once with /dev/kmsg a FIFO read into a file (each record
+# as the kernel would get it), once without it
+test_init_kmsg() {
+	init="$(cd "$build/bin" && pwd)/ferry-init"
+	if ! unshare -m true 2>/dev/null; then
+		skip init-kmsg-records "cannot create a mount namespace (unshare -m)"
+		skip init-without-kmsg "cannot create a mount namespace (unshare -m)"
+		return
+	fi
+	for kmsg in fifo none; do
+		unshare -m sh -c 'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 || exit 99
+			if [ "$2" = fifo ]; then
+				mkfifo /dev/kmsg && cat /dev/kmsg >"$1/kmsg.$2" &
+				sleep 0.2
+			fi
+			FERRY_CMDLINE="ferry.log=$1/init.$2.log" "$0" -- /bin/sh -c "echo the real init"
+			' "$init" "$tmp" "$kmsg" >"$tmp/init.$kmsg.out" 2>"$tmp/init.$kmsg.err"
+		echo $? >"$tmp/init.$kmsg.rc"
+	done
+	if [ "$(cat "$tmp/init.fifo.rc")" = 0 ] &&
+		grep -qx '<6>ferry-init: no ferry.region= on the command line: nothing to restore' \
+			"$tmp/kmsg.fifo" 2>/dev/null &&
+		grep -qx 'the real init' "$tmp/init.fifo.out"; then
+		pass init-kmsg-records
+	else
+		fail init-kmsg-records "status $(cat "$tmp/init.fifo.rc"); records: $(head -c 300 \
+			"$tmp/kmsg.fifo" 2>&1); stderr: $(head -c 300 "$tmp/init.fifo.err")"
+	fi
+	if [ "$(cat "$tmp/init.none.rc")" = 0 ] && grep -qx 'the real init' "$tmp/init.none.out" &&
+		[ "$(grep -c 'cannot open /dev/kmsg' "$tmp/init.none.err")" = 1 ] &&
+		grep -q 'nothing to restore' "$tmp/init.none.log"; then
+		pass init-without-kmsg
+	else
+		fail init-without-kmsg "status $(cat "$tmp/init.none.rc"); stderr: $(head -c 300 \
+			"$tmp/init.none.err"); out: $(head -c 100 "$tmp/init.none.out")"
+	fi
+}
+
 test_machine() {
 	if ! command -v python3 >/dev/null 2>&1; then
 		fail machine "python3 is needed (make deps)"
@@ -228,4 +269,5 @@ test_machine() {
 	test_verify_json
 	test_netlock_json
 	test_sandboxed
+	test_init_kmsg
 }

@@ -13,6 +13,22 @@ update_to() {
 }
 
 
+# check_update_logged PID: ferry-init's lines reached the kernel's log
+# (user.info records "ferry-init: ...", the restore of PID among them), and
+# the history ferry update kept on the data disk shows this update restored
+check_update_logged() {
+	dmesg -r | grep -E "^<14>\[[ 0-9.]*\] ferry-init: restored pid $1 " ||
+		{ fail "ferry-init's restore of pid $1 is not in the kernel's log (dmesg): $(dmesg | grep -c ferry-init) ferry-init lines"; return 1; }
+	[ -s "$FERRY_STATE_DIR/history" ] ||
+		{ fail "ferry update kept no history in $FERRY_STATE_DIR"; return 1; }
+	hist=$(ferry status --json --history 2>&1)
+	echo "$hist" | sed -n '/"history": \[/,$p' | head -n 40 | sed 's/^/history: /'
+	# the newest entry first: its outcome and where it went
+	echo "$hist" | sed -n '/"history": \[/,$p' | grep -m 1 '"outcome":' | grep -q '"restored"' &&
+		echo "$hist" | sed -n '/"history": \[/,$p' | grep -m 1 '"new":' | grep -q "\"$(uname -r)\"" ||
+		{ fail "ferry status --json --history does not show this update restored on $(uname -r)"; return 1; }
+}
+
 # scenario_update counter|tree|corrupt FROM TO: ferry update --via kexec of
 # guest-app (--pid), of a shell running a pipeline of them (--tree), or of
 # guest-app with its sealed image damaged (the new kernel must refuse it)
@@ -71,6 +87,7 @@ scenario_update() {
 			[ -d "/proc/$p" ] || { fail "pid $p was not restored"; return; }
 		done
 		ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+		check_update_logged "$pid" || return
 		c1=$(last_count "$log")
 		sleep 2
 		c2=$(last_count "$log")
