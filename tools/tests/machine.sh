@@ -119,12 +119,17 @@ printf '00000000-0009fbff : System RAM\n100000000-100ffffff : Reserved\n' >"$tmp
 echo "not a kernel" >"$tmp/vmlinuz"
 
 # a process with nothing open but /dev/null, and one whose stdout is a
-# pipe to another process (which ferry refuses)
+# pipe to another process (which ferry refuses); nothing else inherited
+# (the test lock's descriptor, say)
 python3 -c 'import os; os.closerange(3, 65536); os.execvp("sleep", ["sleep", "600"])' \
 	</dev/null >/dev/null 2>&1 &
 alone=$!
-sh -c 'echo $$ >"$0/piped"; exec sleep 600' "$tmp" </dev/null 2>/dev/null | cat >/dev/null &
-until [ "$(cat /proc/$alone/comm)" = sleep ] && [ -s "$tmp/piped" ]; do sleep 0.05; done
+python3 -c 'import os, sys
+os.closerange(3, 65536)
+open(sys.argv[1] + "/piped", "w").write(str(os.getpid()))
+os.execvp("sleep", ["sleep", "600"])' "$tmp" </dev/null 2>/dev/null | cat >/dev/null &
+until [ "$(cat /proc/$alone/comm)" = sleep ] && [ -s "$tmp/piped" ] &&
+	[ "$(cat "/proc/$(cat "$tmp/piped")/comm")" = sleep ]; do sleep 0.05; done
 piped=$(cat "$tmp/piped")
 
 "$ferry" check --json --pid "$piped" >"$tmp/check-refused.json" 2>"$tmp/check.err"
