@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ferry efi install [--esp DIR] [--efi FILE] [--conf FILE]
- * ferry efi status
+ * ferry efi status [--json]
+ * ferry efi uninstall [--esp DIR]
  *
  * install copies ferry.efi and its configuration to \EFI\ferry on the ESP
  * and registers a boot entry "ferry" with efibootmgr, first in BootOrder; the
@@ -9,6 +10,7 @@
  * entry, BootCurrent/BootNext/BootOrder, the marked range and the handoff the
  * running kernel was booted with (ferry.handoff=).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -182,6 +184,52 @@ static void delete_old_entries(void)
 	}
 }
 
+/* BootOrder before install put the entry first, for uninstall */
+static void boot_order_path(char *buf, size_t cap)
+{
+	const char *dir = getenv("FERRY_STATE_DIR");
+
+	snprintf(buf, cap, "%s/efi-boot-order", dir && *dir ? dir : "/var/lib/ferry");
+}
+
+/* efibootmgr's "BootOrder: 0001,0002" into @out ("" when none) */
+static int current_boot_order(char *out, size_t cap)
+{
+	static char text[65536];
+	char *argv[] = { "efibootmgr", NULL }, *line, *save = NULL;
+
+	out[0] = 0;
+	if (run_prog(argv, text, sizeof(text)) != 0)
+		return -EIO;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "BootOrder: ", 11))
+			snprintf(out, cap, "%s", line + 11);
+	return 0;
+}
+
+static void save_boot_order(void)
+{
+	char order[512], path[4096], dir[4096], *slash;
+	FILE *f;
+
+	if (current_boot_order(order, sizeof(order)) < 0 || !order[0])
+		return;
+	boot_order_path(path, sizeof(path));
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	mkdir(dir, 0755);
+	f = fopen(path, "we");
+	if (!f) {
+		log_error_errno(-errno, "warning: cannot keep BootOrder in %s for 'ferry efi uninstall'",
+				path);
+		return;
+	}
+	fprintf(f, "%s\n", order);
+	fclose(f);
+}
+
 /* @path as ferry.efi will read it (ferry/conf.h): refused before anything
  * is installed when ferry.efi would skip a line of it or not read it. */
 static int check_conf(const char *path)
@@ -243,6 +291,7 @@ static int efi_install(const char *esp, const char *efi, const char *conf)
 	sync();
 
 	delete_old_entries();
+	save_boot_order();
 	snprintf(part_s, sizeof(part_s), "%d", part);
 	{
 		char *argv[] = { "efibootmgr", "-q", "-c", "-d", disk, "-p", part_s, "-L", ENTRY_LABEL,
@@ -257,6 +306,83 @@ static int efi_install(const char *esp, const char *efi, const char *conf)
 	}
 	printf("boot entry '%s' (%s on %s partition %d) is first in BootOrder; "
 	       "the existing entries follow as the fallback\n", ENTRY_LABEL, ENTRY_LOADER, disk, part);
+	return FERRY_EXIT_OK;
+}
+
+/* Every file of \EFI\ferry (ferry.efi, ferry.conf, update kernels copied
+ * there) and the directory */
+static int remove_esp_dir(const char *esp)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/EFI/ferry", esp);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : log_error_errno(-errno, "cannot open %s", dir);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0)
+			r = log_error_errno(-errno, "cannot remove %s", path);
+	}
+	closedir(d);
+	if (r == 0 && rmdir(dir) < 0)
+		r = log_error_errno(-errno, "cannot remove %s", dir);
+	if (r == 0)
+		printf("removed %s\n", dir);
+	sync();
+	return r;
+}
+
+/* BootOrder as install found it: the saved order, of the entries still there */
+static int restore_boot_order(void)
+{
+	char path[4096], saved[512], now[512], order[512] = "", *num, *save = NULL;
+	char *argv[] = { "efibootmgr", "-q", "-o", order, NULL };
+	static char out[4096];
+	FILE *f;
+
+	boot_order_path(path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return 0; /* install kept none: removing the entry left the rest in order */
+	if (!fgets(saved, sizeof(saved), f))
+		saved[0] = 0;
+	fclose(f);
+	saved[strcspn(saved, "\n")] = 0;
+	if (current_boot_order(now, sizeof(now)) < 0)
+		return -EIO;
+	for (num = strtok_r(saved, ",", &save); num; num = strtok_r(NULL, ",", &save))
+		if (strlen(num) == 4 && strstr(now, num))
+			snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%s",
+				 order[0] ? "," : "", num);
+	if (order[0] && strcmp(order, now)) {
+		if (run_prog(argv, out, sizeof(out)) != 0) {
+			log_error("efibootmgr could not set BootOrder to %s: %s", order, out);
+			return -EIO;
+		}
+	}
+	unlink(path);
+	if (order[0])
+		printf("BootOrder: %s\n", order);
+	return 0;
+}
+
+static int efi_uninstall(const char *esp)
+{
+	int r;
+
+	if (need_efivars() < 0)
+		return FERRY_EXIT_REFUSED;
+	delete_old_entries();
+	printf("boot entry '%s' removed\n", ENTRY_LABEL);
+	r = restore_boot_order();
+	if (remove_esp_dir(esp) < 0 || r < 0)
+		return FERRY_EXIT_FAILURE;
 	return FERRY_EXIT_OK;
 }
 
@@ -490,7 +616,7 @@ static int run_efi(const struct command *cmd, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return command_usage_error(cmd, "expected one of: install, status");
+		return command_usage_error(cmd, "expected one of: install, status, uninstall");
 	verb = argv[optind];
 	if (json && strcmp(verb, "status"))
 		return command_usage_error(cmd, "--json goes with status");
@@ -498,13 +624,16 @@ static int run_efi(const struct command *cmd, int argc, char **argv)
 		return efi_install(esp, efi, conf);
 	if (!strcmp(verb, "status"))
 		return efi_status(json);
-	return command_usage_error(cmd, "unknown action '%s' (install, status)", verb);
+	if (!strcmp(verb, "uninstall"))
+		return efi_uninstall(esp);
+	return command_usage_error(cmd, "unknown action '%s' (install, status, uninstall)", verb);
 }
 
 const struct command command_efi = {
 	.name = "efi",
 	.summary = "install ferry.efi as a boot entry, or show its state",
-	.usage = "install [--esp DIR] [--efi FILE] [--conf FILE] | status [--json]",
+	.usage = "install [--esp DIR] [--efi FILE] [--conf FILE] | status [--json] | "
+		 "uninstall [--esp DIR]",
 	.help = "  install      copy ferry.efi and ferry.conf to DIR\\EFI\\ferry and register a\n"
 		"               boot entry 'ferry' first in BootOrder (efibootmgr); the\n"
 		"               existing entries stay behind it as the fallback\n"
@@ -518,8 +647,12 @@ const struct command command_efi = {
 		"               readable, image, verified, stage, stage_version, stage_ms,\n"
 		"               image_address, image_bytes, reason); null for what is not\n"
 		"               there\n"
+		"  uninstall    remove the entry 'ferry' and put BootOrder back as install\n"
+		"               found it (kept in /var/lib/ferry/efi-boot-order); remove\n"
+		"               DIR\\EFI\\ferry\n"
 		"Needs /sys/firmware/efi/efivars (a UEFI boot, efivarfs mounted).\n"
-		"Exit status: 0 done, 1 failed, 3 install refused (the configuration,\n"
-		"no efivarfs or no ESP mounted; nothing written), 2 usage error.\n",
+		"Exit status: 0 done, 1 failed, 3 install or uninstall refused (the\n"
+		"configuration, no efivarfs or no ESP mounted; nothing written),\n"
+		"2 usage error.\n",
 	.run = run_efi,
 };

@@ -19,6 +19,7 @@ const struct command *const commands[] = {
 	&command_status,
 	&command_netlock,
 	&command_efi,
+	&command_region,
 };
 const size_t command_count = sizeof(commands) / sizeof(commands[0]);
 

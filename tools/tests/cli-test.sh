@@ -1,7 +1,8 @@
 #!/bin/sh
 # The ferry CLI as a user drives it: help and usage errors, inspect (text,
 # --json, --chunks) and verify on the sample image, and verify/inspect on
-# damaged copies of it; --json and the exit statuses (machine.sh). Prints PASS/FAIL/SKIP lines (mk/run-tests.sh) and
+# damaged copies of it; --json and the exit statuses (machine.sh); ferry
+# region on fixtures (region.sh). Prints PASS/FAIL/SKIP lines (mk/run-tests.sh) and
 # exits 1 if any test failed.
 #
 # Usage: tools/tests/cli-test.sh BUILD_DIR   (run from the repository root)
@@ -383,5 +384,9 @@ fi
 # shellcheck source=tools/tests/machine.sh
 . "$repo/tools/tests/machine.sh"
 test_machine
+# ferry region on fixture roots
+# shellcheck source=tools/tests/region.sh
+. "$repo/tools/tests/region.sh"
+test_region
 
 [ "$failures" -eq 0 ]
