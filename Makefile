@@ -26,6 +26,9 @@ SBINDIR ?= $(PREFIX)/sbin
 PKGLIBDIR ?= $(PREFIX)/lib/ferry
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# boot/: ferry-init in the initramfs (initramfs-tools, dracut)
+INITRAMFS_TOOLS_DIR ?= $(PREFIX)/share/initramfs-tools
+DRACUT_MODULES_DIR ?= $(PREFIX)/lib/dracut/modules.d
 HOST_LIBS := -lfdt -lmbedcrypto -ldeflate -lz -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -259,7 +262,8 @@ clean:
 
 # ---- install -------------------------------------------------------------------
 # /usr/sbin/ferry, /usr/lib/ferry/{ferry-init,ferry.efi}, /etc/ferry/ferry.conf
-# (kept when it exists: it is the user's), and the man pages
+# (kept when it exists: it is the user's), the man pages, and boot/'s
+# initramfs-tools hook and script and dracut module (@PKGLIBDIR@ filled in)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(SYSCONFDIR)/ferry \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
@@ -270,6 +274,15 @@ install: all
 	install -m 0644 $(EFI_BIN) $(DESTDIR)$(PKGLIBDIR)/ferry.efi
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ferry/ferry.conf ] || \
 		install -m 0644 efi-stage/ferry.conf $(DESTDIR)$(SYSCONFDIR)/ferry/ferry.conf
+	install -d $(DESTDIR)$(INITRAMFS_TOOLS_DIR)/hooks \
+		$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/scripts/init-bottom $(DESTDIR)$(DRACUT_MODULES_DIR)/90ferry
+	for f in initramfs-tools/hooks/ferry initramfs-tools/scripts/init-bottom/ferry \
+		dracut/90ferry/module-setup.sh dracut/90ferry/ferry-restore.sh; do \
+		case $$f in initramfs-tools/*) to=$(INITRAMFS_TOOLS_DIR)/$${f#*/} ;; \
+			*) to=$(DRACUT_MODULES_DIR)/$${f#*/} ;; esac; \
+		sed 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' boot/$$f >$(DESTDIR)$$to && \
+		chmod 0755 $(DESTDIR)$$to || exit 1; \
+	done
 
 include qemu-tests/qemu-tests.mk
 include kernel-glue/update/update.mk

@@ -8,6 +8,8 @@
 #   build-offline-O0   make CFLAGS=-O0 under unshare -n; the ferry built
 #                      verifies the sample image
 #   third-party-sums   third_party/ is unchanged from its origins
+#   initramfs-*        tools/tests/initramfs.sh: mkinitramfs with the installed
+#                      hook and script, lsinitramfs on the result
 #   man-*              man/check-man.sh: the man pages against the code
 # Usage: mk/test-package.sh BUILD_DIR     (needs make deps: debhelper, lintian)
 set -u
@@ -17,11 +19,15 @@ work="$build/package-test"
 failed=0
 
 # what make install puts under DESTDIR and the package holds (README.md,
-# "Using it"; the man pages: man/)
+# "Using it"; the man pages: man/; the initramfs glue: boot/README.md)
 INSTALLED="/etc/ferry/ferry.conf
+/usr/lib/dracut/modules.d/90ferry/ferry-restore.sh
+/usr/lib/dracut/modules.d/90ferry/module-setup.sh
 /usr/lib/ferry/ferry-init
 /usr/lib/ferry/ferry.efi
 /usr/sbin/ferry
+/usr/share/initramfs-tools/hooks/ferry
+/usr/share/initramfs-tools/scripts/init-bottom/ferry
 /usr/share/man/man5/ferry.conf.5
 /usr/share/man/man8/ferry-init.8
 /usr/share/man/man8/ferry.8"
@@ -98,6 +104,13 @@ if (cd "$work/offline" && unshare -n make install CFLAGS=-O0 BUILD="$obuild" DES
 else
 	fail install-destdir "make install DESTDIR=$dest failed ($work/install.log)"
 	show_tail "$work/install.log"
+fi
+
+# boot/: the installed hook and script in an initramfs mkinitramfs builds
+if [ -x "$dest/usr/lib/ferry/ferry-init" ]; then
+	sh "$work/offline/tools/tests/initramfs.sh" "$dest" || failed=1
+else
+	fail initramfs-tools-hook "make install put no ferry-init under $dest"
 fi
 
 if (cd "$work/offline" && sha256sum --quiet -c third_party/SHA256SUMS) >"$work/sums.log" 2>&1; then

@@ -23,6 +23,11 @@ const char *init_log_path(void);
 
 /* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
 void init_mount_basics(void);
+/* --root DIR: bind /dev, /proc, /sys, /run onto DIR's where nothing is
+ * mounted there, chroot into DIR. 0 or -errno (said on stderr; the binds
+ * undone). init_leave_root(""): detach those binds again, from inside. */
+int init_enter_root(const char *dir);
+void init_leave_root(const char *prefix);
 
 /* cmdline_arg.c: the value of the last @key= among the kernel's parameters
  * into @buf; false if absent (or too long, which is said on stderr). */

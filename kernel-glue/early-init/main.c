@@ -6,6 +6,9 @@
  *                         [ferry.network-setup=PATH]
  *   or, from an initramfs script once what the processes use is mounted:
  *   exec ferry-init [--network-setup PATH] -- /the/real/init ARGS...
+ *   or, from an initramfs script with the real root mounted at DIR, before
+ *   the initramfs switches to it (boot/: initramfs-tools, dracut):
+ *   ferry-init --root DIR     (restores, then returns to the script)
  *
  * Mounts /proc, /sys and /dev where missing, restores the image the region
  * (ferry.region=) holds, logs the outcome and the timing on the console and
@@ -49,6 +52,8 @@ int main(int argc, char **argv)
 {
 	char log_path[256] = "/run/ferry/init.log";
 	char **next = NULL;
+	const char *root = NULL;
+	int r;
 
 	ferry_stamp_now(&init_started);
 	for (int i = 1; i < argc; i++) {
@@ -58,14 +63,26 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--network-setup") && i + 1 < argc)
 			init_set_network_setup(argv[++i]);
+		else if (!strcmp(argv[i], "--root") && i + 1 < argc)
+			root = argv[++i];
 	}
 	init_mount_basics();
 	glue_log_set_prefix("ferry-init");
+	if (root && init_enter_root(root) < 0) {
+		/* the processes' files are not there: leave the image for the next try */
+		init_log_at(LOG_ERR, "cannot enter the real root %s: nothing restored", root);
+		return 1;
+	}
 	init_cmdline_arg(FERRY_PARAM_LOG, log_path, sizeof(log_path));
 	init_log_open(log_path);
-	init_restore_region();
+	r = init_restore_region();
 	init_run_network_setup(NULL); /* once: a no-op when the restore ran it */
 	init_log_close();
+	if (root && !next) {
+		/* back to the initramfs, which starts the real init */
+		init_leave_root("");
+		return r < 0 ? 1 : 0;
+	}
 	exec_init(next);
 	return 1;
 }

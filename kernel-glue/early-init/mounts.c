@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The file systems ferry-init needs, mounted only where missing. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,4 +28,64 @@ void init_mount_basics(void)
 	mount_if_missing("/proc/self", "proc", "/proc", "proc");
 	mount_if_missing("/sys/kernel", "sysfs", "/sys", "sysfs");
 	mount_if_missing("/dev/null", "devtmpfs", "/dev", "devtmpfs");
+}
+
+/*
+ * --root DIR: the real root, mounted by an initramfs at DIR before it
+ * switches to it. The restored processes' files are there, so ferry-init
+ * restores with DIR as root: /dev, /proc, /sys and /run are bound onto
+ * DIR's where nothing is mounted there yet (the initramfs moves its own
+ * there afterwards), and ferry-init chroots into DIR. The processes keep
+ * DIR as their root, which the switch makes /.
+ */
+static const char *const carried[] = { "dev", "proc", "sys", "run" };
+static bool bound[sizeof(carried) / sizeof(carried[0])];
+
+/* something else than DIR's own file system is mounted at DIR/SUB */
+static bool mounted_at(const char *dir, const char *sub)
+{
+	char path[4096];
+	struct stat top, st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	return stat(dir, &top) == 0 && stat(path, &st) == 0 && st.st_dev != top.st_dev;
+}
+
+int init_enter_root(const char *dir)
+{
+	char from[64], to[4096];
+	int err;
+
+	for (size_t i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
+		snprintf(from, sizeof(from), "/%s", carried[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, carried[i]);
+		if (mounted_at(dir, carried[i]) || access(to, F_OK) < 0)
+			continue;
+		if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0)
+			fprintf(stderr, "ferry-init: cannot bind %s onto %s: %s\n", from, to,
+				strerror(errno));
+		else
+			bound[i] = true;
+	}
+	if (chroot(dir) == 0 && chdir("/") == 0)
+		return 0;
+	err = -errno;
+	fprintf(stderr, "ferry-init: cannot enter the real root %s: %s\n", dir, strerror(errno));
+	init_leave_root(dir);
+	return err;
+}
+
+void init_leave_root(const char *prefix)
+{
+	char path[4096];
+
+	/* detached, not unmounted: what a restored process opened there stays */
+	for (size_t i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
+		if (!bound[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", prefix, carried[i]);
+		if (umount2(path, MNT_DETACH) < 0)
+			fprintf(stderr, "ferry-init: cannot detach %s: %s\n", path, strerror(errno));
+		bound[i] = false;
+	}
 }

@@ -266,6 +266,32 @@ test_init_kmsg() {
 	fi
 }
 
+# ferry-init --root DIR as the initramfs scripts run it (boot/): it binds
+# /dev, /proc, /sys and /run onto DIR's, works there (its log lands in the
+# /run bound in) and leaves nothing mounted on DIR when it returns
+test_init_root() {
+	init="$(cd "$build/bin" && pwd)/ferry-init"
+	if ! unshare -m true 2>/dev/null; then
+		skip init-root "cannot create a mount namespace (unshare -m)"
+		return
+	fi
+	mkdir -p "$tmp/newroot/dev" "$tmp/newroot/proc" "$tmp/newroot/sys" "$tmp/newroot/run"
+	unshare -m sh -c 'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /dev &&
+		mknod -m 666 /dev/null c 1 3 || exit 99
+		FERRY_CMDLINE="ferry.log=/run/ferry/root.log" "$0" --root "$1/newroot"
+		echo $? >"$1/root.rc"
+		cp /run/ferry/root.log "$1/root.log"
+		grep " $1/newroot/" /proc/self/mounts >"$1/root.mounts"
+		true' "$init" "$tmp" >"$tmp/root.out" 2>&1
+	if [ "$(cat "$tmp/root.rc" 2>/dev/null)" = 0 ] &&
+		grep -q 'nothing to restore' "$tmp/root.log" 2>/dev/null && [ ! -s "$tmp/root.mounts" ]; then
+		pass init-root
+	else
+		fail init-root "status $(cat "$tmp/root.rc" 2>&1); log: $(head -c 200 "$tmp/root.log" 2>&1); \
+still mounted: $(head -c 200 "$tmp/root.mounts" 2>&1); $(head -c 300 "$tmp/root.out")"
+	fi
+}
+
 test_machine() {
 	if ! command -v python3 >/dev/null 2>&1; then
 		fail machine "python3 is needed (make deps)"
@@ -275,4 +301,5 @@ test_machine() {
 	test_netlock_json
 	test_sandboxed
 	test_init_kmsg
+	test_init_root
 }
