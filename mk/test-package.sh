@@ -9,7 +9,8 @@
 #                      verifies the sample image
 #   third-party-sums   third_party/ is unchanged from its origins
 #   initramfs-*        tools/tests/initramfs.sh: mkinitramfs with the installed
-#                      hook and script, lsinitramfs on the result
+#                      hook and script, lsinitramfs on the result; dracut-module:
+#                      Debian's dracut, unpacked, builds one with 90ferry
 #   man-*              man/check-man.sh: the man pages against the code
 # Usage: mk/test-package.sh BUILD_DIR     (needs make deps: debhelper, lintian)
 set -u
@@ -108,7 +109,7 @@ fi
 
 # boot/: the installed hook and script in an initramfs mkinitramfs builds
 if [ -x "$dest/usr/lib/ferry/ferry-init" ]; then
-	sh "$work/offline/tools/tests/initramfs.sh" "$dest" || failed=1
+	sh "$work/offline/tools/tests/initramfs.sh" "$dest" "$build/cache/dracut" || failed=1
 else
 	fail initramfs-tools-hook "make install put no ferry-init under $dest"
 fi
