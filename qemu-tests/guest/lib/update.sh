@@ -12,7 +12,6 @@ update_to() {
 		--append "ferry.test=$test ferry.step=$((step + 1))" --via kexec "$sel" "$app_pid" "$@" 2>&1
 }
 
-
 # scenario_update counter|tree|corrupt FROM TO: ferry update --via kexec of
 # guest-app (--pid), of a shell running a pipeline of them (--tree), or of
 # guest-app with its sealed image damaged (the new kernel must refuse it)
