@@ -9,9 +9,10 @@ deps_label=deps
 # binutils-source ships the zlib sources that the freestanding builds compile
 # (mk/third-party.sh); gnu-efi builds ferry.efi
 build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev libdeflate-dev gnu-efi binutils-source xz-utils"
-# build-essential, debhelper, lintian: the packaging tier (mk/test-package.sh)
+# build-essential, debhelper, lintian: the packaging tier (mk/test-package.sh);
+# sqlite3: the host test of file locks (kernel-glue/tests/sqlite_lock.sh)
 test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 busybox iproute2 memcached \
-redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian"
+redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian sqlite3"
 
 pkgs="$build_pkgs"
 [ "${1:-build}" = test ] && pkgs="$pkgs $test_pkgs"

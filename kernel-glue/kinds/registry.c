@@ -27,7 +27,9 @@
 	X(memfd)        \
 	X(regular)      \
 	X(directory)    \
-	X(chardev)
+	X(chardev)      \
+	X(locks)        \
+	X(lease)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,
