@@ -68,8 +68,8 @@ const struct command command_checkpoint = {
 	.summary = "freeze processes and save them into an image",
 	.usage = "(--pid PID | --tree PID) -o IMAGE [--kill] [--level N]",
 	.help = "Freezes every thread of the selection at one instant (ptrace), captures\n"
-		"processes, memory, open files and pipes, writes IMAGE (metadata first,\n"
-		"then pages, sealed last) and lets the processes run on.\n"
+		"processes, memory, open files with their locks and pipes, writes IMAGE\n"
+		"(metadata first, then pages, sealed last) and lets the processes run on.\n"
 		"\n"
 		"  --pid PID     the process PID\n"
 		"  --tree PID    the process PID and all its descendants\n"
