@@ -73,7 +73,7 @@ const struct inv_rule inv_fd_rules[] = {
 		       "it does not lead to this file from here (a file of another mount "
 		       "namespace, or of a filesystem not mounted here such as a POSIX message "
 		       "queue's), so it cannot be opened again"),
-	INV_REFUSED("lock", "a lock on it (flock, POSIX or OFD record lock, or lease)"),
+	INV_REFUSED("lock", "a lock on it"), /* the lock kinds claim those they carry */
 	INV_DEFAULT("owner", "its owner for signal-driven I/O (F_SETOWN)", "0"),
 	INV_DEFAULT("signal", "its signal for signal-driven I/O (F_SETSIG)", "0"),
 	INV_RULES_END,

@@ -315,8 +315,43 @@ static int lease_process_ready(struct rst *r, struct rproc *rp)
 	return e;
 }
 
+/* ---- inventory ---- */
+
+/* A lease: the kind records it or names why it cannot be carried (one
+ * being broken, a break told to a process outside the selection). */
+static bool own_lease(const struct inv_item *it)
+{
+	struct lock_line l;
+
+	return lock_parse_line(it->value, &l) && owns_lease(&l) && !l.waiter;
+}
+
+/* A descriptor with a lease: whom its break is told (F_SETOWN_EX, which
+ * F_SETLEASE sets), with which signal (F_SETSIG), and its O_ASYNC flag,
+ * which F_SETLEASE sets too (the kernel tells a break through the file's
+ * fasync list), are the lease's, and come back with it. */
+static bool has_lease(const struct inv_item *it)
+{
+	for (const char *p = it->fd->fdinfo; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		struct lock_line l;
+
+		if (!strncmp(p, "lock:", 5) && lock_parse_line(p, &l) && lock_is(&l, "LEASE"))
+			return true;
+	}
+	return false;
+}
+
+static const struct inv_claim lease_claims[] = {
+	INV_CLAIM_IF(INV_FD, "lock", own_lease, NULL),
+	INV_CLAIM_IF(INV_FD, "flags", has_lease, NULL),
+	INV_CLAIM_IF(INV_FD, "owner", has_lease, NULL),
+	INV_CLAIM_IF(INV_FD, "signal", has_lease, NULL),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_lease = {
 	.name = "lease",
+	.claims = lease_claims,
 	.dump_process = lease_dump_process,
 	.dump_check = lease_dump_check,
 	.dump_end = lease_dump_end,

@@ -202,7 +202,7 @@ static const char *holder_text(const struct ckpt *c, long pid, char *buf, size_t
 	else if (pid == 0)
 		snprintf(buf, size, "a process this PID namespace does not see");
 	else
-		snprintf(buf, size, "pid %ld, outside the selection", pid);
+		snprintf(buf, size, "pid %ld, outside the selection,", pid);
 	return buf;
 }
 
@@ -238,7 +238,7 @@ static int refuse_other(struct ckpt *c, const struct lock_line *l, struct inode_
 				 "open: it would get it once the selection goes away", k->path, who,
 				 what);
 	else
-		ckpt_unsupported(c, "%s: %s held by %s, on a file the selection has open or "
+		ckpt_unsupported(c, "%s: %s held by %s on a file the selection has open or "
 				 "mapped: that lock is not carried", k->path, what, who);
 	return 0;
 }

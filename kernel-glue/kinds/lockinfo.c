@@ -60,9 +60,7 @@ const char *lock_describe(const struct lock_line *l, char *buf, size_t size)
 	return buf;
 }
 
-/* One line, "N: [-> ]CLASS MODE TYPE PID MAJ:MIN:INO START END", with a
- * "lock:" before it in fdinfo. */
-static bool parse_line(const char *line, struct lock_line *l)
+bool lock_parse_line(const char *line, struct lock_line *l)
 {
 	const char *p = line;
 	char dev[64], end[24];
@@ -74,12 +72,12 @@ static bool parse_line(const char *line, struct lock_line *l)
 		p += 5;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (!isdigit((unsigned char)*p))
-		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p++ != ':')
-		return false;
+	if (isdigit((unsigned char)*p)) {
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p++ != ':')
+			return false;
+	}
 	while (*p == ' ')
 		p++;
 	if (strncmp(p, "->", 2) == 0) {
@@ -109,7 +107,7 @@ static int parse_lines(const char *text, bool fdinfo, struct lock_line **ret, si
 
 		if (fdinfo && strncmp(p, "lock:", 5) != 0)
 			continue;
-		if (!parse_line(p, &l))
+		if (!lock_parse_line(p, &l))
 			continue;
 		slot = ST_PUSH(*ret, *ret_n);
 		if (!slot)

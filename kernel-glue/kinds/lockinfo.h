@@ -48,6 +48,9 @@ struct lock_line {
 	char text[128];    /* the line after its number, for messages */
 };
 
+/* One line, "[N: ][-> ]CLASS MODE TYPE PID MAJ:MIN:INO START END", with
+ * "lock:" before it in fdinfo; false when it is none. */
+bool lock_parse_line(const char *line, struct lock_line *l);
 /* Whether @l is a lock of class @class ("POSIX", "LEASE", ...). */
 bool lock_is(const struct lock_line *l, const char *class);
 /* Whether two lines name the same lock (all but the text). */

@@ -353,8 +353,29 @@ static int locks_process_ready(struct rst *r, struct rproc *rp)
 	return e;
 }
 
+/* ---- inventory ---- */
+
+/* A lock of the kind's own (any but a lease), held (an fdinfo "lock:"
+ * line) or waited for (a request of /proc/locks): take() records it or
+ * names why it cannot (a mandatory lock, a class it does not carry), and
+ * lock_dump_check() what else on the file it cannot carry (a lock held or
+ * awaited outside the selection), at the checkpoint, where it can tell. */
+static bool own_lock(const struct inv_item *it)
+{
+	struct lock_line l;
+
+	return lock_parse_line(it->value, &l) && owns_lock(&l);
+}
+
+static const struct inv_claim locks_claims[] = {
+	INV_CLAIM_IF(INV_FD, "lock", own_lock, NULL),
+	INV_CLAIM_IF(INV_LOCK, "waiting", own_lock, NULL),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_locks = {
 	.name = "locks",
+	.claims = locks_claims,
 	.dump_process = locks_dump_process,
 	.dump_check = locks_dump_check,
 	.dump_end = locks_dump_end,
