@@ -87,7 +87,7 @@ static void free_kinds(const struct meta_field *f, void *obj)
 
 /* the kinds' data of @type (struct st_process or st_image) at its .kinds;
  * .count tells the image's (1) from a process's (0) */
-#define META_KINDS(S, image)                                                                  \
+#define META_KINDS(S, image)                                                                   \
 	{ .name = "kinds", .type = META_T_CUSTOM, .offset = offsetof(S, kinds), .count = (image), \
 	  .write = write_kinds, .read = read_kinds, .free = free_kinds }
 
@@ -340,7 +340,7 @@ static const struct meta_node area_node = {
 	.check = check_area,
 };
 
-#define LAYOUT(name, member)                                                                  \
+#define LAYOUT(name, member)                                                                   \
 	META_U64(name, struct st_mm, layout.member, META_REQUIRED)
 
 static const struct meta_field mm_fields[] = {

@@ -125,7 +125,8 @@ static void print_areas(const void *fdt, int mm, FILE *out)
 	char start[NUM_LEN], end[NUM_LEN], prot[5], kind[64];
 	struct area_info a;
 
-	for (int n = inspect_child(fdt, mm, INSPECT_AREAS, -1); n >= 0; n = inspect_child(fdt, mm, INSPECT_AREAS, n)) {
+	for (int n = inspect_child(fdt, mm, INSPECT_AREAS, -1); n >= 0;
+	     n = inspect_child(fdt, mm, INSPECT_AREAS, n)) {
 		inspect_read_area(fdt, n, &a);
 		inspect_prot_text(prot, a.prot, a.flags);
 		fprintf(out, "    %16s-%-16s %s %-8s ", hex_or_unknown(start, a.start),
