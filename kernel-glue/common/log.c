@@ -4,17 +4,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
-static const char *log_prefix = "ferry";
+static char program[64] = "ferry";
+static FILE *log_file;
+static char log_file_name[256];
 
-void glue_log_set_prefix(const char *prefix)
+void log_set_program(const char *p)
 {
-	log_prefix = prefix ? prefix : "ferry";
+	snprintf(program, sizeof(program), "%s", p ? p : "ferry");
 }
 
-bool glue_debug_enabled(void)
+const char *log_program(void)
+{
+	return program;
+}
+
+bool log_debug_enabled(void)
 {
 	static int enabled = -1;
 
@@ -26,54 +34,59 @@ bool glue_debug_enabled(void)
 	return enabled;
 }
 
-static void log_line(const char *kind, int err, const char *fmt, va_list ap)
+int log_errno(int err)
 {
-	char msg[1024];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (err)
-		fprintf(stderr, "%s: %s%s: %s\n", log_prefix, kind, msg, strerror(-err));
-	else
-		fprintf(stderr, "%s: %s%s\n", log_prefix, kind, msg);
+	return err < 0 ? err : -EIO;
 }
 
-int glue_err(int err, const char *fmt, ...)
+int log_line(const char *prefix, enum log_level level, int err, const char *fmt, ...)
 {
+	static const char *const tags[] = {
+		[LOG_WARNING] = "warning: ", [LOG_HINT] = "hint: ", [LOG_DEBUG] = "debug: ",
+	};
+	const char *tag = tags[level] ? tags[level] : "";
+	char msg[1024], line[1400];
 	va_list ap;
 
-	if (err >= 0)
-		err = -EIO;
 	va_start(ap, fmt);
-	log_line("", err, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	snprintf(line, sizeof(line), "%s: %s%s%s%s%s%s\n", program, tag, prefix ? prefix : "",
+		 prefix ? ": " : "", msg, err ? ": " : "", err ? strerror(-err) : "");
+	fputs(line, stderr);
+	if (log_file)
+		fputs(line, log_file);
 	return err;
 }
 
-void glue_error(const char *fmt, ...)
+void log_open_file(const char *path)
 {
-	va_list ap;
+	char dir[256], *slash;
 
-	va_start(ap, fmt);
-	log_line("", 0, fmt, ap);
-	va_end(ap);
-}
-
-void glue_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_line("warning: ", 0, fmt, ap);
-	va_end(ap);
-}
-
-void glue_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!glue_debug_enabled())
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755);
+	}
+	log_file = fopen(path, "ae");
+	if (!log_file) {
+		log_line(NULL, LOG_ERROR, 0, "cannot open the log %s: %s (console only)", path,
+			 strerror(errno));
 		return;
-	va_start(ap, fmt);
-	log_line("debug: ", 0, fmt, ap);
-	va_end(ap);
+	}
+	snprintf(log_file_name, sizeof(log_file_name), "%s", path);
+	setvbuf(log_file, NULL, _IOLBF, 0);
+}
+
+const char *log_file_path(void)
+{
+	return log_file ? log_file_name : NULL;
+}
+
+void log_close_file(void)
+{
+	if (log_file)
+		fclose(log_file);
+	log_file = NULL;
 }

@@ -8,12 +8,6 @@
 
 #include "ferry/magic.h" /* FERRY_PARAM_*: the keys of init_cmdline_arg() */
 
-/* init_log.c: every line goes to the console (stderr) and to the log file. */
-void init_log_open(const char *path);
-void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void init_log_close(void);
-const char *init_log_path(void);
-
 /* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
 void init_mount_basics(void);
 

@@ -33,16 +33,16 @@ static void exec_init(char **argv)
 	fflush(NULL);
 	if (argv && argv[0]) {
 		execv(argv[0], argv);
-		init_log("cannot exec %s: %s", argv[0], strerror(errno));
+		log_info("cannot exec %s: %s", argv[0], strerror(errno));
 	} else if (init_cmdline_arg(FERRY_PARAM_INIT, init, sizeof(init))) {
 		execv(init, args);
-		init_log("cannot exec ferry.init=%s: %s", init, strerror(errno));
+		log_info("cannot exec ferry.init=%s: %s", init, strerror(errno));
 	}
 	for (int i = 0; fallback[i]; i++) {
 		snprintf(init, sizeof(init), "%s", fallback[i]);
 		execv(init, args);
 	}
-	init_log("no init to exec: %s", strerror(errno));
+	log_info("no init to exec: %s", strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -60,12 +60,12 @@ int main(int argc, char **argv)
 			init_set_network_setup(argv[++i]);
 	}
 	init_mount_basics();
-	glue_log_set_prefix("ferry-init");
+	log_set_program("ferry-init");
 	init_cmdline_arg(FERRY_PARAM_LOG, log_path, sizeof(log_path));
-	init_log_open(log_path);
+	log_open_file(log_path);
 	init_restore_region();
 	init_run_network_setup(NULL); /* once: a no-op when the restore ran it */
-	init_log_close();
+	log_close_file();
 	exec_init(next);
 	return 1;
 }

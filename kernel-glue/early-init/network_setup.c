@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "early_init.h"
 
 static char network_setup[256];
@@ -40,19 +41,19 @@ void init_run_network_setup(void *unused)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		init_log("cannot run the network setup %s: %s", network_setup, strerror(errno));
+		log_info("cannot run the network setup %s: %s", network_setup, strerror(errno));
 		return;
 	}
 	if (pid == 0) {
 		execv(network_setup, argv);
-		init_log("cannot exec the network setup %s: %s", network_setup, strerror(errno));
+		log_info("cannot exec the network setup %s: %s", network_setup, strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		init_log("the network setup %s failed (status %#x): restoring anyway", network_setup,
+		log_info("the network setup %s failed (status %#x): restoring anyway", network_setup,
 			 status);
 	else
-		init_log("network set up by %s under the network lock", network_setup);
+		log_info("network set up by %s under the network lock", network_setup);
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "early_init.h"
 #include "ferry-glue/restore.h"
 #include "ferry-glue/update.h"
@@ -44,18 +45,18 @@ static void locate_image(const struct ferry_region *region, const struct ferry_r
 	if (h->state != FERRY_REGION_EXPANDED || !init_cmdline_arg(FERRY_PARAM_HANDOFF, arg, sizeof(arg)))
 		return;
 	if (ferry_handoff_read(region->base + h->handoff_offset, h->handoff_size, &ho) < 0) {
-		init_log("handoff FDT in the region unreadable; using the staged image");
+		log_info("handoff FDT in the region unreadable; using the staged image");
 		return;
 	}
 	if (ho.image_state == FERRY_HANDOFF_IMAGE_NONE) {
-		init_log("the stage found no usable image: %s", ho.reason);
+		log_info("the stage found no usable image: %s", ho.reason);
 		return;
 	}
 	if (ho.image_address >= region->phys && ho.image_size &&
 	    ho.image_address - region->phys + ho.image_size <= region->size) {
 		*ret = region->base + (ho.image_address - region->phys);
 		*ret_size = ho.image_size;
-		init_log("image handed over by the %s stage (%s, verified %u) in %llu ms", ho.stage,
+		log_info("image handed over by the %s stage (%s, verified %u) in %llu ms", ho.stage,
 			 ho.image_state == FERRY_HANDOFF_IMAGE_EXPANDED ? "expanded" : "compressed",
 			 ho.verified, (unsigned long long)(ho.stage_time_ns / 1000000));
 	}
@@ -94,7 +95,7 @@ static void finish(struct ferry_region *region, struct ferry_update_record *rec)
 	ferry_update_report(m, rec);
 	fclose(m);
 	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		init_log("%s", l);
+		log_info("%s", l);
 	free(text);
 	ferry_update_phases(rec, &ph);
 	if (rec->outcome == FERRY_UPDATE_RESTORED)
@@ -158,7 +159,7 @@ static void messages_end(int m, int saved, char *why, size_t len)
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(l, "ferry-init: ", 12))
 			l += 12;
-		init_log("%s", l);
+		log_info("%s", l);
 		if (prev[0])
 			snprintf(why, len, "%s; %s", prev, l);
 		else
@@ -193,7 +194,7 @@ static void correct_realtime(struct ferry_update_record *rec)
 		return;
 	/* ferry-init's start, in the corrected clock */
 	rec->init.realtime_ns += (int64_t)(step_ms * 1e6);
-	init_log("realtime clock set %+.0f ms from the RTC's to the old kernel's, by the TSC",
+	log_info("realtime clock set %+.0f ms from the RTC's to the old kernel's, by the TSC",
 		 step_ms);
 }
 
@@ -219,7 +220,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	/* qemu-tests: the machine "dies" here, between the mark and the restore */
 	if (init_cmdline_arg(FERRY_PARAM_TEST_INIT, last, sizeof(last)) &&
 	    !strcmp(last, "die-after-consumed")) {
-		init_log("test: stopping as if the machine died in the middle of the restore");
+		log_info("test: stopping as if the machine died in the middle of the restore");
 		return -EINTR;
 	}
 
@@ -240,7 +241,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 		rec->outcome = FERRY_UPDATE_RESTORED;
 		rec->nprocs = count_lines(report, "restored pid ");
 		for (char *save, *l = strtok_r(report, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			init_log("%s", l);
+			log_info("%s", l);
 	} else {
 		/* nothing of the image runs: keep it */
 		h->state = FERRY_REGION_SEALED;
@@ -265,24 +266,24 @@ int init_restore_region(void)
 	int r;
 
 	if (!init_cmdline_arg(FERRY_PARAM_REGION, arg, sizeof(arg))) {
-		init_log("no ferry.region= on the command line: nothing to restore");
+		log_info("no ferry.region= on the command line: nothing to restore");
 		return 0;
 	}
 	ferry_region_init(&region, FERRY_REGION_MAP_CACHED);
 	r = ferry_region_open(&region);
 	if (r < 0) {
-		init_log("cannot map the region %s (%s): nothing restored", arg, strerror(-r));
+		log_info("cannot map the region %s (%s): nothing restored", arg, strerror(-r));
 		return r;
 	}
 	r = ferry_region_header_load(&region, &h);
 	if (r < 0 || (h.state != FERRY_REGION_SEALED && h.state != FERRY_REGION_EXPANDED)) {
 		if (r == -ENODATA)
-			init_log("region %s not formatted: nothing to restore", arg);
+			log_info("region %s not formatted: nothing to restore", arg);
 		else if (r < 0)
-			init_log("region %s: control block damaged (%s): nothing restored", arg,
+			log_info("region %s: control block damaged (%s): nothing restored", arg,
 				 strerror(-r));
 		else
-			init_log("region %s: state %s: nothing to restore", arg,
+			log_info("region %s: state %s: nothing to restore", arg,
 				 ferry_region_state_name(h.state));
 		ferry_region_close(&region);
 		return r == -ENODATA ? 0 : (r < 0 ? r : 0);
@@ -298,7 +299,7 @@ int init_restore_region(void)
 	uname(&uts);
 	snprintf(rec.new_kernel, sizeof(rec.new_kernel), "%.63s", uts.release);
 	locate_image(&region, &h, &data, &size);
-	init_log("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
+	log_info("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
 		 (unsigned long long)h.generation, rec.old_kernel[0] ? rec.old_kernel : "?");
 	r = check_image(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)
@@ -310,7 +311,7 @@ int init_restore_region(void)
 	if (r < 0) {
 		rec.outcome = FERRY_UPDATE_FAILED;
 		rec.error = -r;
-		init_log("NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
+		log_info("NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
 	}
 	finish(&region, &rec);
 	ferry_region_close(&region);

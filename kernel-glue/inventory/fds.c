@@ -147,7 +147,7 @@ static int walk_fd(struct inv *v, pid_t pid, int fd)
 	if (r == -ENOENT) {
 		r = 0; /* closed meanwhile */
 	} else if (r < 0) {
-		glue_err(r, "pid %d fd %d: cannot inspect it", pid, fd);
+		log_error_errno(r, "pid %d fd %d: cannot inspect it", pid, fd);
 	} else if (!kind_of_fd(&p)) {
 		char msg[4096 + 512];
 
@@ -188,7 +188,9 @@ int inv_walk_fds(struct inv *v, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
-		return errno == ENOENT ? 0 : glue_err(-errno, "pid %d: cannot list %s", pid, path);
+		return errno == ENOENT
+			       ? 0
+			       : log_error_errno(-errno, "pid %d: cannot list %s", pid, path);
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			r = walk_fd(v, pid, atoi(de->d_name));

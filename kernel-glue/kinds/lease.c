@@ -120,11 +120,13 @@ static int take(struct ckpt *c, pid_t pid, int fd, const struct st_file *f,
 		return 0;
 	bfd = dump_borrow_fd(pid, fd);
 	if (bfd < 0)
-		return glue_err(bfd, "pid %d fd %d: cannot take a copy of it", pid, fd);
+		return log_error_errno(bfd, "pid %d fd %d: cannot take a copy of it", pid, fd);
 	sig = fcntl(bfd, F_GETSIG);
 	if (sig < 0 || fcntl(bfd, F_GETOWN_EX, &owner) < 0) {
-		int r = glue_err(-errno, "pid %d fd %d: %s: cannot read whom its lease break "
-				 "goes to", pid, fd, lock_file_name(f));
+		int r = log_error_errno(-errno,
+					"pid %d fd %d: %s: cannot read whom its lease break "
+					"goes to",
+					pid, fd, lock_file_name(f));
 
 		close(bfd);
 		return r;
@@ -173,11 +175,13 @@ static int lease_dump_check(struct ckpt *c)
 		/* set again by the process that set it, when it holds the file */
 		rec->pid = lock_taker(c, rec->shown_pid, rec->file_id, rec->pid);
 		if (!owner_in_selection(c, rec->owner))
-			ckpt_unsupported(c, "pid %d: %s: a break of its %s lease goes to %s %u, "
-					 "outside the selection: not carried", rec->pid, lock_file_name(f),
-					 rec->write ? "write" : "read",
-					 rec->owner[0] == F_OWNER_PGRP  ? "process group" :
-					 rec->owner[0] == F_OWNER_TID ? "thread" : "pid",
+			ckpt_unsupported(c,
+					 "pid %d: %s: a break of its %s lease goes to %s %u, "
+					 "outside the selection: not carried",
+					 rec->pid, lock_file_name(f), rec->write ? "write" : "read",
+					 rec->owner[0] == F_OWNER_PGRP	? "process group"
+					 : rec->owner[0] == F_OWNER_TID ? "thread"
+									: "pid",
 					 rec->owner[1]);
 		r = lock_add_holder(c, s, rec->pid, rec->file_id, "its lease");
 	}
@@ -204,17 +208,21 @@ static int lease_restore_begin(struct rst *r)
 		const struct st_process *p = st_find_process(&r->img, rec->pid);
 
 		if (!p || lock_fd_of(p, rec->file_id) < 0)
-			return glue_err(-EINVAL, "image metadata: lease %u: pid %d is not a process "
-					"of the image with a descriptor of file %u", rec->id,
-					rec->pid, rec->file_id);
+			return log_error_errno(-EINVAL,
+					       "image metadata: lease %u: pid %d is not a process "
+					       "of the image with a descriptor of file %u",
+					       rec->id, rec->pid, rec->file_id);
 		if (rec->signal > 64 || rec->owner[0] > F_OWNER_PGRP)
-			return glue_err(-EINVAL, "image metadata: lease %u: signal %u, owner type "
-					"%u", rec->id, rec->signal, rec->owner[0]);
+			return log_error_errno(-EINVAL,
+					       "image metadata: lease %u: signal %u, owner type "
+					       "%u",
+					       rec->id, rec->signal, rec->owner[0]);
 		for (size_t k = 0; k < i; k++)
 			if (li->v[k].file_id == rec->file_id)
-				return glue_err(-EINVAL, "image metadata: leases %u and %u are of "
-						"the same file %u", li->v[k].id, rec->id,
-						rec->file_id);
+				return log_error_errno(-EINVAL,
+						       "image metadata: leases %u and %u are of "
+						       "the same file %u",
+						       li->v[k].id, rec->id, rec->file_id);
 	}
 	return 0;
 }
@@ -232,16 +240,21 @@ static int restore_lease(struct rst *r, const struct lease_record *rec)
 	fd = lock_fd_of(rp->p, rec->file_id);
 	res = INJECT(&rp->in, SYS_fcntl, fd, F_SETLEASE, rec->write ? F_WRLCK : F_RDLCK);
 	if (res == -EAGAIN)
-		return glue_err(res, "pid %d fd %d: %s: cannot set its %s lease again: the file is "
-				"open %selsewhere since the checkpoint", rp->pid, fd, lock_file_name(f),
-				type, rec->write ? "" : "for writing ");
+		return log_error_errno(res,
+				       "pid %d fd %d: %s: cannot set its %s lease again: the file "
+				       "is "
+				       "open %selsewhere since the checkpoint",
+				       rp->pid, fd, lock_file_name(f), type,
+				       rec->write ? "" : "for writing ");
 	if (res < 0)
-		return glue_err(res, "pid %d fd %d: %s: cannot set its %s lease again", rp->pid, fd,
-				lock_file_name(f), type);
+		return log_error_errno(res, "pid %d fd %d: %s: cannot set its %s lease again",
+				       rp->pid, fd, lock_file_name(f), type);
 	res = INJECT(&rp->in, SYS_fcntl, fd, F_SETSIG, rec->signal);
 	if (res < 0)
-		return glue_err(res, "pid %d fd %d: %s: cannot give its lease break signal %u "
-				"again", rp->pid, fd, lock_file_name(f), rec->signal);
+		return log_error_errno(res,
+				       "pid %d fd %d: %s: cannot give its lease break signal %u "
+				       "again",
+				       rp->pid, fd, lock_file_name(f), rec->signal);
 	return 0;
 }
 
@@ -274,8 +287,11 @@ static int restore_owners(struct rproc *rp, const struct lease_image *li)
 			return e;
 		res = INJECT(&rp->in, SYS_fcntl, fd, F_SETOWN_EX, addr);
 		if (res < 0)
-			return glue_err(res, "pid %d fd %d: cannot send a break of its lease to %u "
-					"again", rp->pid, fd, rec->owner[1]);
+			return log_error_errno(res,
+					       "pid %d fd %d: cannot send a break of its lease to "
+					       "%u "
+					       "again",
+					       rp->pid, fd, rec->owner[1]);
 	}
 	return 0;
 }
@@ -299,18 +315,22 @@ static int lease_process_ready(struct rst *r, struct rproc *rp)
 				want = &li->v[k];
 		e = lock_fdinfo(rp->pid, fd->num, &lines, &n);
 		if (e < 0)
-			return glue_err(e, "pid %d fd %d: cannot read its locks", rp->pid, fd->num);
+			return log_error_errno(e, "pid %d fd %d: cannot read its locks", rp->pid,
+					       fd->num);
 		for (size_t k = 0; k < n; k++) {
 			if (!owns_lease(&lines[k]))
 				continue;
 			found++;
-			ok &= want && !strcmp(lines[k].mode, "ACTIVE") && lines[k].pid == want->pid &&
+			ok &= want && !strcmp(lines[k].mode, "ACTIVE") &&
+			      lines[k].pid == want->pid &&
 			      !strcmp(lines[k].type, want->write ? "WRITE" : "READ");
 		}
 		free(lines);
 		if (!ok || found != (want != NULL))
-			return glue_err(-EPROTO, "pid %d fd %d: after the restore its lease is not "
-					"the image's", rp->pid, fd->num);
+			return log_error_errno(-EPROTO,
+					       "pid %d fd %d: after the restore its lease is not "
+					       "the image's",
+					       rp->pid, fd->num);
 	}
 	return e;
 }

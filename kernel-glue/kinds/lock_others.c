@@ -143,7 +143,8 @@ static int mapped_inodes(pid_t pid, struct inode_set *s)
 		char *copy;
 
 		name[0] = 0;
-		if (sscanf(p, "%*x-%*x %*s %*x %x:%x %llu %4095[^\n]", &maj, &min, &ino, name) < 3 ||
+		if (sscanf(p, "%*x-%*x %*s %*x %x:%x %llu %4095[^\n]", &maj, &min, &ino, name) <
+			    3 ||
 		    !ino)
 			continue;
 		copy = strdup(name[0] ? name : "(a mapped file)");
@@ -165,21 +166,21 @@ static int selection_inodes(struct ckpt *c, struct inode_set *s)
 		snprintf(path, sizeof(path), "/proc/%d/mountinfo", p->pid);
 		r = proc_read_file(path, &mountinfo, NULL);
 		if (r < 0)
-			return glue_err(r, "pid %d: cannot read %s", p->pid, path);
+			return log_error_errno(r, "pid %d: cannot read %s", p->pid, path);
 		for (size_t k = 0; k < p->nfds && r == 0; k++) {
 			const struct st_file *f = st_find_file(&c->img, p->fds[k].file_id);
 
 			r = fd_inode(p->pid, p->fds[k].num, mountinfo, s,
 				     f ? lock_file_name(f) : "?");
 			if (r < 0)
-				glue_err(r, "pid %d fd %d: cannot tell its inode", p->pid,
-					 p->fds[k].num);
+				log_error_errno(r, "pid %d fd %d: cannot tell its inode", p->pid,
+						p->fds[k].num);
 		}
 		free(mountinfo);
 		if (r == 0) {
 			r = mapped_inodes(p->pid, s);
 			if (r < 0)
-				glue_err(r, "pid %d: cannot read its mapped files", p->pid);
+				log_error_errno(r, "pid %d: cannot read its mapped files", p->pid);
 		}
 	}
 	return r;
@@ -253,7 +254,7 @@ static int refuse_others(struct ckpt *c, bool (*owns)(const struct lock_line *),
 	int r = lock_proc_locks(&all, &n);
 
 	if (r < 0)
-		return glue_err(r, "cannot read /proc/locks");
+		return log_error_errno(r, "cannot read /proc/locks");
 	used = calloc(nours + 1, sizeof(*used));
 	if (!used) {
 		free(all);
@@ -274,8 +275,10 @@ static int refuse_others(struct ckpt *c, bool (*owns)(const struct lock_line *),
 	}
 	for (size_t j = 0; j < nours && r == 0; j++)
 		if (!used[j])
-			ckpt_unsupported(c, "%s: it changed while the selection was frozen (another "
-					 "process shares its open file description?)", ours[j].text);
+			ckpt_unsupported(c,
+					 "%s: it changed while the selection was frozen (another "
+					 "process shares its open file description?)",
+					 ours[j].text);
 	free(used);
 	free(all);
 	free_inodes(&s);
@@ -313,17 +316,19 @@ static void check_process_fds(struct ckpt *c, pid_t other, const struct lock_hol
 				continue;
 			same = syscall(SYS_kcmp, h[i].pid, other, KCMP_FILE, h[i].fd, ofd);
 			if (same == 0)
-				ckpt_unsupported(c, "pid %d fd %d: %s: %s belongs to its open file "
+				ckpt_unsupported(c,
+						 "pid %d fd %d: %s: %s belongs to its open file "
 						 "description, which pid %d, outside the "
 						 "selection, has too (fd %d): it would keep it",
-						 h[i].pid, h[i].fd, lock_file_name(h[i].f), h[i].what, other,
-						 ofd);
+						 h[i].pid, h[i].fd, lock_file_name(h[i].f),
+						 h[i].what, other, ofd);
 			else if (same < 0)
-				ckpt_unsupported(c, "pid %d fd %d: %s: %s belongs to its open file "
+				ckpt_unsupported(c,
+						 "pid %d fd %d: %s: %s belongs to its open file "
 						 "description; whether pid %d (outside the "
 						 "selection) has it too cannot be told: %s",
-						 h[i].pid, h[i].fd, lock_file_name(h[i].f), h[i].what, other,
-						 strerror(errno));
+						 h[i].pid, h[i].fd, lock_file_name(h[i].f),
+						 h[i].what, other, strerror(errno));
 		}
 	}
 	closedir(d);
@@ -345,7 +350,8 @@ static int refuse_shared(struct ckpt *c, const struct lock_holder *h, size_t n)
 
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", h[i].pid, h[i].fd);
 		if (stat(path, &hst[i]) < 0) {
-			int r = glue_err(-errno, "pid %d fd %d: cannot inspect", h[i].pid, h[i].fd);
+			int r = log_error_errno(-errno, "pid %d fd %d: cannot inspect", h[i].pid,
+						h[i].fd);
 
 			free(hst);
 			return r;
@@ -354,7 +360,7 @@ static int refuse_shared(struct ckpt *c, const struct lock_holder *h, size_t n)
 	d = opendir("/proc");
 	if (!d) {
 		free(hst);
-		return glue_err(-errno, "cannot list /proc");
+		return log_error_errno(-errno, "cannot list /proc");
 	}
 	while ((de = readdir(d))) {
 		pid_t other = atoi(de->d_name);

@@ -181,7 +181,7 @@ static int dump_fd(struct ckpt *c, struct st_process *p, const struct st_fd *fd,
 	int r = lock_fdinfo(p->pid, fd->num, &lines, &n);
 
 	if (r < 0)
-		return glue_err(r, "pid %d fd %d: cannot read its locks", p->pid, fd->num);
+		return log_error_errno(r, "pid %d fd %d: cannot read its locks", p->pid, fd->num);
 	if (!n || !f)
 		goto out;
 	posix_new = !have_id(*posix_done, *nposix_done, f->id);
@@ -245,8 +245,8 @@ pid_t lock_taker(struct ckpt *c, long shown, uint32_t file_id, pid_t holder)
 	if (p && lock_fd_of(p, file_id) >= 0)
 		return p->pid;
 	if (shown != -1 && shown != holder)
-		glue_debug("file %u: its lock was taken by pid %ld, which is not in the selection "
-			   "or has closed it; pid %d takes it again", file_id, shown, holder);
+		log_debug("file %u: its lock was taken by pid %ld, which is not in the selection "
+			  "or has closed it; pid %d takes it again", file_id, shown, holder);
 	return holder;
 }
 

@@ -205,20 +205,27 @@ static int locks_restore_begin(struct rst *r)
 		const struct st_process *p = st_find_process(&r->img, rec->pid);
 
 		if (!p)
-			return glue_err(-EINVAL, "image metadata: lock %u: pid %d is not a process "
-					"of the image", rec->id, rec->pid);
+			return log_error_errno(-EINVAL,
+					       "image metadata: lock %u: pid %d is not a process "
+					       "of the image",
+					       rec->id, rec->pid);
 		if (lock_fd_of(p, rec->file_id) < 0)
-			return glue_err(-EINVAL, "image metadata: lock %u: pid %d has no "
-					"descriptor of file %u", rec->id, rec->pid, rec->file_id);
+			return log_error_errno(-EINVAL,
+					       "image metadata: lock %u: pid %d has no "
+					       "descriptor of file %u",
+					       rec->id, rec->pid, rec->file_id);
 		if (rec->start > INT64_MAX || rec->length > INT64_MAX ||
 		    rec->start + rec->length - (rec->length != 0) > (uint64_t)INT64_MAX)
-			return glue_err(-EINVAL, "image metadata: lock %u: range %llu+%llu is "
-					"beyond what a file offset holds", rec->id,
-					(unsigned long long)rec->start,
-					(unsigned long long)rec->length);
+			return log_error_errno(-EINVAL,
+					       "image metadata: lock %u: range %llu+%llu is "
+					       "beyond what a file offset holds",
+					       rec->id, (unsigned long long)rec->start,
+					       (unsigned long long)rec->length);
 		if (rec->kind == LOCK_FLOCK && (rec->start || rec->length))
-			return glue_err(-EINVAL, "image metadata: lock %u: a flock lock has no "
-					"range", rec->id);
+			return log_error_errno(-EINVAL,
+					       "image metadata: lock %u: a flock lock has no "
+					       "range",
+					       rec->id);
 	}
 	return 0;
 }
@@ -264,20 +271,23 @@ static int restore_lock(struct rst *r, const struct lock_record *rec)
 		e = tramp_data(rp, 0, &fl, sizeof(fl), &addr);
 		if (e < 0)
 			return e;
-		res = INJECT(&rp->in, SYS_fcntl, fd, rec->kind == LOCK_POSIX ? F_SETLK : F_OFD_SETLK,
-			     addr);
+		res = INJECT(&rp->in, SYS_fcntl, fd,
+			     rec->kind == LOCK_POSIX ? F_SETLK : F_OFD_SETLK, addr);
 	}
 	if (res == 0)
 		return 0;
 	range_text(rec, range, sizeof(range));
 	if (res == -EAGAIN || res == -EACCES || res == -EWOULDBLOCK) {
 		conflict_text(r, rec, why, sizeof(why));
-		return glue_err(res, "pid %d fd %d: %s: cannot take back its %s %s lock on %s: %s",
-				rp->pid, fd, lock_file_name(f), lock_kinds[rec->kind],
-				rec->write ? "write" : "read", range, why);
+		return log_error_errno(res,
+				       "pid %d fd %d: %s: cannot take back its %s %s lock on %s: "
+				       "%s",
+				       rp->pid, fd, lock_file_name(f), lock_kinds[rec->kind],
+				       rec->write ? "write" : "read", range, why);
 	}
-	return glue_err(res, "pid %d fd %d: %s: cannot take back its %s %s lock on %s", rp->pid,
-			fd, lock_file_name(f), lock_kinds[rec->kind], rec->write ? "write" : "read", range);
+	return log_error_errno(res, "pid %d fd %d: %s: cannot take back its %s %s lock on %s",
+			       rp->pid, fd, lock_file_name(f), lock_kinds[rec->kind],
+			       rec->write ? "write" : "read", range);
 }
 
 /* Every process has all its files: the locks, in the order they were read. */
@@ -311,7 +321,7 @@ static int verify_fd(const struct locks_image *li, struct rproc *rp, const struc
 	int e = lock_fdinfo(rp->pid, fd->num, &lines, &n);
 
 	if (e < 0)
-		return glue_err(e, "pid %d fd %d: cannot read its locks", rp->pid, fd->num);
+		return log_error_errno(e, "pid %d fd %d: cannot read its locks", rp->pid, fd->num);
 	used = calloc(n + 1, sizeof(*used));
 	if (!used) {
 		free(lines);
@@ -337,8 +347,10 @@ static int verify_fd(const struct locks_image *li, struct rproc *rp, const struc
 	free(used);
 	free(lines);
 	if (found != expected)
-		return glue_err(-EPROTO, "pid %d fd %d: after the restore its locks are not those "
-				"of the image (%zu expected)", rp->pid, fd->num, expected);
+		return log_error_errno(-EPROTO,
+				       "pid %d fd %d: after the restore its locks are not those "
+				       "of the image (%zu expected)",
+				       rp->pid, fd->num, expected);
 	return 0;
 }
 

@@ -7,7 +7,6 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int run_check(const struct command *cmd, int argc, char **argv)
 {
@@ -48,7 +47,6 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 	}
 	if (!o.pid)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
-	glue_log_set_prefix(log_prefix());
 	if (ferry_checkpoint(&o) < 0) {
 		printf("%s %d: cannot be checkpointed\n", o.tree ? "tree" : "pid", o.pid);
 		return FERRY_EXIT_FAILURE;

@@ -7,7 +7,6 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 {
@@ -55,7 +54,6 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
 	if (!o.output)
 		return command_usage_error(cmd, "missing -o IMAGE");
-	glue_log_set_prefix(log_prefix());
 	if (ferry_checkpoint(&o) < 0)
 		return FERRY_EXIT_FAILURE;
 	printf("checkpointed %s %d to %s%s\n", o.tree ? "tree" : "pid", o.pid, o.output,

@@ -26,7 +26,7 @@
 #include "ferry/handoff.h"
 
 #include "commands.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 #define EFIVARS "/sys/firmware/efi/efivars"
 #define DEFAULT_ESP "/boot/efi"

@@ -8,7 +8,7 @@
 #include "image_diag.h"
 #include "image_file.h"
 #include "inspect.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 /* Header and layout must be sound before anything else can be read; an
  * unsealed image is fine to look at. */

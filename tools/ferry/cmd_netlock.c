@@ -11,7 +11,6 @@
 #include "../../kernel-glue/common/netlock.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int list_rules(void)
 {
@@ -62,7 +61,6 @@ static int run_netlock(const struct command *cmd, int argc, char **argv)
 	r = command_expect_operands(cmd, argc, argv, 0, "");
 	if (r)
 		return r;
-	glue_log_set_prefix(log_prefix());
 	return release ? release_rules() : list_rules();
 }
 

@@ -7,7 +7,6 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int run_restore(const struct command *cmd, int argc, char **argv)
 {
@@ -37,7 +36,6 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 	if (r)
 		return r;
 	o.image = argv[optind];
-	glue_log_set_prefix(log_prefix());
 	if (ferry_restore(&o, &status) < 0)
 		return FERRY_EXIT_FAILURE;
 	return o.pidns ? status : FERRY_EXIT_OK;

@@ -6,7 +6,6 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int run_status(const struct command *cmd, int argc, char **argv)
 {
@@ -17,7 +16,6 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	r = command_expect_operands(cmd, argc, argv, 0, "");
 	if (r)
 		return r;
-	glue_log_set_prefix(log_prefix());
 	return ferry_update_status(stdout) < 0 ? FERRY_EXIT_FAILURE : FERRY_EXIT_OK;
 }
 

@@ -8,7 +8,6 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int run_update(const struct command *cmd, int argc, char **argv)
 {
@@ -66,7 +65,6 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		return command_usage_error(cmd, "--via %s: use --via kexec or --via reboot", via);
 	if (!o.pid)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
-	glue_log_set_prefix(log_prefix());
 	ferry_update(&o);
 	return FERRY_EXIT_FAILURE; /* returns only when the kexec or reboot did not happen */
 }

@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "image_diag.h"
 #include "image_file.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 #include "text.h"
 
 static void print_ok(const char *path, const struct ferry_header *h)

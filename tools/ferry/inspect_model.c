@@ -16,7 +16,7 @@
 #include "ferry/schema.h"
 
 #include "inspect.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 static void check_metadata(struct inspect *ins)
 {
