@@ -540,6 +540,12 @@ int meta_write(const struct st_image *img, void **ret_fdt, size_t *ret_size)
 	return -E2BIG;
 }
 
+void st_image_free(struct st_image *img)
+{
+	meta_free_node(&meta_image_node, img);
+	memset(img, 0, sizeof(*img));
+}
+
 int meta_read(const void *fdt, struct st_image *img)
 {
 	struct meta_in in = { .fdt = fdt };
