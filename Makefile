@@ -188,7 +188,7 @@ TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/
 	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
 	$(BUILD)/tests/test-abi $(BUILD)/tests/test-abi-san $(BUILD)/fuzz/fuzz-abi-replay \
 	$(BUILD)/fuzz/fuzz-handoff-replay \
-	$(BUILD)/fuzz/fuzz-reader-replay $(GLUE_TEST_BINS) $(GLUE_UNIT_BIN)
+	$(BUILD)/fuzz/fuzz-reader-replay
 
 test: export DEVELOPER = 1
 test: deps
@@ -286,6 +286,7 @@ install: all
 
 include qemu-tests/qemu-tests.mk
 include kernel-glue/update/update.mk
+include kernel-glue/tests/tests.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 $(FORMAT_OBJS) $(TOOL_OBJS) $(GLUE_OBJS) $(REGION_OBJS) $(UPDATE_OBJS) $(EARLY_INIT_OBJS): \

@@ -13,10 +13,6 @@ $(GLUE_LIB): $(GLUE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# test programs: one per kind of state, driven by kernel-glue/tests/run.sh
-GLUE_TEST_SRCS := $(wildcard kernel-glue/tests/t_*.c)
-GLUE_TEST_BINS := $(GLUE_TEST_SRCS:kernel-glue/tests/%.c=$(BUILD)/tests/glue/%)
-
 # make bench-checkpoint (part of make bench, not of make test): BENCH_SIZES (MiB,
 # default "256 1024 4096"), BENCH_RUNS (default 3), BENCH_DIR (default under /dev/shm)
 $(BUILD)/bench/bench-checkpoint: kernel-glue/bench/bench_checkpoint.c
@@ -26,20 +22,3 @@ $(BUILD)/bench/bench-checkpoint: kernel-glue/bench/bench_checkpoint.c
 .PHONY: bench-checkpoint
 bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
 	$(BUILD)/bench/bench-checkpoint $(BUILD)/bin/ferry
-
-$(BUILD)/tests/glue/%: kernel-glue/tests/%.c kernel-glue/tests/tlib.h
-	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
-
-# unit tests of kernel-glue, no root needed (kernel-glue/tests/unit): make glue-unit-test
-GLUE_UNIT_SRCS := $(wildcard kernel-glue/tests/unit/*.c)
-GLUE_UNIT_BIN := $(BUILD)/tests/test-glue-unit
-
-$(GLUE_UNIT_BIN): $(GLUE_UNIT_SRCS) $(wildcard kernel-glue/tests/unit/*.h) $(GLUE_LIB) $(FORMAT_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Ikernel-glue/include -o $@ $(GLUE_UNIT_SRCS) $(GLUE_LIB) $(FORMAT_LIB) \
-		$(HOST_LIBS)
-
-.PHONY: glue-unit-test
-glue-unit-test: $(GLUE_UNIT_BIN)
-	$(GLUE_UNIT_BIN)

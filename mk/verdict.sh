@@ -38,3 +38,18 @@ verdict_in() {
 	grep -q -E "^(PASS: $2( |\$)|SKIP: $2: .)" "$1" 2>/dev/null && return 0
 	return 2
 }
+
+# verdict_of LABEL STATUS FILE: the verdict of a test that exited with
+# STATUS after printing FILE: status 0 when it passed or skipped, 1 when it
+# failed, with a FAIL line for LABEL when it did not say so itself (it
+# exited non-zero without a FAIL line, or printed no verdict at all).
+verdict_of() {
+	grep -q '^FAIL: ' "$3" && return 1
+	if [ "$2" != 0 ]; then
+		verdict_fail "$1" "exited with status $2 without a FAIL line"
+		return 1
+	fi
+	grep -q -E '^(PASS|SKIP): ' "$3" && return 0
+	verdict_fail "$1" "ended without a verdict"
+	return 1
+}

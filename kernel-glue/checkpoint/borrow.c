@@ -103,12 +103,12 @@ int fd_probe_socket(struct fd_probe *fd)
 {
 	fd->sfd = dump_borrow_fd(fd->pid, fd->fd);
 	if (fd->sfd < 0)
-		return glue_err(fd->sfd, "pid %d fd %d: %s: cannot take a copy of it", fd->pid,
+		return log_error_errno(fd->sfd, "pid %d fd %d: %s: cannot take a copy of it", fd->pid,
 				fd->fd, fd->link);
 	if (sock_int(fd->sfd, SO_DOMAIN, &fd->sock_family) < 0 ||
 	    sock_int(fd->sfd, SO_TYPE, &fd->sock_type) < 0 ||
 	    sock_int(fd->sfd, SO_PROTOCOL, &fd->sock_protocol) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: cannot read its kind", fd->pid, fd->fd,
+		return log_error_errno(-errno, "pid %d fd %d: %s: cannot read its kind", fd->pid, fd->fd,
 				fd->link);
 	return 0;
 }
@@ -125,7 +125,7 @@ int ckpt_vdso_syscall(pid_t pid, int memfd, uint64_t *ret)
 	int r = proc_read_maps(pid, &maps, &n);
 
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read its memory map", pid);
+		return log_error_errno(r, "pid %d: cannot read its memory map", pid);
 	r = -ENOENT;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = maps[i].end - maps[i].start;
@@ -151,7 +151,7 @@ int ckpt_vdso_syscall(pid_t pid, int memfd, uint64_t *ret)
 	}
 	proc_maps_free(maps, n);
 	if (r < 0)
-		return glue_err(r, "pid %d: no system call instruction found in its vDSO", pid);
+		return log_error_errno(r, "pid %d: no system call instruction found in its vDSO", pid);
 	return 0;
 }
 
@@ -164,14 +164,14 @@ int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b)
 	b->ft = ft;
 	b->memfd = mem_open(ft->tgid, O_RDWR);
 	if (b->memfd < 0)
-		return glue_err(b->memfd, "pid %d: cannot open its memory", ft->tgid);
+		return log_error_errno(b->memfd, "pid %d: cannot open its memory", ft->tgid);
 	r = ckpt_vdso_syscall(ft->tgid, b->memfd, &b->insn);
 	if (r < 0)
 		goto fail;
 	b->scratch = (ft->regs.rsp - RED_ZONE - BORROW_SCRATCH) & ~15ull;
 	r = mem_read(b->memfd, b->scratch, b->saved, BORROW_SCRATCH);
 	if (r < 0) {
-		glue_err(r, "pid %d tid %d: cannot read its stack at %#llx", ft->tgid, ft->tid,
+		log_error_errno(r, "pid %d tid %d: cannot read its stack at %#llx", ft->tgid, ft->tid,
 			 (unsigned long long)b->scratch);
 		goto fail;
 	}
@@ -195,7 +195,7 @@ int borrow_read(struct borrow *b, size_t off, void *buf, size_t len)
 		return -E2BIG;
 	r = mem_read(b->memfd, b->scratch + off, buf, len);
 	if (r < 0)
-		return glue_err(r, "pid %d tid %d: cannot read a result", b->ft->tgid, b->ft->tid);
+		return log_error_errno(r, "pid %d tid %d: cannot read a result", b->ft->tgid, b->ft->tid);
 	return 0;
 }
 
@@ -208,7 +208,7 @@ int borrow_end(struct borrow *b)
 	if (b->in.deferred_signal)
 		b->ft->deferred_signal = b->in.deferred_signal;
 	if (mem_write(b->memfd, b->scratch, b->saved, BORROW_SCRATCH) < 0)
-		r = glue_err(-EIO, "pid %d tid %d: cannot put its stack back", b->ft->tgid,
+		r = log_error_errno(-EIO, "pid %d tid %d: cannot put its stack back", b->ft->tgid,
 			     b->ft->tid);
 	if (inject_end(&b->in) < 0 && r == 0)
 		r = -EIO;

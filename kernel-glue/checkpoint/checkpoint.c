@@ -90,7 +90,7 @@ static int write_image(struct ckpt *c, int fd)
 
 	r = meta_write(&c->img, &fdt, &fdt_size);
 	if (r < 0)
-		return glue_err(r, "cannot build the image metadata");
+		return log_error_errno(r, "cannot build the image metadata");
 	uname(&uts);
 	clock_gettime(CLOCK_REALTIME, &now);
 	wo.kernel_release = uts.release;
@@ -106,7 +106,7 @@ static int write_image(struct ckpt *c, int fd)
 	r = ferry_writer_begin(&w, sink, &wo, fdt, fdt_size);
 	free(fdt);
 	if (r < 0) {
-		glue_error("cannot start the image '%s': %s%s%s", name, ferry_strerror(r),
+		log_error("cannot start the image '%s': %s%s%s", name, ferry_strerror(r),
 			   sink_ctx.saved_errno ? ": " : "",
 			   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
 		return -EIO;
@@ -117,7 +117,7 @@ static int write_image(struct ckpt *c, int fd)
 	if (r == 0) {
 		r = ferry_writer_seal(w);
 		if (r < 0) {
-			glue_error("cannot seal the image '%s': %s%s%s", name,
+			log_error("cannot seal the image '%s': %s%s%s", name,
 				   ferry_strerror(r), sink_ctx.saved_errno ? ": " : "",
 				   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
 			r = -EIO;
@@ -139,7 +139,7 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 			return -ENOMEM;
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0) {
-			r = glue_err(-errno, "cannot create '%s'", tmp);
+			r = log_error_errno(-errno, "cannot create '%s'", tmp);
 			free(tmp);
 			return r;
 		}
@@ -155,7 +155,7 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		goto out;
 	r = capture(&c);
 	if (r == 0 && c.problems) {
-		glue_error("%u object%s cannot be checkpointed; nothing was changed", c.problems,
+		log_error("%u object%s cannot be checkpointed; nothing was changed", c.problems,
 			   c.problems == 1 ? "" : "s");
 		r = -EOPNOTSUPP;
 	}
@@ -163,9 +163,9 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		r = write_image(&c, fd);
 	if (r == 0 && fd >= 0) {
 		if (fsync(fd) < 0)
-			r = glue_err(-errno, "cannot write '%s'", tmp);
+			r = log_error_errno(-errno, "cannot write '%s'", tmp);
 		if (r == 0 && rename(tmp, opts->output) < 0)
-			r = glue_err(-errno, "cannot rename '%s' to '%s'", tmp, opts->output);
+			r = log_error_errno(-errno, "cannot rename '%s' to '%s'", tmp, opts->output);
 	}
 	if (r == 0 && opts->commit)
 		r = opts->commit(opts->commit_arg);
@@ -186,7 +186,7 @@ out:
 	}
 	free(tmp);
 	if (r == 0)
-		glue_debug("%zu processes checkpointed", c.img.nprocs);
+		log_debug("%zu processes checkpointed", c.img.nprocs);
 	freeze_free(&c.fz);
 	free(c.origins);
 	st_image_free(&c.img);

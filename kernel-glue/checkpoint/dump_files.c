@@ -57,7 +57,7 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 
 	r = fd_probe_read(&probe, &store, pid, fd);
 	if (r < 0)
-		return glue_err(r, "pid %d fd %d: cannot inspect it", pid, fd);
+		return log_error_errno(r, "pid %d fd %d: cannot inspect it", pid, fd);
 	rec = ST_PUSH(p->fds, p->nfds);
 	if (!rec) {
 		r = -ENOMEM;
@@ -118,7 +118,7 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p)
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
-		return glue_err(-errno, "pid %d: cannot list %s", pid, path);
+		return log_error_errno(-errno, "pid %d: cannot list %s", pid, path);
 	while ((de = readdir(d))) {
 		int *slot;
 

@@ -98,7 +98,7 @@ static int dump_mapped_file(struct ckpt *c, pid_t pid, uint64_t start, uint64_t 
 	snprintf(what, sizeof(what), "area %#llx-%#llx", (unsigned long long)start,
 		 (unsigned long long)end);
 	if (stat(path, &st) < 0)
-		return glue_err(-errno, "pid %d %s: %s: cannot inspect %s", pid, what, name, path);
+		return log_error_errno(-errno, "pid %d %s: %s: cannot inspect %s", pid, what, name, path);
 	if (!S_ISREG(st.st_mode)) {
 		ckpt_unsupported(c, "pid %d %s: %s: only regular files and memfd can be carried",
 				 pid, what, name);
@@ -207,7 +207,7 @@ static int dump_layout(pid_t pid, struct st_mm *mm)
 	int r = proc_stat_fields(pid, f, 52);
 
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read /proc/%d/stat", pid, pid);
+		return log_error_errno(r, "pid %d: cannot read /proc/%d/stat", pid, pid);
 	l->start_code = f[26];
 	l->end_code = f[27];
 	l->start_stack = f[28];
@@ -246,7 +246,7 @@ static int dump_vdso(pid_t pid, struct st_mm *mm, const struct st_area *a)
 	if (r == 0)
 		r = vdso_elf_symbols(mm->vdso, len, &mm->vdso_syms, &mm->nvdso_syms);
 	if (r < 0) {
-		glue_warn("pid %d: cannot read the symbols of its vDSO at %#llx: %s (a restore "
+		log_warning("pid %d: cannot read the symbols of its vDSO at %#llx: %s (a restore "
 			  "onto another kernel will not be possible)", pid,
 			  (unsigned long long)a->start, strerror(-r));
 		free(mm->vdso);
@@ -268,15 +268,15 @@ int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	r = proc_read_link(path, &mm->exe);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s (a kernel thread?)", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s (a kernel thread?)", pid, path);
 	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
 	r = proc_read_file(path, (char **)&mm->auxv, &mm->auxv_len);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 
 	r = proc_read_maps(pid, &maps, &n);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read /proc/%d/smaps", pid, pid);
+		return log_error_errno(r, "pid %d: cannot read /proc/%d/smaps", pid, pid);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		const struct proc_map *m = &maps[i];
 		struct st_area *a = ST_PUSH(mm->areas, mm->nareas);
@@ -308,6 +308,6 @@ int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 		if (mm->areas[i].kind == ST_AREA_VDSO)
 			r = dump_vdso(pid, mm, &mm->areas[i]);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot record its memory areas", pid);
+		return log_error_errno(r, "pid %d: cannot record its memory areas", pid);
 	return dump_layout(pid, mm);
 }

@@ -124,13 +124,14 @@ static int read_runs(struct page_stream *s)
 
 			r = mem_read(s->memfd, run->addr + done, s->space + at + done, len - done);
 			if (r < 0)
-				return glue_err(r, "pid %d: cannot read memory at %#llx (%zu pages)",
-						s->pid, (unsigned long long)run->addr, run->npages);
+				return log_error_errno(
+					r, "pid %d: cannot read memory at %#llx (%zu pages)",
+					s->pid, (unsigned long long)run->addr, run->npages);
 		}
 		r = ferry_writer_add_pages(s->w, s->mm_id, run->addr, s->space + at, run->npages);
 		if (r < 0) {
-			glue_error("pid %d: cannot write pages at %#llx to the image: %s", s->pid,
-				   (unsigned long long)run->addr, ferry_strerror(r));
+			log_error("pid %d: cannot write pages at %#llx to the image: %s", s->pid,
+				  (unsigned long long)run->addr, ferry_strerror(r));
 			return -EIO;
 		}
 		at += len;
@@ -154,8 +155,8 @@ static int gather_run(struct page_stream *s, uint64_t addr, size_t npages)
 
 			r = ferry_writer_page_space(s->w, s->mm_id, &space, &s->space_pages);
 			if (r < 0) {
-				glue_error("pid %d: cannot write pages to the image: %s", s->pid,
-					   ferry_strerror(r));
+				log_error("pid %d: cannot write pages to the image: %s", s->pid,
+					  ferry_strerror(r));
 				return -EIO;
 			}
 			s->space = space;
@@ -205,8 +206,9 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 			n = PAGEMAP_BATCH;
 		got = pread(s->pagemapfd, s->pagemap, n * 8, addr / PAGE * 8);
 		if (got != (ssize_t)(n * 8))
-			return glue_err(got < 0 ? -errno : -EIO, "pid %d: cannot read pagemap at %#llx",
-					s->pid, (unsigned long long)addr);
+			return log_error_errno(got < 0 ? -errno : -EIO,
+					       "pid %d: cannot read pagemap at %#llx", s->pid,
+					       (unsigned long long)addr);
 		for (size_t i = 0; i <= n; i++) {
 			if (i < n && page_wanted(s, a, s->pagemap[i])) {
 				run++;
@@ -240,15 +242,16 @@ int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_w
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	s->pagemapfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->memfd < 0 || s->pagemapfd < 0) {
-		r = glue_err(s->memfd < 0 ? s->memfd : -errno, "pid %d: cannot open its memory", pid);
+		r = log_error_errno(s->memfd < 0 ? s->memfd : -errno,
+				    "pid %d: cannot open its memory", pid);
 		goto out;
 	}
 	for (size_t i = 0; i < mm->nareas && r >= 0; i++)
 		r = stream_area(s, &mm->areas[i]);
 	if (r >= 0)
 		r = read_runs(s);
-	glue_debug("pid %d: %llu pages read, %llu zero pages left unread", pid,
-		   (unsigned long long)s->pages_read, (unsigned long long)s->zero_pfn_pages);
+	log_debug("pid %d: %llu pages read, %llu zero pages left unread", pid,
+		  (unsigned long long)s->pages_read, (unsigned long long)s->zero_pfn_pages);
 out:
 	if (s->memfd >= 0)
 		close(s->memfd);

@@ -118,7 +118,7 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 	p->pid = pid;
 	r = proc_stat_fields(pid, stat, 8);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read /proc/%d/stat", pid, pid);
+		return log_error_errno(r, "pid %d: cannot read /proc/%d/stat", pid, pid);
 	p->ppid = stat[4];
 	p->pgid = stat[5];
 	p->sid = stat[6];
@@ -126,7 +126,7 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	r = proc_read_file(path, &s, NULL);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	s[strcspn(s, "\n")] = 0;
 	snprintf(p->comm, sizeof(p->comm), "%s", s);
 	free(s);
@@ -134,11 +134,11 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
 	r = proc_read_link(path, &p->cwd);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	snprintf(path, sizeof(path), "/proc/%d/root", pid);
 	r = proc_read_link(path, &p->root);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	if (strstr(p->cwd, " (deleted)"))
 		ckpt_unsupported(c, "pid %d cwd: %s: deleted directories are not supported", pid,
 				 p->cwd);
@@ -146,14 +146,14 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 	snprintf(path, sizeof(path), "/proc/%d/personality", pid);
 	r = proc_read_file(path, &s, NULL);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	p->personality = strtoul(s, NULL, 16);
 	free(s);
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	r = proc_read_file(path, &status, NULL);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	r = proc_status_field(status, "Umask", buf, sizeof(buf));
 	if (r == 0)
 		p->umask = strtoul(buf, NULL, 8);
@@ -167,13 +167,13 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 		r = parse_privileges(status, p);
 	free(status);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot parse %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot parse %s", pid, path);
 
 	for (int i = 0; i < ST_NRLIMITS; i++) {
 		struct rlimit rl;
 
 		if (prlimit(pid, i, NULL, &rl) < 0)
-			return glue_err(-errno, "pid %d: cannot read resource limit %d", pid, i);
+			return log_error_errno(-errno, "pid %d: cannot read resource limit %d", pid, i);
 		p->rlimits[i][0] = rl.rlim_cur;
 		p->rlimits[i][1] = rl.rlim_max;
 	}

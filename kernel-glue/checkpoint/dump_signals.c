@@ -63,7 +63,7 @@ int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n)
 			int r = -errno;
 
 			free(all);
-			return glue_err(r, "tid %d: cannot read its %s pending signals", tid,
+			return log_error_errno(r, "tid %d: cannot read its %s pending signals", tid,
 					shared ? "process-wide" : "");
 		}
 		if (got == 0)
@@ -86,7 +86,7 @@ int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p)
 	int r;
 
 	if (!ft)
-		return glue_err(-ESRCH, "pid %d: its main thread is gone", pid);
+		return log_error_errno(-ESRCH, "pid %d: its main thread is gone", pid);
 	r = dump_pending(pid, true, &p->sigpending_shared, &p->nsigpending_shared);
 	if (r < 0)
 		return r;
@@ -103,7 +103,7 @@ int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p)
 		if (res == -EINVAL)
 			continue; /* not a signal on this kernel */
 		if (res < 0) {
-			r = glue_err(res, "pid %d: cannot read the action of signal %d", pid, sig);
+			r = log_error_errno(res, "pid %d: cannot read the action of signal %d", pid, sig);
 			break;
 		}
 		r = borrow_read(&b, 0, &ka, sizeof(ka));

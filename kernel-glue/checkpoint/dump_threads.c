@@ -64,7 +64,7 @@ static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
 	if (res == 0)
 		r = borrow_read(&b, 0, &ss, sizeof(ss));
 	else
-		r = glue_err(res, "pid %d tid %d: cannot read its alternate signal stack", pid,
+		r = log_error_errno(res, "pid %d tid %d: cannot read its alternate signal stack", pid,
 			     ft->tid);
 	if (r == 0 && !(ss.flags & SS_DISABLE) && ss.size) {
 		t->altstack_sp = ss.sp;
@@ -76,7 +76,7 @@ static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
 		if (res == 0)
 			r = borrow_read(&b, 0, &tid_addr, sizeof(tid_addr));
 		else
-			glue_warn("pid %d tid %d: cannot read its clear_child_tid address (%s); "
+			log_warning("pid %d tid %d: cannot read its clear_child_tid address (%s); "
 				  "it is not restored", pid, ft->tid, strerror((int)-res));
 		t->clear_child_tid = tid_addr;
 	}
@@ -94,7 +94,7 @@ static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
 		if (res == 0)
 			r = borrow_read(&b, 0, &pdeathsig, sizeof(pdeathsig));
 		else
-			r = glue_err(res, "pid %d tid %d: cannot read its parent-death signal", pid,
+			r = log_error_errno(res, "pid %d tid %d: cannot read its parent-death signal", pid,
 				     ft->tid);
 		t->pdeathsig = pdeathsig;
 	}
@@ -111,7 +111,7 @@ static int dump_thread_comm(pid_t pid, struct st_thread *t)
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, t->tid);
 	r = proc_read_file(path, &s, NULL);
 	if (r < 0)
-		return glue_err(r, "pid %d tid %d: cannot read %s", pid, t->tid, path);
+		return log_error_errno(r, "pid %d tid %d: cannot read %s", pid, t->tid, path);
 	s[strcspn(s, "\n")] = 0;
 	snprintf(t->comm, sizeof(t->comm), "%s", s);
 	free(s);
@@ -132,11 +132,11 @@ static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct
 	t->regs_len = sizeof(ft->regs);
 	r = arch_get_xstate(ft->tid, &t->xsave, &t->xsave_len);
 	if (r < 0)
-		return glue_err(r, "pid %d tid %d: cannot read the extended register state", pid,
+		return log_error_errno(r, "pid %d tid %d: cannot read the extended register state", pid,
 				ft->tid);
 	if (syscall(SYS_ptrace, GLUE_PTRACE_GETSIGMASK, ft->tid, sizeof(t->sigmask),
 		    &t->sigmask) < 0)
-		return glue_err(-errno, "pid %d tid %d: cannot read the signal mask", pid, ft->tid);
+		return log_error_errno(-errno, "pid %d tid %d: cannot read the signal mask", pid, ft->tid);
 	memset(&rseq, 0, sizeof(rseq));
 	r = syscall(SYS_ptrace, GLUE_PTRACE_GET_RSEQ_CONFIGURATION, ft->tid, sizeof(rseq), &rseq);
 	if (r > 0) {
@@ -144,11 +144,11 @@ static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct
 		t->rseq_len = rseq.rseq_abi_size;
 		t->rseq_sig = rseq.signature;
 	} else if (r < 0 && errno != EIO && errno != EINVAL) {
-		return glue_err(-errno, "pid %d tid %d: cannot read the rseq registration", pid,
+		return log_error_errno(-errno, "pid %d tid %d: cannot read the rseq registration", pid,
 				ft->tid);
 	}
 	if (syscall(SYS_get_robust_list, ft->tid, &head, &len) < 0)
-		return glue_err(-errno, "pid %d tid %d: cannot read the robust futex list", pid,
+		return log_error_errno(-errno, "pid %d tid %d: cannot read the robust futex list", pid,
 				ft->tid);
 	t->robust_list = head;
 	t->robust_len = len;

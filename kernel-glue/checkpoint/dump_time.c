@@ -60,15 +60,15 @@ int dump_clocks(struct ckpt *c, pid_t pid)
 
 	r = timens_read(0, &mine);
 	if (r == -EXDEV)
-		glue_warn("ferry's own time namespace is not the one it gives its children; "
+		log_warning("ferry's own time namespace is not the one it gives its children; "
 			  "its clock offsets are taken as those");
 	r = timens_read(pid, &theirs);
 	if (r == -EXDEV)
-		glue_warn("pid %d made a time namespace for its children; its clocks are "
+		log_warning("pid %d made a time namespace for its children; its clocks are "
 			  "recorded as theirs", pid);
 	c->img.clock_monotonic_ns = mono - mine.monotonic_ns + theirs.monotonic_ns;
 	c->img.clock_boottime_ns = boot - mine.boottime_ns + theirs.boottime_ns;
-	glue_debug("pid %d: clocks at the freeze: monotonic %lld ns, boottime %lld ns", pid,
+	log_debug("pid %d: clocks at the freeze: monotonic %lld ns, boottime %lld ns", pid,
 		   (long long)c->img.clock_monotonic_ns, (long long)c->img.clock_boottime_ns);
 	return 0;
 }

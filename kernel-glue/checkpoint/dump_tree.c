@@ -46,7 +46,7 @@ int dump_check_tree(struct ckpt *c)
 		return 0;
 	root = &c->img.procs[0];
 	if (root->sid != root->pid && root->pgid != root->pid)
-		glue_debug("pid %d: session %d and process group %d are outside the checkpoint; "
+		log_debug("pid %d: session %d and process group %d are outside the checkpoint; "
 			   "restore puts it in the restorer's", root->pid, root->sid, root->pgid);
 	for (size_t i = 1; i < c->img.nprocs; i++)
 		check_member(c, root, &c->img.procs[i]);

@@ -20,7 +20,7 @@ static int vdso_range(pid_t pid, uint64_t *ret_start, uint64_t *ret_end)
 	int r = proc_read_maps(pid, &maps, &n);
 
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read its memory map", pid);
+		return log_error_errno(r, "pid %d: cannot read its memory map", pid);
 	*ret_start = *ret_end = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(maps[i].name, "[vdso]") == 0) {
@@ -38,12 +38,12 @@ static int step_out(struct frozen_task *t, uint64_t start, uint64_t end)
 
 	while (t->regs.rip >= start && t->regs.rip < end) {
 		if (++steps > MAX_STEPS) {
-			glue_warn("tid %d: still inside the vDSO at %#llx after %d steps", t->tid,
+			log_warning("tid %d: still inside the vDSO at %#llx after %d steps", t->tid,
 				  (unsigned long long)t->regs.rip, MAX_STEPS);
 			return 0;
 		}
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
-			return glue_err(-errno, "tid %d: cannot step it out of the vDSO", t->tid);
+			return log_error_errno(-errno, "tid %d: cannot step it out of the vDSO", t->tid);
 		r = ptrace_wait_stop(t->tid, &status);
 		if (r < 0)
 			return r;
@@ -51,9 +51,9 @@ static int step_out(struct frozen_task *t, uint64_t start, uint64_t end)
 			t->deferred_signal = WSTOPSIG(status); /* sent again at thaw */
 		r = arch_get_regs(t->tid, &t->regs);
 		if (r < 0)
-			return glue_err(r, "tid %d: cannot read registers", t->tid);
+			return log_error_errno(r, "tid %d: cannot read registers", t->tid);
 	}
-	glue_debug("tid %d: stepped out of the vDSO in %d steps (%#llx -> %#llx)", t->tid, steps,
+	log_debug("tid %d: stepped out of the vDSO in %d steps (%#llx -> %#llx)", t->tid, steps,
 		   (unsigned long long)from, (unsigned long long)t->regs.rip);
 	return 0;
 }

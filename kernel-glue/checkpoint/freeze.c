@@ -76,7 +76,7 @@ static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 	if (st == 'Z' || st == 'X') {
 		if (tid != tgid)
 			return 0; /* an exiting thread */
-		glue_error("cannot checkpoint pid %d: it is a zombie (it exited and its parent "
+		log_error("cannot checkpoint pid %d: it is a zombie (it exited and its parent "
 			   "has not reaped it yet): zombies are not supported", tgid);
 		return -EOPNOTSUPP;
 	}
@@ -87,9 +87,9 @@ static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 		if (r == -ESRCH)
 			return 0; /* exited meanwhile */
 		if (r == -EPERM)
-			return glue_err(r, "pid %d tid %d: cannot attach (already traced by "
+			return log_error_errno(r, "pid %d tid %d: cannot attach (already traced by "
 					   "another process, or not permitted)", tgid, tid);
-		return glue_err(r, "pid %d tid %d: cannot attach", tgid, tid);
+		return log_error_errno(r, "pid %d tid %d: cannot attach", tgid, tid);
 	}
 	t = ST_PUSH(fz->tasks, fz->ntasks);
 	if (!t) {
@@ -99,7 +99,7 @@ static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 	t->tid = tid;
 	t->tgid = tgid;
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH)
-		return glue_err(-errno, "pid %d tid %d: cannot interrupt", tgid, tid);
+		return log_error_errno(-errno, "pid %d tid %d: cannot interrupt", tgid, tid);
 	return 0;
 }
 
@@ -114,7 +114,7 @@ static int seize_round(struct freeze *fz, bool tree, bool *ret_new)
 
 		r = proc_list_tasks(pid, &tids, &ntids);
 		if (r < 0)
-			return glue_err(r, "pid %d: cannot list threads", pid);
+			return log_error_errno(r, "pid %d: cannot list threads", pid);
 		for (size_t t = 0; t < ntids && r >= 0; t++)
 			if (!freeze_find(fz, tids[t])) {
 				r = seize_task(fz, pid, tids[t]);
@@ -127,7 +127,7 @@ static int seize_round(struct freeze *fz, bool tree, bool *ret_new)
 			continue;
 		r = proc_list_children(pid, &kids, &nkids);
 		if (r < 0)
-			return glue_err(r, "pid %d: cannot list children", pid);
+			return log_error_errno(r, "pid %d: cannot list children", pid);
 		for (size_t k = 0; k < nkids && r >= 0; k++)
 			if (!have_pid(fz, kids[k])) {
 				pid_t *slot = ST_PUSH(fz->pids, fz->npids);
@@ -169,14 +169,14 @@ static int wait_stops(struct freeze *fz)
 				continue;
 			r = waitpid(t->tid, &status, __WALL | WNOHANG);
 			if (r < 0)
-				return glue_err(-errno, "pid %d tid %d: waitpid", t->tgid, t->tid);
+				return log_error_errno(-errno, "pid %d tid %d: waitpid", t->tgid, t->tid);
 			if (r == 0) {
 				pending = true;
 				continue;
 			}
 			if (WIFEXITED(status) || WIFSIGNALED(status)) {
 				if (t->tid == t->tgid) {
-					glue_error("pid %d exited while being frozen", t->tgid);
+					log_error("pid %d exited while being frozen", t->tgid);
 					remove_task(fz, i);
 					return -ESRCH;
 				}
@@ -190,7 +190,7 @@ static int wait_stops(struct freeze *fz)
 			/* a signal was being delivered: let it through, the
 			 * interrupt stop follows */
 			if (ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)WSTOPSIG(status)) < 0)
-				return glue_err(-errno, "pid %d tid %d: cannot resume", t->tgid,
+				return log_error_errno(-errno, "pid %d tid %d: cannot resume", t->tgid,
 						t->tid);
 			pending = true;
 		}
@@ -207,12 +207,12 @@ static int wait_stops(struct freeze *fz)
 					continue;
 				task_wchan(t->tgid, t->tid, wchan, sizeof(wchan));
 				if (task_state(t->tgid, t->tid) == 'D')
-					glue_error("pid %d tid %d: in uninterruptible sleep (state "
+					log_error("pid %d tid %d: in uninterruptible sleep (state "
 						   "D%s) for more than %d ms: it cannot be frozen; "
 						   "every process was left running", t->tgid, t->tid,
 						   wchan, FREEZE_TIMEOUT_MS);
 				else
-					glue_error("pid %d tid %d: did not stop within %d ms%s; every "
+					log_error("pid %d tid %d: did not stop within %d ms%s; every "
 						   "process was left running", t->tgid, t->tid,
 						   FREEZE_TIMEOUT_MS, wchan);
 			}
@@ -230,9 +230,9 @@ int freeze_selection(struct freeze *fz, pid_t root, bool tree)
 
 	memset(fz, 0, sizeof(*fz));
 	if (root == getpid())
-		return glue_err(-EINVAL, "pid %d is ferry itself", root);
+		return log_error_errno(-EINVAL, "pid %d is ferry itself", root);
 	if (kill(root, 0) < 0)
-		return glue_err(-errno, "pid %d", root);
+		return log_error_errno(-errno, "pid %d", root);
 	slot = ST_PUSH(fz->pids, fz->npids);
 	if (!slot)
 		return -ENOMEM;
@@ -254,11 +254,11 @@ int freeze_selection(struct freeze *fz, pid_t root, bool tree)
 	for (size_t i = 0; i < fz->ntasks; i++) {
 		r = arch_get_regs(fz->tasks[i].tid, &fz->tasks[i].regs);
 		if (r < 0) {
-			glue_err(r, "tid %d: cannot read registers", fz->tasks[i].tid);
+			log_error_errno(r, "tid %d: cannot read registers", fz->tasks[i].tid);
 			goto fail;
 		}
 	}
-	glue_debug("frozen %zu processes, %zu threads", fz->npids, fz->ntasks);
+	log_debug("frozen %zu processes, %zu threads", fz->npids, fz->ntasks);
 	return 0;
 fail:
 	freeze_thaw(fz);
@@ -295,16 +295,16 @@ void freeze_thaw(struct freeze *fz)
 			 * kernel restarts nothing: do what it would have done */
 			arch_rewind_syscall(&regs, false);
 			if (arch_set_regs(t->tid, &regs) < 0)
-				glue_warn("tid %d: cannot put registers back", t->tid);
+				log_warning("tid %d: cannot put registers back", t->tid);
 		}
 		if (!t->stopped && !stopped_since(t)) {
 			/* still asleep where no signal reaches: the interrupt is
 			 * dropped when ferry exits and lets go of it */
-			glue_debug("tid %d: never stopped; released when ferry exits", t->tid);
+			log_debug("tid %d: never stopped; released when ferry exits", t->tid);
 			continue;
 		}
 		if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0 && errno != ESRCH)
-			glue_warn("tid %d: cannot detach: %s", t->tid, strerror(errno));
+			log_warning("tid %d: cannot detach: %s", t->tid, strerror(errno));
 		if (t->deferred_signal)
 			syscall(SYS_tgkill, t->tgid, t->tid, t->deferred_signal);
 	}

@@ -23,7 +23,7 @@ void ckpt_unsupported(struct ckpt *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	glue_error("cannot checkpoint %s", msg);
+	log_error("cannot checkpoint %s", msg);
 	c->problems++;
 }
 

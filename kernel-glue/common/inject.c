@@ -21,17 +21,17 @@ int ptrace_wait_stop(pid_t tid, int *ret_status)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return glue_err(-errno, "tid %d: waitpid", tid);
+			return log_error_errno(-errno, "tid %d: waitpid", tid);
 		}
 		break;
 	}
 	if (WIFEXITED(status)) {
-		glue_error("tid %d exited with status %d while being driven", tid,
+		log_error("tid %d exited with status %d while being driven", tid,
 			   WEXITSTATUS(status));
 		return -ESRCH;
 	}
 	if (WIFSIGNALED(status)) {
-		glue_error("tid %d was killed by signal %d (%s) while being driven", tid,
+		log_error("tid %d was killed by signal %d (%s) while being driven", tid,
 			   WTERMSIG(status), strsignal(WTERMSIG(status)));
 		return -ESRCH;
 	}
@@ -49,7 +49,7 @@ int inject_begin(struct inject *in, pid_t tid, uint64_t insn, enum inject_mode m
 	in->mode = mode;
 	r = arch_get_regs(tid, &in->saved);
 	if (r < 0)
-		return glue_err(r, "tid %d: cannot read registers", tid);
+		return log_error_errno(r, "tid %d: cannot read registers", tid);
 	return 0;
 }
 
@@ -58,7 +58,7 @@ int inject_end(struct inject *in)
 	int r = arch_set_regs(in->tid, &in->saved);
 
 	if (r < 0)
-		return glue_err(r, "tid %d: cannot put registers back", in->tid);
+		return log_error_errno(r, "tid %d: cannot put registers back", in->tid);
 	return 0;
 }
 
@@ -70,7 +70,7 @@ static int resume_until(struct inject *in, int request, int want_sig)
 
 	for (;;) {
 		if (ptrace(request, in->tid, 0, (void *)(long)sig) < 0)
-			return glue_err(-errno, "tid %d: cannot resume", in->tid);
+			return log_error_errno(-errno, "tid %d: cannot resume", in->tid);
 		r = ptrace_wait_stop(in->tid, &status);
 		if (r < 0)
 			return r;
@@ -86,7 +86,7 @@ static int resume_until(struct inject *in, int request, int want_sig)
 			arch_regs_t regs;
 
 			arch_get_regs(in->tid, &regs);
-			glue_error("tid %d: stopped by signal %d (%s) at %#llx during an injected "
+			log_error("tid %d: stopped by signal %d (%s) at %#llx during an injected "
 				   "system call", in->tid, sig, strsignal(sig),
 				   (unsigned long long)regs.rip);
 			return -EFAULT;
@@ -105,7 +105,7 @@ long inject_syscall(struct inject *in, long nr, const uint64_t args[6])
 	arch_regs_syscall(&regs, in->insn, nr, args);
 	r = arch_set_regs(in->tid, &regs);
 	if (r < 0)
-		return glue_err(r, "tid %d: cannot set registers for system call %ld", in->tid, nr);
+		return log_error_errno(r, "tid %d: cannot set registers for system call %ld", in->tid, nr);
 	if (in->mode == INJECT_TRAP) {
 		r = resume_until(in, PTRACE_CONT, SIGTRAP);
 	} else {
@@ -117,9 +117,9 @@ long inject_syscall(struct inject *in, long nr, const uint64_t args[6])
 		return r;
 	r = arch_get_regs(in->tid, &regs);
 	if (r < 0)
-		return glue_err(r, "tid %d: cannot read registers after system call %ld", in->tid,
+		return log_error_errno(r, "tid %d: cannot read registers after system call %ld", in->tid,
 				nr);
-	glue_debug("tid %d: syscall %ld(%#llx, %#llx, %#llx, ...) = %ld", in->tid, nr,
+	log_debug("tid %d: syscall %ld(%#llx, %#llx, %#llx, ...) = %ld", in->tid, nr,
 		   (unsigned long long)args[0], (unsigned long long)args[1],
 		   (unsigned long long)args[2], arch_regs_retval(&regs));
 	return arch_regs_retval(&regs);

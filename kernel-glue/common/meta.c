@@ -87,7 +87,7 @@ static void free_kinds(const struct meta_field *f, void *obj)
 
 /* the kinds' data of @type (struct st_process or st_image) at its .kinds;
  * .count tells the image's (1) from a process's (0) */
-#define META_KINDS(S, image)                                                                  \
+#define META_KINDS(S, image)                                                                   \
 	{ .name = "kinds", .type = META_T_CUSTOM, .offset = offsetof(S, kinds), .count = (image), \
 	  .write = write_kinds, .read = read_kinds, .free = free_kinds }
 
@@ -340,7 +340,7 @@ static const struct meta_node area_node = {
 	.check = check_area,
 };
 
-#define LAYOUT(name, member)                                                                  \
+#define LAYOUT(name, member)                                                                   \
 	META_U64(name, struct st_mm, layout.member, META_REQUIRED)
 
 static const struct meta_field mm_fields[] = {
@@ -476,10 +476,10 @@ const struct meta_node *const meta_file_node = &file_node;
 static int check_image(struct meta_in *in, struct st_image *img)
 {
 	if (!img->nprocs)
-		return in->err = glue_err(-EINVAL, "image metadata: no processes");
+		return in->err = log_error_errno(-EINVAL, "image metadata: no processes");
 	for (size_t i = 0; i < img->nprocs; i++)
 		if (!st_find_mm(img, img->procs[i].mm_id))
-			return in->err = glue_err(-EINVAL, "image metadata: process %d: mm %u "
+			return in->err = log_error_errno(-EINVAL, "image metadata: process %d: mm %u "
 						  "missing", img->procs[i].pid,
 						  img->procs[i].mm_id);
 	for (size_t i = 0; i < kind_count && !in->err; i++)
@@ -493,7 +493,7 @@ static int check_image(struct meta_in *in, struct st_image *img)
 			continue;
 		k = kind_of_record(img, f);
 		if (!k)
-			in->err = glue_err(-EINVAL, "image metadata: file %u: no kind of %s "
+			in->err = log_error_errno(-EINVAL, "image metadata: file %u: no kind of %s "
 					   "restores it", f->id, f->kind->name);
 		else
 			f->kind = k;
@@ -540,6 +540,12 @@ int meta_write(const struct st_image *img, void **ret_fdt, size_t *ret_size)
 	return -E2BIG;
 }
 
+void st_image_free(struct st_image *img)
+{
+	meta_free_node(&meta_image_node, img);
+	memset(img, 0, sizeof(*img));
+}
+
 int meta_read(const void *fdt, struct st_image *img)
 {
 	struct meta_in in = { .fdt = fdt };
@@ -550,7 +556,7 @@ int meta_read(const void *fdt, struct st_image *img)
 	compat = fdt_getprop(fdt, 0, FM_ROOT_COMPATIBLE, &len);
 	if (!compat || (size_t)len != sizeof(FERRY_META_COMPATIBLE) ||
 	    memcmp(compat, FERRY_META_COMPATIBLE, len) != 0)
-		return glue_err(-EINVAL, "image metadata: not compatible with '%s'",
+		return log_error_errno(-EINVAL, "image metadata: not compatible with '%s'",
 				FERRY_META_COMPATIBLE);
 	meta_read_fields(&in, 0, image_fields, img);
 	if (!in.err)

@@ -124,52 +124,52 @@ struct meta_node {
  * arguments: META_U32(FM_TY_INDEX, struct tty_record, index, META_REQUIRED,
  * .when = is_pty). */
 
-#define META_SCALAR(t, n, S, m, fl, ...)                                                   \
-	{ .name = (n), .type = (t), .flags = (fl), .offset = offsetof(S, m),           \
+#define META_SCALAR(t, n, S, m, fl, ...)                                                       \
+	{ .name = (n), .type = (t), .flags = (fl), .offset = offsetof(S, m),                   \
 	  .size = META_SIZEOF(S, m), __VA_ARGS__ }
 #define META_U32(n, S, m, fl, ...) META_SCALAR(META_T_U32, n, S, m, fl, __VA_ARGS__)
 #define META_U64(n, S, m, fl, ...) META_SCALAR(META_T_U64, n, S, m, fl, __VA_ARGS__)
 #define META_STR(n, S, m, fl, ...) META_SCALAR(META_T_STR, n, S, m, fl, __VA_ARGS__)
 #define META_FLAG(n, S, m, fl, ...) META_SCALAR(META_T_FLAG, n, S, m, fl, __VA_ARGS__)
-#define META_CHARS(n, S, m, fl, ...)                                                       \
-	{ .name = (n), .type = META_T_CHARS, .flags = (fl), .offset = offsetof(S, m),  \
+#define META_CHARS(n, S, m, fl, ...)                                                           \
+	{ .name = (n), .type = META_T_CHARS, .flags = (fl), .offset = offsetof(S, m),          \
 	  .count = META_SIZEOF(S, m), __VA_ARGS__ }
-#define META_FIXED(n, S, m, fl, ...)                                                       \
-	{ .name = (n), .type = META_T_FIXED, .flags = (fl), .offset = offsetof(S, m),  \
+#define META_FIXED(n, S, m, fl, ...)                                                           \
+	{ .name = (n), .type = META_T_FIXED, .flags = (fl), .offset = offsetof(S, m),          \
 	  .count = META_SIZEOF(S, m), __VA_ARGS__ }
 /* @m points to @count_member elements of @elem bytes */
-#define META_BYTES_OF(n, S, m, count_member, elem_size, fl, ...)                           \
-	{ .name = (n), .type = META_T_BYTES, .flags = (fl), .offset = offsetof(S, m),  \
+#define META_BYTES_OF(n, S, m, count_member, elem_size, fl, ...)                               \
+	{ .name = (n), .type = META_T_BYTES, .flags = (fl), .offset = offsetof(S, m),          \
 	  .count = offsetof(S, count_member), .elem = (elem_size), __VA_ARGS__ }
-#define META_BYTES(n, S, m, len_member, fl, ...)                                           \
+#define META_BYTES(n, S, m, len_member, fl, ...)                                               \
 	META_BYTES_OF(n, S, m, len_member, 1, fl, __VA_ARGS__)
 /* @n_words consecutive @width-byte words from @m (uint32_t or uint64_t), as
  * cells of that width */
-#define META_RUN(n, S, m, n_words, width, fl, ...)                                         \
-	{ .name = (n), .type = META_T_CELLS, .flags = (fl), .offset = offsetof(S, m),  \
+#define META_RUN(n, S, m, n_words, width, fl, ...)                                             \
+	{ .name = (n), .type = META_T_CELLS, .flags = (fl), .offset = offsetof(S, m),          \
 	  .count = (n_words), .elem = (width), __VA_ARGS__ }
 /* all of @m (an array, or a struct of words) as @width-byte cells */
-#define META_WORDS(n, S, m, width, fl, ...)                                                \
+#define META_WORDS(n, S, m, width, fl, ...)                                                    \
 	META_RUN(n, S, m, META_SIZEOF(S, m) / (width), width, fl, __VA_ARGS__)
 /* the members @cell_list (META_CELL) as the cells of one property */
-#define META_CELLS(n, cell_list, fl, ...)                                                    \
+#define META_CELLS(n, cell_list, fl, ...)                                                      \
 	{ .name = (n), .type = META_T_CELLS, .flags = (fl), .cells = (cell_list),              \
 	  .ncells = sizeof(cell_list) / sizeof((cell_list)[0]), __VA_ARGS__ }
 /* an array @m of @count_member records of @S, each written as @cell_list */
-#define META_RECORDS(n, S, m, count_member, record, cell_list, fl, ...)                    \
-	{ .name = (n), .type = META_T_RECORDS, .flags = (fl), .offset = offsetof(S, m), \
-	  .count = offsetof(S, count_member), .elem = sizeof(record), .cells = (cell_list),  \
+#define META_RECORDS(n, S, m, count_member, record, cell_list, fl, ...)                        \
+	{ .name = (n), .type = META_T_RECORDS, .flags = (fl), .offset = offsetof(S, m),        \
+	  .count = offsetof(S, count_member), .elem = sizeof(record), .cells = (cell_list),    \
 	  .ncells = sizeof(cell_list) / sizeof((cell_list)[0]), __VA_ARGS__ }
-#define META_NAME(n, S, m, name_list, fl, ...)                                             \
-	{ .name = (n), .type = META_T_NAME, .flags = (fl), .offset = offsetof(S, m),   \
-	  .size = META_SIZEOF(S, m), .names = (name_list),                             \
+#define META_NAME(n, S, m, name_list, fl, ...)                                                 \
+	{ .name = (n), .type = META_T_NAME, .flags = (fl), .offset = offsetof(S, m),           \
+	  .size = META_SIZEOF(S, m), .names = (name_list),                                     \
 	  .count = sizeof(name_list) / sizeof((name_list)[0]), __VA_ARGS__ }
-#define META_NODES(container, S, m, count_member, child, fl, ...)                          \
+#define META_NODES(container, S, m, count_member, child, fl, ...)                              \
 	{ .name = (container), .type = META_T_NODES, .flags = (fl),                            \
-	  .offset = offsetof(S, m), .count = offsetof(S, count_member),             \
+	  .offset = offsetof(S, m), .count = offsetof(S, count_member),                        \
 	  .node = (child), __VA_ARGS__ }
 /* member @m of @S (its offset and size) as a cell of @width bytes */
-#define META_CELL(S, m, width)                                                        \
+#define META_CELL(S, m, width)                                                                 \
 	{ offsetof(S, m), META_SIZEOF(S, m), (width) }
 
 /* ---- writing (libfdt's sequential-write mode) ---- */

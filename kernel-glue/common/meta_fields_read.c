@@ -34,14 +34,14 @@ int meta_fail(struct meta_in *in, int node, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	in->err = glue_err(-EINVAL, "image metadata: %s: %s", path, msg);
+	in->err = log_error_errno(-EINVAL, "image metadata: %s: %s", path, msg);
 	return in->err;
 }
 
 void meta_in_oom(struct meta_in *in)
 {
 	if (!in->err)
-		in->err = glue_err(-ENOMEM, "image metadata");
+		in->err = log_error_errno(-ENOMEM, "image metadata");
 }
 
 const void *meta_in_prop(struct meta_in *in, int node, const char *name, int *ret_len,

@@ -47,6 +47,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define LOG_PREFIX "network lock"
 #include "log.h"
 #include "netlock.h"
 #include "state.h"
@@ -121,7 +122,7 @@ static int nl_open(void)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
-		return glue_err(-errno, "network lock: cannot open an rtnetlink socket");
+		return log_error_errno(-errno, "cannot open an rtnetlink socket");
 	return fd;
 }
 
@@ -288,11 +289,11 @@ static int local_rule_behind(int fd, int family)
 	int r = rules_dump(fd, family, rule_seen, &seen);
 
 	if (r < 0)
-		return glue_err(r, "network lock: cannot read the %s routing rules", fam);
+		return log_error_errno(r, "cannot read the %s routing rules", fam);
 	if (!seen.ferry_behind)
 		return 0;
 	if (!seen.local_first) {
-		glue_warn("network lock: the first %s rule of priority 0 that looks up the "
+		log_warning("the first %s rule of priority 0 that looks up the "
 			  "local table is not the catch-all one; it stays first, and the "
 			  "lock may not hold for local addresses", fam);
 		return 0;
@@ -300,14 +301,14 @@ static int local_rule_behind(int fd, int family)
 	rule_local(&m, RTM_NEWRULE, family, seen.local_proto);
 	r = nl_request(fd, &m.h);
 	if (r < 0)
-		return glue_err(r, "network lock: cannot add a second %s 'lookup local' rule", fam);
+		return log_error_errno(r, "cannot add a second %s 'lookup local' rule", fam);
 	/* the first of the two, the one before ferry's */
 	rule_local(&m, RTM_DELRULE, family, seen.local_proto);
 	r = nl_request(fd, &m.h);
 	if (r < 0)
-		return glue_err(r, "network lock: cannot remove the %s 'lookup local' rule "
+		return log_error_errno(r, "cannot remove the %s 'lookup local' rule "
 				"before ferry's (a second one was added behind them)", fam);
-	glue_debug("network lock: the %s 'lookup local' rule moved behind ferry's", fam);
+	log_debug("the %s 'lookup local' rule moved behind ferry's", fam);
 	return 0;
 }
 
@@ -379,7 +380,7 @@ static int ferry_rules_dump(int fd, struct ferry_rules *ret)
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && r == 0; i++) {
 		r = rules_dump(fd, families[i], ferry_rule_keep, ret);
 		if (r < 0)
-			glue_err(r, "network lock: cannot read the %s routing rules",
+			log_error_errno(r, "cannot read the %s routing rules",
 				 family_name(families[i]));
 	}
 	if (r < 0)
@@ -454,7 +455,7 @@ static void warn_rules_already_there(int fd, const struct netlock_conn *conns, s
 		return;
 	if (first[0])
 		snprintf(example, sizeof(example), others == 1 ? " (%s)" : " (%s, ...)", first);
-	glue_warn("network lock: %zu rule%s of protocol %d %s already there%s: left by a ferry "
+	log_warning("%zu rule%s of protocol %d %s already there%s: left by a ferry "
 		  "that could not release %s, or kept for an image that waits for its restore; "
 		  "'ferry netlock' lists them, 'ferry netlock --release' removes them", others,
 		  others == 1 ? "" : "s", FERRY_NETLOCK_RTPROT, others == 1 ? "was" : "were", example,
@@ -481,7 +482,7 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 		rule_blackhole(&m, RTM_NEWRULE, c);
 		r = nl_request(fd, &m.h);
 		if (r < 0) {
-			glue_err(r, "network lock: cannot add the rule of %s",
+			log_error_errno(r, "cannot add the rule of %s",
 				 netlock_conn_name(c, name, sizeof(name)));
 			break;
 		}
@@ -494,7 +495,7 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 	if (r < 0)
 		release_some(fd, conns, added);
 	else
-		glue_debug("network lock: %zu connection%s locked", n, n == 1 ? "" : "s");
+		log_debug("%zu connection%s locked", n, n == 1 ? "" : "s");
 	close(fd);
 	return r;
 }
@@ -519,11 +520,11 @@ int netlock_release(const struct netlock_conn *conns, size_t n)
 			continue;
 		}
 		if (e < 0 && r == 0)
-			r = glue_err(e, "network lock: cannot remove the rule of %s",
+			r = log_error_errno(e, "cannot remove the rule of %s",
 				     netlock_conn_name(&conns[i], name, sizeof(name)));
 	}
 	close(fd);
-	glue_debug("network lock: released (%zu of %zu rule%s not there)", gone, n,
+	log_debug("released (%zu of %zu rule%s not there)", gone, n,
 		   n == 1 ? "" : "s");
 	return r;
 }
@@ -554,7 +555,7 @@ int netlock_list(struct netlock_conn **ret, size_t *ret_n, size_t *ret_others)
 		if (slot)
 			*slot = c;
 		else
-			r = glue_err(-ENOMEM, "network lock: cannot list the rules");
+			r = log_error_errno(-ENOMEM, "cannot list the rules");
 	}
 	ferry_rules_free(&fr);
 	if (r < 0) {
@@ -578,9 +579,9 @@ static int rule_remove_dumped(int fd, struct nlmsghdr *h)
 	r = nl_request(fd, h);
 	if (r < 0 && r != -ENOENT) {
 		if (rule_conn(h, &c))
-			return glue_err(r, "network lock: cannot remove the rule of %s",
+			return log_error_errno(r, "cannot remove the rule of %s",
 					netlock_conn_name(&c, name, sizeof(name)));
-		return glue_err(r, "network lock: cannot remove a rule of protocol %d",
+		return log_error_errno(r, "cannot remove a rule of protocol %d",
 				FERRY_NETLOCK_RTPROT);
 	}
 	return r;

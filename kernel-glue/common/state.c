@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "../kinds/kind.h"
-#include "meta.h"
 #include "meta_fields.h"
 #include "state.h"
 
@@ -98,10 +97,4 @@ void *kind_image_data_if(const struct st_image *img, const struct kind *k)
 void *kind_process_data_if(const struct st_process *p, const struct kind *k)
 {
 	return st_kind_data((struct st_kind_data *)&p->kinds, k, 0);
-}
-
-void st_image_free(struct st_image *img)
-{
-	meta_free_node(&meta_image_node, img);
-	memset(img, 0, sizeof(*img));
 }

@@ -179,6 +179,7 @@ void *st_kind_data(struct st_kind_data *d, const struct kind *k, size_t size);
 /* Free every slot's data (plain memory: its owner released what is in it). */
 void st_kind_data_free(struct st_kind_data *d);
 
+/* Free all of @img, through the field tables of its nodes (meta.c). */
 void st_image_free(struct st_image *img);
 
 #endif

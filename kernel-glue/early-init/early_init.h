@@ -5,27 +5,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <syslog.h> /* LOG_ERR, LOG_WARNING, LOG_INFO for init_log_at() */
 
 #include "ferry/magic.h" /* FERRY_PARAM_*: the keys of init_cmdline_arg() */
-
-/* init_log.c: every line goes to the console (stderr), to the log file and
- * to the kernel's log (/dev/kmsg, when there is one). init_log() at
- * LOG_INFO, init_log_at() at a <syslog.h> level (LOG_ERR, LOG_WARNING). */
-void init_log_open(const char *path);
-void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void init_log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void init_log_close(void);
-/* While stderr is caught (restore_region.c), the console is @fd; -1: stderr. */
-void init_log_set_console(int fd);
-int init_log_console(void); /* the descriptor of the console: 2 or that @fd */
-const char *init_log_path(void);
 
 /* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
 void init_mount_basics(void);
 /* --root DIR: bind /dev, /proc, /sys, /run onto DIR's where nothing is
- * mounted there, chroot into DIR. 0 or -errno (said on stderr; the binds
- * undone). init_leave_root(""): detach those binds again, from inside. */
+ * mounted there, chroot into DIR. 0 or -errno (logged; the binds undone).
+ * init_leave_root(""): detach those binds again, from inside. */
 int init_enter_root(const char *dir);
 void init_leave_root(const char *prefix);
 

@@ -36,16 +36,16 @@ static void exec_init(char **argv)
 	fflush(NULL);
 	if (argv && argv[0]) {
 		execv(argv[0], argv);
-		init_log_at(LOG_ERR, "cannot exec %s: %s", argv[0], strerror(errno));
+		log_error("cannot exec %s: %s", argv[0], strerror(errno));
 	} else if (init_cmdline_arg(FERRY_PARAM_INIT, init, sizeof(init))) {
 		execv(init, args);
-		init_log_at(LOG_ERR, "cannot exec ferry.init=%s: %s", init, strerror(errno));
+		log_error("cannot exec ferry.init=%s: %s", init, strerror(errno));
 	}
 	for (int i = 0; fallback[i]; i++) {
 		snprintf(init, sizeof(init), "%s", fallback[i]);
 		execv(init, args);
 	}
-	init_log_at(LOG_CRIT, "no init to exec: %s", strerror(errno));
+	log_error("no init to exec: %s", strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -67,17 +67,18 @@ int main(int argc, char **argv)
 			root = argv[++i];
 	}
 	init_mount_basics();
-	glue_log_set_prefix("ferry-init");
+	log_set_program("ferry-init");
+	log_open_kmsg();
 	if (root && init_enter_root(root) < 0) {
 		/* the processes' files are not there: leave the image for the next try */
-		init_log_at(LOG_ERR, "cannot enter the real root %s: nothing restored", root);
+		log_error("cannot enter the real root %s: nothing restored", root);
 		return 1;
 	}
 	init_cmdline_arg(FERRY_PARAM_LOG, log_path, sizeof(log_path));
-	init_log_open(log_path);
+	log_open_file(log_path);
 	r = init_restore_region();
 	init_run_network_setup(NULL); /* once: a no-op when the restore ran it */
-	init_log_close();
+	log_close_file();
 	if (root && !next) {
 		/* back to the initramfs, which starts the real init */
 		init_leave_root("");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "early_init.h"
 
 static void mount_if_missing(const char *probe, const char *what, const char *where,
@@ -62,15 +63,13 @@ int init_enter_root(const char *dir)
 		if (mounted_at(dir, carried[i]) || access(to, F_OK) < 0)
 			continue;
 		if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0)
-			fprintf(stderr, "ferry-init: cannot bind %s onto %s: %s\n", from, to,
-				strerror(errno));
+			log_error_errno(-errno, "cannot bind %s onto %s", from, to);
 		else
 			bound[i] = true;
 	}
 	if (chroot(dir) == 0 && chdir("/") == 0)
 		return 0;
-	err = -errno;
-	fprintf(stderr, "ferry-init: cannot enter the real root %s: %s\n", dir, strerror(errno));
+	err = log_error_errno(-errno, "cannot enter the real root %s", dir);
 	init_leave_root(dir);
 	return err;
 }
@@ -85,7 +84,7 @@ void init_leave_root(const char *prefix)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", prefix, carried[i]);
 		if (umount2(path, MNT_DETACH) < 0)
-			fprintf(stderr, "ferry-init: cannot detach %s: %s\n", path, strerror(errno));
+			log_error_errno(-errno, "cannot detach %s", path);
 		bound[i] = false;
 	}
 }

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "early_init.h"
 
 static char network_setup[256];
@@ -40,23 +41,19 @@ void init_run_network_setup(void *unused)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		init_log_at(LOG_WARNING, "cannot run the network setup %s: %s", network_setup,
-			    strerror(errno));
+		log_warning("cannot run the network setup %s: %s", network_setup, strerror(errno));
 		return;
 	}
 	if (pid == 0) {
-		/* its messages on the console, even while the restore's are caught */
-		dup2(init_log_console(), 2);
 		execv(network_setup, argv);
-		init_log_at(LOG_WARNING, "cannot exec the network setup %s: %s", network_setup,
-			    strerror(errno));
+		log_warning("cannot exec the network setup %s: %s", network_setup, strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		init_log_at(LOG_WARNING, "the network setup %s failed (status %#x): restoring anyway",
-			    network_setup, status);
+		log_warning("the network setup %s failed (status %#x): restoring anyway", network_setup,
+			 status);
 	else
-		init_log("network set up by %s under the network lock", network_setup);
+		log_info("network set up by %s under the network lock", network_setup);
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "early_init.h"
 #include "ferry-glue/restore.h"
 #include "ferry-glue/update.h"
@@ -44,18 +45,18 @@ static void locate_image(const struct ferry_region *region, const struct ferry_r
 	if (h->state != FERRY_REGION_EXPANDED || !init_cmdline_arg(FERRY_PARAM_HANDOFF, arg, sizeof(arg)))
 		return;
 	if (ferry_handoff_read(region->base + h->handoff_offset, h->handoff_size, &ho) < 0) {
-		init_log_at(LOG_WARNING, "handoff FDT in the region unreadable; using the staged image");
+		log_warning("handoff FDT in the region unreadable; using the staged image");
 		return;
 	}
 	if (ho.image_state == FERRY_HANDOFF_IMAGE_NONE) {
-		init_log("the stage found no usable image: %s", ho.reason);
+		log_info("the stage found no usable image: %s", ho.reason);
 		return;
 	}
 	if (ho.image_address >= region->phys && ho.image_size &&
 	    ho.image_address - region->phys + ho.image_size <= region->size) {
 		*ret = region->base + (ho.image_address - region->phys);
 		*ret_size = ho.image_size;
-		init_log("image handed over by the %s stage (%s, verified %u) in %llu ms", ho.stage,
+		log_info("image handed over by the %s stage (%s, verified %u) in %llu ms", ho.stage,
 			 ho.image_state == FERRY_HANDOFF_IMAGE_EXPANDED ? "expanded" : "compressed",
 			 ho.verified, (unsigned long long)(ho.stage_time_ns / 1000000));
 	}
@@ -94,7 +95,7 @@ static void finish(struct ferry_region *region, struct ferry_update_record *rec)
 	ferry_update_report(m, rec);
 	fclose(m);
 	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		init_log("%s", l);
+		log_info("%s", l);
 	free(text);
 	ferry_update_phases(rec, &ph);
 	if (rec->outcome == FERRY_UPDATE_RESTORED)
@@ -114,62 +115,29 @@ static unsigned count_lines(const char *text, const char *prefix)
 }
 
 /*
- * The restore names what fails on stderr: catch those lines for the log
- * file, the kernel's log and the record (ferry-init's own go out as they
- * come). (The stubs the restore creates close every
- * descriptor they inherit, this one included.)
+ * What the restore says goes out as it is said (console, log file, kernel
+ * log, each at its level); its last two errors or warnings become the
+ * reason: a restore that fails once processes exist (a payload that fails
+ * its CRC is found while the pages are written) names the cause, then the
+ * removal of the processes begun.
  */
-static int messages_begin(int *ret_saved)
+struct reason {
+	char *why;
+	size_t len;
+	char prev[256];
+};
+
+static void keep_reason(void *arg, enum log_level level, const char *text)
 {
-	int m = memfd_create("ferry-init-messages", MFD_CLOEXEC);
+	struct reason *r = arg;
 
-	*ret_saved = -1;
-	if (m < 0)
-		return -1;
-	fflush(stderr);
-	*ret_saved = dup(2);
-	if (*ret_saved < 0 || dup2(m, 2) < 0) {
-		close(m);
-		return -1;
-	}
-	/* ferry-init's own lines go out at once, and only once */
-	init_log_set_console(*ret_saved);
-	return m;
-}
-
-/*
- * Log what the restore said; its last two lines become @why: a restore
- * that fails once processes exist (a payload that fails its CRC is found
- * while the pages are written) names the cause, then the removal of the
- * processes begun.
- */
-static void messages_end(int m, int saved, char *why, size_t len)
-{
-	char buf[8192], *save, prev[256] = "";
-	ssize_t n;
-
-	if (m < 0)
+	if (level != LOG_ERROR && level != LOG_WARNING)
 		return;
-	fflush(stderr);
-	init_log_set_console(-1);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(m, buf, sizeof(buf) - 1, 0);
-	close(m);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(l, "ferry-init: ", 12))
-			l += 12;
-		/* what the restore said on stderr: its warnings, else errors */
-		init_log_at(strncmp(l, "warning: ", 9) ? LOG_ERR : LOG_WARNING, "%s", l);
-		if (prev[0])
-			snprintf(why, len, "%s; %s", prev, l);
-		else
-			snprintf(why, len, "%s", l);
-		snprintf(prev, sizeof(prev), "%.255s", l);
-	}
+	if (r->prev[0])
+		snprintf(r->why, r->len, "%s; %s", r->prev, text);
+	else
+		snprintf(r->why, r->len, "%s", text);
+	snprintf(r->prev, sizeof(r->prev), "%.255s", text);
 }
 
 /*
@@ -198,7 +166,7 @@ static void correct_realtime(struct ferry_update_record *rec)
 		return;
 	/* ferry-init's start, in the corrected clock */
 	rec->init.realtime_ns += (int64_t)(step_ms * 1e6);
-	init_log("realtime clock set %+.0f ms from the RTC's to the old kernel's, by the TSC",
+	log_info("realtime clock set %+.0f ms from the RTC's to the old kernel's, by the TSC",
 		 step_ms);
 }
 
@@ -208,7 +176,8 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	struct ferry_restore_options o = { .image = "the region" };
 	char *report = NULL, last[400] = "";
 	size_t report_len = 0;
-	int r, m, saved;
+	struct reason reason;
+	int r;
 
 	/* exactly once: consumed before the first process exists */
 	h->state = FERRY_REGION_CONSUMED;
@@ -224,7 +193,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	/* qemu-tests: the machine "dies" here, between the mark and the restore */
 	if (init_cmdline_arg(FERRY_PARAM_TEST_INIT, last, sizeof(last)) &&
 	    !strcmp(last, "die-after-consumed")) {
-		init_log("test: stopping as if the machine died in the middle of the restore");
+		log_info("test: stopping as if the machine died in the middle of the restore");
 		return -EINTR;
 	}
 
@@ -235,9 +204,11 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	o.take_network_lock = true;
 	o.after_lock = init_run_network_setup;
 	o.report = open_memstream(&report, &report_len);
-	m = messages_begin(&saved);
+	reason = (struct reason){ .why = last, .len = sizeof(last) };
+	last[0] = 0;
+	log_set_listener(keep_reason, &reason);
 	r = ferry_restore(&o, NULL);
-	messages_end(m, saved, last, sizeof(last));
+	log_set_listener(NULL, NULL);
 	if (o.report)
 		fclose(o.report);
 	ferry_stamp_now(&rec->resumed);
@@ -245,7 +216,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 		rec->outcome = FERRY_UPDATE_RESTORED;
 		rec->nprocs = count_lines(report, "restored pid ");
 		for (char *save, *l = strtok_r(report, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			init_log("%s", l);
+			log_info("%s", l);
 	} else {
 		/* nothing of the image runs: keep it */
 		h->state = FERRY_REGION_SEALED;
@@ -270,24 +241,24 @@ int init_restore_region(void)
 	int r;
 
 	if (!init_cmdline_arg(FERRY_PARAM_REGION, arg, sizeof(arg))) {
-		init_log("no ferry.region= on the command line: nothing to restore");
+		log_info("no ferry.region= on the command line: nothing to restore");
 		return 0;
 	}
 	ferry_region_init(&region, FERRY_REGION_MAP_CACHED);
 	r = ferry_region_open(&region);
 	if (r < 0) {
-		init_log_at(LOG_ERR, "cannot map the region %s (%s): nothing restored", arg, strerror(-r));
+		log_error("cannot map the region %s (%s): nothing restored", arg, strerror(-r));
 		return r;
 	}
 	r = ferry_region_header_load(&region, &h);
 	if (r < 0 || (h.state != FERRY_REGION_SEALED && h.state != FERRY_REGION_EXPANDED)) {
 		if (r == -ENODATA)
-			init_log("region %s not formatted: nothing to restore", arg);
+			log_info("region %s not formatted: nothing to restore", arg);
 		else if (r < 0)
-			init_log_at(LOG_ERR, "region %s: control block damaged (%s): nothing restored", arg,
+			log_error("region %s: control block damaged (%s): nothing restored", arg,
 				 strerror(-r));
 		else
-			init_log("region %s: state %s: nothing to restore", arg,
+			log_info("region %s: state %s: nothing to restore", arg,
 				 ferry_region_state_name(h.state));
 		ferry_region_close(&region);
 		return r == -ENODATA ? 0 : (r < 0 ? r : 0);
@@ -303,7 +274,7 @@ int init_restore_region(void)
 	uname(&uts);
 	snprintf(rec.new_kernel, sizeof(rec.new_kernel), "%.63s", uts.release);
 	locate_image(&region, &h, &data, &size);
-	init_log("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
+	log_info("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
 		 (unsigned long long)h.generation, rec.old_kernel[0] ? rec.old_kernel : "?");
 	r = check_image(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)
@@ -315,7 +286,7 @@ int init_restore_region(void)
 	if (r < 0) {
 		rec.outcome = FERRY_UPDATE_FAILED;
 		rec.error = -r;
-		init_log_at(LOG_ERR, "NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
+		log_error("NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
 	}
 	finish(&region, &rec);
 	ferry_region_close(&region);

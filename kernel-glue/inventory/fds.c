@@ -73,7 +73,7 @@ const struct inv_rule inv_fd_rules[] = {
 		       "it does not lead to this file from here (a file of another mount "
 		       "namespace, or of a filesystem not mounted here such as a POSIX message "
 		       "queue's), so it cannot be opened again"),
-	INV_REFUSED("lock", "a lock on it (flock, POSIX or OFD record lock, or lease)"),
+	INV_REFUSED("lock", "a lock on it"), /* the lock kinds claim those they carry */
 	INV_DEFAULT("owner", "its owner for signal-driven I/O (F_SETOWN)", "0"),
 	INV_DEFAULT("signal", "its signal for signal-driven I/O (F_SETSIG)", "0"),
 	INV_RULES_END,
@@ -147,7 +147,7 @@ static int walk_fd(struct inv *v, pid_t pid, int fd)
 	if (r == -ENOENT) {
 		r = 0; /* closed meanwhile */
 	} else if (r < 0) {
-		glue_err(r, "pid %d fd %d: cannot inspect it", pid, fd);
+		log_error_errno(r, "pid %d fd %d: cannot inspect it", pid, fd);
 	} else if (!kind_of_fd(&p)) {
 		char msg[4096 + 512];
 
@@ -188,7 +188,9 @@ int inv_walk_fds(struct inv *v, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
-		return errno == ENOENT ? 0 : glue_err(-errno, "pid %d: cannot list %s", pid, path);
+		return errno == ENOENT
+			       ? 0
+			       : log_error_errno(-errno, "pid %d: cannot list %s", pid, path);
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			r = walk_fd(v, pid, atoi(de->d_name));

@@ -72,7 +72,8 @@ static const struct getter {
 const struct inv_rule inv_inside_rules[] = {
 	INV_DEFAULT("child_subreaper", "being a child subreaper (PR_SET_CHILD_SUBREAPER)", "0"),
 	INV_DEFAULT("dumpable", "being not dumpable (PR_SET_DUMPABLE)", "1"),
-	INV_DEFAULT("keepcaps", "keeping capabilities across a change of uid (PR_SET_KEEPCAPS)", "0"),
+	INV_DEFAULT("keepcaps", "keeping capabilities across a change of uid (PR_SET_KEEPCAPS)",
+		    "0"),
 	INV_DEFAULT("securebits", "its securebits (PR_SET_SECUREBITS)", "0"),
 	INV_FERRYS("timerslack", "its timer slack (PR_SET_TIMERSLACK)"),
 	INV_DEFAULT("mce_kill", "its machine-check kill policy (PR_MCE_KILL)", "2"),
@@ -235,7 +236,7 @@ int inventory_inside(struct borrow *b, pid_t root, pid_t pid, pid_t tid)
 	}
 	if (r < 0) {
 		inv_free(v);
-		return glue_err(r, "pid %d tid %d: cannot ask it about itself", pid, tid);
+		return log_error_errno(r, "pid %d tid %d: cannot ask it about itself", pid, tid);
 	}
 	r = (int)inv_problems(v);
 	inv_free(v);

@@ -166,38 +166,40 @@ static void name_refusal(struct inv *v, const struct inv_item *it, const struct 
 		return;
 	v->problems++;
 	if (it->fd)
-		snprintf(who, sizeof(who), "pid %d fd %d: %.300s", it->pid, it->fd->fd, it->fd->link);
+		snprintf(who, sizeof(who), "pid %d fd %d: %.300s", it->pid, it->fd->fd,
+			 it->fd->link);
 	else if (it->tid != it->pid)
 		snprintf(who, sizeof(who), "pid %d tid %d", it->pid, it->tid);
 	else
 		snprintf(who, sizeof(who), "pid %d", it->pid);
 	snprintf(val, sizeof(val), "%.190s", it->value);
 	if (why) {
-		glue_error("cannot checkpoint %s%s%s: %s (%s '%s': %s)", who, it->area ? " area " : "",
-			   it->area ? it->area : "", why, sources[it->source].name, it->key, val);
+		log_error("cannot checkpoint %s%s%s: %s (%s '%s': %s)", who,
+			  it->area ? " area " : "", it->area ? it->area : "", why,
+			  sources[it->source].name, it->key, val);
 		return;
 	}
 	if (!rule) {
-		glue_error("cannot checkpoint %s%s%s: %s '%s' (%s) is not known to ferry, so it "
-			   "cannot be carried", who, it->area ? " area " : "",
-			   it->area ? it->area : "", sources[it->source].what, it->key, val);
+		log_error("cannot checkpoint %s%s%s: %s '%s' (%s) is not known to ferry, so it "
+			  "cannot be carried", who, it->area ? " area " : "",
+			  it->area ? it->area : "", sources[it->source].what, it->key, val);
 		return;
 	}
 	if (rule->dflt)
-		glue_error("cannot checkpoint %s%s%s: %s is %s: only %s is carried yet", who,
-			   it->area ? " area " : "", it->area ? it->area : "", rule->what, val,
-			   rule->dflt);
+		log_error("cannot checkpoint %s%s%s: %s is %s: only %s is carried yet", who,
+			  it->area ? " area " : "", it->area ? it->area : "", rule->what, val,
+			  rule->dflt);
 	else if (rule->same_as_ferry)
-		glue_error("cannot checkpoint %s%s%s: %s is %s, not ferry's own (%s): only "
-			   "ferry's own is carried yet", who, it->area ? " area " : "",
-			   it->area ? it->area : "", rule->what, val,
-			   inv_ferry_value(it->source, it->key));
+		log_error("cannot checkpoint %s%s%s: %s is %s, not ferry's own (%s): only "
+			  "ferry's own is carried yet", who, it->area ? " area " : "",
+			  it->area ? it->area : "", rule->what, val,
+			  inv_ferry_value(it->source, it->key));
 	else if (rule->why)
-		glue_error("cannot checkpoint %s%s%s: %s is %s: %s", who, it->area ? " area " : "",
-			   it->area ? it->area : "", rule->what, val, rule->why);
+		log_error("cannot checkpoint %s%s%s: %s is %s: %s", who, it->area ? " area " : "",
+			  it->area ? it->area : "", rule->what, val, rule->why);
 	else
-		glue_error("cannot checkpoint %s%s%s: %s (%s) is not carried yet", who,
-			   it->area ? " area " : "", it->area ? it->area : "", rule->what, val);
+		log_error("cannot checkpoint %s%s%s: %s (%s) is not carried yet", who,
+			  it->area ? " area " : "", it->area ? it->area : "", rule->what, val);
 }
 
 void inv_offer(struct inv *v, const struct inv_item *it)
@@ -237,7 +239,7 @@ void inv_refuse(struct inv *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	glue_error("cannot checkpoint %s", msg);
+	log_error("cannot checkpoint %s", msg);
 	v->problems++;
 }
 
@@ -249,7 +251,8 @@ static int walk_process(struct inv *v, pid_t pid)
 	int r = proc_list_tasks(pid, &tids, &ntids);
 
 	if (r < 0)
-		return r == -ENOENT ? 0 : glue_err(r, "pid %d: cannot list its threads", pid);
+		return r == -ENOENT ? 0
+				    : log_error_errno(r, "pid %d: cannot list its threads", pid);
 	r = inv_walk_state(v, pid, tids, ntids);
 	if (r == 0)
 		r = inv_walk_status(v, pid, tids, ntids);
@@ -349,7 +352,7 @@ int inventory_check(pid_t root, bool tree)
 
 	r = read_references();
 	if (r < 0)
-		return glue_err(r, "cannot read ferry's own attributes");
+		return log_error_errno(r, "cannot read ferry's own attributes");
 	r = list_selection(root, tree, &pids, &n);
 	if (r < 0)
 		return r;
@@ -364,8 +367,8 @@ int inventory_check(pid_t root, bool tree)
 	}
 	free(v.seen);
 	if (r == 0 && v.problems)
-		glue_error("%u object%s cannot be checkpointed; nothing was frozen", v.problems,
-			   v.problems == 1 ? "" : "s");
+		log_error("%u object%s cannot be checkpointed; nothing was frozen", v.problems,
+			  v.problems == 1 ? "" : "s");
 	return r < 0 ? r : (int)v.problems;
 }
 
@@ -402,8 +405,8 @@ void inventory_print(FILE *out)
 
 		/* what is claimed, in the order of the claimers */
 		for (size_t i = 0; i < NCORE + kind_count; i++)
-			for (const struct inv_claim *c = claims_of(i, &who); c && c->source != INV_END;
-			     c++) {
+			for (const struct inv_claim *c = claims_of(i, &who);
+			     c && c->source != INV_END; c++) {
 				const char *first_who;
 
 				if ((int)c->source != s || !c->key ||

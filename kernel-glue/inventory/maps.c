@@ -88,7 +88,7 @@ int inv_walk_maps(struct inv *v, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
 	r = proc_read_file(path, &buf, NULL);
 	if (r < 0)
-		return r == -ENOENT ? 0 : glue_err(r, "pid %d: cannot read %s", pid, path);
+		return r == -ENOENT ? 0 : log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	for (char *line = buf, *next; line && *line; line = next) {
 		char *colon, *val, key[64];
 		uint64_t start, end;
@@ -99,8 +99,9 @@ int inv_walk_maps(struct inv *v, pid_t pid)
 			*next++ = 0;
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n", &start, &end,
 			   &name_off) == 2 && isxdigit((unsigned char)line[0])) {
-			snprintf(area, sizeof(area), "%#" PRIx64 "-%#" PRIx64 "%s%.400s", start, end,
-				 name_off && line[name_off] ? " " : "", name_off ? line + name_off : "");
+			snprintf(area, sizeof(area), "%#" PRIx64 "-%#" PRIx64 "%s%.400s", start,
+				 end, name_off && line[name_off] ? " " : "",
+				 name_off ? line + name_off : "");
 			continue;
 		}
 		colon = strchr(line, ':');

@@ -44,11 +44,13 @@ static int mount_list(pid_t pid, char ***ret, size_t *ret_n)
 		if (next)
 			*next++ = 0;
 		dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s %511s", root, point, opts) != 3 ||
+		if (!dash ||
+		    sscanf(line, "%*s %*s %*s %1023s %1023s %511s", root, point, opts) != 3 ||
 		    sscanf(dash + 3, "%63s %1023s", fstype, source) != 2)
 			continue;
 		slot = ST_PUSH(v, n);
-		if (!slot || asprintf(slot, "%s %s %s %s %s", root, point, opts, fstype, source) < 0) {
+		if (!slot ||
+		    asprintf(slot, "%s %s %s %s %s", root, point, opts, fstype, source) < 0) {
 			r = -ENOMEM;
 			break;
 		}
@@ -108,7 +110,9 @@ int inv_walk_ns(struct inv *v, pid_t pid)
 	snprintf(dir, sizeof(dir), "/proc/%d/ns", pid);
 	d = opendir(dir);
 	if (!d)
-		return errno == ENOENT ? 0 : glue_err(-errno, "pid %d: cannot list %s", pid, dir);
+		return errno == ENOENT
+			       ? 0
+			       : log_error_errno(-errno, "pid %d: cannot list %s", pid, dir);
 	while ((de = readdir(d))) {
 		struct inv_item it = { .source = INV_NS, .root = inv_root(v), .pid = pid,
 				       .tid = pid, .key = de->d_name };

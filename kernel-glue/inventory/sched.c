@@ -61,7 +61,8 @@ int inv_walk_sched(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids)
 		if (syscall(SYS_sched_getattr, tid, &a, sizeof(a), 0) < 0) {
 			if (errno == ESRCH)
 				continue;
-			return glue_err(-errno, "pid %d tid %d: cannot read its scheduling", pid, tid);
+			return log_error_errno(-errno, "pid %d tid %d: cannot read its scheduling",
+					       pid, tid);
 		}
 		offer(v, pid, tid, "policy", a.policy);
 		offer(v, pid, tid, "flags", (long long)a.flags);
@@ -76,8 +77,8 @@ int inv_walk_sched(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids)
 		}
 		prio = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, tid);
 		if (prio < 0 && errno != ESRCH)
-			return glue_err(-errno, "pid %d tid %d: cannot read its I/O priority", pid,
-					tid);
+			return log_error_errno(
+				-errno, "pid %d tid %d: cannot read its I/O priority", pid, tid);
 		if (prio >= 0)
 			offer(v, pid, tid, "ioprio", prio);
 	}

@@ -89,7 +89,7 @@ int inv_walk_status(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids)
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	r = proc_read_file(path, &leader, NULL);
 	if (r < 0)
-		return r == -ENOENT ? 0 : glue_err(r, "pid %d: cannot read %s", pid, path);
+		return r == -ENOENT ? 0 : log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	text = strdup(leader);
 	if (!text) {
 		free(leader);

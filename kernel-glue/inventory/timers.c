@@ -34,7 +34,7 @@ int inv_walk_timers(struct inv *v, pid_t pid)
 	if (r == -ENOENT)
 		return 0; /* gone, or a kernel without CONFIG_CHECKPOINT_RESTORE */
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot read %s", pid, path);
+		return log_error_errno(r, "pid %d: cannot read %s", pid, path);
 	/* "ID: 0\nsignal: 12/...\nnotify: signal/pid.5\nClockID: 1\n" per timer */
 	for (char *p = strstr(buf, "ID: "); p; p = strstr(p + 1, "\nID: ")) {
 		char value[160], id[24] = "", sig[48] = "", notify[48] = "", clock[24] = "";
@@ -64,7 +64,7 @@ int inv_walk_locks(struct inv *v, const pid_t *pids, size_t npids)
 	int r = proc_read_file("/proc/locks", &buf, NULL);
 
 	if (r < 0)
-		return glue_err(r, "cannot read /proc/locks");
+		return log_error_errno(r, "cannot read /proc/locks");
 	for (char *line = buf, *next; line && *line; line = next) {
 		char *arrow = strstr(line, "->");
 		long pid;

@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #include "kexec.h"
-#include "region_log.h"
+#define LOG_PREFIX "kexec"
+#include "../common/log.h"
 
 #ifndef KEXEC_FILE_NO_INITRAMFS
 #define KEXEC_FILE_NO_INITRAMFS 0x4
@@ -38,11 +39,11 @@ static int file_load(const struct ferry_kexec_load_opts *o)
 
 	kfd = open(o->kernel, O_RDONLY | O_CLOEXEC);
 	if (kfd < 0)
-		return region_log_errno(-errno, "kexec: cannot open kernel %s", o->kernel);
+		return log_error_errno(-errno, "cannot open kernel %s", o->kernel);
 	if (o->initrd) {
 		ifd = open(o->initrd, O_RDONLY | O_CLOEXEC);
 		if (ifd < 0) {
-			err = region_log_errno(-errno, "kexec: cannot open initrd %s", o->initrd);
+			err = log_error_errno(-errno, "cannot open initrd %s", o->initrd);
 			close(kfd);
 			return err;
 		}
@@ -81,7 +82,7 @@ static int tools_load(const struct ferry_kexec_load_opts *o)
 	pid_t pid;
 
 	if (!tool)
-		return region_log_error(-ENOENT, "kexec: kexec_file_load refused and no kexec-tools binary "
+		return log_error_status(-ENOENT, "kexec_file_load refused and no kexec-tools binary "
 				 "found (install kexec-tools or set FERRY_KEXEC_TOOL)");
 	argv[argc++] = tool;
 	argv[argc++] = "-l";
@@ -102,15 +103,15 @@ static int tools_load(const struct ferry_kexec_load_opts *o)
 
 	pid = fork();
 	if (pid < 0)
-		return region_log_errno(-errno, "kexec: fork");
+		return log_error_errno(-errno, "fork");
 	if (pid == 0) {
 		execv(tool, (char *const *)argv);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
-		return region_log_errno(-errno, "kexec: waitpid");
+		return log_error_errno(-errno, "waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return region_log_error(-EIO, "kexec: '%s -l %s' failed (status %d)", tool, o->kernel,
+		return log_error_status(-EIO, "'%s -l %s' failed (status %d)", tool, o->kernel,
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
@@ -129,13 +130,13 @@ int ferry_kexec_load(const struct ferry_kexec_load_opts *o, enum ferry_kexec_met
 	}
 	if (err != -ENOSYS && err != -EPERM && err != -EKEYREJECTED && err != -EBADMSG &&
 	    err != -ENOKEY && err != -EKEYREVOKED)
-		return region_log_errno(err, "kexec: kexec_file_load of %s failed", o->kernel);
+		return log_error_errno(err, "kexec_file_load of %s failed", o->kernel);
 	if (o->no_fallback)
-		return region_log_errno(err, "kexec: kexec_file_load of %s refused", o->kernel);
+		return log_error_errno(err, "kexec_file_load of %s refused", o->kernel);
 	if (o->force_tools)
-		region_log_info("kexec: loading %s through kexec-tools as asked", o->kernel);
+		log_info("loading %s through kexec-tools as asked", o->kernel);
 	else
-		region_log_errno(err, "kexec: kexec_file_load of %s refused, trying kexec-tools", o->kernel);
+		log_error_errno(err, "kexec_file_load of %s refused, trying kexec-tools", o->kernel);
 	err = tools_load(o);
 	if (err < 0)
 		return err;
@@ -148,7 +149,7 @@ int ferry_kexec_unload(void)
 {
 	if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, (unsigned long)KEXEC_FILE_UNLOAD) < 0 &&
 	    syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL) < 0)
-		return region_log_errno(-errno, "kexec: cannot unload");
+		return log_error_errno(-errno, "cannot unload");
 	return 0;
 }
 
@@ -170,8 +171,8 @@ int ferry_kexec_execute(void)
 	int loaded = ferry_kexec_loaded();
 
 	if (loaded == 0)
-		return region_log_error(-ENOEXEC, "kexec: no kernel loaded");
+		return log_error_status(-ENOEXEC, "no kernel loaded");
 	sync();
 	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL);
-	return region_log_errno(-errno, "kexec: reboot(LINUX_REBOOT_CMD_KEXEC)");
+	return log_error_errno(-errno, "reboot(LINUX_REBOOT_CMD_KEXEC)");
 }

@@ -103,7 +103,7 @@ int carried_dump(struct ckpt *c, pid_t pid, const char *what, const char *open_p
 	cf->carries = true;
 	fd = open(open_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return glue_err(-errno, "pid %d %s: cannot open it through %s", pid, what,
+		return log_error_errno(-errno, "pid %d %s: cannot open it through %s", pid, what,
 				open_path);
 	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC) {
 		ckpt_unsupported(c, "pid %d %s: %s: files on hugetlbfs are not supported", pid,
@@ -134,7 +134,7 @@ int carried_dump(struct ckpt *c, pid_t pid, const char *what, const char *open_p
 		ssize_t n = pread(fd, cf->data + done, cf->size - done, done);
 
 		if (n < 0) {
-			r = glue_err(-errno, "pid %d %s: cannot read %s", pid, what, f->path);
+			r = log_error_errno(-errno, "pid %d %s: cannot read %s", pid, what, f->path);
 			goto out;
 		}
 		if (n == 0)
@@ -169,13 +169,13 @@ static int create_unlinked(const struct st_file *f)
 
 	if (!path || path[0] != '/') {
 		free(path);
-		return glue_err(-EINVAL, "file %u: no directory to make the deleted file %s in",
+		return log_error_errno(-EINVAL, "file %u: no directory to make the deleted file %s in",
 				f->id, f->path ? f->path : "(no path)");
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		if (unlink(path) < 0) {
-			e = glue_err(-errno, "file %u: cannot unlink %s again", f->id, path);
+			e = log_error_errno(-errno, "file %u: cannot unlink %s again", f->id, path);
 			close(fd);
 			fd = -1;
 		}
@@ -201,7 +201,7 @@ static int create_unlinked(const struct st_file *f)
 			break;
 	}
 	if (fd < 0)
-		e = glue_err(-errno, "file %u: cannot make the deleted file %s again in %s", f->id,
+		e = log_error_errno(-errno, "file %u: cannot make the deleted file %s again in %s", f->id,
 			     f->path, dir);
 out:
 	free(dir_copy);
@@ -224,7 +224,7 @@ static int create_memfd(const struct st_file *f, const char *memfd_name)
 		snprintf(name, sizeof(name), "ferry");
 	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create the memfd '%s'", f->id, name);
+		return log_error_errno(-errno, "file %u: cannot create the memfd '%s'", f->id, name);
 	return fd;
 }
 
@@ -236,20 +236,20 @@ static int fill(const struct st_file *f, const struct carried_file *c, int fd, u
 		ssize_t n = pwrite(fd, c->data + done, c->data_len - done, done);
 
 		if (n <= 0)
-			return glue_err(n < 0 ? -errno : -EIO, "file %u: cannot write its %zu bytes "
+			return log_error_errno(n < 0 ? -errno : -EIO, "file %u: cannot write its %zu bytes "
 					"back", f->id, c->data_len);
 		done += n;
 	}
 	if (ftruncate(fd, c->size) < 0)
-		return glue_err(-errno, "file %u: cannot set its size to %llu", f->id,
+		return log_error_errno(-errno, "file %u: cannot set its size to %llu", f->id,
 				(unsigned long long)c->size);
 	if (fchown(fd, c->uid, c->gid) < 0)
-		glue_warn("file %u: cannot give it to %u:%u: %s", f->id, c->uid, c->gid,
+		log_warning("file %u: cannot give it to %u:%u: %s", f->id, c->uid, c->gid,
 			  strerror(errno));
 	if (fchmod(fd, c->mode & 07777) < 0)
-		return glue_err(-errno, "file %u: cannot set its mode %o", f->id, c->mode);
+		return log_error_errno(-errno, "file %u: cannot set its mode %o", f->id, c->mode);
 	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
-		return glue_err(-errno, "file %u: cannot seal it (%#x)", f->id, seals);
+		return log_error_errno(-errno, "file %u: cannot seal it (%#x)", f->id, seals);
 	return 0;
 }
 
@@ -272,12 +272,12 @@ int carried_open(struct rst *r, const struct st_file *f, bool memfd, const char 
 		}
 		fd = reopen_fd(inode_fd, f->flags);
 		if (fd < 0)
-			fd = glue_err(fd, "file %u (%s): cannot open it with flags %#o", f->id,
+			fd = log_error_errno(fd, "file %u (%s): cannot open it with flags %#o", f->id,
 				      f->path ? f->path : "?", f->flags);
 		close(inode_fd);
 	}
 	if (fd >= 0 && lseek(fd, f->pos, SEEK_SET) < 0) {
-		e = glue_err(-errno, "file %u: cannot seek to %llu", f->id,
+		e = log_error_errno(-errno, "file %u: cannot seek to %llu", f->id,
 			     (unsigned long long)f->pos);
 		close(fd);
 		return e;

@@ -146,7 +146,7 @@ static int epoll_open(struct rst *r, const struct st_file *f)
 
 	(void)r;
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create an epoll instance", f->id);
+		return log_error_errno(-errno, "file %u: cannot create an epoll instance", f->id);
 	return restore_file_flags(fd, f);
 }
 
@@ -169,7 +169,7 @@ static int epoll_settle(struct rst *r, struct rproc *rp, int epfd, const struct 
 			return e;
 		res = INJECT(&rp->in, SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, it->fd, addr);
 		if (res < 0)
-			return glue_err(res, "pid %d fd %d: cannot add fd %d (events %#x) to the "
+			return log_error_errno(res, "pid %d fd %d: cannot add fd %d (events %#x) to the "
 					"epoll instance", rp->pid, epfd, it->fd, it->events);
 	}
 	return 1;

@@ -60,9 +60,9 @@ static int eventfd_open(struct rst *r, const struct st_file *f)
 
 	(void)r;
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create an eventfd", f->id);
+		return log_error_errno(-errno, "file %u: cannot create an eventfd", f->id);
 	if (e->count && write(fd, &e->count, sizeof(e->count)) != sizeof(e->count)) {
-		int err = glue_err(-errno, "file %u: cannot set the eventfd's count to %llu", f->id,
+		int err = log_error_errno(-errno, "file %u: cannot set the eventfd's count to %llu", f->id,
 				   (unsigned long long)e->count);
 
 		close(fd);

@@ -73,22 +73,22 @@ static int fifo_open(struct rst *r, const struct st_file *f)
 
 		keeper[0] = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (keeper[0] < 0)
-			return glue_err(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
+			return log_error_errno(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
 		if (fstat(keeper[0], &st) < 0 || !S_ISFIFO(st.st_mode))
-			return glue_err(-ENXIO, "file %u: %s is no longer a FIFO", f->id, f->path);
+			return log_error_errno(-ENXIO, "file %u: %s is no longer a FIFO", f->id, f->path);
 		if (pi->capacity && fcntl(keeper[0], F_SETPIPE_SZ, pi->capacity) < 0)
-			glue_warn("FIFO %s: cannot set its capacity to %u: %s", f->path,
+			log_warning("FIFO %s: cannot set its capacity to %u: %s", f->path,
 				  pi->capacity, strerror(errno));
 		if (pi->len && write(keeper[0], pi->data, pi->len) != (ssize_t)pi->len)
-			return glue_err(-errno, "FIFO %s: cannot refill it with %zu bytes", f->path,
+			return log_error_errno(-errno, "FIFO %s: cannot refill it with %zu bytes", f->path,
 					pi->len);
 	}
 	fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_NONBLOCK |
 				   O_CLOEXEC);
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
+		return log_error_errno(-errno, "file %u: cannot open the FIFO %s", f->id, f->path);
 	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		e = glue_err(-errno, "file %u: FIFO %s: cannot set its flags", f->id, f->path);
+		e = log_error_errno(-errno, "file %u: FIFO %s: cannot set its flags", f->id, f->path);
 		close(fd);
 		return e;
 	}

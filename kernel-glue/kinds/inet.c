@@ -44,7 +44,7 @@ int dump_inet_addresses(struct sock_ctx *x)
 	socklen_t len = sizeof(sa);
 
 	if (getsockname(x->sfd, (struct sockaddr *)&sa, &len) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
+		return log_error_errno(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
 	if (inet_addr_of(&sa, s->local_addr, &s->local_port))
 		s->bound = s->local_port != 0;
 	len = sizeof(sa);
@@ -52,7 +52,7 @@ int dump_inet_addresses(struct sock_ctx *x)
 	    inet_addr_of(&sa, s->peer_addr, &s->peer_port))
 		s->state = SOCKET_CONNECTED;
 	else if (errno != ENOTCONN)
-		return glue_err(-errno, "pid %d fd %d: %s: getpeername", x->pid, x->fd, x->link);
+		return log_error_errno(-errno, "pid %d fd %d: %s: getpeername", x->pid, x->fd, x->link);
 	return 0;
 }
 
@@ -96,7 +96,7 @@ int sock_inet_bind(int fd, const struct socket_record *s)
 
 		inet_ntop(s->family, s->local_addr, a, sizeof(a));
 		sock_set_freebind(fd, s->family, 0);
-		return glue_err(e, "socket %u: cannot bind to [%s]:%u", s->id, a, s->local_port);
+		return log_error_errno(e, "socket %u: cannot bind to [%s]:%u", s->id, a, s->local_port);
 	}
 	/* the recorded value comes back with the other options */
 	sock_set_freebind(fd, s->family, 0);

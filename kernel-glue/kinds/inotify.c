@@ -169,7 +169,7 @@ static int inotify_dump(struct ckpt *c, const struct fd_probe *fd, struct st_fil
 	bfd = dump_borrow_fd(fd->pid, fd->fd);
 	if (bfd >= 0) {
 		if (ioctl(bfd, FIONREAD, &queued) == 0 && queued > 0)
-			glue_warn("pid %d fd %d: %d bytes of inotify events not yet read are not "
+			log_warning("pid %d fd %d: %d bytes of inotify events not yet read are not "
 				  "carried over", fd->pid, fd->fd, queued);
 		close(bfd);
 	}
@@ -192,15 +192,15 @@ static int add_watch(int fd, const struct inotify_watch *w)
 		int wd = inotify_add_watch(fd, w->path, w->mask & USER_MASK);
 
 		if (wd < 0)
-			return glue_err(-errno, "inotify watch %d: cannot watch %s", w->wd, w->path);
+			return log_error_errno(-errno, "inotify watch %d: cannot watch %s", w->wd, w->path);
 		if (wd == w->wd)
 			return 0;
 		if (wd > w->wd)
-			return glue_err(-EEXIST, "inotify watch %d on %s came out as %d (two watches "
+			return log_error_errno(-EEXIST, "inotify watch %d on %s came out as %d (two watches "
 					"of one inode?)", w->wd, w->path, wd);
 		inotify_rm_watch(fd, wd);
 	}
-	return glue_err(-ERANGE, "inotify watch %d: too far to reach", w->wd);
+	return log_error_errno(-ERANGE, "inotify watch %d: too far to reach", w->wd);
 }
 
 static int inotify_open(struct rst *r, const struct st_file *f)
@@ -211,7 +211,7 @@ static int inotify_open(struct rst *r, const struct st_file *f)
 
 	(void)r;
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create an inotify instance", f->id);
+		return log_error_errno(-errno, "file %u: cannot create an inotify instance", f->id);
 	qsort(x->watches, x->nwatches, sizeof(*x->watches), cmp_wd);
 	for (size_t i = 0; i < x->nwatches && e == 0; i++)
 		e = add_watch(fd, &x->watches[i]);

@@ -74,15 +74,15 @@ int pipe_dump_contents(pid_t pid, int fd, struct pipe_record *pipe_rec)
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
 	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (rfd < 0)
-		return glue_err(-errno, "pid %d fd %d: cannot open the pipe", pid, fd);
+		return log_error_errno(-errno, "pid %d fd %d: cannot open the pipe", pid, fd);
 	cap = fcntl(rfd, F_GETPIPE_SZ);
 	if (cap < 0) {
-		r = glue_err(-errno, "pid %d fd %d: cannot read the pipe's capacity", pid, fd);
+		r = log_error_errno(-errno, "pid %d fd %d: cannot read the pipe's capacity", pid, fd);
 		goto out;
 	}
 	pipe_rec->capacity = cap;
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || fcntl(p[1], F_SETPIPE_SZ, cap) < cap) {
-		r = glue_err(-errno, "pid %d fd %d: cannot make a pipe to copy into", pid, fd);
+		r = log_error_errno(-errno, "pid %d fd %d: cannot make a pipe to copy into", pid, fd);
 		goto out;
 	}
 	pipe_rec->data = malloc(cap);
@@ -94,7 +94,7 @@ int pipe_dump_contents(pid_t pid, int fd, struct pipe_record *pipe_rec)
 		ssize_t n = tee(rfd, p[1], cap, SPLICE_F_NONBLOCK), got = 0;
 
 		if (n < 0 && errno != EAGAIN) {
-			r = glue_err(-errno, "pid %d fd %d: cannot copy the pipe's contents", pid,
+			r = log_error_errno(-errno, "pid %d fd %d: cannot copy the pipe's contents", pid,
 				     fd);
 			goto out;
 		}
@@ -102,7 +102,7 @@ int pipe_dump_contents(pid_t pid, int fd, struct pipe_record *pipe_rec)
 			ssize_t k = read(p[0], pipe_rec->data + got, n - got);
 
 			if (k <= 0) {
-				r = glue_err(k < 0 ? -errno : -EIO, "pid %d fd %d: pipe copy", pid,
+				r = log_error_errno(k < 0 ? -errno : -EIO, "pid %d fd %d: pipe copy", pid,
 					     fd);
 				goto out;
 			}
@@ -177,7 +177,7 @@ const struct pipe_record *pipe_record_of(const struct st_image *img, const struc
 	for (size_t k = 0; pi && k < pi->n; k++)
 		if (pi->pipes[k].id == end->pipe_id)
 			return &pi->pipes[k];
-	glue_err(-EINVAL, "file %u: pipe %u is not in the image", f->id, end->pipe_id);
+	log_error_errno(-EINVAL, "file %u: pipe %u is not in the image", f->id, end->pipe_id);
 	return NULL;
 }
 
@@ -216,12 +216,12 @@ static int make_pipe(const struct pipe_record *pi, int ret_fds[2])
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		return glue_err(-errno, "pipe %u: cannot create it", pi->id);
+		return log_error_errno(-errno, "pipe %u: cannot create it", pi->id);
 	if (pi->capacity && fcntl(p[1], F_SETPIPE_SZ, pi->capacity) < 0)
-		glue_warn("pipe %u: cannot set its capacity to %u: %s", pi->id, pi->capacity,
+		log_warning("pipe %u: cannot set its capacity to %u: %s", pi->id, pi->capacity,
 			  strerror(errno));
 	if (pi->len && write(p[1], pi->data, pi->len) != (ssize_t)pi->len) {
-		int e = glue_err(-errno, "pipe %u: cannot refill it with %zu bytes", pi->id,
+		int e = log_error_errno(-errno, "pipe %u: cannot refill it with %zu bytes", pi->id,
 				 pi->len);
 
 		close(p[0]);
@@ -266,7 +266,7 @@ static int pipe_open(struct rst *r, const struct st_file *f)
 	 * their own status flags, set here for the process too */
 	fd = fcntl(fds[acc == O_RDONLY ? 0 : 1], F_DUPFD_CLOEXEC, 0);
 	if (fd < 0 || fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		e = glue_err(-errno, "file %u: pipe %u", f->id,
+		e = log_error_errno(-errno, "file %u: pipe %u", f->id,
 			     ((const struct pipe_end *)f->kind_data)->pipe_id);
 		if (fd >= 0)
 			close(fd);

@@ -91,7 +91,7 @@ static int regular_open(struct rst *r, const struct st_file *f)
 		return carried_open(r, f, false, NULL, 0);
 	fd = reopen_path(f);
 	if (fd >= 0 && lseek(fd, f->pos, SEEK_SET) < 0) {
-		e = glue_err(-errno, "file %u: %s: cannot seek to %llu", f->id, f->path,
+		e = log_error_errno(-errno, "file %u: %s: cannot seek to %llu", f->id, f->path,
 			     (unsigned long long)f->pos);
 		close(fd);
 		return e;

@@ -55,7 +55,7 @@ static int signalfd_open(struct rst *r, const struct st_file *f)
 
 	(void)r;
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create a signalfd for mask %#llx", f->id,
+		return log_error_errno(-errno, "file %u: cannot create a signalfd for mask %#llx", f->id,
 				(unsigned long long)mask);
 	return restore_file_flags(fd, f);
 }

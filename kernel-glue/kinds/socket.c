@@ -235,7 +235,7 @@ static int sockets_image_check(struct meta_in *in, struct st_image *img)
 		const struct st_file *f = &img->files[i];
 
 		if (f->kind && f->kind->file_fields == socket_file_fields && !socket_of_file(img, f))
-			in->err = glue_err(-EINVAL, "image metadata: file %u: socket %u is not in "
+			in->err = log_error_errno(-EINVAL, "image metadata: file %u: socket %u is not in "
 					   "the image", f->id,
 					   ((const struct socket_file *)f->kind_data)->socket_id);
 	}
@@ -413,7 +413,7 @@ void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 		if (!before_bind && o->level == IPPROTO_IPV6 && o->name == IPV6_V6ONLY)
 			continue; /* fixed once bound */
 		if (setsockopt(fd, o->level, o->name, &v, sizeof(v)) < 0)
-			glue_warn("socket %u: cannot set option %u/%u to %d: %s", s->id, o->level,
+			log_warning("socket %u: cannot set option %u/%u to %d: %s", s->id, o->level,
 				  o->name, v, strerror(errno));
 	}
 	if (before_bind)
@@ -422,7 +422,7 @@ void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 		struct linger lg = { .l_onoff = s->linger[0], .l_linger = s->linger[1] };
 
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
-			glue_warn("socket %u: SO_LINGER: %s", s->id, strerror(errno));
+			log_warning("socket %u: SO_LINGER: %s", s->id, strerror(errno));
 	}
 	for (int k = 0; k < 2; k++) {
 		struct timeval tv = { .tv_sec = s->timeouts[k] / 1000000,
@@ -430,7 +430,7 @@ void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 
 		if (s->timeouts[k] &&
 		    setsockopt(fd, SOL_SOCKET, k ? SO_SNDTIMEO : SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-			glue_warn("socket %u: timeout: %s", s->id, strerror(errno));
+			log_warning("socket %u: timeout: %s", s->id, strerror(errno));
 	}
 }
 
@@ -439,10 +439,10 @@ void sock_apply_buffers(int fd, const struct socket_record *s)
 	int rcv = s->rcvbuf / 2, snd = s->sndbuf / 2;
 
 	if (rcv > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		glue_warn("socket %u: cannot set its receive buffer to %d: %s", s->id, rcv,
+		log_warning("socket %u: cannot set its receive buffer to %d: %s", s->id, rcv,
 			  strerror(errno));
 	if (snd > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
-		glue_warn("socket %u: cannot set its send buffer to %d: %s", s->id, snd,
+		log_warning("socket %u: cannot set its send buffer to %d: %s", s->id, snd,
 			  strerror(errno));
 }
 
@@ -453,12 +453,12 @@ int socket_open(struct rst *r, const struct st_file *f,
 	int fd;
 
 	if (!s)
-		return glue_err(-EINVAL, "file %u: its socket is not in the image", f->id);
+		return log_error_errno(-EINVAL, "file %u: its socket is not in the image", f->id);
 	fd = family(r, s);
 	if (fd < 0)
 		return fd;
 	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		int e = glue_err(-errno, "file %u: socket %u: cannot set its flags", f->id, s->id);
+		int e = log_error_errno(-errno, "file %u: socket %u: cannot set its flags", f->id, s->id);
 
 		close(fd);
 		return e;

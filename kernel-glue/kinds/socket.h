@@ -120,7 +120,8 @@ struct sock_ctx {
 int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
 		int (*family)(struct sock_ctx *x));
 /* Name the socket as not supported, with the reason. Returns 0. */
-int sock_unsupported(struct sock_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sock_unsupported(struct sock_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Datagrams in the receive queue, peeked one by one with their sources
  * (socket_dgram.c). */
 int dump_sock_dgrams(struct sock_ctx *x);

@@ -80,7 +80,7 @@ int dump_sock_dgrams(struct sock_ctx *x)
 
 	if (getsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &old_off, &olen) < 0 ||
 	    setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: cannot set a peek offset", x->pid,
+		return log_error_errno(-errno, "pid %d fd %d: %s: cannot set a peek offset", x->pid,
 				x->fd, x->link);
 	buf = malloc(DGRAM_MAX);
 	if (!buf) {
@@ -100,7 +100,7 @@ int dump_sock_dgrams(struct sock_ctx *x)
 
 		if (n < 0) {
 			if (errno != EAGAIN)
-				r = glue_err(-errno, "pid %d fd %d: %s: cannot peek at its queue",
+				r = log_error_errno(-errno, "pid %d fd %d: %s: cannot peek at its queue",
 					     x->pid, x->fd, x->link);
 			break;
 		}
@@ -140,7 +140,7 @@ int dump_sock_dgrams(struct sock_ctx *x)
 	free(buf);
 out:
 	if (setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off)) < 0 && r == 0)
-		r = glue_err(-errno, "pid %d fd %d: %s: cannot put its peek offset back", x->pid,
+		r = log_error_errno(-errno, "pid %d fd %d: %s: cannot put its peek offset back", x->pid,
 			     x->fd, x->link);
 	return r;
 }
@@ -164,7 +164,7 @@ static int source_socket(const struct socket_record *s, const struct sockaddr *s
 	}
 	if (bind(fd, src, len) < 0) {
 		if (!*warned)
-			glue_warn("socket %u: a queued datagram is put back from another source "
+			log_warning("socket %u: a queued datagram is put back from another source "
 				  "address than its own: %s", s->id, strerror(errno));
 		*warned = true;
 		close(fd);
@@ -192,12 +192,12 @@ int sock_requeue_dgrams(const struct socket_record *s, const struct sockaddr *de
 		}
 		fd = source_socket(s, src, slen, &warned);
 		if (fd < 0)
-			return glue_err(-errno, "socket %u: cannot make a socket to put its queue "
+			return log_error_errno(-errno, "socket %u: cannot make a socket to put its queue "
 					"back", s->id);
 		n = sendto(fd, s->recv_queue + off, s->dgram_lens[i], MSG_DONTWAIT, dest, dest_len);
 		close(fd);
 		if (n != (ssize_t)s->dgram_lens[i])
-			return glue_err(n < 0 ? -errno : -EIO, "socket %u: cannot put queued "
+			return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put queued "
 					"datagram %zu of %zu back", s->id, i + 1, s->ndgrams);
 		off += s->dgram_lens[i];
 		soff += slen;
@@ -227,7 +227,7 @@ void sock_wait_queued(int fd, const struct socket_record *s)
 	for (int i = 0; i < 200 && count_queued(fd) < s->ndgrams; i++)
 		usleep(1000);
 	if (count_queued(fd) < s->ndgrams)
-		glue_warn("socket %u: only %zu of its %zu queued datagrams came back", s->id,
+		log_warning("socket %u: only %zu of its %zu queued datagrams came back", s->id,
 			  count_queued(fd), s->ndgrams);
 }
 

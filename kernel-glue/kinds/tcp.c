@@ -147,20 +147,20 @@ static void tcp_dump_end(struct ckpt *c, bool keep_repair)
 
 		if (!keep_repair &&
 		    setsockopt(ds->repaired[i], IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
-			glue_warn("a TCP connection could not leave repair mode: %s",
+			log_warning("a TCP connection could not leave repair mode: %s",
 				  strerror(errno));
 		close(ds->repaired[i]);
 	}
 	if (ds->nrepaired)
-		glue_debug("%zu TCP connection%s %s repair mode", ds->nrepaired,
+		log_debug("%zu TCP connection%s %s repair mode", ds->nrepaired,
 			   ds->nrepaired == 1 ? "" : "s", keep_repair ? "kept in" : "out of");
 	/* after repair mode: what the peers send now reaches a working socket */
 	if (!keep_repair && netlock_release(ds->locked, ds->nlocked) < 0)
-		glue_warn("the network lock of the connections could not be released; "
+		log_warning("the network lock of the connections could not be released; "
 			  "'ferry netlock' lists its rules, 'ferry netlock --release' "
 			  "removes them");
 	else if (ds->nlocked)
-		glue_debug("network lock of %zu connection%s %s", ds->nlocked,
+		log_debug("network lock of %zu connection%s %s", ds->nlocked,
 			   ds->nlocked == 1 ? "" : "s", keep_repair ? "kept" : "released");
 	free(ds->locked);
 	free(ds->repaired);
@@ -196,7 +196,7 @@ static const char *state_refusal(int state)
 static int sopt(struct sock_ctx *x, int name, int val, const char *what)
 {
 	if (setsockopt(x->sfd, IPPROTO_TCP, name, &val, sizeof(val)) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: %s", x->pid, x->fd, x->link, what);
+		return log_error_errno(-errno, "pid %d fd %d: %s: %s", x->pid, x->fd, x->link, what);
 	return 0;
 }
 
@@ -205,7 +205,7 @@ static int gopt(struct sock_ctx *x, int name, void *val, socklen_t size, const c
 	socklen_t len = size;
 
 	if (getsockopt(x->sfd, IPPROTO_TCP, name, val, &len) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: cannot read %s", x->pid, x->fd, x->link,
+		return log_error_errno(-errno, "pid %d fd %d: %s: cannot read %s", x->pid, x->fd, x->link,
 				what);
 	return 0;
 }
@@ -227,7 +227,7 @@ static int peek_queue(struct sock_ctx *x, int queue, uint8_t **ret, size_t len)
 	if (n != (ssize_t)len) {
 		r = n < 0 ? -errno : -EIO;
 		free(buf);
-		return glue_err(r, "pid %d fd %d: %s: read %zd of the %zu bytes of its %s queue",
+		return log_error_errno(r, "pid %d fd %d: %s: read %zd of the %zu bytes of its %s queue",
 				x->pid, x->fd, x->link, n, len,
 				queue == TCP_SEND_QUEUE ? "send" : "receive");
 	}
@@ -261,7 +261,7 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	}
 	if (ioctl(x->sfd, SIOCINQ, &inq) < 0 || ioctl(x->sfd, SIOCOUTQ, &outq) < 0 ||
 	    ioctl(x->sfd, SIOCOUTQNSD, &unsent) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: cannot read its queue lengths", x->pid,
+		return log_error_errno(-errno, "pid %d fd %d: %s: cannot read its queue lengths", x->pid,
 				x->fd, x->link);
 	r = sopt(x, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, "cannot select a queue");
 	if (r == 0)
@@ -296,7 +296,7 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	t->options = ti->tcpi_options;
 	t->snd_wscale = ti->tcpi_snd_wscale;
 	t->rcv_wscale = ti->tcpi_rcv_wscale;
-	glue_debug("pid %d fd %d: TCP seq %u/%u, %d+%d bytes queued", x->pid, x->fd, t->send_seq,
+	log_debug("pid %d fd %d: TCP seq %u/%u, %d+%d bytes queued", x->pid, x->fd, t->send_seq,
 		   t->recv_seq, outq, inq);
 	return 0;
 }
@@ -383,7 +383,7 @@ static int tcp_set(int fd, const struct socket_record *s, int name, const void *
 		   const char *what)
 {
 	if (setsockopt(fd, IPPROTO_TCP, name, v, len) < 0)
-		return glue_err(-errno, "socket %u: %s", s->id, what);
+		return log_error_errno(-errno, "socket %u: %s", s->id, what);
 	return 0;
 }
 
@@ -423,7 +423,7 @@ static int fill(int fd, const struct socket_record *s, const uint8_t *data, size
 				    recvq ? SO_RCVBUFFORCE : SO_SNDBUFFORCE);
 			continue;
 		}
-		return glue_err(n < 0 ? -errno : -EIO, "socket %u: %s: put back %zu of %zu bytes",
+		return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: %s: put back %zu of %zu bytes",
 				s->id, what, done, len);
 	}
 	return 0;
@@ -492,7 +492,7 @@ static int restore_established(int fd, const struct socket_record *s)
 	}
 	len = sock_inet_addr(s, true, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		return glue_err(-errno, "socket %u: cannot connect it again in repair mode", s->id);
+		return log_error_errno(-errno, "socket %u: cannot connect it again in repair mode", s->id);
 	e = repair_options(fd, s);
 	if (e == 0 && t->mss)
 		e = tcp_set_int(fd, s, TCP_MAXSEG, 0, "cannot clear the MSS bound");
@@ -513,7 +513,7 @@ static int restore_established(int fd, const struct socket_record *s)
 	if (e == 0)
 		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &w, sizeof(w),
 			    "cannot set the window (TCP_REPAIR_WINDOW)");
-	if (glue_debug_enabled()) {
+	if (log_debug_enabled()) {
 		struct tcp_info ti;
 		socklen_t tl = sizeof(ti);
 		int err = 0;
@@ -521,7 +521,7 @@ static int restore_established(int fd, const struct socket_record *s)
 
 		getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl);
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-		glue_debug("socket %u: state %u, error %d before leaving repair mode", s->id,
+		log_debug("socket %u: state %u, error %d before leaving repair mode", s->id,
 			   ti.tcpi_state, err);
 	}
 	if (e == 0)
@@ -538,10 +538,10 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 	(void)r;
 	fd = socket(s->family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
-		return glue_err(-errno, "socket %u: cannot create a TCP socket", s->id);
+		return log_error_errno(-errno, "socket %u: cannot create a TCP socket", s->id);
 	if (s->state == SOCKET_CONNECTED) {
 		if (!s->have_tcp)
-			e = glue_err(-EINVAL, "socket %u: a connection without its TCP state", s->id);
+			e = log_error_errno(-EINVAL, "socket %u: a connection without its TCP state", s->id);
 		else
 			e = restore_established(fd, s);
 	} else {
@@ -550,7 +550,7 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 		if (s->bound)
 			e = sock_inet_bind(fd, s);
 		if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
-			e = glue_err(-errno, "socket %u: cannot listen on port %u", s->id,
+			e = log_error_errno(-errno, "socket %u: cannot listen on port %u", s->id,
 				     s->local_port);
 	}
 	if (e < 0) {

@@ -119,7 +119,7 @@ static int timerfd_open(struct rst *r, const struct st_file *f)
 
 	(void)r;
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot create a timerfd on clock %u", f->id,
+		return log_error_errno(-errno, "file %u: cannot create a timerfd on clock %u", f->id,
 				t->clock);
 	return restore_file_flags(fd, f);
 }
@@ -143,7 +143,7 @@ static int timerfd_settle(struct rst *r, struct rproc *rp, int fd, const struct 
 			return e;
 		res = INJECT(&rp->in, SYS_timerfd_settime, fd, t->flags, addr, 0);
 		if (res < 0)
-			return glue_err(res, "pid %d fd %d: cannot arm the timerfd", rp->pid, fd);
+			return log_error_errno(res, "pid %d fd %d: cannot arm the timerfd", rp->pid, fd);
 	}
 	if (t->ticks) {
 		e = tramp_data(rp, 0, &t->ticks, sizeof(t->ticks), &addr);
@@ -151,7 +151,7 @@ static int timerfd_settle(struct rst *r, struct rproc *rp, int fd, const struct 
 			return e;
 		res = INJECT(&rp->in, SYS_ioctl, fd, TFD_IOC_SET_TICKS, addr);
 		if (res < 0)
-			glue_warn("pid %d fd %d: %llu expirations of the timerfd not yet read are "
+			log_warning("pid %d fd %d: %llu expirations of the timerfd not yet read are "
 				  "lost (TFD_IOC_SET_TICKS: %s)", rp->pid, fd,
 				  (unsigned long long)t->ticks, strerror(-res));
 	}

@@ -297,7 +297,7 @@ static int dump_master(struct ckpt *c, pid_t pid, int fd, int bfd, struct st_fil
 	struct stat sst;
 
 	if (ioctl(bfd, TIOCGPTN, &index) < 0)
-		return glue_err(-errno, "pid %d fd %d: pty master: TIOCGPTN", pid, fd);
+		return log_error_errno(-errno, "pid %d fd %d: pty master: TIOCGPTN", pid, fd);
 	ioctl(bfd, TIOCGPTLCK, &locked);
 	ioctl(bfd, TIOCGPKT, &pkt);
 	if (locked)
@@ -306,14 +306,14 @@ static int dump_master(struct ckpt *c, pid_t pid, int fd, int bfd, struct st_fil
 	if (locked)
 		ioctl(bfd, TIOCSPTLCK, &(int){ 1 });
 	if (slave < 0)
-		return glue_err(-errno, "pid %d fd %d: pty %d: cannot open its slave side", pid, fd,
+		return log_error_errno(-errno, "pid %d fd %d: pty %d: cannot open its slave side", pid, fd,
 				index);
 	r = fstat(slave, &sst) < 0 ? -errno : 0;
 	t = r == 0 ? get_tty(c, sst.st_dev, sst.st_rdev) : NULL;
 	if (r == 0 && !t)
 		r = -ENOMEM;
 	if (r == 0 && t->pty) {
-		r = glue_err(-EEXIST, "pid %d fd %d: pty %d has two masters?", pid, fd, index);
+		r = log_error_errno(-EEXIST, "pid %d fd %d: pty %d has two masters?", pid, fd, index);
 	} else if (r == 0) {
 		t->pty = true;
 		t->dev = sst.st_dev;
@@ -326,7 +326,7 @@ static int dump_master(struct ckpt *c, pid_t pid, int fd, int bfd, struct st_fil
 		t->input_len = t->output_len = 0;
 		read_settings(slave, t);
 		if (ioctl(bfd, TCGETS2, &tio) < 0)
-			r = glue_err(-errno, "pid %d fd %d: pty %d: TCGETS2", pid, fd, index);
+			r = log_error_errno(-errno, "pid %d fd %d: pty %d: TCGETS2", pid, fd, index);
 		if (r == 0)
 			r = read_input(slave, &tio, t);
 		if (r == 0)
@@ -335,7 +335,7 @@ static int dump_master(struct ckpt *c, pid_t pid, int fd, int bfd, struct st_fil
 			ckpt_unsupported(c, "pid %d fd %d: pty %d holds more than %u KiB of queued "
 					 "bytes", pid, fd, index, QUEUE_MAX >> 10);
 		else if (r < 0)
-			glue_err(r, "pid %d fd %d: pty %d: cannot read its queues", pid, fd, index);
+			log_error_errno(r, "pid %d fd %d: pty %d: cannot read its queues", pid, fd, index);
 		/* back as they were, whatever happens next */
 		if (tty_refill(bfd, slave, &tio, t->input, t->input_len, t->output,
 			       t->output_len) < 0 && r == 0)
@@ -419,7 +419,7 @@ static int tty_dump(struct ckpt *c, const struct fd_probe *probe, struct st_file
 		return -ENOMEM;
 	bfd = dump_borrow_fd(pid, fd);
 	if (bfd < 0)
-		return glue_err(bfd, "pid %d fd %d: %s: cannot take a copy of it", pid, fd, link);
+		return log_error_errno(bfd, "pid %d fd %d: %s: cannot take a copy of it", pid, fd, link);
 	if (major(rdev) == 5 && minor(rdev) == 2) {
 		r = dump_master(c, pid, fd, bfd, f);
 		close(bfd);
@@ -517,16 +517,16 @@ static int apply_settings(int fd, const struct tty_record *t, struct termios2 *r
 	if (t->have_termios) {
 		tty_termios_from_st(&t->termios, ret_tio);
 		if (ioctl(fd, TCSETS2, ret_tio) < 0)
-			return glue_err(-errno, "tty %u: cannot set its settings", t->id);
+			return log_error_errno(-errno, "tty %u: cannot set its settings", t->id);
 	} else if (ioctl(fd, TCGETS2, ret_tio) < 0) {
-		return glue_err(-errno, "tty %u: cannot read its settings", t->id);
+		return log_error_errno(-errno, "tty %u: cannot read its settings", t->id);
 	}
 	if (t->have_winsize) {
 		struct winsize ws = { .ws_row = t->winsize[0], .ws_col = t->winsize[1],
 				      .ws_xpixel = t->winsize[2], .ws_ypixel = t->winsize[3] };
 
 		if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
-			return glue_err(-errno, "tty %u: cannot set its window size", t->id);
+			return log_error_errno(-errno, "tty %u: cannot set its window size", t->id);
 	}
 	return 0;
 }
@@ -538,19 +538,19 @@ static int make_pty(const struct tty_record *t, struct rtty *rt)
 
 	rt->master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (rt->master < 0)
-		return glue_err(-errno, "tty %u: cannot open /dev/ptmx", t->id);
+		return log_error_errno(-errno, "tty %u: cannot open /dev/ptmx", t->id);
 	ioctl(rt->master, TIOCSPTLCK, &(int){ 0 });
 	rt->slave = ioctl(rt->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (rt->slave < 0)
-		return glue_err(-errno, "tty %u: cannot open the slave of a new pty", t->id);
+		return log_error_errno(-errno, "tty %u: cannot open the slave of a new pty", t->id);
 	ioctl(rt->master, TIOCGPTN, &index);
-	glue_debug("tty %u: pty %u is now pty %d", t->id, t->index, index);
+	log_debug("tty %u: pty %u is now pty %d", t->id, t->index, index);
 	e = apply_settings(rt->master, t, &tio);
 	if (e == 0)
 		e = tty_refill(rt->master, rt->slave, &tio, t->input, t->input_len, t->output,
 			       t->output_len);
 	if (e == 0 && t->packet && ioctl(rt->master, TIOCPKT, &(int){ 1 }) < 0)
-		e = glue_err(-errno, "tty %u: cannot turn packet mode on", t->id);
+		e = log_error_errno(-errno, "tty %u: cannot turn packet mode on", t->id);
 	return e;
 }
 
@@ -562,7 +562,7 @@ static int open_external(const struct tty_record *t, struct rtty *rt)
 	if (rt->slave < 0)
 		rt->slave = open(t->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (rt->slave < 0)
-		return glue_err(-errno, "tty %u: cannot open the terminal %s", t->id, t->path);
+		return log_error_errno(-errno, "tty %u: cannot open the terminal %s", t->id, t->path);
 	return apply_settings(rt->slave, t, &tio);
 }
 
@@ -573,7 +573,7 @@ static struct rtty *rtty_get(struct rst *r, uint32_t id)
 	struct rtty *rt;
 
 	if (!t) {
-		glue_err(-EINVAL, "tty %u is not in the image", id);
+		log_error_errno(-EINVAL, "tty %u is not in the image", id);
 		return NULL;
 	}
 	if (!rs)
@@ -609,11 +609,11 @@ static int tty_open(struct rst *r, const struct st_file *f)
 	else
 		fd = open(t->path, acc | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot open %s side of tty %u", f->id,
+		return log_error_errno(-errno, "file %u: cannot open %s side of tty %u", f->id,
 				tf->master ? "the master" : "the terminal", t->id);
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
 	    fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC | O_NOCTTY)) < 0) {
-		int e = glue_err(-errno, "file %u: cannot set its flags", f->id);
+		int e = log_error_errno(-errno, "file %u: cannot set its flags", f->id);
 
 		close(fd);
 		return e;
@@ -663,7 +663,7 @@ static int tty_process_created(struct rst *r, struct rproc *rp)
 		rp->pidfd = -1;
 	}
 	if (res < 0)
-		glue_warn("pid %d: cannot take tty %u as its controlling terminal: %s", rp->pid,
+		log_warning("pid %d: cannot take tty %u as its controlling terminal: %s", rp->pid,
 			  ctty, strerror(-res));
 	return 0;
 }
@@ -694,7 +694,7 @@ static int tty_restore_finish(struct rst *r)
 			long res = tty_ioctl_in(r, leader, rt, TIOCSPGRP, &pgrp, sizeof(pgrp), 0);
 
 			if (res < 0)
-				glue_warn("tty %u: cannot make process group %d its foreground: %s",
+				log_warning("tty %u: cannot make process group %d its foreground: %s",
 					  t->id, pgrp, strerror(-res));
 		}
 		if (t->exclusive && rt->slave >= 0)

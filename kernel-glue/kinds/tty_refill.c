@@ -76,7 +76,7 @@ static void wait_queued(int fd, size_t want)
 			return;
 		nanosleep(&ts, NULL);
 	}
-	glue_warn("a terminal's queue did not take back all of its %zu bytes in time", want);
+	log_warning("a terminal's queue did not take back all of its %zu bytes in time", want);
 }
 
 /* Bytes of complete lines in @in, as canonical mode counts them readable. */
@@ -104,7 +104,7 @@ int tty_refill(int master, int slave, const struct termios2 *t, const uint8_t *i
 	quiet.c_iflag &= ~(ICRNL | INLCR | IGNCR | ISTRIP | IUCLC | IXON | IXOFF | IXANY);
 	quiet.c_oflag &= ~OPOST;
 	if (ioctl(slave, TCSETS2, &quiet) < 0)
-		return glue_err(-errno, "terminal: cannot set its settings for a refill");
+		return log_error_errno(-errno, "terminal: cannot set its settings for a refill");
 	if (out_len) {
 		r = write_all(slave, out, out_len);
 		if (r == 0)
@@ -122,8 +122,8 @@ int tty_refill(int master, int slave, const struct termios2 *t, const uint8_t *i
 			nanosleep(&settle, NULL); /* a partial line: not counted until complete */
 	}
 	if (r < 0)
-		glue_err(r, "terminal: cannot put %zu + %zu queued bytes back", in_len, out_len);
+		log_error_errno(r, "terminal: cannot put %zu + %zu queued bytes back", in_len, out_len);
 	if (ioctl(slave, TCSETS2, t) < 0 && r == 0)
-		r = glue_err(-errno, "terminal: cannot put its settings back after a refill");
+		r = log_error_errno(-errno, "terminal: cannot put its settings back after a refill");
 	return r;
 }

@@ -63,14 +63,14 @@ static int udp_restore(struct rst *r, const struct socket_record *s)
 	(void)r;
 	fd = socket(s->family, SOCK_DGRAM | SOCK_CLOEXEC, s->protocol);
 	if (fd < 0)
-		return glue_err(-errno, "socket %u: cannot create a UDP socket", s->id);
+		return log_error_errno(-errno, "socket %u: cannot create a UDP socket", s->id);
 	sock_apply_buffers(fd, s);
 	sock_apply_options(fd, s, true);
 	if (s->bound)
 		e = sock_inet_bind(fd, s);
 	if (e == 0 && s->ndgrams) {
 		if (!s->bound) {
-			glue_warn("socket %u: %zu queued datagrams on an unbound socket are dropped",
+			log_warning("socket %u: %zu queued datagrams on an unbound socket are dropped",
 				  s->id, s->ndgrams);
 		} else {
 			len = requeue_dest(s, &ss);
@@ -82,7 +82,7 @@ static int udp_restore(struct rst *r, const struct socket_record *s)
 	if (e == 0 && s->state == SOCKET_CONNECTED) {
 		len = sock_inet_addr(s, true, &ss);
 		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-			e = glue_err(-errno, "socket %u: cannot connect it to its peer again", s->id);
+			e = log_error_errno(-errno, "socket %u: cannot connect it to its peer again", s->id);
 	}
 	if (e < 0) {
 		close(fd);

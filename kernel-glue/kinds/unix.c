@@ -108,7 +108,7 @@ static int dump_name(struct sock_ctx *x)
 	int r;
 
 	if (getsockname(x->sfd, (struct sockaddr *)&sun, &len) < 0)
-		return glue_err(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
+		return log_error_errno(-errno, "pid %d fd %d: %s: getsockname", x->pid, x->fd, x->link);
 	r = copy_name(&sun, len, &s->unix_name, &s->unix_name_len);
 	if (r < 0 || !s->unix_name_len || !s->unix_name[0])
 		return r; /* unnamed or abstract */
@@ -118,7 +118,7 @@ static int dump_name(struct sock_ctx *x)
 		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", x->pid);
 		r = proc_read_link(cwd, &s->unix_dir);
 		if (r < 0)
-			return glue_err(r, "pid %d: cannot read its working directory", x->pid);
+			return log_error_errno(r, "pid %d: cannot read its working directory", x->pid);
 	}
 	{
 		char path[PATH_MAX + sizeof(sun.sun_path) + 2];
@@ -201,7 +201,7 @@ static int unix_dump_socket(struct sock_ctx *x)
 		return r;
 	r = sock_diag_unix(x->ino, &di);
 	if (r < 0)
-		return glue_err(r, "pid %d fd %d: %s: cannot describe it (sock_diag)", x->pid,
+		return log_error_errno(r, "pid %d fd %d: %s: cannot describe it (sock_diag)", x->pid,
 				x->fd, x->link);
 	s->peer_ino = di.peer_ino;
 	if (di.state == TCP_LISTEN) {
@@ -310,7 +310,7 @@ static int refill_from(int from, const struct socket_record *s)
 					 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 			if (n <= 0)
-				return glue_err(n < 0 ? -errno : -EIO, "socket %u: cannot put back "
+				return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put back "
 						"%zu queued bytes", s->id, s->recv_len - off);
 			off += n;
 		}
@@ -321,7 +321,7 @@ static int refill_from(int from, const struct socket_record *s)
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n != (ssize_t)s->dgram_lens[i])
-			return glue_err(n < 0 ? -errno : -EIO, "socket %u: cannot put back queued "
+			return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put back queued "
 					"datagram %zu of %zu", s->id, i + 1, s->ndgrams);
 		off += s->dgram_lens[i];
 	}
@@ -337,10 +337,10 @@ static int restore_pair(struct rst *r, const struct socket_record *s)
 	if (fd >= 0)
 		return fd;
 	if (!peer || peer->peer_id != s->id || peer->type != s->type)
-		return glue_err(-EINVAL, "socket %u: its peer %u is not its other end", s->id,
+		return log_error_errno(-EINVAL, "socket %u: its peer %u is not its other end", s->id,
 				s->peer_id);
 	if (socketpair(AF_UNIX, s->type | SOCK_CLOEXEC, 0, sv) < 0)
-		return glue_err(-errno, "socket %u: cannot create a socketpair", s->id);
+		return log_error_errno(-errno, "socket %u: cannot create a socketpair", s->id);
 	sock_apply_buffers(sv[0], s);
 	sock_apply_buffers(sv[1], peer);
 	e = refill_from(sv[1], s);
@@ -363,7 +363,7 @@ static int restore_closed_peer(const struct socket_record *s)
 	int sv[2], e;
 
 	if (socketpair(AF_UNIX, s->type | SOCK_CLOEXEC, 0, sv) < 0)
-		return glue_err(-errno, "socket %u: cannot create a socketpair", s->id);
+		return log_error_errno(-errno, "socket %u: cannot create a socketpair", s->id);
 	sock_apply_buffers(sv[0], s);
 	e = refill_from(sv[1], s);
 	close(sv[1]);
@@ -392,14 +392,14 @@ static int make_addr(const struct socket_record *s, const uint8_t *name, size_t 
 			 name[0] != '/' && s->unix_dir ? "/" : "", (int)n, (const char *)name);
 		n = strlen(buf);
 		if (n >= sizeof(sun->sun_path))
-			return glue_err(-ENAMETOOLONG, "socket %u: %s is too long a socket path",
+			return log_error_errno(-ENAMETOOLONG, "socket %u: %s is too long a socket path",
 					s->id, buf);
 		memcpy(sun->sun_path, buf, n);
 		*ret_len = offsetof(struct sockaddr_un, sun_path) + n + 1;
 		return 0;
 	}
 	if (n > sizeof(sun->sun_path))
-		return glue_err(-EINVAL, "socket %u: a name of %zu bytes", s->id, n);
+		return log_error_errno(-EINVAL, "socket %u: a name of %zu bytes", s->id, n);
 	memcpy(sun->sun_path, name, n);
 	*ret_len = offsetof(struct sockaddr_un, sun_path) + n;
 	return 0;
@@ -417,16 +417,16 @@ static int bind_name(int fd, const struct socket_record *s, struct sockaddr_un *
 	/* the socket file left by the checkpointed socket */
 	if (path && lstat(sun->sun_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
 	    unlink(sun->sun_path) < 0)
-		return glue_err(-errno, "socket %u: cannot remove the stale socket file %s", s->id,
+		return log_error_errno(-errno, "socket %u: cannot remove the stale socket file %s", s->id,
 				sun->sun_path);
 	if (bind(fd, (struct sockaddr *)sun, *ret_len) < 0)
-		return glue_err(-errno, "socket %u: cannot bind to %s%s", s->id,
+		return log_error_errno(-errno, "socket %u: cannot bind to %s%s", s->id,
 				path ? "" : "abstract name @", path ? sun->sun_path :
 				sun->sun_path + 1);
 	if (path && s->have_unix_file &&
 	    (chmod(sun->sun_path, s->unix_mode) < 0 ||
 	     chown(sun->sun_path, s->unix_uid, s->unix_gid) < 0))
-		glue_warn("socket %u: %s: cannot give it its mode and owner: %s", s->id,
+		log_warning("socket %u: %s: cannot give it its mode and owner: %s", s->id,
 			  sun->sun_path, strerror(errno));
 	return 0;
 }
@@ -443,15 +443,15 @@ static int unix_restore(struct rst *r, const struct socket_record *s)
 		return restore_closed_peer(s);
 	fd = socket(AF_UNIX, s->type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return glue_err(-errno, "socket %u: cannot create a Unix socket", s->id);
+		return log_error_errno(-errno, "socket %u: cannot create a Unix socket", s->id);
 	sock_apply_buffers(fd, s);
 	if (s->unix_name_len)
 		e = bind_name(fd, s, &sun, &len);
 	if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
-		e = glue_err(-errno, "socket %u: cannot listen", s->id);
+		e = log_error_errno(-errno, "socket %u: cannot listen", s->id);
 	if (e == 0 && s->ndgrams) {
 		if (!s->unix_name_len) {
-			glue_warn("socket %u: %zu queued datagrams on an unnamed socket are dropped",
+			log_warning("socket %u: %zu queued datagrams on an unnamed socket are dropped",
 				  s->id, s->ndgrams);
 		} else {
 			e = sock_requeue_dgrams(s, (struct sockaddr *)&sun, len);
@@ -464,7 +464,7 @@ static int unix_restore(struct rst *r, const struct socket_record *s)
 
 		e = make_addr(s, s->unix_peer_name, s->unix_peer_name_len, &peer, &plen, &path);
 		if (e == 0 && connect(fd, (struct sockaddr *)&peer, plen) < 0)
-			glue_warn("socket %u: cannot connect it again to %s%s: %s; it is left "
+			log_warning("socket %u: cannot connect it again to %s%s: %s; it is left "
 				  "unconnected", s->id, path ? "" : "@",
 				  path ? peer.sun_path : peer.sun_path + 1, strerror(errno));
 	}

@@ -8,6 +8,7 @@
 
 REGION_ARCH := x86_64
 REGION_SRCS := $(wildcard kernel-glue/region/*.c) $(wildcard kernel-glue/kexec/*.c) \
+	kernel-glue/common/log.c \
 	kernel-glue/arch/$(REGION_ARCH)/cacheflush.c
 REGION_OBJS := $(REGION_SRCS:%.c=$(BUILD)/obj/%.o)
 REGION_LIB := $(BUILD)/lib/libferry-region.a

@@ -10,7 +10,8 @@
 #include "ferry/cmdline.h"
 #include "ferry/size_addr.h"
 #include "region.h"
-#include "region_log.h"
+#define LOG_PREFIX "region"
+#include "../common/log.h"
 
 int ferry_region_from_cmdline(const char *cmdline, uint64_t *ret_size, uint64_t *ret_phys)
 {
@@ -40,12 +41,12 @@ int ferry_region_read_cmdline(char *buf, size_t len)
 	}
 	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return region_log_errno(-errno, "region: cannot open /proc/cmdline");
+		return log_error_errno(-errno, "cannot open /proc/cmdline");
 	n = read(fd, buf, len - 1);
 	if (n < 0) {
 		int err = -errno;
 		close(fd);
-		return region_log_errno(err, "region: cannot read /proc/cmdline");
+		return log_error_errno(err, "cannot read /proc/cmdline");
 	}
 	close(fd);
 	buf[n] = '\0';

@@ -4,7 +4,8 @@
 #include <errno.h>
 
 #include "region.h"
-#include "region_log.h"
+#define LOG_PREFIX "region"
+#include "../common/log.h"
 
 int ferry_region_header_load(const struct ferry_region *r, struct ferry_region_header *ret)
 {
@@ -17,7 +18,7 @@ int ferry_region_header_load(const struct ferry_region *r, struct ferry_region_h
 	if (err == -FERRY_ERR_UNFORMATTED)
 		return -ENODATA; /* never formatted: not an error worth logging */
 	if (err < 0)
-		return region_log_error(-EBADMSG, "region: control block header at 0x%llx is invalid: "
+		return log_error_status(-EBADMSG, "control block header at 0x%llx is invalid: "
 					"%s (byte 0x%llx)", (unsigned long long)r->phys, diag.what,
 					(unsigned long long)diag.offset);
 	return 0;
@@ -30,7 +31,7 @@ int ferry_region_header_store(struct ferry_region *r, struct ferry_region_header
 	if (!r->base)
 		return -EBADF;
 	if (ferry_region_header_check(h, r->size, &diag) < 0)
-		return region_log_error(-EINVAL, "region: refusing to store an invalid header: %s",
+		return log_error_status(-EINVAL, "refusing to store an invalid header: %s",
 					diag.what);
 	ferry_region_header_encode(h, r->base);
 	ferry_region_flush(r, 0, FERRY_REGION_HEADER_SIZE);

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "region.h"
-#include "region_log.h"
+#define LOG_PREFIX "region"
+#include "../common/log.h"
 
 static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 {
@@ -127,21 +128,21 @@ int ferry_region_check_reserved(uint64_t phys, uint64_t size,
 
 	r = read_all(path, &text);
 	if (r < 0)
-		return region_log_errno(r, "region: cannot read %s", path);
+		return log_error_errno(r, "cannot read %s", path);
 	r = ferry_region_check_iomem(text, phys, size, ret_kind);
 	free(text);
 	switch (r) {
 	case 0:
 		return 0;
 	case -EPERM:
-		return region_log_error(r, "region: %s shows no addresses; run as root", path);
+		return log_error_status(r, "%s shows no addresses; run as root", path);
 	case -EADDRINUSE:
-		return region_log_error(r, "region: 0x%" PRIx64 "-0x%" PRIx64 " overlaps System RAM: "
+		return log_error_status(r, "0x%" PRIx64 "-0x%" PRIx64 " overlaps System RAM: "
 				 "the range is not reserved (memmap=0x%" PRIx64 "$0x%" PRIx64
 				 " missing from the kernel command line?)",
 				 phys, phys + size - 1, size, phys);
 	default:
-		return region_log_error(r, "region: 0x%" PRIx64 "-0x%" PRIx64 " is not a reserved range in %s "
+		return log_error_status(r, "0x%" PRIx64 "-0x%" PRIx64 " is not a reserved range in %s "
 				 "(memmap=0x%" PRIx64 "$0x%" PRIx64 " missing, or outside physical memory?)",
 				 phys, phys + size - 1, path, size, phys);
 	}

@@ -12,7 +12,8 @@
 
 #include "cacheflush.h"
 #include "region.h"
-#include "region_log.h"
+#define LOG_PREFIX "region"
+#include "../common/log.h"
 
 void ferry_region_init(struct ferry_region *r, unsigned flags)
 {
@@ -117,7 +118,7 @@ int ferry_region_map(struct ferry_region *r, uint64_t phys, uint64_t size)
 	int err, perr;
 
 	if (size < FERRY_REGION_MIN_SIZE)
-		return region_log_error(-ENOSPC, "region: 0x%" PRIx64 " bytes is too small (minimum 0x%x)",
+		return log_error_status(-ENOSPC, "0x%" PRIx64 " bytes is too small (minimum 0x%x)",
 				 size, FERRY_REGION_MIN_SIZE);
 	if (!(r->flags & FERRY_REGION_MAP_NOCHECK)) {
 		err = ferry_region_check_reserved(phys, size, &kind);
@@ -131,7 +132,7 @@ int ferry_region_map(struct ferry_region *r, uint64_t phys, uint64_t size)
 		err = map_fd(r, mem, (off_t)phys, size);
 		if (err == 0)
 			return 0;
-		region_log_errno(err, "region: cannot map 0x%" PRIx64 "@0x%" PRIx64 " through %s",
+		log_error_errno(err, "cannot map 0x%" PRIx64 "@0x%" PRIx64 " through %s",
 			  size, phys, mem);
 	} else {
 		err = -ENODEV;
@@ -143,18 +144,18 @@ int ferry_region_map(struct ferry_region *r, uint64_t phys, uint64_t size)
 			r->is_pmem = 1;
 			return 0;
 		}
-		return region_log_errno(perr, "region: cannot map %s", pmem);
+		return log_error_errno(perr, "cannot map %s", pmem);
 	}
 	if (err == -EPERM && locked_down())
-		return region_log_error(err, "region: the kernel is locked down (Secure Boot?), so /dev/mem "
+		return log_error_status(err, "the kernel is locked down (Secure Boot?), so /dev/mem "
 				 "is closed and no pmem device covers the range: reserve it with "
 				 "memmap=0x%" PRIx64 "!0x%" PRIx64 " (and load nd_e820, nd_pmem) to map "
 				 "it through /dev/pmemN", size, phys);
 	if (kind == FERRY_RESERVED_PMEM)
-		return region_log_error(-ENODEV, "region: 0x%" PRIx64 "@0x%" PRIx64 " is legacy persistent "
+		return log_error_status(-ENODEV, "0x%" PRIx64 "@0x%" PRIx64 " is legacy persistent "
 				 "memory but no /dev/pmemN covers it (load nd_e820 and nd_pmem)",
 				 size, phys);
-	return region_log_error(err, "region: no way to map the range: /dev/mem refused it "
+	return log_error_status(err, "no way to map the range: /dev/mem refused it "
 			 "(CONFIG_STRICT_DEVMEM or kernel lockdown?) and no pmem device covers it "
 			 "(reserve it with memmap=0x%" PRIx64 "!0x%" PRIx64 " to get /dev/pmemN)",
 			 size, phys);
@@ -171,10 +172,10 @@ int ferry_region_open(struct ferry_region *r)
 		return err;
 	err = ferry_region_from_cmdline(cmdline, &size, &phys);
 	if (err == -ENOENT)
-		return region_log_error(err, "region: no ferry.region=SIZE@ADDR on the kernel command line "
+		return log_error_status(err, "no ferry.region=SIZE@ADDR on the kernel command line "
 				 "(add it together with memmap=SIZE$ADDR)");
 	if (err < 0)
-		return region_log_errno(err, "region: bad ferry.region= on the kernel command line "
+		return log_error_errno(err, "bad ferry.region= on the kernel command line "
 				 "(expected SIZE@ADDR, page aligned, e.g. 64M@0x30000000)");
 	return ferry_region_map(r, phys, size);
 }

@@ -24,10 +24,10 @@ int tramp_data(struct rproc *rp, size_t off, const void *buf, size_t len, uint64
 	int r;
 
 	if (off + len > P)
-		return glue_err(-E2BIG, "pid %d: %zu bytes do not fit the trampoline", rp->pid, len);
+		return log_error_errno(-E2BIG, "pid %d: %zu bytes do not fit the trampoline", rp->pid, len);
 	r = mem_write(rp->memfd, addr, buf, len);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot write to its trampoline", rp->pid);
+		return log_error_errno(r, "pid %d: cannot write to its trampoline", rp->pid);
 	if (ret_addr)
 		*ret_addr = addr;
 	return 0;
@@ -53,19 +53,19 @@ int restore_pull_fd(struct rst *r, struct rproc *rp, int my_fd, long *ret_fd)
 		long pidfd = INJECT(&rp->in, SYS_pidfd_open, getpid(), 0);
 
 		if (pidfd < 0)
-			return glue_err(pidfd, "pid %d: pidfd_open of the restorer", rp->pid);
+			return log_error_errno(pidfd, "pid %d: pidfd_open of the restorer", rp->pid);
 		rp->fd_base = fd_base(rp->p);
 		/* keep it above every number the process will use */
 		res = INJECT(&rp->in, SYS_fcntl, pidfd, F_DUPFD_CLOEXEC, rp->fd_base);
 		INJECT(&rp->in, SYS_close, pidfd);
 		if (res < 0)
-			return glue_err(res, "pid %d: cannot move an fd above %d", rp->pid,
+			return log_error_errno(res, "pid %d: cannot move an fd above %d", rp->pid,
 					rp->fd_base);
 		rp->pidfd = res;
 	}
 	res = INJECT(&rp->in, SYS_pidfd_getfd, rp->pidfd, my_fd, 0);
 	if (res < 0)
-		return glue_err(res, "pid %d: pidfd_getfd", rp->pid);
+		return log_error_errno(res, "pid %d: pidfd_getfd", rp->pid);
 	*ret_fd = res;
 	return 0;
 }
@@ -83,10 +83,10 @@ int restore_reopen(struct rst *r, uint32_t file_id, int flags)
 	int k = file_index(r, file_id), fd;
 
 	if (k < 0 || r->files_fd[k] < 0)
-		return glue_err(-EINVAL, "file %u is not in the image", file_id);
+		return log_error_errno(-EINVAL, "file %u is not in the image", file_id);
 	fd = reopen_fd(r->files_fd[k], flags);
 	if (fd < 0)
-		return glue_err(fd, "file %u: cannot open it again with flags %#o", file_id, flags);
+		return log_error_errno(fd, "file %u: cannot open it again with flags %#o", file_id, flags);
 	return fd;
 }
 
@@ -105,14 +105,14 @@ int reopen_path(const struct st_file *f)
 	int fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
 
 	if (fd < 0)
-		return glue_err(-errno, "file %u: cannot open %s", f->id, f->path);
+		return log_error_errno(-errno, "file %u: cannot open %s", f->id, f->path);
 	return fd;
 }
 
 int restore_file_flags(int fd, const struct st_file *f)
 {
 	if (fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		int e = glue_err(-errno, "file %u (%s): cannot set its flags", f->id,
+		int e = log_error_errno(-errno, "file %u (%s): cannot set its flags", f->id,
 				 st_file_what(f));
 
 		close(fd);

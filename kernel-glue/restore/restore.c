@@ -46,17 +46,17 @@ static int load_image(struct rst *r, struct mapped_file *mf)
 		goto mapped;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return glue_err(-errno, "cannot open image '%s'", path);
+		return log_error_errno(-errno, "cannot open image '%s'", path);
 	if (fstat(fd, &st) < 0 || st.st_size == 0) {
 		close(fd);
-		return glue_err(st.st_size == 0 ? -EINVAL : -errno, "image '%s' is empty", path);
+		return log_error_errno(st.st_size == 0 ? -EINVAL : -errno, "image '%s' is empty", path);
 	}
 	mf->size = st.st_size;
 	mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (mf->data == MAP_FAILED) {
 		close(fd);
 		mf->data = NULL;
-		return glue_err(-errno, "cannot map image '%s'", path);
+		return log_error_errno(-errno, "cannot map image '%s'", path);
 	}
 	r->image_fd = fd; /* restore_pages() drops the pages it has passed */
 	data = mf->data;
@@ -66,13 +66,13 @@ mapped:
 	if (k == 0)
 		k = restore_verify_image(r, &diag);
 	if (k < 0) {
-		glue_error("image '%s': %s: %s%s%s", path, diag.part ? diag.part : "image",
+		log_error("image '%s': %s: %s%s%s", path, diag.part ? diag.part : "image",
 			   ferry_strerror(k), diag.what ? ": " : "", diag.what ? diag.what : "");
 		return -EINVAL;
 	}
 	k = ferry_image_metadata(&r->image, &fdt, &fdt_size);
 	if (k < 0) {
-		glue_error("image '%s': metadata: %s", path, ferry_strerror(k));
+		log_error("image '%s': metadata: %s", path, ferry_strerror(k));
 		return -EINVAL;
 	}
 	return meta_read(fdt, &r->img);
@@ -86,7 +86,7 @@ static void report(struct rst *r)
 	if (r->opts->report_fn) {
 		procs = calloc(r->nprocs ? r->nprocs : 1, sizeof(*procs));
 		if (!procs) {
-			glue_warn("no memory for the report of '%s'", r->opts->image);
+			log_warning("no memory for the report of '%s'", r->opts->image);
 			return;
 		}
 		for (size_t i = 0; i < r->nprocs; i++)
@@ -172,7 +172,7 @@ static int restore_all(struct rst *r)
 		/* children first: a parent's death would not take them along */
 		for (size_t i = r->nprocs; i-- > 0;)
 			stub_kill(&r->procs[i]);
-		glue_error("restore of '%s' failed; the processes it had begun were removed",
+		log_error("restore of '%s' failed; the processes it had begun were removed",
 			   r->opts->image);
 	}
 	return e;
@@ -191,7 +191,7 @@ static int lock_before(struct rst *r, struct netlock_conn **conns, size_t *n)
 		return e;
 	/* past the point of no return: restore without it rather than not at all */
 	if (netlock_take(*conns, *n) < 0) {
-		glue_warn("restoring the %zu TCP connection%s of '%s' without the network lock: "
+		log_warning("restoring the %zu TCP connection%s of '%s' without the network lock: "
 			  "a peer that sends before its socket exists gets an RST", *n,
 			  *n == 1 ? "" : "s", r->opts->image);
 		free(*conns);
@@ -213,14 +213,14 @@ static void unlock_after(struct rst *r, struct netlock_conn *conns, size_t n, bo
 		 * of the same image can still keep them. Released by hand, their
 		 * connections end (RST).
 		 */
-		glue_error("the network lock of the %zu TCP connection%s of '%s' is kept for "
+		log_error("the network lock of the %zu TCP connection%s of '%s' is kept for "
 			   "another attempt; 'ferry netlock' lists its rules, and "
 			   "'ferry netlock --release' gives up on the connections", n,
 			   n == 1 ? "" : "s", image);
 		return;
 	}
 	if (netlock_release(conns, n) < 0)
-		glue_warn("the network lock of '%s' could not be released entirely; "
+		log_warning("the network lock of '%s' could not be released entirely; "
 			  "'ferry netlock' lists what is left, 'ferry netlock --release' "
 			  "removes it", image);
 }
@@ -269,7 +269,7 @@ __attribute__((noreturn)) static void pidns_init(const struct ferry_restore_opti
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		glue_err(-errno, "cannot mount /proc for the new PID namespace");
+		log_error_errno(-errno, "cannot mount /proc for the new PID namespace");
 		_exit(126);
 	}
 	if (restore_here(opts) < 0)
@@ -291,16 +291,16 @@ int ferry_restore(const struct ferry_restore_options *opts, int *ret_status)
 	if (!opts->pidns)
 		return restore_here(opts);
 	if (unshare(CLONE_NEWPID) < 0)
-		return glue_err(-errno, "cannot create a PID namespace");
+		return log_error_errno(-errno, "cannot create a PID namespace");
 	fflush(NULL);
 	init = fork();
 	if (init < 0)
-		return glue_err(-errno, "cannot start the PID namespace's init");
+		return log_error_errno(-errno, "cannot start the PID namespace's init");
 	if (init == 0)
 		pidns_init(opts);
 	while (waitpid(init, &status, 0) < 0)
 		if (errno != EINTR)
-			return glue_err(-errno, "waitpid");
+			return log_error_errno(-errno, "waitpid");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
 		return -EIO;
 	if (ret_status)

@@ -22,7 +22,7 @@
 static int open_file(struct rst *r, const struct st_file *f)
 {
 	if (!f->kind || !f->kind->open)
-		return glue_err(-EINVAL, "file %u: no kind to open it", f->id);
+		return log_error_errno(-EINVAL, "file %u: no kind to open it", f->id);
 	return f->kind->open(r, f);
 }
 
@@ -79,7 +79,7 @@ int restore_fds(struct rst *r, struct rproc *rp)
 		int e;
 
 		if (!f || r->files_fd[f - r->img.files] < 0)
-			return glue_err(-EINVAL, "pid %d fd %d: file %u is not in the image", rp->pid,
+			return log_error_errno(-EINVAL, "pid %d fd %d: file %u is not in the image", rp->pid,
 					fd->num, fd->file_id);
 		e = restore_pull_fd(r, rp, r->files_fd[f - r->img.files], &tfd);
 		if (e < 0)
@@ -91,7 +91,7 @@ int restore_fds(struct rst *r, struct rproc *rp)
 			INJECT(&rp->in, SYS_close, tfd);
 		}
 		if (res < 0)
-			return glue_err(res, "pid %d fd %d (%s %s): cannot put it in place", rp->pid,
+			return log_error_errno(res, "pid %d fd %d (%s %s): cannot put it in place", rp->pid,
 					fd->num, st_file_what(f),
 					f->path ? f->path : "");
 	}

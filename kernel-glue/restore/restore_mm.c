@@ -95,10 +95,10 @@ int restore_trampoline(struct rst *r, struct rproc *rp)
 	(void)r;
 	rp->memfd = mem_open(rp->pid, O_RDWR);
 	if (rp->memfd < 0)
-		return glue_err(rp->memfd, "pid %d: cannot open its memory", rp->pid);
+		return log_error_errno(rp->memfd, "pid %d: cannot open its memory", rp->pid);
 	e = proc_read_maps(rp->pid, &maps, &nmaps);
 	if (e < 0)
-		return glue_err(e, "pid %d: cannot read its memory map", rp->pid);
+		return log_error_errno(e, "pid %d: cannot read its memory map", rp->pid);
 	e = busy_ranges(rp, maps, nmaps, &busy, &nbusy);
 	proc_maps_free(maps, nmaps);
 	if (e < 0)
@@ -106,21 +106,22 @@ int restore_trampoline(struct rst *r, struct rproc *rp)
 	e = find_free(busy, nbusy, TRAMPOLINE_PAGES * P, &tramp);
 	free(busy);
 	if (e < 0)
-		return glue_err(e, "pid %d: no room for a trampoline", rp->pid);
+		return log_error_errno(e, "pid %d: no room for a trampoline", rp->pid);
 	res = INJECT(&rp->in, SYS_mmap, tramp, TRAMPOLINE_PAGES * P, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (res != (long)tramp)
-		return glue_err(res < 0 ? res : -EFAULT, "pid %d: cannot map a trampoline at %#llx",
-				rp->pid, (unsigned long long)tramp);
+		return log_error_errno(res < 0 ? res : -EFAULT,
+				       "pid %d: cannot map a trampoline at %#llx", rp->pid,
+				       (unsigned long long)tramp);
 	e = mem_write(rp->memfd, tramp, arch_gadget_code, arch_gadget_size);
 	if (e < 0)
-		return glue_err(e, "pid %d: cannot write the trampoline", rp->pid);
+		return log_error_errno(e, "pid %d: cannot write the trampoline", rp->pid);
 	res = INJECT(&rp->in, SYS_mprotect, tramp, P, PROT_READ | PROT_EXEC);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot protect the trampoline", rp->pid);
+		return log_error_errno(res, "pid %d: cannot protect the trampoline", rp->pid);
 	rp->tramp = tramp;
 	rp->in.insn = tramp;
-	glue_debug("pid %d: trampoline at %#llx", rp->pid, (unsigned long long)tramp);
+	log_debug("pid %d: trampoline at %#llx", rp->pid, (unsigned long long)tramp);
 	return 0;
 }
 
@@ -132,7 +133,7 @@ static int unmap_inherited(struct rproc *rp, struct proc_map **ret_maps, size_t 
 	int e = proc_read_maps(rp->pid, &maps, &n);
 
 	if (e < 0)
-		return glue_err(e, "pid %d: cannot read its memory map", rp->pid);
+		return log_error_errno(e, "pid %d: cannot read its memory map", rp->pid);
 	for (size_t i = 0; i < n; i++) {
 		long res;
 
@@ -143,7 +144,7 @@ static int unmap_inherited(struct rproc *rp, struct proc_map **ret_maps, size_t 
 		res = INJECT(&rp->in, SYS_munmap, maps[i].start, maps[i].end - maps[i].start);
 		if (res < 0) {
 			proc_maps_free(maps, n);
-			return glue_err(res, "pid %d: cannot unmap %#llx-%#llx", rp->pid,
+			return log_error_errno(res, "pid %d: cannot unmap %#llx-%#llx", rp->pid,
 					(unsigned long long)maps[i].start,
 					(unsigned long long)maps[i].end);
 		}
@@ -192,8 +193,8 @@ static int move_special_areas(struct rproc *rp, struct proc_map *maps, size_t n)
 		res = INJECT(&rp->in, SYS_mremap, maps[i].start, len, len,
 			     MREMAP_MAYMOVE | MREMAP_FIXED, temp[i]);
 		if (res != (long)temp[i]) {
-			e = glue_err(res < 0 ? res : -EFAULT, "pid %d: cannot move %s", rp->pid,
-				     maps[i].name);
+			e = log_error_errno(res < 0 ? res : -EFAULT, "pid %d: cannot move %s",
+					    rp->pid, maps[i].name);
 			break;
 		}
 		slot = ST_PUSH(busy, nbusy);
@@ -216,18 +217,21 @@ static int move_special_areas(struct rproc *rp, struct proc_map *maps, size_t n)
 			if (temp[i] && area->name && strcmp(maps[i].name, area->name) == 0)
 				break;
 		if (i == n || maps[i].end - maps[i].start != len) {
-			e = glue_err(-EOPNOTSUPP, "pid %d area %#llx %s: this kernel's %s differs "
-				     "and the image has no vDSO to compare (restore with "
-				     "--force-vdso-redirect)",
-				     rp->pid, (unsigned long long)area->start,
-				     area->name ? area->name : "?", area->name ? area->name : "?");
+			e = log_error_errno(-EOPNOTSUPP,
+					    "pid %d area %#llx %s: this kernel's %s differs "
+					    "and the image has no vDSO to compare (restore with "
+					    "--force-vdso-redirect)",
+					    rp->pid, (unsigned long long)area->start,
+					    area->name ? area->name : "?",
+					    area->name ? area->name : "?");
 			break;
 		}
 		res = INJECT(&rp->in, SYS_mremap, temp[i], len, len,
 			     MREMAP_MAYMOVE | MREMAP_FIXED, area->start);
 		if (res != (long)area->start)
-			e = glue_err(res < 0 ? res : -EFAULT, "pid %d: cannot move %s to %#llx",
-				     rp->pid, area->name, (unsigned long long)area->start);
+			e = log_error_errno(res < 0 ? res : -EFAULT,
+					    "pid %d: cannot move %s to %#llx", rp->pid, area->name,
+					    (unsigned long long)area->start);
 		temp[i] = 0;
 	}
 	free(busy);
@@ -254,9 +258,11 @@ static int advise_area(struct rproc *rp, const struct st_area *a)
 			continue;
 		res = INJECT(&rp->in, SYS_madvise, a->start, a->end - a->start, advice);
 		if (res < 0)
-			return glue_err(res, "pid %d area %#llx-%#llx: cannot give it advice %d "
-					"(madvise)", rp->pid, (unsigned long long)a->start,
-					(unsigned long long)a->end, advice);
+			return log_error_errno(res,
+					       "pid %d area %#llx-%#llx: cannot give it advice %d "
+					       "(madvise)",
+					       rp->pid, (unsigned long long)a->start,
+					       (unsigned long long)a->end, advice);
 	}
 	return 0;
 }
@@ -290,8 +296,9 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 		else
 			fd = open(a->path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 		if (fd < 0)
-			return glue_err(a->file_id ? fd : -errno, "pid %d area %#llx: cannot open %s",
-					rp->pid, (unsigned long long)a->start, a->path);
+			return log_error_errno(a->file_id ? fd : -errno,
+					       "pid %d area %#llx: cannot open %s", rp->pid,
+					       (unsigned long long)a->start, a->path);
 		e = restore_pull_fd(r, rp, fd, &tfd);
 		close(fd);
 		if (e < 0)
@@ -306,10 +313,12 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 		return 0;
 	}
 	if (res != (long)a->start)
-		return glue_err(res < 0 ? res : -EFAULT, "pid %d area %#llx-%#llx (%s%s%s): cannot "
-				"map it", rp->pid, (unsigned long long)a->start,
-				(unsigned long long)a->end, st_area_kind_name(a->kind),
-				a->path ? " " : "", a->path ? a->path : "");
+		return log_error_errno(res < 0 ? res : -EFAULT,
+				       "pid %d area %#llx-%#llx (%s%s%s): cannot "
+				       "map it",
+				       rp->pid, (unsigned long long)a->start,
+				       (unsigned long long)a->end, st_area_kind_name(a->kind),
+				       a->path ? " " : "", a->path ? a->path : "");
 	return advise_area(rp, a);
 }
 
@@ -353,17 +362,17 @@ int restore_mm_finish(struct rst *r, struct rproc *rp)
 			continue;
 		res = INJECT(&rp->in, SYS_mprotect, a->start, a->end - a->start, a->prot);
 		if (res < 0)
-			return glue_err(res, "pid %d area %#llx-%#llx: cannot set its protection",
-					rp->pid, (unsigned long long)a->start,
-					(unsigned long long)a->end);
+			return log_error_errno(
+				res, "pid %d area %#llx-%#llx: cannot set its protection", rp->pid,
+				(unsigned long long)a->start, (unsigned long long)a->end);
 	}
 
 	if (rp->mm->exe) {
 		int fd = open(rp->mm->exe, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0)
-			return glue_err(-errno, "pid %d: cannot open its executable %s", rp->pid,
-					rp->mm->exe);
+			return log_error_errno(-errno, "pid %d: cannot open its executable %s",
+					       rp->pid, rp->mm->exe);
 		e = restore_pull_fd(r, rp, fd, &tfd);
 		close(fd);
 		if (e < 0)
@@ -382,10 +391,12 @@ int restore_mm_finish(struct rst *r, struct rproc *rp)
 	if (tfd >= 0)
 		INJECT(&rp->in, SYS_close, tfd);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot set its memory layout (PR_SET_MM_MAP: code "
-				"%#llx-%#llx, brk %#llx-%#llx, stack %#llx)", rp->pid,
-				(unsigned long long)l->start_code, (unsigned long long)l->end_code,
-				(unsigned long long)l->start_brk, (unsigned long long)l->brk,
-				(unsigned long long)l->start_stack);
+		return log_error_errno(res,
+				       "pid %d: cannot set its memory layout (PR_SET_MM_MAP: code "
+				       "%#llx-%#llx, brk %#llx-%#llx, stack %#llx)",
+				       rp->pid, (unsigned long long)l->start_code,
+				       (unsigned long long)l->end_code,
+				       (unsigned long long)l->start_brk, (unsigned long long)l->brk,
+				       (unsigned long long)l->start_stack);
 	return 0;
 }

@@ -110,11 +110,13 @@ static int write_extents(struct page_worker *k, struct rproc *rp, const struct f
 		elen = (size_t)ext.page_count * page_size;
 		if ((size_t)got < at + elen) {
 			size_t done = (size_t)got > at ? (size_t)got - at : 0;
-			int e = mem_write(rp->memfd, ext.vaddr + done, buf + at + done, elen - done);
+			int e = mem_write(rp->memfd, ext.vaddr + done, buf + at + done,
+					  elen - done);
 
 			if (e < 0)
-				return glue_err(e, "pid %d: cannot write %u pages at %#llx", rp->pid,
-						ext.page_count, (unsigned long long)ext.vaddr);
+				return log_error_errno(e, "pid %d: cannot write %u pages at %#llx",
+						       rp->pid, ext.page_count,
+						       (unsigned long long)ext.vaddr);
 		}
 		at += elen;
 	}
@@ -133,11 +135,12 @@ static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
 	int e;
 
 	if (!rp)
-		return glue_err(-EINVAL, "image chunk %u: address space %u is not in the image",
-				ch->index, ch->mm_id);
+		return log_error_errno(-EINVAL,
+				       "image chunk %u: address space %u is not in the image",
+				       ch->index, ch->mm_id);
 	e = ferry_chunk_check_payload(ch, &diag);
 	if (e < 0)
-		return glue_err(-EIO, "image chunk %u: %s", ch->index, ferry_strerror(e));
+		return log_error_errno(-EIO, "image chunk %u: %s", ch->index, ferry_strerror(e));
 	if (ch->encoding != FERRY_ENCODING_STORED) {
 		if (k->buf_len < ch->raw_size) {
 			free(k->buf);
@@ -148,7 +151,8 @@ static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
 		}
 		e = ferry_chunk_inflate(&k->inf, ch, k->buf, k->buf_len, &diag);
 		if (e < 0)
-			return glue_err(-EIO, "image chunk %u: %s", ch->index, ferry_strerror(e));
+			return log_error_errno(-EIO, "image chunk %u: %s", ch->index,
+					       ferry_strerror(e));
 		pages = k->buf;
 	}
 	for (uint32_t i = 0; i < ch->extent_count; i++) {
@@ -158,9 +162,11 @@ static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
 		ferry_chunk_extent(ch, i, &ext);
 		len = (uint64_t)ext.page_count * page_size;
 		if (!inside_areas(rp->mm, ext.vaddr, ext.vaddr + len))
-			return glue_err(-EINVAL, "pid %d: image pages at %#llx (%u) are outside "
-					"its memory areas", rp->pid, (unsigned long long)ext.vaddr,
-					ext.page_count);
+			return log_error_errno(-EINVAL,
+					       "pid %d: image pages at %#llx (%u) are outside "
+					       "its memory areas",
+					       rp->pid, (unsigned long long)ext.vaddr,
+					       ext.page_count);
 		k->remote[i - first] = (struct iovec){ .iov_base = (void *)(uintptr_t)ext.vaddr,
 						       .iov_len = len };
 		if (i - first + 1 == WRITE_IOVS || i + 1 == ch->extent_count) {
@@ -263,7 +269,8 @@ static void *worker_main(void *arg)
 		p->busy[k->slot] = UINT64_MAX;
 		release_passed(p);
 		pthread_cond_broadcast(&p->passed);
-		while (!p->error && !p->done && p->cur.next_offset > oldest_in_work(p) + WORK_WINDOW)
+		while (!p->error && !p->done &&
+		       p->cur.next_offset > oldest_in_work(p) + WORK_WINDOW)
 			pthread_cond_wait(&p->passed, &p->lock);
 		if (p->error || p->done) {
 			pthread_mutex_unlock(&p->lock);
@@ -271,7 +278,7 @@ static void *worker_main(void *arg)
 		}
 		more = ferry_chunk_next(&p->r->image, &p->cur, &ch, &diag);
 		if (more < 0)
-			p->error = glue_err(-EIO, "image: %s", ferry_strerror(more));
+			p->error = log_error_errno(-EIO, "image: %s", ferry_strerror(more));
 		else if (more == 0)
 			p->done = true;
 		else

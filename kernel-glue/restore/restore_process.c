@@ -26,7 +26,7 @@ static int restore_dir(struct rst *r, struct rproc *rp, const char *path, bool c
 	long tfd, res;
 
 	if (fd < 0)
-		return glue_err(-errno, "pid %d: cannot open directory %s", rp->pid, path);
+		return log_error_errno(-errno, "pid %d: cannot open directory %s", rp->pid, path);
 	e = restore_pull_fd(r, rp, fd, &tfd);
 	close(fd);
 	if (e < 0)
@@ -40,7 +40,7 @@ static int restore_dir(struct rst *r, struct rproc *rp, const char *path, bool c
 	}
 	INJECT(&rp->in, SYS_close, tfd);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot %s %s", rp->pid,
+		return log_error_errno(res, "pid %d: cannot %s %s", rp->pid,
 				chroot_too ? "change root to" : "change directory to", path);
 	return 0;
 }
@@ -76,7 +76,7 @@ static int restore_sigactions(struct rproc *rp)
 			return e;
 		res = INJECT(&rp->in, SYS_rt_sigaction, sig, addr, 0, 8);
 		if (res < 0)
-			return glue_err(res, "pid %d: cannot set the action of signal %d (%s)",
+			return log_error_errno(res, "pid %d: cannot set the action of signal %d (%s)",
 					rp->pid, sig, strsignal(sig));
 	}
 	return 0;
@@ -101,19 +101,19 @@ int restore_process(struct rst *r, struct rproc *rp)
 	INJECT(&rp->in, SYS_umask, p->umask);
 	res = INJECT(&rp->in, SYS_personality, p->personality);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot set personality %#x", rp->pid, p->personality);
+		return log_error_errno(res, "pid %d: cannot set personality %#x", rp->pid, p->personality);
 	memcpy(comm, p->comm, strnlen(p->comm, 15));
 	e = tramp_data(rp, 0, comm, sizeof(comm), &addr);
 	if (e < 0)
 		return e;
 	res = INJECT(&rp->in, SYS_prctl, PR_SET_NAME, addr, 0, 0, 0);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot set its name", rp->pid);
+		return log_error_errno(res, "pid %d: cannot set its name", rp->pid);
 	for (int i = 0; i < ST_NRLIMITS; i++) {
 		struct rlimit rl = { p->rlimits[i][0], p->rlimits[i][1] };
 
 		if (prlimit(rp->pid, i, &rl, NULL) < 0)
-			return glue_err(-errno, "pid %d: cannot set resource limit %d", rp->pid, i);
+			return log_error_errno(-errno, "pid %d: cannot set resource limit %d", rp->pid, i);
 	}
 	return restore_sigactions(rp);
 }
@@ -131,7 +131,7 @@ static int restore_bounding(struct rproc *rp, struct inject *in)
 			continue;
 		res = INJECT(in, SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
 		if (res < 0 && res != -EINVAL)
-			return glue_err(res, "pid %d tid %d: cannot drop capability %d from its "
+			return log_error_errno(res, "pid %d tid %d: cannot drop capability %d from its "
 					"bounding set", rp->pid, in->tid, cap);
 	}
 	return 0;
@@ -160,7 +160,7 @@ static int restore_capsets(struct rproc *rp, struct inject *in)
 		return e;
 	res = INJECT(in, SYS_capset, addr, addr + 8);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot set its capabilities (effective %#llx, "
+		return log_error_errno(res, "pid %d tid %d: cannot set its capabilities (effective %#llx, "
 				"permitted %#llx)", rp->pid, in->tid,
 				(unsigned long long)c->effective, (unsigned long long)c->permitted);
 	INJECT(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -169,7 +169,7 @@ static int restore_capsets(struct rproc *rp, struct inject *in)
 			continue;
 		res = INJECT(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap_nr, 0, 0);
 		if (res < 0)
-			return glue_err(res, "pid %d tid %d: cannot raise ambient capability %d",
+			return log_error_errno(res, "pid %d tid %d: cannot raise ambient capability %d",
 					rp->pid, in->tid, cap_nr);
 	}
 	return 0;
@@ -199,7 +199,7 @@ int restore_creds(struct rproc *rp, struct inject *in)
 	if (res == 0)
 		INJECT(in, SYS_setfsgid, p->gids[3]);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot set its groups (gid %u)", rp->pid,
+		return log_error_errno(res, "pid %d tid %d: cannot set its groups (gid %u)", rp->pid,
 				in->tid, p->gids[0]);
 	/* keep the permitted set across the change of user: capset() below
 	 * then gives the process exactly the sets it had */
@@ -209,7 +209,7 @@ int restore_creds(struct rproc *rp, struct inject *in)
 	if (res == 0)
 		INJECT(in, SYS_setfsuid, p->uids[3]);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot set its user ids (uid %u)", rp->pid,
+		return log_error_errno(res, "pid %d tid %d: cannot set its user ids (uid %u)", rp->pid,
 				in->tid, p->uids[0]);
 	if (p->have_caps) {
 		e = restore_capsets(rp, in);
@@ -221,7 +221,7 @@ int restore_creds(struct rproc *rp, struct inject *in)
 	if (p->no_new_privs) {
 		res = INJECT(in, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		if (res < 0)
-			return glue_err(res, "pid %d tid %d: cannot set no_new_privs", rp->pid,
+			return log_error_errno(res, "pid %d tid %d: cannot set no_new_privs", rp->pid,
 					in->tid);
 	}
 	/* a change of uid makes the process undumpable; it was not */

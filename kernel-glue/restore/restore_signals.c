@@ -37,7 +37,7 @@ int restore_altstack(struct rproc *rp, struct inject *in, const struct st_thread
 		return e;
 	res = INJECT(in, SYS_sigaltstack, addr, 0);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot set its alternate signal stack "
+		return log_error_errno(res, "pid %d tid %d: cannot set its alternate signal stack "
 				"(%#llx, %llu bytes)", rp->pid, t->tid,
 				(unsigned long long)t->altstack_sp,
 				(unsigned long long)t->altstack_size);
@@ -60,7 +60,7 @@ static int queue_one(struct rproc *rp, const uint8_t *info, pid_t tid)
 	else
 		res = INJECT(&rp->in, SYS_rt_sigqueueinfo, rp->pid, sig, addr);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot queue signal %d (%s) again", rp->pid,
+		return log_error_errno(res, "pid %d tid %d: cannot queue signal %d (%s) again", rp->pid,
 				tid ? tid : rp->pid, sig, strsignal(sig));
 	return 0;
 }

@@ -52,10 +52,10 @@ static int create_thread(struct rproc *rp, struct rthread *th)
 	tid = INJECT(&rp->in, SYS_clone3, args_addr, sizeof(args));
 	if (tid < 0) {
 		if (tid == -EEXIST)
-			return glue_err(tid, "pid %d tid %d: this thread id is in use here; free it, "
+			return log_error_errno(tid, "pid %d tid %d: this thread id is in use here; free it, "
 					"or restore into a new PID namespace with --pidns", rp->pid,
 					want);
-		return glue_err(tid, "pid %d tid %d: cannot create the thread (clone3 with "
+		return log_error_errno(tid, "pid %d tid %d: cannot create the thread (clone3 with "
 				"set_tid)", rp->pid, want);
 	}
 	th->tid = tid;
@@ -64,7 +64,7 @@ static int create_thread(struct rproc *rp, struct rthread *th)
 	if (e < 0)
 		return e;
 	if (WSTOPSIG(status) != SIGSTOP)
-		return glue_err(-EPROTO, "pid %d tid %d: the new thread stopped with signal %d",
+		return log_error_errno(-EPROTO, "pid %d tid %d: the new thread stopped with signal %d",
 				rp->pid, want, WSTOPSIG(status));
 	return inject_begin(&th->in, tid, rp->tramp, INJECT_TRAP);
 }
@@ -101,13 +101,13 @@ static int restore_registrations(struct rproc *rp, struct inject *in, const stru
 	if (t->rseq_addr) {
 		res = INJECT(in, SYS_rseq, t->rseq_addr, t->rseq_len, 0, t->rseq_sig);
 		if (res < 0)
-			return glue_err(res, "pid %d tid %d: cannot register rseq at %#llx", rp->pid,
+			return log_error_errno(res, "pid %d tid %d: cannot register rseq at %#llx", rp->pid,
 					t->tid, (unsigned long long)t->rseq_addr);
 	}
 	if (t->robust_list) {
 		res = INJECT(in, SYS_set_robust_list, t->robust_list, t->robust_len);
 		if (res < 0)
-			return glue_err(res, "pid %d tid %d: cannot set its robust futex list",
+			return log_error_errno(res, "pid %d tid %d: cannot set its robust futex list",
 					rp->pid, t->tid);
 	}
 	if (t->clear_child_tid)
@@ -123,7 +123,7 @@ static int restore_registrations(struct rproc *rp, struct inject *in, const stru
 		return e;
 	res = INJECT(in, SYS_prctl, PR_SET_NAME, addr, 0, 0, 0);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot set its name", rp->pid, t->tid);
+		return log_error_errno(res, "pid %d tid %d: cannot set its name", rp->pid, t->tid);
 	return 0;
 }
 
@@ -134,13 +134,13 @@ static int restore_pdeathsig(struct rproc *rp, struct inject *in, const struct s
 	long res;
 
 	if (t->pdeathsig && !rp->parent) {
-		glue_warn("pid %d tid %d: parent-death signal %d not restored: its parent %d is "
+		log_warning("pid %d tid %d: parent-death signal %d not restored: its parent %d is "
 			  "not in the image", rp->pid, t->tid, t->pdeathsig, rp->p->ppid);
 		return 0;
 	}
 	res = INJECT(in, SYS_prctl, PR_SET_PDEATHSIG, t->pdeathsig, 0, 0, 0);
 	if (res < 0)
-		return glue_err(res, "pid %d tid %d: cannot set its parent-death signal %u",
+		return log_error_errno(res, "pid %d tid %d: cannot set its parent-death signal %u",
 				rp->pid, t->tid, t->pdeathsig);
 	return 0;
 }
@@ -190,13 +190,13 @@ static int find_restored_vdso_syscall(struct rproc *rp, uint64_t *ret)
 			return 0;
 		}
 	}
-	return glue_err(-ENOENT, "pid %d: no system call instruction in its vDSO", rp->pid);
+	return log_error_errno(-ENOENT, "pid %d: no system call instruction in its vDSO", rp->pid);
 }
 
 static int set_sigmask(pid_t pid, pid_t tid, uint64_t mask)
 {
 	if (syscall(SYS_ptrace, GLUE_PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) < 0)
-		return glue_err(-errno, "pid %d tid %d: cannot set its signal mask", pid, tid);
+		return log_error_errno(-errno, "pid %d tid %d: cannot set its signal mask", pid, tid);
 	return 0;
 }
 
@@ -206,18 +206,18 @@ static int set_registers(struct rproc *rp, pid_t tid, const struct st_thread *t)
 	int e;
 
 	if (t->regs_len != sizeof(regs))
-		return glue_err(-EINVAL, "pid %d tid %d: registers of %zu bytes, expected %zu",
+		return log_error_errno(-EINVAL, "pid %d tid %d: registers of %zu bytes, expected %zu",
 				rp->pid, t->tid, t->regs_len, sizeof(regs));
 	memcpy(&regs, t->regs, sizeof(regs));
 	arch_rewind_syscall(&regs, true);
 	arch_regs_debug("restore", tid, &regs);
 	e = arch_set_regs(tid, &regs);
 	if (e < 0)
-		return glue_err(e, "pid %d tid %d: cannot set registers", rp->pid, t->tid);
+		return log_error_errno(e, "pid %d tid %d: cannot set registers", rp->pid, t->tid);
 	if (t->xsave_len) {
 		e = arch_set_xstate(tid, t->xsave, t->xsave_len);
 		if (e < 0)
-			return glue_err(e, "pid %d tid %d: cannot set the extended register state",
+			return log_error_errno(e, "pid %d tid %d: cannot set the extended register state",
 					rp->pid, t->tid);
 	}
 	return set_sigmask(rp->pid, tid, t->sigmask);
@@ -247,7 +247,7 @@ int restore_threads_and_go(struct rst *r, struct rproc *rp)
 	rp->in.mode = INJECT_SYSCALL_STOPS;
 	res = INJECT(&rp->in, SYS_munmap, rp->tramp, TRAMPOLINE_PAGES * PAGE_SIZE_4K);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot unmap the trampoline", rp->pid);
+		return log_error_errno(res, "pid %d: cannot unmap the trampoline", rp->pid);
 	for (size_t i = 0; i < rp->p->nthreads; i++) {
 		e = set_registers(rp, thread_in(rp, i)->tid, &rp->p->threads[i]);
 		if (e < 0)
@@ -261,7 +261,7 @@ int restore_threads_and_go(struct rst *r, struct rproc *rp)
 		pid_t tid = thread_in(rp, i)->tid;
 
 		if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0)
-			glue_warn("pid %d tid %d: cannot let it go: %s", rp->pid, tid,
+			log_warning("pid %d tid %d: cannot let it go: %s", rp->pid, tid,
 				  strerror(errno));
 	}
 	return 0;

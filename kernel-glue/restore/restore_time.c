@@ -37,7 +37,7 @@ static int shift_clocks_for_test(void)
 	int fd, e;
 
 	if (unshare(CLONE_NEWTIME) < 0)
-		return glue_err(-errno, "--test-clock-shift: cannot create a time namespace");
+		return log_error_errno(-errno, "--test-clock-shift: cannot create a time namespace");
 	o.monotonic_ns = SHIFTED_UPTIME_NS - timens_clock_ns(CLOCK_MONOTONIC);
 	o.boottime_ns = SHIFTED_UPTIME_NS - timens_clock_ns(CLOCK_BOOTTIME);
 	{
@@ -49,15 +49,15 @@ static int shift_clocks_for_test(void)
 	}
 	e = timens_write_for_children(&o);
 	if (e < 0)
-		return glue_err(e, "--test-clock-shift: cannot set the time namespace's offsets");
+		return log_error_errno(e, "--test-clock-shift: cannot set the time namespace's offsets");
 	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return glue_err(-errno, "--test-clock-shift: cannot open the time namespace");
+		return log_error_errno(-errno, "--test-clock-shift: cannot open the time namespace");
 	e = setns(fd, CLONE_NEWTIME) < 0 ? -errno : 0;
 	close(fd);
 	if (e < 0)
-		return glue_err(e, "--test-clock-shift: cannot enter the time namespace");
-	glue_debug("test clock shift: monotonic now %lld ns",
+		return log_error_errno(e, "--test-clock-shift: cannot enter the time namespace");
+	log_debug("test clock shift: monotonic now %lld ns",
 		   (long long)timens_clock_ns(CLOCK_MONOTONIC));
 	return 0;
 }
@@ -77,12 +77,12 @@ int restore_time_namespace(struct rst *r)
 		return 0; /* an image without clocks: nothing to continue from */
 	e = timens_read(0, &mine);
 	if (e == -ENOENT) {
-		glue_warn("this kernel has no time namespaces: the restored processes see its "
+		log_warning("this kernel has no time namespaces: the restored processes see its "
 			  "clocks as they are");
 		return 0;
 	}
 	if (unshare(CLONE_NEWTIME) < 0)
-		return glue_err(-errno, "cannot create a time namespace for the restored processes");
+		return log_error_errno(-errno, "cannot create a time namespace for the restored processes");
 	mono = timens_clock_ns(CLOCK_MONOTONIC);
 	boot = timens_clock_ns(CLOCK_BOOTTIME);
 	/* offsets are relative to the kernel's clocks, not to the restorer's */
@@ -90,10 +90,10 @@ int restore_time_namespace(struct rst *r)
 	o.boottime_ns = (int64_t)r->img.clock_boottime_ns - boot + mine.boottime_ns;
 	e = timens_write_for_children(&o);
 	if (e < 0)
-		return glue_err(e, "cannot set the offsets of the restored processes' time "
+		return log_error_errno(e, "cannot set the offsets of the restored processes' time "
 				"namespace (monotonic %+lld ns, boottime %+lld ns)",
 				(long long)o.monotonic_ns, (long long)o.boottime_ns);
-	glue_debug("time namespace: monotonic %+lld ns, boottime %+lld ns",
+	log_debug("time namespace: monotonic %+lld ns, boottime %+lld ns",
 		   (long long)o.monotonic_ns, (long long)o.boottime_ns);
 	return 0;
 }

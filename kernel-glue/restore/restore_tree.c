@@ -32,7 +32,7 @@ static int create_one(struct rproc *rp)
 		return 0;
 	res = INJECT(&rp->in, SYS_setsid);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot start its session", rp->pid);
+		return log_error_errno(res, "pid %d: cannot start its session", rp->pid);
 	return 0;
 }
 
@@ -66,7 +66,7 @@ int restore_create_tree(struct rst *r)
 			done++;
 		}
 		if (done == before)
-			return glue_err(-EINVAL, "image: the parents of its processes form a loop");
+			return log_error_errno(-EINVAL, "image: the parents of its processes form a loop");
 	}
 	return 0;
 }
@@ -79,18 +79,18 @@ static int join_group(struct rst *r, struct rproc *rp)
 	if (p->pgid == p->pid) {
 		res = INJECT(&rp->in, SYS_setpgid, 0, 0);
 		if (res < 0)
-			return glue_err(res, "pid %d: cannot make its process group", rp->pid);
+			return log_error_errno(res, "pid %d: cannot make its process group", rp->pid);
 		return 0;
 	}
 	if (find_rproc(r, p->pgid)) {
 		res = INJECT(&rp->in, SYS_setpgid, 0, p->pgid);
 		if (res < 0)
-			return glue_err(res, "pid %d: cannot join process group %d", rp->pid,
+			return log_error_errno(res, "pid %d: cannot join process group %d", rp->pid,
 					p->pgid);
 		return 0;
 	}
 	if (!rp->parent)
-		glue_warn("pid %d: its process group %d and session %d are not in the image; it "
+		log_warning("pid %d: its process group %d and session %d are not in the image; it "
 			  "joins the restorer's", rp->pid, p->pgid, p->sid);
 	/* else: the root's group, inherited from it */
 	return 0;

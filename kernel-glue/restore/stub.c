@@ -55,7 +55,7 @@ static int unregister_rseq(struct rproc *rp)
 		return 0;
 	res = INJECT(&rp->in, SYS_rseq, conf.addr, conf.len, RSEQ_FLAG_UNREGISTER, conf.sig);
 	if (res < 0)
-		return glue_err(res, "pid %d: cannot unregister the rseq area it inherited",
+		return log_error_errno(res, "pid %d: cannot unregister the rseq area it inherited",
 				rp->pid);
 	return 0;
 }
@@ -63,10 +63,10 @@ static int unregister_rseq(struct rproc *rp)
 static void report_in_use(pid_t want, int r)
 {
 	if (r == -EEXIST)
-		glue_error("pid %d: this pid is in use here; free it, or restore into a new "
+		log_error("pid %d: this pid is in use here; free it, or restore into a new "
 			   "PID namespace with --pidns", want);
 	else
-		glue_err(r, "pid %d: cannot create the process (clone3 with set_tid)", want);
+		log_error_errno(r, "pid %d: cannot create the process (clone3 with set_tid)", want);
 }
 
 /* Record the new stub @pid (restoring @want) and wait for its first stop. */
@@ -82,7 +82,7 @@ static int stub_adopt(struct rproc *rp, pid_t pid, pid_t want)
 	if (r < 0)
 		return r;
 	if (WSTOPSIG(status) != SIGSTOP)
-		return glue_err(-EPROTO, "pid %d: the new process stopped with signal %d", want,
+		return log_error_errno(-EPROTO, "pid %d: the new process stopped with signal %d", want,
 				WSTOPSIG(status));
 	return 0;
 }
@@ -120,7 +120,7 @@ int stub_create(struct rproc *rp)
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
 		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 				  PTRACE_O_TRACECLONE)) < 0)
-		return glue_err(-errno, "pid %d: cannot set trace options", want);
+		return log_error_errno(-errno, "pid %d: cannot set trace options", want);
 	return stub_ready(rp);
 }
 
@@ -137,13 +137,13 @@ int stub_clone(struct rproc *parent, struct rproc *rp)
 
 	memfd = mem_open(parent->pid, O_RDWR);
 	if (memfd < 0)
-		return glue_err(memfd, "pid %d: cannot open its memory", parent->pid);
+		return log_error_errno(memfd, "pid %d: cannot open its memory", parent->pid);
 	r = mem_write(memfd, (uintptr_t)&child_set_tid, &want, sizeof(want));
 	if (r == 0)
 		r = mem_write(memfd, (uintptr_t)&child_args, &args, sizeof(args));
 	close(memfd);
 	if (r < 0)
-		return glue_err(r, "pid %d: cannot write into its parent %d", want, parent->pid);
+		return log_error_errno(r, "pid %d: cannot write into its parent %d", want, parent->pid);
 	pid = INJECT(&parent->in, SYS_clone3, (uintptr_t)&child_args, sizeof(args));
 	if (pid < 0) {
 		report_in_use(want, pid);

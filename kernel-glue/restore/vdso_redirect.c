@@ -133,7 +133,7 @@ static int move_block(struct rproc *rp, const struct proc_map *maps, size_t n, u
 		res = INJECT(&rp->in, SYS_mremap, maps[i].start, len, len,
 			     MREMAP_MAYMOVE | MREMAP_FIXED, to);
 		if (res != (long)to)
-			return glue_err(res < 0 ? res : -EFAULT, "pid %d: cannot move this kernel's "
+			return log_error_errno(res < 0 ? res : -EFAULT, "pid %d: cannot move this kernel's "
 					"%s to %#llx", rp->pid, maps[i].name, (unsigned long long)to);
 		if (strcmp(maps[i].name, "[vdso]") == 0)
 			*ret_vdso = to;
@@ -152,7 +152,7 @@ static int build_stubs(struct rproc *rp, const struct st_area *old, const uint8_
 
 	e = vdso_elf_symbols(new_img, new_len, &syms, &nsyms);
 	if (e < 0)
-		return glue_err(e, "pid %d: cannot read the symbols of this kernel's vDSO", rp->pid);
+		return log_error_errno(e, "pid %d: cannot read the symbols of this kernel's vDSO", rp->pid);
 	if (mm->vdso && mm->vdso_len == len) {
 		memcpy(img, mm->vdso, len);
 		arch_vdso_syscall_insn(img + ELF_PAD_OFFSET, len - ELF_PAD_OFFSET);
@@ -175,19 +175,19 @@ static int build_stubs(struct rproc *rp, const struct st_area *old, const uint8_
 			e = arch_vdso_syscall_stub(img + s->offset, room, s->name);
 			calls++;
 			if (e == -ENOENT) {
-				glue_warn("pid %d: vDSO entry %s has no counterpart on this kernel; "
+				log_warning("pid %d: vDSO entry %s has no counterpart on this kernel; "
 					  "calling it will trap", rp->pid, s->name);
 				memset(img + s->offset, 0xcc, room);
 				e = 0;
 			}
 		}
 		if (e < 0)
-			e = glue_err(e, "pid %d: cannot redirect vDSO entry %s at %#llx", rp->pid,
+			e = log_error_errno(e, "pid %d: cannot redirect vDSO entry %s at %#llx", rp->pid,
 				     s->name, (unsigned long long)(old->start + s->offset));
 	}
 	vdso_syms_free(syms, nsyms);
 	if (e >= 0)
-		glue_debug("pid %d: vDSO at %#llx redirected to %#llx: %zu jumps, %zu system calls",
+		log_debug("pid %d: vDSO at %#llx redirected to %#llx: %zu jumps, %zu system calls",
 			   rp->pid, (unsigned long long)old->start, (unsigned long long)vdso,
 			   jumps, calls);
 	return e < 0 ? e : 0;
@@ -204,9 +204,9 @@ int vdso_redirect(struct rproc *rp, const struct proc_map *maps, size_t n,
 	int e;
 
 	if (!old || !cur)
-		return glue_err(-EINVAL, "pid %d: no vDSO to redirect", rp->pid);
+		return log_error_errno(-EINVAL, "pid %d: no vDSO to redirect", rp->pid);
 	if (!rp->mm->nvdso_syms)
-		return glue_err(-EOPNOTSUPP, "pid %d: this kernel's vDSO differs from the one at "
+		return log_error_errno(-EOPNOTSUPP, "pid %d: this kernel's vDSO differs from the one at "
 				"%#llx, and the image does not list that one's entry points",
 				rp->pid, (unsigned long long)old->start);
 	for (size_t i = 0; i < n; i++)
@@ -216,7 +216,7 @@ int vdso_redirect(struct rproc *rp, const struct proc_map *maps, size_t n,
 		}
 	e = find_free_near(busy, nbusy, hi - lo, old->start, &dest);
 	if (e < 0)
-		return glue_err(e, "pid %d: no room for this kernel's vDSO within reach of %#llx",
+		return log_error_errno(e, "pid %d: no room for this kernel's vDSO within reach of %#llx",
 				rp->pid, (unsigned long long)old->start);
 	e = move_block(rp, maps, n, lo, dest, &vdso);
 	if (e < 0)
@@ -230,7 +230,7 @@ int vdso_redirect(struct rproc *rp, const struct proc_map *maps, size_t n,
 	}
 	e = mem_read(rp->memfd, vdso, new_img, len);
 	if (e < 0) {
-		glue_err(e, "pid %d: cannot read this kernel's vDSO", rp->pid);
+		log_error_errno(e, "pid %d: cannot read this kernel's vDSO", rp->pid);
 		goto out;
 	}
 	e = build_stubs(rp, old, new_img, len, vdso, img);
@@ -239,13 +239,13 @@ int vdso_redirect(struct rproc *rp, const struct proc_map *maps, size_t n,
 	res = INJECT(&rp->in, SYS_mmap, old->start, old->end - old->start, PROT_READ | PROT_EXEC,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (res != (long)old->start) {
-		e = glue_err(res < 0 ? res : -EFAULT, "pid %d: cannot map the old vDSO's entry "
+		e = log_error_errno(res < 0 ? res : -EFAULT, "pid %d: cannot map the old vDSO's entry "
 			     "points at %#llx", rp->pid, (unsigned long long)old->start);
 		goto out;
 	}
 	e = mem_write(rp->memfd, old->start, img, old->end - old->start);
 	if (e < 0)
-		glue_err(e, "pid %d: cannot write the old vDSO's entry points", rp->pid);
+		log_error_errno(e, "pid %d: cannot write the old vDSO's entry points", rp->pid);
 out:
 	free(new_img);
 	free(img);

@@ -3,6 +3,7 @@
 # and changes nothing: run as PID 1 of a private PID namespace by run.sh.
 #
 # Usage: check_kinds.sh BUILD
+# host-test: run pidns
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

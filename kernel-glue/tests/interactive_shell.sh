@@ -14,6 +14,8 @@
 # same, the shell answers new input on the terminal and exits on `exit`.
 #
 # Usage: interactive_shell.sh BUILD ROUNDS
+# host-test: run pidns 1
+# host-test: run pidns 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

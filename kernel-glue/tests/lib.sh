@@ -6,6 +6,7 @@
 # build, ferry and dir (its temp dir); pid is the program it started. fail
 # calls fail_report and cleanup: a script that needs other than the defaults
 # below defines its own after sourcing this file.
+# host-test: helper, sourced by the test scripts
 
 # rounds_label NAME ROUNDS: label is NAME, and NAME-restored-ROUNDSx for a
 # test that restores more than once.
@@ -107,6 +108,8 @@ wait_gone() {
 # start_program NAME: run $build/tests/glue/t_NAME with $dir, its output in
 # $dir/out and its pid in pid, and wait until it has made $dir/ready.
 start_program() {
+	[ -x "$build/tests/glue/t_$1" ] ||
+		fail "$build/tests/glue/t_$1 is not built (run.sh builds it; see its FAIL line)"
 	"$build/tests/glue/t_$1" "$dir" >"$dir/out" 2>&1 </dev/null &
 	pid=$!
 	wait_for 100 "the program did not get ready" exists "$dir/ready"

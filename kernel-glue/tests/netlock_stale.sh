@@ -21,6 +21,7 @@
 # went with its server, is reset.
 #
 # Usage: netlock_stale.sh BUILD
+# host-test: run
 set -u
 build="$1"
 here=$(cd "$(dirname "$0")" && pwd)

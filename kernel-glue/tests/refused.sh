@@ -34,10 +34,6 @@ oom_score_adj inventory its OOM score adjustment is 100: only 0 is carried
 thp_disable inventory transparent huge pages .* is 0: only 1 is carried
 seccomp inventory its seccomp mode is 2: only 0 is carried
 stopped inventory being stopped by a signal .*not carried
-flock inventory fd [0-9]+: .*/file: a lock on it .*FLOCK.*not carried
-posix_lock inventory fd [0-9]+: .*/file: a lock on it .*POSIX.*not carried
-ofd_lock inventory fd [0-9]+: .*/file: a lock on it .*OFDLCK.*not carried
-lease inventory fd [0-9]+: .*/file: a lock on it .*LEASE.*not carried
 posix_timer inventory a POSIX timer .*ID 0.* not carried
 async inventory fd [0-9]+: pipe:.*signal-driven I/O \(O_ASYNC\) is not carried
 mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)

@@ -7,6 +7,7 @@
 # running untouched.
 #
 # Usage: scenario.sh BUILD NAME TRIGGER ROUNDS
+# host-test: helper, runs a t_*.c program as its host-test: lines say (run.sh)
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -5,6 +5,7 @@
 # process must go on untouched.
 #
 # Usage: scenario_dstate.sh BUILD
+# host-test: run pidns
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

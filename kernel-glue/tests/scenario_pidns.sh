@@ -9,6 +9,8 @@
 # kills it).
 #
 # Usage: scenario_pidns.sh BUILD ROUNDS
+# host-test: run pidns 1
+# host-test: run pidns 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -8,6 +8,12 @@
 #     cat into a file; the numbers must go on with neither gap nor repeat.
 #
 # Usage: scenario_tree.sh BUILD NAME ROUNDS
+# host-test: run pidns tree 1
+# host-test: run pidns busybox-pipeline 1
+# host-test: run pidns tree 2
+# host-test: run pidns busybox-pipeline 2
+# host-test: run pidns lock_waiter 1
+# host-test: run pidns lock_waiter 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

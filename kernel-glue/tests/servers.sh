@@ -7,6 +7,7 @@
 # uses it again, then opens a new one.
 #
 # Usage: servers.sh BUILD [KIND...]   (KIND: memcached redis http)
+# host-test: run memcached redis http
 set -u
 build="$1"
 shift

@@ -3,6 +3,9 @@
  * An unmodified Debian busybox shell in a loop of builtins: shell variables
  * and a counter survive, the loop goes on, the trap still runs. This
  * program only execs it.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <stdio.h>
 #include <sys/syscall.h>

@@ -6,6 +6,9 @@
  * the time that really passed (CLOCK_REALTIME, which no namespace moves).
  * Run with FERRY_TEST_CLOCK_SHIFT=1 (t_clock_shift), the restore happens
  * where the kernel's clocks read as if it had booted a second ago.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include "tlib.h"
 

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Counts in memory and in a file; after restore the count goes on from
- * where it was, in both, with no restart. */
+ * where it was, in both, with no restart.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include "tlib.h"
 
 int main(int argc, char **argv)

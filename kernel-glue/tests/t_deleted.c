@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* A file deleted while open: two descriptions of it (one dup'ed), with
  * their offsets and flags, and a shared mapping of it. After restore the
- * contents are there, the inode is still unlinked and shared by all. */
+ * contents are there, the inode is still unlinked and shared by all.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <sys/mman.h>
 #include <sys/stat.h>
 

@@ -4,6 +4,8 @@
  * for a child that sleeps for seconds before it exits. The checkpoint must
  * give up after its bound, name this process, and leave it running; the
  * process then goes on as if nothing had happened.
+ *
+ * host-test: by scenario_dstate.sh
  */
 #include <sys/wait.h>
 

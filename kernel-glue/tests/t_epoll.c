@@ -4,6 +4,9 @@
  * across checkpoint and restore. After restore the interest list is
  * intact: an event on either target wakes it with its data, and
  * EPOLL_CTL_MOD/DEL still find the items.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <stdint.h>
 #include <sys/epoll.h>

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Two eventfds: a non-blocking semaphore with a count of 3, and a plain
- * counter at 1000000007. After restore both count and behave as before. */
+ * counter at 1000000007. After restore both count and behave as before.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <stdint.h>
 #include <sys/eventfd.h>
 

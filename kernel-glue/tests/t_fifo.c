@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* A named FIFO opened for reading (non-blocking) and for writing, with
  * bytes buffered in it. After restore the bytes are there, in order, the
- * flags are kept, and new bytes still go from one end to the other. */
+ * flags are kept, and new bytes still go from one end to the other.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <sys/stat.h>
 
 #include "tlib.h"

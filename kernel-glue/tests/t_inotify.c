@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* An inotify instance watching a directory as watch 2 (watch 1 was
- * removed). After restore a file made there is reported on watch 2. */
+ * removed). After restore a file made there is reported on watch 2.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <limits.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>

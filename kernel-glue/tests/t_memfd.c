@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Two memfds: one open, sealed, mapped shared and written through the
  * mapping; one only mapped (its fd closed). After restore: names, seals,
- * contents, and the mapping shares the memfd. */
+ * contents, and the mapping shares the memfd.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <sys/mman.h>
 
 #include "tlib.h"

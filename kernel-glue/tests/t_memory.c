@@ -2,7 +2,11 @@
 /* Anonymous, read-only, inaccessible, shared anonymous and private file
  * memory, a heap: every byte comes back; written zero pages and pages only
  * read (the kernel's zero page) come back as zeros; untouched file pages
- * still come from the file; the heap still grows. */
+ * still come from the file; the heap still grows.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <sys/mman.h>
 
 #include "tlib.h"

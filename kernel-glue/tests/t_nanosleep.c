@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* In nanosleep() at the checkpoint: after restore the sleep finishes
- * (restarted with the time that was left) and returns 0, not EINTR. */
+ * (restarted with the time that was left) and returns 0, not EINTR.
+ *
+ * host-test: run none 1
+ * host-test: run none 2
+ */
 #include "tlib.h"
 
 int main(int argc, char **argv)

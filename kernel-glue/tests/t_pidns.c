@@ -5,6 +5,8 @@
  * its parent is that init, and it still works. Its comm has a quote and a
  * backslash, for the JSON report. On success it exits with status 23,
  * which ferry restore --pidns must pass on.
+ *
+ * host-test: by scenario_pidns.sh
  */
 #include <sys/prctl.h>
 

@@ -2,7 +2,11 @@
 /* Blocked in read() on an empty pipe at the checkpoint; a second pipe holds
  * buffered bytes. After restore the read goes on waiting (no EINTR), the
  * SIGUSR1 handler (restored) writes into the pipe, the read returns it; the
- * buffered bytes are still there. */
+ * buffered bytes are still there.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include "tlib.h"
 
 static int wake[2];

@@ -5,6 +5,9 @@
  * side, output waiting on the master side. After restore all of it is
  * there and the pair still carries data both ways. The slave's fd keeps no
  * close-on-exec flag, a duplicate of it keeps its own.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <asm/termbits.h>
 #include <sys/ioctl.h>

@@ -3,6 +3,9 @@
  * An unmodified Debian python3 holding state in memory: a dict of 20000
  * entries and a counter that goes on. After restore the dict is intact and
  * the count has gone on from where it was. This program only execs it.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <stdio.h>
 #include <sys/syscall.h>

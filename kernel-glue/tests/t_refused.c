@@ -14,7 +14,6 @@
 #include <mqueue.h>
 #include <sched.h>
 #include <sys/fanotify.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -24,15 +23,8 @@
 
 #define IOPRIO_IDLE ((3 << 13) | 7)
 
-static char path[4096];
 static int fd = -1;
 static timer_t timer;
-
-static int make_file(void)
-{
-	snprintf(path, sizeof(path), "%s/file", t_dir);
-	return open(path, O_RDWR | O_CREAT, 0600);
-}
 
 static int allow_all_filter(void)
 {
@@ -111,24 +103,6 @@ static int set_up(const char *s)
 		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2 };
 
 		return timer_create(CLOCK_MONOTONIC, &ev, &timer);
-	}
-	if (strcmp(s, "flock") == 0)
-		return (fd = make_file()) < 0 ? -1 : flock(fd, LOCK_EX);
-	if (strcmp(s, "ofd_lock") == 0) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
-
-		return (fd = make_file()) < 0 ? -1 : fcntl(fd, F_OFD_SETLK, &fl);
-	}
-	if (strcmp(s, "posix_lock") == 0) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
-
-		return (fd = make_file()) < 0 ? -1 : fcntl(fd, F_SETLK, &fl);
-	}
-	if (strcmp(s, "lease") == 0) {
-		if ((fd = make_file()) < 0)
-			return -1;
-		close(fd);
-		return (fd = open(path, O_RDONLY)) < 0 ? -1 : fcntl(fd, F_SETLEASE, F_RDLCK);
 	}
 	if (strcmp(s, "async") == 0) {
 		int p[2];

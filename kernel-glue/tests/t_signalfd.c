@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* A signalfd for SIGUSR2 (blocked), one pending at the checkpoint. After
- * restore it reads the pending one, and one sent after the restore. */
+ * restore it reads the pending one, and one sent after the restore.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
+ */
 #include <sys/signalfd.h>
 
 #include "tlib.h"

@@ -8,6 +8,9 @@
  * After the restore all of it reads back the same, then the signals are
  * unblocked and delivered: SIGUSR2 on the alternate stack, the real-time
  * one with its value.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <linux/capability.h>
 #include <stdint.h>

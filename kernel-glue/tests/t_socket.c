@@ -5,6 +5,8 @@
  * it a Unix socketpair and a TCP connection over loopback with bytes queued
  * both ways: the refused checkpoint put the connection in repair mode to
  * read it and must have taken it out again, so it still carries data.
+ *
+ * host-test: run usr1 0
  */
 #include <arpa/inet.h>
 #include <linux/netlink.h>

@@ -21,6 +21,8 @@
  * Then both send the rest of TOTAL bytes, read everything the other sends
  * and check it byte by byte: position i of each stream holds pattern(i),
  * so a byte lost or duplicated anywhere shows; both count exactly TOTAL.
+ *
+ * host-test: by tcp_netns.sh
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

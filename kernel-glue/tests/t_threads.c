@@ -6,6 +6,9 @@
  * After restore each keeps its TID, name, TLS and robust list; the counters
  * go on; the waiters wake when the main thread signals, unlocks and writes;
  * pthread_join works (clear_child_tid).
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <pthread.h>
 #include <stdint.h>

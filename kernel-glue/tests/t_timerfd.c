@@ -5,6 +5,9 @@
  * restore none has fired early and each fires on time, as the process's
  * own clocks read (the restore's time namespace hides the downtime from
  * CLOCK_MONOTONIC; CLOCK_REALTIME goes on through it).
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <stdint.h>
 #include <sys/timerfd.h>

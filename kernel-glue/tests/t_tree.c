@@ -12,6 +12,8 @@
  * its parent, process group and session, and exits 0 if all is well; P
  * collects the exit statuses (and W its child's, through a re-issued
  * wait4()) and says PASS.
+ *
+ * host-test: by scenario_tree.sh
  */
 #include <sys/prctl.h>
 #include <sys/wait.h>

@@ -4,6 +4,9 @@
  * datagrams queued from a sender that is gone (they come back in order,
  * with their source), and a connected IPv6 pair with a datagram queued on
  * one side; options (SO_RCVBUF, IP_TOS, SO_REUSEADDR) come back.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -7,6 +7,9 @@
  * made by connecting to the listener (both ends in the process); an accepted
  * connection whose client has closed (its queued bytes, then end of file;
  * it must not take the listener's path).
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <stddef.h>
 #include <sys/socket.h>

@@ -2,7 +2,10 @@
 /* Descriptors of kinds ferry does not checkpoint: check_kinds.sh expects
  * `ferry check` to name each, and the program to run on untouched. An
  * epoll instance watching a file under a number the process closed since
- * is one of them. */
+ * is one of them.
+ *
+ * host-test: by check_kinds.sh
+ */
 #include <linux/netlink.h>
 #include <sys/epoll.h>
 #include <sys/fanotify.h>

@@ -5,6 +5,9 @@
  * loop, agree with the system calls. Run with FERRY_FORCE_VDSO_REDIRECT=1
  * (t_vdso_redirect), the vDSO must also have moved away from the address
  * glibc found it at, which then only holds jumps to it.
+ *
+ * host-test: run usr1 1
+ * host-test: run usr1 2
  */
 #include <sched.h>
 #include <stdint.h>

@@ -13,6 +13,10 @@
 # With ROUNDS 2 the restored server is checkpointed and restored again.
 #
 # Usage: tcp_netns.sh BUILD 4|6 [ROUNDS]
+# host-test: run 4 1
+# host-test: run 4 2
+# host-test: run 6 1
+# host-test: run 6 2
 set -u
 build="$1" fam="$2" rounds="${3:-1}"
 here=$(cd "$(dirname "$0")" && pwd)

@@ -26,7 +26,7 @@ static int resident_of(pid_t pid, uint64_t *ret)
 		if (!f) {
 			if (errno == ENOENT && i == 0)
 				continue;
-			return update_err(-errno, "cannot read %s", path);
+			return log_error_errno(-errno, "cannot read %s", path);
 		}
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, i == 0 ? "Rss: %llu" : "VmRSS: %llu", &kb) == 1) {
@@ -50,7 +50,7 @@ static int walk(pid_t pid, bool tree, struct update_estimate *e, int depth)
 	int r;
 
 	if (depth > 64)
-		return update_err(-ELOOP, "pid %d: process tree deeper than 64", pid);
+		return log_error_errno(-ELOOP, "pid %d: process tree deeper than 64", pid);
 	r = resident_of(pid, &rss);
 	if (r < 0)
 		return r;
@@ -61,7 +61,7 @@ static int walk(pid_t pid, bool tree, struct update_estimate *e, int depth)
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
-		return update_err(-errno, "cannot read %s", path);
+		return log_error_errno(-errno, "cannot read %s", path);
 	while ((de = readdir(d)) && r == 0) {
 		char cpath[320];
 		FILE *f;

@@ -21,7 +21,7 @@ static int __attribute__((format(printf, 2, 3))) history_err(int err, const char
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	glue_warn("%s: %s", msg, strerror(-err));
+	log_warning("%s: %s", msg, strerror(-err));
 	return err;
 }
 

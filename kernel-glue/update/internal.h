@@ -12,8 +12,6 @@
 #include "../common/log.h"
 #include "ferry-glue/update.h"
 
-#define update_err glue_err
-
 /* update.c: one line "ferry update: ..." on stdout, flushed at once: what
  * the update does, step by step, for both ways of switching kernels */
 void update_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -43,22 +43,22 @@ int update_next_cmdline(const char *append, char *buf, size_t len)
 		append = "";
 	r = ferry_region_read_cmdline(current, sizeof(current));
 	if (r < 0)
-		return update_err(r, "cannot read the kernel command line");
+		return log_error_errno(r, "cannot read the kernel command line");
 	ferry_cmdline_builder_init(&b, base, sizeof(base));
 	ferry_cmdline_add_line(&b, current, strlen(current), keep_running, (void *)append);
 	n = ferry_cmdline_init_part(current, strlen(current), &init);
 	ferry_cmdline_add_init(&b, init, n);
 	r = ferry_cmdline_builder_end(&b);
 	if (r == -FERRY_ERR_NOSPACE)
-		return update_err(-E2BIG, "the kernel command line is too long");
+		return log_error_errno(-E2BIG, "the kernel command line is too long");
 	if (r < 0)
-		return update_err(-EINVAL, "the kernel command line leaves a double quote open");
+		return log_error_errno(-EINVAL, "the kernel command line leaves a double quote open");
 	/* memmap= and ferry.region= of the running line are carried over */
 	r = ferry_kexec_cmdline(base, current, append, buf, len);
 	if (r == -EINVAL)
-		return update_err(r, "--append leaves a double quote open: the kernel would read "
+		return log_error_errno(r, "--append leaves a double quote open: the kernel would read "
 				  "what follows it as part of one parameter");
 	if (r < 0)
-		return update_err(r, "the new kernel's command line is too long");
+		return log_error_errno(r, "the new kernel's command line is too long");
 	return 0;
 }

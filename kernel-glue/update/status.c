@@ -61,7 +61,7 @@ int ferry_update_status(FILE *out)
 	ferry_region_init(&region, 0);
 	r = ferry_region_open(&region);
 	if (r < 0)
-		return update_err(r, "no usable region (ferry.region= and its reservation)");
+		return log_error_errno(r, "no usable region (ferry.region= and its reservation)");
 	fprintf(out, "region: %.0f MiB at 0x%llx (%s)", MIB(region.size),
 		(unsigned long long)region.phys, region.device);
 	r = ferry_region_header_load(&region, &h);

@@ -98,7 +98,7 @@ static int region_prepare(struct update *u)
 	ferry_region_init(&u->region, FERRY_REGION_MAP_CACHED);
 	r = ferry_region_open(&u->region);
 	if (r < 0)
-		return update_err(r, "no usable region: boot with memmap=SIZE$ADDR "
+		return log_error_errno(r, "no usable region: boot with memmap=SIZE$ADDR "
 				  "ferry.region=SIZE@ADDR (or ferry.efi) to reserve one");
 	/* the last update's record, as ferry-init completed it, before ours
 	 * replaces it in the region */
@@ -107,7 +107,7 @@ static int region_prepare(struct update *u)
 	r = ferry_region_header_load(&u->region, h);
 	if (r == 0 && (h->state == FERRY_REGION_SEALED || h->state == FERRY_REGION_EXPANDED) &&
 	    !u->opts->force)
-		return update_err(-EBUSY, "the region holds a sealed image (generation %llu) that "
+		return log_error_errno(-EBUSY, "the region holds a sealed image (generation %llu) that "
 				  "was never restored; 'ferry status' says why; --force "
 				  "overwrites it", (unsigned long long)h->generation);
 	if (r == 0)
@@ -116,7 +116,7 @@ static int region_prepare(struct update *u)
 		fprintf(stderr, "ferry update: the region's control block is damaged; "
 				"formatting it again\n");
 	if (ferry_region_layout(u->region.size, &fresh) < 0)
-		return update_err(-ENOSPC, "the region (%.0f MiB) is smaller than the least ferry "
+		return log_error_errno(-ENOSPC, "the region (%.0f MiB) is smaller than the least ferry "
 				  "needs (%.1f MiB)", MIB(u->region.size),
 				  MIB(FERRY_REGION_MIN_SIZE));
 	*h = fresh;
@@ -124,7 +124,7 @@ static int region_prepare(struct update *u)
 	/* the kexec path reads staging directly: give it what it needs */
 	most = h->region_size - h->staging_offset - (1ull << 20);
 	if (u->est.image_bound > most)
-		return update_err(-ENOSPC, "the region is too small for this selection: %u "
+		return log_error_errno(-ENOSPC, "the region is too small for this selection: %u "
 				  "process%s with %.1f MiB resident may need %.1f MiB of "
 				  "staging, and a %.0f MiB region gives at most %.1f MiB; "
 				  "reserve a larger region (memmap=, ferry.region=) or select "
@@ -227,7 +227,7 @@ static int commit(void *arg)
 		 strerror(-r));
 	ferry_update_record_store(&u->region, &u->rec);
 	region_set(u, FERRY_REGION_EMPTY, 0);
-	return update_err(r, "%s into %s failed; thawing the processes", via_name(u),
+	return log_error_errno(r, "%s into %s failed; thawing the processes", via_name(u),
 			  u->opts->kernel);
 }
 
@@ -254,7 +254,7 @@ static int load_kernel(struct update *u)
 	ko.region_phys = u->region.phys;
 	r = ferry_kexec_load(&ko, &method);
 	if (r < 0)
-		return update_err(r, "cannot load the new kernel %s", u->opts->kernel);
+		return log_error_errno(r, "cannot load the new kernel %s", u->opts->kernel);
 	u->kernel_loaded = true;
 	update_phase("loaded %s%s%s with %s", ko.kernel, ko.initrd ? " + " : "",
 	      ko.initrd ? ko.initrd : "", ferry_kexec_method_name(method));
@@ -283,7 +283,7 @@ static int preflight(struct update *u)
 		return r;
 	r = ferry_checkpoint(&co);
 	if (r < 0)
-		return update_err(r, "%s %d cannot be checkpointed (named above); nothing was "
+		return log_error_errno(r, "%s %d cannot be checkpointed (named above); nothing was "
 				  "frozen for the update", u->opts->tree ? "tree" : "pid",
 				  u->opts->pid);
 	update_phase("preflight passed: every process can be checkpointed");
@@ -337,7 +337,7 @@ out:
 		u->rec.outcome = FERRY_UPDATE_REFUSED;
 		u->rec.error = -r;
 		snprintf(u->rec.reason, sizeof(u->rec.reason), "%.500s",
-			 glue_log_first_error() ? glue_log_first_error() : strerror(-r));
+			 log_first_error() ? log_first_error() : strerror(-r));
 	} else if (u->region_dirty && u->rec.outcome != FERRY_UPDATE_FAILED) {
 		u->rec.outcome = FERRY_UPDATE_FAILED;
 		u->rec.error = -r;

@@ -98,29 +98,29 @@ static int write_file(const char *to, const char *src_path, const char *buf, siz
 	if (src_path) {
 		in = open(src_path, O_RDONLY | O_CLOEXEC);
 		if (in < 0)
-			return glue_err(-errno, "cannot open %s", src_path);
+			return log_error_errno(-errno, "cannot open %s", src_path);
 	}
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0) {
-		r = glue_err(-errno, "cannot create %s", tmp);
+		r = log_error_errno(-errno, "cannot create %s", tmp);
 		goto done;
 	}
 	if (src_path) {
 		while ((n = read(in, chunk, sizeof(chunk))) > 0)
 			if (write(out, chunk, (size_t)n) != n) {
-				r = glue_err(errno ? -errno : -ENOSPC, "writing %s", tmp);
+				r = log_error_errno(errno ? -errno : -ENOSPC, "writing %s", tmp);
 				break;
 			}
 		if (n < 0)
-			r = glue_err(-errno, "reading %s", src_path);
+			r = log_error_errno(-errno, "reading %s", src_path);
 	} else if (write(out, buf, len) != (ssize_t)len) {
-		r = glue_err(errno ? -errno : -ENOSPC, "writing %s", tmp);
+		r = log_error_errno(errno ? -errno : -ENOSPC, "writing %s", tmp);
 	}
 	if (r == 0 && fsync(out) < 0)
-		r = glue_err(-errno, "fsync %s", tmp);
+		r = log_error_errno(-errno, "fsync %s", tmp);
 	close(out);
 	if (r == 0 && rename(tmp, to) < 0)
-		r = glue_err(-errno, "cannot rename %s to %s", tmp, to);
+		r = log_error_errno(-errno, "cannot rename %s to %s", tmp, to);
 	if (r < 0)
 		unlink(tmp);
 	else
@@ -177,9 +177,9 @@ static int find_esp(void)
 
 	if (env && *env) {
 		if (!realpath(env, rs.esp))
-			return glue_err(-errno, "FERRY_ESP=%s", env);
+			return log_error_errno(-errno, "FERRY_ESP=%s", env);
 		if (!has_ferry_efi(rs.esp)) {
-			glue_error("%s (FERRY_ESP) holds no " ESP_DIR "/ferry.efi: run 'ferry efi "
+			log_error("%s (FERRY_ESP) holds no " ESP_DIR "/ferry.efi: run 'ferry efi "
 				   "install --esp %s' first", rs.esp, rs.esp);
 			return -ENOENT;
 		}
@@ -187,7 +187,7 @@ static int find_esp(void)
 	}
 	f = fopen("/proc/self/mounts", "re");
 	if (!f)
-		return glue_err(-errno, "cannot read /proc/self/mounts");
+		return log_error_errno(-errno, "cannot read /proc/self/mounts");
 	while (!found && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%4095s %4095s %63s", dev, mnt, type) == 3 &&
 		    (!strcmp(type, "vfat") || !strcmp(type, "msdos")) && has_ferry_efi(mnt)) {
@@ -196,7 +196,7 @@ static int find_esp(void)
 		}
 	fclose(f);
 	if (!found) {
-		glue_error("ferry.efi is on no mounted EFI system partition: mount the ESP (e.g. "
+		log_error("ferry.efi is on no mounted EFI system partition: mount the ESP (e.g. "
 			   "on /boot/efi) and run 'ferry efi install' (or set FERRY_ESP=DIR)");
 		return -ENOENT;
 	}
@@ -227,7 +227,7 @@ static int conf_parse(void)
 
 	ferry_conf_init(&rs.old);
 	if (ferry_conf_parse(&rs.old, rs.old_conf, rs.old_conf_len, &diag) < 0) {
-		glue_error("%s, byte %llu: %s: ferry.efi would skip that line; correct it", rs.conf,
+		log_error("%s, byte %llu: %s: ferry.efi would skip that line; correct it", rs.conf,
 			   (unsigned long long)diag.offset, diag.what);
 		return -EINVAL;
 	}
@@ -237,13 +237,13 @@ static int conf_parse(void)
 static int conf_check_region(const struct ferry_region *region)
 {
 	if (!rs.old.region_size) {
-		glue_error("%s names no region=: ferry.efi would not reserve the range; add "
+		log_error("%s names no region=: ferry.efi would not reserve the range; add "
 			   "region=0x%llx@0x%llx", rs.conf, (unsigned long long)region->size,
 			   (unsigned long long)region->phys);
 		return -EINVAL;
 	}
 	if (rs.old.region_addr != region->phys || rs.old.region_size < region->size) {
-		glue_error("%s has region=0x%llx@0x%llx, but this kernel's region is 0x%llx@0x%llx: "
+		log_error("%s has region=0x%llx@0x%llx, but this kernel's region is 0x%llx@0x%llx: "
 			   "ferry.efi would reserve and read another range; make them the same",
 			   rs.conf, (unsigned long long)rs.old.region_size,
 			   (unsigned long long)rs.old.region_addr, (unsigned long long)region->size,
@@ -262,7 +262,7 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 	int r;
 
 	if (!realpath(path, real))
-		return glue_err(-errno, "%s", path);
+		return log_error_errno(-errno, "%s", path);
 	if (esp_path(real, out, cap))
 		return 0;
 	base = strrchr(real, '/') + 1;
@@ -273,7 +273,7 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 	if (!strcasecmp(rs.old.kernel, out) || !strcasecmp(rs.old.initrd, out)) {
 		if (same_content(real, dst))
 			return 0;
-		glue_error("%s would overwrite %s, which the default entry boots: rename %s",
+		log_error("%s would overwrite %s, which the default entry boots: rename %s",
 			   real, dst, base);
 		return -EEXIST;
 	}
@@ -282,7 +282,7 @@ static int place_on_esp(const char *path, int slot, char *out, size_t cap)
 		return 0;
 	r = write_file(dst, real, NULL, 0);
 	if (r < 0)
-		return glue_err(r, "cannot copy %s to the ESP (%s): free space there or put it "
+		return log_error_errno(r, "cannot copy %s to the ESP (%s): free space there or put it "
 				"on the ESP yourself", real, dst);
 	if (!existed)
 		snprintf(rs.copied[slot], sizeof(rs.copied[slot]), "%s", dst);
@@ -325,7 +325,7 @@ static int update_cmdline(const struct ferry_update_options *o, const struct fer
 	n = ferry_cmdline_init_part(full, strlen(full), &init);
 	ferry_cmdline_add_init(&b, init, n);
 	if (ferry_cmdline_builder_end(&b) < 0)
-		return glue_err(-E2BIG, "the update kernel's command line is longer than "
+		return log_error_errno(-E2BIG, "the update kernel's command line is longer than "
 				"ferry.efi takes (%zu bytes)", cap - 1);
 	return 0;
 }
@@ -336,7 +336,7 @@ static int conf_put(char *buf, size_t cap, size_t *len, const char *key, const c
 	int n = ferry_conf_format_line(buf + *len, cap - *len, key, value, strlen(value));
 
 	if (n < 0)
-		return glue_err(-EINVAL, "%s=%s cannot be written to %s: ferry.efi would not read it "
+		return log_error_errno(-EINVAL, "%s=%s cannot be written to %s: ferry.efi would not read it "
 				"back (longer than it takes, or a ';' or newline in it)", key, value,
 				rs.conf);
 	*len += (size_t)n;
@@ -386,17 +386,17 @@ static void reboot_cancel(const struct ferry_update_options *o);
 static int efivars_usable(void)
 {
 	if (access("/sys/firmware/efi", F_OK) < 0) {
-		glue_error("this system was not booted through UEFI (no /sys/firmware/efi): "
+		log_error("this system was not booted through UEFI (no /sys/firmware/efi): "
 			   "--via reboot needs ferry.efi; use --via kexec");
 		return -ENOENT;
 	}
 	if (access(EFIVARS_DIR "/BootOrder-" EFI_GLOBAL_GUID, F_OK) < 0) {
-		glue_error("no EFI variables in " EFIVARS_DIR ": mount -t efivarfs efivarfs "
+		log_error("no EFI variables in " EFIVARS_DIR ": mount -t efivarfs efivarfs "
 			   EFIVARS_DIR);
 		return -ENOENT;
 	}
 	if (access(EFIVARS_DIR, W_OK) < 0)
-		return glue_err(-errno, EFIVARS_DIR " is not writable (remount it read-write)");
+		return log_error_errno(-errno, EFIVARS_DIR " is not writable (remount it read-write)");
 	return 0;
 }
 
@@ -412,19 +412,19 @@ static int reboot_prepare(const struct ferry_update_options *o, const struct fer
 		return r;
 	r = efivars_find_entry(FERRY_ENTRY_LABEL, &rs.entry);
 	if (r == -ENOENT) {
-		glue_error("no boot entry '" FERRY_ENTRY_LABEL "' in the firmware: run 'ferry efi "
+		log_error("no boot entry '" FERRY_ENTRY_LABEL "' in the firmware: run 'ferry efi "
 			   "install'");
 		return r;
 	}
 	if (r < 0)
-		return glue_err(r, "cannot read the boot entries in " EFIVARS_DIR);
+		return log_error_errno(r, "cannot read the boot entries in " EFIVARS_DIR);
 	r = find_esp();
 	if (r < 0)
 		return r;
 	snprintf(rs.conf, sizeof(rs.conf), "%s/" ESP_DIR "/ferry.conf", rs.esp);
 	r = conf_read(rs.conf, &rs.old_conf, &rs.old_conf_len);
 	if (r < 0)
-		return glue_err(r, "cannot read %s ('ferry efi install' writes it)", rs.conf);
+		return log_error_errno(r, "cannot read %s ('ferry efi install' writes it)", rs.conf);
 	r = conf_parse();
 	if (r == 0)
 		r = conf_check_region(region);
@@ -457,7 +457,7 @@ static void warm_reset_mode(void)
 	if (fd < 0)
 		return;
 	if (write(fd, "warm", 4) != 4)
-		glue_warn("cannot set /sys/kernel/reboot/mode to warm: %s", strerror(errno));
+		log_warning("cannot set /sys/kernel/reboot/mode to warm: %s", strerror(errno));
 	close(fd);
 }
 
@@ -469,7 +469,7 @@ static int reboot_execute(const struct ferry_update_options *o)
 	(void)o;
 	r = efivars_set_boot_next(rs.entry);
 	if (r < 0)
-		return glue_err(r, "cannot set BootNext to Boot%04X through efivarfs", rs.entry);
+		return log_error_errno(r, "cannot set BootNext to Boot%04X through efivarfs", rs.entry);
 	rs.boot_next_set = true;
 	warm_reset_mode();
 	update_phase("BootNext=Boot%04X (ferry.efi, once); warm reboot", rs.entry);

@@ -67,5 +67,4 @@ scenario_demo() {
 	esac
 }
 
-
 scenario_demo generic bpo

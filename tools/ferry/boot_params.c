@@ -10,7 +10,7 @@
 #include "ferry/cmdline.h"
 
 #include "boot_params.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 #define LINE_MAX_BYTES 4096
 

@@ -8,7 +8,6 @@
 
 #include "commands.h"
 #include "json.h"
-#include "log.h"
 #include "messages.h"
 
 static int report_json(const struct ferry_checkpoint_options *o, bool ok)
@@ -78,7 +77,6 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 	}
 	if (!o.pid)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
-	glue_log_set_prefix(log_prefix());
 	if (json) {
 		messages_collect();
 		return report_json(&o, ferry_checkpoint(&o) == 0);

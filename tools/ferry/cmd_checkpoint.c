@@ -7,7 +7,6 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
-#include "log.h"
 
 static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 {
@@ -55,7 +54,6 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
 	if (!o.output)
 		return command_usage_error(cmd, "missing -o IMAGE");
-	glue_log_set_prefix(log_prefix());
 	if (ferry_checkpoint(&o) < 0)
 		return FERRY_EXIT_REFUSED; /* thawed as they were, no image left */
 	printf("checkpointed %s %d to %s%s\n", o.tree ? "tree" : "pid", o.pid, o.output,
@@ -68,8 +66,8 @@ const struct command command_checkpoint = {
 	.summary = "freeze processes and save them into an image",
 	.usage = "(--pid PID | --tree PID) -o IMAGE [--kill] [--level N]",
 	.help = "Freezes every thread of the selection at one instant (ptrace), captures\n"
-		"processes, memory, open files and pipes, writes IMAGE (metadata first,\n"
-		"then pages, sealed last) and lets the processes run on.\n"
+		"processes, memory, open files with their locks and pipes, writes IMAGE\n"
+		"(metadata first, then pages, sealed last) and lets the processes run on.\n"
 		"\n"
 		"  --pid PID     the process PID\n"
 		"  --tree PID    the process PID and all its descendants\n"

@@ -29,7 +29,7 @@
 
 #include "commands.h"
 #include "json.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 #define EFIVARS "/sys/firmware/efi/efivars"
 #define DEFAULT_ESP "/boot/efi"

@@ -8,7 +8,7 @@
 #include "image_diag.h"
 #include "image_file.h"
 #include "inspect.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 /* Header and layout must be sound before anything else can be read; an
  * unsealed image is fine to look at. */
@@ -86,9 +86,9 @@ const struct command command_inspect = {
 	.summary = "show what a checkpoint image holds",
 	.usage = "IMAGE [--json] [--chunks]",
 	.help = "Prints the header (format, flags, producer, creation time), the processes,\n"
-		"their memory areas, files and pipes, and the page totals. Works on unsealed\n"
-		"images too. It reads the chunk descriptors but not the page payloads and\n"
-		"not the digest: 'ferry verify' checks those.\n"
+		"their memory areas, files, pipes, file locks and leases, and the page\n"
+		"totals. Works on unsealed images too. It reads the chunk descriptors but\n"
+		"not the page payloads and not the digest: 'ferry verify' checks those.\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json    one JSON object instead of text\n"

@@ -14,7 +14,6 @@
 
 #include "commands.h"
 #include "json.h"
-#include "log.h"
 
 /* "peer:port -> local:port" into its two sides */
 static void conn_json(struct json_writer *j, const struct netlock_conn *c)
@@ -119,7 +118,6 @@ static int run_netlock(const struct command *cmd, int argc, char **argv)
 	r = command_expect_operands(cmd, argc, argv, 0, "");
 	if (r)
 		return r;
-	glue_log_set_prefix(log_prefix());
 	return release ? release_rules(json) : list_rules(json);
 }
 

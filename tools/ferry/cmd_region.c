@@ -24,7 +24,7 @@
 #include "boot_params.h"
 #include "commands.h"
 #include "json.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 #include "memory_map.h"
 
 #define DEFAULT_SIZE (64ull << 20)

@@ -8,7 +8,6 @@
 
 #include "commands.h"
 #include "json.h"
-#include "log.h"
 
 /* --json: {"image", "processes": [{pid, comm, threads, areas, pages, fds}]} */
 static void report_json(void *arg, const char *image, const struct ferry_restored *procs,
@@ -65,7 +64,6 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 	if (r)
 		return r;
 	o.image = argv[optind];
-	glue_log_set_prefix(log_prefix());
 	if (ferry_restore(&o, &status) < 0)
 		return FERRY_EXIT_FAILURE;
 	return o.pidns ? status : FERRY_EXIT_OK;

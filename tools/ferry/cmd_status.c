@@ -14,7 +14,6 @@
 
 #include "commands.h"
 #include "json.h"
-#include "log.h"
 #include "update_json.h"
 
 struct history {
@@ -166,7 +165,6 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	r = command_expect_operands(cmd, argc, argv, 0, "");
 	if (r)
 		return r;
-	glue_log_set_prefix(log_prefix());
 	if (json)
 		return status_json(history);
 	if (history)

@@ -9,7 +9,6 @@
 
 #include "commands.h"
 #include "json.h"
-#include "log.h"
 #include "messages.h"
 #include "update_json.h"
 
@@ -96,7 +95,6 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		return command_usage_error(cmd, "--via %s: use --via kexec or --via reboot", via);
 	if (!o.pid)
 		return command_usage_error(cmd, "missing --pid PID or --tree PID");
-	glue_log_set_prefix(log_prefix());
 	o.ret_record = &rec;
 	if (json) {
 		/* stdout holds the JSON alone */

@@ -10,7 +10,7 @@
 #include "image_diag.h"
 #include "image_file.h"
 #include "json.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 #include "text.h"
 
 /* {"image", "ok", and the totals or where and why it is bad} */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "image_file.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 /* The size to map: the length of a regular file, the capacity of a block
  * device (a disk partition or /dev/pmem holding an image). */

@@ -84,6 +84,15 @@ struct pipe_info {
 	int buffered; /* bytes of data, -1 when the property is absent */
 };
 
+struct lock_info {
+	struct meta_value id, kind, file, pid, type, start, length;
+};
+
+struct lease_info {
+	struct meta_value id, file, pid, type, signal;
+	struct meta_value owner_type, owner_id; /* the two cells of lease-owner */
+};
+
 /* The kinds of nodes ferry inspect walks: the NODES fields of their
  * parents' tables. */
 enum inspect_nodes {
@@ -93,6 +102,8 @@ enum inspect_nodes {
 	INSPECT_AREAS,     /* of an address space */
 	INSPECT_FILES,     /* of the root */
 	INSPECT_PIPES,     /* of the root */
+	INSPECT_LOCKS,     /* of the root */
+	INSPECT_LEASES,    /* of the root */
 };
 
 /* The first child of kind @which of @node when @prev < 0, else the one
@@ -110,6 +121,8 @@ void inspect_read_mm(const void *fdt, int node, struct mm_info *ret);
 void inspect_read_area(const void *fdt, int node, struct area_info *ret);
 void inspect_read_file(const void *fdt, int node, struct file_info *ret);
 void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret);
+void inspect_read_lock(const void *fdt, int node, struct lock_info *ret);
+void inspect_read_lease(const void *fdt, int node, struct lease_info *ret);
 
 /* "rwxp": PROT_* bits, then 'p'rivate or 's'hared; '?' for what is unknown. */
 void inspect_prot_text(char ret[5], struct meta_value prot, struct meta_value flags);

@@ -203,6 +203,53 @@ static void put_pipes(const void *fdt, struct json_writer *j)
 	json_array_end(j);
 }
 
+/* Only in an image that has them, so other images read as they did. */
+static void put_locks(const void *fdt, struct json_writer *j)
+{
+	struct lock_info l;
+
+	if (!inspect_has(fdt, 0, INSPECT_LOCKS))
+		return;
+	json_array_begin(j, "locks");
+	for (int n = inspect_child(fdt, 0, INSPECT_LOCKS, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_LOCKS, n)) {
+		inspect_read_lock(fdt, n, &l);
+		json_object_begin(j, NULL);
+		put_u32(j, "id", l.id);
+		put_text(j, "kind", l.kind);
+		put_text(j, "type", l.type);
+		put_u32(j, "pid", l.pid);
+		put_u32(j, "file", l.file);
+		json_u64(j, "start", l.start.u);
+		json_u64(j, "length", l.length.u);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void put_leases(const void *fdt, struct json_writer *j)
+{
+	struct lease_info l;
+
+	if (!inspect_has(fdt, 0, INSPECT_LEASES))
+		return;
+	json_array_begin(j, "leases");
+	for (int n = inspect_child(fdt, 0, INSPECT_LEASES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_LEASES, n)) {
+		inspect_read_lease(fdt, n, &l);
+		json_object_begin(j, NULL);
+		put_u32(j, "id", l.id);
+		put_text(j, "type", l.type);
+		put_u32(j, "pid", l.pid);
+		put_u32(j, "file", l.file);
+		put_u32(j, "signal", l.signal);
+		put_u32(j, "owner_type", l.owner_type);
+		put_u32(j, "owner", l.owner_id);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void put_totals(struct inspect *ins, struct json_writer *j)
 {
 	const struct ferry_header *h = &ins->img.hdr;
@@ -264,6 +311,8 @@ int inspect_print_json(struct inspect *ins, FILE *out)
 		put_mms(ins, &j);
 		put_files(ins->fdt, &j);
 		put_pipes(ins->fdt, &j);
+		put_locks(ins->fdt, &j);
+		put_leases(ins->fdt, &j);
 	}
 	put_totals(ins, &j);
 	if (ins->show_chunks)

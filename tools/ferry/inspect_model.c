@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libfdt.h>
+
 #include "../../kernel-glue/common/meta.h"
+#include "../../kernel-glue/kinds/kind.h"
+#include "../../kernel-glue/kinds/lockinfo.h"
 #include "../../kernel-glue/kinds/pipe.h"
 #include "ferry/schema.h"
 
 #include "inspect.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 static void check_metadata(struct inspect *ins)
 {
@@ -149,6 +153,10 @@ static const struct meta_field *nodes_field(enum inspect_nodes which)
 		return nodes_of(meta_mm_node->fields, FM_AREA);
 	case INSPECT_FILES:
 		return nodes_of(meta_image_node.fields, FM_FILE);
+	case INSPECT_LOCKS:
+		return nodes_of(kind_locks.image_fields, FM_LOCK);
+	case INSPECT_LEASES:
+		return nodes_of(kind_lease.image_fields, FM_LEASE);
 	default:
 		return nodes_of(kind_pipe.image_fields, FM_PIPE);
 	}
@@ -265,6 +273,51 @@ void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret)
 		.capacity = view(fdt, node, p, FM_PI_CAPACITY),
 		.buffered = data.ok ? (int)data.len : -1,
 	};
+}
+
+void inspect_read_lock(const void *fdt, int node, struct lock_info *ret)
+{
+	const struct meta_node *l = nodes_field(INSPECT_LOCKS)->node;
+
+	*ret = (struct lock_info){
+		.id = view(fdt, node, l, FM_LK_ID),
+		.kind = view(fdt, node, l, FM_LK_KIND),
+		.file = view(fdt, node, l, FM_LK_FILE),
+		.pid = view(fdt, node, l, FM_LK_PID),
+		.type = view(fdt, node, l, FM_LK_TYPE),
+		.start = view(fdt, node, l, FM_LK_START),
+		.length = view(fdt, node, l, FM_LK_LENGTH),
+	};
+}
+
+/* Cell @i of a property of cells, as a u32 value. */
+static struct meta_value cell(struct meta_value v, size_t i, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)v.s + 4 * i;
+
+	if (!v.ok || v.len != 4 * n)
+		return (struct meta_value){ 0 };
+	return (struct meta_value){ .ok = true,
+				    .u = (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3] };
+}
+
+void inspect_read_lease(const void *fdt, int node, struct lease_info *ret)
+{
+	const struct meta_node *l = nodes_field(INSPECT_LEASES)->node;
+	struct meta_value owner = view(fdt, node, l, FM_LE_OWNER);
+
+	*ret = (struct lease_info){
+		.id = view(fdt, node, l, FM_LE_ID),
+		.file = view(fdt, node, l, FM_LE_FILE),
+		.pid = view(fdt, node, l, FM_LE_PID),
+		.type = view(fdt, node, l, FM_LE_TYPE),
+		.signal = view(fdt, node, l, FM_LE_SIGNAL),
+		.owner_type = cell(owner, 0, 2),
+		.owner_id = cell(owner, 1, 2),
+	};
+	/* absent: SIGIO, given as 0 */
+	if (!ret->signal.ok && !fdt_getprop(fdt, node, FM_LE_SIGNAL, NULL))
+		ret->signal = (struct meta_value){ .ok = true };
 }
 
 /* The bits are the Linux ABI, spelled out so the meaning does not depend

@@ -125,7 +125,8 @@ static void print_areas(const void *fdt, int mm, FILE *out)
 	char start[NUM_LEN], end[NUM_LEN], prot[5], kind[64];
 	struct area_info a;
 
-	for (int n = inspect_child(fdt, mm, INSPECT_AREAS, -1); n >= 0; n = inspect_child(fdt, mm, INSPECT_AREAS, n)) {
+	for (int n = inspect_child(fdt, mm, INSPECT_AREAS, -1); n >= 0;
+	     n = inspect_child(fdt, mm, INSPECT_AREAS, n)) {
 		inspect_read_area(fdt, n, &a);
 		inspect_prot_text(prot, a.prot, a.flags);
 		fprintf(out, "    %16s-%-16s %s %-8s ", hex_or_unknown(start, a.start),
@@ -212,6 +213,62 @@ static void print_pipes(const void *fdt, FILE *out)
 	}
 }
 
+static void print_locks(const void *fdt, FILE *out)
+{
+	char id[NUM_LEN], file[NUM_LEN], pid[NUM_LEN], start[NUM_LEN], end[NUM_LEN];
+	char kind[16], type[16];
+	struct lock_info l;
+
+	if (!inspect_has(fdt, 0, INSPECT_LOCKS))
+		return;
+	fprintf(out, "\nLocks        %" PRIu32 "\n", inspect_count(fdt, 0, INSPECT_LOCKS));
+	fprintf(out, "  %-6s %-6s %-6s %-8s %-6s %s\n", "ID", "KIND", "TYPE", "PID", "FILE", "BYTES");
+	for (int n = inspect_child(fdt, 0, INSPECT_LOCKS, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_LOCKS, n)) {
+		inspect_read_lock(fdt, n, &l);
+		fprintf(out, "  %-6s %-6s %-6s %-8s %-6s ", u32_or_unknown(id, l.id),
+			text_escape(kind, sizeof(kind), l.kind), text_escape(type, sizeof(type), l.type),
+			u32_or_unknown(pid, l.pid), u32_or_unknown(file, l.file));
+		/* both absent: the whole file (a flock lock, or a range from 0) */
+		if (!l.length.u)
+			fprintf(out, "%s-EOF\n", l.start.ok ? u64_or_unknown(start, l.start) : "0");
+		else if (l.start.u + l.length.u < l.start.u)
+			fprintf(out, "?\n");
+		else
+			fprintf(out, "%s-%s\n", l.start.ok ? u64_or_unknown(start, l.start) : "0",
+				u64_or_unknown(end, (struct meta_value){ .ok = true,
+					.u = l.start.u + l.length.u - 1 }));
+	}
+}
+
+static void print_leases(const void *fdt, FILE *out)
+{
+	char id[NUM_LEN], file[NUM_LEN], pid[NUM_LEN], sig[NUM_LEN], owner[NUM_LEN], type[16];
+	static const char *const owner_types[] = { "thread", "pid", "pgrp" };
+	struct lease_info l;
+
+	if (!inspect_has(fdt, 0, INSPECT_LEASES))
+		return;
+	fprintf(out, "\nLeases       %" PRIu32 "\n", inspect_count(fdt, 0, INSPECT_LEASES));
+	fprintf(out, "  %-6s %-6s %-8s %-6s %-7s %s\n", "ID", "TYPE", "PID", "FILE", "SIGNAL",
+		"BREAK GOES TO");
+	for (int n = inspect_child(fdt, 0, INSPECT_LEASES, -1); n >= 0;
+	     n = inspect_child(fdt, 0, INSPECT_LEASES, n)) {
+		inspect_read_lease(fdt, n, &l);
+		fprintf(out, "  %-6s %-6s %-8s %-6s %-7s ", u32_or_unknown(id, l.id),
+			text_escape(type, sizeof(type), l.type), u32_or_unknown(pid, l.pid),
+			u32_or_unknown(file, l.file),
+			l.signal.ok && !l.signal.u ? "SIGIO" : u32_or_unknown(sig, l.signal));
+		if (!l.owner_type.ok || l.owner_type.u > 2)
+			fprintf(out, "?\n");
+		else if (!l.owner_id.u)
+			fprintf(out, "nobody\n");
+		else
+			fprintf(out, "%s %s\n", owner_types[l.owner_type.u],
+				u32_or_unknown(owner, l.owner_id));
+	}
+}
+
 static void print_totals(struct inspect *ins, FILE *out)
 {
 	const struct ferry_header *h = &ins->img.hdr;
@@ -267,6 +324,8 @@ int inspect_print_text(struct inspect *ins, FILE *out)
 		print_memory(ins, out);
 		print_files(ins->fdt, out);
 		print_pipes(ins->fdt, out);
+		print_locks(ins->fdt, out);
+		print_leases(ins->fdt, out);
 	}
 	print_totals(ins, out);
 	if (ins->show_chunks)

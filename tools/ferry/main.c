@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 
 #ifndef FERRY_VERSION
 #define FERRY_VERSION "unknown"
@@ -108,6 +108,6 @@ int main(int argc, char **argv)
 		return FERRY_EXIT_OK;
 	}
 	snprintf(prefix, sizeof(prefix), "ferry %s", cmd->name);
-	log_set_prefix(prefix);
+	log_set_program(prefix);
 	return cmd->run(cmd, argc - 1, argv + 1);
 }

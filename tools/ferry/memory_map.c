@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "../../kernel-glue/common/log.h"
 #include "memory_map.h"
 
 #define FLOOR (256ull << 20)

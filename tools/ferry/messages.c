@@ -13,20 +13,25 @@ static struct message {
 } kept[MESSAGES_MAX];
 static size_t nkept;
 
-static void keep(void *arg, const char *level, const char *msg)
+static void keep(void *arg, enum log_level level, const char *msg)
 {
+	static const char *const names[] = {
+		[LOG_ERROR] = "error", [LOG_WARNING] = "warning", [LOG_HINT] = "hint",
+		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	};
+
 	(void)arg;
 	if (nkept == MESSAGES_MAX)
 		return;
 	kept[nkept].text = strdup(msg);
 	if (!kept[nkept].text)
 		return;
-	kept[nkept++].level = level;
+	kept[nkept++].level = names[level];
 }
 
 void messages_collect(void)
 {
-	glue_log_set_listener(keep, NULL);
+	log_set_listener(keep, NULL);
 }
 
 void messages_json(struct json_writer *j, const char *key)

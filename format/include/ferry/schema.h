@@ -227,4 +227,28 @@
 #define FM_TY_FOREGROUND "foreground-pgrp" /* u32: foreground process group (absent: none) */
 #define FM_TY_SESSION "session"       /* u32: session it is the controlling terminal of */
 
+/* ---- file locks and leases (SPEC.md §3.8) ---- */
+
+/* /locks/lock@ID */
+#define FM_LOCKS "locks"
+#define FM_LOCK "lock"
+#define FM_LK_ID "id"           /* u32 */
+#define FM_LK_KIND "kind"       /* string: posix, ofd, flock */
+#define FM_LK_FILE "file"       /* u32: /files id of the open file description it is taken through */
+#define FM_LK_PID "pid"         /* u32: posix: the process that owns it; ofd, flock: the
+				 * process it is taken through */
+#define FM_LK_TYPE "lock-type"  /* string: read, write */
+#define FM_LK_START "start"     /* u64: first byte */
+#define FM_LK_LENGTH "length"   /* u64: bytes; 0: to the end of the file */
+
+/* /leases/lease@ID */
+#define FM_LEASES "leases"
+#define FM_LEASE "lease"
+#define FM_LE_ID "id"           /* u32 */
+#define FM_LE_FILE "file"       /* u32: /files id of the open file description holding it */
+#define FM_LE_PID "pid"         /* u32: the process that set it */
+#define FM_LE_TYPE "lease-type" /* string: read, write */
+#define FM_LE_SIGNAL "lease-signal" /* u32: F_GETSIG of its file: the signal of a break (0: SIGIO) */
+#define FM_LE_OWNER "lease-owner"   /* u32[2]: F_GETOWN_EX of its file: type, pid (who gets it) */
+
 #endif

@@ -143,7 +143,7 @@ long arch_find_syscall_insn(const uint8_t *buf, size_t len)
 
 void arch_regs_debug(const char *what, pid_t tid, const arch_regs_t *r)
 {
-	glue_debug("%s: tid %d rip=%#llx rsp=%#llx rax=%#llx orig_rax=%lld", what, tid,
+	log_debug("%s: tid %d rip=%#llx rsp=%#llx rax=%#llx orig_rax=%lld", what, tid,
 		   r->rip, r->rsp, r->rax, (long long)r->orig_rax);
 }
 

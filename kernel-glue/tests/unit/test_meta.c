@@ -26,15 +26,15 @@
 
 static int failures;
 
-#define CHECK(test, cond, ...)                                                                \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			printf("FAIL: %s: ", test);                                           \
-			printf(__VA_ARGS__);                                                  \
-			printf("\n");                                                         \
-			failures++;                                                           \
-			return;                                                               \
-		}                                                                             \
+#define CHECK(test, cond, ...)                                                                 \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
+			printf("FAIL: %s: ", test);                                            \
+			printf(__VA_ARGS__);                                                   \
+			printf("\n");                                                          \
+			failures++;                                                            \
+			return;                                                                \
+		}                                                                              \
 	} while (0)
 
 /* ---- a node of every field type ---- */
@@ -91,15 +91,21 @@ static const struct meta_field child_fields[] = {
 	META_STR("label", struct child, label, 0),
 	{ 0 },
 };
-static const struct meta_node child_node = { .name = "kid", .size = sizeof(struct child), .fields = child_fields };
-static const struct meta_node direct_node = { .name = "direct", .size = sizeof(struct child), .fields = child_fields };
+static const struct meta_node child_node = {
+	.name = "kid", .size = sizeof(struct child), .fields = child_fields,
+};
+static const struct meta_node direct_node = {
+	.name = "direct", .size = sizeof(struct child), .fields = child_fields,
+};
 
 static const struct meta_field part_fields[] = {
 	META_U32("part-x", struct part, x, META_REQUIRED),
 	META_U32("part-y", struct part, y, 0),
 	{ 0 },
 };
-static const struct meta_node part_node = { .name = "part", .size = sizeof(struct part), .fields = part_fields };
+static const struct meta_node part_node = {
+	.name = "part", .size = sizeof(struct part), .fields = part_fields,
+};
 
 static const struct meta_cell gather[] = {
 	META_CELL(struct thing, gather_a, 8),
@@ -140,7 +146,9 @@ static const struct meta_field thing_fields[] = {
 	META_NODES(NULL, struct thing, direct, ndirect, &direct_node, 0),
 	{ 0 },
 };
-static const struct meta_node thing_node = { .name = "thing", .size = sizeof(struct thing), .fields = thing_fields };
+static const struct meta_node thing_node = {
+	.name = "thing", .size = sizeof(struct thing), .fields = thing_fields,
+};
 
 /* @write into a new FDT of @size bytes, under the root. */
 static void *build(size_t size, void (*write)(struct meta_out *o, const void *arg), const void *arg)

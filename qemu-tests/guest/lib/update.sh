@@ -12,7 +12,6 @@ update_to() {
 		--append "ferry.test=$test ferry.step=$((step + 1))" --via kexec "$sel" "$app_pid" "$@" 2>&1
 }
 
-
 # check_update_logged PID: ferry-init's lines reached the kernel's log
 # (user.info records "ferry-init: ...", the restore of PID among them), and
 # the history ferry update kept on the data disk shows this update restored
