@@ -136,7 +136,9 @@ int ferry_kexec_load(const struct ferry_kexec_load_opts *o, enum ferry_kexec_met
 	if (o->force_tools)
 		log_info("loading %s through kexec-tools as asked", o->kernel);
 	else
-		log_error_errno(err, "kexec_file_load of %s refused, trying kexec-tools", o->kernel);
+		/* not an error yet: kexec-tools may load it */
+		log_warning("kexec_file_load of %s refused (%s), trying kexec-tools", o->kernel,
+			    strerror(-err));
 	err = tools_load(o);
 	if (err < 0)
 		return err;
