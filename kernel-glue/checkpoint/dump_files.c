@@ -29,7 +29,8 @@ static bool not_async(const struct inv_item *it)
 
 const struct inv_claim dump_files_claims[] = {
 	INV_CLAIM(INV_FD, "pos"),
-	INV_CLAIM_IF(INV_FD, "flags", not_async, "signal-driven I/O (O_ASYNC) is not carried yet"),
+	/* O_ASYNC, with the owner and signal, is kinds/sigio.c's */
+	INV_CLAIM_IF(INV_FD, "flags", not_async, NULL),
 	INV_CLAIM(INV_FD, "mnt_id"),
 	INV_CLAIM(INV_FD, "ino"),
 	INV_CLAIMS_END,

@@ -103,6 +103,13 @@ void refuse_fd(struct ckpt *c, const struct fd_probe *fd);
 /* That refusal's text: "pid P fd N: LINK: why" (the inventory names it too). */
 void fd_refusal(const struct fd_probe *fd, char *buf, size_t size);
 
+/*
+ * restorer_probe.c: 0 when a child of ferry, which starts as a restored
+ * process starts, could give itself what @try_set sets (it returns 0 or
+ * -errno, in that child); else that -errno.
+ */
+int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg);
+
 /* freeze.c */
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
