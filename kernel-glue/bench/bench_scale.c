@@ -14,7 +14,9 @@
  * not open them all (RLIMIT_NOFILE's hard limit), areas stop below
  * vm.max_map_count, threads below kernel.pid_max; each cut is printed.
  *
- * Usage: bench-scale FERRY_BINARY WORK_DIR   (SCALE_QUICK=1: small sizes)
+ * Usage: bench-scale FERRY_BINARY WORK_DIR
+ *   SCALE_QUICK=1          small sizes
+ *   SCALE_ONLY=threads,..  only these dimensions
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -421,8 +423,12 @@ int main(int argc, char **argv)
 	       pid_max, map_max, (unsigned long long)nofile.rlim_max);
 
 	for (int d = THREADS; d <= AREAS; d++) {
+		const char *only = getenv("SCALE_ONLY");
 		struct result res[MAX_SIZES];
 		int n = 0;
+
+		if (only && !strstr(only, dimension_name[d]))
+			continue;
 
 		for (int i = 0; i < MAX_SIZES && sizes[d][i]; i++) {
 			struct shape s = { .dim = d, .count = sizes[d][i] };

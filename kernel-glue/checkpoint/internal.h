@@ -44,6 +44,8 @@ struct ckpt {
 	size_t norigins;
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
+	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
+	uint64_t syscall_insn;	   /* ... its vDSO's system call instruction in */
 };
 
 /*
