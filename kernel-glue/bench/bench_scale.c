@@ -10,9 +10,9 @@
  * the smallest to the largest size (1.0 is linear).
  *
  * The sizes stop at what this machine allows without privileges ferry does
- * not ask for: descriptors are spread over several processes when one may
- * not open them all (RLIMIT_NOFILE's hard limit), areas stop below
- * vm.max_map_count, threads below kernel.pid_max; each cut is printed.
+ * not ask for: descriptors stop below RLIMIT_NOFILE's hard limit (the
+ * restorer holds every file at once), areas below vm.max_map_count, threads
+ * and processes below kernel.pid_max; each cut is printed.
  *
  * Usage: bench-scale FERRY_BINARY WORK_DIR
  *   SCALE_QUICK=1          small sizes
@@ -44,8 +44,7 @@ static const char *const dimension_name[] = { "threads", "processes", "descripto
 
 struct shape {
 	enum dimension dim;
-	long count;		/* objects of the dimension in the whole target */
-	long per_process;	/* DESCRIPTORS: at most this many in one process */
+	long count; /* objects of the dimension in the whole target */
 };
 
 static double now(void)
@@ -129,26 +128,12 @@ static void target_main(const struct shape *s)
 		}
 		say_ready(3);
 		break;
-	case DESCRIPTORS: {
-		long procs = (s->count + s->per_process - 1) / s->per_process;
-
-		for (long p = 0; p < procs; p++) {
-			long n = p == procs - 1 ? s->count - p * s->per_process : s->per_process;
-			pid_t pid = p == procs - 1 ? 0 : fork();
-
-			if (pid < 0)
+	case DESCRIPTORS:
+		for (long i = 0; i < s->count; i++)
+			if (eventfd((unsigned)i, 0) < 0)
 				_exit(1);
-			if (pid > 0)
-				continue;
-			for (long i = 0; i < n; i++)
-				if (eventfd((unsigned)i, 0) < 0)
-					_exit(1);
-			say_ready(3);
-			for (;;)
-				pause();
-		}
+		say_ready(3);
 		break;
-	}
 	case AREAS:
 		/* one page each, every other one read-only and a page apart, so
 		 * that no two merge into one area */
@@ -173,11 +158,7 @@ static void target_main(const struct shape *s)
 /* readiness bytes the benchmark waits for */
 static long ready_count(const struct shape *s)
 {
-	if (s->dim == PROCESSES)
-		return s->count;
-	if (s->dim == DESCRIPTORS)
-		return (s->count + s->per_process - 1) / s->per_process;
-	return 1;
+	return s->dim == PROCESSES ? s->count : 1;
 }
 
 static pid_t start_target(const struct shape *s)
@@ -443,12 +424,14 @@ int main(int argc, char **argv)
 				       map_max - 1024, map_max);
 				s.count = map_max - 1024;
 			}
-			s.per_process = (long)nofile.rlim_max - 16;
-			if (d == DESCRIPTORS && s.count > s.per_process)
-				printf("  descriptors: %ld spread over %ld processes: RLIMIT_NOFILE "
-				       "hard limit %llu\n", s.count,
-				       (s.count + s.per_process - 1) / s.per_process,
+			if (d == DESCRIPTORS && s.count > (long)nofile.rlim_max - 512) {
+				printf("  descriptors: %ld cut to %ld: the restorer holds every file "
+				       "at once and RLIMIT_NOFILE's hard limit is %llu here (raising "
+				       "it needs CAP_SYS_RESOURCE)\n", s.count,
+				       (long)nofile.rlim_max - 512,
 				       (unsigned long long)nofile.rlim_max);
+				s.count = (long)nofile.rlim_max - 512;
+			}
 			fflush(stdout);
 			if (measure(argv[1], image, &s, &res[n]) < 0) {
 				failed = 1;
