@@ -42,8 +42,11 @@ struct ckpt {
 	struct freeze fz;
 	struct file_origin *origins;
 	size_t norigins;
+	void *origin_tree; /* dump_files.c: the origins ordered by kcmp */
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
+	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
+	uint64_t syscall_insn;	   /* ... its vDSO's system call instruction in */
 };
 
 /*
@@ -124,6 +127,8 @@ int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
+/* Frees what dump_files() kept to find shared descriptions. */
+void dump_files_end(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
 
