@@ -63,6 +63,9 @@ help:
 	@echo "make test       install what is missing, build, run every test tier"
 	@echo "make demo       the appliance demo in QEMU"
 	@echo "make bench      benchmarks (bench-format: verify+inflate vs zlib)"
+	@echo "make bench-checkpoint  host: checkpoint and restore throughput, next to CRIU"
+	@echo "make bench-scale   host: checkpoint and restore time against threads, processes,"
+	@echo "                descriptors and areas (linear or not)"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make fuzz       fuzz the image reader, the handoff reader, then the command line,"
 	@echo "                SIZE@ADDR, ferry.conf and region header (FUZZ_SECONDS=60 each)"
@@ -244,7 +247,7 @@ $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMA
 bench-format: $(BUILD)/bench/bench-format
 	$(BUILD)/bench/bench-format
 
-bench: bench-format bench-checkpoint
+bench: bench-format bench-checkpoint bench-scale
 
 # ---- demo ------------------------------------------------------------------------
 demo: deps

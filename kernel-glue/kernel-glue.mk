@@ -22,3 +22,13 @@ $(BUILD)/bench/bench-checkpoint: kernel-glue/bench/bench_checkpoint.c
 .PHONY: bench-checkpoint
 bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
 	$(BUILD)/bench/bench-checkpoint $(BUILD)/bin/ferry
+
+# make bench-scale: checkpoint and restore time against the number of
+# threads, processes, descriptors and areas (SCALE_QUICK=1: small sizes, SCALE_ONLY=threads,areas: only those)
+$(BUILD)/bench/bench-scale: kernel-glue/bench/bench_scale.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lpthread
+
+.PHONY: bench-scale
+bench-scale: $(BUILD)/bin/ferry $(BUILD)/bench/bench-scale
+	$(BUILD)/bench/bench-scale $(BUILD)/bin/ferry $(BUILD)/bench

@@ -159,15 +159,21 @@ int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b)
 {
 	int r;
 
-	(void)c;
 	memset(b, 0, sizeof(*b));
 	b->ft = ft;
 	b->memfd = mem_open(ft->tgid, O_RDWR);
 	if (b->memfd < 0)
 		return log_error_errno(b->memfd, "pid %d: cannot open its memory", ft->tgid);
-	r = ckpt_vdso_syscall(ft->tgid, b->memfd, &b->insn);
-	if (r < 0)
-		goto fail;
+	/* found once per process: the threads of one are borrowed one after
+	 * another, and reading its areas for each would make the checkpoint
+	 * quadratic in its threads */
+	if (c->syscall_insn_pid != ft->tgid) {
+		r = ckpt_vdso_syscall(ft->tgid, b->memfd, &c->syscall_insn);
+		if (r < 0)
+			goto fail;
+		c->syscall_insn_pid = ft->tgid;
+	}
+	b->insn = c->syscall_insn;
 	b->scratch = (ft->regs.rsp - RED_ZONE - BORROW_SCRATCH) & ~15ull;
 	r = mem_read(b->memfd, b->scratch, b->saved, BORROW_SCRATCH);
 	if (r < 0) {

@@ -188,6 +188,7 @@ out:
 	if (r == 0)
 		log_debug("%zu processes checkpointed", c.img.nprocs);
 	freeze_free(&c.fz);
+	dump_files_end(&c);
 	free(c.origins);
 	st_image_free(&c.img);
 	return r;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +30,50 @@ static bool not_async(const struct inv_item *it)
 
 const struct inv_claim dump_files_claims[] = {
 	INV_CLAIM(INV_FD, "pos"),
-	INV_CLAIM_IF(INV_FD, "flags", not_async, "signal-driven I/O (O_ASYNC) is not carried yet"),
+	/* O_ASYNC, with the owner and signal, is kinds/sigio.c's */
+	INV_CLAIM_IF(INV_FD, "flags", not_async, NULL),
 	INV_CLAIM(INV_FD, "mnt_id"),
 	INV_CLAIM(INV_FD, "ino"),
 	INV_CLAIMS_END,
 };
 
+/*
+ * Open file descriptions already seen, ordered by kcmp(KCMP_FILE), which
+ * orders two files consistently (by their kernel address, obfuscated): a
+ * tree of them finds an fd's description in log(n) comparisons instead of
+ * one per description seen, which made many descriptors quadratic.
+ */
+struct origin_key {
+	pid_t pid;
+	int fd;
+	size_t index;	   /* into c->origins */
+	bool *kcmp_failed; /* the key searched with: set when kcmp fails */
+};
+
+static int kcmp_order(const void *a, const void *b)
+{
+	const struct origin_key *x = a, *y = b;
+	long r = syscall(SYS_kcmp, x->pid, y->pid, KCMP_FILE, x->fd, y->fd);
+
+	if (r < 0 || r > 2) {
+		bool *failed = x->kcmp_failed ? x->kcmp_failed : y->kcmp_failed;
+
+		if (failed)
+			*failed = true;
+		return 0;
+	}
+	return r == 0 ? 0 : r == 1 ? -1 : 1;
+}
+
 static struct file_origin *find_shared(struct ckpt *c, pid_t pid, int fd)
 {
+	bool failed = false;
+	struct origin_key key = { .pid = pid, .fd = fd, .kcmp_failed = &failed };
+	struct origin_key **found = tfind(&key, &c->origin_tree, kcmp_order);
+
+	if (!failed)
+		return found ? &c->origins[(*found)->index] : NULL;
+	/* kcmp refused one of them: compare one by one, as before the tree */
 	for (size_t i = 0; i < c->norigins; i++) {
 		struct file_origin *o = &c->origins[i];
 
@@ -44,6 +81,28 @@ static struct file_origin *find_shared(struct ckpt *c, pid_t pid, int fd)
 			return o;
 	}
 	return NULL;
+}
+
+/* @c->origins[@index], just added, joins the tree. */
+static int remember_origin(struct ckpt *c, size_t index)
+{
+	struct origin_key *key = malloc(sizeof(*key));
+
+	if (!key)
+		return -ENOMEM;
+	*key = (struct origin_key){ .pid = c->origins[index].pid, .fd = c->origins[index].fd,
+				    .index = index };
+	if (!tsearch(key, &c->origin_tree, kcmp_order)) {
+		free(key);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void dump_files_end(struct ckpt *c)
+{
+	tdestroy(c->origin_tree, free);
+	c->origin_tree = NULL;
 }
 
 static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
@@ -84,6 +143,9 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	o->fd = fd;
 	o->file_id = f->id;
 	rec->file_id = f->id;
+	r = remember_origin(c, c->norigins - 1);
+	if (r < 0)
+		goto out;
 
 	if (S_ISSOCK(probe.st.st_mode)) {
 		r = fd_probe_socket(&probe);

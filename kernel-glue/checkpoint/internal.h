@@ -42,8 +42,11 @@ struct ckpt {
 	struct freeze fz;
 	struct file_origin *origins;
 	size_t norigins;
+	void *origin_tree; /* dump_files.c: the origins ordered by kcmp */
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
+	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
+	uint64_t syscall_insn;	   /* ... its vDSO's system call instruction in */
 };
 
 /*
@@ -103,6 +106,13 @@ void refuse_fd(struct ckpt *c, const struct fd_probe *fd);
 /* That refusal's text: "pid P fd N: LINK: why" (the inventory names it too). */
 void fd_refusal(const struct fd_probe *fd, char *buf, size_t size);
 
+/*
+ * restorer_probe.c: 0 when a child of ferry, which starts as a restored
+ * process starts, could give itself what @try_set sets (it returns 0 or
+ * -errno, in that child); else that -errno.
+ */
+int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg);
+
 /* freeze.c */
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
@@ -117,6 +127,8 @@ int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
+/* Frees what dump_files() kept to find shared descriptions. */
+void dump_files_end(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unix sockets as NETLINK_SOCK_DIAG describes them: the peer of a
- * connected socket, the queue lengths, the connections a listening socket
- * has not accepted yet. Asked per inode, in the caller's network namespace.
+ * Sockets as NETLINK_SOCK_DIAG describes them: of a Unix socket the peer
+ * of a connected one, the queue lengths, the connections a listening one
+ * has not accepted yet; of an inet socket its shutdown state. Asked per
+ * inode, in the caller's network namespace.
  */
 #ifndef FERRY_GLUE_SOCK_DIAG_H
 #define FERRY_GLUE_SOCK_DIAG_H
@@ -20,5 +21,10 @@ struct unix_diag_info {
 
 /* Describe the Unix socket @ino. Returns 0 or -errno (-ENOENT: unknown). */
 int sock_diag_unix(uint32_t ino, struct unix_diag_info *ret);
+
+/* The shutdown state (RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2) of the inet socket
+ * @ino of @family and @protocol (IPPROTO_TCP, IPPROTO_UDP), through
+ * inet_diag. Returns 0 or -errno (-ENOENT: unknown). */
+int sock_diag_inet_shutdown(int family, int protocol, uint64_t ino, uint8_t *ret);
 
 #endif

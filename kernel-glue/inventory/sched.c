@@ -13,18 +13,10 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/sched_attr.h"
 #include "inventory.h"
 
 #define IOPRIO_WHO_PROCESS 1
-
-struct sched_attr_v1 {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-	uint32_t util_min, util_max;
-};
 
 const struct inv_rule inv_sched_rules[] = {
 	INV_DEFAULT("policy", "its scheduling policy", "0"),
@@ -54,7 +46,7 @@ static void offer(struct inv *v, pid_t pid, pid_t tid, const char *key, long lon
 int inv_walk_sched(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids)
 {
 	for (size_t i = 0; i < ntids; i++) {
-		struct sched_attr_v1 a = { 0 };
+		struct glue_sched_attr a = { 0 };
 		pid_t tid = tids[i];
 		long prio;
 

@@ -51,12 +51,21 @@ static const struct meta_cell owner[] = {
 	META_CELL(struct carried_file, gid, 4),
 };
 
+static const struct meta_cell hole_cells[] = {
+	META_CELL(struct carried_hole, offset, 8),
+	META_CELL(struct carried_hole, length, 8),
+};
+
 static const struct meta_field carried_fields[] = {
 	META_U32(FM_F_SAME_INODE, struct carried_file, same_inode, META_OMIT_ZERO),
 	META_BYTES(FM_F_DATA, struct carried_file, data, data_len, 0, .when = first_record),
 	META_U64(FM_F_SIZE, struct carried_file, size, META_REQUIRED, .when = first_record),
 	META_U32(FM_F_MODE, struct carried_file, mode, META_REQUIRED, .when = first_record),
 	META_CELLS(FM_F_OWNER, owner, 0, .when = first_record),
+	META_WORDS(FM_F_TIMES, struct carried_file, times, 8, 0, .when = first_record,
+		   .present = META_PRESENT(struct carried_file, have_times)),
+	META_RECORDS(FM_F_HOLES, struct carried_file, holes, nholes, struct carried_hole,
+		     hole_cells, META_OMIT_ZERO, .when = first_record),
 	{ 0 },
 };
 
@@ -83,6 +92,35 @@ struct st_file *carried_find(struct ckpt *c, const struct kind *k, const struct 
  * The contents of a deleted file or memfd, from @open_path (a /proc link
  * to it), into @f; or the record of the same inode that already has them.
  */
+/* The holes of @fd up to cf->size, as SEEK_HOLE and SEEK_DATA find them
+ * (a filesystem without them has none but the end). */
+static int find_holes(int fd, struct carried_file *cf)
+{
+	off_t at = 0;
+
+	while ((uint64_t)at < cf->size) {
+		off_t hole = lseek(fd, at, SEEK_HOLE), data;
+		struct carried_hole *h;
+
+		if (hole < 0)
+			return errno == ENXIO ? 0 : -errno;
+		if ((uint64_t)hole >= cf->size)
+			return 0;
+		data = lseek(fd, hole, SEEK_DATA);
+		if (data < 0 && errno != ENXIO)
+			return -errno;
+		if (data < 0 || (uint64_t)data > cf->size)
+			data = cf->size;
+		h = ST_PUSH(cf->holes, cf->nholes);
+		if (!h)
+			return -ENOMEM;
+		h->offset = hole;
+		h->length = data - hole;
+		at = data;
+	}
+	return 0;
+}
+
 int carried_dump(struct ckpt *c, pid_t pid, const char *what, const char *open_path,
 		 const struct stat *st, struct st_file *f, uint32_t *ret_seals)
 {
@@ -120,6 +158,16 @@ int carried_dump(struct ckpt *c, pid_t pid, const char *what, const char *open_p
 	cf->mode = st->st_mode & 07777;
 	cf->uid = st->st_uid;
 	cf->gid = st->st_gid;
+	cf->have_times = true;
+	cf->times[0] = st->st_atim.tv_sec;
+	cf->times[1] = st->st_atim.tv_nsec;
+	cf->times[2] = st->st_mtim.tv_sec;
+	cf->times[3] = st->st_mtim.tv_nsec;
+	r = find_holes(fd, cf);
+	if (r < 0) {
+		r = log_error_errno(r, "pid %d %s: cannot find the holes of %s", pid, what, f->path);
+		goto out;
+	}
 	if (ret_seals) {
 		int seals = fcntl(fd, F_GET_SEALS);
 
@@ -228,18 +276,45 @@ static int create_memfd(const struct st_file *f, const char *memfd_name)
 	return fd;
 }
 
+/* Bytes [@from, @to) of the contents (zeros past the data) at their offset. */
+static int write_range(int fd, const struct carried_file *c, uint64_t from, uint64_t to)
+{
+	static const uint8_t zeros[4096];
+
+	while (from < to) {
+		const uint8_t *src = from < c->data_len ? c->data + from : zeros;
+		uint64_t len = from < c->data_len ? c->data_len - from : sizeof(zeros);
+		ssize_t n;
+
+		if (len > to - from)
+			len = to - from;
+		n = pwrite(fd, src, len, from);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		from += n;
+	}
+	return 0;
+}
+
 static int fill(const struct st_file *f, const struct carried_file *c, int fd, uint32_t seals)
 {
-	size_t done = 0;
+	uint64_t at = 0;
+	int e = 0;
 
-	while (done < c->data_len) {
-		ssize_t n = pwrite(fd, c->data + done, c->data_len - done, done);
+	/* everything but the holes, zeros included, so that the same parts
+	 * of it are allocated; the holes stay holes */
+	for (size_t i = 0; i <= c->nholes && e == 0; i++) {
+		uint64_t end = i < c->nholes ? c->holes[i].offset : c->size;
 
-		if (n <= 0)
-			return log_error_errno(n < 0 ? -errno : -EIO, "file %u: cannot write its %zu bytes "
-					"back", f->id, c->data_len);
-		done += n;
+		if (!c->nholes && end > c->data_len)
+			end = c->data_len; /* an image without holes: the data alone */
+		if (end > at)
+			e = write_range(fd, c, at, end);
+		if (i < c->nholes)
+			at = c->holes[i].offset + c->holes[i].length;
 	}
+	if (e < 0)
+		return log_error_errno(e, "file %u: cannot write its %zu bytes back", f->id, c->data_len);
 	if (ftruncate(fd, c->size) < 0)
 		return log_error_errno(-errno, "file %u: cannot set its size to %llu", f->id,
 				(unsigned long long)c->size);
@@ -248,6 +323,13 @@ static int fill(const struct st_file *f, const struct carried_file *c, int fd, u
 			  strerror(errno));
 	if (fchmod(fd, c->mode & 07777) < 0)
 		return log_error_errno(-errno, "file %u: cannot set its mode %o", f->id, c->mode);
+	if (c->have_times) {
+		struct timespec times[2] = { { c->times[0], c->times[1] },
+					     { c->times[2], c->times[3] } };
+
+		if (futimens(fd, times) < 0)
+			return log_error_errno(-errno, "file %u: cannot give it back its times", f->id);
+	}
 	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
 		return log_error_errno(-errno, "file %u: cannot seal it (%#x)", f->id, seals);
 	return 0;

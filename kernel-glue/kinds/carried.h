@@ -2,7 +2,7 @@
 /*
  * Files whose contents the image carries: files deleted while open
  * (regular.c) and memfd (memfd.c). The first record of an inode carries the
- * contents, size, mode and owner; every later one (another open of it, or
+ * contents, size, mode, owner, times and holes; every later one (another open of it, or
  * a mapping of it) names that record (same-inode). At restore they are made
  * again as unlinked files with the same contents (carried.c).
  */
@@ -20,6 +20,10 @@
 /* Largest file whose contents are carried in the image metadata. */
 #define CARRIED_FILE_MAX (16u << 20)
 
+struct carried_hole {
+	uint64_t offset, length;
+};
+
 /* What the file record of a carried file holds: the first member of the
  * kind_data of both kinds. */
 struct carried_file {
@@ -28,6 +32,12 @@ struct carried_file {
 	size_t data_len;
 	uint64_t size;
 	uint32_t mode, uid, gid;
+	/* access and modification times: seconds, nanoseconds of each */
+	bool have_times;
+	uint64_t times[4];
+	/* the holes of its contents (SEEK_HOLE), in order: none are written */
+	struct carried_hole *holes;
+	size_t nholes;
 	/* at checkpoint only: to find other opens of the inode */
 	bool carries;        /* this record has the contents */
 	uint64_t dev, ino;

@@ -34,6 +34,8 @@
  *	                1 done, 0 not in this process, or -errno
  *	restore_finish  after every settle: what needs every process complete
  *	                (a per-process kind walks r->procs and its data here)
+ *	threads_made    every thread of a process exists, none has its own
+ *	                credentials yet (they still have the restorer's user)
  *	process_ready   a process is complete, its threads made: the last
  *	                calls injected into it before it runs (a filter that
  *	                would block later injections goes here)
@@ -108,6 +110,7 @@ struct kind {
 	int (*process_created)(struct rst *r, struct rproc *rp);
 	int (*settle)(struct rst *r, struct rproc *rp, int fd, const struct st_file *f);
 	int (*restore_finish)(struct rst *r);
+	int (*threads_made)(struct rst *r, struct rproc *rp);
 	int (*process_ready)(struct rst *r, struct rproc *rp);
 	void (*restore_end)(struct rst *r);
 };

@@ -262,18 +262,20 @@ static int pipe_open(struct rst *r, const struct st_file *f)
 
 	if (!fds)
 		return -EINVAL;
-	/* fcntl works on the open file description: both ends carry
-	 * their own status flags, set here for the process too */
-	fd = fcntl(fds[acc == O_RDONLY ? 0 : 1], F_DUPFD_CLOEXEC, 0);
-	if (fd < 0 || fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC)) < 0) {
-		e = log_error_errno(-errno, "file %u: pipe %u", f->id,
-			     ((const struct pipe_end *)f->kind_data)->pipe_id);
+	/* a description of its own, opened through /proc (the other end is
+	 * open, so this does not wait), with its own status flags; O_ASYNC
+	 * is kinds/sigio.c's, once its owner exists */
+	fd = reopen_fd(fds[acc == O_RDONLY ? 0 : 1], acc | O_NONBLOCK);
+	if (fd < 0 || fcntl(fd, F_SETFL, f->flags & ~(O_ACCMODE | O_CLOEXEC | O_ASYNC)) < 0) {
+		e = log_error_errno(fd < 0 ? fd : -errno, "file %u: pipe %u: cannot open its %s end with "
+			     "status flags %#o", f->id,
+			     ((const struct pipe_end *)f->kind_data)->pipe_id,
+			     acc == O_RDONLY ? "read" : "write",
+			     f->flags & ~(O_ACCMODE | O_CLOEXEC));
 		if (fd >= 0)
 			close(fd);
 		return e;
 	}
-	/* two descriptions of one end would share flags: fine for a
-	 * first version, as both came from the same pipe end */
 	return fd;
 }
 

@@ -12,25 +12,34 @@
 
 /* one line per kind: X(NAME) is its struct kind kind_NAME, in kinds/NAME.c
  * (kind_sockets, the socket records every family uses, is in socket.c) */
-#define KINDS(X)       \
-	X(pipe)        \
-	X(fifo)        \
-	X(sockets)     \
-	X(unix)        \
-	X(tcp)         \
-	X(udp)         \
-	X(tty)         \
-	X(epoll)       \
-	X(timerfd)     \
-	X(signalfd)    \
-	X(inotify)     \
-	X(eventfd)     \
-	X(memfd)       \
-	X(regular)     \
-	X(directory)   \
-	X(chardev)     \
-	X(locks)       \
-	X(lease)
+#define KINDS(X)        \
+	X(pipe)         \
+	X(fifo)         \
+	X(sockets)      \
+	X(unix)         \
+	X(tcp)          \
+	X(udp)          \
+	X(tty)          \
+	X(epoll)        \
+	X(timerfd)      \
+	X(signalfd)     \
+	X(inotify)      \
+	X(eventfd)      \
+	X(memfd)        \
+	X(regular)      \
+	X(directory)    \
+	X(chardev)      \
+	X(locks)        \
+	X(lease)        \
+	X(sched)        \
+	X(timerslack)   \
+	X(ioprio)       \
+	X(affinity)     \
+	X(oom)          \
+	X(prctl)        \
+	X(loginuid)     \
+	X(membarrier)   \
+	X(sigio)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

@@ -8,9 +8,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/sock_diag.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
@@ -149,6 +153,13 @@ static const struct meta_field socket_fields[] = {
 	META_WORDS(FM_S_LINGER, struct socket_record, linger, 4, 0),
 	META_WORDS(FM_S_TIMEOUTS, struct socket_record, timeouts, 8, 0),
 	META_CELLS(FM_S_BUFFERS, buffers, 0),
+	META_U32(FM_S_BUF_LOCK, struct socket_record, buf_lock, 0,
+		 .present = META_PRESENT(struct socket_record, have_buf_lock)),
+	META_STR(FM_S_BIND_DEVICE, struct socket_record, bind_device, 0),
+	META_RECORDS(FM_S_FILTER, struct socket_record, filter, nfilter, uint32_t, u32_cell,
+		     META_OMIT_ZERO),
+	META_FLAG(FM_S_FILTER_LOCKED, struct socket_record, filter_locked, 0),
+	META_U32(FM_S_SHUTDOWN, struct socket_record, shutdown, META_OMIT_ZERO),
 	META_BYTES(FM_S_RECV_QUEUE, struct socket_record, recv_queue, recv_len, META_OMIT_ZERO),
 	META_RECORDS(FM_S_RECV_LENGTHS, struct socket_record, dgram_lens, ndgrams, uint32_t,
 		     u32_cell, META_OMIT_ZERO, .when = not_stream),
@@ -295,6 +306,54 @@ static const struct opt_name int_opts[] = {
 	{ IPPROTO_IPV6, IPV6_TRANSPARENT, false },
 };
 
+#ifndef SO_BUF_LOCK
+#define SO_BUF_LOCK 72
+#endif
+
+/* The interface it is bound to, and its classic BPF filter (SO_GET_FILTER;
+ * a filter of eBPF, SO_ATTACH_BPF, shows none there). */
+static int dump_device_and_filter(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	char dev[IFNAMSIZ + 1] = "";
+	socklen_t len = IFNAMSIZ;
+	struct sock_filter *prog;
+	int v;
+
+	if (is_inet(s) && getsockopt(x->sfd, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) == 0 &&
+	    len > 0 && dev[0]) {
+		dev[IFNAMSIZ] = 0;
+		s->bind_device = strdup(dev);
+		if (!s->bind_device)
+			return -ENOMEM;
+	}
+	len = 0;
+	if (getsockopt(x->sfd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) < 0 || len == 0)
+		return 0; /* none */
+	prog = calloc(len, sizeof(*prog));
+	s->filter = calloc(2 * len, sizeof(*s->filter));
+	if (!prog || !s->filter) {
+		free(prog);
+		return -ENOMEM;
+	}
+	if (getsockopt(x->sfd, SOL_SOCKET, SO_GET_FILTER, prog, &len) < 0) {
+		v = -errno;
+		free(prog);
+		return log_error_errno(v, "pid %d fd %d: %s: cannot read its socket filter", x->pid, x->fd,
+				x->link);
+	}
+	for (socklen_t i = 0; i < len; i++) {
+		s->filter[2 * i] = (uint32_t)prog[i].code << 16 | prog[i].jt << 8 | prog[i].jf;
+		s->filter[2 * i + 1] = prog[i].k;
+	}
+	s->nfilter = 2 * len;
+	free(prog);
+	len = sizeof(v);
+	if (getsockopt(x->sfd, SOL_SOCKET, SO_LOCK_FILTER, &v, &len) == 0)
+		s->filter_locked = v != 0;
+	return 0;
+}
+
 static int dump_options(struct sock_ctx *x)
 {
 	struct socket_record *s = x->s;
@@ -342,7 +401,13 @@ static int dump_options(struct sock_ctx *x)
 	len = sizeof(v);
 	if (getsockopt(x->sfd, SOL_SOCKET, SO_SNDBUF, &v, &len) == 0)
 		s->sndbuf = v;
-	return 0;
+	len = sizeof(v);
+	/* which sizes were set by hand, not tuned by the kernel (Linux 5.14) */
+	if (getsockopt(x->sfd, SOL_SOCKET, SO_BUF_LOCK, &v, &len) == 0) {
+		s->have_buf_lock = true;
+		s->buf_lock = v;
+	}
+	return dump_device_and_filter(x);
 }
 
 /* Is the socket in the network namespace ferry itself runs in? */
@@ -357,6 +422,49 @@ static bool same_netns(int sfd)
 	same = fstat(ns, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino;
 	close(ns);
 	return same;
+}
+
+/* A socket inet_diag does not list (a UDP socket never bound): poll()
+ * shows a shutdown for reading, and both ways; one for writing alone
+ * cannot be seen there. */
+static int shutdown_by_poll(int sfd, uint8_t *how)
+{
+	struct pollfd p = { .fd = sfd, .events = POLLIN | POLLRDHUP };
+
+	if (poll(&p, 1, 0) < 0)
+		return -errno;
+	*how = p.revents & POLLHUP ? 3 : p.revents & POLLRDHUP ? 1 : 0;
+	return 0;
+}
+
+/* Which ways shutdown() has closed (sock_diag: the kernel shows it nowhere
+ * else). */
+static int dump_shutdown(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	struct unix_diag_info di;
+	uint8_t how = 0;
+	int r = -EAFNOSUPPORT;
+
+	if (s->family == AF_UNIX) {
+		r = sock_diag_unix(x->ino, &di);
+		how = di.shutdown;
+	} else if (is_inet(s) && (s->protocol == IPPROTO_TCP || s->protocol == IPPROTO_UDP)) {
+		r = sock_diag_inet_shutdown(s->family, s->protocol, x->ino, &how);
+		/* not listed: a TCP socket never bound or connected has no
+		 * shutdown to keep; a UDP one never bound may */
+		if (r == -ENOENT && s->protocol == IPPROTO_UDP)
+			r = shutdown_by_poll(x->sfd, &how);
+		else if (r == -ENOENT)
+			r = 0;
+	}
+	if (r == -EAFNOSUPPORT)
+		return 0; /* the family refuses it */
+	if (r < 0)
+		return log_error_errno(r, "pid %d fd %d: %s: cannot read its shutdown state (sock_diag)",
+				x->pid, x->fd, x->link);
+	s->shutdown = how & 3;
+	return 0;
 }
 
 int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
@@ -383,6 +491,8 @@ int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
 	x.s->protocol = fd->sock_protocol;
 	r = dump_options(&x);
 	if (r == 0)
+		r = dump_shutdown(&x);
+	if (r == 0)
 		r = family(&x);
 	if (r == 0 && c->problems == before) {
 		sf->socket_id = x.s->id;
@@ -402,6 +512,38 @@ static bool needed_before_bind(const struct socket_opt *o)
 	       (o->level == IPPROTO_IP && o->name == IP_TRANSPARENT);
 }
 
+/* Its classic BPF filter, then the lock that keeps it. */
+static void apply_filter(int fd, const struct socket_record *s)
+{
+	size_t n = s->nfilter / 2;
+	struct sock_filter *prog;
+	struct sock_fprog fprog;
+	int one = 1;
+
+	if (!n)
+		return;
+	prog = calloc(n, sizeof(*prog));
+	if (!prog) {
+		log_warning("socket %u: out of memory for its filter", s->id);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		prog[i].code = s->filter[2 * i] >> 16;
+		prog[i].jt = s->filter[2 * i] >> 8;
+		prog[i].jf = s->filter[2 * i];
+		prog[i].k = s->filter[2 * i + 1];
+	}
+	fprog.len = n;
+	fprog.filter = prog;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+		log_warning("socket %u: cannot attach its filter of %zu instructions: %s", s->id, n,
+			  strerror(errno));
+	else if (s->filter_locked &&
+		 setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
+		log_warning("socket %u: cannot lock its filter: %s", s->id, strerror(errno));
+	free(prog);
+}
+
 void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 {
 	for (size_t i = 0; i < s->nopts; i++) {
@@ -416,8 +558,14 @@ void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 			log_warning("socket %u: cannot set option %u/%u to %d: %s", s->id, o->level,
 				  o->name, v, strerror(errno));
 	}
+	if (before_bind && s->bind_device &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->bind_device,
+		       strlen(s->bind_device)) < 0)
+		log_warning("socket %u: cannot bind it to the device %s: %s", s->id, s->bind_device,
+			  strerror(errno));
 	if (before_bind)
 		return;
+	apply_filter(fd, s);
 	if (s->linger[0]) {
 		struct linger lg = { .l_onoff = s->linger[0], .l_linger = s->linger[1] };
 
@@ -444,6 +592,11 @@ void sock_apply_buffers(int fd, const struct socket_record *s)
 	if (snd > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
 		log_warning("socket %u: cannot set its send buffer to %d: %s", s->id, snd,
 			  strerror(errno));
+	/* setting a size locks it: the sizes the kernel tuned are unlocked again */
+	if (s->have_buf_lock &&
+	    setsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &(int){ (int)s->buf_lock }, sizeof(int)) < 0)
+		log_warning("socket %u: cannot set SO_BUF_LOCK to %u: %s", s->id, s->buf_lock,
+			  strerror(errno));
 }
 
 int socket_open(struct rst *r, const struct st_file *f,
@@ -466,10 +619,38 @@ int socket_open(struct rst *r, const struct st_file *f,
 	return fd;
 }
 
+/*
+ * Every socket is complete, its queues filled (a shut down end takes no
+ * more): each is shut down as it was, through the restorer's descriptor
+ * of its first open. A Unix end shut down for writing shuts its peer for
+ * reading and the reverse, as it did at first.
+ */
+static int sockets_restore_finish(struct rst *r)
+{
+	static const int hows[] = { 0, SHUT_RD, SHUT_WR, SHUT_RDWR };
+
+	for (size_t i = 0; i < r->img.nfiles; i++) {
+		const struct socket_record *s = socket_of_file(&r->img, &r->img.files[i]);
+
+		if (!s || !s->shutdown || r->files_fd[i] < 0)
+			continue;
+		/* the first open of it does it for all */
+		for (size_t k = 0; k < i && s; k++)
+			if (socket_of_file(&r->img, &r->img.files[k]) == s)
+				s = NULL;
+		if (s && shutdown(r->files_fd[i], hows[s->shutdown & 3]) < 0 && errno != ENOTCONN)
+			return log_error_errno(-errno, "socket %u: cannot shut it down (%s) again", s->id,
+					s->shutdown == 3 ? "both ways" : s->shutdown & 1 ? "reading"
+					: "writing");
+	}
+	return 0;
+}
+
 /* The records; the families are kinds of their own. */
 const struct kind kind_sockets = {
 	.name = "sockets",
 	.image_size = sizeof(struct socket_image),
 	.image_fields = socket_image_fields,
 	.image_check = sockets_image_check,
+	.restore_finish = sockets_restore_finish,
 };

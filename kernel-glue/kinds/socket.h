@@ -68,6 +68,13 @@ struct socket_record {
 	uint32_t linger[2];              /* SO_LINGER onoff, seconds */
 	uint64_t timeouts[2];            /* SO_RCVTIMEO, SO_SNDTIMEO in microseconds */
 	uint32_t rcvbuf, sndbuf;         /* SO_RCVBUF, SO_SNDBUF as getsockopt gives them */
+	bool have_buf_lock;
+	uint32_t buf_lock;               /* SO_BUF_LOCK: SOCK_SNDBUF_LOCK 1, SOCK_RCVBUF_LOCK 2 */
+	char *bind_device;               /* SO_BINDTODEVICE: an interface name, or NULL */
+	uint32_t *filter;                /* SO_GET_FILTER: a classic BPF program, per */
+	size_t nfilter;                  /* instruction code << 16 | jt << 8 | jf, then k */
+	bool filter_locked;              /* SO_LOCK_FILTER */
+	uint32_t shutdown;               /* shutdown(): RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	/* receive queue: a byte stream, or datagrams one after another */
 	uint8_t *recv_queue;
 	size_t recv_len;

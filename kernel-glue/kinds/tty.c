@@ -15,7 +15,8 @@
  * session and foreground group.
  *
  * At restore a pty pair of the image is made again from /dev/ptmx (its
- * number may differ): the slave's settings and window size are set through
+ * number may differ): the slave gets its owner and mode back (what grantpt()
+ * and mesg(1) set), its settings and window size are set through
  * the master, the queued bytes put back (tty_refill.c), packet mode turned
  * on; the master record is that master, every other record of the pair a
  * new open of its slave (TIOCGPTPEER). An external terminal is reopened by
@@ -56,6 +57,8 @@ struct tty_record {
 	bool have_winsize;
 	uint32_t winsize[4];
 	bool packet, locked, exclusive;
+	bool have_owner;
+	uint32_t owner[3]; /* a pty's slave: uid, gid, permission bits */
 	uint8_t *input, *output;
 	size_t input_len, output_len;
 	pid_t fg_pgrp, session; /* 0: none */
@@ -101,6 +104,8 @@ static const struct meta_field tty_fields[] = {
 		   .present = META_PRESENT(struct tty_record, have_termios)),
 	META_WORDS(FM_TY_WINSIZE, struct tty_record, winsize, 4, 0,
 		   .present = META_PRESENT(struct tty_record, have_winsize)),
+	META_WORDS(FM_TY_SLAVE_OWNER, struct tty_record, owner, 4, 0, .when = is_pty,
+		   .present = META_PRESENT(struct tty_record, have_owner)),
 	META_FLAG(FM_TY_PACKET, struct tty_record, packet, 0),
 	META_FLAG(FM_TY_LOCKED, struct tty_record, locked, 0),
 	META_FLAG(FM_TY_EXCLUSIVE, struct tty_record, exclusive, 0),
@@ -320,6 +325,10 @@ static int dump_master(struct ckpt *c, pid_t pid, int fd, int bfd, struct st_fil
 		t->index = index;
 		t->locked = locked;
 		t->packet = pkt;
+		t->have_owner = true;
+		t->owner[0] = sst.st_uid;
+		t->owner[1] = sst.st_gid;
+		t->owner[2] = sst.st_mode & 07777;
 		free(t->input);
 		free(t->output);
 		t->input = t->output = NULL;
@@ -531,6 +540,23 @@ static int apply_settings(int fd, const struct tty_record *t, struct termios2 *r
 	return 0;
 }
 
+/* The slave's owner and permissions (grantpt(), mesg), read back. */
+static int give_owner(const struct tty_record *t, int slave)
+{
+	struct stat st;
+
+	if (fchown(slave, t->owner[0], t->owner[1]) < 0 || fchmod(slave, t->owner[2]) < 0 ||
+	    fstat(slave, &st) < 0)
+		return log_error_errno(-errno, "tty %u: cannot give its slave owner %u:%u, mode %04o", t->id,
+				t->owner[0], t->owner[1], t->owner[2]);
+	if (st.st_uid != t->owner[0] || st.st_gid != t->owner[1] ||
+	    (st.st_mode & 07777) != t->owner[2])
+		return log_error_errno(-EINVAL, "tty %u: its slave is %u:%u, mode %04o, not %u:%u, mode "
+				"%04o", t->id, st.st_uid, st.st_gid, st.st_mode & 07777,
+				t->owner[0], t->owner[1], t->owner[2]);
+	return 0;
+}
+
 static int make_pty(const struct tty_record *t, struct rtty *rt)
 {
 	struct termios2 tio;
@@ -545,7 +571,9 @@ static int make_pty(const struct tty_record *t, struct rtty *rt)
 		return log_error_errno(-errno, "tty %u: cannot open the slave of a new pty", t->id);
 	ioctl(rt->master, TIOCGPTN, &index);
 	log_debug("tty %u: pty %u is now pty %d", t->id, t->index, index);
-	e = apply_settings(rt->master, t, &tio);
+	e = t->have_owner ? give_owner(t, rt->slave) : 0;
+	if (e == 0)
+		e = apply_settings(rt->master, t, &tio);
 	if (e == 0)
 		e = tty_refill(rt->master, rt->slave, &tio, t->input, t->input_len, t->output,
 			       t->output_len);

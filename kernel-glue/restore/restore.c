@@ -157,6 +157,9 @@ static int restore_all(struct rst *r)
 	/* threads need set_tid, so before the credentials may drop the right */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		e = restore_create_threads(r, &r->procs[i]);
+		for (size_t k = 0; k < kind_count && e == 0; k++)
+			if (kind_registry[k]->threads_made)
+				e = kind_registry[k]->threads_made(r, &r->procs[i]);
 		if (e == 0)
 			e = restore_thread_state(r, &r->procs[i]);
 	}

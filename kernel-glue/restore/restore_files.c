@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,10 +27,49 @@ static int open_file(struct rst *r, const struct st_file *f)
 	return f->kind->open(r, f);
 }
 
+/* Descriptors the restorer needs beside the image's files (its image,
+ * memfds, pidfds, sockets of the network lock, ...). */
+#define RESTORER_OWN_FDS 256
+
+/*
+ * The restorer holds every file of the image at once, so its descriptor
+ * limit must allow them all: raised as far as needed (the hard limit too
+ * where the restorer may, as ferry-init may), else refused before anything
+ * is made.
+ */
+static int allow_files(size_t nfiles)
+{
+	rlim_t need = (rlim_t)nfiles + RESTORER_OWN_FDS;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return log_error_errno(-errno, "cannot read the descriptor limit");
+	if (lim.rlim_cur >= need)
+		return 0;
+	if (lim.rlim_max < need) {
+		struct rlimit more = { need, need };
+
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return 0;
+		return log_error_errno(-EMFILE, "the image has %zu open files, which the restorer holds "
+				"all at once, and its descriptor limit (RLIMIT_NOFILE) is %llu: "
+				"raise the hard limit to %llu or more (this needs "
+				"CAP_SYS_RESOURCE)", nfiles, (unsigned long long)lim.rlim_max,
+				(unsigned long long)need);
+	}
+	lim.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return log_error_errno(-errno, "cannot raise the descriptor limit to %llu",
+				(unsigned long long)need);
+	return 0;
+}
+
 int restore_open_files(struct rst *r)
 {
-	int e = 0;
+	int e = allow_files(r->img.nfiles);
 
+	if (e < 0)
+		return e;
 	r->files_fd = malloc((r->img.nfiles + 1) * sizeof(int));
 	if (!r->files_fd)
 		return -ENOMEM;

@@ -14,35 +14,35 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build="$1"
+here=$(cd "$(dirname "$0")" && pwd)
 ferry="$build/bin/ferry"
 status=0
 
 # STATE WHEN PATTERN: WHEN is "inventory" (refused before anything is
-# frozen) or "freeze" (asked inside the frozen process); PATTERN an ERE the
-# refusal matches
+# frozen) or "freeze" (asked inside the frozen process), with "/-CAP,..."
+# when ferry runs without those capabilities, "/cpu0" when it runs in a
+# cpuset of CPU 0 alone, "/loginUID" with that login uid and without
+# CAP_AUDIT_CONTROL (what a restorer like it could not give back);
+# PATTERN an ERE the refusal matches
 table='
 io_uring inventory fd [0-9]+: anon_inode:\[io_uring\]: an io_uring instance .* not supported
 perf_event inventory fd [0-9]+: anon_inode:\[perf_event\]: a perf event is not supported
 bpf_map inventory fd [0-9]+: anon_inode:bpf-map: a BPF object is not supported
 userfaultfd inventory fd [0-9]+: anon_inode:\[userfaultfd\]: a userfaultfd .* not supported
 fanotify inventory fd [0-9]+: anon_inode:\[fanotify\]: a fanotify instance .* not supported
-nice inventory its nice value is 5: only 0 is carried
-sched_batch inventory its scheduling policy is 3: only 0 is carried
-ioprio inventory its I/O priority is 24583: only 0 is carried
-affinity inventory its CPU affinity is .*not ferry.s own
-oom_score_adj inventory its OOM score adjustment is 100: only 0 is carried
-thp_disable inventory transparent huge pages .* is 0: only 1 is carried
+nice inventory/-sys_nice a restorer with ferry.s privileges could not give it back .*\(sched .nice.: -5\)
+sched_fifo inventory/-sys_nice a restorer with ferry.s privileges could not give it back .*\(sched .policy.: 1\)
+affinity_cpu1 inventory/cpu0 a restorer with ferry.s CPUs could not give it back .*\(status .Cpus_allowed.: 2\)
+loginuid inventory/login2000 a restorer with ferry.s privileges could not set it again: ferry.s own login uid is set.*\(proc .loginuid.: 1000\)
+ioprio_rt inventory/-sys_admin,sys_nice a restorer with ferry.s privileges could not set it again .*\(sched .ioprio.: 8192\)
 seccomp inventory its seccomp mode is 2: only 0 is carried
 stopped inventory being stopped by a signal .*not carried
 posix_timer inventory a POSIX timer .*ID 0.* not carried
-async inventory fd [0-9]+: pipe:.*signal-driven I/O \(O_ASYNC\) is not carried
+sigio_owner freeze fd [0-9]+: its owner for signal-driven I/O, process [0-9]+, is not in the checkpoint
 mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
 netns inventory its network namespace is net:.*not ferry.s own
 timens_children inventory a time namespace made for its children is not carried
 mqueue inventory fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a file of this filesystem cannot be opened again by its path \(fd .filesystem.: mqueue\)
-child_subreaper freeze being a child subreaper .* is 1: only 0 is carried
-timerslack freeze its timer slack .* is 1000, not ferry.s own
-not_dumpable freeze being not dumpable .* is 0: only 1 is carried
 itimer freeze an armed interval timer ITIMER_REAL .* is in 9[0-9][0-9]\.[0-9]+s, every 1000\.000000s
 '
 
@@ -51,19 +51,45 @@ fail() {
 	echo "FAIL: $label: $*"
 	fail_report
 	cleanup
+	[ -n "${cpuset:-}" ] && rmdir "$cpuset"
+	cpuset=
 	status=1
 }
 
 one_state() {
-	state=$1 when=$2 pattern=$3
+	state=$1 when=${2%%/*} pattern=$3
 	label="refused-$state"
+	# ferry, without the capability the line names, or on CPU 0 alone
+	run_ferry="$ferry"
+	case $2 in
+	*/-*)
+		caps=$(echo "${2#*/-}" | sed 's/,/,-/g')
+		run_ferry="setpriv --bounding-set=-$caps --inh-caps=-$caps -- $ferry"
+		;;
+	*/cpu0)
+		if [ "$(nproc)" -lt 2 ]; then
+			echo "SKIP: $label: one CPU: no affinity can lie outside ferry's"
+			return 0
+		fi
+		cpuset=/sys/fs/cgroup/cpuset/ferry-refused-$$
+		if ! mkdir "$cpuset" 2>/dev/null || ! echo 0 >"$cpuset/cpuset.cpus" ||
+			! cat /sys/fs/cgroup/cpuset/cpuset.mems >"$cpuset/cpuset.mems"; then
+			[ -d "$cpuset" ] && rmdir "$cpuset"
+			echo "SKIP: $label: no cgroup v1 cpuset here to run ferry on CPU 0 alone"
+			return 0
+		fi
+		run_ferry="sh $here/in_cpuset.sh $cpuset $ferry"
+		;;
+	*/login*)
+		if [ ! -e /proc/self/loginuid ]; then
+			echo "SKIP: $label: this kernel has no audit login uid"
+			return 0
+		fi
+		run_ferry="sh $here/as_login_uid.sh ${2#*/login} $ferry"
+		;;
+	esac
 	dir=$(mktemp -d /tmp/ferry-refused.XXXXXX)
 	pid=
-	if [ "$state" = affinity ] && [ "$(nproc)" -lt 2 ]; then
-		echo "SKIP: $label: one CPU: no affinity can differ from ferry's"
-		rm -rf "$dir"
-		return 0
-	fi
 	"$build/tests/glue/t_refused" "$dir" "$state" >"$dir/out" 2>&1 </dev/null &
 	pid=$!
 	if ! poll 100 exists "$dir/ready"; then
@@ -80,7 +106,7 @@ one_state() {
 		poll 50 sh -c "grep -q '^State:.*T' /proc/$pid/status" ||
 			{ fail "the program did not stop"; return 0; }
 	fi
-	if "$ferry" check --pid "$pid" >"$dir/log" 2>&1; then
+	if $run_ferry check --pid "$pid" >"$dir/log" 2>&1; then
 		fail "check says it can be checkpointed"
 		return 0
 	fi
@@ -90,7 +116,7 @@ one_state() {
 		grep -q "nothing was frozen" "$dir/log" ||
 			{ fail "it was refused only after the freeze"; return 0; }
 	fi
-	if "$ferry" checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1; then
+	if $run_ferry checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1; then
 		fail "the checkpoint was not refused"
 		return 0
 	fi
@@ -109,6 +135,8 @@ one_state() {
 	esac
 	echo "PASS: $label"
 	rm -rf "$dir"
+	[ -n "${cpuset:-}" ] && rmdir "$cpuset"
+	cpuset=
 }
 
 while read -r state when pattern; do

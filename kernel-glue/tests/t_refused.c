@@ -21,7 +21,7 @@
 
 #include "tlib.h"
 
-#define IOPRIO_IDLE ((3 << 13) | 7)
+#define IOPRIO_RT (1 << 13)
 
 static int fd = -1;
 static timer_t timer;
@@ -61,37 +61,29 @@ static int set_up(const char *s)
 	if (strcmp(s, "fanotify") == 0)
 		return (fd = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY)) < 0 ? -1 : 0;
 	if (strcmp(s, "nice") == 0)
-		return setpriority(PRIO_PROCESS, 0, 5);
-	if (strcmp(s, "sched_batch") == 0) {
-		struct sched_param sp = { 0 };
+		return setpriority(PRIO_PROCESS, 0, -5);
+	if (strcmp(s, "sched_fifo") == 0) {
+		struct sched_param sp = { .sched_priority = 1 };
 
-		return sched_setscheduler(0, SCHED_BATCH, &sp);
+		return sched_setscheduler(0, SCHED_FIFO, &sp);
 	}
-	if (strcmp(s, "ioprio") == 0)
-		return syscall(SYS_ioprio_set, 1, 0, IOPRIO_IDLE);
-	if (strcmp(s, "affinity") == 0) {
+	if (strcmp(s, "affinity_cpu1") == 0) {
 		cpu_set_t set;
 
 		CPU_ZERO(&set);
-		CPU_SET(0, &set);
+		CPU_SET(1, &set);
 		return sched_setaffinity(0, sizeof(set), &set);
 	}
-	if (strcmp(s, "oom_score_adj") == 0) {
-		int f = open("/proc/self/oom_score_adj", O_WRONLY);
-		int r = f < 0 ? -1 : write(f, "100", 3) == 3 ? 0 : -1;
+	if (strcmp(s, "loginuid") == 0) {
+		int f = open("/proc/self/loginuid", O_WRONLY);
+		int r = f < 0 ? -1 : write(f, "1000", 4) == 4 ? 0 : -1;
 
 		if (f >= 0)
 			close(f);
 		return r;
 	}
-	if (strcmp(s, "child_subreaper") == 0)
-		return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (strcmp(s, "thp_disable") == 0)
-		return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-	if (strcmp(s, "timerslack") == 0)
-		return prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0);
-	if (strcmp(s, "not_dumpable") == 0)
-		return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (strcmp(s, "ioprio_rt") == 0)
+		return syscall(SYS_ioprio_set, 1, 0, IOPRIO_RT);
 	if (strcmp(s, "seccomp") == 0)
 		return allow_all_filter();
 	if (strcmp(s, "itimer") == 0) {
@@ -104,10 +96,10 @@ static int set_up(const char *s)
 
 		return timer_create(CLOCK_MONOTONIC, &ev, &timer);
 	}
-	if (strcmp(s, "async") == 0) {
+	if (strcmp(s, "sigio_owner") == 0) {
 		int p[2];
 
-		if (pipe(p) < 0 || fcntl(p[0], F_SETOWN, getpid()) < 0)
+		if (pipe(p) < 0 || fcntl(p[0], F_SETOWN, getppid()) < 0)
 			return -1;
 		fd = p[0];
 		return fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK);
@@ -145,24 +137,30 @@ static const char *check(const char *s)
 		if (access(link, F_OK) < 0)
 			return "its descriptor is gone";
 	}
-	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != 5)
+	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";
-	if (strcmp(s, "sched_batch") == 0 && sched_getscheduler(0) != SCHED_BATCH)
+	if (strcmp(s, "sched_fifo") == 0 && sched_getscheduler(0) != SCHED_FIFO)
 		return "its scheduling policy changed";
-	if (strcmp(s, "ioprio") == 0 && syscall(SYS_ioprio_get, 1, 0) != IOPRIO_IDLE)
-		return "its I/O priority changed";
-	if (strcmp(s, "child_subreaper") == 0) {
-		int on = 0;
+	if (strcmp(s, "affinity_cpu1") == 0) {
+		cpu_set_t set;
 
-		if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) < 0 || !on)
-			return "it is no longer a child subreaper";
+		if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) != 1 ||
+		    !CPU_ISSET(1, &set))
+			return "its CPU affinity changed";
 	}
-	if (strcmp(s, "thp_disable") == 0 && prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 1)
-		return "transparent huge pages are on again";
-	if (strcmp(s, "timerslack") == 0 && prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0) != 1000)
-		return "its timer slack changed";
-	if (strcmp(s, "not_dumpable") == 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
-		return "it is dumpable again";
+	if (strcmp(s, "loginuid") == 0) {
+		char buf[16] = "";
+		int f = open("/proc/self/loginuid", O_RDONLY);
+
+		if (f < 0 || read(f, buf, sizeof(buf) - 1) <= 0 || atoi(buf) != 1000) {
+			if (f >= 0)
+				close(f);
+			return "its login uid changed";
+		}
+		close(f);
+	}
+	if (strcmp(s, "ioprio_rt") == 0 && syscall(SYS_ioprio_get, 1, 0) != IOPRIO_RT)
+		return "its I/O priority changed";
 	if (strcmp(s, "itimer") == 0) {
 		struct itimerval t;
 
@@ -171,7 +169,8 @@ static const char *check(const char *s)
 	}
 	if (strcmp(s, "posix_timer") == 0 && timer_getoverrun(timer) < 0)
 		return "its POSIX timer is gone";
-	if (strcmp(s, "async") == 0 && (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getpid()))
+	if (strcmp(s, "sigio_owner") == 0 &&
+	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))
 		return "its pipe lost O_ASYNC or its owner";
 	return NULL;
 }

@@ -136,6 +136,8 @@
 #define FM_F_SIZE "size"             /* u64: size of a carried file (data may be shorter) */
 #define FM_F_MODE "mode"             /* u32: permission bits of a carried file */
 #define FM_F_OWNER "owner"           /* u32[2]: uid, gid of a carried file */
+#define FM_F_TIMES "times"           /* u64[4]: atime s, ns, mtime s, ns of a carried file */
+#define FM_F_HOLES "holes"           /* u64[2n]: offset, length of each hole (SEEK_HOLE) */
 #define FM_F_SEALS "seals"           /* u32: memfd seals, F_GET_SEALS */
 #define FM_F_NAME "name"             /* string: memfd name, as given to memfd_create() */
 #define FM_F_EVENTFD_COUNT "eventfd-count"         /* u64: eventfd counter */
@@ -173,6 +175,11 @@
 #define FM_S_LINGER "linger"             /* u32[2]: SO_LINGER l_onoff, l_linger */
 #define FM_S_TIMEOUTS "timeouts"         /* u64[2]: SO_RCVTIMEO, SO_SNDTIMEO in us */
 #define FM_S_BUFFERS "buffers"           /* u32[2]: SO_RCVBUF, SO_SNDBUF as read */
+#define FM_S_BUF_LOCK "buffer-lock"      /* u32: SO_BUF_LOCK (absent: not shown) */
+#define FM_S_BIND_DEVICE "bind-device"   /* string: SO_BINDTODEVICE interface name */
+#define FM_S_FILTER "filter"             /* u32[2n]: SO_GET_FILTER, code << 16 | jt << 8 | jf, k */
+#define FM_S_FILTER_LOCKED "filter-locked" /* empty: SO_LOCK_FILTER */
+#define FM_S_SHUTDOWN "shutdown"         /* u32: shut down, RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 #define FM_S_RECV_QUEUE "recv-queue"     /* bytes: unread bytes or datagrams */
 #define FM_S_RECV_LENGTHS "recv-lengths" /* u32[n]: length of each queued datagram */
 #define FM_S_RECV_SOURCES "recv-sources" /* bytes: their source addresses */
@@ -219,6 +226,7 @@
 #define FM_TY_TERMIOS "termios"       /* u32[7]: iflag, oflag, cflag, lflag, line, ispeed, ospeed */
 #define FM_TY_CC "termios-cc"         /* bytes: c_cc of struct termios2 (19) */
 #define FM_TY_WINSIZE "winsize"       /* u32[4]: rows, cols, xpixel, ypixel */
+#define FM_TY_SLAVE_OWNER "slave-owner" /* u32[3]: a pty slave's uid, gid, mode & 07777 */
 #define FM_TY_PACKET "packet-mode"    /* empty: TIOCPKT on */
 #define FM_TY_LOCKED "locked"         /* empty: TIOCSPTLCK on */
 #define FM_TY_EXCLUSIVE "exclusive"   /* empty: TIOCEXCL on */
@@ -250,5 +258,24 @@
 #define FM_LE_TYPE "lease-type" /* string: read, write */
 #define FM_LE_SIGNAL "lease-signal" /* u32: F_GETSIG of its file: the signal of a break (0: SIGIO) */
 #define FM_LE_OWNER "lease-owner"   /* u32[2]: F_GETOWN_EX of its file: type, pid (who gets it) */
+/* ---- process attributes: scheduling, timer slack, OOM score, prctl, audit,
+ * membarrier ---- */
+
+/* /processes/process@PID */
+#define FM_P_SCHED "sched" /* per thread unlike a new one: u32 tid, policy, flags, nice,
+			    * priority; u64 runtime, deadline, period; u32 util-min,
+			    * util-max (0xffffffff: not shown) */
+#define FM_P_TIMER_SLACK "timer-slack" /* per thread: u32 tid, u64 PR_GET_TIMERSLACK ns */
+#define FM_P_IOPRIO "ioprio"        /* per thread not at 0: u32 tid, u32 ioprio_get() */
+#define FM_P_AFFINITY "cpu-affinity" /* per thread: u32 tid, u64[4] CPUs 0-255 */
+#define FM_P_OOM_SCORE_ADJ "oom-score-adj" /* u32: /proc/PID/oom_score_adj, two's
+					    * complement (absent: 0) */
+#define FM_P_CHILD_SUBREAPER "child-subreaper" /* empty: PR_SET_CHILD_SUBREAPER */
+#define FM_P_THP_DISABLE "thp-disable"     /* u32: PR_GET_THP_DISABLE (absent: 0) */
+#define FM_P_NOT_DUMPABLE "not-dumpable"   /* empty: PR_SET_DUMPABLE 0 */
+#define FM_P_LOGINUID "loginuid"           /* u32: /proc/PID/loginuid (absent: unset) */
+#define FM_P_MEMBARRIER "membarrier"       /* u32: MEMBARRIER_CMD_REGISTER_* bits */
+#define FM_P_SIGIO "sigio" /* per fd with signal-driven I/O: u32 fd, owner type, owner
+			    * (0: none), signal, O_ASYNC set */
 
 #endif
