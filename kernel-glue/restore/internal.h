@@ -38,7 +38,7 @@ struct rproc {
 	size_t nthreads;
 	pid_t pid;
 	bool created;    /* the stub exists (kill it on failure) */
-	bool detached;   /* running on its own */
+	bool detached;   /* running on its own (killed too on failure) */
 	struct inject in;
 	int memfd;       /* /proc/PID/mem, read-write */
 	uint64_t tramp;  /* trampoline: code page, data page */
@@ -61,7 +61,12 @@ struct rst {
 /* stub.c */
 int stub_create(struct rproc *rp);
 int stub_clone(struct rproc *parent, struct rproc *rp);
+/* Kill it, running or not; collect what ferry sees of it as its tracer
+ * (its parent reaps it). */
 void stub_kill(struct rproc *rp);
+/* After a failure: every process the restore made killed, children first,
+ * and waited for until its pid is free. */
+void restore_remove_all(struct rst *r);
 
 /* restore_tree.c: stubs parents first, sessions, process groups */
 int restore_create_tree(struct rst *r);
@@ -91,11 +96,18 @@ int restore_creds(struct rproc *rp, struct inject *in);
 /* restore_signals.c */
 int restore_altstack(struct rproc *rp, struct inject *in, const struct st_thread *t);
 int restore_pending(struct rproc *rp);
+/* The queued signals no mask holds (SIGSTOP, SIGKILL), sent by the
+ * restorer once nothing more is injected. */
+int restore_held_signals(struct rproc *rp);
 
 /* restore_threads.c */
 int restore_create_threads(struct rst *r, struct rproc *rp);
 int restore_thread_state(struct rst *r, struct rproc *rp);
-int restore_threads_and_go(struct rst *r, struct rproc *rp);
+/* The last injected calls (queued signals, the trampoline goes) and the
+ * registers: complete, still traced. */
+int restore_threads_finish(struct rst *r, struct rproc *rp);
+/* Let it run: what was held back of its queued signals, then detach. */
+int restore_let_go(struct rst *r, struct rproc *rp);
 
 /* lend.c: what the kinds use of a process being rebuilt and of the restore */
 
@@ -118,5 +130,9 @@ int restore_file_flags(int fd, const struct st_file *f);
 /* What kind @k keeps during this restore: @size zeroed bytes on first use,
  * freed after its restore_end; NULL when out of memory. */
 void *rst_kind_state(struct rst *r, const struct kind *k, size_t size);
+/* The signal mask of traced, stopped thread @tid (bit N-1: signal N), read
+ * and set through ptrace. 0 or -errno (logged). */
+int thread_sigmask(pid_t tid, uint64_t *ret);
+int set_thread_sigmask(pid_t tid, uint64_t mask);
 
 #endif
