@@ -3,7 +3,10 @@
  * Freeze a selection of processes at one instant: PTRACE_SEIZE every
  * thread, PTRACE_INTERRUPT every thread, then wait until all have stopped.
  * Threads and children that appear meanwhile are caught by repeating until
- * nothing new shows up. Thaw is PTRACE_DETACH without a signal.
+ * nothing new shows up. A thread of a stopped process (SIGSTOP, SIGTSTP,
+ * ...) reports its stop signal instead of SIGTRAP: the freeze keeps it.
+ * Thaw is PTRACE_DETACH without a signal (the kernel puts a stopped
+ * process back in its stop).
  */
 #include <errno.h>
 #include <signal.h>
@@ -185,6 +188,9 @@ static int wait_stops(struct freeze *fz)
 			}
 			if (status >> 16 == PTRACE_EVENT_STOP) {
 				t->stopped = true;
+				/* a group stop shows its signal, an interrupt SIGTRAP */
+				if (WSTOPSIG(status) != SIGTRAP)
+					t->group_stop = WSTOPSIG(status);
 				continue;
 			}
 			/* a signal was being delivered: let it through, the

@@ -20,6 +20,7 @@ struct frozen_task {
 	bool regs_changed;   /* injected into: registers to put back at thaw */
 	arch_regs_t regs;    /* at the freeze */
 	int deferred_signal; /* arrived during the freeze; sent again at thaw */
+	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
 };
 
 struct freeze {

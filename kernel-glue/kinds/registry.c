@@ -39,7 +39,8 @@
 	X(prctl)        \
 	X(loginuid)     \
 	X(membarrier)   \
-	X(sigio)
+	X(sigio)       \
+	X(jobctl)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

@@ -8,6 +8,7 @@
 # happened, and the tree check itself.
 #
 # Usage: scenario_restore_fails.sh BUILD
+# host-test: run pidns
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -278,4 +278,10 @@
 #define FM_P_SIGIO "sigio" /* per fd with signal-driven I/O: u32 fd, owner type, owner
 			    * (0: none), signal, O_ASYNC set */
 
+/* ---- job control and timers (format 1.1) ---- */
+
+/* /processes/process@PID */
+#define FM_P_STOP_SIGNAL "stop-signal"     /* u32: signal of its job-control stop (absent: running) */
+#define FM_P_STOP_REPORTED "stop-reported" /* empty: its parent has collected that stop */
+
 #endif
