@@ -305,8 +305,16 @@ static int jobctl_process_ready(struct rst *r, struct rproc *rp)
 	return e;
 }
 
+/* A stopped thread: its process's stop is made again (the stop signal is
+ * checked at the freeze, jobctl_dump_check) */
+static const struct inv_claim jobctl_claims[] = {
+	INV_CLAIM(INV_STATE, "stopped"),
+	INV_CLAIMS_END,
+};
+
 const struct kind kind_jobctl = {
 	.name = "job control",
+	.claims = jobctl_claims,
 	.dump_check = jobctl_dump_check,
 	.process_size = sizeof(struct jobctl_process),
 	.process_fields = jobctl_fields,
