@@ -35,6 +35,10 @@ static int capture(struct ckpt *c)
 
 	c->img.clock_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	c->img.clock_boottime_ns = clock_ns(CLOCK_BOOTTIME);
+	/* before any frozen thread runs a single instruction */
+	e = dump_pending_all(c);
+	if (e < 0)
+		return e;
 	{
 		/* first: stepping threads out of the vDSO lets time pass */
 		int r = dump_leave_vdso(c);

@@ -153,8 +153,10 @@ static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct
 	t->robust_list = head;
 	t->robust_len = len;
 	r = dump_thread_comm(pid, t);
-	if (r == 0)
-		r = dump_pending(ft->tid, false, &t->sigpending, &t->nsigpending);
+	t->sigpending = ft->sigpending; /* read at the freeze */
+	t->nsigpending = ft->nsigpending;
+	ft->sigpending = NULL;
+	ft->nsigpending = 0;
 	if (r == 0)
 		r = dump_thread_inside(c, pid, ft, t);
 	return r;

@@ -289,6 +289,16 @@ static bool stopped_since(struct frozen_task *t)
 	}
 }
 
+/* The queued signals read at the freeze that no dump took. */
+static void free_pending(struct freeze *fz)
+{
+	for (size_t i = 0; i < fz->ntasks; i++) {
+		free(fz->tasks[i].sigpending);
+		free(fz->tasks[i].sigpending_shared);
+		fz->tasks[i].sigpending = fz->tasks[i].sigpending_shared = NULL;
+	}
+}
+
 void freeze_thaw(struct freeze *fz)
 {
 	for (size_t i = 0; i < fz->ntasks; i++) {
@@ -314,6 +324,7 @@ void freeze_thaw(struct freeze *fz)
 		if (t->deferred_signal)
 			syscall(SYS_tgkill, t->tgid, t->tid, t->deferred_signal);
 	}
+	free_pending(fz);
 	fz->ntasks = 0;
 }
 
@@ -334,11 +345,13 @@ void freeze_kill(struct freeze *fz)
 			       !WIFSIGNALED(status))
 				;
 		}
+	free_pending(fz);
 	fz->ntasks = 0;
 }
 
 void freeze_free(struct freeze *fz)
 {
+	free_pending(fz);
 	free(fz->pids);
 	free(fz->tasks);
 	memset(fz, 0, sizeof(*fz));

@@ -21,6 +21,11 @@ struct frozen_task {
 	arch_regs_t regs;    /* at the freeze */
 	int deferred_signal; /* arrived during the freeze; sent again at thaw */
 	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
+	/* its queued signals (siginfos), read right after the freeze
+	 * (dump_pending_all), taken by dump_threads and dump_signals: the
+	 * thread's own, and the leader's the process-wide ones */
+	uint8_t *sigpending, *sigpending_shared;
+	size_t nsigpending, nsigpending_shared;
 };
 
 struct freeze {
@@ -126,6 +131,11 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_threads(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
+/* Every frozen task's queued signals into its frozen_task, before anything
+ * runs in a frozen thread: a thread lent for a system call takes a queued
+ * signal on its way back to user space (SIGSTOP whatever its mask), and
+ * that signal would be missing from the image. */
+int dump_pending_all(struct ckpt *c);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
 /* Frees what dump_files() kept to find shared descriptions. */
