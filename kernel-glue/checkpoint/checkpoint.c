@@ -194,6 +194,7 @@ out:
 	freeze_free(&c.fz);
 	dump_files_end(&c);
 	free(c.origins);
+	shm_objects_free(&c);
 	st_image_free(&c.img);
 	return r;
 }

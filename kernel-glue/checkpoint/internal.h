@@ -42,6 +42,18 @@ struct file_origin {
 	uint32_t file_id;
 };
 
+/* A shared memory object (an anonymous MAP_SHARED mapping's, which fork
+ * shares): the areas that map it, in every process, get its id. */
+struct shm_object {
+	unsigned dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t id;
+	struct shm_range {
+		uint64_t start, end; /* bytes of the object whose pages are in the image */
+	} *dumped;
+	size_t ndumped;
+};
+
 struct ckpt {
 	const struct ferry_checkpoint_options *opts;
 	struct st_image img;
@@ -49,6 +61,8 @@ struct ckpt {
 	struct file_origin *origins;
 	size_t norigins;
 	void *origin_tree; /* dump_files.c: the origins ordered by kcmp */
+	struct shm_object *shm;
+	size_t nshm;
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
 	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
@@ -142,5 +156,16 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
 void dump_files_end(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
+
+/* dump_shmem.c: the shared memory objects of anonymous MAP_SHARED areas */
+/* The id of the object at @dev_major:@dev_minor inode @ino (maps' fields of
+ * the area), a new one the first time; 0 when out of memory. */
+uint32_t shm_object_id(struct ckpt *c, unsigned dev_major, unsigned dev_minor, uint64_t ino);
+/* Call @fn for each part of bytes [@start, @end) of object @id whose pages
+ * no area seen before took, then count [@start, @end) as taken: each page
+ * of an object goes into the image once, whoever maps it. */
+int shm_object_fresh(struct ckpt *c, uint32_t id, uint64_t start, uint64_t end,
+		     int (*fn)(void *arg, uint64_t start, uint64_t end), void *arg);
+void shm_objects_free(struct ckpt *c);
 
 #endif

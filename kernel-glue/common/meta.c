@@ -305,6 +305,10 @@ static int check_area(struct meta_in *in, int node, void *obj)
 
 	if (a->end <= a->start)
 		return meta_fail(in, node, "empty range");
+	/* the size of a shared memory object is the largest pgoff + length of
+	 * its areas (restore/restore_shmem.c; an object elsewhere is ignored) */
+	if (a->object && a->pgoff > UINT64_MAX - (a->end - a->start))
+		return meta_fail(in, node, "a shared memory object at an offset out of range");
 	return 0;
 }
 
@@ -330,6 +334,7 @@ static const struct meta_field area_fields[] = {
 	META_STR(FM_A_NAME, struct st_area, name, 0),
 	META_U32(FM_A_FILE, struct st_area, file_id, META_OMIT_ZERO),
 	META_U32(FM_A_ADVICE, struct st_area, advice, META_OMIT_ZERO | META_HEX),
+	META_U32(FM_A_OBJECT, struct st_area, object, META_OMIT_ZERO),
 	{ .name = FM_A_VDSO_IMAGE, .type = META_T_CUSTOM, .when = is_vdso, .write = write_vdso,
 	  .read = read_vdso },
 	{ 0 },

@@ -55,6 +55,13 @@ struct rst {
 	struct rproc *procs;
 	size_t nprocs;
 	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
+	struct rshm {    /* the shared memory objects of the image (restore_shmem.c) */
+		uint32_t id;
+		uint64_t size;
+		bool noreserve;
+		int fd;  /* the restorer's, or -1 */
+	} *shm;
+	size_t nshm;
 	struct st_kind_data kinds; /* what kinds keep during the restore */
 };
 
@@ -76,6 +83,13 @@ int restore_groups(struct rst *r);
 int restore_trampoline(struct rst *r, struct rproc *rp);
 int restore_mm(struct rst *r, struct rproc *rp);
 int restore_mm_finish(struct rst *r, struct rproc *rp);
+
+/* restore_shmem.c: one object per shared memory object of the image, made
+ * before any area is mapped, closed at the end */
+int restore_shmem_objects(struct rst *r);
+/* The restorer's fd of object @id (an area's), or -errno (logged). */
+int restore_shmem_fd(struct rst *r, uint32_t id);
+void restore_shmem_close(struct rst *r);
 
 /* restore_pages.c */
 int restore_verify_image(struct rst *r, struct ferry_diag *diag);

@@ -154,6 +154,8 @@ static int restore_all(struct rst *r)
 	}
 	e = restore_open_files(r);
 	if (e == 0)
+		e = restore_shmem_objects(r);
+	if (e == 0)
 		e = restore_time_namespace(r);
 	if (e == 0)
 		e = restore_create_tree(r);
@@ -279,6 +281,7 @@ static int restore_here(const struct ferry_restore_options *opts)
 	if (e == 0)
 		report(&r);
 	restore_close_files(&r);
+	restore_shmem_close(&r);
 	for (size_t i = 0; i < r.nprocs; i++) {
 		if (r.procs[i].memfd >= 0)
 			close(r.procs[i].memfd);

@@ -124,6 +124,7 @@
 /* /mms/mm@ID/area@START */
 #define FM_A_NAME "name"       /* string: "[vdso]", "[vvar_vclock]", ... for special areas */
 #define FM_A_ADVICE "advice"   /* u32: bit N set: madvise(N) applies (MADV_DONTFORK 10, ...) */
+#define FM_A_OBJECT "object"   /* u32: shmem areas with the same id map one object */
 
 /* /files/file@ID */
 #define FM_F_RDEV "rdev"       /* u64: device number of a character device */
