@@ -126,6 +126,7 @@ static const struct meta_field thread_fields[] = {
 	META_CELLS(FM_T_SIGALTSTACK, altstack, 0, .write_if = has_altstack),
 	META_U64(FM_T_CLEAR_CHILD_TID, struct st_thread, clear_child_tid, META_OMIT_ZERO),
 	META_U32(FM_T_PDEATHSIG, struct st_thread, pdeathsig, META_OMIT_ZERO),
+	META_U32(FM_T_SECUREBITS, struct st_thread, securebits, META_OMIT_ZERO),
 	META_BYTES_OF(FM_T_SIGPENDING, struct st_thread, sigpending, nsigpending, ST_SIGINFO_SIZE,
 		      META_OMIT_ZERO),
 	{ 0 },

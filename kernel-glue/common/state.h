@@ -95,6 +95,7 @@ struct st_thread {
 	uint32_t altstack_flags;
 	uint64_t clear_child_tid;            /* set_tid_address(), 0: none */
 	uint32_t pdeathsig;
+	uint32_t securebits;                 /* PR_GET_SECUREBITS */
 	uint8_t *sigpending;                 /* ST_SIGINFO_SIZE bytes per signal */
 	size_t nsigpending;
 };

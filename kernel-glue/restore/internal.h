@@ -105,7 +105,7 @@ void restore_close_files(struct rst *r);
 
 /* restore_process.c */
 int restore_process(struct rst *r, struct rproc *rp);
-int restore_creds(struct rproc *rp, struct inject *in);
+int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t);
 
 /* restore_signals.c */
 int restore_altstack(struct rproc *rp, struct inject *in, const struct st_thread *t);

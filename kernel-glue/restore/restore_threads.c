@@ -157,7 +157,7 @@ int restore_thread_state(struct rst *r, struct rproc *rp)
 
 		e = restore_registrations(rp, in, t, i == 0);
 		if (e == 0)
-			e = restore_creds(rp, in);
+			e = restore_creds(rp, in, t);
 		if (e == 0)
 			e = restore_pdeathsig(rp, in, t);
 		if (e < 0)

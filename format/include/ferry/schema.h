@@ -102,6 +102,7 @@
 #define FM_T_SIGALTSTACK "sigaltstack" /* u64[3]: ss_sp, ss_flags, ss_size (absent: none) */
 #define FM_T_CLEAR_CHILD_TID "clear-child-tid" /* u64: set_tid_address() (absent: none) */
 #define FM_T_PDEATHSIG "pdeathsig" /* u32: PR_GET_PDEATHSIG (absent: none) */
+#define FM_T_SECUREBITS "securebits" /* u32: PR_GET_SECUREBITS (absent: 0) */
 #define FM_T_SIGPENDING "sigpending" /* bytes: n * 128-byte siginfo, queued to the thread */
 /* FM_T_REGS on x86_64: struct user_regs_struct (NT_PRSTATUS), little-endian;
  * fs_base and gs_base are part of it. */
