@@ -280,12 +280,15 @@ static int set_one(struct rproc *rp, int i, uint64_t left, uint64_t interval, ui
 static int itimers_process_ready(struct rst *r, struct rproc *rp)
 {
 	const struct itimers_process *it = kind_process_data_if(rp->p, &kind_itimers);
+	int e;
 
 	if (!it)
 		return 0;
+	e = block_all_signals(rp); /* one due at once fires right away */
+	if (e < 0)
+		return e;
 	for (int i = 0; i < NTIMERS; i++) {
 		uint64_t left = it->t[i][0], got;
-		int e;
 
 		if (!left && !it->t[i][1])
 			continue;

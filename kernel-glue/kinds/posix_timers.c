@@ -767,6 +767,9 @@ static int posix_timers_process_ready(struct rst *r, struct rproc *rp)
 	(void)r;
 	if (!pt || !pt->n)
 		return 0;
+	e = block_all_signals(rp); /* a timer armed in the past fires right away */
+	if (e < 0)
+		return e;
 	res = INJECT(&rp->in, SYS_prctl, GLUE_PR_TIMER_CREATE_RESTORE_IDS, 1, 0, 0, 0);
 	exact_ids = res == 0;
 	for (size_t i = 0; i < pt->n && e == 0; i++)
