@@ -47,6 +47,14 @@ static int capture(struct ckpt *c)
 			return r;
 	}
 	dump_clocks(c, c->fz.pids[0]); /* as the processes see them */
+	/* what goes on with time (timers), as close to the freeze as can be */
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->dump_begin) {
+			int r = kind_registry[i]->dump_begin(c);
+
+			if (r < 0)
+				return r;
+		}
 	if (gethostname(host, sizeof(host)) == 0)
 		c->img.hostname = strdup(host);
 	for (size_t i = 0; i < c->fz.npids; i++) {

@@ -97,6 +97,11 @@ uint64_t fd_probe_u64(const struct fd_probe *fd, const char *key, int base);
 /* A socket's family, type and protocol into @fd, and ferry's copy of it
  * (fd->sfd, closed by the caller). Returns 0 or -errno (logged). */
 int fd_probe_socket(struct fd_probe *fd);
+/* Whether signal @sig, queued to @p (to its thread @tid when not 0), is
+ * taken as soon as the process runs: a thread that may take it does not
+ * block it, or was frozen waiting for it in rt_sigtimedwait() (sigwait(),
+ * sigwaitinfo(), sigtimedwait()). Needs the threads' masks (dump_threads). */
+bool ckpt_signal_taken(struct ckpt *c, const struct st_process *p, int sig, pid_t tid);
 /* What kind @k keeps during this checkpoint: @size zeroed bytes on first
  * use, freed after its dump_end; NULL when out of memory. */
 void *ckpt_kind_state(struct ckpt *c, const struct kind *k, size_t size);

@@ -148,5 +148,10 @@ void *rst_kind_state(struct rst *r, const struct kind *k, size_t size);
  * and set through ptrace. 0 or -errno (logged). */
 int thread_sigmask(pid_t tid, uint64_t *ret);
 int set_thread_sigmask(pid_t tid, uint64_t mask);
+/* Every thread of @rp blocks every signal from now on, until
+ * restore_threads_finish() gives each its own mask: a kind that arms a
+ * timer does so first, since its signal, taken during a call injected
+ * after it, would stop the injection. 0 or -errno (logged). */
+int block_all_signals(struct rproc *rp);
 
 #endif

@@ -142,3 +142,12 @@ int set_thread_sigmask(pid_t tid, uint64_t mask)
 		return log_error_errno(-errno, "tid %d: cannot set its signal mask", tid);
 	return 0;
 }
+
+int block_all_signals(struct rproc *rp)
+{
+	int e = set_thread_sigmask(rp->pid, ~0ull);
+
+	for (size_t i = 0; i < rp->nthreads && e == 0; i++)
+		e = set_thread_sigmask(rp->threads[i].tid, ~0ull);
+	return e;
+}

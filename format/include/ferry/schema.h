@@ -285,5 +285,22 @@
 /* /processes/process@PID */
 #define FM_P_STOP_SIGNAL "stop-signal"     /* u32: signal of its job-control stop (absent: running) */
 #define FM_P_STOP_REPORTED "stop-reported" /* empty: its parent has collected that stop */
+#define FM_P_ITIMER_REAL "itimer-real"     /* u64[2] ns: ITIMER_REAL time left at the freeze, period */
+#define FM_P_ITIMER_VIRTUAL "itimer-virtual" /* u64[2] ns: ITIMER_VIRTUAL CPU time left, period */
+#define FM_P_ITIMER_PROF "itimer-prof"     /* u64[2] ns: ITIMER_PROF CPU time left, period */
+
+/* /processes/process@PID/posix-timers/posix-timer@ID */
+#define FM_POSIX_TIMERS "posix-timers"
+#define FM_POSIX_TIMER "posix-timer"
+#define FM_PT_ID "id"                 /* u32: the timer id timer_create() gave */
+#define FM_PT_CLOCK "clock"           /* u32: clockid_t (CPU-time clocks are negative) */
+#define FM_PT_NOTIFY "notify"         /* u32: sigev_notify: SIGNAL 0, NONE 1, THREAD 2, THREAD_ID 4 */
+#define FM_PT_SIGNAL "signal"         /* u32: sigev_signo */
+#define FM_PT_SIGVAL "sigval"         /* u64: sigev_value */
+#define FM_PT_NOTIFY_TID "notify-tid" /* u32: SIGEV_THREAD_ID: the thread it signals */
+#define FM_PT_VALUE "value"           /* u64 ns: next expiry on its clock (CPU-time clocks:
+				       * the time left); 0: disarmed */
+#define FM_PT_INTERVAL "interval"     /* u64 ns: period (absent: one-shot) */
+#define FM_PT_OVERRUN "overrun"       /* u32: timer_getoverrun() (absent: 0) */
 
 #endif
