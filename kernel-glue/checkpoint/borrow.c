@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the kinds borrow from the frozen processes: a copy of a descriptor
- * (pidfd_getfd), the fields of its fdinfo, and a frozen thread to run
+ * (pidfd_getfd), the fields of its fdinfo, whether a signal is taken as
+ * soon as a process runs, and a frozen thread to run
  * system calls that only a process can ask about itself (rt_sigaction,
  * sigaltstack, prctl getters). The thread is
  * resumed under PTRACE_SYSCALL at the `syscall` instruction of its own
@@ -76,6 +77,33 @@ void fd_probe_release(struct fd_probe *p, struct fd_probe_store *s)
 	free(s->link);
 	free(s->fdinfo);
 	s->link = s->fdinfo = NULL;
+}
+
+bool ckpt_signal_taken(struct ckpt *c, const struct st_process *p, int sig, pid_t tid)
+{
+	uint64_t bit = 1ull << (sig - 1), set = 0;
+	bool taken = false;
+	int memfd = -1;
+
+	for (size_t i = 0; i < p->nthreads && !taken; i++) {
+		struct frozen_task *ft = freeze_find(&c->fz, p->threads[i].tid);
+
+		if (tid && p->threads[i].tid != tid)
+			continue;
+		if (!(p->threads[i].sigmask & bit)) {
+			taken = true;
+			break;
+		}
+		if (!ft || (long long)ft->regs.orig_rax != SYS_rt_sigtimedwait)
+			continue;
+		if (memfd < 0)
+			memfd = mem_open(p->pid, O_RDONLY);
+		taken = memfd >= 0 && mem_read(memfd, ft->regs.rdi, &set, sizeof(set)) == 0 &&
+			(set & bit);
+	}
+	if (memfd >= 0)
+		close(memfd);
+	return taken;
 }
 
 int fd_probe_field(const struct fd_probe *fd, const char *key, char *buf, size_t size)

@@ -35,6 +35,10 @@ static int capture(struct ckpt *c)
 
 	c->img.clock_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	c->img.clock_boottime_ns = clock_ns(CLOCK_BOOTTIME);
+	/* before any frozen thread runs a single instruction */
+	e = dump_pending_all(c);
+	if (e < 0)
+		return e;
 	{
 		/* first: stepping threads out of the vDSO lets time pass */
 		int r = dump_leave_vdso(c);
@@ -43,6 +47,14 @@ static int capture(struct ckpt *c)
 			return r;
 	}
 	dump_clocks(c, c->fz.pids[0]); /* as the processes see them */
+	/* what goes on with time (timers), as close to the freeze as can be */
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->dump_begin) {
+			int r = kind_registry[i]->dump_begin(c);
+
+			if (r < 0)
+				return r;
+		}
 	if (gethostname(host, sizeof(host)) == 0)
 		c->img.hostname = strdup(host);
 	for (size_t i = 0; i < c->fz.npids; i++) {
@@ -190,6 +202,7 @@ out:
 	freeze_free(&c.fz);
 	dump_files_end(&c);
 	free(c.origins);
+	shm_objects_free(&c);
 	st_image_free(&c.img);
 	return r;
 }

@@ -124,6 +124,27 @@ static int dump_mapped_file(struct ckpt *c, pid_t pid, uint64_t start, uint64_t 
 	return r;
 }
 
+/*
+ * A shared anonymous area: the object it maps, by the inode of its file
+ * (/proc/PID/map_files/START-END), which every process mapping it shares.
+ */
+static int shared_object(struct ckpt *c, pid_t pid, const struct proc_map *m, struct st_area *a)
+{
+	char path[96];
+	struct stat st;
+
+	a->kind = ST_AREA_SHMEM;
+	a->flags |= MAP_ANONYMOUS;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	if (stat(path, &st) < 0)
+		return log_error_errno(-errno, "pid %d area %#llx-%#llx: cannot inspect %s",
+				       pid, (unsigned long long)m->start,
+				       (unsigned long long)m->end, path);
+	a->object = shm_object_id(c, major(st.st_dev), minor(st.st_dev), st.st_ino);
+	return a->object ? 0 : -ENOMEM;
+}
+
 static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct st_area *a)
 {
 	bool shared = m->perms[3] == 's';
@@ -131,7 +152,9 @@ static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct 
 
 	a->flags |= shared ? MAP_SHARED : MAP_PRIVATE;
 	if (name[0] == 0) {
-		a->kind = shared ? ST_AREA_SHMEM : ST_AREA_ANON;
+		if (shared)
+			return shared_object(c, pid, m, a);
+		a->kind = ST_AREA_ANON;
 		a->flags |= MAP_ANONYMOUS;
 		return 0;
 	}
@@ -147,21 +170,22 @@ static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct 
 		if (strncmp(name, "[anon:", 6) == 0 || strncmp(name, "[anon_shmem:", 12) == 0) {
 			/* a named anonymous area (PR_SET_VMA_ANON_NAME); the name is
 			 * kept for the record, not set again yet */
-			a->kind = shared ? ST_AREA_SHMEM : ST_AREA_ANON;
-			a->flags |= MAP_ANONYMOUS;
 			a->name = strdup(name);
-			return a->name ? 0 : -ENOMEM;
+			if (!a->name)
+				return -ENOMEM;
+			if (shared)
+				return shared_object(c, pid, m, a);
+			a->kind = ST_AREA_ANON;
+			a->flags |= MAP_ANONYMOUS;
+			return 0;
 		}
 		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: this kind of area is not "
 				 "supported yet", pid, (unsigned long long)m->start,
 				 (unsigned long long)m->end, name);
 		return 0;
 	}
-	if (shared && strcmp(name, "/dev/zero (deleted)") == 0) {
-		a->kind = ST_AREA_SHMEM;
-		a->flags |= MAP_ANONYMOUS;
-		return 0;
-	}
+	if (shared && strcmp(name, "/dev/zero (deleted)") == 0)
+		return shared_object(c, pid, m, a);
 	if (strncmp(name, "/SYSV", 5) == 0 && strstr(name, " (deleted)")) {
 		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: System V shared memory is not "
 				 "supported yet", pid, (unsigned long long)m->start,

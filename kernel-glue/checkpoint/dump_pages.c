@@ -9,8 +9,9 @@
  * /proc/PID/pagemap says which pages exist: private areas keep the pages
  * that are present or swapped and anonymous (for a private file mapping:
  * only the pages that were written to, the rest comes back from the file);
- * shared anonymous areas keep every present page; shared file mappings and
- * the kernel's own areas keep none. A page that only maps the kernel's
+ * a shared anonymous area's object (dump_shmem.c) keeps every page it has
+ * (SEEK_DATA on the object), once, from the first area that maps them;
+ * shared file mappings and the kernel's own areas keep none. A page that only maps the kernel's
  * shared zero page (read, never written) is left out unread.
  */
 #include <errno.h>
@@ -41,6 +42,7 @@ struct page_run {
 };
 
 struct page_stream {
+	struct ckpt *c;
 	pid_t pid;
 	int memfd, pagemapfd;
 	uint32_t mm_id;
@@ -54,6 +56,8 @@ struct page_stream {
 	struct iovec remote[MAX_RUNS];
 	size_t nruns;
 	uint64_t pages_read, zero_pfn_pages;
+	const struct st_area *area; /* a shared object's: the area, the object */
+	int objfd;
 };
 
 /* The frame number of the kernel's zero page, from a page of our own. */
@@ -194,10 +198,62 @@ static bool area_has_pages(const struct st_area *a)
 	}
 }
 
+/* The pages of a shared object at bytes [start, end) of it, through the
+ * area s->area that maps them: those the object has (s->objfd). */
+static int stream_object_part(void *arg, uint64_t start, uint64_t end)
+{
+	struct page_stream *s = arg;
+	const struct st_area *a = s->area;
+
+	for (off_t at = start; (uint64_t)at < end;) {
+		off_t data = lseek(s->objfd, at, SEEK_DATA), hole;
+		int r;
+
+		if (data < 0 && errno == ENXIO)
+			return 0; /* nothing more up to its end */
+		if (data < 0)
+			return log_error_errno(-errno, "pid %d area %#llx: cannot find the pages "
+					       "of its shared object", s->pid,
+					       (unsigned long long)a->start);
+		if ((uint64_t)data >= end)
+			return 0;
+		hole = lseek(s->objfd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > end)
+			hole = end;
+		data &= ~(off_t)(PAGE - 1);
+		r = gather_run(s, a->start + (data - a->pgoff), (hole - data + PAGE - 1) / PAGE);
+		if (r < 0)
+			return r;
+		at = hole;
+	}
+	return 0;
+}
+
+static int stream_shared(struct page_stream *s, const struct st_area *a)
+{
+	char path[96];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", s->pid,
+		 (unsigned long long)a->start, (unsigned long long)a->end);
+	s->objfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->objfd < 0)
+		return log_error_errno(-errno, "pid %d area %#llx: cannot open its shared object %s",
+				       s->pid, (unsigned long long)a->start, path);
+	s->area = a;
+	r = shm_object_fresh(s->c, a->object, a->pgoff, a->pgoff + (a->end - a->start),
+			     stream_object_part, s);
+	close(s->objfd);
+	s->objfd = -1;
+	return r;
+}
+
 static int stream_area(struct page_stream *s, const struct st_area *a)
 {
 	if (!area_has_pages(a))
 		return 0;
+	if (a->kind == ST_AREA_SHMEM && a->object)
+		return stream_shared(s, a);
 	for (uint64_t addr = a->start; addr < a->end;) {
 		size_t n = (a->end - addr) / PAGE, run = 0;
 		ssize_t got;
@@ -233,11 +289,10 @@ int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_w
 	char path[64];
 	int r = 0;
 
-	(void)c;
 	if (!s)
 		return -ENOMEM;
-	*s = (struct page_stream){ .pid = pid, .mm_id = mm->id, .w = w,
-				   .zero_pfn = find_zero_pfn() };
+	*s = (struct page_stream){ .c = c, .pid = pid, .mm_id = mm->id, .w = w,
+				   .zero_pfn = find_zero_pfn(), .objfd = -1 };
 	s->memfd = mem_open(pid, O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	s->pagemapfd = open(path, O_RDONLY | O_CLOEXEC);

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/procfs.h"
@@ -18,6 +21,49 @@ static bool as_leader(const struct inv_item *it)
 }
 
 #define CRED_OF_ITS_OWN "a thread with credentials of its own is not carried yet"
+
+/* Whether ferry has CAP_SYS_RESOURCE in its effective set. */
+static bool ferry_has_sys_resource(void)
+{
+	struct {
+		uint32_t version;
+		int32_t pid;
+	} head = { 0x20080522, 0 }; /* _LINUX_CAPABILITY_VERSION_3 */
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+
+	if (syscall(SYS_capget, &head, data) < 0)
+		return false;
+	return data[CAP_SYS_RESOURCE / 32].effective & (1u << (CAP_SYS_RESOURCE % 32));
+}
+
+/*
+ * A limit is restored by the restorer on its stub, which has the
+ * restorer's limits: lowering either or raising the soft one up to the
+ * hard one needs no privilege, raising the hard one CAP_SYS_RESOURCE. The
+ * restorer is taken to be ferry as it is now (ferry-init, on a new
+ * kernel, has every capability and the kernel's own limits).
+ */
+static bool limit_restorable(const struct inv_item *it)
+{
+	int res = proc_limit_resource(it->key);
+	struct rlimit own;
+	unsigned long long hard;
+	char h[24];
+
+	/* the value is "SOFT HARD" as proc_parse_limits() checked it */
+	if (res < 0 || res >= ST_NRLIMITS || getrlimit(res, &own) < 0 ||
+	    sscanf(it->value, "%*s %23s", h) != 1)
+		return false;
+	hard = strcmp(h, "unlimited") == 0 ? RLIM_INFINITY : strtoull(h, NULL, 10);
+	return hard <= own.rlim_max || ferry_has_sys_resource();
+}
+
+#define LIMIT_ABOVE_OWN                                                                    \
+	"its hard limit is above ferry's own, and raising a hard limit needs "            \
+	"CAP_SYS_RESOURCE, which ferry lacks"
+#define LIMIT(name) INV_CLAIM_IF(INV_LIMIT, name, limit_restorable, LIMIT_ABOVE_OWN)
 
 const struct inv_claim dump_process_claims[] = {
 	INV_CLAIM(INV_STATUS, "Name"),
@@ -33,6 +79,12 @@ const struct inv_claim dump_process_claims[] = {
 	INV_CLAIM_IF(INV_STATUS, "CapAmb", as_leader, CRED_OF_ITS_OWN),
 	INV_CLAIM_IF(INV_STATUS, "NoNewPrivs", as_leader, CRED_OF_ITS_OWN),
 	INV_CLAIM(INV_PROC, "personality"),
+	LIMIT("Max cpu time"), LIMIT("Max file size"), LIMIT("Max data size"),
+	LIMIT("Max stack size"), LIMIT("Max core file size"), LIMIT("Max resident set"),
+	LIMIT("Max processes"), LIMIT("Max open files"), LIMIT("Max locked memory"),
+	LIMIT("Max address space"), LIMIT("Max file locks"), LIMIT("Max pending signals"),
+	LIMIT("Max msgqueue size"), LIMIT("Max nice priority"), LIMIT("Max realtime priority"),
+	LIMIT("Max realtime timeout"),
 	INV_CLAIMS_END,
 };
 
@@ -108,6 +160,34 @@ static int parse_privileges(const char *status, struct st_process *p)
 	return 0;
 }
 
+/* The resource limits, from /proc/PID/limits: anyone may read it, where
+ * prlimit() on another user's process needs CAP_SYS_RESOURCE. */
+static int dump_limits(pid_t pid, struct st_process *p)
+{
+	struct proc_limit lim[32];
+	bool seen[ST_NRLIMITS] = { false };
+	size_t n;
+	int r = proc_read_limits(pid, lim, 32, &n);
+
+	if (r < 0)
+		return log_error_errno(r, "pid %d: cannot read /proc/%d/limits%s", pid, pid,
+				r == -EPROTO ? ": a line is not as this kernel writes it" : "");
+	for (size_t i = 0; i < n; i++) {
+		int res = lim[i].resource;
+
+		if (res < 0 || res >= ST_NRLIMITS)
+			continue; /* refused by the inventory */
+		p->rlimits[res][0] = lim[i].soft;
+		p->rlimits[res][1] = lim[i].hard;
+		seen[res] = true;
+	}
+	for (int i = 0; i < ST_NRLIMITS; i++)
+		if (!seen[i])
+			return log_error_errno(-EPROTO, "pid %d: /proc/%d/limits has no '%s'", pid, pid,
+					proc_limit_name(i));
+	return 0;
+}
+
 int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 {
 	char path[64], buf[64], *status, *s;
@@ -169,14 +249,9 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 	if (r < 0)
 		return log_error_errno(r, "pid %d: cannot parse %s", pid, path);
 
-	for (int i = 0; i < ST_NRLIMITS; i++) {
-		struct rlimit rl;
-
-		if (prlimit(pid, i, NULL, &rl) < 0)
-			return log_error_errno(-errno, "pid %d: cannot read resource limit %d", pid, i);
-		p->rlimits[i][0] = rl.rlim_cur;
-		p->rlimits[i][1] = rl.rlim_max;
-	}
+	r = dump_limits(pid, p);
+	if (r < 0)
+		return r;
 	p->mm_id = pid;
 	return 0;
 }

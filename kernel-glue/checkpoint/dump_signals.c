@@ -79,6 +79,21 @@ int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n)
 	return 0;
 }
 
+int dump_pending_all(struct ckpt *c)
+{
+	for (size_t i = 0; i < c->fz.ntasks; i++) {
+		struct frozen_task *ft = &c->fz.tasks[i];
+		int r = dump_pending(ft->tid, false, &ft->sigpending, &ft->nsigpending);
+
+		if (r == 0 && ft->tid == ft->tgid)
+			r = dump_pending(ft->tid, true, &ft->sigpending_shared,
+					 &ft->nsigpending_shared);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p)
 {
 	struct frozen_task *ft = freeze_find(&c->fz, pid);
@@ -87,9 +102,10 @@ int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p)
 
 	if (!ft)
 		return log_error_errno(-ESRCH, "pid %d: its main thread is gone", pid);
-	r = dump_pending(pid, true, &p->sigpending_shared, &p->nsigpending_shared);
-	if (r < 0)
-		return r;
+	p->sigpending_shared = ft->sigpending_shared;
+	p->nsigpending_shared = ft->nsigpending_shared;
+	ft->sigpending_shared = NULL;
+	ft->nsigpending_shared = 0;
 	r = borrow_begin(c, ft, &b);
 	if (r < 0)
 		return r;

@@ -2,7 +2,8 @@
 /*
  * Per-thread state: registers, extended state, signal mask, rseq, robust
  * list, name, queued signals; and, asked inside the thread (borrow.c), its
- * alternate signal stack, clear_child_tid address and parent-death signal.
+ * alternate signal stack, clear_child_tid address, parent-death signal and
+ * securebits.
  */
 #include <errno.h>
 #include <linux/ptrace.h>
@@ -44,6 +45,9 @@ const struct inv_claim dump_threads_claims[] = {
 	INV_CLAIM(INV_STATE, "running"),
 	INV_CLAIM(INV_STATE, "sleeping"),
 	INV_CLAIM(INV_STATE, "disk sleep"),
+	/* keepcaps is one of the securebits */
+	INV_CLAIM(INV_INSIDE, "securebits"),
+	INV_CLAIM(INV_INSIDE, "keepcaps"),
 	INV_CLAIMS_END,
 };
 
@@ -97,6 +101,13 @@ static int dump_thread_inside(struct ckpt *c, pid_t pid, struct frozen_task *ft,
 			r = log_error_errno(res, "pid %d tid %d: cannot read its parent-death signal", pid,
 				     ft->tid);
 		t->pdeathsig = pdeathsig;
+	}
+	if (r == 0) {
+		res = BORROW(&b, SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0);
+		if (res >= 0)
+			t->securebits = res;
+		else
+			r = log_error_errno(res, "pid %d tid %d: cannot read its securebits", pid, ft->tid);
 	}
 	if (borrow_end(&b) < 0 && r == 0)
 		r = -EIO;
@@ -153,8 +164,10 @@ static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct
 	t->robust_list = head;
 	t->robust_len = len;
 	r = dump_thread_comm(pid, t);
-	if (r == 0)
-		r = dump_pending(ft->tid, false, &t->sigpending, &t->nsigpending);
+	t->sigpending = ft->sigpending; /* read at the freeze */
+	t->nsigpending = ft->nsigpending;
+	ft->sigpending = NULL;
+	ft->nsigpending = 0;
 	if (r == 0)
 		r = dump_thread_inside(c, pid, ft, t);
 	return r;

@@ -3,7 +3,10 @@
  * Freeze a selection of processes at one instant: PTRACE_SEIZE every
  * thread, PTRACE_INTERRUPT every thread, then wait until all have stopped.
  * Threads and children that appear meanwhile are caught by repeating until
- * nothing new shows up. Thaw is PTRACE_DETACH without a signal.
+ * nothing new shows up. A thread of a stopped process (SIGSTOP, SIGTSTP,
+ * ...) reports its stop signal instead of SIGTRAP: the freeze keeps it.
+ * Thaw is PTRACE_DETACH without a signal (the kernel puts a stopped
+ * process back in its stop).
  */
 #include <errno.h>
 #include <signal.h>
@@ -185,6 +188,9 @@ static int wait_stops(struct freeze *fz)
 			}
 			if (status >> 16 == PTRACE_EVENT_STOP) {
 				t->stopped = true;
+				/* a group stop shows its signal, an interrupt SIGTRAP */
+				if (WSTOPSIG(status) != SIGTRAP)
+					t->group_stop = WSTOPSIG(status);
 				continue;
 			}
 			/* a signal was being delivered: let it through, the
@@ -283,6 +289,16 @@ static bool stopped_since(struct frozen_task *t)
 	}
 }
 
+/* The queued signals read at the freeze that no dump took. */
+static void free_pending(struct freeze *fz)
+{
+	for (size_t i = 0; i < fz->ntasks; i++) {
+		free(fz->tasks[i].sigpending);
+		free(fz->tasks[i].sigpending_shared);
+		fz->tasks[i].sigpending = fz->tasks[i].sigpending_shared = NULL;
+	}
+}
+
 void freeze_thaw(struct freeze *fz)
 {
 	for (size_t i = 0; i < fz->ntasks; i++) {
@@ -308,6 +324,7 @@ void freeze_thaw(struct freeze *fz)
 		if (t->deferred_signal)
 			syscall(SYS_tgkill, t->tgid, t->tid, t->deferred_signal);
 	}
+	free_pending(fz);
 	fz->ntasks = 0;
 }
 
@@ -328,11 +345,13 @@ void freeze_kill(struct freeze *fz)
 			       !WIFSIGNALED(status))
 				;
 		}
+	free_pending(fz);
 	fz->ntasks = 0;
 }
 
 void freeze_free(struct freeze *fz)
 {
+	free_pending(fz);
 	free(fz->pids);
 	free(fz->tasks);
 	memset(fz, 0, sizeof(*fz));

@@ -20,6 +20,12 @@ struct frozen_task {
 	bool regs_changed;   /* injected into: registers to put back at thaw */
 	arch_regs_t regs;    /* at the freeze */
 	int deferred_signal; /* arrived during the freeze; sent again at thaw */
+	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
+	/* its queued signals (siginfos), read right after the freeze
+	 * (dump_pending_all), taken by dump_threads and dump_signals: the
+	 * thread's own, and the leader's the process-wide ones */
+	uint8_t *sigpending, *sigpending_shared;
+	size_t nsigpending, nsigpending_shared;
 };
 
 struct freeze {
@@ -36,6 +42,18 @@ struct file_origin {
 	uint32_t file_id;
 };
 
+/* A shared memory object (an anonymous MAP_SHARED mapping's, which fork
+ * shares): the areas that map it, in every process, get its id. */
+struct shm_object {
+	unsigned dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t id;
+	struct shm_range {
+		uint64_t start, end; /* bytes of the object whose pages are in the image */
+	} *dumped;
+	size_t ndumped;
+};
+
 struct ckpt {
 	const struct ferry_checkpoint_options *opts;
 	struct st_image img;
@@ -43,6 +61,8 @@ struct ckpt {
 	struct file_origin *origins;
 	size_t norigins;
 	void *origin_tree; /* dump_files.c: the origins ordered by kcmp */
+	struct shm_object *shm;
+	size_t nshm;
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
 	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
@@ -77,6 +97,11 @@ uint64_t fd_probe_u64(const struct fd_probe *fd, const char *key, int base);
 /* A socket's family, type and protocol into @fd, and ferry's copy of it
  * (fd->sfd, closed by the caller). Returns 0 or -errno (logged). */
 int fd_probe_socket(struct fd_probe *fd);
+/* Whether signal @sig, queued to @p (to its thread @tid when not 0), is
+ * taken as soon as the process runs: a thread that may take it does not
+ * block it, or was frozen waiting for it in rt_sigtimedwait() (sigwait(),
+ * sigwaitinfo(), sigtimedwait()). Needs the threads' masks (dump_threads). */
+bool ckpt_signal_taken(struct ckpt *c, const struct st_process *p, int sig, pid_t tid);
 /* What kind @k keeps during this checkpoint: @size zeroed bytes on first
  * use, freed after its dump_end; NULL when out of memory. */
 void *ckpt_kind_state(struct ckpt *c, const struct kind *k, size_t size);
@@ -125,11 +150,27 @@ int dump_process(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_threads(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_signals(struct ckpt *c, pid_t pid, struct st_process *p);
 int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
+/* Every frozen task's queued signals into its frozen_task, before anything
+ * runs in a frozen thread: a thread lent for a system call takes a queued
+ * signal on its way back to user space (SIGSTOP whatever its mask), and
+ * that signal would be missing from the image. */
+int dump_pending_all(struct ckpt *c);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
 /* Frees what dump_files() kept to find shared descriptions. */
 void dump_files_end(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
+
+/* dump_shmem.c: the shared memory objects of anonymous MAP_SHARED areas */
+/* The id of the object at @dev_major:@dev_minor inode @ino (maps' fields of
+ * the area), a new one the first time; 0 when out of memory. */
+uint32_t shm_object_id(struct ckpt *c, unsigned dev_major, unsigned dev_minor, uint64_t ino);
+/* Call @fn for each part of bytes [@start, @end) of object @id whose pages
+ * no area seen before took, then count [@start, @end) as taken: each page
+ * of an object goes into the image once, whoever maps it. */
+int shm_object_fresh(struct ckpt *c, uint32_t id, uint64_t start, uint64_t end,
+		     int (*fn)(void *arg, uint64_t start, uint64_t end), void *arg);
+void shm_objects_free(struct ckpt *c);
 
 #endif

@@ -126,6 +126,7 @@ static const struct meta_field thread_fields[] = {
 	META_CELLS(FM_T_SIGALTSTACK, altstack, 0, .write_if = has_altstack),
 	META_U64(FM_T_CLEAR_CHILD_TID, struct st_thread, clear_child_tid, META_OMIT_ZERO),
 	META_U32(FM_T_PDEATHSIG, struct st_thread, pdeathsig, META_OMIT_ZERO),
+	META_U32(FM_T_SECUREBITS, struct st_thread, securebits, META_OMIT_ZERO),
 	META_BYTES_OF(FM_T_SIGPENDING, struct st_thread, sigpending, nsigpending, ST_SIGINFO_SIZE,
 		      META_OMIT_ZERO),
 	{ 0 },
@@ -305,6 +306,10 @@ static int check_area(struct meta_in *in, int node, void *obj)
 
 	if (a->end <= a->start)
 		return meta_fail(in, node, "empty range");
+	/* the size of a shared memory object is the largest pgoff + length of
+	 * its areas (restore/restore_shmem.c; an object elsewhere is ignored) */
+	if (a->object && a->pgoff > UINT64_MAX - (a->end - a->start))
+		return meta_fail(in, node, "a shared memory object at an offset out of range");
 	return 0;
 }
 
@@ -330,6 +335,7 @@ static const struct meta_field area_fields[] = {
 	META_STR(FM_A_NAME, struct st_area, name, 0),
 	META_U32(FM_A_FILE, struct st_area, file_id, META_OMIT_ZERO),
 	META_U32(FM_A_ADVICE, struct st_area, advice, META_OMIT_ZERO | META_HEX),
+	META_U32(FM_A_OBJECT, struct st_area, object, META_OMIT_ZERO),
 	{ .name = FM_A_VDSO_IMAGE, .type = META_T_CUSTOM, .when = is_vdso, .write = write_vdso,
 	  .read = read_vdso },
 	{ 0 },

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,4 +295,144 @@ int proc_vmflag(const char *vmflags, const char *flag)
 			p++;
 	}
 	return 0;
+}
+
+/* /proc/PID/limits, in the order and with the units of the kernel's
+ * fs/proc/base.c (each value is the raw rlimit, the unit only a label). */
+static const struct {
+	const char *name, *unit;
+} limit_names[] = {
+	{ "Max cpu time", "seconds" },        { "Max file size", "bytes" },
+	{ "Max data size", "bytes" },         { "Max stack size", "bytes" },
+	{ "Max core file size", "bytes" },    { "Max resident set", "bytes" },
+	{ "Max processes", "processes" },     { "Max open files", "files" },
+	{ "Max locked memory", "bytes" },     { "Max address space", "bytes" },
+	{ "Max file locks", "locks" },        { "Max pending signals", "signals" },
+	{ "Max msgqueue size", "bytes" },     { "Max nice priority", NULL },
+	{ "Max realtime priority", NULL },    { "Max realtime timeout", "us" },
+};
+
+#define NLIMIT_NAMES (int)(sizeof(limit_names) / sizeof(limit_names[0]))
+
+int proc_limit_resource(const char *name)
+{
+	for (int i = 0; i < NLIMIT_NAMES; i++)
+		if (strcmp(limit_names[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *proc_limit_name(int resource)
+{
+	return resource >= 0 && resource < NLIMIT_NAMES ? limit_names[resource].name : NULL;
+}
+
+/* A soft or hard limit: decimal digits that fit, or "unlimited". */
+static bool parse_limit_word(const char *w, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n == 9 && strncmp(w, "unlimited", 9) == 0) {
+		*ret = UINT64_MAX;
+		return true;
+	}
+	if (n == 0 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)w[i]) || v > (UINT64_MAX - (w[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (w[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+/* "NAME   SOFT   HARD   [UNIT]": the name is every word before the first
+ * number or "unlimited" (a name has no digits). */
+static int parse_limit_line(const char *line, size_t len, struct proc_limit *l)
+{
+	const char *w[8], *end = line + len, *p = line;
+	size_t wn[8], nw = 0, name_end = 0, first;
+	uint64_t dummy;
+
+	while (p < end && nw < 8) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		w[nw] = p;
+		while (p < end && *p != ' ')
+			p++;
+		wn[nw] = p - w[nw];
+		nw++;
+	}
+	if (p < end)
+		return -EPROTO;
+	for (first = 0; first < nw && !parse_limit_word(w[first], wn[first], &dummy); first++)
+		;
+	if (first == 0 || first + 2 > nw || first + 3 < nw)
+		return -EPROTO;
+	name_end = w[first - 1] + wn[first - 1] - line;
+	if (name_end >= sizeof(l->name))
+		return -EPROTO;
+	memcpy(l->name, line, name_end);
+	l->name[name_end] = 0;
+	if (!parse_limit_word(w[first], wn[first], &l->soft) ||
+	    !parse_limit_word(w[first + 1], wn[first + 1], &l->hard))
+		return -EPROTO;
+	snprintf(l->words, sizeof(l->words), "%.*s %.*s", (int)wn[first], w[first],
+		 (int)wn[first + 1], w[first + 1]);
+	l->resource = proc_limit_resource(l->name);
+	if (l->resource >= 0) {
+		const char *unit = limit_names[l->resource].unit;
+		bool has_unit = first + 3 == nw;
+
+		if (has_unit != (unit != NULL))
+			return -EPROTO;
+		if (unit && (strlen(unit) != wn[first + 2] ||
+			     strncmp(unit, w[first + 2], wn[first + 2]) != 0))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int proc_parse_limits(const char *text, struct proc_limit *ret, size_t max, size_t *ret_n)
+{
+	const char *line = text, *nl;
+	size_t n = 0;
+
+	if (strncmp(text, "Limit ", 6) != 0)
+		return -EPROTO;
+	for (nl = strchr(line, '\n'); nl; nl = strchr(line, '\n')) {
+		int r;
+
+		if (line != text) {
+			if (n == max)
+				return -E2BIG;
+			memset(&ret[n], 0, sizeof(ret[n]));
+			r = parse_limit_line(line, nl - line, &ret[n]);
+			if (r < 0)
+				return r;
+			n++;
+		}
+		line = nl + 1;
+	}
+	if (*line)
+		return -EPROTO; /* a last line without its newline: cut short */
+	*ret_n = n;
+	return 0;
+}
+
+int proc_read_limits(pid_t pid, struct proc_limit *ret, size_t max, size_t *ret_n)
+{
+	char path[64], *text;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", pid);
+	r = proc_read_file(path, &text, NULL);
+	if (r < 0)
+		return r;
+	r = proc_parse_limits(text, ret, max, ret_n);
+	free(text);
+	return r;
 }

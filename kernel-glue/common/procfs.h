@@ -17,6 +17,28 @@ int proc_read_link(const char *path, char **ret);
  * after the key), copied into @buf. */
 int proc_status_field(const char *status, const char *key, char *buf, size_t size);
 
+/* One line of /proc/PID/limits below its header. */
+struct proc_limit {
+	int resource;        /* RLIMIT_*; -1: a resource this table does not know */
+	char name[48];       /* as the kernel names it: "Max open files" */
+	uint64_t soft, hard; /* UINT64_MAX: "unlimited" */
+	char words[48];      /* soft and hard as the kernel writes them: "1024 4096" */
+};
+
+/*
+ * Parse the text of /proc/PID/limits into @ret (at most @max lines; the
+ * number in *@ret_n). Each line must be as the kernel writes it: a name,
+ * two numbers or "unlimited", and the unit of that resource ("bytes",
+ * none for the nice and realtime priorities), else -EPROTO; a name this
+ * table does not know is kept with resource -1, for the caller to refuse.
+ */
+int proc_parse_limits(const char *text, struct proc_limit *ret, size_t max, size_t *ret_n);
+int proc_read_limits(pid_t pid, struct proc_limit *ret, size_t max, size_t *ret_n);
+/* The RLIMIT_* of the name /proc/PID/limits gives it, or -1. */
+int proc_limit_resource(const char *name);
+/* The name of RLIMIT_* @resource in /proc/PID/limits, or NULL. */
+const char *proc_limit_name(int resource);
+
 /* Fields of /proc/PID/stat, numbered as in proc(5) (1 = pid). */
 int proc_stat_fields(pid_t pid, uint64_t *fields, int max);
 

@@ -49,6 +49,8 @@ struct st_area {
 	char *name;      /* special areas: "[vdso]", "[vvar_vclock]", ... */
 	uint32_t file_id; /* backing file whose contents the image carries, or 0 */
 	uint32_t advice;  /* bit N: madvise(N) applies (MADV_DONTFORK, MADV_HUGEPAGE, ...) */
+	uint32_t object;  /* shmem: the shared memory object it maps (areas with the same
+			   * id, in any process, map one object), or 0 */
 };
 
 /* An entry point of a vDSO: offset from the start of its image. */
@@ -93,6 +95,7 @@ struct st_thread {
 	uint32_t altstack_flags;
 	uint64_t clear_child_tid;            /* set_tid_address(), 0: none */
 	uint32_t pdeathsig;
+	uint32_t securebits;                 /* PR_GET_SECUREBITS */
 	uint8_t *sigpending;                 /* ST_SIGINFO_SIZE bytes per signal */
 	size_t nsigpending;
 };

@@ -27,6 +27,20 @@ int64_t timens_clock_ns(int clock)
 	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
+int64_t timens_process_clock_ns(pid_t pid, int clock)
+{
+	struct timens_offsets mine = { 0 }, theirs = { 0 };
+	int64_t now = timens_clock_ns(clock);
+
+	if (clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME && clock != CLOCK_BOOTTIME_ALARM)
+		return now;
+	timens_read(0, &mine);
+	timens_read(pid, &theirs);
+	if (clock == CLOCK_MONOTONIC)
+		return now - mine.monotonic_ns + theirs.monotonic_ns;
+	return now - mine.boottime_ns + theirs.boottime_ns;
+}
+
 int timens_read(pid_t pid, struct timens_offsets *ret)
 {
 	char path[64], path2[64], *text, *line;

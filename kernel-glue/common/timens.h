@@ -23,4 +23,9 @@ int timens_write_for_children(const struct timens_offsets *o);
 /* CLOCK_* now, in the caller's namespace, in nanoseconds. */
 int64_t timens_clock_ns(int clock);
 
+/* CLOCK_* now as @pid sees it: CLOCK_MONOTONIC and CLOCK_BOOTTIME (and
+ * CLOCK_BOOTTIME_ALARM) through its time namespace, the others as they
+ * are. */
+int64_t timens_process_clock_ns(pid_t pid, int clock);
+
 #endif

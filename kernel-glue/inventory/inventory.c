@@ -65,6 +65,7 @@ static const struct {
 	[INV_TIMER] = { "timers", "a timer", inv_timer_rules },
 	[INV_LOCK] = { "locks", "a lock request", inv_lock_rules },
 	[INV_INSIDE] = { "inside", "an attribute asked inside the process", inv_inside_rules },
+	[INV_LIMIT] = { "limits", "a resource limit", inv_limit_rules },
 };
 
 pid_t inv_root(const struct inv *v)
@@ -263,6 +264,8 @@ static int walk_process(struct inv *v, pid_t pid)
 		r = inv_walk_proc(v, pid);
 	if (r == 0)
 		r = inv_walk_ns(v, pid);
+	if (r == 0)
+		r = inv_walk_limits(v, pid);
 	if (r == 0 && !v->reference)
 		r = inv_walk_maps(v, pid);
 	if (r == 0 && !v->reference)

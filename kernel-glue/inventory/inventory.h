@@ -6,9 +6,9 @@
  * scheduling and I/O priority, proc.c: the settable files of /proc/PID,
  * ns.c: /proc/PID/ns, maps.c: smaps and its VmFlags, fds.c: every fd with
  * its fdinfo and owner, timers.c: /proc/PID/timers and the waiting lock
- * requests of /proc/locks; inside.c: what only the process can be asked,
- * prctl getters and interval timers, at the freeze), and each value found
- * is offered as an item:
+ * requests of /proc/locks, limits.c: /proc/PID/limits; inside.c: what
+ * only the process can be asked, prctl getters and interval timers, at
+ * the freeze), and each value found is offered as an item:
  *
  *   - carried, when a claim takes it: a kind's (`claims` of its struct
  *     kind, in kinds/NAME.c) or one of ferry's own (the dump_*.c file that
@@ -49,6 +49,8 @@ enum inv_source {
 	INV_LOCK,    /* a lock request of the process waiting in /proc/locks; key "waiting" */
 	INV_INSIDE,  /* asked inside a frozen thread; key: the getter ("child_subreaper",
 		      * "itimer_real", ...) */
+	INV_LIMIT,   /* a line of /proc/PID/limits; key: its name ("Max open files"),
+		      * value: soft and hard ("1024 4096", "unlimited unlimited") */
 	INV_NSOURCES
 };
 
@@ -173,10 +175,11 @@ int inv_walk_maps(struct inv *v, pid_t pid);
 int inv_walk_fds(struct inv *v, pid_t pid);
 int inv_walk_timers(struct inv *v, pid_t pid);
 int inv_walk_locks(struct inv *v, const pid_t *pids, size_t npids);
+int inv_walk_limits(struct inv *v, pid_t pid);
 
 extern const struct inv_rule inv_status_rules[], inv_sched_rules[], inv_state_rules[],
 	inv_proc_rules[], inv_ns_rules[], inv_area_rules[], inv_fd_rules[], inv_timer_rules[],
-	inv_lock_rules[], inv_inside_rules[];
+	inv_lock_rules[], inv_inside_rules[], inv_limit_rules[];
 
 /* Ferry's own value of @key in @source ("" when it has none): the
  * reference of rules with .same_as_ferry. */

@@ -2,9 +2,9 @@
 /*
  * Source: the state letter of each thread in /proc/PID/task/TID/stat,
  * offered under a name per state. A running or sleeping thread is what
- * ferry freezes and restores (claimed by checkpoint/dump_threads.c); a
- * stopped one is not carried yet (job control), nor one stopped by
- * another tracer, nor a zombie leader.
+ * ferry freezes and restores (claimed by checkpoint/dump_threads.c), and
+ * so is a stopped one (job control, claimed by kinds/jobctl.c); one
+ * stopped by another tracer is not, nor a zombie leader.
  */
 #include <errno.h>
 #include <stdio.h>

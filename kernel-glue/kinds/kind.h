@@ -13,6 +13,8 @@
  *	claims       the values the kernel shows that the kind carries: every
  *	             other value of a source is refused unless at its default
  *   checkpoint (kernel-glue/checkpoint, process frozen)
+ *	dump_begin   the selection is frozen and its clocks read, nothing else
+ *	             yet: what goes on changing with time (timers) is read here
  *	match        is this open file of mine? (first kind of the registry
  *	             to say yes; a file no kind claims is refused by name)
  *	dump         fill its file record: f->path, f->kind_data (file_size bytes)
@@ -86,6 +88,7 @@ struct kind {
 	const struct inv_claim *claims;
 
 	/* checkpoint */
+	int (*dump_begin)(struct ckpt *c);
 	bool (*match)(const struct fd_probe *fd);
 	int (*dump)(struct ckpt *c, const struct fd_probe *fd, struct st_file *f);
 	int (*dump_process)(struct ckpt *c, pid_t pid, struct st_process *p);

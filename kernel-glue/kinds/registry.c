@@ -4,7 +4,10 @@
  * (kind.h says what it may fill in; eventfd.c is the smallest example) and
  * one line here. The order matters twice: the first kind whose match()
  * takes an open file dumps it, and the kinds' image nodes are written in
- * this order.
+ * this order. In a process node the kinds whose process_fields make child
+ * nodes (posix_timers) come after those that only add properties: an FDT
+ * node's properties come before its children (one written after a child
+ * is not found again; make glue-unit-test says so).
  */
 #include <string.h>
 
@@ -39,7 +42,10 @@
 	X(prctl)        \
 	X(loginuid)     \
 	X(membarrier)   \
-	X(sigio)
+	X(sigio)        \
+	X(itimers)      \
+	X(jobctl)       \
+	X(posix_timers)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

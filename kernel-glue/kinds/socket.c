@@ -512,38 +512,6 @@ static bool needed_before_bind(const struct socket_opt *o)
 	       (o->level == IPPROTO_IP && o->name == IP_TRANSPARENT);
 }
 
-/* Its classic BPF filter, then the lock that keeps it. */
-static void apply_filter(int fd, const struct socket_record *s)
-{
-	size_t n = s->nfilter / 2;
-	struct sock_filter *prog;
-	struct sock_fprog fprog;
-	int one = 1;
-
-	if (!n)
-		return;
-	prog = calloc(n, sizeof(*prog));
-	if (!prog) {
-		log_warning("socket %u: out of memory for its filter", s->id);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		prog[i].code = s->filter[2 * i] >> 16;
-		prog[i].jt = s->filter[2 * i] >> 8;
-		prog[i].jf = s->filter[2 * i];
-		prog[i].k = s->filter[2 * i + 1];
-	}
-	fprog.len = n;
-	fprog.filter = prog;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
-		log_warning("socket %u: cannot attach its filter of %zu instructions: %s", s->id, n,
-			  strerror(errno));
-	else if (s->filter_locked &&
-		 setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
-		log_warning("socket %u: cannot lock its filter: %s", s->id, strerror(errno));
-	free(prog);
-}
-
 void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 {
 	for (size_t i = 0; i < s->nopts; i++) {
@@ -565,7 +533,6 @@ void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 			  strerror(errno));
 	if (before_bind)
 		return;
-	apply_filter(fd, s);
 	if (s->linger[0]) {
 		struct linger lg = { .l_onoff = s->linger[0], .l_linger = s->linger[1] };
 
@@ -592,11 +559,6 @@ void sock_apply_buffers(int fd, const struct socket_record *s)
 	if (snd > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
 		log_warning("socket %u: cannot set its send buffer to %d: %s", s->id, snd,
 			  strerror(errno));
-	/* setting a size locks it: the sizes the kernel tuned are unlocked again */
-	if (s->have_buf_lock &&
-	    setsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &(int){ (int)s->buf_lock }, sizeof(int)) < 0)
-		log_warning("socket %u: cannot set SO_BUF_LOCK to %u: %s", s->id, s->buf_lock,
-			  strerror(errno));
 }
 
 int socket_open(struct rst *r, const struct st_file *f,
@@ -619,31 +581,81 @@ int socket_open(struct rst *r, const struct st_file *f,
 	return fd;
 }
 
+/* Its classic BPF filter, then the lock that keeps it. */
+static int attach_filter(int fd, const struct socket_record *s)
+{
+	size_t n = s->nfilter / 2;
+	struct sock_filter *prog = calloc(n, sizeof(*prog));
+	struct sock_fprog fprog = { .len = n, .filter = prog };
+	int e = 0;
+
+	if (!prog)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		prog[i].code = s->filter[2 * i] >> 16;
+		prog[i].jt = s->filter[2 * i] >> 8;
+		prog[i].jf = s->filter[2 * i];
+		prog[i].k = s->filter[2 * i + 1];
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+		e = log_error_errno(-errno, "socket %u: cannot attach its filter of %zu "
+				    "instructions", s->id, n);
+	else if (s->filter_locked &&
+		 setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &(int){ 1 }, sizeof(int)) < 0)
+		e = log_error_errno(-errno, "socket %u: cannot lock its filter", s->id);
+	free(prog);
+	return e;
+}
+
 /*
- * Every socket is complete, its queues filled (a shut down end takes no
- * more): each is shut down as it was, through the restorer's descriptor
- * of its first open. A Unix end shut down for writing shuts its peer for
- * reading and the reverse, as it did at first.
+ * What comes once every socket is complete, its queues filled: its filter
+ * (the queued data passed it once already), which of its buffer sizes the
+ * kernel may tune (setting a size locked it), the device it was bound to
+ * before its bind (read back), then its shutdown (a shut down end takes no
+ * more; a Unix end shut down for writing shuts its peer for reading and
+ * the reverse, as it did at first). Any of these that does not take fails
+ * the restore.
  */
-static int sockets_restore_finish(struct rst *r)
+static int finish_socket(int fd, const struct socket_record *s)
 {
 	static const int hows[] = { 0, SHUT_RD, SHUT_WR, SHUT_RDWR };
+	char dev[IFNAMSIZ + 1] = "";
+	socklen_t len = IFNAMSIZ;
+	int e = s->nfilter ? attach_filter(fd, s) : 0;
 
-	for (size_t i = 0; i < r->img.nfiles; i++) {
+	if (e == 0 && s->have_buf_lock &&
+	    setsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &(int){ (int)s->buf_lock }, sizeof(int)) < 0)
+		e = log_error_errno(-errno, "socket %u: cannot set SO_BUF_LOCK to %u", s->id,
+				    s->buf_lock);
+	if (e == 0 && s->bind_device &&
+	    (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) < 0 ||
+	     strcmp(dev, s->bind_device) != 0))
+		e = log_error_errno(-EINVAL, "socket %u: it is not bound to the device %s", s->id,
+				    s->bind_device);
+	if (e == 0 && s->shutdown && shutdown(fd, hows[s->shutdown & 3]) < 0 && errno != ENOTCONN)
+		e = log_error_errno(-errno, "socket %u: cannot shut it down (%s) again", s->id,
+				    s->shutdown == 3 ? "both ways" : s->shutdown & 1 ? "reading"
+				    : "writing");
+	return e;
+}
+
+static int sockets_restore_finish(struct rst *r)
+{
+	int e = 0;
+
+	for (size_t i = 0; i < r->img.nfiles && e == 0; i++) {
 		const struct socket_record *s = socket_of_file(&r->img, &r->img.files[i]);
 
-		if (!s || !s->shutdown || r->files_fd[i] < 0)
+		if (!s || r->files_fd[i] < 0)
 			continue;
 		/* the first open of it does it for all */
 		for (size_t k = 0; k < i && s; k++)
 			if (socket_of_file(&r->img, &r->img.files[k]) == s)
 				s = NULL;
-		if (s && shutdown(r->files_fd[i], hows[s->shutdown & 3]) < 0 && errno != ENOTCONN)
-			return log_error_errno(-errno, "socket %u: cannot shut it down (%s) again", s->id,
-					s->shutdown == 3 ? "both ways" : s->shutdown & 1 ? "reading"
-					: "writing");
+		if (s)
+			e = finish_socket(r->files_fd[i], s);
 	}
-	return 0;
+	return e;
 }
 
 /* The records; the families are kinds of their own. */

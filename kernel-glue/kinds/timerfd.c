@@ -51,21 +51,6 @@ static bool timerfd_match(const struct fd_probe *fd)
 	return strcmp(fd->link, "anon_inode:[timerfd]") == 0;
 }
 
-/* @clk now, as @pid sees it (its time namespace). */
-static uint64_t process_clock_ns(pid_t pid, int clk)
-{
-	struct timens_offsets mine = { 0 }, theirs = { 0 };
-	int64_t now = timens_clock_ns(clk);
-
-	if (clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && clk != CLOCK_BOOTTIME_ALARM)
-		return now;
-	timens_read(0, &mine);
-	timens_read(pid, &theirs);
-	if (clk == CLOCK_MONOTONIC)
-		return now - mine.monotonic_ns + theirs.monotonic_ns;
-	return now - mine.boottime_ns + theirs.boottime_ns;
-}
-
 static int parse_pair(const struct fd_probe *fd, const char *key, uint64_t *ret_ns)
 {
 	unsigned long long s, ns;
@@ -102,12 +87,12 @@ static int timerfd_dump(struct ckpt *c, const struct fd_probe *fd, struct st_fil
 	/* the process is frozen, its timer is not: what remained at the
 	 * freeze, where its clocks were read and where the restore goes on */
 	if (value && !(t->flags & TFD_TIMER_ABSTIME))
-		value += process_clock_ns(fd->pid, CLOCK_MONOTONIC) - c->img.clock_monotonic_ns;
+		value += timens_process_clock_ns(fd->pid, CLOCK_MONOTONIC) - c->img.clock_monotonic_ns;
 	/* it_value 0 is disarmed, unless a period keeps it going */
 	if (!value && interval)
 		value = 1;
 	if (value && (t->flags & TFD_TIMER_ABSTIME))
-		value += process_clock_ns(fd->pid, t->clock);
+		value += timens_process_clock_ns(fd->pid, t->clock);
 	t->value_ns = value;
 	return 0;
 }

@@ -38,7 +38,7 @@ struct rproc {
 	size_t nthreads;
 	pid_t pid;
 	bool created;    /* the stub exists (kill it on failure) */
-	bool detached;   /* running on its own */
+	bool detached;   /* running on its own (killed too on failure) */
 	struct inject in;
 	int memfd;       /* /proc/PID/mem, read-write */
 	uint64_t tramp;  /* trampoline: code page, data page */
@@ -55,13 +55,25 @@ struct rst {
 	struct rproc *procs;
 	size_t nprocs;
 	int *files_fd;   /* restorer's fd for each img.files[i], or -1 */
+	struct rshm {    /* the shared memory objects of the image (restore_shmem.c) */
+		uint32_t id;
+		uint64_t size;
+		bool noreserve;
+		int fd;  /* the restorer's, or -1 */
+	} *shm;
+	size_t nshm;
 	struct st_kind_data kinds; /* what kinds keep during the restore */
 };
 
 /* stub.c */
 int stub_create(struct rproc *rp);
 int stub_clone(struct rproc *parent, struct rproc *rp);
+/* Kill it, running or not; collect what ferry sees of it as its tracer
+ * (its parent reaps it). */
 void stub_kill(struct rproc *rp);
+/* After a failure: every process the restore made killed, children first,
+ * and waited for until its pid is free. */
+void restore_remove_all(struct rst *r);
 
 /* restore_tree.c: stubs parents first, sessions, process groups */
 int restore_create_tree(struct rst *r);
@@ -71,6 +83,13 @@ int restore_groups(struct rst *r);
 int restore_trampoline(struct rst *r, struct rproc *rp);
 int restore_mm(struct rst *r, struct rproc *rp);
 int restore_mm_finish(struct rst *r, struct rproc *rp);
+
+/* restore_shmem.c: one object per shared memory object of the image, made
+ * before any area is mapped, closed at the end */
+int restore_shmem_objects(struct rst *r);
+/* The restorer's fd of object @id (an area's), or -errno (logged). */
+int restore_shmem_fd(struct rst *r, uint32_t id);
+void restore_shmem_close(struct rst *r);
 
 /* restore_pages.c */
 int restore_verify_image(struct rst *r, struct ferry_diag *diag);
@@ -86,16 +105,23 @@ void restore_close_files(struct rst *r);
 
 /* restore_process.c */
 int restore_process(struct rst *r, struct rproc *rp);
-int restore_creds(struct rproc *rp, struct inject *in);
+int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t);
 
 /* restore_signals.c */
 int restore_altstack(struct rproc *rp, struct inject *in, const struct st_thread *t);
 int restore_pending(struct rproc *rp);
+/* The queued signals no mask holds (SIGSTOP, SIGKILL), sent by the
+ * restorer once nothing more is injected. */
+int restore_held_signals(struct rproc *rp);
 
 /* restore_threads.c */
 int restore_create_threads(struct rst *r, struct rproc *rp);
 int restore_thread_state(struct rst *r, struct rproc *rp);
-int restore_threads_and_go(struct rst *r, struct rproc *rp);
+/* The last injected calls (queued signals, the trampoline goes) and the
+ * registers: complete, still traced. */
+int restore_threads_finish(struct rst *r, struct rproc *rp);
+/* Let it run: what was held back of its queued signals, then detach. */
+int restore_let_go(struct rst *r, struct rproc *rp);
 
 /* lend.c: what the kinds use of a process being rebuilt and of the restore */
 
@@ -118,5 +144,14 @@ int restore_file_flags(int fd, const struct st_file *f);
 /* What kind @k keeps during this restore: @size zeroed bytes on first use,
  * freed after its restore_end; NULL when out of memory. */
 void *rst_kind_state(struct rst *r, const struct kind *k, size_t size);
+/* The signal mask of traced, stopped thread @tid (bit N-1: signal N), read
+ * and set through ptrace. 0 or -errno (logged). */
+int thread_sigmask(pid_t tid, uint64_t *ret);
+int set_thread_sigmask(pid_t tid, uint64_t mask);
+/* Every thread of @rp blocks every signal from now on, until
+ * restore_threads_finish() gives each its own mask: a kind that arms a
+ * timer does so first, since its signal, taken during a call injected
+ * after it, would stop the injection. 0 or -errno (logged). */
+int block_all_signals(struct rproc *rp);
 
 #endif

@@ -3,8 +3,8 @@
  * What the kinds use of a process being rebuilt: its trampoline's data page
  * for the arguments of an injected system call, the restorer's files handed
  * into it (pidfd_getfd run inside it), a new open of a file the restorer
- * made, the status flags of a new file, and room for what a kind keeps
- * during the restore.
+ * made, the status flags of a new file, a thread's signal mask, and room
+ * for what a kind keeps during the restore.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,4 +124,30 @@ int restore_file_flags(int fd, const struct st_file *f)
 void *rst_kind_state(struct rst *r, const struct kind *k, size_t size)
 {
 	return st_kind_data(&r->kinds, k, size);
+}
+
+#define GLUE_PTRACE_GETSIGMASK 0x420a
+#define GLUE_PTRACE_SETSIGMASK 0x420b
+
+int thread_sigmask(pid_t tid, uint64_t *ret)
+{
+	if (syscall(SYS_ptrace, GLUE_PTRACE_GETSIGMASK, tid, sizeof(*ret), ret) < 0)
+		return log_error_errno(-errno, "tid %d: cannot read its signal mask", tid);
+	return 0;
+}
+
+int set_thread_sigmask(pid_t tid, uint64_t mask)
+{
+	if (syscall(SYS_ptrace, GLUE_PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) < 0)
+		return log_error_errno(-errno, "tid %d: cannot set its signal mask", tid);
+	return 0;
+}
+
+int block_all_signals(struct rproc *rp)
+{
+	int e = set_thread_sigmask(rp->pid, ~0ull);
+
+	for (size_t i = 0; i < rp->nthreads && e == 0; i++)
+		e = set_thread_sigmask(rp->threads[i].tid, ~0ull);
+	return e;
 }

@@ -4,7 +4,9 @@
  * parents first, each with its original PID; for each a trampoline and the
  * address space; the pages of all processes; then files, attributes,
  * process groups, threads, per-thread state and credentials, registers,
- * and the processes run. Any failure kills every stub not yet let go.
+ * and, once every process is complete, the processes run. Any failure
+ * kills every process the restore made, a running one too, and waits
+ * until their pids are free: the image can be tried again.
  * Around it, the network lock of the image's TCP connections: released
  * once every socket is restored and out of repair mode.
  */
@@ -113,6 +115,17 @@ static void report(struct rst *r)
 	fflush(out);
 }
 
+/* Tests make the restore fail once @n processes run (and must find
+ * nothing of them afterwards). */
+#define TEST_FAIL_AFTER "FERRY_TEST_RESTORE_FAIL_AFTER"
+
+static bool test_fail_after(size_t n)
+{
+	const char *v = getenv(TEST_FAIL_AFTER);
+
+	return v && *v && strtoul(v, NULL, 10) == n;
+}
+
 static int restore_all(struct rst *r)
 {
 	int e;
@@ -128,6 +141,8 @@ static int restore_all(struct rst *r)
 		r->procs[i].pidfd = -1;
 	}
 	e = restore_open_files(r);
+	if (e == 0)
+		e = restore_shmem_objects(r);
 	if (e == 0)
 		e = restore_time_namespace(r);
 	if (e == 0)
@@ -168,13 +183,17 @@ static int restore_all(struct rst *r)
 		for (size_t k = 0; k < kind_count && e == 0; k++)
 			if (kind_registry[k]->process_ready)
 				e = kind_registry[k]->process_ready(r, &r->procs[i]);
-	/* all are complete: let them go together */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++)
-		e = restore_threads_and_go(r, &r->procs[i]);
+		e = restore_threads_finish(r, &r->procs[i]);
+	/* all are complete: let them go together */
+	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
+		e = restore_let_go(r, &r->procs[i]);
+		if (e == 0 && test_fail_after(i + 1))
+			e = log_error_errno(-ECANCELED, "%s: the restore fails here, after %zu "
+				     "process%s let go", TEST_FAIL_AFTER, i + 1, i ? "es" : "");
+	}
 	if (e < 0) {
-		/* children first: a parent's death would not take them along */
-		for (size_t i = r->nprocs; i-- > 0;)
-			stub_kill(&r->procs[i]);
+		restore_remove_all(r);
 		log_error("restore of '%s' failed; the processes it had begun were removed",
 			   r->opts->image);
 	}
@@ -250,6 +269,7 @@ static int restore_here(const struct ferry_restore_options *opts)
 	if (e == 0)
 		report(&r);
 	restore_close_files(&r);
+	restore_shmem_close(&r);
 	for (size_t i = 0; i < r.nprocs; i++) {
 		if (r.procs[i].memfd >= 0)
 			close(r.procs[i].memfd);

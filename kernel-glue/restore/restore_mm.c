@@ -282,10 +282,26 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (a->flags & MAP_GROWSDOWN) |
 				     noreserve, -1, 0);
 		break;
-	case ST_AREA_SHMEM:
+	case ST_AREA_SHMEM: {
+		int fd, e;
+
+		if (!a->object) { /* an object of its own */
+			res = INJECT(&rp->in, SYS_mmap, a->start, len, prot,
+				     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | noreserve, -1, 0);
+			break;
+		}
+		/* the object every area with its id maps (restore_shmem.c) */
+		fd = restore_shmem_fd(r, a->object);
+		if (fd < 0)
+			return fd;
+		e = restore_pull_fd(r, rp, fd, &tfd);
+		if (e < 0)
+			return e;
 		res = INJECT(&rp->in, SYS_mmap, a->start, len, prot,
-			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | noreserve, -1, 0);
+			     MAP_SHARED | MAP_FIXED | noreserve, tfd, a->pgoff);
+		INJECT(&rp->in, SYS_close, tfd);
 		break;
+	}
 	case ST_AREA_FILE: {
 		bool rw = (a->flags & MAP_SHARED) && (a->prot & PROT_WRITE);
 		int fd, e;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Process-wide attributes: directories, umask, personality, name, resource
- * limits, signal actions; then credentials, capabilities and no_new_privs,
- * thread by thread (each thread has its own) and last, as they may take
+ * limits, signal actions; then credentials, capabilities, securebits and
+ * no_new_privs, thread by thread (each thread has its own) and last, as they may take
  * away the right to do the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/procfs.h"
 #include "internal.h"
 
 static int restore_dir(struct rst *r, struct rproc *rp, const char *path, bool chroot_too)
@@ -57,6 +59,19 @@ static int cap_last(void)
 		close(fd);
 	}
 	return n;
+}
+
+/* "SOFT HARD" as /proc/PID/limits writes them, in a static buffer. */
+static const char *limit_words(const struct rlimit *rl)
+{
+	static char buf[48];
+	char s[24], h[24];
+
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)rl->rlim_cur);
+	snprintf(h, sizeof(h), "%llu", (unsigned long long)rl->rlim_max);
+	snprintf(buf, sizeof(buf), "%s %s", rl->rlim_cur == RLIM_INFINITY ? "unlimited" : s,
+		 rl->rlim_max == RLIM_INFINITY ? "unlimited" : h);
+	return buf;
 }
 
 static int restore_sigactions(struct rproc *rp)
@@ -112,8 +127,12 @@ int restore_process(struct rst *r, struct rproc *rp)
 	for (int i = 0; i < ST_NRLIMITS; i++) {
 		struct rlimit rl = { p->rlimits[i][0], p->rlimits[i][1] };
 
+		/* the stub has the restorer's limits: raising a hard one
+		 * needs CAP_SYS_RESOURCE (the checkpoint refused it if ferry
+		 * lacked it then) */
 		if (prlimit(rp->pid, i, &rl, NULL) < 0)
-			return log_error_errno(-errno, "pid %d: cannot set resource limit %d", rp->pid, i);
+			return log_error_errno(-errno, "pid %d: cannot set its resource limit '%s' to %s",
+					rp->pid, proc_limit_name(i), limit_words(&rl));
 	}
 	return restore_sigactions(rp);
 }
@@ -137,9 +156,12 @@ static int restore_bounding(struct rproc *rp, struct inject *in)
 	return 0;
 }
 
-static int restore_capsets(struct rproc *rp, struct inject *in)
+/* capset(): @c's effective, permitted and inheritable sets, with @extra
+ * added to the effective and permitted ones. */
+static int restore_capsets(struct rproc *rp, struct inject *in, uint64_t extra)
 {
 	const struct st_caps *c = &rp->p->caps;
+	uint64_t eff = c->effective | extra, prm = c->permitted | extra;
 	struct {
 		uint32_t version;
 		int32_t pid;
@@ -148,8 +170,8 @@ static int restore_capsets(struct rproc *rp, struct inject *in)
 		} data[2];
 	} cap = {
 		.version = 0x20080522, /* _LINUX_CAPABILITY_VERSION_3 */
-		.data = { { c->effective, c->permitted, c->inheritable },
-			  { c->effective >> 32, c->permitted >> 32, c->inheritable >> 32 } },
+		.data = { { eff, prm, c->inheritable },
+			  { eff >> 32, prm >> 32, c->inheritable >> 32 } },
 	};
 	uint64_t addr;
 	long res;
@@ -163,9 +185,17 @@ static int restore_capsets(struct rproc *rp, struct inject *in)
 		return log_error_errno(res, "pid %d tid %d: cannot set its capabilities (effective %#llx, "
 				"permitted %#llx)", rp->pid, in->tid,
 				(unsigned long long)c->effective, (unsigned long long)c->permitted);
+	return 0;
+}
+
+static int restore_ambient(struct rproc *rp, struct inject *in)
+{
+	uint64_t ambient = rp->p->caps.ambient;
+	long res;
+
 	INJECT(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	for (int cap_nr = 0; cap_nr < 64; cap_nr++) {
-		if (!(c->ambient & (1ull << cap_nr)))
+		if (!(ambient & (1ull << cap_nr)))
 			continue;
 		res = INJECT(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap_nr, 0, 0);
 		if (res < 0)
@@ -175,7 +205,18 @@ static int restore_capsets(struct rproc *rp, struct inject *in)
 	return 0;
 }
 
-int restore_creds(struct rproc *rp, struct inject *in)
+#define CAP_BIT(c) (1ull << (c))
+
+/*
+ * The order matters: the bounding set and the groups while the stub is
+ * root; the user ids with PR_SET_KEEPCAPS, so that the permitted set
+ * survives; then the thread's sets, with CAP_SETUID and CAP_SETPCAP held
+ * on for what follows: the filesystem uid (which a change of user sets to
+ * the effective one), the ambient capabilities, before the securebits
+ * (SECBIT_NO_CAP_AMBIENT_RAISE would forbid them), the securebits; a last
+ * capset() leaves exactly the sets the thread had.
+ */
+int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t)
 {
 	const struct st_process *p = rp->p;
 	bool keep = p->have_caps && (p->uids[0] || p->uids[1] || p->uids[2]);
@@ -196,28 +237,47 @@ int restore_creds(struct rproc *rp, struct inject *in)
 	res = INJECT(in, SYS_setgroups, p->ngroups, addr);
 	if (res == 0)
 		res = INJECT(in, SYS_setresgid, p->gids[0], p->gids[1], p->gids[2]);
-	if (res == 0)
+	if (res == 0) {
 		INJECT(in, SYS_setfsgid, p->gids[3]);
+		if ((uint32_t)INJECT(in, SYS_setfsgid, -1) != p->gids[3])
+			res = -EPERM;
+	}
 	if (res < 0)
-		return log_error_errno(res, "pid %d tid %d: cannot set its groups (gid %u)", rp->pid,
-				in->tid, p->gids[0]);
-	/* keep the permitted set across the change of user: capset() below
-	 * then gives the process exactly the sets it had */
+		return log_error_errno(res, "pid %d tid %d: cannot set its groups (gid %u, filesystem "
+				"gid %u)", rp->pid, in->tid, p->gids[0], p->gids[3]);
 	if (keep)
 		INJECT(in, SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	res = INJECT(in, SYS_setresuid, p->uids[0], p->uids[1], p->uids[2]);
-	if (res == 0)
-		INJECT(in, SYS_setfsuid, p->uids[3]);
 	if (res < 0)
 		return log_error_errno(res, "pid %d tid %d: cannot set its user ids (uid %u)", rp->pid,
 				in->tid, p->uids[0]);
 	if (p->have_caps) {
-		e = restore_capsets(rp, in);
+		e = restore_capsets(rp, in, CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETPCAP));
+		if (e < 0)
+			return e;
+	}
+	INJECT(in, SYS_setfsuid, p->uids[3]);
+	if ((uint32_t)INJECT(in, SYS_setfsuid, -1) != p->uids[3])
+		return log_error_errno(-EPERM, "pid %d tid %d: cannot set its filesystem uid %u", rp->pid,
+				in->tid, p->uids[3]);
+	if (p->have_caps) {
+		e = restore_ambient(rp, in);
 		if (e < 0)
 			return e;
 	}
 	if (keep)
 		INJECT(in, SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	if (t->securebits) {
+		res = INJECT(in, SYS_prctl, PR_SET_SECUREBITS, t->securebits, 0, 0, 0);
+		if (res < 0)
+			return log_error_errno(res, "pid %d tid %d: cannot set its securebits %#x", rp->pid,
+					in->tid, t->securebits);
+	}
+	if (p->have_caps) {
+		e = restore_capsets(rp, in, 0);
+		if (e < 0)
+			return e;
+	}
 	if (p->no_new_privs) {
 		res = INJECT(in, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		if (res < 0)

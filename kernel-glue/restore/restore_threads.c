@@ -8,8 +8,8 @@
  * alternate signal stack, name and credentials, its parent-death signal
  * last. Then the trampoline goes away (with the `syscall` of the restored
  * vDSO, as nothing of ferry is left), queued signals are queued again, and
- * registers, extended state and signal masks are set; the threads are let
- * go, untraced.
+ * registers, extended state and signal masks are set. Once every process
+ * is complete, the threads are let go, untraced.
  */
 #include <errno.h>
 #include <sched.h>
@@ -24,8 +24,6 @@
 
 #include "../common/log.h"
 #include "internal.h"
-
-#define GLUE_PTRACE_SETSIGMASK 0x420b
 
 #define THREAD_CLONE_FLAGS \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
@@ -159,7 +157,7 @@ int restore_thread_state(struct rst *r, struct rproc *rp)
 
 		e = restore_registrations(rp, in, t, i == 0);
 		if (e == 0)
-			e = restore_creds(rp, in);
+			e = restore_creds(rp, in, t);
 		if (e == 0)
 			e = restore_pdeathsig(rp, in, t);
 		if (e < 0)
@@ -193,13 +191,6 @@ static int find_restored_vdso_syscall(struct rproc *rp, uint64_t *ret)
 	return log_error_errno(-ENOENT, "pid %d: no system call instruction in its vDSO", rp->pid);
 }
 
-static int set_sigmask(pid_t pid, pid_t tid, uint64_t mask)
-{
-	if (syscall(SYS_ptrace, GLUE_PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) < 0)
-		return log_error_errno(-errno, "pid %d tid %d: cannot set its signal mask", pid, tid);
-	return 0;
-}
-
 static int set_registers(struct rproc *rp, pid_t tid, const struct st_thread *t)
 {
 	arch_regs_t regs;
@@ -220,10 +211,10 @@ static int set_registers(struct rproc *rp, pid_t tid, const struct st_thread *t)
 			return log_error_errno(e, "pid %d tid %d: cannot set the extended register state",
 					rp->pid, t->tid);
 	}
-	return set_sigmask(rp->pid, tid, t->sigmask);
+	return set_thread_sigmask(tid, t->sigmask);
 }
 
-int restore_threads_and_go(struct rst *r, struct rproc *rp)
+int restore_threads_finish(struct rst *r, struct rproc *rp)
 {
 	uint64_t insn = 0;
 	long res;
@@ -233,7 +224,7 @@ int restore_threads_and_go(struct rst *r, struct rproc *rp)
 	/* nothing is delivered while signals are queued again and the
 	 * trampoline goes: every thread blocks everything until the end */
 	for (size_t i = 0; i < rp->p->nthreads; i++) {
-		e = set_sigmask(rp->pid, thread_in(rp, i)->tid, ~0ull);
+		e = set_thread_sigmask(thread_in(rp, i)->tid, ~0ull);
 		if (e < 0)
 			return e;
 	}
@@ -255,14 +246,25 @@ int restore_threads_and_go(struct rst *r, struct rproc *rp)
 	}
 	close(rp->memfd);
 	rp->memfd = -1;
-	/* from here on it runs: a failure cannot take it back */
+	return 0;
+}
+
+int restore_let_go(struct rst *r, struct rproc *rp)
+{
+	int e;
+
+	(void)r;
+	/* nothing more is injected: what cannot be blocked may come now */
+	e = restore_held_signals(rp);
+	if (e < 0)
+		return e;
+	/* from here on it runs */
 	rp->detached = true;
 	for (size_t i = rp->p->nthreads; i-- > 0;) {
 		pid_t tid = thread_in(rp, i)->tid;
 
 		if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0)
-			log_warning("pid %d tid %d: cannot let it go: %s", rp->pid, tid,
-				  strerror(errno));
+			return log_error_errno(-errno, "pid %d tid %d: cannot let it go", rp->pid, tid);
 	}
 	return 0;
 }

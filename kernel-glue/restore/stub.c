@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,15 +166,62 @@ static void reap(pid_t tid)
 
 void stub_kill(struct rproc *rp)
 {
-	if (!rp->created || rp->detached)
+	if (!rp->created)
 		return;
 	kill(rp->pid, SIGKILL);
-	/* a traced leader is reported only after its traced threads */
+	if (rp->detached)
+		return; /* no longer traced */
+	/* what ferry sees of it as its tracer; a traced leader is reported
+	 * only after its traced threads */
 	for (size_t i = 0; i < rp->nthreads; i++)
 		if (rp->threads[i].created) {
 			reap(rp->threads[i].tid);
 			rp->threads[i].created = false;
 		}
 	reap(rp->pid);
-	rp->created = false;
+}
+
+/* Whether @pid is gone: reaped now (ferry's child), or not there at all. */
+static bool pid_free(pid_t pid)
+{
+	char path[32];
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG | __WALL) == pid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return access(path, F_OK) < 0 && errno == ENOENT;
+}
+
+#define REMOVE_WAIT_MS 5000
+
+void restore_remove_all(struct rst *r)
+{
+	int was_subreaper = 0;
+	bool all_free = false;
+
+	/* the orphans of killed parents come to ferry, which reaps them */
+	prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper, 0, 0, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* children first: a parent's death would not take them along */
+	for (size_t i = r->nprocs; i-- > 0;)
+		stub_kill(&r->procs[i]);
+	for (int ms = 0; ms < REMOVE_WAIT_MS && !all_free; ms++) {
+		all_free = true;
+		for (size_t i = 0; i < r->nprocs; i++) {
+			struct rproc *rp = &r->procs[i];
+
+			if (rp->created && !pid_free(rp->pid))
+				all_free = false;
+			else
+				rp->created = false;
+		}
+		if (!all_free)
+			usleep(1000);
+	}
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].created)
+			log_error("pid %d: killed, but still not reaped after %d ms", r->procs[i].pid,
+				   REMOVE_WAIT_MS);
+	prctl(PR_SET_CHILD_SUBREAPER, was_subreaper, 0, 0, 0);
 }

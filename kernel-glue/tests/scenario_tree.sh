@@ -14,6 +14,10 @@
 # host-test: run pidns busybox-pipeline 2
 # host-test: run pidns lock_waiter 1
 # host-test: run pidns lock_waiter 2
+# host-test: run pidns jobctl 1
+# host-test: run pidns jobctl 2
+# host-test: run pidns shared 1
+# host-test: run pidns shared 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

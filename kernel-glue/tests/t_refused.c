@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <linux/userfaultfd.h>
 #include <mqueue.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <sys/fanotify.h>
 #include <sys/mman.h>
@@ -34,6 +35,43 @@ static int allow_all_filter(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* A periodic timer (every 10 ms) whose signal is blocked and waited for by
+ * no thread: ITIMER_REAL (SIGALRM) or a POSIX timer (SIGRTMIN), its signal
+ * queued once it is made. */
+static int held_timer(bool itimer)
+{
+	struct itimerval itv = { .it_value = { 0, 10000 }, .it_interval = { 0, 10000 } };
+	struct itimerspec its = { .it_value = { 0, 10000000 }, .it_interval = { 0, 10000000 } };
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
+	struct timespec pause_ts = { 0, 100 * 1000 * 1000 };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, itimer ? SIGALRM : SIGRTMIN);
+	if (sigprocmask(SIG_BLOCK, &block, NULL) < 0)
+		return -1;
+	if (itimer ? setitimer(ITIMER_REAL, &itv, NULL) < 0
+		   : timer_create(CLOCK_MONOTONIC, &ev, &timer) < 0 ||
+			     timer_settime(timer, 0, &its, NULL) < 0)
+		return -1;
+	nanosleep(&pause_ts, NULL);
+	return 0;
+}
+
+/* Is @sig pending, and the timer still periodic every 10 ms? */
+static bool still_held(bool itimer)
+{
+	struct itimerspec its;
+	struct itimerval itv;
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0 || !sigismember(&pending, itimer ? SIGALRM : SIGRTMIN))
+		return false;
+	if (itimer)
+		return getitimer(ITIMER_REAL, &itv) == 0 && itv.it_interval.tv_usec == 10000;
+	return timer_gettime(timer, &its) == 0 && its.it_interval.tv_nsec == 10000000;
 }
 
 /* Make the state; 0 or -1 (errno set). */
@@ -86,16 +124,14 @@ static int set_up(const char *s)
 		return syscall(SYS_ioprio_set, 1, 0, IOPRIO_RT);
 	if (strcmp(s, "seccomp") == 0)
 		return allow_all_filter();
-	if (strcmp(s, "itimer") == 0) {
-		struct itimerval t = { .it_value = { 1000, 0 }, .it_interval = { 1000, 0 } };
+	if (strcmp(s, "posix_timer_other_cpu") == 0) {
+		clockid_t clk;
 
-		return setitimer(ITIMER_REAL, &t, NULL);
+		errno = clock_getcpuclockid(getppid(), &clk);
+		return errno ? -1 : timer_create(clk, NULL, &timer);
 	}
-	if (strcmp(s, "posix_timer") == 0) {
-		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2 };
-
-		return timer_create(CLOCK_MONOTONIC, &ev, &timer);
-	}
+	if (strcmp(s, "posix_timer_held") == 0 || strcmp(s, "itimer_held") == 0)
+		return held_timer(strcmp(s, "itimer_held") == 0);
 	if (strcmp(s, "sigio_owner") == 0) {
 		int p[2];
 
@@ -121,8 +157,6 @@ static int set_up(const char *s)
 		mq_unlink(name);
 		return fd < 0 ? -1 : 0;
 	}
-	if (strcmp(s, "stopped") == 0)
-		return 0; /* it stops itself once ready */
 	errno = EINVAL;
 	return -1;
 }
@@ -161,14 +195,11 @@ static const char *check(const char *s)
 	}
 	if (strcmp(s, "ioprio_rt") == 0 && syscall(SYS_ioprio_get, 1, 0) != IOPRIO_RT)
 		return "its I/O priority changed";
-	if (strcmp(s, "itimer") == 0) {
-		struct itimerval t;
-
-		if (getitimer(ITIMER_REAL, &t) < 0 || t.it_value.tv_sec < 900)
-			return "its interval timer is not armed as it was";
-	}
-	if (strcmp(s, "posix_timer") == 0 && timer_getoverrun(timer) < 0)
+	if (strcmp(s, "posix_timer_other_cpu") == 0 && timer_getoverrun(timer) < 0)
 		return "its POSIX timer is gone";
+	if ((strcmp(s, "posix_timer_held") == 0 || strcmp(s, "itimer_held") == 0) &&
+	    !still_held(strcmp(s, "itimer_held") == 0))
+		return "its timer is not periodic with its signal pending as it was";
 	if (strcmp(s, "sigio_owner") == 0 &&
 	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))
 		return "its pipe lost O_ASYNC or its owner";
@@ -183,8 +214,6 @@ int main(int argc, char **argv)
 	if (set_up(state) < 0)
 		t_fail("cannot set up %s: %s", state, strerror(errno));
 	t_ready();
-	if (strcmp(state, "stopped") == 0)
-		raise(SIGSTOP);
 	t_wait_go();
 	changed = check(state);
 	if (changed)

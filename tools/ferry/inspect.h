@@ -124,6 +124,36 @@ void inspect_read_pipe(const void *fdt, int node, struct pipe_info *ret);
 void inspect_read_lock(const void *fdt, int node, struct lock_info *ret);
 void inspect_read_lease(const void *fdt, int node, struct lease_info *ret);
 
+/*
+ * What the kinds keep in a process node (kernel-glue/kinds: a stop,
+ * timers, a controlling terminal, ...), walked through their field tables:
+ * each property that is there, and each child node of theirs with its
+ * properties. Shown as the image has them, named as the image names them.
+ */
+#define INSPECT_MAX_CELLS 8
+
+struct inspect_prop {
+	const char *name;
+	enum meta_type type;     /* META_T_U32, U64, FLAG, STR, CELLS, or other: bytes */
+	bool hex;                /* a number better read in hexadecimal */
+	struct meta_value v;     /* U32, U64: v.u; STR: v.s; bytes: v.s, v.len */
+	uint64_t cells[INSPECT_MAX_CELLS]; /* CELLS: the first ncells cells */
+	size_t ncells;
+};
+
+struct inspect_kinds_visitor {
+	void *arg;
+	void (*prop)(void *arg, const struct inspect_prop *p);
+	/* child nodes: @list is their container ("posix-timers"), @name one of
+	 * them ("posix-timer@4") */
+	void (*list_begin)(void *arg, const char *list);
+	void (*item_begin)(void *arg, const char *name);
+	void (*item_end)(void *arg);
+	void (*list_end)(void *arg);
+};
+
+void inspect_process_kinds(const void *fdt, int node, const struct inspect_kinds_visitor *vis);
+
 /* "rwxp": PROT_* bits, then 'p'rivate or 's'hared; '?' for what is unknown. */
 void inspect_prot_text(char ret[5], struct meta_value prot, struct meta_value flags);
 

@@ -79,6 +79,74 @@ static void put_header(struct inspect *ins, struct json_writer *j)
 		put_text(j, "hostname", inspect_hostname(ins->fdt));
 }
 
+/* The kinds' data of a process, named as the image names it. */
+static void kinds_json_prop(void *arg, const struct inspect_prop *p)
+{
+	struct json_writer *j = arg;
+
+	switch (p->type) {
+	case META_T_U32:
+	case META_T_U64:
+		if (p->hex)
+			json_hex(j, p->name, p->v.u);
+		else
+			json_u64(j, p->name, p->v.u);
+		break;
+	case META_T_FLAG:
+		json_bool(j, p->name, true);
+		break;
+	case META_T_STR:
+		put_text(j, p->name, p->v);
+		break;
+	case META_T_CELLS:
+		json_array_begin(j, p->name);
+		for (size_t i = 0; i < p->ncells; i++)
+			json_u64(j, NULL, p->cells[i]);
+		json_array_end(j);
+		break;
+	default:
+		json_u64(j, p->name, p->v.len); /* bytes: how many */
+		break;
+	}
+}
+
+static void kinds_json_list_begin(void *arg, const char *list)
+{
+	json_array_begin(arg, list);
+}
+
+static void kinds_json_item_begin(void *arg, const char *name)
+{
+	json_object_begin(arg, NULL);
+	json_string(arg, "node", name);
+}
+
+static void kinds_json_end(void *arg)
+{
+	json_object_end(arg);
+}
+
+static void kinds_json_list_end(void *arg)
+{
+	json_array_end(arg);
+}
+
+static void put_process_kinds(const void *fdt, int node, struct json_writer *j)
+{
+	const struct inspect_kinds_visitor vis = {
+		.arg = j,
+		.prop = kinds_json_prop,
+		.list_begin = kinds_json_list_begin,
+		.item_begin = kinds_json_item_begin,
+		.item_end = kinds_json_end,
+		.list_end = kinds_json_list_end,
+	};
+
+	json_object_begin(j, "kinds");
+	inspect_process_kinds(fdt, node, &vis);
+	json_object_end(j);
+}
+
 static void put_process(const void *fdt, int node, struct json_writer *j)
 {
 	struct process_info p;
@@ -99,6 +167,7 @@ static void put_process(const void *fdt, int node, struct json_writer *j)
 		put_u32(j, NULL, inspect_tid(fdt, n));
 	json_array_end(j);
 	put_u32(j, "fd_count", p.fd_count);
+	put_process_kinds(fdt, node, j);
 	json_object_end(j);
 }
 

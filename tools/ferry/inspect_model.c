@@ -320,6 +320,71 @@ void inspect_read_lease(const void *fdt, int node, struct lease_info *ret)
 		ret->signal = (struct meta_value){ .ok = true };
 }
 
+/* A big-endian FDT cell of @width bytes (4 or 8) at @p. */
+static uint64_t cell_at(const uint8_t *p, size_t width)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < width; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The properties of @fields present in @node, and their child nodes. */
+static void visit_fields(const void *fdt, int node, const struct meta_field *fields,
+			 const struct inspect_kinds_visitor *vis)
+{
+	for (const struct meta_field *f = fields; f->type != META_T_END; f++) {
+		struct inspect_prop p = { .name = f->name, .type = f->type, .hex = f->flags & META_HEX };
+
+		if (f->type == META_T_NODES) {
+			int container = meta_view_container(fdt, node, f);
+			bool any = false;
+
+			for (int n = meta_next_child(fdt, container, f->node->name, -1);
+			     container >= 0 && n >= 0; n = meta_next_child(fdt, container, f->node->name, n)) {
+				if (!any)
+					vis->list_begin(vis->arg, f->name ? f->name : f->node->name);
+				any = true;
+				vis->item_begin(vis->arg, fdt_get_name(fdt, n, NULL));
+				visit_fields(fdt, n, f->node->fields, vis);
+				vis->item_end(vis->arg);
+			}
+			if (any)
+				vis->list_end(vis->arg);
+			continue;
+		}
+		if (!f->name || f->type == META_T_CUSTOM || f->type == META_T_INLINE)
+			continue;
+		p.v = meta_view(fdt, node, f);
+		if (!p.v.ok)
+			continue;
+		if (f->type == META_T_CELLS) {
+			size_t off = 0;
+
+			while (p.ncells < INSPECT_MAX_CELLS) {
+				size_t width = f->cells ? (p.ncells < f->ncells ? f->cells[p.ncells].width : 0)
+							: f->elem;
+
+				if (!width || off + width > p.v.len)
+					break;
+				p.cells[p.ncells++] = cell_at((const uint8_t *)p.v.s + off, width);
+				off += width;
+			}
+		} else if (f->type == META_T_CHARS || f->type == META_T_NAME) {
+			p.type = META_T_STR;
+		}
+		vis->prop(vis->arg, &p);
+	}
+}
+
+void inspect_process_kinds(const void *fdt, int node, const struct inspect_kinds_visitor *vis)
+{
+	for (size_t i = 0; i < kind_count; i++)
+		if (kind_registry[i]->process_fields)
+			visit_fields(fdt, node, kind_registry[i]->process_fields, vis);
+}
+
 /* The bits are the Linux ABI, spelled out so the meaning does not depend
  * on the build host's headers. */
 #define AREA_PROT_READ 0x1u

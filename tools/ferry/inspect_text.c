@@ -3,6 +3,7 @@
  * rows repeat. Every byte that comes from the image is escaped. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "ferry/schema.h"
@@ -93,6 +94,97 @@ static void print_tids(const void *fdt, const struct process_info *p, FILE *out)
 	fputc('\n', out);
 }
 
+/* The kinds' data of a process: a line per property of the process node,
+ * one per child node of theirs with its properties. */
+struct kinds_text {
+	FILE *out;
+	bool in_item, first;
+};
+
+static void put_prop_value(FILE *out, const struct inspect_prop *p)
+{
+	char num[NUM_LEN];
+
+	switch (p->type) {
+	case META_T_U32:
+	case META_T_U64:
+		fprintf(out, p->hex ? " 0x%" PRIx64 : " %" PRIu64, p->v.u);
+		break;
+	case META_T_FLAG:
+		break;
+	case META_T_STR:
+		fputc(' ', out);
+		text_put(out, p->v);
+		break;
+	case META_T_CELLS:
+		for (size_t i = 0; i < p->ncells; i++) {
+			snprintf(num, sizeof(num), "%" PRIu64, p->cells[i]);
+			fprintf(out, " %s", num);
+		}
+		break;
+	default:
+		fprintf(out, " (%zu bytes)", p->v.len);
+		break;
+	}
+}
+
+static void kinds_text_prop(void *arg, const struct inspect_prop *p)
+{
+	struct kinds_text *k = arg;
+
+	if (!k->in_item)
+		fprintf(k->out, "           %s", p->name);
+	else
+		fprintf(k->out, "%s%s", k->first ? " " : ", ", p->name);
+	k->first = false;
+	put_prop_value(k->out, p);
+	if (!k->in_item)
+		fputc('\n', k->out);
+}
+
+static void kinds_text_item_begin(void *arg, const char *name)
+{
+	struct kinds_text *k = arg;
+
+	fprintf(k->out, "           %s:", name ? name : "?");
+	k->in_item = true;
+	k->first = true;
+}
+
+static void kinds_text_item_end(void *arg)
+{
+	struct kinds_text *k = arg;
+
+	fputc('\n', k->out);
+	k->in_item = false;
+}
+
+static void kinds_text_list(void *arg, const char *list)
+{
+	(void)arg;
+	(void)list;
+}
+
+static void kinds_text_list_end(void *arg)
+{
+	(void)arg;
+}
+
+static void print_process_kinds(const void *fdt, int node, FILE *out)
+{
+	struct kinds_text k = { .out = out };
+	const struct inspect_kinds_visitor vis = {
+		.arg = &k,
+		.prop = kinds_text_prop,
+		.list_begin = kinds_text_list,
+		.item_begin = kinds_text_item_begin,
+		.item_end = kinds_text_item_end,
+		.list_end = kinds_text_list_end,
+	};
+
+	inspect_process_kinds(fdt, node, &vis);
+}
+
 static void print_processes(const void *fdt, FILE *out)
 {
 	struct process_info p;
@@ -117,6 +209,7 @@ static void print_processes(const void *fdt, FILE *out)
 		text_put(out, p.comm);
 		fputc('\n', out);
 		print_tids(fdt, &p, out);
+		print_process_kinds(fdt, n, out);
 	}
 }
 

@@ -102,6 +102,7 @@
 #define FM_T_SIGALTSTACK "sigaltstack" /* u64[3]: ss_sp, ss_flags, ss_size (absent: none) */
 #define FM_T_CLEAR_CHILD_TID "clear-child-tid" /* u64: set_tid_address() (absent: none) */
 #define FM_T_PDEATHSIG "pdeathsig" /* u32: PR_GET_PDEATHSIG (absent: none) */
+#define FM_T_SECUREBITS "securebits" /* u32: PR_GET_SECUREBITS (absent: 0) */
 #define FM_T_SIGPENDING "sigpending" /* bytes: n * 128-byte siginfo, queued to the thread */
 /* FM_T_REGS on x86_64: struct user_regs_struct (NT_PRSTATUS), little-endian;
  * fs_base and gs_base are part of it. */
@@ -124,6 +125,7 @@
 /* /mms/mm@ID/area@START */
 #define FM_A_NAME "name"       /* string: "[vdso]", "[vvar_vclock]", ... for special areas */
 #define FM_A_ADVICE "advice"   /* u32: bit N set: madvise(N) applies (MADV_DONTFORK 10, ...) */
+#define FM_A_OBJECT "object"   /* u32: shmem areas with the same id map one object */
 
 /* /files/file@ID */
 #define FM_F_RDEV "rdev"       /* u64: device number of a character device */
@@ -277,5 +279,28 @@
 #define FM_P_MEMBARRIER "membarrier"       /* u32: MEMBARRIER_CMD_REGISTER_* bits */
 #define FM_P_SIGIO "sigio" /* per fd with signal-driven I/O: u32 fd, owner type, owner
 			    * (0: none), signal, O_ASYNC set */
+
+/* ---- job control and timers (format 1.1) ---- */
+
+/* /processes/process@PID */
+#define FM_P_STOP_SIGNAL "stop-signal"     /* u32: signal of its job-control stop (absent: running) */
+#define FM_P_STOP_REPORTED "stop-reported" /* empty: its parent has collected that stop */
+#define FM_P_ITIMER_REAL "itimer-real"     /* u64[2] ns: ITIMER_REAL time left at the freeze, period */
+#define FM_P_ITIMER_VIRTUAL "itimer-virtual" /* u64[2] ns: ITIMER_VIRTUAL CPU time left, period */
+#define FM_P_ITIMER_PROF "itimer-prof"     /* u64[2] ns: ITIMER_PROF CPU time left, period */
+
+/* /processes/process@PID/posix-timers/posix-timer@ID */
+#define FM_POSIX_TIMERS "posix-timers"
+#define FM_POSIX_TIMER "posix-timer"
+#define FM_PT_ID "id"                 /* u32: the timer id timer_create() gave */
+#define FM_PT_CLOCK "clock"           /* u32: clockid_t (CPU-time clocks are negative) */
+#define FM_PT_NOTIFY "notify"         /* u32: sigev_notify: SIGNAL 0, NONE 1, THREAD 2, THREAD_ID 4 */
+#define FM_PT_SIGNAL "signal"         /* u32: sigev_signo */
+#define FM_PT_SIGVAL "sigval"         /* u64: sigev_value */
+#define FM_PT_NOTIFY_TID "notify-tid" /* u32: SIGEV_THREAD_ID: the thread it signals */
+#define FM_PT_VALUE "value"           /* u64 ns: next expiry on its clock (CPU-time clocks:
+				       * the time left); 0: disarmed */
+#define FM_PT_INTERVAL "interval"     /* u64 ns: period (absent: one-shot) */
+#define FM_PT_OVERRUN "overrun"       /* u32: timer_getoverrun() (absent: 0) */
 
 #endif
