@@ -221,6 +221,15 @@ fail:
 	return r;
 }
 
+int borrow_leader(struct ckpt *c, pid_t pid, struct borrow *b)
+{
+	struct frozen_task *ft = freeze_find(&c->fz, pid);
+
+	if (!ft)
+		return log_error_errno(-ESRCH, "pid %d: its main thread is not frozen", pid);
+	return borrow_begin(c, ft, b);
+}
+
 int borrow_read(struct borrow *b, size_t off, void *buf, size_t len)
 {
 	int r;

@@ -120,6 +120,8 @@ struct borrow {
 
 int ckpt_vdso_syscall(pid_t pid, int memfd, uint64_t *ret);
 int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b);
+/* borrow_begin() on the frozen main thread of process @pid. */
+int borrow_leader(struct ckpt *c, pid_t pid, struct borrow *b);
 #define BORROW(b, nr, ...) INJECT(&(b)->in, (nr), __VA_ARGS__)
 int borrow_read(struct borrow *b, size_t off, void *buf, size_t len);
 int borrow_end(struct borrow *b);

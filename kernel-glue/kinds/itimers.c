@@ -98,13 +98,10 @@ struct ckpt_itimers {
 
 static int read_itimers(struct ckpt *c, pid_t pid, struct itimers_process *it)
 {
-	struct frozen_task *ft = freeze_find(&c->fz, pid);
 	struct borrow b;
 	int e;
 
-	if (!ft)
-		return log_error_errno(-ESRCH, "pid %d: its main thread is gone", pid);
-	e = borrow_begin(c, ft, &b);
+	e = borrow_leader(c, pid, &b);
 	if (e < 0)
 		return e;
 	for (int i = 0; i < NTIMERS && e == 0; i++) {

@@ -93,7 +93,6 @@ static int ask_by_barriers(struct borrow *b, uint32_t *ret)
 static int membarrier_dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 {
 	struct membarrier_ckpt *s = ckpt_kind_state(c, &kind_membarrier, sizeof(*s));
-	struct frozen_task *ft = freeze_find(&c->fz, pid);
 	struct membarrier_process *mp = kind_process_data(p, &kind_membarrier);
 	uint32_t mask = 0;
 	bool by_barriers = false;
@@ -103,9 +102,7 @@ static int membarrier_dump_process(struct ckpt *c, pid_t pid, struct st_process 
 
 	if (!s || !mp)
 		return -ENOMEM;
-	if (!ft)
-		return log_error_errno(-ESRCH, "pid %d: its leader is not frozen", pid);
-	r = borrow_begin(c, ft, &b);
+	r = borrow_leader(c, pid, &b);
 	if (r < 0)
 		return r;
 	res = BORROW(&b, SYS_membarrier, MB_GET_REGISTRATIONS, 0, 0);

@@ -63,7 +63,6 @@ extern const struct kind kind_prctl;
 
 static int prctl_dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 {
-	struct frozen_task *ft = freeze_find(&c->fz, pid);
 	struct prctl_process *pp = kind_process_data(p, &kind_prctl);
 	int32_t subreaper = 0;
 	struct borrow b;
@@ -72,9 +71,7 @@ static int prctl_dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 
 	if (!pp)
 		return -ENOMEM;
-	if (!ft)
-		return log_error_errno(-ESRCH, "pid %d: its leader is not frozen", pid);
-	r = borrow_begin(c, ft, &b);
+	r = borrow_leader(c, pid, &b);
 	if (r < 0)
 		return r;
 	res = BORROW(&b, SYS_prctl, PR_GET_CHILD_SUBREAPER, b.scratch, 0, 0, 0);
