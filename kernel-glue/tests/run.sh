@@ -26,6 +26,9 @@
 # Usage: kernel-glue/tests/run.sh BUILD_DIR [--plan [DIR]]   (from the top of the tree)
 #   --plan  find, check and build the tests of DIR (default: this folder)
 #           and print each run ("RUN: ...") instead of running it; no root
+# HOST_TESTS="name ..." runs only the tests of those files (t_pipe, locks.sh:
+# the file's name, with or without its extension), while working on one area;
+# every test is still found and checked, and each one left out is listed.
 set -u
 build="${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -177,9 +180,28 @@ run_test() {
 	verdict_of "$_label" "$_rc" "$tmp/out" || status=1
 }
 
+# selected FILE: whether HOST_TESTS names FILE (or asks for every test)
+selected() {
+	[ -z "${HOST_TESTS:-}" ] && return 0
+	printf ' %s ' "$HOST_TESTS" | grep -q -e " $1 " -e " ${1%.*} "
+}
+
+# a name HOST_TESTS gives that is no test of this folder is a FAIL: a typo
+# must not pass by running nothing
+for name in ${HOST_TESTS:-}; do
+	cut -d' ' -f1 "$tmp/runs" | grep -qx -e "$name" -e "$name.c" -e "$name.sh" ||
+		bad "$name" "HOST_TESTS names no test of $dir"
+done
+
+left_out=""
 while read -r file words <&3; do
+	if ! selected "$file"; then
+		left_out="$left_out ${file%.*}"
+		continue
+	fi
 	# shellcheck disable=SC2086 # the words of the line
 	set -f && set -- $words && set +f
 	run_test "$file" "$@"
 done 3<"$tmp/runs"
+[ -n "$left_out" ] && echo "HOST_TESTS left out:$(printf '%s\n' $left_out | sort -u | tr '\n' ' ')"
 exit "$status"
