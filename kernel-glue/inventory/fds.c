@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -76,6 +77,7 @@ const struct inv_rule inv_fd_rules[] = {
 	INV_REFUSED("lock", "a lock on it"), /* the lock kinds claim those they carry */
 	INV_DEFAULT("owner", "its owner for signal-driven I/O (F_SETOWN)", "0"),
 	INV_DEFAULT("signal", "its signal for signal-driven I/O (F_SETSIG)", "0"),
+	INV_DEFAULT("socket filter", "its socket filter", "none"),
 	INV_RULES_END,
 };
 
@@ -136,6 +138,19 @@ static void offer_owner(struct inv *v, struct fd_probe *p)
 		close(copy);
 }
 
+/* A socket's filter: "none", "classic" (SO_ATTACH_FILTER, which
+ * SO_GET_FILTER reads back) or "eBPF" (SO_ATTACH_BPF, for which it says
+ * EACCES: the kernel keeps no program to give). */
+static void offer_socket_filter(struct inv *v, const struct fd_probe *p)
+{
+	socklen_t len = 0;
+
+	if (getsockopt(p->sfd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) == 0)
+		offer(v, p, "socket filter", len ? "classic" : "none");
+	else if (errno == EACCES)
+		offer(v, p, "socket filter", "eBPF");
+}
+
 static int walk_fd(struct inv *v, pid_t pid, int fd)
 {
 	struct fd_probe p;
@@ -173,6 +188,8 @@ static int walk_fd(struct inv *v, pid_t pid, int fd)
 			offer(v, &p, "path", p.link);
 		offer_fdinfo(v, &p);
 		offer_owner(v, &p);
+		if (p.sfd >= 0)
+			offer_socket_filter(v, &p);
 	}
 	fd_probe_release(&p, &s);
 	return r;

@@ -306,12 +306,18 @@ static const struct opt_name int_opts[] = {
 	{ IPPROTO_IPV6, IPV6_TRANSPARENT, false },
 };
 
+#define EBPF_FILTER_REFUSAL                                                          \
+	"an eBPF socket filter (SO_ATTACH_BPF) cannot be read back from the kernel, so " \
+	"it cannot be attached again"
+
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
 #endif
 
-/* The interface it is bound to, and its classic BPF filter (SO_GET_FILTER;
- * a filter of eBPF, SO_ATTACH_BPF, shows none there). */
+/* The interface it is bound to, and its classic BPF filter (SO_GET_FILTER).
+ * A filter of eBPF (SO_ATTACH_BPF) cannot be read back: SO_GET_FILTER
+ * says EACCES. The inventory refuses it; one attached since is refused
+ * here. */
 static int dump_device_and_filter(struct sock_ctx *x)
 {
 	struct socket_record *s = x->s;
@@ -328,7 +334,9 @@ static int dump_device_and_filter(struct sock_ctx *x)
 			return -ENOMEM;
 	}
 	len = 0;
-	if (getsockopt(x->sfd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) < 0 || len == 0)
+	if (getsockopt(x->sfd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) < 0 && errno == EACCES)
+		return sock_unsupported(x, EBPF_FILTER_REFUSAL);
+	if (len == 0)
 		return 0; /* none */
 	prog = calloc(len, sizeof(*prog));
 	s->filter = calloc(2 * len, sizeof(*s->filter));
@@ -658,9 +666,21 @@ static int sockets_restore_finish(struct rst *r)
 	return e;
 }
 
+/* none, or a classic one */
+static bool filter_carried(const struct inv_item *it)
+{
+	return strcmp(it->value, "eBPF") != 0;
+}
+
+static const struct inv_claim socket_claims[] = {
+	INV_CLAIM_IF(INV_FD, "socket filter", filter_carried, EBPF_FILTER_REFUSAL),
+	INV_CLAIMS_END,
+};
+
 /* The records; the families are kinds of their own. */
 const struct kind kind_sockets = {
 	.name = "sockets",
+	.claims = socket_claims,
 	.image_size = sizeof(struct socket_image),
 	.image_fields = socket_image_fields,
 	.image_check = sockets_image_check,

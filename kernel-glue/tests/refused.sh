@@ -28,6 +28,7 @@ table='
 io_uring inventory fd [0-9]+: anon_inode:\[io_uring\]: an io_uring instance .* not supported
 perf_event inventory fd [0-9]+: anon_inode:\[perf_event\]: a perf event is not supported
 bpf_map inventory fd [0-9]+: anon_inode:bpf-map: a BPF object is not supported
+socket_ebpf inventory fd [0-9]+: socket:\[[0-9]+\]: an eBPF socket filter .SO_ATTACH_BPF. cannot be read back.*\(fd .socket filter.: eBPF\)
 userfaultfd inventory fd [0-9]+: anon_inode:\[userfaultfd\]: a userfaultfd .* not supported
 fanotify inventory fd [0-9]+: anon_inode:\[fanotify\]: a fanotify instance .* not supported
 nice inventory/-sys_nice a restorer with ferry.s privileges could not give it back .*\(sched .nice.: -5\)

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "tlib.h"
@@ -74,6 +75,23 @@ static bool still_held(bool itimer)
 	return timer_gettime(timer, &its) == 0 && its.it_interval.tv_nsec == 10000000;
 }
 
+/* A UDP socket with an eBPF filter (SO_ATTACH_BPF) that passes every
+ * packet whole: "r0 = 0xffff; exit". */
+static int ebpf_filtered_socket(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0xffff },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a = { .prog_type = BPF_PROG_TYPE_SOCKET_FILTER, .insn_cnt = 2,
+			     .insns = (uintptr_t)insns, .license = (uintptr_t)"MIT" };
+	int prog = syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+
+	if (prog < 0 || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return -1;
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog));
+}
+
 /* Make the state; 0 or -1 (errno set). */
 static int set_up(const char *s)
 {
@@ -94,6 +112,8 @@ static int set_up(const char *s)
 
 		return (fd = syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a))) < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "socket_ebpf") == 0)
+		return ebpf_filtered_socket();
 	if (strcmp(s, "userfaultfd") == 0)
 		return (fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY)) < 0 ? -1 : 0;
 	if (strcmp(s, "fanotify") == 0)
@@ -200,6 +220,13 @@ static const char *check(const char *s)
 	if ((strcmp(s, "posix_timer_held") == 0 || strcmp(s, "itimer_held") == 0) &&
 	    !still_held(strcmp(s, "itimer_held") == 0))
 		return "its timer is not periodic with its signal pending as it was";
+	if (strcmp(s, "socket_ebpf") == 0) {
+		socklen_t len = 0;
+
+		/* an eBPF filter is not shown: asking for it says EACCES */
+		if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) == 0 || errno != EACCES)
+			return "its socket lost its eBPF filter";
+	}
 	if (strcmp(s, "sigio_owner") == 0 &&
 	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))
 		return "its pipe lost O_ASYNC or its owner";
