@@ -39,8 +39,10 @@
  *	threads_made    every thread of a process exists, none has its own
  *	                credentials yet (they still have the restorer's user)
  *	process_ready   a process is complete, its threads made: the last
- *	                calls injected into it before it runs (a filter that
- *	                would block later injections goes here)
+ *	                calls injected into it through the trampoline
+ *	process_sealed  the trampoline is gone: the very last calls, each
+ *	                thread's syscall instruction in its vDSO, no data page
+ *	                (what would block any later call: a seccomp filter)
  *	restore_end     the restore is over, whatever happened: release
  *
  * Where the data lives: a file's part in f->kind_data; a process's in
@@ -115,6 +117,7 @@ struct kind {
 	int (*restore_finish)(struct rst *r);
 	int (*threads_made)(struct rst *r, struct rproc *rp);
 	int (*process_ready)(struct rst *r, struct rproc *rp);
+	int (*process_sealed)(struct rst *r, struct rproc *rp);
 	void (*restore_end)(struct rst *r);
 };
 

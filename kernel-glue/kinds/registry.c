@@ -14,7 +14,10 @@
 #include "kind.h"
 
 /* one line per kind: X(NAME) is its struct kind kind_NAME, in kinds/NAME.c
- * (kind_sockets, the socket records every family uses, is in socket.c) */
+ * (kind_sockets, the socket records every family uses, is in socket.c).
+ * Their fields are written in this order into one process node, where
+ * properties must come before subnodes: a kind with a node there
+ * (posix_timers) goes after every kind with properties only. */
 #define KINDS(X)        \
 	X(pipe)         \
 	X(fifo)         \
@@ -45,6 +48,7 @@
 	X(sigio)        \
 	X(itimers)      \
 	X(jobctl)       \
+	X(seccomp)      \
 	X(posix_timers)
 
 #define DECLARE(name) extern const struct kind kind_##name;

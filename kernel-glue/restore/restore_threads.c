@@ -220,7 +220,6 @@ int restore_threads_finish(struct rst *r, struct rproc *rp)
 	long res;
 	int e;
 
-	(void)r;
 	/* nothing is delivered while signals are queued again and the
 	 * trampoline goes: every thread blocks everything until the end */
 	for (size_t i = 0; i < rp->p->nthreads; i++) {
@@ -239,6 +238,16 @@ int restore_threads_finish(struct rst *r, struct rproc *rp)
 	res = INJECT(&rp->in, SYS_munmap, rp->tramp, TRAMPOLINE_PAGES * PAGE_SIZE_4K);
 	if (res < 0)
 		return log_error_errno(res, "pid %d: cannot unmap the trampoline", rp->pid);
+	for (size_t i = 1; i < rp->p->nthreads; i++) {
+		thread_in(rp, i)->insn = insn;
+		thread_in(rp, i)->mode = INJECT_SYSCALL_STOPS;
+	}
+	for (size_t k = 0; k < kind_count; k++)
+		if (kind_registry[k]->process_sealed) {
+			e = kind_registry[k]->process_sealed(r, rp);
+			if (e < 0)
+				return e;
+		}
 	for (size_t i = 0; i < rp->p->nthreads; i++) {
 		e = set_registers(rp, thread_in(rp, i)->tid, &rp->p->threads[i]);
 		if (e < 0)

@@ -36,7 +36,6 @@ sched_fifo inventory/-sys_nice a restorer with ferry.s privileges could not give
 affinity_cpu1 inventory/cpu0 a restorer with ferry.s CPUs could not give it back .*\(status .Cpus_allowed.: 2\)
 loginuid inventory/login2000 a restorer with ferry.s privileges could not set it again: ferry.s own login uid is set.*\(proc .loginuid.: 1000\)
 ioprio_rt inventory/-sys_admin,sys_nice a restorer with ferry.s privileges could not set it again .*\(sched .ioprio.: 8192\)
-seccomp inventory its seccomp mode is 2: only 0 is carried
 posix_timer_other_cpu inventory a POSIX timer whose clock or target a restore cannot make again.*ID 0, clock -[0-9]+,
 sigio_owner freeze fd [0-9]+: its owner for signal-driven I/O, process [0-9]+, is not in the checkpoint
 mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
@@ -45,6 +44,8 @@ timens_children inventory a time namespace made for its children is not carried
 mqueue inventory fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a file of this filesystem cannot be opened again by its path \(fd .filesystem.: mqueue\)
 posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind every thread.s signal mask
 itimer_held freeze ITIMER_REAL \(period 10000 us\) waits for its SIGALRM, held behind every thread.s mask
+seccomp_strict inventory tid [0-9]+: seccomp strict mode .*is not carried
+seccomp_notify freeze tid [0-9]+: its seccomp filter 0 sends system calls to a listener
 '
 
 # fail and skip end one state, not the script

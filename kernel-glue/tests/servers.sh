@@ -6,8 +6,16 @@
 # checkpoints and restores in a row (the second of the restored server) and
 # uses it again, then opens a new one.
 #
-# Usage: servers.sh BUILD [KIND...]   (KIND: memcached redis http)
-# host-test: run memcached redis http
+# memcached-debian is memcached as Debian 12's memcached.service runs it:
+# the command line its wrapper makes of the packaged /etc/memcached.conf
+# (less -d, the log file and the pid file, which are the wrapper's and
+# systemd's), started as root and dropping to the memcache user itself,
+# under the unit's NoNewPrivileges= and CapabilityBoundingSet= (setpriv)
+# and the seccomp filters its sandboxing options install (t_sandbox.c);
+# each thread's credentials and filters read the same after each restore.
+#
+# Usage: servers.sh BUILD [KIND...]   (KIND: memcached memcached-debian redis http)
+# host-test: run memcached memcached-debian redis http
 set -u
 build="$1"
 shift
@@ -46,6 +54,12 @@ if [ "${1:-}" = --inner ]; then
 		port=11211
 		clean memcached -u root -l 127.0.0.1 -p $port -U 0 -t 2 -m 64 >"$dir/server" 2>&1 </dev/null &
 		;;
+	memcached-debian)
+		port=11211
+		clean setpriv --no-new-privs --bounding-set=-all,+setgid,+setuid,+sys_resource \
+			"$build/tests/glue/t_sandbox" /usr/bin/memcached -m 64 -p $port -u memcache \
+			-l 127.0.0.1 >"$dir/server" 2>&1 </dev/null &
+		;;
 	redis)
 		port=6379
 		clean redis-server --port $port --bind 127.0.0.1 --save '' --appendonly no \
@@ -70,11 +84,25 @@ h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_for
 		;;
 	esac
 	pid=$!
-	python3 "$here/server_client.py" "$kind" "$port" "$dir" >"$dir/client" 2>&1 &
+	python3 "$here/server_client.py" "${kind%-debian}" "$port" "$dir" >"$dir/client" 2>&1 &
 	cpid=$!
 	wait_for 150 "the client did not get ready" client_ready
 	sleep 0.3
-	if ! "$ferry" check --pid "$pid" >"$dir/check" 2>&1 &&
+	# what each thread's status says of its credentials and seccomp
+	privileges() {
+		for t in /proc/"$pid"/task/*; do
+			grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters):' \
+				"$t/status" | tr -s '\t ' ' '
+		done
+	}
+	if [ "$kind" = memcached-debian ]; then
+		privileges >"$dir/privileges"
+		grep -q '^Seccomp_filters: 6$' "$dir/privileges" && grep -q '^NoNewPrivs: 1' \
+			"$dir/privileges" && grep -q "^Uid: $(id -u memcache) " "$dir/privileges" ||
+			fail "memcached is not sandboxed as expected: $(tr '\n' ' ' <"$dir/privileges")"
+		"$ferry" check --pid "$pid" >"$dir/check" 2>&1 ||
+			fail "ferry check refuses it: $(grep -m1 'cannot checkpoint' "$dir/check")"
+	elif ! "$ferry" check --pid "$pid" >"$dir/check" 2>&1 &&
 		! grep -q 'socket:' "$dir/check"; then
 		# refused for something other than its sockets
 		kill -9 "$pid" "$cpid" 2>/dev/null
@@ -87,6 +115,12 @@ h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_for
 		wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint $round"
 		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
 		[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+		if [ "$kind" = memcached-debian ]; then
+			privileges >"$dir/privileges-$round"
+			cmp -s "$dir/privileges" "$dir/privileges-$round" ||
+				fail "after restore $round its threads' privileges differ: $(diff \
+					"$dir/privileges" "$dir/privileges-$round" | tr '\n' ' ')"
+		fi
 	done
 	touch "$dir/go"
 	wait_for 300 "the client did not finish" gone "$cpid"
@@ -100,7 +134,7 @@ h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_for
 	exit 0
 fi
 
-[ $# -gt 0 ] || set -- memcached redis http
+[ $# -gt 0 ] || set -- memcached memcached-debian redis http
 status=0
 for kind in "$@"; do
 	rounds_label "$kind-keeps-client" 2
@@ -109,7 +143,7 @@ for kind in "$@"; do
 		continue
 	fi
 	case "$kind" in
-	memcached) bin=memcached ;;
+	memcached*) bin=memcached ;;
 	redis) bin=redis-server ;;
 	*) bin=python3 ;;
 	esac

@@ -10,8 +10,10 @@
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
+#include <stddef.h>
 #include <linux/userfaultfd.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <sys/fanotify.h>
@@ -28,10 +30,62 @@
 static int fd = -1;
 static timer_t timer;
 
-static int allow_all_filter(void)
+/* a thread in strict mode, blocked in read() for good */
+static int strict_ready[2], strict_block[2];
+static pid_t strict_tid;
+
+static void *strict_thread(void *arg)
 {
-	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	struct sock_fprog prog = { .len = 1, .filter = &allow };
+	char c;
+
+	(void)arg;
+	strict_tid = syscall(SYS_gettid);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) < 0)
+		return NULL;
+	write(strict_ready[1], "r", 1);
+	read(strict_block[0], &c, 1);
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+static int strict_mode_thread(void)
+{
+	pthread_t th;
+	char c;
+
+	if (pipe(strict_ready) < 0 || pipe(strict_block) < 0 ||
+	    pthread_create(&th, NULL, strict_thread, NULL) != 0)
+		return -1;
+	return read(strict_ready[0], &c, 1) == 1 ? 0 : -1;
+}
+
+/* "Seccomp:" of the strict thread's status, or -1 */
+static int strict_thread_mode(void)
+{
+	char path[64], line[128];
+	int mode = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", strict_tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "Seccomp: %d", &mode);
+	fclose(f);
+	return mode;
+}
+
+/* getppid() goes to a user-space listener (there is none: it fails) */
+static int notify_filter(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = insns };
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
@@ -142,8 +196,10 @@ static int set_up(const char *s)
 	}
 	if (strcmp(s, "ioprio_rt") == 0)
 		return syscall(SYS_ioprio_set, 1, 0, IOPRIO_RT);
-	if (strcmp(s, "seccomp") == 0)
-		return allow_all_filter();
+	if (strcmp(s, "seccomp_notify") == 0)
+		return notify_filter();
+	if (strcmp(s, "seccomp_strict") == 0)
+		return strict_mode_thread();
 	if (strcmp(s, "posix_timer_other_cpu") == 0) {
 		clockid_t clk;
 
@@ -230,6 +286,11 @@ static const char *check(const char *s)
 	if (strcmp(s, "sigio_owner") == 0 &&
 	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))
 		return "its pipe lost O_ASYNC or its owner";
+	if (strcmp(s, "seccomp_strict") == 0 && strict_thread_mode() != 1)
+		return "its thread is no longer in strict mode";
+	/* through syscall(): glibc's getppid() returns -ENOSYS, errno untouched */
+	if (strcmp(s, "seccomp_notify") == 0 && (syscall(SYS_getppid) != -1 || errno != ENOSYS))
+		return "getppid() is not sent to the listener any more";
 	return NULL;
 }
 

@@ -93,6 +93,16 @@
 #define FM_P_CAPS "capabilities" /* u64[5]: effective, permitted, inheritable,
 				  * bounding, ambient */
 #define FM_P_NO_NEW_PRIVS "no-new-privs" /* empty: PR_SET_NO_NEW_PRIVS is set */
+#define FM_P_SECCOMP "seccomp" /* u32[3n]: tid, mode (2: filter), newest filter id,
+				* per thread with seccomp filters */
+
+/* /seccomp-filters/filter@ID */
+#define FM_SECCOMP_FILTERS "seccomp-filters"
+#define FM_SECCOMP_FILTER "filter"
+#define FM_SF_ID "id"          /* u32, from 1, in order */
+#define FM_SF_PARENT "parent"  /* u32: the filter it was installed on (absent: none) */
+#define FM_SF_FLAGS "flags"    /* u32: SECCOMP_FILTER_FLAG_LOG */
+#define FM_SF_PROGRAM "program" /* bytes: struct sock_filter[], native byte order */
 
 /* /processes/process@PID/threads/thread@TID */
 #define FM_T_XSAVE "xsave"     /* bytes: NT_X86_XSTATE as PTRACE_GETREGSET gives it */

@@ -20,6 +20,7 @@
 #include "../../common/meta_fields.h"
 #include "../../common/state.h"
 #include "../../kinds/kind.h"
+#include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
 #include "ferry/schema.h"
 #include "meta_walk.h"
@@ -468,6 +469,35 @@ static void fill_image(struct st_image *img, unsigned *seed)
 		if (k->file_fields)
 			walk_fill(k->file_fields, f->kind_data, seed);
 	}
+	/* seccomp: filters in order, each on the one before, a program of
+	 * whole instructions; one thread of each process on the last one */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct seccomp_image *si;
+
+		if (strcmp(kind_registry[i]->name, "seccomp") != 0 ||
+		    !(si = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		for (size_t k = 0; k < si->n; k++) {
+			si->filters[k].id = k + 1;
+			si->filters[k].parent = k;
+			/* one instruction: walk_fill's 1 to 3 bytes, made 8 */
+			si->filters[k].program = realloc(si->filters[k].program, 8);
+			memset(si->filters[k].program + si->filters[k].len, 0x5a,
+			       8 - si->filters[k].len);
+			si->filters[k].len = 8;
+		}
+		for (size_t p = 0; p < img->nprocs; p++) {
+			struct seccomp_process *sp = kind_process_data_if(&img->procs[p],
+									 kind_registry[i]);
+
+			if (!sp || !sp->n)
+				continue;
+			sp->n = si->n ? 1 : 0;
+			sp->threads[0].tid = img->procs[p].threads[0].tid;
+			sp->threads[0].mode = 2;
+			sp->threads[0].filter = si->n;
+		}
+	}
 	/* the socket families: one record of each, named by its file */
 	for (size_t i = 0; sock_fields && i < img->nfiles; i++) {
 		const struct kind *k = img->files[i].kind;
@@ -587,6 +617,44 @@ static void test_image(void)
 	printf("PASS: %s\n", t);
 }
 
+/* A seccomp filter whose parent is not before it, a program not of whole
+ * instructions, a thread on a filter that is not there: refused. */
+static void test_seccomp_refused(void)
+{
+	const char *t = "seccomp-bad-chains-refused";
+	static const char *const what[] = { "a parent after its filter", "7 bytes of program",
+					    "a thread on no filter" };
+
+	for (unsigned v = 0; v < 3; v++) {
+		struct st_image a = { 0 }, b = { 0 };
+		unsigned seed = 7000 * (v + 1);
+		struct seccomp_image *si = NULL;
+		struct seccomp_process *sp = NULL;
+		void *fdt = NULL;
+		size_t size = 0;
+
+		fill_image(&a, &seed);
+		for (size_t i = 0; i < kind_count; i++)
+			if (strcmp(kind_registry[i]->name, "seccomp") == 0) {
+				si = kind_image_data_if(&a, kind_registry[i]);
+				sp = kind_process_data_if(&a.procs[0], kind_registry[i]);
+			}
+		CHECK(t, si && si->n >= 2 && sp && sp->n, "no seccomp records to spoil");
+		if (v == 0)
+			si->filters[0].parent = 2;
+		else if (v == 1)
+			si->filters[1].len = 7;
+		else
+			sp->threads[0].filter = si->n + 1;
+		CHECK(t, meta_write(&a, &fdt, &size) == 0, "%s: cannot write", what[v]);
+		CHECK(t, meta_read(fdt, &b) < 0, "%s: not refused", what[v]);
+		st_image_free(&a);
+		st_image_free(&b);
+		free(fdt);
+	}
+	printf("PASS: %s\n", t);
+}
+
 int main(void)
 {
 	test_every_type();
@@ -594,5 +662,6 @@ int main(void)
 	test_hostile();
 	test_kinds();
 	test_image();
+	test_seccomp_refused();
 	return failures ? 1 : 0;
 }
