@@ -83,7 +83,11 @@ static int capture(struct ckpt *c)
 	for (size_t i = 0; i < kind_count && e == 0; i++)
 		if (kind_registry[i]->dump_check)
 			e = kind_registry[i]->dump_check(c);
-	return e < 0 ? e : dump_check_tree(c);
+	if (e == 0)
+		e = dump_check_tree(c);
+	if (e == 0 && c->opts->kill)
+		e = dump_check_restorable(c);
+	return e;
 }
 
 static int write_image(struct ckpt *c, int fd)

@@ -25,6 +25,8 @@
 
 /* how long a thread in uninterruptible sleep is waited for */
 #define FREEZE_TIMEOUT_MS 4000
+/* how long killed processes are waited for, until their parents reap them */
+#define KILL_TIMEOUT_MS 10000
 
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid)
 {
@@ -328,8 +330,37 @@ void freeze_thaw(struct freeze *fz)
 	fz->ntasks = 0;
 }
 
+/* The parent of the thread group of @tid; 0 if gone. */
+static pid_t parent_of(pid_t tid)
+{
+	uint64_t stat[5];
+
+	return proc_stat_fields(tid, stat, 5) < 0 ? 0 : (pid_t)stat[4];
+}
+
+/*
+ * Is any id of the selection still taken (a process, a thread, a zombie)?
+ * Not waited for: children of init, which reaps them at once, and whose
+ * leaving with its last child (the init of `restore --pidns`) would take
+ * a ferry waiting in its PID namespace along.
+ */
+static pid_t first_left(const struct freeze *fz)
+{
+	char path[64];
+
+	for (size_t i = 0; i < fz->ntasks; i++) {
+		snprintf(path, sizeof(path), "/proc/%d", fz->tasks[i].tid);
+		if (access(path, F_OK) == 0 && parent_of(fz->tasks[i].tgid) != 1)
+			return fz->tasks[i].tid;
+	}
+	return 0;
+}
+
 void freeze_kill(struct freeze *fz)
 {
+	struct timespec start, now;
+	pid_t left;
+
 	for (size_t i = 0; i < fz->npids; i++)
 		kill(fz->pids[i], SIGKILL);
 	/* collect each tracee's death so it never runs again; a traced leader is
@@ -345,6 +376,20 @@ void freeze_kill(struct freeze *fz)
 			       !WIFSIGNALED(status))
 				;
 		}
+	/* dead to ferry, their ids are free only once their parents reaped
+	 * them: a restore started now would meet them in use */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((left = first_left(fz))) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    KILL_TIMEOUT_MS) {
+			log_warning("pid %d is still there %d ms after the kill (a zombie its parent %d "
+				  "has not reaped?): a restore here meets its pid in use until it is "
+				  "gone", left, KILL_TIMEOUT_MS, parent_of(left));
+			break;
+		}
+		usleep(1000);
+	}
 	free_pending(fz);
 	fz->ntasks = 0;
 }

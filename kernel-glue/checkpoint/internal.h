@@ -144,6 +144,9 @@ int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg);
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
 void freeze_thaw(struct freeze *fz);
+/* Kill every process and thread of the selection; returns once each of
+ * their ids is free again (a zombie reaped), or after a bound, naming what
+ * is left. */
 void freeze_kill(struct freeze *fz);
 void freeze_free(struct freeze *fz);
 
@@ -162,6 +165,8 @@ int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
 /* Frees what dump_files() kept to find shared descriptions. */
 void dump_files_end(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);
+/* restorable.c: with --kill, what a restore here needs once they are gone */
+int dump_check_restorable(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
 
 /* dump_shmem.c: the shared memory objects of anonymous MAP_SHARED areas */

@@ -2,7 +2,8 @@
 /*
  * Anonymous pipes: each end is a file record naming the pipe record that
  * carries the bytes buffered in the pipe, copied once per pipe (pipe.h).
- * A pipe comes back whole only if both of its ends are in the selection.
+ * A pipe comes back whole if both of its ends are in the selection, or one
+ * of them is and every process has closed the other (it is closed again).
  * At restore the restorer makes every pipe, refilled with its bytes, before
  * it opens the first file; each end is a new open file description of its
  * side (so it carries its own status flags); the pipes' own fds are closed
@@ -10,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,17 +151,50 @@ static int pipe_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *
 	return r;
 }
 
-/* A pipe comes back whole only if both of its ends are in the selection. */
+/*
+ * Has every process closed the other end of the pipe @pr holds one end of?
+ * Asked of a copy of that end (which adds no reader nor writer): a read
+ * end with no writer left polls POLLHUP, a write end with no reader
+ * POLLERR.
+ */
+static int other_end_closed(const struct pipe_record *pr, bool *ret)
+{
+	struct pollfd p = { .events = POLLIN | POLLOUT };
+	int fd = dump_borrow_fd(pr->pid, pr->fd);
+
+	if (fd < 0)
+		return log_error_errno(fd, "pid %d fd %d: cannot take a copy of the pipe", pr->pid, pr->fd);
+	p.fd = fd;
+	if (poll(&p, 1, 0) < 0) {
+		int e = log_error_errno(-errno, "pid %d fd %d: poll", pr->pid, pr->fd);
+
+		close(fd);
+		return e;
+	}
+	close(fd);
+	*ret = p.revents & (pr->read_end ? POLLHUP : POLLERR);
+	return 0;
+}
+
+/* A pipe comes back whole if both of its ends are in the selection, or if
+ * the one outside it is closed everywhere (restore closes it too). */
 static int pipe_dump_check(struct ckpt *c)
 {
 	struct pipe_image *pi = kind_image_data_if(&c->img, &kind_pipe);
 
 	for (size_t i = 0; pi && i < pi->n; i++) {
 		const struct pipe_record *pr = &pi->pipes[i];
+		bool closed = false;
+		int r;
 
 		if (!pr->anonymous || (pr->read_end && pr->write_end))
 			continue;
-		ckpt_unsupported(c, "pid %d fd %d: pipe:[%llu]: its %s end is outside the "
+		r = other_end_closed(pr, &closed);
+		if (r < 0)
+			return r;
+		if (closed)
+			continue;
+		ckpt_unsupported(c, "pid %d fd %d: pipe:[%llu]: its %s end is held outside the "
 				 "checkpoint (pipes to other processes are not supported yet)",
 				 pr->pid, pr->fd, (unsigned long long)pr->ino,
 				 pr->read_end ? "write" : "read");

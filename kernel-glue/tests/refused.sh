@@ -19,11 +19,13 @@ ferry="$build/bin/ferry"
 status=0
 
 # STATE WHEN PATTERN: WHEN is "inventory" (refused before anything is
-# frozen) or "freeze" (asked inside the frozen process), with "/-CAP,..."
-# when ferry runs without those capabilities, "/cpu0" when it runs in a
-# cpuset of CPU 0 alone, "/loginUID" with that login uid and without
-# CAP_AUDIT_CONTROL (what a restorer like it could not give back);
-# PATTERN an ERE the refusal matches
+# frozen), "freeze" (asked inside the frozen process) or "kill" (refused
+# only by checkpoint --kill, before the kill: what a restore here would
+# meet once the processes are gone), with "/-CAP,..." when ferry runs
+# without those capabilities, "/cpu0" when it runs in a cpuset of CPU 0
+# alone, "/loginUID" with that login uid and without CAP_AUDIT_CONTROL
+# (what a restorer like it could not give back); PATTERN an ERE the
+# refusal matches
 table='
 io_uring inventory fd [0-9]+: anon_inode:\[io_uring\]: an io_uring instance .* not supported
 perf_event inventory fd [0-9]+: anon_inode:\[perf_event\]: a perf event is not supported
@@ -42,6 +44,8 @@ mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
 netns inventory its network namespace is net:.*not ferry.s own
 timens_children inventory a time namespace made for its children is not carried
 mqueue inventory fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a file of this filesystem cannot be opened again by its path \(fd .filesystem.: mqueue\)
+pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
+group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint
 posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind every thread.s signal mask
 itimer_held freeze ITIMER_REAL \(period 10000 us\) waits for its SIGALRM, held behind every thread.s mask
 seccomp_strict inventory tid [0-9]+: seccomp strict mode .*is not carried
@@ -104,19 +108,31 @@ one_state() {
 		fail "the program did not get ready"
 		return 0
 	fi
-	if $run_ferry check --pid "$pid" >"$dir/log" 2>&1; then
-		fail "check says it can be checkpointed"
-		return 0
-	fi
-	grep -Eq "cannot checkpoint pid $pid[ :].*$pattern" "$dir/log" ||
-		{ fail "the check does not name it as /$pattern/"; return 0; }
-	if [ "$when" = inventory ]; then
-		grep -q "nothing was frozen" "$dir/log" ||
-			{ fail "it was refused only after the freeze"; return 0; }
-	fi
-	if $run_ferry checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1; then
-		fail "the checkpoint was not refused"
-		return 0
+	if [ "$when" = kill ]; then
+		$run_ferry check --pid "$pid" >"$dir/log" 2>&1 ||
+			{ fail "check refuses what only --kill must"; return 0; }
+		if $run_ferry checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1; then
+			fail "checkpoint --kill was not refused"
+			return 0
+		fi
+		grep -Eq "cannot checkpoint pid $pid[ :].*$pattern" "$dir/log" ||
+			{ fail "checkpoint --kill does not name it as /$pattern/"; return 0; }
+		kill -0 "$pid" 2>/dev/null || { fail "checkpoint --kill killed it"; return 0; }
+	else
+		if $run_ferry check --pid "$pid" >"$dir/log" 2>&1; then
+			fail "check says it can be checkpointed"
+			return 0
+		fi
+		grep -Eq "cannot checkpoint pid $pid[ :].*$pattern" "$dir/log" ||
+			{ fail "the check does not name it as /$pattern/"; return 0; }
+		if [ "$when" = inventory ] && ! grep -q "nothing was frozen" "$dir/log"; then
+			fail "it was refused only after the freeze"
+			return 0
+		fi
+		if $run_ferry checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1; then
+			fail "the checkpoint was not refused"
+			return 0
+		fi
 	fi
 	if [ -e "$dir/image" ] || [ -e "$dir/image.partial" ]; then
 		fail "an image was left behind"

@@ -233,6 +233,34 @@ static int set_up(const char *s)
 		mq_unlink(name);
 		return fd < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "group_outside") == 0) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			/* in this process's session and group, outside the selection */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		return child < 0 ? -1 : 0;
+	}
+	if (strcmp(s, "pipe_outside") == 0) {
+		int p[2];
+		pid_t child;
+
+		if (pipe(p) < 0)
+			return -1;
+		child = fork();
+		if (child == 0) {
+			/* the writer outside the selection, until this process is gone */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		fd = p[0];
+		return child < 0 ? -1 : 0;
+	}
 	errno = EINVAL;
 	return -1;
 }

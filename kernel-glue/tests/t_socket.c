@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Holds a netlink socket, which cannot be checkpointed: the checkpoint must
- * fail, name it, and leave this process running exactly as it was. Next to
- * it a Unix socketpair and a TCP connection over loopback with bytes queued
- * both ways: the refused checkpoint put the connection in repair mode to
- * read it and must have taken it out again, so it still carries data.
+ * Holds a Unix stream connection to a child outside the selection, which
+ * cannot be checkpointed and is found only once the process is frozen: the
+ * checkpoint must fail, name it, and leave this process running exactly as
+ * it was. Next to it a Unix socketpair and a TCP connection over loopback
+ * with bytes queued both ways: the refused checkpoint put the connection in
+ * repair mode to read it and must have taken it out again, so it still
+ * carries data.
  *
  * host-test: run usr1 0
  */
 #include <arpa/inet.h>
-#include <linux/netlink.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "tlib.h"
@@ -32,13 +34,25 @@ int main(int argc, char **argv)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t len = sizeof(a);
 	unsigned long count = 0;
-	int sv[2], lis, cli, srv;
+	int sv[2], out[2], lis, cli, srv;
 	char buf[8];
+	pid_t child;
 
 	t_init("socket", argc, argv);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
-	    socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, out) < 0)
 		t_fail("socket: %s", strerror(errno));
+	child = fork();
+	if (child == 0) {
+		/* the peer outside: holds its end until this process is gone */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(out[0]);
+		for (;;)
+			pause();
+	}
+	if (child < 0)
+		t_fail("fork: %s", strerror(errno));
+	close(out[1]);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lis = socket(AF_INET, SOCK_STREAM, 0);
 	if (lis < 0 || bind(lis, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lis, 1) < 0 ||
