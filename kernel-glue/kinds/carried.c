@@ -6,7 +6,8 @@
  * back under its old name, unlinked at once, so /proc shows the same
  * "PATH (deleted)"; when that name is taken again, as an O_TMPFILE in the
  * same directory (or under a temporary name there, for filesystems without
- * O_TMPFILE). A memfd comes back with memfd_create() and its name. Either
+ * O_TMPFILE). A file opened with O_TMPFILE comes back as one (linkable,
+ * with its flags). A memfd comes back with memfd_create() and its name. Either
  * way on the same filesystem kind as before, with the same bytes; seals go
  * on last.
  */
@@ -210,6 +211,13 @@ static char *live_path(const char *path)
 	return strndup(path, n);
 }
 
+/* A file opened with O_TMPFILE comes back as one, with its flags, so
+ * that it can still be given a name (linkat) and F_GETFL says the same. */
+static bool was_tmpfile(const struct st_file *f)
+{
+	return (f->flags & O_TMPFILE) == O_TMPFILE;
+}
+
 static int create_unlinked(const struct st_file *f)
 {
 	char *path = f->path ? live_path(f->path) : NULL, *dir_copy = NULL, *dir;
@@ -219,6 +227,15 @@ static int create_unlinked(const struct st_file *f)
 		free(path);
 		return log_error_errno(-EINVAL, "file %u: no directory to make the deleted file %s in",
 				f->id, f->path ? f->path : "(no path)");
+	}
+	if (was_tmpfile(f)) {
+		dir = dirname(path);
+		fd = open(dir, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC,
+			  0600);
+		if (fd < 0)
+			e = log_error_errno(-errno, "file %u: cannot make the O_TMPFILE file %s again in %s",
+				     f->id, f->path, dir);
+		goto out;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
@@ -352,13 +369,17 @@ int carried_open(struct rst *r, const struct st_file *f, bool memfd, const char 
 			close(inode_fd);
 			return e;
 		}
-		fd = reopen_fd(inode_fd, f->flags);
-		if (fd < 0)
-			fd = log_error_errno(fd, "file %u (%s): cannot open it with flags %#o", f->id,
-				      f->path ? f->path : "?", f->flags);
-		close(inode_fd);
+		if (!memfd && was_tmpfile(f)) {
+			fd = inode_fd; /* made with its own flags */
+		} else {
+			fd = reopen_fd(inode_fd, f->flags);
+			if (fd < 0)
+				fd = log_error_errno(fd, "file %u (%s): cannot open it with flags %#o",
+					      f->id, f->path ? f->path : "?", f->flags);
+			close(inode_fd);
+		}
 	}
-	if (fd >= 0 && lseek(fd, f->pos, SEEK_SET) < 0) {
+	if (fd >= 0 && !(f->flags & O_PATH) && lseek(fd, f->pos, SEEK_SET) < 0) {
 		e = log_error_errno(-errno, "file %u: cannot seek to %llu", f->id,
 			     (unsigned long long)f->pos);
 		close(fd);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Directories: reopened by path, at their offset in the listing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +37,7 @@ static int directory_open(struct rst *r, const struct st_file *f)
 	int fd = reopen_path(f);
 
 	(void)r;
-	if (fd >= 0 && f->pos)
+	if (fd >= 0 && f->pos && !(f->flags & O_PATH))
 		lseek(fd, f->pos, SEEK_SET);
 	return fd;
 }

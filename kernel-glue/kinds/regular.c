@@ -75,8 +75,9 @@ static int regular_dump(struct ckpt *c, const struct fd_probe *fd, struct st_fil
 	if (fd->link[0] != '/' || ends_deleted(fd->link)) {
 		ckpt_unsupported(c, "pid %d fd %d: %s: %s", fd->pid, fd->fd, fd->link,
 				 fd->link[0] != '/' ? "a file without a path here is not supported"
-				 : "a file that was renamed over while open (its inode still has "
-				   "a name elsewhere) is not supported");
+				 : "a file whose name is no longer the one it was opened by (renamed "
+				   "over while open, or an O_TMPFILE given a name since) is not "
+				   "supported");
 		return 0;
 	}
 	f->path = strdup(fd->link);
@@ -90,7 +91,8 @@ static int regular_open(struct rst *r, const struct st_file *f)
 	if (deleted(f->kind_data))
 		return carried_open(r, f, false, NULL, 0);
 	fd = reopen_path(f);
-	if (fd >= 0 && lseek(fd, f->pos, SEEK_SET) < 0) {
+	/* an O_PATH descriptor has no offset (lseek fails with EBADF) */
+	if (fd >= 0 && !(f->flags & O_PATH) && lseek(fd, f->pos, SEEK_SET) < 0) {
 		e = log_error_errno(-errno, "file %u: %s: cannot seek to %llu", f->id, f->path,
 			     (unsigned long long)f->pos);
 		close(fd);

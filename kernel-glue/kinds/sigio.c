@@ -90,6 +90,12 @@ static int sigio_dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
 			return log_error_errno(copy, "pid %d fd %d: cannot read its signal-driven I/O", pid,
 					p->fds[i].num);
 		fl = fcntl(copy, F_GETFL);
+		if (fl >= 0 && (fl & O_PATH)) {
+			/* an O_PATH descriptor has no signal-driven I/O: the
+			 * kernel refuses F_GETSIG and F_SETOWN on it (EBADF) */
+			close(copy);
+			continue;
+		}
 		sig = fcntl(copy, F_GETSIG);
 		if (fl < 0 || sig < 0 || fcntl(copy, F_GETOWN_EX, &owner) < 0) {
 			int e = -errno;

@@ -90,19 +90,32 @@ int restore_reopen(struct rst *r, uint32_t file_id, int flags)
 	return fd;
 }
 
+/*
+ * The flags to open an existing file with again: without those that would
+ * create or truncate, and without O_TMPFILE (which makes a new file in a
+ * directory: an O_TMPFILE file, once there, is opened like any other).
+ */
+static int flags_to_open_again(int flags)
+{
+	flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		flags &= ~O_TMPFILE;
+	return flags | O_CLOEXEC;
+}
+
 int reopen_fd(int fd, int flags)
 {
 	char path[64];
 	int nfd;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	nfd = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
+	nfd = open(path, flags_to_open_again(flags));
 	return nfd < 0 ? -errno : nfd;
 }
 
 int reopen_path(const struct st_file *f)
 {
-	int fd = open(f->path, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC);
+	int fd = open(f->path, flags_to_open_again(f->flags));
 
 	if (fd < 0)
 		return log_error_errno(-errno, "file %u: cannot open %s", f->id, f->path);

@@ -44,6 +44,7 @@ mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
 netns inventory its network namespace is net:.*not ferry.s own
 timens_children inventory a time namespace made for its children is not carried
 mqueue inventory fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a file of this filesystem cannot be opened again by its path \(fd .filesystem.: mqueue\)
+tmpfile_named freeze fd [0-9]+: .*#[0-9]+ \(deleted\): a file whose name is no longer the one it was opened by
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
 group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint
 posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind every thread.s signal mask

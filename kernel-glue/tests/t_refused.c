@@ -233,6 +233,14 @@ static int set_up(const char *s)
 		mq_unlink(name);
 		return fd < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "tmpfile_named") == 0) {
+		char proc[64], name[4096];
+
+		fd = open(t_dir, O_TMPFILE | O_RDWR, 0600);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		snprintf(name, sizeof(name), "%s/named", t_dir);
+		return fd < 0 ? -1 : linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
+	}
 	if (strcmp(s, "group_outside") == 0) {
 		pid_t child = fork();
 
