@@ -11,7 +11,9 @@
  *     kind of memory (random pages; mixed: a third each of zero, random
  *     and text pages): ferry checkpoint and restore, stored (--level 0)
  *     and with the default level, with the image size and the peak RSS of
- *     both; CRIU's dump and restore of the same process when a criu on
+ *     both; a lazy restore of the stored image (ferry restore --lazy): the
+ *     time until the process runs, and until its pager has every page
+ *     home; CRIU's dump and restore of the same process when a criu on
  *     PATH works on this kernel (tried, never assumed).
  *
  * Each figure is the median of BENCH_RUNS (default 3) rounds. The images go
@@ -286,6 +288,8 @@ static void remove_path(const char *path)
 struct series {
 	const char *label;
 	double ck[MAX_RUNS], rs[MAX_RUNS];
+	double home[MAX_RUNS]; /* lazy: until every page is home */
+	long pager_rss;        /* lazy: KiB, largest seen */
 	long ck_rss, rs_rss; /* KiB, largest seen */
 	off_t image;
 	int n;
@@ -341,6 +345,69 @@ static int ferry_round(struct ctx *x, pid_t pid, const char *level, struct serie
 	if (rs.status != 0) {
 		fprintf(stderr, "bench-checkpoint: ferry restore failed (%d), see %s\n", rs.status,
 			x->log);
+		return -1;
+	}
+	record(s, ck, rs, size);
+	return 0;
+}
+
+/* The guard pid a lazy restore's JSON report in @path names, or 0. */
+static pid_t report_guard(const char *path)
+{
+	char buf[8192], *p;
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	p = strstr(buf, "\"pager_guard\":");
+	return p ? (pid_t)strtol(p + strlen("\"pager_guard\":"), NULL, 10) : 0; /* spaces too */
+}
+
+/*
+ * One lazy round on @pid: checkpoint --kill stored, restore --lazy; the
+ * restore's time is until it returns (the process runs), home until the
+ * pager's guard is gone (we are the subreaper it comes to).
+ */
+static int lazy_round(struct ctx *x, pid_t pid, struct series *s)
+{
+	char image[4200], report[4200], pidbuf[32];
+	struct result ck, rs;
+	pid_t guard;
+	double t0;
+	off_t size;
+
+	snprintf(image, sizeof(image), "%.4000s/image.ferry", x->dir);
+	snprintf(report, sizeof(report), "%.4000s/lazy.json", x->dir);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	sync();
+	ck = run((char *[]){ (char *)x->ferry, "checkpoint", "--pid", pidbuf, "-o", image,
+			     "--kill", "--level", "0", NULL }, x->log);
+	if (ck.status != 0) {
+		fprintf(stderr, "bench-checkpoint: ferry checkpoint failed (%d), see %s\n",
+			ck.status, x->log);
+		return -1;
+	}
+	wait_gone(pid);
+	size = path_size(image);
+	unlink(report);
+	t0 = now();
+	rs = run((char *[]){ (char *)x->ferry, "restore", "--lazy", "--json", image, NULL },
+		 report);
+	guard = rs.status == 0 ? report_guard(report) : 0;
+	if (guard > 0) {
+		struct rusage ru;
+
+		/* the guard's usage takes in the pager's, which it reaped */
+		if (wait4(guard, NULL, 0, &ru) == guard && ru.ru_maxrss > s->pager_rss)
+			s->pager_rss = ru.ru_maxrss;
+	}
+	s->home[s->n] = now() - t0;
+	unlink(image);
+	if (rs.status != 0 || guard <= 0) {
+		fprintf(stderr, "bench-checkpoint: ferry restore --lazy failed (%d%s), see %s\n",
+			rs.status, guard <= 0 ? ", no pager" : "", report);
 		return -1;
 	}
 	record(s, ck, rs, size);
@@ -433,11 +500,26 @@ static void print_ratio(const char *what, const struct series *a, const struct s
 	       median((double *)b->rs, b->n) / median((double *)a->rs, a->n));
 }
 
-/* Every round on one process: ferry stored, ferry default, CRIU. */
+static void print_lazy(const struct series *s, const struct series *stored, size_t mib)
+{
+	double rs = median((double *)s->rs, s->n), home = median((double *)s->home, s->n);
+
+	if (!s->n)
+		return;
+	printf("    %-16s running after %.2f s, every page home after %.2f s (%.0f MiB/s); "
+	       "restore RSS %.1f MiB, pager RSS %.1f MiB\n",
+	       s->label, rs, home, mib / home, s->rs_rss / 1024.0, s->pager_rss / 1024.0);
+	if (stored->n)
+		printf("    %-32s until running %5.2f x   until home %5.2f x  (speed)\n",
+		       "ferry lazy / ferry stored", median((double *)stored->rs, stored->n) / rs,
+		       median((double *)stored->rs, stored->n) / home);
+}
+
+/* Every round on one process: ferry stored, ferry default, ferry lazy, CRIU. */
 static int bench_process(struct ctx *x, size_t mib, enum pattern pat, int *rss_over)
 {
 	struct series stored = { .label = "ferry stored" }, deflt = { .label = "ferry default" },
-		      criu = { .label = "criu" };
+		      lazy = { .label = "ferry lazy" }, criu = { .label = "criu" };
 	pid_t pid = start_target(mib, pat);
 	int e = 0;
 
@@ -453,13 +535,16 @@ static int bench_process(struct ctx *x, size_t mib, enum pattern pat, int *rss_o
 	 * has taken back cost more), and no tool should always be that one.
 	 */
 	for (int r = 0; r < x->runs && e == 0; r++) {
-		for (int t = 0; t < 3 && e == 0; t++) {
-			switch ((t + r) % 3) {
+		for (int t = 0; t < 4 && e == 0; t++) {
+			switch ((t + r) % 4) {
 			case 0:
 				e = ferry_round(x, pid, "0", &stored);
 				break;
 			case 1:
 				e = ferry_round(x, pid, NULL, &deflt);
+				break;
+			case 2:
+				e = lazy_round(x, pid, &lazy);
 				break;
 			default:
 				if (x->criu_skip[0] || criu_round(x, pid, &criu) == 0)
@@ -485,6 +570,7 @@ static int bench_process(struct ctx *x, size_t mib, enum pattern pat, int *rss_o
 	print_row(&deflt, mib);
 	if (criu.n)
 		print_row(&criu, mib);
+	print_lazy(&lazy, &stored, mib);
 	print_ratio("ferry stored / criu", &stored, &criu);
 	print_ratio("ferry default / criu", &deflt, &criu);
 	print_ratio("ferry default / ferry stored", &deflt, &stored);

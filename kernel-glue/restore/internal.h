@@ -45,6 +45,9 @@ struct rproc {
 	int pidfd;       /* in the target: a pidfd of the restorer, or -1 */
 	int fd_base;     /* in the target: first fd above every restored one */
 	uint64_t pages;  /* pages written */
+	int uffd;        /* the restorer's userfaultfd over its memory, or -1 */
+	uint8_t *uffd_areas; /* per area of mm: registered with uffd */
+	uint64_t lazy_pages; /* left to the pager of a lazy restore */
 };
 
 struct rst {
@@ -59,10 +62,12 @@ struct rst {
 		uint32_t id;
 		uint64_t size;
 		bool noreserve;
+		size_t nareas; /* areas of the image that map it, in any process */
 		int fd;  /* the restorer's, or -1 */
 	} *shm;
 	size_t nshm;
 	struct st_kind_data kinds; /* what kinds keep during the restore */
+	struct lazy *lazy; /* a lazy restore's pages for the pager, or NULL */
 };
 
 /* stub.c */
@@ -89,11 +94,39 @@ int restore_mm_finish(struct rst *r, struct rproc *rp);
 int restore_shmem_objects(struct rst *r);
 /* The restorer's fd of object @id (an area's), or -errno (logged). */
 int restore_shmem_fd(struct rst *r, uint32_t id);
+/* How many areas of the image, in any process, map object @id. */
+size_t restore_shmem_areas(const struct rst *r, uint32_t id);
 void restore_shmem_close(struct rst *r);
 
 /* restore_pages.c */
 int restore_verify_image(struct rst *r, struct ferry_diag *diag);
 int restore_pages(struct rst *r);
+
+/* restore_uffd.c: the userfaultfd of a lazy restore. attach: a uffd made
+ * in the stub, the areas it can serve registered (none when not lazy, or
+ * when the kernel refuses: then rp->uffd stays -1); detach: all
+ * unregistered, closed. */
+int restore_uffd_attach(struct rst *r, struct rproc *rp);
+/* The index of the registered area holding [start, end), or -1. */
+int restore_uffd_area(const struct rproc *rp, uint64_t start, uint64_t end);
+/* Does [start, end) touch a registered area without lying in one? */
+bool restore_uffd_spans(const struct rproc *rp, uint64_t start, uint64_t end);
+void restore_uffd_detach(struct rproc *rp);
+/* Close the restorer's uffd, its areas left registered (the pager's). */
+void restore_uffd_release(struct rproc *rp);
+
+/* restore_lazy.c: a lazy restore (opts->lazy) */
+int restore_lazy_begin(struct rst *r);
+/* The extent @ext of @ch (its first page the @raw_page-th of the chunk) is
+ * left to the pager. Thread-safe. */
+int restore_lazy_add(struct rst *r, struct rproc *rp, const struct ferry_chunk *ch,
+		     const struct ferry_extent *ext, uint32_t raw_page);
+/* Start the guard and the pager, which take the uffds. */
+int restore_lazy_start(struct rst *r);
+/* The restorer is done (the processes run, or were removed). */
+void restore_lazy_go(struct rst *r);
+pid_t restore_lazy_guard(const struct rst *r);
+void restore_lazy_end(struct rst *r);
 
 /* restore_files.c */
 int restore_open_files(struct rst *r);

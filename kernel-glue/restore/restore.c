@@ -98,20 +98,29 @@ static void report(struct rst *r)
 				.threads = r->procs[i].p->nthreads,
 				.areas = r->procs[i].mm->nareas,
 				.fds = r->procs[i].p->nfds,
-				.pages = (unsigned long long)r->procs[i].pages,
+				.pages = (unsigned long long)(r->procs[i].pages +
+							      r->procs[i].lazy_pages),
+				.lazy_pages = (unsigned long long)r->procs[i].lazy_pages,
 			};
-		r->opts->report_fn(r->opts->report_arg, r->opts->image, procs, r->nprocs);
+		r->opts->report_fn(r->opts->report_arg, r->opts->image, procs, r->nprocs,
+				   restore_lazy_guard(r));
 		free(procs);
 		return;
 	}
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct rproc *rp = &r->procs[i];
 
-		fprintf(out, "restored pid %d (%s): %zu thread%s, %zu memory areas, %llu pages, "
-			     "%zu fds\n",
+		fprintf(out, "restored pid %d (%s): %zu thread%s, %zu memory areas, %llu pages",
 			rp->pid, rp->p->comm, rp->p->nthreads, rp->p->nthreads == 1 ? "" : "s",
-			rp->mm->nareas, (unsigned long long)rp->pages, rp->p->nfds);
+			rp->mm->nareas, (unsigned long long)(rp->pages + rp->lazy_pages));
+		if (r->lazy)
+			fprintf(out, " (%llu left to the pager)", (unsigned long long)rp->lazy_pages);
+		fprintf(out, ", %zu fds\n", rp->p->nfds);
 	}
+	if (restore_lazy_guard(r))
+		fprintf(out, "pages not yet home are placed on first touch and in the background; "
+			     "the pager's guard is pid %d, gone once every page is home\n",
+			restore_lazy_guard(r));
 	fflush(out);
 }
 
@@ -138,6 +147,7 @@ static int restore_all(struct rst *r)
 		r->procs[i].p = &r->img.procs[i];
 		r->procs[i].mm = st_find_mm(&r->img, r->img.procs[i].mm_id);
 		r->procs[i].memfd = -1;
+		r->procs[i].uffd = -1;
 		r->procs[i].pidfd = -1;
 	}
 	e = restore_open_files(r);
@@ -155,7 +165,13 @@ static int restore_all(struct rst *r)
 			e = restore_mm(r, rp);
 	}
 	if (e == 0)
+		e = restore_lazy_begin(r);
+	if (e == 0)
 		e = restore_pages(r);
+	/* a lazy restore: the pager serves from here on (also a touch by a
+	 * system call injected below), its background pass once they run */
+	if (e == 0)
+		e = restore_lazy_start(r);
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		struct rproc *rp = &r->procs[i];
 
@@ -197,6 +213,8 @@ static int restore_all(struct rst *r)
 		log_error("restore of '%s' failed; the processes it had begun were removed",
 			   r->opts->image);
 	}
+	/* the pager's background pass begins: the processes run, or are gone */
+	restore_lazy_go(r);
 	return e;
 }
 
@@ -247,7 +265,8 @@ static void unlock_after(struct rst *r, struct netlock_conn *conns, size_t n, bo
 			  "removes it", image);
 }
 
-static int restore_here(const struct ferry_restore_options *opts)
+/* *ret_guard: the guard of a lazy restore's pager, or 0 */
+static int restore_here(const struct ferry_restore_options *opts, pid_t *ret_guard)
 {
 	struct rst r = { .opts = opts, .image_fd = -1 };
 	struct mapped_file mf = { 0 };
@@ -268,9 +287,13 @@ static int restore_here(const struct ferry_restore_options *opts)
 	}
 	if (e == 0)
 		report(&r);
+	if (ret_guard)
+		*ret_guard = restore_lazy_guard(&r);
+	restore_lazy_end(&r);
 	restore_close_files(&r);
 	restore_shmem_close(&r);
 	for (size_t i = 0; i < r.nprocs; i++) {
+		restore_uffd_release(&r.procs[i]);
 		if (r.procs[i].memfd >= 0)
 			close(r.procs[i].memfd);
 		free(r.procs[i].threads);
@@ -284,24 +307,54 @@ static int restore_here(const struct ferry_restore_options *opts)
 	return e;
 }
 
+/* Is the child @pid, exited but not yet reaped, a lazy restore's pager?
+ * (It becomes our child when its guard goes first.) */
+static bool is_pager(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+	}
+	return strcmp(comm, "ferry-pager\n") == 0;
+}
+
 /* As init of a new PID namespace: restore, then reap until it is empty. */
 __attribute__((noreturn)) static void pidns_init(const struct ferry_restore_options *opts)
 {
 	int status, first_status = 0;
-	pid_t first = 0, pid;
+	pid_t first = 0, pid, guard = 0;
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		log_error_errno(-errno, "cannot mount /proc for the new PID namespace");
 		_exit(126);
 	}
-	if (restore_here(opts) < 0)
+	if (restore_here(opts, &guard) < 0)
 		_exit(126);
-	while ((pid = wait(&status)) > 0 || errno == EINTR)
-		if (pid > 0 && !first) {
+	/* the pager's guard (and the pager, if the guard went first) are not
+	 * restored processes: looked at before they are reaped */
+	for (;;) {
+		siginfo_t si = { 0 };
+		bool helper;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		pid = si.si_pid;
+		helper = pid == guard || is_pager(pid);
+		if (waitpid(pid, &status, 0) == pid && !first && !helper) {
 			first = pid;
 			first_status = status;
 		}
+	}
 	_exit(WIFEXITED(first_status) ? WEXITSTATUS(first_status)
 				      : 128 + WTERMSIG(first_status));
 }
@@ -312,7 +365,7 @@ int ferry_restore(const struct ferry_restore_options *opts, int *ret_status)
 	int status;
 
 	if (!opts->pidns)
-		return restore_here(opts);
+		return restore_here(opts, NULL);
 	if (unshare(CLONE_NEWPID) < 0)
 		return log_error_errno(-errno, "cannot create a PID namespace");
 	fflush(NULL);

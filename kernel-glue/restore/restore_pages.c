@@ -110,17 +110,102 @@ static int write_extents(struct page_worker *k, struct rproc *rp, const struct f
 		elen = (size_t)ext.page_count * page_size;
 		if ((size_t)got < at + elen) {
 			size_t done = (size_t)got > at ? (size_t)got - at : 0;
-			int e = mem_write(rp->memfd, ext.vaddr + done, buf + at + done,
-					  elen - done);
+			int e = mem_write(rp->memfd, ext.vaddr + done, buf + at + done, elen - done);
 
 			if (e < 0)
-				return log_error_errno(e, "pid %d: cannot write %u pages at %#llx",
-						       rp->pid, ext.page_count,
-						       (unsigned long long)ext.vaddr);
+				return log_error_errno(e, "pid %d: cannot write %u pages at %#llx", rp->pid,
+						ext.page_count, (unsigned long long)ext.vaddr);
 		}
 		at += elen;
 	}
 	return 0;
+}
+
+/* Write the @n extents gathered in k->remote (from @first), whose pages
+ * are at @buf, with one process_vm_writev; *at moves past them. */
+static int flush_extents(struct page_worker *k, struct rproc *rp, const struct ferry_chunk *ch,
+			 uint32_t first, uint32_t n, const uint8_t *buf, size_t *at)
+{
+	size_t run = 0;
+	int e;
+
+	if (n == 0)
+		return 0;
+	for (uint32_t j = 0; j < n; j++)
+		run += k->remote[j].iov_len;
+	e = write_extents(k, rp, ch, first, n, buf, run);
+	if (e == 0)
+		*at += run;
+	return e;
+}
+
+/*
+ * A lazy restore's extent that spans areas (adjacent mappings), some
+ * registered with the uffd and some not: each piece on its own, the
+ * pager's listed, the others written (through /proc/PID/mem: the pages of
+ * a registered area must not be touched here, the pager does not run yet).
+ * *ret_lazy counts the pager's pages.
+ */
+static int split_extent(struct rst *r, struct rproc *rp, const struct ferry_chunk *ch,
+			const struct ferry_extent *ext, const uint8_t *buf, size_t at,
+			uint32_t *ret_lazy)
+{
+	uint64_t page_size = r->image.hdr.page_size;
+	uint64_t a = ext->vaddr, end = ext->vaddr + (uint64_t)ext->page_count * page_size;
+
+	while (a < end) {
+		const struct st_area *area = NULL;
+		size_t i;
+		uint64_t b;
+		int e;
+
+		for (i = 0; i < rp->mm->nareas; i++)
+			if (a >= rp->mm->areas[i].start && a < rp->mm->areas[i].end) {
+				area = &rp->mm->areas[i];
+				break;
+			}
+		if (!area)
+			return log_error_errno(-EINVAL, "pid %d: image pages at %#llx are outside its memory "
+					"areas", rp->pid, (unsigned long long)a);
+		b = area->end < end ? area->end : end;
+		if (restore_uffd_area(rp, a, b) >= 0) {
+			struct ferry_extent piece = { .vaddr = a,
+						      .page_count = (uint32_t)((b - a) / page_size) };
+
+			e = restore_lazy_add(r, rp, ch, &piece,
+					     (uint32_t)((at + (a - ext->vaddr)) / page_size));
+			*ret_lazy += piece.page_count;
+		} else {
+			e = mem_write(rp->memfd, a, buf + (a - ext->vaddr), b - a);
+			if (e < 0)
+				log_error_errno(e, "pid %d: cannot write %llu pages at %#llx", rp->pid,
+					 (unsigned long long)((b - a) / page_size),
+					 (unsigned long long)a);
+		}
+		if (e < 0)
+			return e;
+		a = b;
+	}
+	return 0;
+}
+
+/* Are all pages of @ch left to the pager of a lazy restore? Then a
+ * deflated chunk is not inflated here. */
+static bool all_lazy(struct rst *r, const struct rproc *rp, const struct ferry_chunk *ch)
+{
+	uint64_t page_size = r->image.hdr.page_size;
+
+	if (!r->lazy)
+		return false;
+	for (uint32_t i = 0; i < ch->extent_count; i++) {
+		struct ferry_extent ext;
+
+		ferry_chunk_extent(ch, i, &ext);
+		if (restore_uffd_area(rp, ext.vaddr,
+				      ext.vaddr + (uint64_t)ext.page_count * page_size) < 0)
+			return false;
+	}
+	return true;
 }
 
 static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
@@ -131,17 +216,17 @@ static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
 	struct ferry_diag diag = { 0 };
 	const uint8_t *pages = ch->payload;
 	size_t at = 0;
-	uint32_t first = 0;
+	uint32_t first = 0, lazy = 0;
 	int e;
 
 	if (!rp)
-		return log_error_errno(-EINVAL,
-				       "image chunk %u: address space %u is not in the image",
-				       ch->index, ch->mm_id);
+		return log_error_errno(-EINVAL, "image chunk %u: address space %u is not in the image",
+				ch->index, ch->mm_id);
+	/* a lazy restore too checks every payload before any process runs */
 	e = ferry_chunk_check_payload(ch, &diag);
 	if (e < 0)
 		return log_error_errno(-EIO, "image chunk %u: %s", ch->index, ferry_strerror(e));
-	if (ch->encoding != FERRY_ENCODING_STORED) {
+	if (ch->encoding != FERRY_ENCODING_STORED && !all_lazy(r, rp, ch)) {
 		if (k->buf_len < ch->raw_size) {
 			free(k->buf);
 			k->buf = malloc(ch->raw_size);
@@ -151,8 +236,7 @@ static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
 		}
 		e = ferry_chunk_inflate(&k->inf, ch, k->buf, k->buf_len, &diag);
 		if (e < 0)
-			return log_error_errno(-EIO, "image chunk %u: %s", ch->index,
-					       ferry_strerror(e));
+			return log_error_errno(-EIO, "image chunk %u: %s", ch->index, ferry_strerror(e));
 		pages = k->buf;
 	}
 	for (uint32_t i = 0; i < ch->extent_count; i++) {
@@ -162,26 +246,42 @@ static int restore_chunk(struct page_worker *k, const struct ferry_chunk *ch)
 		ferry_chunk_extent(ch, i, &ext);
 		len = (uint64_t)ext.page_count * page_size;
 		if (!inside_areas(rp->mm, ext.vaddr, ext.vaddr + len))
-			return log_error_errno(-EINVAL,
-					       "pid %d: image pages at %#llx (%u) are outside "
-					       "its memory areas",
-					       rp->pid, (unsigned long long)ext.vaddr,
-					       ext.page_count);
+			return log_error_errno(-EINVAL, "pid %d: image pages at %#llx (%u) are outside "
+					"its memory areas", rp->pid, (unsigned long long)ext.vaddr,
+					ext.page_count);
+		if (restore_uffd_spans(rp, ext.vaddr, ext.vaddr + len)) {
+			/* partly the pager's */
+			e = flush_extents(k, rp, ch, first, i - first, pages + at, &at);
+			if (e == 0)
+				e = split_extent(r, rp, ch, &ext, pages + at, at, &lazy);
+			if (e < 0)
+				return e;
+			at += len;
+			first = i + 1;
+			continue;
+		}
+		if (restore_uffd_area(rp, ext.vaddr, ext.vaddr + len) >= 0) {
+			/* the extents gathered so far first; this one is the pager's */
+			e = flush_extents(k, rp, ch, first, i - first, pages + at, &at);
+			if (e == 0)
+				e = restore_lazy_add(r, rp, ch, &ext, (uint32_t)(at / page_size));
+			lazy += ext.page_count;
+			if (e < 0)
+				return e;
+			at += len;
+			first = i + 1;
+			continue;
+		}
 		k->remote[i - first] = (struct iovec){ .iov_base = (void *)(uintptr_t)ext.vaddr,
 						       .iov_len = len };
 		if (i - first + 1 == WRITE_IOVS || i + 1 == ch->extent_count) {
-			size_t run = 0;
-
-			for (uint32_t j = 0; j <= i - first; j++)
-				run += k->remote[j].iov_len;
-			e = write_extents(k, rp, ch, first, i - first + 1, pages + at, run);
+			e = flush_extents(k, rp, ch, first, i - first + 1, pages + at, &at);
 			if (e < 0)
 				return e;
-			at += run;
 			first = i + 1;
 		}
 	}
-	__atomic_fetch_add(&rp->pages, ch->page_count, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&rp->pages, ch->page_count - lazy, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -269,8 +369,7 @@ static void *worker_main(void *arg)
 		p->busy[k->slot] = UINT64_MAX;
 		release_passed(p);
 		pthread_cond_broadcast(&p->passed);
-		while (!p->error && !p->done &&
-		       p->cur.next_offset > oldest_in_work(p) + WORK_WINDOW)
+		while (!p->error && !p->done && p->cur.next_offset > oldest_in_work(p) + WORK_WINDOW)
 			pthread_cond_wait(&p->passed, &p->lock);
 		if (p->error || p->done) {
 			pthread_mutex_unlock(&p->lock);
@@ -324,6 +423,8 @@ int restore_pages(struct rst *r)
 			break;
 		}
 	}
+	for (size_t i = 0; i < r->nprocs && !pass.error; i++)
+		pass.error = restore_uffd_attach(r, &r->procs[i]);
 	/* the calling thread is worker 0 */
 	for (int i = 1; i < n && !pass.error; i++, started++)
 		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
@@ -332,6 +433,9 @@ int restore_pages(struct rst *r)
 		worker_main(&workers[0]);
 	for (int i = 1; i <= started; i++)
 		pthread_join(workers[i].thread, NULL);
+	/* a lazy restore keeps them registered for the pager */
+	for (size_t i = 0; i < r->nprocs && pass.error; i++)
+		restore_uffd_detach(&r->procs[i]);
 	for (int i = 0; i < n; i++) {
 		ferry_inflater_fini(&workers[i].inf);
 		free(workers[i].buf);

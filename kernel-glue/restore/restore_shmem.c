@@ -68,6 +68,7 @@ int restore_shmem_objects(struct rst *r)
 			}
 			if (end > o->size)
 				o->size = end;
+			o->nareas++;
 		}
 	for (size_t i = 0; i < r->nshm; i++) {
 		int e = make_object(&r->shm[i]);
@@ -85,6 +86,14 @@ int restore_shmem_fd(struct rst *r, uint32_t id)
 	if (!o || o->fd < 0)
 		return log_error_errno(-EINVAL, "shared memory object %u: not made", id);
 	return o->fd;
+}
+
+size_t restore_shmem_areas(const struct rst *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->nshm; i++)
+		if (r->shm[i].id == id)
+			return r->shm[i].nareas;
+	return 0;
 }
 
 void restore_shmem_close(struct rst *r)

@@ -80,6 +80,7 @@ static int stub_adopt(struct rproc *rp, pid_t pid, pid_t want)
 	rp->created = true;
 	rp->memfd = -1;
 	rp->pidfd = -1;
+	rp->uffd = -1;
 	r = ptrace_wait_stop(pid, &status);
 	if (r < 0)
 		return r;

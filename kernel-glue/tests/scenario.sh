@@ -4,9 +4,11 @@
 # checkpoint it with --kill and restore it, then let it check itself.
 #
 # ROUNDS 0: the checkpoint must be refused, leave no image and the program
-# running untouched.
+# running untouched. With RESTORE_LAZY=1 (ROUNDS 1) it restores with
+# --lazy, label NAME-lazy: the program runs before its pager has every page
+# home.
 #
-# Usage: scenario.sh BUILD NAME TRIGGER ROUNDS
+# Usage: [RESTORE_LAZY=1] scenario.sh BUILD NAME TRIGGER ROUNDS
 # host-test: helper, runs a t_*.c program as its host-test: lines say (run.sh)
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -14,6 +16,11 @@ set -u
 build="$1" name="$2" trigger="$3" rounds="$4"
 rounds_label "$name" "$rounds"
 [ "$rounds" -eq 0 ] && label="$name-checkpoint-refused"
+restore_opts=
+if [ "${RESTORE_LAZY:-0}" = 1 ]; then
+	restore_opts=--lazy
+	label="$label-lazy"
+fi
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-cr.XXXXXX)
 
@@ -36,7 +43,12 @@ while [ "$round" -le "$rounds" ]; do
 	wait "$pid" 2>/dev/null
 	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
 	"$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "image $round does not verify"
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
+	# shellcheck disable=SC2086 # no option, or one
+	"$ferry" restore $restore_opts "$dir/image" >>"$dir/log" 2>&1 ||
+		fail "restore $round failed"
+	if [ -n "$restore_opts" ]; then
+		grep -q "left to the pager" "$dir/log" || fail "restore $round left no pages to a pager"
+	fi
 	[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
 	sleep 0.2
 	round=$((round + 1))

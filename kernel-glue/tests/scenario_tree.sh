@@ -6,8 +6,11 @@
 #   t_NAME programs: SIGUSR1 to the root, which checks itself (PASS/FAIL);
 #   busybox-pipeline: a busybox shell loop writing numbers through a pipe to
 #     cat into a file; the numbers must go on with neither gap nor repeat.
+# With RESTORE_LAZY=1 it restores with --lazy (label NAME-lazy): memory
+# shared between processes is written before they run, the rest is the
+# pager's.
 #
-# Usage: scenario_tree.sh BUILD NAME ROUNDS
+# Usage: [RESTORE_LAZY=1] scenario_tree.sh BUILD NAME ROUNDS
 # host-test: run pidns tree 1
 # host-test: run pidns busybox-pipeline 1
 # host-test: run pidns tree 2
@@ -18,11 +21,17 @@
 # host-test: run pidns jobctl 2
 # host-test: run pidns shared 1
 # host-test: run pidns shared 2
+# host-test: run pidns RESTORE_LAZY=1 shared 1
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build="$1" name="$2" rounds="$3"
 rounds_label "$name" "$rounds"
+restore_opts=
+if [ "${RESTORE_LAZY:-0}" = 1 ]; then
+	restore_opts=--lazy
+	label="$label-lazy"
+fi
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-tree.XXXXXX)
 
@@ -95,7 +104,12 @@ while [ "$round" -le "$rounds" ]; do
 	wait_gone 50 $members || fail "the tree is still there after checkpoint --kill"
 	[ "$name" = busybox-pipeline ] && lines_at_ckpt=$(wc -l <"$dir/numbers")
 	members=$(image_ids "$dir/image" | awk '{ print $1 }')
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
+	# shellcheck disable=SC2086 # no option, or one
+	"$ferry" restore $restore_opts "$dir/image" >>"$dir/log" 2>&1 ||
+		fail "restore $round failed"
+	if [ -n "$restore_opts" ]; then
+		grep -q "left to the pager" "$dir/log" || fail "restore $round left no pages to a pager"
+	fi
 	after=$(tree_ids "$pid" | settled "$pid")
 	saved=$(image_ids "$dir/image" | settled "$pid")
 	[ "$after" = "$saved" ] ||

@@ -14,6 +14,7 @@
  *
  * host-test: run usr1 1
  * host-test: run usr1 2
+ * host-test: run RESTORE_LAZY=1 usr1 1
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>

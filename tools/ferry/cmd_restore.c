@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ferry restore IMAGE [--pidns] [--json]: bring the processes of an image back. */
+/* ferry restore IMAGE [--pidns] [--lazy] [--json]: bring the processes of an image back. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,9 +9,10 @@
 #include "commands.h"
 #include "json.h"
 
-/* --json: {"image", "processes": [{pid, comm, threads, areas, pages, fds}]} */
+/* --json: {"image", "processes": [{pid, comm, threads, areas, pages,
+ * lazy_pages, fds}], "pager_guard" (a lazy restore's, while it runs)} */
 static void report_json(void *arg, const char *image, const struct ferry_restored *procs,
-			size_t n)
+			size_t n, int pager_guard)
 {
 	struct json_writer j;
 
@@ -27,10 +28,13 @@ static void report_json(void *arg, const char *image, const struct ferry_restore
 		json_u64(&j, "threads", procs[i].threads);
 		json_u64(&j, "areas", procs[i].areas);
 		json_u64(&j, "pages", procs[i].pages);
+		json_u64(&j, "lazy_pages", procs[i].lazy_pages);
 		json_u64(&j, "fds", procs[i].fds);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	if (pager_guard)
+		json_u64(&j, "pager_guard", (uint64_t)pager_guard);
 	json_object_end(&j);
 	if (json_finish(&j) < 0)
 		log_error("cannot write the report");
@@ -40,6 +44,7 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "pidns", no_argument, NULL, 'n' },
+		{ "lazy", no_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "test-clock-shift", no_argument, NULL, 'T' },
 		{ "force-vdso-redirect", no_argument, NULL, 'V' },
@@ -51,6 +56,8 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 	while ((c = command_getopt(cmd, argc, argv, options, "")) != -1) {
 		if (c == 'n')
 			o.pidns = true;
+		else if (c == 'l')
+			o.lazy = true;
 		else if (c == 'j')
 			o.report_fn = report_json;
 		else if (c == 'T')
@@ -72,7 +79,7 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 const struct command command_restore = {
 	.name = "restore",
 	.summary = "recreate the processes of an image and let them run",
-	.usage = "IMAGE [--pidns] [--json] [--test-clock-shift] [--force-vdso-redirect]",
+	.usage = "IMAGE [--pidns] [--lazy] [--json] [--test-clock-shift] [--force-vdso-redirect]",
 	.help = "Verifies IMAGE, recreates its processes with their original PIDs and\n"
 		"TIDs, rebuilds memory, files, pipes, signals, credentials and registers,\n"
 		"and lets them run untraced. Prints one line per restored process.\n"
@@ -80,6 +87,17 @@ const struct command command_restore = {
 		"  --pidns   restore into a new PID namespace (and mount namespace with\n"
 		"            its own /proc); ferry stays as its init, reaps, and exits\n"
 		"            with the first process's status when the namespace is empty\n"
+		"  --lazy    let the processes run before their pages are home: a pager\n"
+		"            process places each page on its first touch (userfaultfd)\n"
+		"            and the rest in the background, then exits; anonymous\n"
+		"            memory, and shared anonymous memory one mapping has, only:\n"
+		"            the rest is written before they run. Every page's CRC is\n"
+		"            still checked first. If the pager dies before every page\n"
+		"            is home, its guard process ends the restored processes:\n"
+		"            none runs on missing pages.\n"
+		"            A checkpoint of them refuses until the pager is done.\n"
+		"            Without userfaultfd (or its fork and remap events) the\n"
+		"            pages are written before they run, as without --lazy\n"
 		"  --json    print the report as JSON\n"
 		"  --test-clock-shift  for testing: restore where the clocks read as if\n"
 		"            this kernel had booted a second ago (FERRY_TEST_CLOCK_SHIFT=1)\n"

@@ -12,20 +12,29 @@ struct ferry_restored {
 	int pid;
 	const char *comm;
 	size_t threads, areas, fds;
-	unsigned long long pages;
+	unsigned long long pages;      /* in all, lazy_pages included */
+	unsigned long long lazy_pages; /* left to the pager of a lazy restore */
 };
 
 struct ferry_restore_options {
 	const char *image;
 	bool pidns;   /* in a new PID namespace, ferry staying as its init */
+	/*
+	 * Let the processes run before the contents of their anonymous
+	 * memory is home: a pager process (restore_pager.c) places each page
+	 * on first touch and the rest in the background, and exits when all
+	 * are home; if it dies first, its guard ends the restored processes.
+	 */
+	bool lazy;
 	FILE *report; /* where the report's lines go (stdout when NULL) */
 	/*
 	 * When not NULL, called once the processes run instead of writing
-	 * the report's lines: every process restored, in order. With pidns
-	 * it runs in the namespace's init, a child of the caller.
+	 * the report's lines: every process restored, in order, and the pid
+	 * of a lazy restore's pager guard (0 when none). With pidns it runs
+	 * in the namespace's init, a child of the caller.
 	 */
 	void (*report_fn)(void *arg, const char *image, const struct ferry_restored *procs,
-			  size_t n);
+			  size_t n, int pager_guard);
 	void *report_arg;
 	/*
 	 * The image already in memory (such as the marked region): read from
