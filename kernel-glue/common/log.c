@@ -148,6 +148,11 @@ const char *log_file_path(void)
 	return log_file ? log_file_name : NULL;
 }
 
+int log_file_fd(void)
+{
+	return log_file ? fileno(log_file) : -1;
+}
+
 void log_close_file(void)
 {
 	if (log_file)

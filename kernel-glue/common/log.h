@@ -66,6 +66,8 @@ const char *log_program(void);
 void log_open_file(const char *path);
 /* The log file's path, or NULL when none is open. */
 const char *log_file_path(void);
+/* Its descriptor, or -1: for a helper process that closes all others. */
+int log_file_fd(void);
 void log_close_file(void);
 
 /*

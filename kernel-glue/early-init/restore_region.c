@@ -174,7 +174,7 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 			 struct ferry_update_record *rec, const uint8_t *data, uint64_t size)
 {
 	struct ferry_restore_options o = { .image = "the region" };
-	char *report = NULL, last[400] = "";
+	char *report = NULL, last[400] = "", lazy[8];
 	size_t report_len = 0;
 	struct reason reason;
 	int r;
@@ -203,6 +203,9 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	/* the old kernel's network lock went with it: this one takes its own */
 	o.take_network_lock = true;
 	o.after_lock = init_run_network_setup;
+	/* ferry.lazy=1: the pager and its guard outlive the exec of the real
+	 * init, and keep writing to our log */
+	o.lazy = init_cmdline_arg(FERRY_PARAM_LAZY, lazy, sizeof(lazy)) && !strcmp(lazy, "1");
 	o.report = open_memstream(&report, &report_len);
 	reason = (struct reason){ .why = last, .len = sizeof(last) };
 	last[0] = 0;

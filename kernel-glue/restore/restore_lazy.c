@@ -313,7 +313,7 @@ __attribute__((noreturn)) static void guard_child(struct rst *r, int go)
 {
 	struct guard g = { 0 };
 	size_t nkeep = 0;
-	int *keep = calloc(3 * r->nprocs + 4, sizeof(int)), sv[2];
+	int *keep = calloc(3 * r->nprocs + 5, sizeof(int)), sv[2];
 	pid_t pager;
 
 	setsid();
@@ -337,6 +337,9 @@ __attribute__((noreturn)) static void guard_child(struct rst *r, int go)
 	keep[nkeep++] = sv[1];
 	if (r->image_fd >= 0)
 		keep[nkeep++] = r->image_fd;
+	/* a log file (ferry-init's) gets the pager's and the guard's lines too */
+	if (log_file_fd() >= 0)
+		keep[nkeep++] = log_file_fd();
 	keep_only(keep, nkeep);
 	pager = fork();
 	if (pager == 0) {

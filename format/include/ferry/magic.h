@@ -40,6 +40,7 @@
 #define FERRY_PARAM_INIT "ferry.init"       /* the init ferry-init execs (default /sbin/init) */
 #define FERRY_PARAM_LOG "ferry.log"         /* where ferry-init logs */
 #define FERRY_PARAM_NETWORK_SETUP "ferry.network-setup" /* program run under the network lock */
+#define FERRY_PARAM_LAZY "ferry.lazy"       /* 1: a lazy restore (ferry restore --lazy) */
 #define FERRY_PARAM_TEST_INIT "ferry.test_init" /* tests: what ferry-init does after restoring */
 
 #endif

@@ -9,7 +9,8 @@ update_to() {
 	to="$1" sel="$2"
 	shift 2
 	ferry update --kernel "/boot/vmlinuz-$to" --initrd "/boot/initramfs-$to.cpio.gz" \
-		--append "ferry.test=$test ferry.step=$((step + 1))" --via kexec "$sel" "$app_pid" "$@" 2>&1
+		--append "ferry.test=$test ferry.step=$((step + 1))${append_extra:+ $append_extra}" \
+		--via kexec "$sel" "$app_pid" "$@" 2>&1
 }
 
 # check_update_logged PID: ferry-init's lines reached the kernel's log
@@ -28,9 +29,11 @@ check_update_logged() {
 		{ fail "ferry status --json --history does not show this update restored on $(uname -r)"; return 1; }
 }
 
-# scenario_update counter|tree|corrupt FROM TO: ferry update --via kexec of
-# guest-app (--pid), of a shell running a pipeline of them (--tree), or of
-# guest-app with its sealed image damaged (the new kernel must refuse it)
+# scenario_update counter|tree|corrupt|lazy FROM TO: ferry update --via kexec
+# of guest-app (--pid), of a shell running a pipeline of them (--tree), of
+# guest-app with its sealed image damaged (the new kernel must refuse it), or
+# of guest-app restored lazily (ferry.lazy=1: its pager and guard must go
+# once every page is home, and say nothing failed)
 scenario_update() {
 	kind="$1" from="$2" to="$3"
 	log=/data/counter.log
@@ -55,6 +58,8 @@ scenario_update() {
 		[ "$kind" = tree ] && sel=--tree
 		if [ "$kind" = corrupt ]; then
 			FERRY_UPDATE_TEST=corrupt update_to "$to" "$sel"
+		elif [ "$kind" = lazy ]; then
+			append_extra=ferry.lazy=1 update_to "$to" "$sel"
 		else
 			update_to "$to" "$sel"
 		fi
@@ -86,6 +91,20 @@ scenario_update() {
 			[ -d "/proc/$p" ] || { fail "pid $p was not restored"; return; }
 		done
 		ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+		if [ "$kind" = lazy ]; then
+			grep -q 'left to the pager' /run/ferry/init.log ||
+				{ fail "no pages were left to a pager: $(tail -n 3 /run/ferry/init.log)"; return; }
+			i=0
+			while grep -qs '^ferry-guard$' /proc/[0-9]*/comm && [ $i -lt 200 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+			[ $i -lt 200 ] || { fail "the pager's guard is still there after 20 s"; return; }
+			if grep -q 'pager.*\(failed\|killed\)' /run/ferry/init.log; then
+				fail "$(grep 'pager' /run/ferry/init.log | tail -n 2)"
+				return
+			fi
+		fi
 		check_update_logged "$pid" || return
 		c1=$(last_count "$log")
 		sleep 2
