@@ -182,13 +182,38 @@ static bool sigalrm_queued(const struct st_process *p)
 	return false;
 }
 
+/*
+ * ITIMER_REAL went on counting while the process was frozen: when it had
+ * time left at the read but its SIGALRM was queued by the time the signals
+ * were read, it may have expired in between. Read again: with no time left
+ * now it did (a timer waits for its SIGALRM to be taken before it counts
+ * again), and is recorded as expired, so that the restore does not add a
+ * second SIGALRM to the queued one; still counting, it was set again after
+ * an older SIGALRM and is kept as read.
+ */
+static int real_expired_since(struct ckpt *c, const struct st_process *p, struct itimers_process *it)
+{
+	struct itimers_process now = { 0 };
+	int e;
+
+	if (!it->t[REAL][0] || !sigalrm_queued(p))
+		return 0;
+	e = read_itimers(c, p->pid, &now);
+	if (e == 0 && !now.t[REAL][0])
+		it->t[REAL][0] = 0; /* a periodic one: due, below */
+	return e;
+}
+
 static int itimers_dump_check(struct ckpt *c)
 {
 	for (size_t i = 0; i < c->img.nprocs; i++) {
 		struct st_process *p = &c->img.procs[i];
 		struct itimers_process *it = kind_process_data_if(p, &kind_itimers);
 		struct frozen_task *leader = freeze_find(&c->fz, p->pid);
+		int e = it ? real_expired_since(c, p, it) : 0;
 
+		if (e < 0)
+			return e;
 		if (!it || it->t[REAL][0] || !it->t[REAL][1])
 			continue;
 		/* periodic, no time left: expired, waiting for its SIGALRM */
