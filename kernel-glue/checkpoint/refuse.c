@@ -76,8 +76,6 @@ void fd_refusal(const struct fd_probe *fd, char *buf, size_t size)
 		const char *link, *what;
 	} anon[] = {
 		{ "anon_inode:[fanotify]", "a fanotify instance (its marks)" },
-		{ "anon_inode:[pidfd]", "a pidfd (the process it refers to)" },
-		{ "pidfd:", "a pidfd (the process it refers to)" },
 		{ "anon_inode:[io_uring]", "an io_uring instance (its rings and requests)" },
 		{ "anon_inode:[userfaultfd]", "a userfaultfd (its registered ranges)" },
 		{ "anon_inode:[perf_event]", "a perf event" },

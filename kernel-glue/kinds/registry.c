@@ -31,6 +31,7 @@
 	X(signalfd)     \
 	X(inotify)      \
 	X(eventfd)      \
+	X(pidfd)        \
 	X(memfd)        \
 	X(regular)      \
 	X(directory)    \

@@ -22,6 +22,8 @@
 # host-test: run pidns shared 1
 # host-test: run pidns shared 2
 # host-test: run pidns RESTORE_LAZY=1 shared 1
+# host-test: run pidns pidfd 1
+# host-test: run pidns pidfd 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

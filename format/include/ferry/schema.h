@@ -154,6 +154,7 @@
 #define FM_F_NAME "name"             /* string: memfd name, as given to memfd_create() */
 #define FM_F_EVENTFD_COUNT "eventfd-count"         /* u64: eventfd counter */
 #define FM_F_EVENTFD_SEMAPHORE "eventfd-semaphore" /* empty: EFD_SEMAPHORE */
+#define FM_F_PIDFD_PID "pidfd-pid"                 /* u32: the process of a pidfd */
 
 /* /mms/mm@ID/area@START of kind vdso */
 #define FM_A_VDSO_IMAGE "vdso-image"     /* bytes: the vDSO's contents at the freeze */
