@@ -220,8 +220,13 @@ static struct result run(char *const argv[], const char *log)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+	if (pid < 0)
 		return res;
+	/* reaping every other child meanwhile: the target ferry checkpoints with
+	 * --kill is ours, and --kill returns once its pid is free */
+	for (pid_t w; (w = wait4(-1, &status, 0, &ru)) != pid;)
+		if (w < 0 && errno != EINTR)
+			return res;
 	res.secs = now() - t0;
 	res.maxrss_kib = ru.ru_maxrss;
 	res.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

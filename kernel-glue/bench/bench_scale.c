@@ -214,8 +214,13 @@ static int run_ferry(char *const argv[], double *ret_secs)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+	if (pid < 0)
 		return -1;
+	/* reaping every other child meanwhile: the targets ferry checkpoints
+	 * with --kill are ours, and --kill returns once their pids are free */
+	for (pid_t w; (w = waitpid(-1, &status, __WALL)) != pid;)
+		if (w < 0 && errno != EINTR)
+			return -1;
 	*ret_secs = now() - t0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
