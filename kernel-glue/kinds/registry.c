@@ -33,6 +33,7 @@
 	X(eventfd)      \
 	X(pidfd)        \
 	X(memfd)        \
+	X(mqueue)       \
 	X(regular)      \
 	X(directory)    \
 	X(chardev)      \

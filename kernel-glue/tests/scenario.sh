@@ -9,12 +9,15 @@
 # home.
 #
 # Usage: [RESTORE_LAZY=1] scenario.sh BUILD NAME TRIGGER ROUNDS
+# (T_BETWEEN=NAME in the environment: sh NAME.sh of this folder after each
+# kill, before the restore)
 # host-test: helper, runs a t_*.c program as its host-test: lines say (run.sh)
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build="$1" name="$2" trigger="$3" rounds="$4"
 rounds_label "$name" "$rounds"
+[ -n "${T_BETWEEN:-}" ] && label="$label-$T_BETWEEN"
 [ "$rounds" -eq 0 ] && label="$name-checkpoint-refused"
 restore_opts=
 if [ "${RESTORE_LAZY:-0}" = 1 ]; then
@@ -43,6 +46,11 @@ while [ "$round" -le "$rounds" ]; do
 	wait "$pid" 2>/dev/null
 	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
 	"$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "image $round does not verify"
+	# what the program's run line asks between the kill and the restore:
+	# T_BETWEEN=NAME runs the helper NAME.sh of this folder
+	if [ -n "${T_BETWEEN:-}" ]; then
+		sh "$(dirname "$0")/$T_BETWEEN.sh" >>"$dir/log" 2>&1 || fail "$T_BETWEEN.sh failed"
+	fi
 	# shellcheck disable=SC2086 # no option, or one
 	"$ferry" restore $restore_opts "$dir/image" >>"$dir/log" 2>&1 ||
 		fail "restore $round failed"

@@ -225,13 +225,14 @@ static int set_up(const char *s)
 		return unshare(CLONE_NEWNET);
 	if (strcmp(s, "timens_children") == 0)
 		return unshare(CLONE_NEWTIME);
-	if (strcmp(s, "mqueue") == 0) {
+	if (strcmp(s, "mqueue_notify") == 0) {
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2 };
 		char name[64];
 
 		snprintf(name, sizeof(name), "/ferry-refused-%d", getpid());
 		fd = mq_open(name, O_CREAT | O_RDWR, 0600, NULL);
 		mq_unlink(name);
-		return fd < 0 ? -1 : 0;
+		return fd < 0 ? -1 : mq_notify(fd, &ev);
 	}
 	if (strcmp(s, "tmpfile_named") == 0) {
 		char proc[64], name[4096];
@@ -318,6 +319,13 @@ static const char *check(const char *s)
 		/* an eBPF filter is not shown: asking for it says EACCES */
 		if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) == 0 || errno != EACCES)
 			return "its socket lost its eBPF filter";
+	}
+	if (strcmp(s, "mqueue_notify") == 0) {
+		struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+
+		/* registered already (by this process): EBUSY */
+		if (mq_notify(fd, &ev) == 0 || errno != EBUSY)
+			return "its queue's mq_notify() registration is gone";
 	}
 	if (strcmp(s, "sigio_owner") == 0 &&
 	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))

@@ -155,6 +155,9 @@
 #define FM_F_EVENTFD_COUNT "eventfd-count"         /* u64: eventfd counter */
 #define FM_F_EVENTFD_SEMAPHORE "eventfd-semaphore" /* empty: EFD_SEMAPHORE */
 #define FM_F_PIDFD_PID "pidfd-pid"                 /* u32: the process of a pidfd */
+#define FM_F_MQ_NAME "mq-name"         /* string: a message queue's name, "/NAME" */
+#define FM_F_MQ_ATTR "mq-attr"         /* u64[2]: mq_maxmsg, mq_msgsize */
+#define FM_F_MQ_MESSAGES "mq-messages" /* bytes: each message: u32 priority, u32 length, bytes */
 
 /* /mms/mm@ID/area@START of kind vdso */
 #define FM_A_VDSO_IMAGE "vdso-image"     /* bytes: the vDSO's contents at the freeze */
