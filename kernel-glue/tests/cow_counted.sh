@@ -6,8 +6,11 @@
 # `ferry checkpoint --tree` warn with its pid and the number, which must be
 # at least 512 and less than 1024. Checkpointed with --kill and restored,
 # both find every page as before; and the restore made copies: a check of
-# the restored tree counts fewer than 512. Run as PID 1 of a private PID
-# namespace by run.sh.
+# the restored tree counts fewer than 512. Before that, a checkpoint
+# without --kill leaves the tree running as it was: counted from outside
+# (their pagemaps), parent and child still share the 512 page frames of
+# the area (reading a page must not give it a copy of its own). Run as
+# PID 1 of a private PID namespace by run.sh.
 #
 # Usage: cow_counted.sh BUILD
 # host-test: run pidns
@@ -38,6 +41,31 @@ n=$(shared_count "$dir/log")
 [ -n "$n" ] || fail "the check does not count the child's shared pages"
 [ "$n" -ge 512 ] && [ "$n" -lt 1024 ] ||
 	fail "the check counts $n shared pages, not 512 to 1023"
+# shared_now: the pages of t_cow's area where parent and child map the
+# same page frame (/proc/PID/pagemap, as root), now
+shared_now() {
+	python3 - "$pid" "$child" "$(sed -n 's/^area: \(0x[0-9a-f]*\) .*/\1/p' "$dir/out")" <<'EOF'
+import struct, sys
+parent, child, addr = sys.argv[1], sys.argv[2], int(sys.argv[3], 16)
+PAGES, PFN = 1024, (1 << 55) - 1
+def pagemap(pid):
+    with open("/proc/%s/pagemap" % pid, "rb") as f:
+        f.seek(addr // 4096 * 8)
+        return struct.unpack("%dQ" % PAGES, f.read(PAGES * 8))
+print(sum(1 for p, c in zip(pagemap(parent), pagemap(child))
+          if p >> 63 and c >> 63 and p & PFN and p & PFN == c & PFN))
+EOF
+}
+grep -q '^area: 0x' "$dir/out" || fail "the program did not say where its area is"
+before=$(shared_now) || fail "cannot count the shared pages"
+[ "$before" -eq 512 ] || fail "before the checkpoint parent and child share $before pages, not 512"
+"$ferry" checkpoint --tree "$pid" -o "$dir/image" >"$dir/log" 2>&1 ||
+	fail "the checkpoint without --kill failed"
+[ -e "/proc/$pid" ] && [ -e "/proc/$child" ] || fail "the tree is gone after checkpoint without --kill"
+running=$(shared_now) || fail "cannot count the shared pages"
+[ "$running" -eq 512 ] ||
+	fail "after a checkpoint without --kill the running parent and child share $running pages, not 512"
+rm -f "$dir/image"
 "$ferry" checkpoint --tree "$pid" -o "$dir/image" --kill >"$dir/log" 2>&1 ||
 	fail "the checkpoint failed"
 [ "$(shared_count "$dir/log")" = "$n" ] ||
@@ -52,5 +80,5 @@ after=$(shared_count "$dir/log2")
 kill -USR1 "$pid"
 wait_gone 100 "$pid" "$child" || fail "the restored tree did not finish"
 program_passed
-echo "PASS: $label (the child shared $n pages with its parent, ${after:-0} after the restore)"
+echo "PASS: $label (the child shared $n pages with its parent, $running of the area still after a checkpoint without --kill, ${after:-0} after the restore)"
 rm -rf "$dir"
