@@ -34,7 +34,7 @@ shared_count() {
 }
 
 start_program cow
-child=$(cat "/proc/$pid/task/$pid/children")
+child=$(awk '{ print $1 }' "/proc/$pid/task/$pid/children")
 [ -n "$child" ] || fail "the program has no child"
 "$ferry" check --tree "$pid" >"$dir/log" 2>&1 || fail "check refuses the tree"
 n=$(shared_count "$dir/log")
