@@ -87,7 +87,7 @@ static int capture(struct ckpt *c)
 		e = dump_check_tree(c);
 	if (e == 0 && c->opts->kill)
 		e = dump_check_restorable(c);
-	return e;
+	return e < 0 ? e : dump_count_cow(c);
 }
 
 static int write_image(struct ckpt *c, int fd)

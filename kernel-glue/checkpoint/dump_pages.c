@@ -13,6 +13,14 @@
  * (SEEK_DATA on the object), once, from the first area that maps them;
  * shared file mappings and the kernel's own areas keep none. A page that only maps the kernel's
  * shared zero page (read, never written) is left out unread.
+ *
+ * A private page the process may share copy-on-write with another (not
+ * mapped by it alone, pagemap bit 56, or swapped out) is read through
+ * /proc/PID/mem, never with process_vm_readv: that one pins the pages it
+ * reads, and the kernel gives a pinned page that is shared copy-on-write
+ * a copy of its own first, so a checkpoint that leaves the processes
+ * running would have doubled the memory a parent shares with its children.
+ * /proc/PID/mem reads a page without pinning it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,11 +42,13 @@
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
 #define PM_FILE_OR_SHARED (1ull << 61)
+#define PM_EXCLUSIVE (1ull << 56)
 #define PM_PFN_MASK ((1ull << 55) - 1)
 
 struct page_run {
 	uint64_t addr;
 	size_t npages;
+	bool unpinned; /* through /proc/PID/mem: it may be shared copy-on-write */
 };
 
 struct page_stream {
@@ -53,9 +63,9 @@ struct page_stream {
 	uint8_t *space;
 	size_t space_pages, used;
 	struct page_run runs[MAX_RUNS];
-	struct iovec remote[MAX_RUNS];
+	struct iovec local[MAX_RUNS], remote[MAX_RUNS]; /* of the runs that may be pinned */
 	size_t nruns;
-	uint64_t pages_read, zero_pfn_pages;
+	uint64_t pages_read, zero_pfn_pages, unpinned_pages;
 	const struct st_area *area; /* a shared object's: the area, the object */
 	int objfd;
 };
@@ -101,31 +111,58 @@ static bool page_wanted(struct page_stream *s, const struct st_area *a, uint64_t
 	}
 }
 
+/* A wanted private page (@pm) that another process may map too: one it
+ * maps alone is present and exclusive. */
+static bool maybe_cow_shared(const struct st_area *a, uint64_t pm)
+{
+	return a->kind != ST_AREA_SHMEM && (!(pm & PM_PRESENT) || !(pm & PM_EXCLUSIVE));
+}
+
 /*
- * Read the gathered runs into the page space with one process_vm_readv
- * (a single copy, no bounce page); what it cannot read (an area without
- * PROT_READ) comes through /proc/PID/mem, which reads whatever the
- * protection. Then the writer takes them where they are.
+ * Read the gathered runs into the page space: those that may be pinned
+ * with one process_vm_readv (a single copy, no bounce page), the others
+ * and what it cannot read (an area without PROT_READ) through
+ * /proc/PID/mem, which reads whatever the protection and pins nothing.
+ * Then the writer takes them where they are.
  */
 static int read_runs(struct page_stream *s)
 {
-	struct iovec local = { .iov_base = s->space, .iov_len = s->used * PAGE };
+	size_t at = 0, npinned = 0, pinned_at = 0;
 	ssize_t got = 0;
-	size_t at = 0;
 	int r;
 
 	if (!s->nruns)
 		return 0;
-	got = process_vm_readv(s->pid, &local, 1, s->remote, s->nruns, 0);
-	if (got < 0)
-		got = 0;
 	for (size_t i = 0; i < s->nruns; i++) {
 		const struct page_run *run = &s->runs[i];
-		size_t len = run->npages * PAGE;
 
-		if ((size_t)got < at + len) {
-			size_t done = (size_t)got > at ? (size_t)got - at : 0;
+		if (!run->unpinned) {
+			s->local[npinned] = (struct iovec){ .iov_base = s->space + at,
+							    .iov_len = run->npages * PAGE };
+			s->remote[npinned++] = (struct iovec){
+				.iov_base = (void *)(uintptr_t)run->addr,
+				.iov_len = run->npages * PAGE
+			};
+		}
+		at += run->npages * PAGE;
+	}
+	if (npinned)
+		got = process_vm_readv(s->pid, s->local, npinned, s->remote, npinned, 0);
+	if (got < 0)
+		got = 0;
+	at = 0;
+	for (size_t i = 0; i < s->nruns; i++) {
+		const struct page_run *run = &s->runs[i];
+		size_t len = run->npages * PAGE, done = 0;
 
+		/* what process_vm_readv read of this run, in order */
+		if (!run->unpinned) {
+			done = (size_t)got > pinned_at ? (size_t)got - pinned_at : 0;
+			done = done < len ? done : len;
+			pinned_at += len;
+		} else
+			s->unpinned_pages += run->npages;
+		if (done < len) {
 			r = mem_read(s->memfd, run->addr + done, s->space + at + done, len - done);
 			if (r < 0)
 				return log_error_errno(
@@ -147,8 +184,9 @@ static int read_runs(struct page_stream *s)
 	return 0;
 }
 
-/* Gather a run of wanted pages, reading whenever the page space is full. */
-static int gather_run(struct page_stream *s, uint64_t addr, size_t npages)
+/* Gather a run of wanted pages, reading whenever the page space is full;
+ * @unpinned: through /proc/PID/mem. */
+static int gather_run(struct page_stream *s, uint64_t addr, size_t npages, bool unpinned)
 {
 	while (npages) {
 		size_t n;
@@ -168,10 +206,8 @@ static int gather_run(struct page_stream *s, uint64_t addr, size_t npages)
 		n = s->space_pages - s->used;
 		if (n > npages)
 			n = npages;
-		s->runs[s->nruns] = (struct page_run){ .addr = addr, .npages = n };
-		s->remote[s->nruns] = (struct iovec){ .iov_base = (void *)(uintptr_t)addr,
-						      .iov_len = n * PAGE };
-		s->nruns++;
+		s->runs[s->nruns++] = (struct page_run){ .addr = addr, .npages = n,
+							 .unpinned = unpinned };
 		s->used += n;
 		addr += n * PAGE;
 		npages -= n;
@@ -221,7 +257,8 @@ static int stream_object_part(void *arg, uint64_t start, uint64_t end)
 		if (hole < 0 || (uint64_t)hole > end)
 			hole = end;
 		data &= ~(off_t)(PAGE - 1);
-		r = gather_run(s, a->start + (data - a->pgoff), (hole - data + PAGE - 1) / PAGE);
+		r = gather_run(s, a->start + (data - a->pgoff), (hole - data + PAGE - 1) / PAGE,
+			       false);
 		if (r < 0)
 			return r;
 		at = hole;
@@ -256,6 +293,7 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 		return stream_shared(s, a);
 	for (uint64_t addr = a->start; addr < a->end;) {
 		size_t n = (a->end - addr) / PAGE, run = 0;
+		bool run_unpinned = false;
 		ssize_t got;
 
 		if (n > PAGEMAP_BATCH)
@@ -266,16 +304,20 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 					       "pid %d: cannot read pagemap at %#llx", s->pid,
 					       (unsigned long long)addr);
 		for (size_t i = 0; i <= n; i++) {
-			if (i < n && page_wanted(s, a, s->pagemap[i])) {
-				run++;
-				continue;
-			}
-			if (run) {
-				int r = gather_run(s, addr + (i - run) * PAGE, run);
+			bool want = i < n && page_wanted(s, a, s->pagemap[i]);
+			bool unpinned = want && maybe_cow_shared(a, s->pagemap[i]);
+
+			/* a run is read one way: it ends where the way changes */
+			if (run && (!want || unpinned != run_unpinned)) {
+				int r = gather_run(s, addr + (i - run) * PAGE, run, run_unpinned);
 
 				if (r < 0)
 					return r;
 				run = 0;
+			}
+			if (want) {
+				run_unpinned = run ? run_unpinned : unpinned;
+				run++;
 			}
 		}
 		addr += n * PAGE;
@@ -305,8 +347,9 @@ int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_w
 		r = stream_area(s, &mm->areas[i]);
 	if (r >= 0)
 		r = read_runs(s);
-	log_debug("pid %d: %llu pages read, %llu zero pages left unread", pid,
-		  (unsigned long long)s->pages_read, (unsigned long long)s->zero_pfn_pages);
+	log_debug("pid %d: %llu pages read (%llu of them maybe shared, through /proc/PID/mem), "
+		  "%llu zero pages left unread", pid, (unsigned long long)s->pages_read,
+		  (unsigned long long)s->unpinned_pages, (unsigned long long)s->zero_pfn_pages);
 out:
 	if (s->memfd >= 0)
 		close(s->memfd);

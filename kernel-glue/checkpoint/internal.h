@@ -63,6 +63,7 @@ struct ckpt {
 	void *origin_tree; /* dump_files.c: the origins ordered by kcmp */
 	struct shm_object *shm;
 	size_t nshm;
+	uint64_t cow_pages; /* private pages children share with their parents (dump_cow.c) */
 	unsigned problems; /* objects that cannot be checkpointed, already named */
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
 	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
@@ -168,6 +169,10 @@ int dump_check_tree(struct ckpt *c);
 /* restorable.c: with --kill, what a restore here needs once they are gone */
 int dump_check_restorable(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
+
+/* dump_cow.c: count (and name) the private pages each child still shares
+ * copy-on-write with its parent, which a restore copies */
+int dump_count_cow(struct ckpt *c);
 
 /* dump_shmem.c: the shared memory objects of anonymous MAP_SHARED areas */
 /* The id of the object at @dev_major:@dev_minor inode @ino (maps' fields of

@@ -68,6 +68,8 @@ const struct command command_checkpoint = {
 	.help = "Freezes every thread of the selection at one instant (ptrace), captures\n"
 		"processes, memory, open files with their locks and pipes, writes IMAGE\n"
 		"(metadata first, then pages, sealed last) and lets the processes run on.\n"
+		"They keep their pages as they were: a page they share copy-on-write is\n"
+		"read without being given a copy of its own.\n"
 		"\n"
 		"  --pid PID     the process PID\n"
 		"  --tree PID    the process PID and all its descendants\n"
