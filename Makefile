@@ -67,8 +67,9 @@ help:
 	@echo "make bench-scale   host: checkpoint and restore time against threads, processes,"
 	@echo "                descriptors and areas (linear or not)"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
-	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row of memcached and a counter, each"
-	@echo "                checked, and the downtimes (make test runs 10)"
+	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row by kexec of memcached and a"
+	@echo "                counter, then SOAK_EFI_CYCLES=20 through the reboot path, each checked,"
+	@echo "                and the downtimes (make test runs 10 and 3)"
 	@echo "make fuzz       fuzz the image reader, the handoff reader, then the command line,"
 	@echo "                SIZE@ADDR, ferry.conf and region header (FUZZ_SECONDS=60 each)"
 	@echo "make fuzz-stage fuzz the stage core over whole regions (FUZZ_SECONDS)"
@@ -262,16 +263,12 @@ bench-update: deps
 	@$(MAKE) --no-print-directory -s all qemu-images
 	@bash qemu-tests/bench-update.sh $(BUILD)
 
-# endurance: SOAK_CYCLES updates in a row in one guest (qemu-tests/scenarios/soak-generic-bpo.sh;
-# the qemu tier runs the same scenario with 10)
-SOAK_CYCLES ?= 100
+# endurance: SOAK_CYCLES (100) updates in a row by kexec in one guest, then
+# SOAK_EFI_CYCLES (20) through the reboot path (qemu-tests/soak.sh; the qemu
+# and efi-stage tiers run the same scenarios with 10 and 3)
 soak: deps
 	@$(MAKE) --no-print-directory -s all qemu-images
-	@bash qemu-tests/run-scenario --build $(BUILD) --timeout $$(( $(SOAK_CYCLES) * 60 + 300 )) \
-		--net tcp:127.0.0.1:39241-:11211 --client qemu-tests/soak-client.py \
-		--append ferry.soak=$(SOAK_CYCLES) soak-generic-bpo generic >$(BUILD)/qemu/soak.out 2>&1; \
-	rc=$$?; grep -a 'soak: ' $(BUILD)/qemu/logs/soak-generic-bpo.log | tr -d '\r'; \
-	grep -E '^(PASS|FAIL|SKIP)' $(BUILD)/qemu/soak.out; exit $$rc
+	@bash qemu-tests/soak.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
