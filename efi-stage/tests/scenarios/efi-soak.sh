@@ -27,6 +27,7 @@ if [ "$boots" -gt "$cycles" ]; then
 	pass
 	return
 fi
+[ "$boots" = 1 ] || efi_esp || return # the update kernel on the ESP, BootNext in efivarfs
 app_pid=$(cat "$soak_dir/pids")
 sync
 efi_update_to "$next"
