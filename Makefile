@@ -157,35 +157,35 @@ $(FS)/%.o: format/freestanding/%.c $(FORMAT_HDRS) $(TP)/.complete
 	$(CC) $(FS_CFLAGS) $(WARN) -c $< -o $@
 
 # ---- tests -------------------------------------------------------------------
-$(BUILD)/tests/test-format: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS)
+$(BUILD)/tests/test-format: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
-$(BUILD)/tests/test-format-san: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS)
+$(BUILD)/tests/test-format-san: $(FORMAT_TEST_SRCS) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
 # the device tree gate, plain and under the sanitizers
-$(BUILD)/tests/test-fdt-check: $(FDT_TEST_SRCS) $(FORMAT_SRCS)
+$(BUILD)/tests/test-fdt-check: $(FDT_TEST_SRCS) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
-$(BUILD)/tests/test-fdt-check-san: $(FDT_TEST_SRCS) $(FORMAT_SRCS)
+$(BUILD)/tests/test-fdt-check-san: $(FDT_TEST_SRCS) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
 # the command line, SIZE@ADDR, the region header and ferry.conf
-$(BUILD)/tests/test-abi: $(ABI_TEST_SRCS) $(FORMAT_SRCS)
+$(BUILD)/tests/test-abi: $(ABI_TEST_SRCS) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
-$(BUILD)/tests/test-abi-san: $(ABI_TEST_SRCS) $(FORMAT_SRCS)
+$(BUILD)/tests/test-abi-san: $(ABI_TEST_SRCS) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
-$(BUILD)/tests/mksample: format/tests/mksample.c $(TEST_SUPPORT) $(FORMAT_SRCS)
+$(BUILD)/tests/mksample: format/tests/mksample.c $(TEST_SUPPORT) $(FORMAT_SRCS) $(FORMAT_HDRS) $(wildcard format/tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -Iformat/src -o $@ $(filter %.c,$^) $(HOST_LIBS)
 
 sample-image: $(BUILD)/tests/mksample
 	$(BUILD)/tests/mksample format/tests/data/sample.ferry
