@@ -71,7 +71,8 @@ help:
 	@echo "                counter, then SOAK_EFI_CYCLES=20 through the reboot path, each checked,"
 	@echo "                and the downtimes (make test runs 10 and 3)"
 	@echo "make fuzz       fuzz the image reader, the handoff reader, then the command line,"
-	@echo "                SIZE@ADDR, ferry.conf and region header (FUZZ_SECONDS=60 each)"
+	@echo "                SIZE@ADDR, ferry.conf and region header, and the metadata read into"
+	@echo "                a restore plan and its checks (FUZZ_SECONDS=60 each)"
 	@echo "make fuzz-stage fuzz the stage core over whole regions (FUZZ_SECONDS)"
 	@echo "make deps       install build and test dependencies (apt-get, as root)"
 	@echo "make install    install ferry, ferry-init, ferry.efi, ferry.conf (PREFIX=/usr, DESTDIR)"
@@ -194,7 +195,7 @@ TEST_BINS := $(BUILD)/tests/test-format $(BUILD)/tests/test-format-san $(BUILD)/
 	$(BUILD)/tests/test-fdt-check $(BUILD)/tests/test-fdt-check-san \
 	$(BUILD)/tests/test-abi $(BUILD)/tests/test-abi-san $(BUILD)/fuzz/fuzz-abi-replay \
 	$(BUILD)/fuzz/fuzz-handoff-replay \
-	$(BUILD)/fuzz/fuzz-reader-replay
+	$(BUILD)/fuzz/fuzz-reader-replay $(BUILD)/fuzz/fuzz-plan-replay $(BUILD)/tests/edit-image
 
 test: export DEVELOPER = 1
 test: deps
@@ -208,7 +209,7 @@ FUZZ_SECONDS ?= 60
 # libfdt is a finding too; the corpus replays of make test use the system's.
 FUZZ_FDT_SRCS = $(FS_FDT:%=$(LIBFDT_SRC)/%.c)
 FUZZ_CC = $(CLANG) -std=gnu11 -g -O1 -Iformat/include -Iformat/src -I$(LIBFDT_SRC) -D_GNU_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DFERRY_LIBFUZZER
 FUZZ_LIBS := -lmbedcrypto -ldeflate -lz -lpthread
 
 # fuzz_target NAME,SOURCES: $(BUILD)/fuzz/fuzz-NAME (libFuzzer) and
@@ -237,10 +238,16 @@ $(eval $(call fuzz_target,handoff,format/fuzz/fuzz_handoff.c $(FORMAT_SRCS)))
 # the command line, SIZE@ADDR, ferry.conf and the region header
 $(eval $(call fuzz_target,abi,format/fuzz/fuzz_abi.c $(FORMAT_SRCS)))
 
-fuzz: deps $(BUILD)/fuzz/fuzz-reader $(BUILD)/fuzz/fuzz-handoff $(BUILD)/fuzz/fuzz-abi
+# the metadata read into what restore will do, and the restore plan's checks
+$(eval $(call fuzz_target,plan,kernel-glue/fuzz/fuzz_plan.c $(GLUE_SRCS) $(FORMAT_SRCS),-Ikernel-glue/include \
+	-DFERRY_VERSION=\"$(VERSION)\"))
+
+fuzz: deps $(BUILD)/fuzz/fuzz-reader $(BUILD)/fuzz/fuzz-handoff $(BUILD)/fuzz/fuzz-abi \
+	$(BUILD)/fuzz/fuzz-plan
 	$(call fuzz_run,reader,131072,format/fuzz/corpus)
 	$(call fuzz_run,handoff,65536,format/fuzz/corpus)
 	$(call fuzz_run,abi,8192,format/fuzz/abi-corpus)
+	$(call fuzz_run,plan,262144,kernel-glue/fuzz/plan-corpus)
 
 # ---- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMAT_SRCS)

@@ -32,3 +32,8 @@ $(BUILD)/bench/bench-scale: kernel-glue/bench/bench_scale.c
 .PHONY: bench-scale
 bench-scale: $(BUILD)/bin/ferry $(BUILD)/bench/bench-scale
 	$(BUILD)/bench/bench-scale $(BUILD)/bin/ferry $(BUILD)/bench
+
+# a hostile writer for the tests: an image's metadata edited, sealed again
+$(BUILD)/tests/edit-image: kernel-glue/tests/edit_image.c $(FORMAT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)

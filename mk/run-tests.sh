@@ -68,6 +68,7 @@ run_tier format-abi-fuzz-corpus "$build/fuzz/fuzz-abi-replay" format/fuzz/abi-co
 run_tier format-freestanding sh mk/check-freestanding.sh "$build"
 run_tier update-cmdline-unit "$build/tests/test-next-cmdline"
 run_tier format-sample sh format/tests/sample-test.sh "$build"
+run_tier glue-plan-fuzz-corpus "$build/fuzz/fuzz-plan-replay" kernel-glue/fuzz/plan-corpus
 run_tier glue-unit sh kernel-glue/tests/run-unit.sh "$build"  # kernel-glue without root (kernel-glue/tests/unit): the metadata schema, the kinds' fields
 
 # Tier 1b: the CLI on images

@@ -2,10 +2,11 @@
 /*
  * ferry_checkpoint(): freeze, capture the metadata of every process, write
  * it, stream the pages, seal; then thaw or kill. Every failure path thaws
- * the selection as it was and removes the partial image.
+ * the selection as it was; the image has no name until it is sealed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,22 +144,72 @@ static int write_image(struct ckpt *c, int fd)
 	return r;
 }
 
+/*
+ * The image file is made without a name (O_TMPFILE in the output's
+ * directory): a writer killed at any instant leaves nothing, and the file
+ * gets its name only once it is sealed and on disk. On a filesystem without
+ * O_TMPFILE it is written as OUTPUT.partial, which the next checkpoint to
+ * OUTPUT removes if a killed one left it.
+ */
+static int open_unnamed(const char *output, char **ret_tmp, int *ret_fd, bool *ret_named)
+{
+	char *dir = strdup(output), *tmp = NULL;
+	int fd;
+
+	if (!dir || asprintf(&tmp, "%s.partial", output) < 0) {
+		free(dir);
+		return -ENOMEM;
+	}
+	/* a checkpoint killed after it named its image, before the rename */
+	if (unlink(tmp) == 0)
+		log_warning("removed '%s', left by a checkpoint that was stopped", tmp);
+	fd = open(dirname(dir), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(dir);
+	*ret_named = fd < 0;
+	if (fd < 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = log_error_errno(-errno, "cannot create '%s'", tmp);
+
+		free(tmp);
+		return e;
+	}
+	*ret_tmp = tmp;
+	*ret_fd = fd;
+	return 0;
+}
+
+/* The sealed image on disk, then under its name: linked as TMP (unless it
+ * was written there), renamed over OUTPUT. */
+static int name_sealed(int fd, const char *tmp, bool named, const char *output)
+{
+	char path[64];
+
+	if (fsync(fd) < 0)
+		return log_error_errno(-errno, "cannot write '%s'", output);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!named && linkat(AT_FDCWD, path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
+		return log_error_errno(-errno, "cannot name the image '%s'", tmp);
+	if (rename(tmp, output) < 0) {
+		int e = log_error_errno(-errno, "cannot rename '%s' to '%s'", tmp, output);
+
+		unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
 int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 {
 	struct ckpt c = { .opts = opts };
 	char *tmp = NULL;
+	bool named = false;
 	int fd = -1, r;
 
 	if (opts->output && !opts->sink) {
-		/* written under a temporary name, renamed only once sealed */
-		if (asprintf(&tmp, "%s.partial", opts->output) < 0)
-			return -ENOMEM;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			r = log_error_errno(-errno, "cannot create '%s'", tmp);
-			free(tmp);
+		r = open_unnamed(opts->output, &tmp, &fd, &named);
+		if (r < 0)
 			return r;
-		}
 	}
 	/* everything the selection holds, carried or refused, before the freeze */
 	r = inventory_check(opts->pid, opts->tree);
@@ -177,12 +228,8 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	}
 	if (r == 0 && (opts->output || opts->sink))
 		r = write_image(&c, fd);
-	if (r == 0 && fd >= 0) {
-		if (fsync(fd) < 0)
-			r = log_error_errno(-errno, "cannot write '%s'", tmp);
-		if (r == 0 && rename(tmp, opts->output) < 0)
-			r = log_error_errno(-errno, "cannot rename '%s' to '%s'", tmp, opts->output);
-	}
+	if (r == 0 && fd >= 0)
+		r = name_sealed(fd, tmp, named, opts->output);
 	if (r == 0 && opts->commit)
 		r = opts->commit(opts->commit_arg);
 	/* connections stay in repair mode only if the processes go away */
@@ -197,7 +244,7 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 out:
 	if (fd >= 0) {
 		close(fd);
-		if (r < 0)
+		if (r < 0 && named)
 			unlink(tmp);
 	}
 	free(tmp);

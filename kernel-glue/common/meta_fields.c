@@ -127,8 +127,9 @@ void meta_out_end(struct meta_out *o)
 
 void meta_out_prop(struct meta_out *o, const char *name, const void *value, size_t len)
 {
+	/* libfdt copies @len bytes from @value, which memcpy wants non-NULL even for 0 */
 	if (!o->err)
-		out_check(o, fdt_property(o->fdt, name, value, len));
+		out_check(o, fdt_property(o->fdt, name, len ? value : "", len));
 }
 
 void meta_out_u32(struct meta_out *o, const char *name, uint32_t v)

@@ -28,6 +28,7 @@
 #include "../common/netlock.h"
 #include "../kinds/socket.h"
 #include "internal.h"
+#include "plan.h"
 #include "restore_time.h"
 
 struct mapped_file {
@@ -77,7 +78,14 @@ mapped:
 		log_error("image '%s': metadata: %s", path, ferry_strerror(k));
 		return -EINVAL;
 	}
-	return meta_read(fdt, &r->img);
+	k = meta_read(fdt, &r->img);
+	if (k == 0)
+		k = restore_plan_check(&r->img);
+	if (k == 0)
+		k = restore_plan_check_pages(&r->image, &r->img);
+	if (k == 0)
+		k = restore_plan_check_here(&r->img);
+	return k;
 }
 
 static void report(struct rst *r)

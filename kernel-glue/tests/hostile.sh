@@ -1,0 +1,108 @@
+#!/bin/sh
+# Well-sealed hostile images: the image of a real process (the counter,
+# run as nobody), its metadata edited and the image sealed again by a
+# hostile writer (build/tests/edit-image), each refused by `ferry restore`
+# with its reason, no process of it left behind (restore/plan.c). The same
+# image with a harmless edit restores, and the program goes on.
+#
+# Run as PID 1 of a private PID namespace by run.sh.
+# Usage: hostile.sh BUILD
+set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+build="$1"
+label=hostile-images
+ferry="$build/bin/ferry"
+edit="$build/tests/edit-image"
+dir=$(mktemp -d /tmp/ferry-hostile.XXXXXX)
+chmod 755 "$dir"
+mkdir "$dir/run"
+chown 65534:65534 "$dir/run"
+# a file only root may open
+echo secret >"$dir/secret"
+chmod 600 "$dir/secret"
+
+cleanup() {
+	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "${other:-}" ] && kill -9 "$other" 2>/dev/null
+	rm -rf "$dir"
+}
+
+setpriv --reuid=65534 --regid=65534 --clear-groups "$build/tests/glue/t_counter" "$dir/run" \
+	>"$dir/out" 2>&1 </dev/null &
+pid=$!
+wait_for 100 "the program did not get ready" exists "$dir/run/ready"
+"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+	fail "the checkpoint failed"
+wait "$pid" 2>/dev/null
+wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+"$edit" --metadata "$dir/image" "$dir/meta.dtb" || fail "cannot read the image's metadata"
+
+proc=/processes/process@$pid
+thread=$proc/threads/thread@$pid
+mm=/mms/mm@$(fdtget -t u "$dir/meta.dtb" "$proc" mm)
+file=/files/file@$(fdtget -t u "$dir/meta.dtb" "$proc/fds/fd@3" file)
+area=
+for a in $(fdtget -l "$dir/meta.dtb" "$mm"); do
+	[ "$(fdtget -t s "$dir/meta.dtb" "$mm/$a" kind)" = anon ] && area=$mm/$a && break
+done
+[ -n "$area" ] || fail "the counter has no anonymous area"
+sleep 1000 &
+other=$!
+procs_before=$(ls /proc | grep -c '^[0-9]')
+
+# refused NAME REASON EDIT...: the edited image restores not, the log says
+# REASON (an extended regular expression), and no process is left
+refused() {
+	_name=$1 _reason=$2
+	shift 2
+	"$edit" "$dir/image" "$dir/bad" "$@" >>"$dir/log" 2>&1 || fail "$_name: cannot edit the image"
+	"$ferry" verify "$dir/bad" >>"$dir/log" 2>&1 || fail "$_name: the edited image is not whole"
+	if "$ferry" restore "$dir/bad" >"$dir/restore.log" 2>&1; then
+		cat "$dir/restore.log" >>"$dir/log"
+		fail "$_name: restored"
+	fi
+	cat "$dir/restore.log" >>"$dir/log"
+	grep -Eq "image refused: .*$_reason" "$dir/restore.log" ||
+		fail "$_name: the refusal does not say '$_reason': $(tail -n 1 "$dir/restore.log")"
+	gone "$pid" || fail "$_name: pid $pid exists after the refusal"
+	[ "$(ls /proc | grep -c '^[0-9]')" -eq "$procs_before" ] ||
+		fail "$_name: a process was left behind"
+	echo "    $_name: $(grep -E 'image refused' "$dir/restore.log" | head -n 1)" >>"$dir/refusals"
+}
+
+refused duplicate-area "overlaps area" "copy:$area:area@dup"
+refused rwx-area-at-0 "below 0x10000" "copy:$area:area@0" "set:$mm/area@0:start:u64:0" \
+	"set:$mm/area@0:end:u64:0x1000" "set:$mm/area@0:prot:u32:7"
+refused area-beyond-user-space "beyond the end of user space" \
+	"set:$area:end:u64:0x800000000000"
+refused uid-minus-1 "effective uid 4294967295 \(-1\)" "set:$proc:uids:u32:65534,4294967295,65534,65534"
+refused gid-minus-1 "real gid 4294967295 \(-1\)" "set:$proc:gids:u32:4294967295,65534,65534,65534"
+q=$((pid + 1))
+refused one-mm-two-processes "address space [0-9]+ is claimed by another process too" \
+	"copy:$proc:process@$q" "set:/processes/process@$q:pid:u32:$q" \
+	"set:/processes/process@$q/threads/thread@$pid:tid:u32:$q"
+refused pid-1 "pid 1 is not a pid a restored process may have" "set:$proc:pid:u32:1" \
+	"set:$thread:tid:u32:1"
+refused pid-0 "pid 0 is not a pid a restored process may have" "set:$proc:pid:u32:0" \
+	"set:$thread:tid:u32:0"
+refused pid-taken "pid $other is taken here" "set:$proc:pid:u32:$other" "set:$thread:tid:u32:$other"
+refused fd-near-int-max "fd 2147483646 is not below 1048576" "set:$proc/fds/fd@3:fd:u32:2147483646"
+refused path-64k "longer than PATH_MAX" "set:$proc:cwd:str:@65536"
+refused path-dotdot "has a '\.\.' component" "set:$proc:cwd:str:/tmp/../root"
+refused root-owned-file "file $dir/secret: uid 65534 may not open it for writing" \
+	"set:$file:path:str:$dir/secret"
+refused threads-100000 "100000 threads, more than 65536" "del:$thread:xsave" \
+	"copies:$thread:99999:tid"
+
+# the same image, edited harmlessly, restores and the program goes on
+"$edit" "$dir/image" "$dir/good" "set:$proc:comm:str:t_counter" >>"$dir/log" 2>&1 ||
+	fail "cannot edit the image"
+"$ferry" restore "$dir/good" >>"$dir/log" 2>&1 || fail "the harmlessly edited image did not restore"
+kill -USR1 "$pid"
+wait_gone 200 "$pid" || fail "the restored program did not finish"
+kill -9 "$other" 2>/dev/null
+program_passed
+cat "$dir/refusals"
+echo "PASS: $label"
+rm -rf "$dir"
