@@ -210,12 +210,12 @@ static int write_node(const void *in, int node, void *out, const struct repeat *
 
 static void *repeat_node(void *fdt, size_t *room, struct repeat *rep)
 {
-	size_t size = *room + (size_t)(rep->count + 1) * fdt_totalsize(fdt) / 4 + (1 << 20);
+	size_t size = *room + (size_t)(rep->count + 1) * 1024;
 	void *out;
 	int r;
 
 	rep->node = node_of(fdt, rep->path);
-	/* what one copy needs, at most: the node's share of the tree */
+	/* a guess, doubled until the copies fit */
 	for (;;) {
 		out = malloc(size);
 		if (!out)
