@@ -17,7 +17,6 @@ edit="$build/tests/edit-image"
 dir=$(mktemp -d /tmp/ferry-hostile.XXXXXX)
 chmod 755 "$dir"
 mkdir "$dir/run"
-chown 65534:65534 "$dir/run"
 # a file only root may open
 echo secret >"$dir/secret"
 chmod 600 "$dir/secret"
@@ -28,10 +27,11 @@ cleanup() {
 	rm -rf "$dir"
 }
 
-setpriv --reuid=65534 --regid=65534 --clear-groups "$build/tests/glue/t_counter" "$dir/run" \
-	>"$dir/out" 2>&1 </dev/null &
+"$build/tests/glue/t_counter" "$dir/run" >"$dir/out" 2>&1 </dev/null &
 pid=$!
 wait_for 100 "the program did not get ready" exists "$dir/run/ready"
+# its files open to anyone, so that as nobody only the edited one is refused
+chmod 666 "$dir/out" "$dir/run/counter.txt"
 "$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
 	fail "the checkpoint failed"
 wait "$pid" 2>/dev/null
@@ -76,8 +76,8 @@ refused rwx-area-at-0 "below 0x10000" "copy:$area:area@0" "set:$mm/area@0:start:
 	"set:$mm/area@0:end:u64:0x1000" "set:$mm/area@0:prot:u32:7"
 refused area-beyond-user-space "beyond the end of user space" \
 	"set:$area:end:u64:0x800000000000"
-refused uid-minus-1 "effective uid 4294967295 \(-1\)" "set:$proc:uids:u32:65534,4294967295,65534,65534"
-refused gid-minus-1 "real gid 4294967295 \(-1\)" "set:$proc:gids:u32:4294967295,65534,65534,65534"
+refused uid-minus-1 "effective uid 4294967295 \(-1\)" "set:$proc:uids:u32:0,4294967295,0,0"
+refused gid-minus-1 "real gid 4294967295 \(-1\)" "set:$proc:gids:u32:4294967295,0,0,0"
 q=$((pid + 1))
 refused one-mm-two-processes "address space [0-9]+ is claimed by another process too" \
 	"copy:$proc:process@$q" "set:/processes/process@$q:pid:u32:$q" \
@@ -90,8 +90,10 @@ refused pid-taken "pid $other is taken here" "set:$proc:pid:u32:$other" "set:$th
 refused fd-near-int-max "fd 2147483646 is not below 1048576" "set:$proc/fds/fd@3:fd:u32:2147483646"
 refused path-64k "longer than PATH_MAX" "set:$proc:cwd:str:@65536"
 refused path-dotdot "has a '\.\.' component" "set:$proc:cwd:str:/tmp/../root"
+# the process as nobody without capabilities, its file one only root may open
 refused root-owned-file "file $dir/secret: uid 65534 may not open it for writing" \
-	"set:$file:path:str:$dir/secret"
+	"set:$proc:uids:u32:65534,65534,65534,65534" "set:$proc:gids:u32:65534,65534,65534,65534" \
+	"set:$proc:capabilities:u64:0,0,0,0,0" "set:$file:path:str:$dir/secret"
 refused threads-100000 "100000 threads, more than 65536" "del:$thread:xsave" \
 	"copies:$thread:99999:tid"
 
