@@ -7,6 +7,7 @@
 #
 # Run as PID 1 of a private PID namespace by run.sh.
 # Usage: hostile.sh BUILD
+# host-test: run pidns
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
