@@ -179,8 +179,9 @@ static int open_unnamed(const char *output, char **ret_tmp, int *ret_fd, bool *r
 	return 0;
 }
 
-/* The sealed image on disk, then under its name: linked as TMP (unless it
- * was written there), renamed over OUTPUT. */
+/* The sealed image on disk, then under its name: linked as OUTPUT when
+ * there is none, else linked as TMP (unless it was written there) and
+ * renamed over OUTPUT. */
 static int name_sealed(int fd, const char *tmp, bool named, const char *output)
 {
 	char path[64];
@@ -188,6 +189,12 @@ static int name_sealed(int fd, const char *tmp, bool named, const char *output)
 	if (fsync(fd) < 0)
 		return log_error_errno(-errno, "cannot write '%s'", output);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!named && linkat(AT_FDCWD, path, AT_FDCWD, output, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (!named && errno != EEXIST)
+		return log_error_errno(-errno, "cannot name the image '%s'", output);
+	/* replacing an image: a kill between the link and the rename leaves
+	 * TMP, whole, which the next checkpoint to OUTPUT removes */
 	if (!named && linkat(AT_FDCWD, path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
 		return log_error_errno(-errno, "cannot name the image '%s'", tmp);
 	if (rename(tmp, output) < 0) {

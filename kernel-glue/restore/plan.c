@@ -7,18 +7,13 @@
  * against each other and against what the restore does with them.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "../arch/x86_64/arch.h"
 #include "../common/log.h"
@@ -29,9 +24,6 @@
 #define PAGE 4096ull
 #define USER_TOP 0x7ffffffff000ull       /* the end of x86_64 user space (4-level) */
 #define VSYSCALL 0xffffffffff600000ull    /* the one area above it */
-#define CAP_DAC_OVERRIDE_BIT (1ull << 1)
-
-extern const struct kind kind_regular, kind_directory, kind_chardev, kind_fifo;
 
 static int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -583,119 +575,27 @@ int restore_plan_check_pages(const struct ferry_image *image, const struct st_im
 
 /* ---- against this system ---- */
 
-/* May a process of @p's credentials open @path with @mode (R_OK, W_OK,
- * X_OK)? Asked of the kernel with this thread's filesystem ids and groups
- * set to the process's for the time of one faccessat(): the kernel's own
- * rules decide (modes, ACLs, the security module), as they would for the
- * process. The raw system calls change this thread only. */
-static int access_as(const struct st_process *p, const char *path, int mode)
+/*
+ * Files are not refused by their permissions: a service started as root
+ * keeps what it opened before it dropped its privileges (its log files,
+ * its stdout, a key it mapped, a working directory only root may enter),
+ * and the restorer opens each for it with its own rights, as the process
+ * held it. An image names its processes' credentials and memory anyway:
+ * whoever may have one restored may run code as the users it names.
+ */
+static int check_process_here(const struct st_process *p)
 {
-	gid_t saved[PLAN_MAX_GROUPS];
-	long nsaved = syscall(SYS_getgroups, PLAN_MAX_GROUPS, saved);
-	uid_t my_uid = setfsuid(-1);
-	gid_t my_gid = setfsgid(-1);
-	int r, err;
-
-	if (nsaved < 0)
-		return -errno;
-	if (syscall(SYS_setgroups, p->ngroups, p->groups) < 0)
-		return -errno;
-	syscall(SYS_setfsgid, p->gids[3]);
-	syscall(SYS_setfsuid, p->uids[3]);
-	r = syscall(SYS_faccessat2, AT_FDCWD, path, mode, AT_EACCESS);
-	err = errno;
-	syscall(SYS_setfsuid, my_uid);
-	syscall(SYS_setfsgid, my_gid);
-	if (syscall(SYS_setgroups, nsaved, saved) < 0 || (uid_t)setfsuid(-1) != my_uid ||
-	    (gid_t)setfsgid(-1) != my_gid) {
-		log_error("cannot take back the restorer's credentials");
-		abort();
-	}
-	return r < 0 ? -err : 0;
-}
-
-/* Does @p open files with the restorer's rights anyway? */
-static bool privileged(const struct st_process *p)
-{
-	return p->have_caps ? (p->caps.effective & CAP_DAC_OVERRIDE_BIT) != 0 : p->uids[3] == 0;
-}
-
-static int check_access(const struct st_process *p, const char *what, const char *path, int mode)
-{
-	int e;
-
-	if (!path || privileged(p))
-		return 0;
-	e = access_as(p, path, mode);
-	if (e == -EACCES || e == -EPERM)
-		return refuse("pid %d: %s %s: uid %u may not open it %s, and the restorer would "
-			      "open it for the process as root", p->pid, what, path, p->uids[3],
-			      mode == R_OK ? "for reading" : mode == X_OK ? "to search it"
-			      : "for writing");
-	return 0; /* missing or elsewhere wrong: the restore names it */
-}
-
-static int file_mode(const struct st_file *f)
-{
-	int acc = f->flags & O_ACCMODE;
-
-	if (f->kind == &kind_directory)
-		return R_OK;
-	return acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
-}
-
-/* The files the restorer opens by their path for the process. */
-static bool opened_by_path(const struct st_file *f)
-{
-	size_t len = f->path ? strlen(f->path) : 0;
-
-	if (!f->path || f->path[0] != '/' ||
-	    (len >= 10 && strcmp(f->path + len - 10, " (deleted)") == 0))
-		return false;
-	return f->kind == &kind_regular || f->kind == &kind_directory ||
-	       f->kind == &kind_chardev || f->kind == &kind_fifo;
-}
-
-static int check_process_here(const struct st_image *img, const struct st_process *p)
-{
-	const struct st_mm *mm = NULL;
-	int e;
-
 	for (size_t t = 0; t < p->nthreads; t++)
 		if (kill(p->threads[t].tid, 0) == 0 || errno != ESRCH)
 			return refuse("pid %d: %s %d is taken here", p->pid,
 				      t ? "thread" : "pid", p->threads[t].tid);
-	e = check_access(p, "working directory", p->cwd, X_OK);
-	if (e == 0 && p->root)
-		e = check_access(p, "root directory", p->root, X_OK);
-	for (size_t i = 0; i < img->nmms && !mm; i++)
-		if (img->mms[i].id == p->mm_id)
-			mm = &img->mms[i];
-	if (e == 0 && mm && mm->exe)
-		e = check_access(p, "executable", mm->exe, X_OK);
-	for (size_t i = 0; mm && i < mm->nareas && e == 0; i++) {
-		const struct st_area *a = &mm->areas[i];
-		bool rw = (a->flags & MAP_SHARED) && (a->prot & PROT_WRITE);
-
-		if (a->kind == ST_AREA_FILE && !a->file_id)
-			e = check_access(p, "mapped file", a->path, rw ? R_OK | W_OK : R_OK);
-	}
-	for (size_t i = 0; i < p->nfds && e == 0; i++) {
-		const struct st_file *f = NULL;
-
-		for (size_t k = 0; k < img->nfiles && !f; k++)
-			if (img->files[k].id == p->fds[i].file_id)
-				f = &img->files[k];
-		if (f && opened_by_path(f))
-			e = check_access(p, "file", f->path, file_mode(f));
-	}
-	return e;
+	return 0;
 }
 
 int restore_plan_check_here(const struct st_image *img)
 {
 	for (size_t i = 0; i < img->nprocs; i++) {
-		int e = check_process_here(img, &img->procs[i]);
+		int e = check_process_here(&img->procs[i]);
 
 		if (e < 0)
 			return e;

@@ -14,9 +14,7 @@
  *   restore_plan_check_pages() every page extent of the image's chunks
  *                              inside an area of its address space that
  *                              takes pages (none into a shared file)
- *   restore_plan_check_here()  against this system: every PID free, every
- *                              file the restorer opens by path for a
- *                              process open to that process's credentials
+ *   restore_plan_check_here()  against this system: every PID and TID free
  *
  * format/SPEC.md §3.10 lists the rules and the limits.
  */
