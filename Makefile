@@ -66,6 +66,7 @@ help:
 	@echo "make bench-checkpoint  host: checkpoint and restore throughput, next to CRIU"
 	@echo "make bench-scale   host: checkpoint and restore time against threads, processes,"
 	@echo "                descriptors and areas (linear or not)"
+	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row by kexec of memcached and a"
 	@echo "                counter, then SOAK_EFI_CYCLES=20 through the reboot path, each checked,"

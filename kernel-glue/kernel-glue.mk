@@ -19,9 +19,14 @@ $(BUILD)/bench/bench-checkpoint: kernel-glue/bench/bench_checkpoint.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lz
 
-.PHONY: bench-checkpoint
+.PHONY: bench-checkpoint bench-verify
 bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
 	$(BUILD)/bench/bench-checkpoint $(BUILD)/bin/ferry
+	sh kernel-glue/bench/bench_verify.sh $(BUILD)/bin/ferry
+
+# the cost of restore's verify step on a BENCH_VERIFY_MIB (default 1024) MiB process
+bench-verify: $(BUILD)/bin/ferry
+	sh kernel-glue/bench/bench_verify.sh $(BUILD)/bin/ferry
 
 # make bench-scale: checkpoint and restore time against the number of
 # threads, processes, descriptors and areas (SCALE_QUICK=1: small sizes, SCALE_ONLY=threads,areas: only those)

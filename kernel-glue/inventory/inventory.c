@@ -35,6 +35,8 @@ struct inv_ref {
 struct inv {
 	pid_t root;
 	bool reference;        /* walking ferry itself: keep the values */
+	bool verify;           /* walking a restored process (inventory_verify) */
+	bool lazy;             /* ... of a lazy restore, its pager's areas registered */
 	unsigned problems;
 	struct inv_seen *seen;
 	size_t nseen;
@@ -174,6 +176,15 @@ static void name_refusal(struct inv *v, const struct inv_item *it, const struct 
 	else
 		snprintf(who, sizeof(who), "pid %d", it->pid);
 	snprintf(val, sizeof(val), "%.190s", it->value);
+	if (v->verify) {
+		/* what no kind carries must be as a new process has it */
+		log_error("restored %s%s%s: %s is %s, where a process ferry makes has %s", who,
+			   it->area ? " area " : "", it->area ? it->area : "",
+			   rule ? rule->what : it->key, val,
+			   !rule ? "none" : rule->dflt ? rule->dflt :
+			   rule->same_as_ferry ? inv_ferry_value(it->source, it->key) : "none");
+		return;
+	}
 	if (why) {
 		log_error("cannot checkpoint %s%s%s: %s (%s '%s': %s)", who,
 			  it->area ? " area " : "", it->area ? it->area : "", why,
@@ -203,6 +214,33 @@ static void name_refusal(struct inv *v, const struct inv_item *it, const struct 
 			  it->area ? " area " : "", it->area ? it->area : "", rule->what, val);
 }
 
+/*
+ * After a restore: what ferry itself changes while it holds the processes
+ * (it traces them), and values a new kernel may show that ferry has not
+ * met (named, not held against the restore).
+ */
+static bool verify_skips(const struct inv *v, const struct inv_item *it)
+{
+	static char warned[64][48];
+	static size_t nwarned;
+
+	if (it->source == INV_STATUS && strcmp(it->key, "TracerPid") == 0)
+		return true;
+	/* a lazy restore registers areas for missing pages with its pager */
+	if (v->lazy && it->source == INV_AREA && strcmp(it->key, "um") == 0)
+		return true;
+	if (rule_of(it->source, it->key))
+		return false;
+	for (size_t i = 0; i < nwarned; i++)
+		if (strcmp(warned[i], it->key) == 0)
+			return true;
+	if (nwarned < 64)
+		snprintf(warned[nwarned++], sizeof(warned[0]), "%s", it->key);
+	log_warning("restored pid %d: %s '%s' is not known to ferry and is not verified",
+		  it->pid, sources[it->source].what, it->key);
+	return true;
+}
+
 void inv_offer(struct inv *v, const struct inv_item *it)
 {
 	const struct inv_rule *rule;
@@ -214,6 +252,8 @@ void inv_offer(struct inv *v, const struct inv_item *it)
 		return;
 	}
 	if (claimed(it, &why))
+		return; /* carried: compared by its claimer after a restore */
+	if (v->verify && verify_skips(v, it))
 		return;
 	if (why) {
 		name_refusal(v, it, NULL, why);
@@ -244,6 +284,8 @@ void inv_refuse(struct inv *v, const char *fmt, ...)
 	v->problems++;
 }
 
+static int read_references(void);
+
 /* Every source of one process. */
 static int walk_process(struct inv *v, pid_t pid)
 {
@@ -254,7 +296,9 @@ static int walk_process(struct inv *v, pid_t pid)
 	if (r < 0)
 		return r == -ENOENT ? 0
 				    : log_error_errno(r, "pid %d: cannot list its threads", pid);
-	r = inv_walk_state(v, pid, tids, ntids);
+	/* a restored process is stopped by ferry, which traces it */
+	if (!v->verify)
+		r = inv_walk_state(v, pid, tids, ntids);
 	if (r == 0)
 		r = inv_walk_status(v, pid, tids, ntids);
 	if (r == 0)
@@ -273,6 +317,21 @@ static int walk_process(struct inv *v, pid_t pid)
 	if (r == 0 && !v->reference)
 		r = inv_walk_timers(v, pid);
 	return r;
+}
+
+int inventory_verify(pid_t root, pid_t pid, bool lazy)
+{
+	struct inv v = { .root = root, .verify = true, .lazy = lazy };
+	int r = read_references();
+
+	if (r == 0)
+		r = walk_process(&v, pid);
+	for (size_t i = 0; i < v.nseen; i++) {
+		free(v.seen[i].key);
+		free(v.seen[i].value);
+	}
+	free(v.seen);
+	return r < 0 ? r : (int)v.problems;
 }
 
 static int read_references(void)

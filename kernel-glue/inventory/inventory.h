@@ -123,6 +123,16 @@ struct inv_rule {
 int inventory_check(pid_t root, bool tree);
 
 /*
+ * After a restore, before the process @pid runs: walk it as before a
+ * checkpoint; a value that no kind carries must be as a new process has it
+ * (the rules' defaults), what is carried its claimer compares with the
+ * image (restore/verify.c, the kinds' verify hooks). Differences are named.
+ * Returns their number, or -errno. @lazy: a lazy restore's, whose pager
+ * has the anonymous areas registered with userfaultfd.
+ */
+int inventory_verify(pid_t root, pid_t pid, bool lazy);
+
+/*
  * The source only a frozen thread can be asked about (inside.c): the
  * prctl and arch_prctl getters and the interval timers, run in the thread
  * lent as @b (checkpoint/dump_threads.c calls it for every thread; the

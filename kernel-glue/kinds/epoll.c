@@ -175,6 +175,37 @@ static int epoll_settle(struct rst *r, struct rproc *rp, int epfd, const struct 
 	return 1;
 }
 
+/* Every item of the interest list, with its events and data. */
+static int epoll_verify(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+			const char *fdinfo)
+{
+	const struct epoll_file *x = f->kind_data;
+	size_t n = 0;
+
+	(void)r;
+	for (const char *line = fdinfo; line && *line; line = strchr(line, '\n'), line += !!line) {
+		unsigned events;
+		unsigned long long data;
+		int tfd;
+		bool found = false;
+
+		if (sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &events, &data) != 3)
+			continue;
+		n++;
+		for (size_t i = 0; i < x->nitems && !found; i++)
+			found = x->items[i].fd == tfd && x->items[i].events == events &&
+				x->items[i].data == data;
+		if (!found)
+			return verify_differs(rp, "fd %d (epoll): it watches fd %d for %#x (data "
+					      "%#llx), which the image does not", fd, tfd, events,
+					      data);
+	}
+	if (n != x->nitems)
+		return verify_differs(rp, "fd %d (epoll): it watches %zu descriptors, not %zu", fd,
+				      n, x->nitems);
+	return 0;
+}
+
 /* An item of the interest list is carried if its number still names the
  * file registered (kcmp), as at the checkpoint (resolve() below). */
 static bool watch_still_open(const struct inv_item *it)
@@ -199,6 +230,7 @@ static const struct inv_claim epoll_claims[] = {
 const struct kind kind_epoll = {
 	.name = "epoll",
 	.claims = epoll_claims,
+	.verify = epoll_verify,
 	.match = epoll_match,
 	.dump = epoll_dump,
 	.dump_process = epoll_dump_process,

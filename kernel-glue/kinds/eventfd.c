@@ -71,6 +71,23 @@ static int eventfd_open(struct rst *r, const struct st_file *f)
 	return fd;
 }
 
+static int eventfd_verify(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+			  const char *fdinfo)
+{
+	const struct eventfd_file *e = f->kind_data;
+	long long count = fdinfo_number(fdinfo, "eventfd-count", 16);
+	long long sem = fdinfo_number(fdinfo, "eventfd-semaphore", 10);
+
+	(void)r;
+	if (count < 0 || (uint64_t)count != e->count)
+		return verify_differs(rp, "fd %d (eventfd): its count is %lld, not %llu", fd, count,
+				      (unsigned long long)e->count);
+	if (sem >= 0 && !sem != !e->semaphore)
+		return verify_differs(rp, "fd %d (eventfd): it is %sa semaphore", fd,
+				      e->semaphore ? "not " : "");
+	return 0;
+}
+
 const struct kind kind_eventfd = {
 	.name = "eventfd",
 	.claims = eventfd_claims,
@@ -79,4 +96,5 @@ const struct kind kind_eventfd = {
 	.file_size = sizeof(struct eventfd_file),
 	.file_fields = eventfd_fields,
 	.open = eventfd_open,
+	.verify = eventfd_verify,
 };

@@ -224,6 +224,36 @@ static int inotify_open(struct rst *r, const struct st_file *f)
 	return restore_file_flags(fd, f);
 }
 
+/* Every watch, with its mask. */
+static int inotify_verify(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+			  const char *fdinfo)
+{
+	const struct inotify_file *x = f->kind_data;
+	size_t n = 0;
+
+	(void)r;
+	for (const char *line = fdinfo; line && *line; line = strchr(line, '\n'), line += !!line) {
+		const char *m = strstr(line, " mask:");
+		bool found = false;
+		unsigned mask;
+
+		if (strncmp(line, "inotify wd:", 11) != 0 || !m || sscanf(m, " mask:%x", &mask) != 1)
+			continue;
+		n++;
+		for (size_t i = 0; i < x->nwatches && !found; i++)
+			found = (int)strtol(line + 11, NULL, 10) == x->watches[i].wd &&
+				(x->watches[i].mask & ~IN_ONESHOT & ~IN_MASK_ADD) ==
+					(mask & ~IN_ONESHOT & ~IN_MASK_ADD);
+		if (!found)
+			return verify_differs(rp, "fd %d (inotify): %.60s is not a watch of the image",
+					      fd, line);
+	}
+	if (n != x->nwatches)
+		return verify_differs(rp, "fd %d (inotify): it has %zu watches, not %zu", fd, n,
+				      x->nwatches);
+	return 0;
+}
+
 static const struct inv_claim inotify_claims[] = {
 	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
 	INV_CLAIM(INV_FD, "inotify wd"),
@@ -233,6 +263,7 @@ static const struct inv_claim inotify_claims[] = {
 const struct kind kind_inotify = {
 	.name = "inotify",
 	.claims = inotify_claims,
+	.verify = inotify_verify,
 	.match = inotify_match,
 	.dump = inotify_dump,
 	.file_size = sizeof(struct inotify_file),

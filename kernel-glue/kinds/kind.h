@@ -43,6 +43,11 @@
  *	process_sealed  the trampoline is gone: the very last calls, each
  *	                thread's syscall instruction in its vDSO, no data page
  *	                (what would block any later call: a seccomp filter)
+ *   verify (restore/verify.c), every process complete, none running yet
+ *	verify          the restored fd @fd of a file of the kind, its fdinfo
+ *	                in @fdinfo: what the kind carries, compared with @f
+ *	verify_process  a per-process kind's data, compared with the process
+ *	                (both: 0, or verify_differs(): named, the restore fails)
  *	restore_end     the restore is over, whatever happened: release
  *
  * Where the data lives: a file's part in f->kind_data; a process's in
@@ -118,6 +123,9 @@ struct kind {
 	int (*threads_made)(struct rst *r, struct rproc *rp);
 	int (*process_ready)(struct rst *r, struct rproc *rp);
 	int (*process_sealed)(struct rst *r, struct rproc *rp);
+	int (*verify)(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+		      const char *fdinfo);
+	int (*verify_process)(struct rst *r, struct rproc *rp);
 	void (*restore_end)(struct rst *r);
 };
 

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../checkpoint/internal.h"
@@ -328,6 +330,36 @@ static int pipe_restore_opened(struct rst *r)
 	return 0;
 }
 
+/*
+ * Its capacity and the bytes in it, from a copy of the end (which adds no
+ * reader nor writer); an end of a named FIFO is its kind's, by path.
+ */
+static int pipe_verify(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+		       const char *fdinfo)
+{
+	const struct pipe_record *pr = pipe_record_of(&r->img, f);
+	int pidfd = syscall(SYS_pidfd_open, rp->pid, 0), copy, cap, queued = 0, e = 0;
+
+	(void)fdinfo;
+	if (!pr || pidfd < 0)
+		return pr ? log_error_errno(-errno, "pid %d: pidfd_open", rp->pid) : -EINVAL;
+	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (copy < 0)
+		return log_error_errno(-errno, "pid %d fd %d: cannot take a copy of the pipe", rp->pid, fd);
+	cap = fcntl(copy, F_GETPIPE_SZ);
+	if (ioctl(copy, FIONREAD, &queued) < 0)
+		e = log_error_errno(-errno, "pid %d fd %d: FIONREAD", rp->pid, fd);
+	else if (pr->capacity && cap != (int)pr->capacity)
+		e = verify_differs(rp, "fd %d (pipe %u): its capacity is %d, not %u", fd, pr->id,
+				   cap, pr->capacity);
+	else if ((size_t)queued != pr->len)
+		e = verify_differs(rp, "fd %d (pipe %u): it holds %d bytes, not %zu", fd, pr->id,
+				   queued, pr->len);
+	close(copy);
+	return e;
+}
+
 static void pipe_restore_end(struct rst *r)
 {
 	struct pipe_fds *pf = rst_kind_state(r, &kind_pipe, 0);
@@ -358,5 +390,6 @@ const struct kind kind_pipe = {
 	.restore_begin = pipe_restore_begin,
 	.open = pipe_open,
 	.restore_opened = pipe_restore_opened,
+	.verify = pipe_verify,
 	.restore_end = pipe_restore_end,
 };

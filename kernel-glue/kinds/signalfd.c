@@ -66,6 +66,19 @@ static const struct inv_claim signalfd_claims[] = {
 	INV_CLAIMS_END,
 };
 
+static int signalfd_verify(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+			   const char *fdinfo)
+{
+	const struct signalfd_file *s = f->kind_data;
+	long long mask = fdinfo_number(fdinfo, "sigmask", 16);
+
+	(void)r;
+	if ((uint64_t)mask != s->mask)
+		return verify_differs(rp, "fd %d (signalfd): it reads signals %#llx, not %#llx", fd,
+				      mask, (unsigned long long)s->mask);
+	return 0;
+}
+
 const struct kind kind_signalfd = {
 	.name = "signalfd",
 	.claims = signalfd_claims,
@@ -74,4 +87,5 @@ const struct kind kind_signalfd = {
 	.file_size = sizeof(struct signalfd_file),
 	.file_fields = signalfd_fields,
 	.open = signalfd_open,
+	.verify = signalfd_verify,
 };

@@ -153,6 +153,27 @@ static const struct inv_claim timerfd_claims[] = {
 	INV_CLAIMS_END,
 };
 
+/* Its clock and period (what remains of its timer has gone on running). */
+static int timerfd_verify(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
+			  const char *fdinfo)
+{
+	const struct timerfd_file *t = f->kind_data;
+	long long clock = fdinfo_number(fdinfo, "clockid", 10);
+	const char *iv = strstr(fdinfo, "it_interval:");
+	long long sec = -1, nsec = -1;
+
+	(void)r;
+	if (iv)
+		sscanf(iv, "it_interval: (%lld, %lld)", &sec, &nsec);
+	if (clock != t->clock)
+		return verify_differs(rp, "fd %d (timerfd): its clock is %lld, not %u", fd, clock,
+				      t->clock);
+	if (sec < 0 || (uint64_t)(sec * 1000000000ll + nsec) != t->interval_ns)
+		return verify_differs(rp, "fd %d (timerfd): its interval is %lld.%09llds, not "
+				      "%llu ns", fd, sec, nsec, (unsigned long long)t->interval_ns);
+	return 0;
+}
+
 const struct kind kind_timerfd = {
 	.name = "timerfd",
 	.claims = timerfd_claims,
@@ -161,5 +182,6 @@ const struct kind kind_timerfd = {
 	.file_size = sizeof(struct timerfd_file),
 	.file_fields = timerfd_fields,
 	.open = timerfd_open,
+	.verify = timerfd_verify,
 	.settle = timerfd_settle,
 };

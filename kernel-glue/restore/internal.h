@@ -48,6 +48,7 @@ struct rproc {
 	int uffd;        /* the restorer's userfaultfd over its memory, or -1 */
 	uint8_t *uffd_areas; /* per area of mm: registered with uffd */
 	uint64_t lazy_pages; /* left to the pager of a lazy restore */
+	uint64_t verify_ns; /* how long verify.c took over it */
 };
 
 struct rst {
@@ -155,6 +156,14 @@ int restore_thread_state(struct rst *r, struct rproc *rp);
 int restore_threads_finish(struct rst *r, struct rproc *rp);
 /* Let it run: what was held back of its queued signals, then detach. */
 int restore_let_go(struct rst *r, struct rproc *rp);
+
+/* verify.c: every restored process, complete and still traced, against
+ * the image; 0 or -EPROTO (each difference named) */
+int restore_verify(struct rst *r);
+/* A difference of @rp from the image, named; returns -EPROTO. */
+int verify_differs(struct rproc *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The value of "KEY:" in an fdinfo text, as a number in @base; -1 when absent. */
+long long fdinfo_number(const char *fdinfo, const char *key, int base);
 
 /* lend.c: what the kinds use of a process being rebuilt and of the restore */
 

@@ -3,8 +3,9 @@
  * ferry_restore(): load and verify the image; the stubs of every process,
  * parents first, each with its original PID; for each a trampoline and the
  * address space; the pages of all processes; then files, attributes,
- * process groups, threads, per-thread state and credentials, registers,
- * and, once every process is complete, the processes run. Any failure
+ * process groups, threads, per-thread state and credentials, registers;
+ * once every process is complete, each is read back and compared with the
+ * image (verify.c), and only then do they run. Any failure
  * kills every process the restore made, a running one too, and waits
  * until their pids are free: the image can be tried again.
  * Around it, the network lock of the image's TCP connections: released
@@ -109,6 +110,8 @@ static void report(struct rst *r)
 				.pages = (unsigned long long)(r->procs[i].pages +
 							      r->procs[i].lazy_pages),
 				.lazy_pages = (unsigned long long)r->procs[i].lazy_pages,
+				.verified = !r->opts->no_verify,
+				.verify_ms = r->procs[i].verify_ns / 1e6,
 			};
 		r->opts->report_fn(r->opts->report_arg, r->opts->image, procs, r->nprocs,
 				   restore_lazy_guard(r));
@@ -209,6 +212,9 @@ static int restore_all(struct rst *r)
 				e = kind_registry[k]->process_ready(r, &r->procs[i]);
 	for (size_t i = 0; i < r->nprocs && e == 0; i++)
 		e = restore_threads_finish(r, &r->procs[i]);
+	/* before any runs, each is read back and compared with the image */
+	if (e == 0 && !r->opts->no_verify)
+		e = restore_verify(r);
 	/* all are complete: let them go together */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		e = restore_let_go(r, &r->procs[i]);

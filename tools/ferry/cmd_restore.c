@@ -10,7 +10,7 @@
 #include "json.h"
 
 /* --json: {"image", "processes": [{pid, comm, threads, areas, pages,
- * lazy_pages, fds}], "pager_guard" (a lazy restore's, while it runs)} */
+ * lazy_pages, fds, verify_ms}], "pager_guard" (a lazy restore's, while it runs)} */
 static void report_json(void *arg, const char *image, const struct ferry_restored *procs,
 			size_t n, int pager_guard)
 {
@@ -30,6 +30,8 @@ static void report_json(void *arg, const char *image, const struct ferry_restore
 		json_u64(&j, "pages", procs[i].pages);
 		json_u64(&j, "lazy_pages", procs[i].lazy_pages);
 		json_u64(&j, "fds", procs[i].fds);
+		if (procs[i].verified)
+			json_double(&j, "verify_ms", procs[i].verify_ms);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -46,6 +48,7 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 		{ "pidns", no_argument, NULL, 'n' },
 		{ "lazy", no_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-verify", no_argument, NULL, 'N' },
 		{ "test-clock-shift", no_argument, NULL, 'T' },
 		{ "force-vdso-redirect", no_argument, NULL, 'V' },
 		{ 0 },
@@ -60,6 +63,8 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 			o.lazy = true;
 		else if (c == 'j')
 			o.report_fn = report_json;
+		else if (c == 'N')
+			o.no_verify = true;
 		else if (c == 'T')
 			setenv("FERRY_TEST_CLOCK_SHIFT", "1", 1);
 		else if (c == 'V')
@@ -79,10 +84,22 @@ static int run_restore(const struct command *cmd, int argc, char **argv)
 const struct command command_restore = {
 	.name = "restore",
 	.summary = "recreate the processes of an image and let them run",
-	.usage = "IMAGE [--pidns] [--lazy] [--json] [--test-clock-shift] [--force-vdso-redirect]",
+	.usage = "IMAGE [--pidns] [--lazy] [--json] [--no-verify] [--test-clock-shift] "
+		 "[--force-vdso-redirect]",
 	.help = "Verifies IMAGE, recreates its processes with their original PIDs and\n"
 		"TIDs, rebuilds memory, files, pipes, signals, credentials and registers,\n"
 		"and lets them run untraced. Prints one line per restored process.\n"
+		"\n"
+		"Before any of them runs, each is read back from /proc and compared with\n"
+		"the image: ids, threads, credentials, limits, directories, signal masks,\n"
+		"actions and queued signals, every memory area and its protection, every\n"
+		"fd with its flags, offset and sharing, what each kind of file holds; and\n"
+		"what no kind carries (what the inventory accepts) must be as in a new\n"
+		"process. A difference is named, the processes are removed before they\n"
+		"ran and the image is kept. The check reads no page of memory: its cost\n"
+		"grows with the processes, memory areas and fds, not with the memory\n"
+		"(43 ms for a process of 1 GiB, 105 areas and 3 fds, by make\n"
+		"bench-verify; --json reports it per process as verify_ms).\n"
 		"\n"
 		"  --pidns   restore into a new PID namespace (and mount namespace with\n"
 		"            its own /proc); ferry stays as its init, reaps, and exits\n"
@@ -99,6 +116,7 @@ const struct command command_restore = {
 		"            Without userfaultfd (or its fork and remap events) the\n"
 		"            pages are written before they run, as without --lazy\n"
 		"  --json    print the report as JSON\n"
+		"  --no-verify  let the processes run as restored, compared with nothing\n"
 		"  --test-clock-shift  for testing: restore where the clocks read as if\n"
 		"            this kernel had booted a second ago (FERRY_TEST_CLOCK_SHIFT=1)\n"
 		"  --force-vdso-redirect  for testing: redirect the old vDSO's entry points\n"

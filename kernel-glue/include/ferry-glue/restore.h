@@ -14,6 +14,8 @@ struct ferry_restored {
 	size_t threads, areas, fds;
 	unsigned long long pages;      /* in all, lazy_pages included */
 	unsigned long long lazy_pages; /* left to the pager of a lazy restore */
+	bool verified;    /* compared with the image before it ran */
+	double verify_ms; /* how long that took */
 };
 
 struct ferry_restore_options {
@@ -26,6 +28,9 @@ struct ferry_restore_options {
 	 * are home; if it dies first, its guard ends the restored processes.
 	 */
 	bool lazy;
+	/* leave out the verify step (kernel-glue/restore/verify.c): the
+	 * processes run as restored, compared with nothing */
+	bool no_verify;
 	FILE *report; /* where the report's lines go (stdout when NULL) */
 	/*
 	 * When not NULL, called once the processes run instead of writing
