@@ -24,12 +24,7 @@ soak_start() {
 	setsid sh -c "/usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m 64 -t 2 & guest-app $APP_CLOCK --log /data/counter.log; wait" \
 		</dev/null >/dev/null 2>&1 &
 	app_pid=$!
-	i=0
-	until mc version | grep -q VERSION; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
+	memcached_up || return 1
 	memcached_wait_client || return 1
 	sleep 1
 	echo "$app_pid" >/data/app.pid

@@ -16,14 +16,19 @@ memcached_start() {
 	while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
 	setsid /usr/bin/memcached -u root -l 0.0.0.0 -p 11211 -m "${MC_MEM:-64}" -t 2 </dev/null >/dev/null 2>&1 &
 	app_pid=$!
+	memcached_up || return 1
+	echo "FERRY-MEMCACHED: up as pid $app_pid, waiting for the host client"
+	memcached_wait_client
+}
+
+# memcached answers on 11211 (10 s at most)
+memcached_up() {
 	i=0
 	until mc version | grep -q VERSION; do
 		i=$((i + 1))
 		[ $i -gt 100 ] && return 1
 		sleep 0.1
 	done
-	echo "FERRY-MEMCACHED: up as pid $app_pid, waiting for the host client"
-	memcached_wait_client
 }
 
 memcached_wait_client() {
