@@ -78,8 +78,8 @@ static bool pidfd_match(const struct fd_probe *fd)
 static int pidfd_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)
 {
 	struct pidfd_file *pf = f->kind_data;
-	const char *line = fd->fdinfo ? strstr(fd->fdinfo, "\nPid:") : NULL;
-	long pid = line ? strtol(line + 5, NULL, 10) : 0;
+	char value[32];
+	long pid = fd_probe_field(fd, "Pid", value, sizeof(value)) == 0 ? strtol(value, NULL, 10) : 0;
 	struct frozen_task *t = pid > 0 ? freeze_find(&c->fz, (pid_t)pid) : NULL;
 
 	if (fd->flags & PIDFD_THREAD)
