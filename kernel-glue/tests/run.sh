@@ -203,5 +203,5 @@ while read -r file words <&3; do
 	set -f && set -- $words && set +f
 	run_test "$file" "$@"
 done 3<"$tmp/runs"
-[ -n "$left_out" ] && echo "HOST_TESTS left out:$(printf '%s\n' $left_out | sort -u | tr '\n' ' ')"
+[ -n "$left_out" ] && echo "HOST_TESTS left out: $(printf '%s\n' $left_out | sort -u | tr '\n' ' ')"
 exit "$status"

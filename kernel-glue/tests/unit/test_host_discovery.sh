@@ -52,7 +52,8 @@ printf '#!/bin/sh\n# no line at all\n' >"$d/nohdr.sh"
 printf '# host-test: helper, sourced\n# host-test: run 1\n' >"$d/mixed.sh"
 printf '# host-test: walk 1\n' >"$d/unknown.sh"
 
-out=$(sh kernel-glue/tests/run.sh "$b" --plan "$d" 2>&1)
+# the fixture's whole plan, whatever HOST_TESTS the caller of make test gave
+out=$(HOST_TESTS= sh kernel-glue/tests/run.sh "$b" --plan "$d" 2>&1)
 rc=$?
 if [ "$rc" != 0 ]; then
 	pass plan-fails
@@ -91,6 +92,22 @@ if [ "$(echo "$out" | grep -c '^FAIL: ')" = 8 ]; then
 	pass nothing-else-fails
 else
 	fail nothing-else-fails "$(echo "$out" | grep '^FAIL: ' | tr '\n' '|')"
+fi
+# HOST_TESTS: the runs of the files named (with or without extension)
+# alone; a name of no test is a FAIL
+sel=$(HOST_TESTS="script t_good.c nosuch" sh kernel-glue/tests/run.sh "$b" --plan "$d" 2>&1)
+if [ "$(echo "$sel" | grep '^RUN: ' | LC_ALL=C sort)" = "$want_runs" ] &&
+	echo "$sel" | grep -q "^FAIL: nosuch: HOST_TESTS names no test of $d"; then
+	pass host-tests-selects
+else
+	fail host-tests-selects "$(echo "$sel" | grep -E '^(RUN|FAIL|HOST_TESTS)' | tr '\n' '|')"
+fi
+sel=$(HOST_TESTS="t_good" sh kernel-glue/tests/run.sh "$b" --plan "$d" 2>&1)
+if [ "$(echo "$sel" | grep -c '^RUN: ')" = 2 ] && ! echo "$sel" | grep -q '^RUN: script' &&
+	echo "$sel" | grep -q -E '^HOST_TESTS left out: (.* )?script '; then
+	pass host-tests-leaves-out
+else
+	fail host-tests-leaves-out "$(echo "$sel" | grep -E '^(RUN|HOST_TESTS)' | tr '\n' '|')"
 fi
 if [ -e "$b/tests/glue/t_broken" ]; then
 	fail no-stale-binary "the older binary of a program that does not build is still there"
