@@ -46,6 +46,7 @@ struct mqueue_file {
 	uint32_t mode, uid, gid;
 	uint8_t *messages;  /* each: u32 priority, u32 length, its bytes */
 	size_t len;
+	uint64_t ino;       /* checkpoint only: the queue's inode */
 };
 
 static const struct meta_cell owner_cells[] = {
@@ -169,6 +170,20 @@ static int read_messages(int fd, struct mqueue_file *q, long count)
 	return e;
 }
 
+/* Does an earlier open file of the checkpoint hold the unlinked queue @ino?
+ * (A named queue is opened again by its name, as often as it was.) */
+static bool unlinked_seen(const struct ckpt *c, const struct st_file *self, uint64_t ino)
+{
+	for (size_t i = 0; i < c->img.nfiles; i++) {
+		const struct st_file *f = &c->img.files[i];
+		const struct mqueue_file *q = f->kind_data;
+
+		if (f != self && f->kind == &kind_mqueue && q->deleted && q->ino == ino)
+			return true;
+	}
+	return false;
+}
+
 static int mqueue_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)
 {
 	struct mqueue_file *q = f->kind_data;
@@ -199,8 +214,13 @@ static int mqueue_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file
 	}
 	q->attr[0] = (uint64_t)a.mq_maxmsg;
 	q->attr[1] = (uint64_t)a.mq_msgsize;
+	q->ino = fd->st.st_ino;
 	e = 0;
-	if (notify_registered(copy))
+	if (q->deleted && unlinked_seen(c, f, q->ino))
+		ckpt_unsupported(c, "pid %d fd %d: %s: an unlinked message queue opened more than "
+				 "once (two open files of it): it would come back as two queues",
+				 fd->pid, fd->fd, fd->link);
+	else if (notify_registered(copy))
 		ckpt_unsupported(c, "pid %d fd %d: %s: a message queue with an mq_notify() "
 				 "registration is not carried", fd->pid, fd->fd, fd->link);
 	else if (q->attr[0] > mqueue_limit("msg_max") || q->attr[1] > mqueue_limit("msgsize_max"))

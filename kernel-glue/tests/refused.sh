@@ -43,6 +43,7 @@ sigio_owner freeze fd [0-9]+: its owner for signal-driven I/O, process [0-9]+, i
 mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
 netns inventory its network namespace is net:.*not ferry.s own
 timens_children inventory a time namespace made for its children is not carried
+mqueue_unlinked_twice freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): an unlinked message queue opened more than once
 mqueue_notify freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a message queue with an mq_notify\(\) registration is not carried
 tmpfile_named freeze fd [0-9]+: .*#[0-9]+ \(deleted\): a file whose name is no longer the one it was opened by
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint

@@ -27,7 +27,7 @@
 
 #define IOPRIO_RT (1 << 13)
 
-static int fd = -1;
+static int fd = -1, fd2 = -1;
 static timer_t timer;
 
 /* a thread in strict mode, blocked in read() for good */
@@ -225,6 +225,15 @@ static int set_up(const char *s)
 		return unshare(CLONE_NEWNET);
 	if (strcmp(s, "timens_children") == 0)
 		return unshare(CLONE_NEWTIME);
+	if (strcmp(s, "mqueue_unlinked_twice") == 0) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "/ferry-refused-%d", getpid());
+		fd = mq_open(name, O_CREAT | O_RDWR, 0600, NULL);
+		fd2 = mq_open(name, O_RDONLY);
+		mq_unlink(name);
+		return fd < 0 || fd2 < 0 ? -1 : 0;
+	}
 	if (strcmp(s, "mqueue_notify") == 0) {
 		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2 };
 		char name[64];
@@ -319,6 +328,14 @@ static const char *check(const char *s)
 		/* an eBPF filter is not shown: asking for it says EACCES */
 		if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) == 0 || errno != EACCES)
 			return "its socket lost its eBPF filter";
+	}
+	if (strcmp(s, "mqueue_unlinked_twice") == 0) {
+		struct mq_attr a1, a2;
+
+		/* still one queue: a message sent through one is read through the other */
+		if (mq_send(fd, "x", 1, 0) < 0 || mq_getattr(fd2, &a2) < 0 || mq_getattr(fd, &a1) < 0 ||
+		    a2.mq_curmsgs != 1 || a1.mq_curmsgs != 1)
+			return "its two descriptors no longer share one queue";
 	}
 	if (strcmp(s, "mqueue_notify") == 0) {
 		struct sigevent ev = { .sigev_notify = SIGEV_NONE };
