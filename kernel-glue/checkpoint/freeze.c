@@ -44,6 +44,14 @@ static bool have_pid(const struct freeze *fz, pid_t pid)
 	return false;
 }
 
+static bool is_zombie_of(const struct freeze *fz, pid_t pid)
+{
+	for (size_t i = 0; i < fz->nzombies; i++)
+		if (fz->zombies[i] == pid)
+			return true;
+	return false;
+}
+
 /* The state letter of a thread (proc(5)), or 0 if it is gone. */
 static char task_state(pid_t tgid, pid_t tid)
 {
@@ -81,8 +89,8 @@ static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 	if (st == 'Z' || st == 'X') {
 		if (tid != tgid)
 			return 0; /* an exiting thread */
-		log_error("cannot checkpoint pid %d: it is a zombie (it exited and its parent "
-			   "has not reaped it yet): zombies are not supported", tgid);
+		log_error("pid %d: its main thread exited while others run: such a process cannot "
+			   "be checkpointed", tgid);
 		return -EOPNOTSUPP;
 	}
 
@@ -108,6 +116,37 @@ static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 	return 0;
 }
 
+/*
+ * A child that exited and is not reaped, with no thread left: nothing to
+ * seize, it is moved from the processes to the zombies (kinds/zombie.c
+ * records it with its parent). The root is no child of the selection.
+ */
+static int take_zombie(struct freeze *fz, size_t i)
+{
+	pid_t pid = fz->pids[i], *slot;
+	size_t ntids = 0;
+	pid_t *tids;
+
+	if (task_state(pid, pid) != 'Z' || proc_list_tasks(pid, &tids, &ntids) < 0)
+		return 0;
+	free(tids);
+	if (ntids != 1)
+		return 0; /* its other threads run: refused by seize_task */
+	if (i == 0) {
+		log_error("cannot checkpoint pid %d: it is a zombie (it exited and its parent has "
+			   "not reaped it yet); a zombie is carried as the child of a process "
+			   "checkpointed with --tree", pid);
+		return -EOPNOTSUPP;
+	}
+	slot = ST_PUSH(fz->zombies, fz->nzombies);
+	if (!slot)
+		return -ENOMEM;
+	*slot = pid;
+	memmove(&fz->pids[i], &fz->pids[i + 1], (fz->npids - i - 1) * sizeof(fz->pids[0]));
+	fz->npids--;
+	return 1;
+}
+
 /* Seize what is not yet seized in the selection; sets *ret_new. */
 static int seize_round(struct freeze *fz, bool tree, bool *ret_new)
 {
@@ -117,6 +156,13 @@ static int seize_round(struct freeze *fz, bool tree, bool *ret_new)
 		size_t ntids, nkids;
 		int r;
 
+		r = freeze_find(fz, pid) ? 0 : take_zombie(fz, i);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			i--;
+			continue;
+		}
 		r = proc_list_tasks(pid, &tids, &ntids);
 		if (r < 0)
 			return log_error_errno(r, "pid %d: cannot list threads", pid);
@@ -134,7 +180,7 @@ static int seize_round(struct freeze *fz, bool tree, bool *ret_new)
 		if (r < 0)
 			return log_error_errno(r, "pid %d: cannot list children", pid);
 		for (size_t k = 0; k < nkids && r >= 0; k++)
-			if (!have_pid(fz, kids[k])) {
+			if (!have_pid(fz, kids[k]) && !is_zombie_of(fz, kids[k])) {
 				pid_t *slot = ST_PUSH(fz->pids, fz->npids);
 
 				if (!slot)
@@ -353,6 +399,12 @@ static pid_t first_left(const struct freeze *fz)
 		if (access(path, F_OK) == 0 && parent_of(fz->tasks[i].tgid) != 1)
 			return fz->tasks[i].tid;
 	}
+	/* the zombies, whose parents died: reaped by whoever adopts them */
+	for (size_t i = 0; i < fz->nzombies; i++) {
+		snprintf(path, sizeof(path), "/proc/%d", fz->zombies[i]);
+		if (access(path, F_OK) == 0 && parent_of(fz->zombies[i]) != 1)
+			return fz->zombies[i];
+	}
 	return 0;
 }
 
@@ -398,6 +450,7 @@ void freeze_free(struct freeze *fz)
 {
 	free_pending(fz);
 	free(fz->pids);
+	free(fz->zombies);
 	free(fz->tasks);
 	memset(fz, 0, sizeof(*fz));
 }

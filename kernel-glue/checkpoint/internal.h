@@ -31,6 +31,8 @@ struct frozen_task {
 struct freeze {
 	pid_t *pids; /* thread group leaders, parents before children */
 	size_t npids;
+	pid_t *zombies; /* children that exited, not reaped (not seized) */
+	size_t nzombies;
 	struct frozen_task *tasks;
 	size_t ntasks;
 };

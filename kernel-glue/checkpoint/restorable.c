@@ -21,6 +21,10 @@ static bool selected(const struct ckpt *c, pid_t pid)
 	for (size_t i = 0; i < c->img.nprocs; i++)
 		if (c->img.procs[i].pid == pid)
 			return true;
+	/* a zombie child, carried with its parent (kinds/zombie.c) */
+	for (size_t i = 0; i < c->fz.nzombies; i++)
+		if (c->fz.zombies[i] == pid)
+			return true;
 	return false;
 }
 

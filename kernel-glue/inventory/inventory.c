@@ -299,6 +299,11 @@ static int walk_process(struct inv *v, pid_t pid)
 	/* a restored process is stopped by ferry, which traces it */
 	if (!v->verify)
 		r = inv_walk_state(v, pid, tids, ntids);
+	/* a zombie holds nothing else (kinds/zombie.c) */
+	if (r == 0 && !v->verify && inv_lone_zombie(pid, ntids)) {
+		free(tids);
+		return 0;
+	}
 	if (r == 0)
 		r = inv_walk_status(v, pid, tids, ntids);
 	if (r == 0)

@@ -179,6 +179,8 @@ pid_t inv_root(const struct inv *v);
 int inv_walk_status(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids);
 int inv_walk_sched(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids);
 int inv_walk_state(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids);
+/* A zombie with no thread left (of @ntids): nothing of it but its state. */
+bool inv_lone_zombie(pid_t pid, size_t ntids);
 int inv_walk_proc(struct inv *v, pid_t pid);
 int inv_walk_ns(struct inv *v, pid_t pid);
 int inv_walk_maps(struct inv *v, pid_t pid);

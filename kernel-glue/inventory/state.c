@@ -4,7 +4,9 @@
  * offered under a name per state. A running or sleeping thread is what
  * ferry freezes and restores (claimed by checkpoint/dump_threads.c), and
  * so is a stopped one (job control, claimed by kinds/jobctl.c); one
- * stopped by another tracer is not, nor a zombie leader.
+ * stopped by another tracer is not. A zombie, a child that exited and is
+ * not reaped, is carried by kinds/zombie.c when nothing of it runs; a
+ * zombie main thread whose other threads run is refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,13 @@
 static bool exiting_thread(const struct inv_item *it)
 {
 	return it->tid != it->pid;
+}
+
+bool inv_lone_zombie(pid_t pid, size_t ntids)
+{
+	uint64_t st[4];
+
+	return ntids == 1 && proc_stat_fields(pid, st, 4) == 0 && st[3] == 'Z';
 }
 
 const struct inv_rule inv_state_rules[] = {

@@ -51,7 +51,8 @@
 	X(itimers)      \
 	X(jobctl)       \
 	X(seccomp)      \
-	X(posix_timers)
+	X(posix_timers) \
+	X(zombie)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

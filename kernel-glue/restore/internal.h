@@ -73,7 +73,9 @@ struct rst {
 
 /* stub.c */
 int stub_create(struct rproc *rp);
-int stub_clone(struct rproc *parent, struct rproc *rp);
+/* @rp made by @parent's stub, its parent sent @exit_signal when it ends
+ * (SIGCHLD; a zombie's may differ) */
+int stub_clone(struct rproc *parent, struct rproc *rp, int exit_signal);
 /* Kill it, running or not; collect what ferry sees of it as its tracer
  * (its parent reaps it). */
 void stub_kill(struct rproc *rp);

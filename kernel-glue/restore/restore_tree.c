@@ -7,6 +7,7 @@
  * exists: group leaders first, then the members join them.
  */
 #include <errno.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "../common/log.h"
@@ -25,7 +26,7 @@ static int create_one(struct rproc *rp)
 	long res;
 	int e;
 
-	e = rp->parent ? stub_clone(rp->parent, rp) : stub_create(rp);
+	e = rp->parent ? stub_clone(rp->parent, rp, SIGCHLD) : stub_create(rp);
 	if (e < 0)
 		return e;
 	if (rp->p->sid != rp->p->pid)

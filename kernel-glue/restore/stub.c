@@ -127,10 +127,10 @@ int stub_create(struct rproc *rp)
 	return stub_ready(rp);
 }
 
-int stub_clone(struct rproc *parent, struct rproc *rp)
+int stub_clone(struct rproc *parent, struct rproc *rp, int exit_signal)
 {
 	struct glue_clone_args args = {
-		.exit_signal = SIGCHLD,
+		.exit_signal = exit_signal,
 		.set_tid = (uintptr_t)&child_set_tid,
 		.set_tid_size = 1,
 	};
@@ -152,7 +152,8 @@ int stub_clone(struct rproc *parent, struct rproc *rp)
 		report_in_use(want, pid);
 		return pid;
 	}
-	/* a child of a traced stub inherits its trace options */
+	/* a child of a traced stub inherits its trace options (a clone child,
+	 * of another exit signal, through PTRACE_O_TRACECLONE) */
 	r = stub_adopt(rp, pid, want);
 	return r < 0 ? r : stub_ready(rp);
 }

@@ -24,6 +24,8 @@
 # host-test: run pidns RESTORE_LAZY=1 shared 1
 # host-test: run pidns pidfd 1
 # host-test: run pidns pidfd 2
+# host-test: run pidns zombies 1
+# host-test: run pidns zombies 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -58,10 +60,12 @@ tree_ids() {
 		}' | sort -n
 }
 
-# The same, as the image has them.
+# The same, as the image has them (a zombie in its parent's node).
 image_ids() {
 	"$ferry" inspect --json "$1" |
-		jq -r '.processes[] | "\(.pid) \(.ppid) \(.pgid) \(.sid)"' | sort -n
+		jq -r '.processes[] | "\(.pid) \(.ppid) \(.pgid) \(.sid)",
+			(.pid as $p | (.kinds.zombies // [])[] | "\(.pid) \($p) \(.pgid) \(.sid)")' |
+		sort -n
 }
 
 # In the busybox pipeline the loop's commands (`sleep 0.1`, the root's

@@ -317,4 +317,17 @@
 #define FM_PT_INTERVAL "interval"     /* u64 ns: period (absent: one-shot) */
 #define FM_PT_OVERRUN "overrun"       /* u32: timer_getoverrun() (absent: 0) */
 
+/* ---- zombies (format 1.2) ---- */
+
+/* /processes/process@PID/zombies/zombie@PID: a child that exited, not reaped */
+#define FM_ZOMBIES "zombies"
+#define FM_ZOMBIE "zombie"
+#define FM_Z_PID "pid"                 /* u32: its pid */
+#define FM_Z_PGID "pgid"               /* u32: its process group */
+#define FM_Z_SID "sid"                 /* u32: its session */
+#define FM_Z_UID "uid"                 /* u32: its real uid (si_uid of waitid()) */
+#define FM_Z_STATUS "wait-status"      /* u32: the status waitpid() reports: exit code << 8,
+					* or the signal that killed it (no core dump) */
+#define FM_Z_EXIT_SIGNAL "exit-signal" /* u32: what its parent was sent (SIGCHLD 17, or another; 0: none) */
+
 #endif
