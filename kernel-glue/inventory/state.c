@@ -33,7 +33,10 @@ bool inv_lone_zombie(pid_t pid, size_t ntids)
 const struct inv_rule inv_state_rules[] = {
 	INV_REFUSED("stopped", "being stopped by a signal (job control: SIGSTOP, SIGTSTP, ...)"),
 	INV_REFUSED("tracing stop", "being stopped by a tracer"),
-	INV_ACCEPT("zombie", "being a zombie (it exited and its parent has not reaped it)",
+	/* kinds/zombie.c claims the zombies it carries, in part: not their
+	 * resource usage */
+	INV_ACCEPT("zombie", "being a zombie (it exited and its parent has not reaped it; "
+		   "carried in part: not its resource usage, wait4() rusage, utime, stime)",
 		   exiting_thread),
 	INV_ACCEPT("dead", "being dead", exiting_thread),
 	INV_REFUSED("parked", "being a parked kernel thread"),
