@@ -9,6 +9,9 @@
  * ELF object for anyone who parses it) whose every function symbol is
  * overwritten by a jump to the function of the same name in the new vDSO,
  * or by the system call it stands for when the new vDSO lacks it.
+ * Checkpointed again, that copy is the process's vDSO (dump_vdso_copy()),
+ * so the next update redirects it in turn, straight to its kernel's: one
+ * copy however many updates.
  */
 #include <errno.h>
 #include <stdlib.h>
