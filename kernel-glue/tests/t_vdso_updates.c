@@ -81,20 +81,6 @@ static void look_up(uintptr_t base, struct vdso_fns *f)
 	f->getcpu = vdso_sym(base, "__vdso_getcpu");
 }
 
-static uintptr_t kernels_vdso(void)
-{
-	char line[512];
-	uintptr_t start = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "[vdso]"))
-			start = strtoul(line, NULL, 16);
-	if (f)
-		fclose(f);
-	return start;
-}
-
 static long long ns(const struct timespec *ts)
 {
 	return ts->tv_sec * 1000000000ll + ts->tv_nsec;
@@ -172,7 +158,7 @@ int main(int argc, char **argv)
 	CPU_SET(sched_getcpu(), &one);
 	if (sched_setaffinity(0, sizeof(one), &one) < 0)
 		t_fail("sched_setaffinity: %s", strerror(errno));
-	if (!ehdr || kernels_vdso() != ehdr)
+	if (!ehdr || t_vdso_start() != ehdr)
 		t_fail("no vDSO at AT_SYSINFO_EHDR %#lx", (unsigned long)ehdr);
 	look_up(ehdr, &first);
 	check_fns("first", &first, 1000);
@@ -188,7 +174,7 @@ int main(int argc, char **argv)
 			check_fns("looked up again", &now, 10000);
 			check_glibc(10000);
 			printf("checked %d: AT_SYSINFO_EHDR %#lx, [vdso] at %#lx\n", ++checked,
-			       (unsigned long)ehdr, (unsigned long)kernels_vdso());
+			       (unsigned long)ehdr, (unsigned long)t_vdso_start());
 		}
 		if (t_go)
 			break;
