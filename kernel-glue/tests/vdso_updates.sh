@@ -23,8 +23,8 @@ dir=$(mktemp -d /tmp/ferry-vdso.XXXXXX)
 label="vdso-updates-${rounds}x"
 [ "${FERRY_FORCE_VDSO_REDIRECT:-0}" = 1 ] || fail "run without FERRY_FORCE_VDSO_REDIRECT=1"
 
-# areas: "COUNT areas, KIB KiB" of the areas of $pid now (addresses in pages, which
-# awk's doubles hold exactly up to [vsyscall])
+# areas: "COUNT areas, KIB KiB" of the areas of $pid now (addresses in
+# pages, which awk's doubles hold exactly up to [vsyscall])
 areas() {
 	awk 'function page(s,  v, i) {
 		v = 0
@@ -63,8 +63,11 @@ while [ "$round" -le "$rounds" ]; do
 	wait_for 100 "the program did not check itself after restore $round" checked "$round"
 	round=$((round + 1))
 done
-grep -q "^checked $rounds: AT_SYSINFO_EHDR $(sed -n 's/^vDSO at //p' "$dir/out")," "$dir/out" ||
+original=$(sed -n 's/^vDSO at //p' "$dir/out")
+grep -q "^checked $rounds: AT_SYSINFO_EHDR $original," "$dir/out" ||
 	fail "AT_SYSINFO_EHDR is not the original vDSO's address any more"
+grep -q "^checked $rounds: .*, \[vdso\] at $original\$" "$dir/out" &&
+	fail "the kernel's vDSO is still at $original: it was not redirected"
 kill -USR1 "$pid"
 wait_gone 200 "$pid" || fail "the restored program did not finish"
 program_passed
