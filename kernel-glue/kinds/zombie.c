@@ -47,6 +47,7 @@
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
+#include "zombie.h"
 
 #define SIGINFO_SIZE 128
 /* siginfo_t of SIGCHLD (waitid) */
@@ -56,17 +57,6 @@
 #define SI_STATUS_AT 24
 #define STAT_FIELDS 39 /* /proc/PID/stat up to exit_signal (38) */
 #define PID_MAX 4194303
-
-struct zombie {
-	uint32_t pid, pgid, sid, uid;
-	uint32_t status;      /* as waitpid() reports it */
-	uint32_t exit_signal; /* 0: none */
-};
-
-struct zombies_process {
-	struct zombie *v;
-	size_t n;
-};
 
 static const struct meta_field zombie_fields[] = {
 	META_U32(FM_Z_PID, struct zombie, pid, META_REQUIRED | META_UNIT),

@@ -22,6 +22,7 @@
 #include "../../kinds/kind.h"
 #include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
+#include "../../kinds/zombie.h"
 #include "ferry/schema.h"
 #include "meta_walk.h"
 
@@ -496,6 +497,23 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			sp->threads[0].tid = img->procs[p].threads[0].tid;
 			sp->threads[0].mode = 2;
 			sp->threads[0].filter = si->n;
+		}
+	}
+	/* zombies: pids of no thread, once each, a status and exit signal
+	 * waitpid() can report */
+	for (size_t i = 0; i < kind_count; i++) {
+		if (strcmp(kind_registry[i]->name, "zombie") != 0)
+			continue;
+		for (size_t p = 0; p < img->nprocs; p++) {
+			struct zombies_process *zs = kind_process_data_if(&img->procs[p],
+									  kind_registry[i]);
+
+			for (size_t k = 0; zs && k < zs->n; k++) {
+				zs->v[k].pid = 4000000 + p * 1000 + k;
+				zs->v[k].status = k % 2 ? 15 : 42 << 8;
+				zs->v[k].exit_signal = 17;
+				zs->v[k].uid %= 65536;
+			}
 		}
 	}
 	/* the socket families: one record of each, named by its file */
