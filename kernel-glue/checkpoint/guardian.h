@@ -48,6 +48,14 @@ int guardian_watch_thread(struct guardian *g, pid_t tgid, pid_t tid, const arch_
 int guardian_unwatch_thread(struct guardian *g, pid_t tid);
 
 /*
+ * Right before the processes are killed (--kill), their connections in
+ * repair mode and locked on purpose: should ferry die from here on, the
+ * guardian closes its sockets as they are and keeps the lock, as the
+ * image has them.
+ */
+int guardian_killing(struct guardian *g);
+
+/*
  * The targets are thawed or killed: nothing to undo. The guardian closes
  * the sockets it holds without touching their repair mode (a socket of a
  * killed process stays in repair until its last copy is closed, so that
