@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/procfs.h"
 #include "guardian.h"
 
 /* how long a watched thread's process is given to enter its group stop */
@@ -136,21 +137,17 @@ static void undo_socket(const struct guarded_socket *s)
 /* The state letter of /proc/@pid/stat, or 0 when it is gone. */
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
+	char path[64], *buf, *p, state = 0;
+	size_t len;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_read_file(path, &buf, &len) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	p = strrchr(buf, ')'); /* after the name, which may hold anything */
+	if (p && p[1] == ' ')
+		state = p[2];
+	free(buf);
+	return state;
 }
 
 static long ms_since(const struct timespec *t0)
