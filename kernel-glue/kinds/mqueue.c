@@ -270,11 +270,9 @@ static int make_queue(struct rst *r, const struct st_file *f, const char *name, 
 	if (fill < 0)
 		return log_error_errno(-errno, "file %u: cannot make the message queue %s", f->id, name);
 	e = r ? remember_made(r, name) : 0;
-	if (e == 0)
-		e = send_messages(fill, q);
-	else
-		log_error_errno(e, "file %u: cannot keep the name of %s", f->id, name);
 	if (e < 0)
+		log_error_errno(e, "file %u: cannot keep the name of %s", f->id, name);
+	else if ((e = send_messages(fill, q)) < 0)
 		log_error_errno(e, "file %u: cannot put its messages back into %s", f->id, name);
 	else if (fchown(fill, q->uid, q->gid) < 0 || fchmod(fill, q->mode) < 0)
 		e = log_error_errno(-errno, "file %u: cannot give %s its owner and mode", f->id, name);
