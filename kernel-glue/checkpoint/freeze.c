@@ -385,18 +385,41 @@ static pid_t parent_of(pid_t tid)
 }
 
 /*
- * Is any id of the selection still taken (a process, a thread, a zombie)?
- * Not waited for: children of init, which reaps them at once, and whose
- * leaving with its last child (the init of `restore --pidns`) would take
- * a ferry waiting in its PID namespace along.
+ * Could PID 1 of ferry's PID namespace end with the selection? It could if
+ * every child it has is in the selection and ferry does not descend from
+ * it: an init that ends with its last child (the init of `restore
+ * --pidns`, as tini does) takes its namespace along, ferry too if ferry
+ * waits in it. Known before the kill, as its children go with it.
  */
-static pid_t first_left(const struct freeze *fz)
+static bool init_may_end(const struct freeze *fz)
+{
+	pid_t *kids, p = getppid();
+	size_t nkids;
+	bool others = false;
+
+	while (p > 1)
+		p = parent_of(p);
+	if (p == 1 || getpid() == 1 || proc_list_children(1, &kids, &nkids) < 0)
+		return false;
+	for (size_t i = 0; i < nkids; i++)
+		others |= !have_pid(fz, kids[i]);
+	free(kids);
+	return !others;
+}
+
+/*
+ * Is any id of the selection still taken (a process, a thread, a zombie)?
+ * Each is waited for until its parent, or the reaper it went to, reaps it
+ * (PID 1 as any other), but for the children of a PID 1 that may end with
+ * them (init_may_end): its end frees them, and would end a ferry waiting.
+ */
+static pid_t first_left(const struct freeze *fz, bool init_ends)
 {
 	char path[64];
 
 	for (size_t i = 0; i < fz->ntasks; i++) {
 		snprintf(path, sizeof(path), "/proc/%d", fz->tasks[i].tid);
-		if (access(path, F_OK) == 0 && parent_of(fz->tasks[i].tgid) != 1)
+		if (access(path, F_OK) == 0 && !(init_ends && parent_of(fz->tasks[i].tgid) == 1))
 			return fz->tasks[i].tid;
 	}
 	/* the zombies, whose parents died: reaped by whoever adopts them */
@@ -408,9 +431,24 @@ static pid_t first_left(const struct freeze *fz)
 	return 0;
 }
 
+/* The command name of @pid, for messages: "?" if gone. */
+static void comm_of(pid_t pid, char *out, size_t size)
+{
+	char path[64], *buf;
+
+	snprintf(out, size, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (proc_read_file(path, &buf, NULL) < 0)
+		return;
+	buf[strcspn(buf, "\n")] = 0;
+	snprintf(out, size, "%s", buf);
+	free(buf);
+}
+
 void freeze_kill(struct freeze *fz)
 {
 	struct timespec start, now;
+	bool init_ends = init_may_end(fz);
 	pid_t left;
 
 	for (size_t i = 0; i < fz->npids; i++)
@@ -431,13 +469,18 @@ void freeze_kill(struct freeze *fz)
 	/* dead to ferry, their ids are free only once their parents reaped
 	 * them: a restore started now would meet them in use */
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while ((left = first_left(fz))) {
+	while ((left = first_left(fz, init_ends))) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
 		    KILL_TIMEOUT_MS) {
-			log_warning("pid %d is still there %d ms after the kill (a zombie its parent %d "
-				  "has not reaped?): a restore here meets its pid in use until it is "
-				  "gone", left, KILL_TIMEOUT_MS, parent_of(left));
+			pid_t parent = parent_of(left);
+			char comm[64];
+
+			comm_of(parent, comm, sizeof(comm));
+			log_warning("pid %d is still there %d ms after the kill: its parent %d (%s) "
+				  "has not reaped it; the image is complete, but a restore here "
+				  "meets pid %d in use until %d reaps it", left, KILL_TIMEOUT_MS,
+				  parent, comm, left, parent);
 			break;
 		}
 		usleep(1000);

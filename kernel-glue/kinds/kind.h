@@ -48,6 +48,10 @@
  *	                in @fdinfo: what the kind carries, compared with @f
  *	verify_process  a per-process kind's data, compared with the process
  *	                (both: 0, or verify_differs(): named, the restore fails)
+ *	restore_failed  the restore failed, its processes are removed: undo
+ *	                what would outlive it (a named object the kind made,
+ *	                not one that was there), so that the next attempt finds
+ *	                what this one found
  *	restore_end     the restore is over, whatever happened: release
  *
  * Where the data lives: a file's part in f->kind_data; a process's in
@@ -126,6 +130,7 @@ struct kind {
 	int (*verify)(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
 		      const char *fdinfo);
 	int (*verify_process)(struct rst *r, struct rproc *rp);
+	void (*restore_failed)(struct rst *r);
 	void (*restore_end)(struct rst *r);
 };
 

@@ -15,7 +15,9 @@
  * kernel it is the queue itself (it outlives the processes), with its
  * messages. Else, and for one unlinked while open, the queue is made again
  * with its attributes and messages (an unlinked one under a name of the
- * restorer's, unlinked at once). Refused: a queue with an mq_notify()
+ * restorer's, unlinked at once). A named queue the restore made is
+ * removed again if the restore fails: the next attempt would open it as
+ * one that outlived the processes. Refused: a queue with an mq_notify()
  * registration, and one larger than fs.mqueue's limits allow a process
  * without CAP_SYS_RESOURCE to make.
  */
@@ -236,9 +238,29 @@ static int mqueue_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file
 
 /* ---- restore ---- */
 
+/* The named queues this restore made (mq_open with O_EXCL), removed if it
+ * fails. */
+struct made_queues {
+	char **names;
+	size_t n;
+};
+
+static int remember_made(struct rst *r, const char *name)
+{
+	struct made_queues *m = rst_kind_state(r, &kind_mqueue, sizeof(*m));
+	char **slot = m ? ST_PUSH(m->names, m->n) : NULL;
+
+	if (!slot || !(*slot = strdup(name))) {
+		if (slot)
+			m->n--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The queue made again, empty but for its messages: a descriptor of it
- * with @oflag, or -errno. */
-static int make_queue(const struct st_file *f, const char *name, int oflag)
+ * with @oflag, or -errno. A named one (@r) is remembered. */
+static int make_queue(struct rst *r, const struct st_file *f, const char *name, int oflag)
 {
 	const struct mqueue_file *q = f->kind_data;
 	struct mq_attr a = { .mq_maxmsg = (long)q->attr[0], .mq_msgsize = (long)q->attr[1] };
@@ -247,8 +269,10 @@ static int make_queue(const struct st_file *f, const char *name, int oflag)
 
 	if (fill < 0)
 		return log_error_errno(-errno, "file %u: cannot make the message queue %s", f->id, name);
-	e = send_messages(fill, q);
+	e = r ? remember_made(r, name) : 0;
 	if (e < 0)
+		log_error_errno(e, "file %u: cannot keep the name of %s", f->id, name);
+	else if ((e = send_messages(fill, q)) < 0)
 		log_error_errno(e, "file %u: cannot put its messages back into %s", f->id, name);
 	else if (fchown(fill, q->uid, q->gid) < 0 || fchmod(fill, q->mode) < 0)
 		e = log_error_errno(-errno, "file %u: cannot give %s its owner and mode", f->id, name);
@@ -257,7 +281,7 @@ static int make_queue(const struct st_file *f, const char *name, int oflag)
 	if (e == 0 && fd < 0)
 		e = log_error_errno(-errno, "file %u: cannot open %s again", f->id, name);
 	if (e < 0)
-		mq_unlink(name);
+		mq_unlink(name); /* and, remembered, once more if the restore fails */
 	return e < 0 ? e : fd;
 }
 
@@ -268,21 +292,43 @@ static int mqueue_open(struct rst *r, const struct st_file *f)
 	char name[64];
 	int fd;
 
-	(void)r;
 	if (!q->deleted) {
 		fd = mq_open(q->name, oflag);
 		if (fd >= 0 || errno != ENOENT)
 			return fd >= 0 ? fd
 				       : log_error_errno(-errno, "file %u: cannot open the message queue %s",
 							 f->id, q->name);
-		return make_queue(f, q->name, oflag);
+		return make_queue(r, f, q->name, oflag);
 	}
 	/* unlinked: under a name of this restore, gone again at once */
 	snprintf(name, sizeof(name), "/ferry-restore-%d-%u", getpid(), f->id);
-	fd = make_queue(f, name, oflag);
+	fd = make_queue(NULL, f, name, oflag);
 	if (fd >= 0)
 		mq_unlink(name);
 	return fd;
+}
+
+static void mqueue_restore_failed(struct rst *r)
+{
+	struct made_queues *m = rst_kind_state(r, &kind_mqueue, 0);
+
+	for (size_t i = 0; m && i < m->n; i++)
+		if (mq_unlink(m->names[i]) < 0 && errno != ENOENT)
+			log_warning("cannot remove the message queue %s this restore made: %s",
+				  m->names[i], strerror(errno));
+}
+
+static void mqueue_restore_end(struct rst *r)
+{
+	struct made_queues *m = rst_kind_state(r, &kind_mqueue, 0);
+
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	m->names = NULL;
+	m->n = 0;
 }
 
 const struct kind kind_mqueue = {
@@ -293,4 +339,6 @@ const struct kind kind_mqueue = {
 	.file_size = sizeof(struct mqueue_file),
 	.file_fields = mqueue_fields,
 	.open = mqueue_open,
+	.restore_failed = mqueue_restore_failed,
+	.restore_end = mqueue_restore_end,
 };

@@ -224,6 +224,9 @@ static int restore_all(struct rst *r)
 	}
 	if (e < 0) {
 		restore_remove_all(r);
+		for (size_t k = 0; k < kind_count; k++)
+			if (kind_registry[k]->restore_failed)
+				kind_registry[k]->restore_failed(r);
 		log_error("restore of '%s' failed; the processes it had begun were removed",
 			   r->opts->image);
 	}

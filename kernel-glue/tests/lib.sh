@@ -105,12 +105,15 @@ wait_gone() {
 	poll "$_gone_n" gone "$@"
 }
 
-# start_program NAME: run $build/tests/glue/t_NAME with $dir, its output in
-# $dir/out and its pid in pid, and wait until it has made $dir/ready.
+# start_program NAME [ARG...]: run $build/tests/glue/t_NAME with $dir and
+# ARG..., its output in $dir/out and its pid in pid, and wait until it has
+# made $dir/ready.
 start_program() {
-	[ -x "$build/tests/glue/t_$1" ] ||
-		fail "$build/tests/glue/t_$1 is not built (run.sh builds it; see its FAIL line)"
-	"$build/tests/glue/t_$1" "$dir" >"$dir/out" 2>&1 </dev/null &
+	_sp_name=$1
+	shift
+	[ -x "$build/tests/glue/t_$_sp_name" ] ||
+		fail "$build/tests/glue/t_$_sp_name is not built (run.sh builds it; see its FAIL line)"
+	"$build/tests/glue/t_$_sp_name" "$dir" "$@" >"$dir/out" 2>&1 </dev/null &
 	pid=$!
 	wait_for 100 "the program did not get ready" exists "$dir/ready"
 }

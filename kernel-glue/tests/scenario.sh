@@ -10,7 +10,10 @@
 #
 # Usage: [RESTORE_LAZY=1] scenario.sh BUILD NAME TRIGGER ROUNDS
 # (T_BETWEEN=NAME in the environment: sh NAME.sh of this folder after each
-# kill, before the restore)
+# kill, before the restore; T_FAIL_ONCE=NAME: each restore is first made to
+# fail once its process runs (FERRY_TEST_RESTORE_FAIL_AFTER=1), and
+# `sh NAME.sh before|after DIR` of this folder, run around that failed
+# restore, checks it left what it found)
 # host-test: helper, runs a t_*.c program as its host-test: lines say (run.sh)
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -18,6 +21,7 @@ set -u
 build="$1" name="$2" trigger="$3" rounds="$4"
 rounds_label "$name" "$rounds"
 [ -n "${T_BETWEEN:-}" ] && label="$label-$T_BETWEEN"
+[ -n "${T_FAIL_ONCE:-}" ] && label="$label-failed-once-$T_FAIL_ONCE"
 [ "$rounds" -eq 0 ] && label="$name-checkpoint-refused"
 restore_opts=
 if [ "${RESTORE_LAZY:-0}" = 1 ]; then
@@ -50,6 +54,18 @@ while [ "$round" -le "$rounds" ]; do
 	# T_BETWEEN=NAME runs the helper NAME.sh of this folder
 	if [ -n "${T_BETWEEN:-}" ]; then
 		sh "$(dirname "$0")/$T_BETWEEN.sh" >>"$dir/log" 2>&1 || fail "$T_BETWEEN.sh failed"
+	fi
+	# a restore that fails late must leave things as it found them
+	if [ -n "${T_FAIL_ONCE:-}" ]; then
+		check="$(dirname "$0")/$T_FAIL_ONCE.sh"
+		sh "$check" before "$dir" >>"$dir/log" 2>&1 || fail "$T_FAIL_ONCE.sh before failed"
+		FERRY_TEST_RESTORE_FAIL_AFTER=1 "$ferry" restore "$dir/image" >>"$dir/log" 2>&1 &&
+			fail "restore $round did not fail as asked"
+		grep -q "the restore fails here" "$dir/log" ||
+			fail "restore $round failed, but not as asked: $(tail -n 1 "$dir/log")"
+		[ -e "/proc/$pid" ] && fail "pid $pid is still there after the failed restore $round"
+		sh "$check" after "$dir" >>"$dir/log" 2>&1 ||
+			fail "the failed restore $round did not leave what it found: $(tail -n 1 "$dir/log")"
 	fi
 	# shellcheck disable=SC2086 # no option, or one
 	"$ferry" restore $restore_opts "$dir/image" >>"$dir/log" 2>&1 ||

@@ -8,12 +8,17 @@
  *
  * With T_BETWEEN=mqueue_unlink the named queue is removed after each kill
  * (a new kernel has none), so the restore makes it again from the image;
- * without, it is opened as it was left.
+ * without, it is opened as it was left. With T_FAIL_ONCE=mqueue_same each
+ * restore first fails once the process runs: it must remove the queue it
+ * made (and not one it found), so that the next restore gives back each
+ * message once.
  *
  * host-test: run usr1 1
  * host-test: run usr1 2
  * host-test: run T_BETWEEN=mqueue_unlink usr1 1
  * host-test: run T_BETWEEN=mqueue_unlink usr1 2
+ * host-test: run T_BETWEEN=mqueue_unlink T_FAIL_ONCE=mqueue_same usr1 2
+ * host-test: run T_FAIL_ONCE=mqueue_same usr1 1
  */
 #include <mqueue.h>
 #include <sys/stat.h>
