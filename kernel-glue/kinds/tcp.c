@@ -32,6 +32,7 @@
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
 #include "../common/netlock.h"
+#include "../restore/internal.h"
 #include "kind.h"
 #include "socket.h"
 
@@ -453,7 +454,56 @@ static int repair_options(int fd, const struct socket_record *s)
 		       "cannot set the options negotiated (TCP_REPAIR_OPTIONS)");
 }
 
-static int restore_established(int fd, const struct socket_record *s)
+/* The lock's connection of the other end of @s when that end is a
+ * connection of the image too (both ends of a loopback connection). */
+static bool other_end_in_image(const struct st_image *img, const struct socket_record *s,
+			       struct netlock_conn *ret)
+{
+	struct netlock_conn mine, c;
+	size_t n;
+	const struct socket_record *all = socket_records(img, &n);
+
+	if (!conn_of(s, &mine))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (&all[i] != s && conn_of(&all[i], &c) && c.family == mine.family &&
+		    c.local_port == mine.peer_port && c.peer_port == mine.local_port &&
+		    memcmp(c.local, mine.peer, sizeof(c.local)) == 0 &&
+		    memcmp(c.peer, mine.local, sizeof(c.peer)) == 0) {
+			*ret = c;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * connect() in repair mode sends nothing, but looks up the route from the
+ * local address and port to the peer's. When the other end is in the image
+ * too (a loopback connection), the lock's rule of that end matches this
+ * very lookup and connect() meets its blackhole (EINVAL). While this end is
+ * in repair mode nothing else sends on its 4-tuple, so that rule is lifted
+ * for the connect() alone; put back, it drops again what this end sends
+ * once out of repair mode, until the lock is released and the other end
+ * exists.
+ */
+static int repair_connect(struct rst *r, int fd, const struct socket_record *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sock_inet_addr(s, true, &ss);
+	struct netlock_conn other;
+	int lifted = other_end_in_image(&r->img, s, &other) ? netlock_release(&other, 1) : 0;
+	int e = connect(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+
+	if (lifted > 0 && netlock_take_again(&other) < 0)
+		log_warning("socket %u: the network lock of its other end could not be taken "
+			    "again", s->id);
+	if (e < 0)
+		return log_error_errno(e, "socket %u: cannot connect it again in repair mode (port "
+				       "%u to port %u)", s->id, s->local_port, s->peer_port);
+	return 0;
+}
+
+static int restore_established(struct rst *r, int fd, const struct socket_record *s)
 {
 	const struct socket_tcp *t = &s->tcp;
 	size_t sent = t->send_len - t->send_unsent;
@@ -461,8 +511,6 @@ static int restore_established(int fd, const struct socket_record *s)
 		.snd_wl1 = t->window[0], .snd_wnd = t->window[1], .max_window = t->window[2],
 		.rcv_wnd = t->window[3], .rcv_wup = t->window[4],
 	};
-	struct sockaddr_storage ss;
-	socklen_t len;
 	int e;
 
 	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
@@ -490,10 +538,9 @@ static int restore_established(int fd, const struct socket_record *s)
 
 		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &bound, sizeof(bound));
 	}
-	len = sock_inet_addr(s, true, &ss);
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		return log_error_errno(-errno, "socket %u: cannot connect it again in repair mode", s->id);
-	e = repair_options(fd, s);
+	e = repair_connect(r, fd, s);
+	if (e == 0)
+		e = repair_options(fd, s);
 	if (e == 0 && t->mss)
 		e = tcp_set_int(fd, s, TCP_MAXSEG, 0, "cannot clear the MSS bound");
 	if (e == 0 && (t->options & TCPI_OPT_TIMESTAMPS))
@@ -535,7 +582,9 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 {
 	int fd, e = 0;
 
-	(void)r;
+	log_debug("socket %u: TCP %s, port %u, peer port %u", s->id,
+		  s->state == SOCKET_CONNECTED ? "connection" : s->state == SOCKET_LISTENING ? "listener" : "closed",
+		  s->local_port, s->peer_port);
 	fd = socket(s->family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return log_error_errno(-errno, "socket %u: cannot create a TCP socket", s->id);
@@ -543,7 +592,7 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 		if (!s->have_tcp)
 			e = log_error_errno(-EINVAL, "socket %u: a connection without its TCP state", s->id);
 		else
-			e = restore_established(fd, s);
+			e = restore_established(r, fd, s);
 	} else {
 		sock_apply_buffers(fd, s);
 		sock_apply_options(fd, s, true);
