@@ -578,36 +578,111 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 	return e;
 }
 
+/*
+ * The sockets of one port come back in whatever order the image has them.
+ * The rules they meet (inet_bind_conflict() of net/ipv4/
+ * inet_connection_sock.c): a socket bound in repair mode (SK_FORCE_REUSE)
+ * meets none; a listener's bind() and listen() meet none from a socket not
+ * listening when both have SO_REUSEADDR, nor from the listeners of its
+ * SO_REUSEPORT group. So connections and bound closed sockets are bound in
+ * repair mode, and every TCP socket of the image has SO_REUSEADDR from
+ * when it is bound (or leaves repair mode, which clears it) until the last
+ * file of the image is open; then each gets its own value back
+ * (tcp_restore_opened). What is left could not have been: two listeners
+ * of one address outside a SO_REUSEPORT group, two connections of one
+ * 4-tuple.
+ */
+static int reusable_meanwhile(int fd, const struct socket_record *s)
+{
+	int on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+		return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR", s->id);
+	return 0;
+}
+
+/* Bound in repair mode, which leaves it closed. */
+static int restore_closed(int fd, const struct socket_record *s)
+{
+	int e;
+
+	sock_apply_buffers(fd, s);
+	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
+	sock_apply_options(fd, s, true);
+	if (!s->bound)
+		return 0;
+	e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_ON, "cannot enter repair mode to bind it");
+	if (e == 0)
+		e = sock_inet_bind(fd, s);
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
+	return e;
+}
+
+static int restore_listener(int fd, const struct socket_record *s)
+{
+	int e;
+
+	sock_apply_buffers(fd, s);
+	sock_apply_options(fd, s, true);
+	e = reusable_meanwhile(fd, s);
+	if (e == 0)
+		e = sock_inet_bind(fd, s);
+	if (e == 0 && listen(fd, s->backlog) < 0)
+		e = log_error_errno(-errno, "socket %u: cannot listen on port %u", s->id, s->local_port);
+	return e;
+}
+
 static int tcp_restore(struct rst *r, const struct socket_record *s)
 {
+	static const char *const states[] = {
+		[SOCKET_CLOSED] = "closed", [SOCKET_LISTENING] = "listener",
+		[SOCKET_CONNECTED] = "connection",
+	};
 	int fd, e = 0;
 
-	log_debug("socket %u: TCP %s, port %u, peer port %u", s->id,
-		  s->state == SOCKET_CONNECTED ? "connection" : s->state == SOCKET_LISTENING ? "listener" : "closed",
+	log_debug("socket %u: TCP %s, port %u, peer port %u", s->id, states[s->state],
 		  s->local_port, s->peer_port);
 	fd = socket(s->family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return log_error_errno(-errno, "socket %u: cannot create a TCP socket", s->id);
-	if (s->state == SOCKET_CONNECTED) {
-		if (!s->have_tcp)
-			e = log_error_errno(-EINVAL, "socket %u: a connection without its TCP state", s->id);
-		else
-			e = restore_established(r, fd, s);
-	} else {
-		sock_apply_buffers(fd, s);
-		sock_apply_options(fd, s, true);
-		if (s->bound)
-			e = sock_inet_bind(fd, s);
-		if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
-			e = log_error_errno(-errno, "socket %u: cannot listen on port %u", s->id,
-				     s->local_port);
+	if (s->state == SOCKET_CONNECTED && !s->have_tcp)
+		e = log_error_errno(-EINVAL, "socket %u: a connection without its TCP state", s->id);
+	else if (s->state == SOCKET_CONNECTED)
+		e = restore_established(r, fd, s);
+	else if (s->state == SOCKET_LISTENING)
+		e = restore_listener(fd, s);
+	else
+		e = restore_closed(fd, s);
+	if (e == 0) {
+		sock_apply_options(fd, s, false);
+		e = reusable_meanwhile(fd, s);
 	}
 	if (e < 0) {
 		close(fd);
 		return e;
 	}
-	sock_apply_options(fd, s, false);
 	return fd;
+}
+
+/* Every TCP socket of the image is bound: its own SO_REUSEADDR back. */
+static int tcp_restore_opened(struct rst *r)
+{
+	for (size_t i = 0; i < r->img.nfiles; i++) {
+		const struct st_file *f = &r->img.files[i];
+		const struct socket_record *s = socket_of_file(&r->img, f);
+		int v = 0;
+
+		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f))
+			continue;
+		for (size_t k = 0; k < s->nopts; k++)
+			if (s->opts[k].level == SOL_SOCKET && s->opts[k].name == SO_REUSEADDR)
+				v = (int)s->opts[k].value;
+		if (setsockopt(r->files_fd[i], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
+			return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR back to %d",
+					       s->id, v);
+	}
+	return 0;
 }
 
 static int tcp_open(struct rst *r, const struct st_file *f)
@@ -630,4 +705,5 @@ const struct kind kind_tcp = {
 	.file_fields = socket_file_fields,
 	.owns_record = tcp_owns,
 	.open = tcp_open,
+	.restore_opened = tcp_restore_opened,
 };
