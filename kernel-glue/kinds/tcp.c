@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
 #include "../common/netlock.h"
+#include "../common/sock_diag.h"
 #include "../restore/internal.h"
 #include "kind.h"
 #include "socket.h"
@@ -333,6 +335,160 @@ static int tcp_dump_socket(struct sock_ctx *x)
 	default:
 		return sock_unsupported(x, "%s", state_refusal(ti.tcpi_state));
 	}
+}
+
+/* The recorded value of an int option of @s, or 0. */
+static int recorded_opt(const struct socket_record *s, uint32_t level, uint32_t name)
+{
+	for (size_t k = 0; k < s->nopts; k++)
+		if (s->opts[k].level == level && s->opts[k].name == name)
+			return (int)s->opts[k].value;
+	return 0;
+}
+
+static bool tcp_owns(const struct st_image *img, const struct st_file *f);
+
+/* ---- before the kill: the ports a restore here listens on again ---- */
+
+/* An address of either family as IPv6, IPv4 ones mapped. */
+static void as_v6(int family, const uint8_t *addr, uint8_t ret[16])
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (family == AF_INET6) {
+		memcpy(ret, addr, 16);
+		return;
+	}
+	memcpy(ret, prefix, 12);
+	memcpy(ret + 12, addr, 4);
+}
+
+static bool is_any(const uint8_t *a, size_t len)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, len) == 0;
+}
+
+/*
+ * Do sockets bound to @a and @b share an address, as bind() sees it
+ * (inet_rcv_saddr_equal() with wildcards): the same one, or [::] and any
+ * IPv6 address or (without IPV6_V6ONLY) any IPv4 one, or 0.0.0.0 and any
+ * IPv4 one.
+ */
+static bool addrs_meet(int fa, const uint8_t *a, bool a_v6only, int fb, const uint8_t *b,
+		       bool b_v6only)
+{
+	uint8_t x[16], y[16];
+
+	as_v6(fa, a, x);
+	as_v6(fb, b, y);
+	if (memcmp(x, y, 16) == 0)
+		return true;
+	if (fa == AF_INET6 && is_any(x, 16))
+		return !v4_mapped(y) || !a_v6only;
+	if (fb == AF_INET6 && is_any(y, 16))
+		return !v4_mapped(x) || !b_v6only;
+	return v4_mapped(x) && v4_mapped(y) && (is_any(x + 12, 4) || is_any(y + 12, 4));
+}
+
+struct port_check {
+	struct ckpt *c;
+	const struct socket_record *all;
+	size_t n;
+	const struct socket_record *l; /* the listener */
+	pid_t pid;
+	int fd;
+};
+
+static bool in_image(const struct port_check *pc, uint64_t ino)
+{
+	for (size_t i = 0; i < pc->n; i++)
+		if (pc->all[i].ino == ino)
+			return true;
+	return false;
+}
+
+/*
+ * A socket outside the checkpoint on the port of the listener @pc->l: once
+ * the processes are killed it stays, and a restore here binds the listener
+ * with SO_REUSEADDR and listens (tcp_restore). What the kernel lets pass
+ * (inet_bind_conflict()): another listener of its SO_REUSEPORT group and of
+ * the user the restore makes its sockets with (ferry's); a socket not
+ * listening with SO_REUSEADDR, or of the group (and of that user, or in
+ * TIME_WAIT). inet_diag does not show a socket's SO_REUSEADDR and
+ * SO_REUSEPORT: one not listening on the listener's own port was accepted
+ * from it and has the listener's; another listener there has SO_REUSEPORT
+ * (or the two could not both listen).
+ */
+static int outsider_on_port(const struct sock_diag_inet *si, void *arg)
+{
+	struct port_check *pc = arg;
+	const struct socket_record *l = pc->l;
+	bool reuse = recorded_opt(l, SOL_SOCKET, SO_REUSEADDR) != 0;
+	bool group = recorded_opt(l, SOL_SOCKET, SO_REUSEPORT) != 0;
+	bool same_user = si->uid == geteuid();
+	const char *what;
+
+	if (si->local_port != l->local_port || (si->ino && in_image(pc, si->ino)) ||
+	    !addrs_meet(l->family, l->local_addr, recorded_opt(l, IPPROTO_IPV6, IPV6_V6ONLY) != 0,
+			si->family, si->local_addr, si->v6only))
+		return 0;
+	if (si->ifindex && l->bind_device && if_nametoindex(l->bind_device) != si->ifindex)
+		return 0;
+	if (si->state == TCP_LISTEN) {
+		if (group && same_user)
+			return 0;
+		what = group ? "a listener of another user (the restore makes its sockets with "
+			       "ferry's)" : "a listener";
+	} else if (si->state == TCP_TIME_WAIT) {
+		if (reuse || group)
+			return 0;
+		what = "a connection closed lately, in TIME_WAIT (up to a minute)";
+	} else {
+		if (reuse || (group && same_user))
+			return 0;
+		what = "a socket of a process outside the checkpoint (a connection accepted "
+		       "from it?)";
+	}
+	ckpt_unsupported(pc->c, "pid %d fd %d: its listening socket on port %u shares the port with "
+			 "%s: after the kill a restore here would fail to listen again "
+			 "(EADDRINUSE); checkpoint that process too, give the listener "
+			 "SO_REUSEADDR, or checkpoint without --kill", pc->pid, pc->fd,
+			 l->local_port, what);
+	return 1;
+}
+
+/* Before --kill: what a restore here would meet on the ports it listens on. */
+static int tcp_dump_check(struct ckpt *c)
+{
+	struct port_check pc = { .c = c };
+
+	if (!c->opts->kill)
+		return 0;
+	pc.all = socket_records(&c->img, &pc.n);
+	for (size_t p = 0; p < c->img.nprocs; p++) {
+		const struct st_process *proc = &c->img.procs[p];
+
+		for (size_t k = 0; k < proc->nfds; k++) {
+			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
+			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
+							socket_of_file(&c->img, f) : NULL;
+			int r = 0;
+
+			if (!s || s->state != SOCKET_LISTENING)
+				continue;
+			pc.l = s;
+			pc.pid = proc->pid;
+			pc.fd = proc->fds[k].num;
+			r = sock_diag_inet_each(AF_INET, IPPROTO_TCP, outsider_on_port, &pc);
+			if (r == 0)
+				r = sock_diag_inet_each(AF_INET6, IPPROTO_TCP, outsider_on_port, &pc);
+			if (r < 0)
+				return log_error_errno(r, "cannot list the TCP sockets (sock_diag)");
+		}
+	}
+	return 0;
 }
 
 static bool tcp_match(const struct fd_probe *fd)
@@ -671,13 +827,11 @@ static int tcp_restore_opened(struct rst *r)
 	for (size_t i = 0; i < r->img.nfiles; i++) {
 		const struct st_file *f = &r->img.files[i];
 		const struct socket_record *s = socket_of_file(&r->img, f);
-		int v = 0;
+		int v;
 
 		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f))
 			continue;
-		for (size_t k = 0; k < s->nopts; k++)
-			if (s->opts[k].level == SOL_SOCKET && s->opts[k].name == SO_REUSEADDR)
-				v = (int)s->opts[k].value;
+		v = recorded_opt(s, SOL_SOCKET, SO_REUSEADDR);
 		if (setsockopt(r->files_fd[i], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
 			return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR back to %d",
 					       s->id, v);
@@ -700,6 +854,7 @@ const struct kind kind_tcp = {
 	.claims = tcp_claims,
 	.match = tcp_match,
 	.dump = tcp_dump,
+	.dump_check = tcp_dump_check,
 	.dump_end = tcp_dump_end,
 	.file_size = sizeof(struct socket_file),
 	.file_fields = socket_file_fields,
