@@ -3,7 +3,8 @@
  * The address space: every area of /proc/PID/smaps, the mm layout, auxv.
  * Mappings of memfds and deleted files point to a file record carrying
  * the contents; the vDSO's image and entry points are kept, so a restore
- * onto a kernel with another vDSO can redirect them.
+ * onto a kernel with another vDSO can redirect them (and the copy a
+ * restore left of an earlier one is that vDSO: dump_vdso_copy()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "../common/procfs.h"
 #include "../common/vdso_elf.h"
 #include "../kinds/carried.h"
+#include "dump_vdso.h"
 #include "internal.h"
 
 #define VDSO_MAX (1u << 20)
@@ -331,6 +333,8 @@ int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm)
 	for (size_t i = 0; i < mm->nareas && r >= 0; i++)
 		if (mm->areas[i].kind == ST_AREA_VDSO)
 			r = dump_vdso(pid, mm, &mm->areas[i]);
+	if (r >= 0)
+		r = dump_vdso_copy(c, pid, mm);
 	if (r < 0)
 		return log_error_errno(r, "pid %d: cannot record its memory areas", pid);
 	return dump_layout(pid, mm);

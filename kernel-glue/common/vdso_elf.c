@@ -101,6 +101,13 @@ int vdso_elf_symbols(const uint8_t *img, size_t len, struct st_vdso_sym **ret, s
 	return 0;
 }
 
+size_t vdso_sym_room(const struct st_vdso_sym *s, size_t len)
+{
+	size_t room = s->offset < len ? len - s->offset : 0;
+
+	return s->size && s->size < room ? s->size : room;
+}
+
 const struct st_vdso_sym *vdso_sym_find(const struct st_vdso_sym *syms, size_t n,
 					const char *name)
 {

@@ -8,6 +8,11 @@
 
 #include "state.h"
 
+/* Where a copy of a vDSO that ferry redirects keeps a system call
+ * instruction of its own: e_ident[EI_PAD], unused bytes of the ELF header,
+ * which a kernel's vDSO leaves zero (restore/vdso_redirect.c). */
+#define VDSO_ELF_PAD_OFFSET 9
+
 /*
  * The defined function symbols of the dynamic symbol table of @img (@len
  * bytes, as mapped), with their offsets from the image's start, into a
@@ -18,6 +23,10 @@
 int vdso_elf_symbols(const uint8_t *img, size_t len, struct st_vdso_sym **ret, size_t *ret_n);
 
 void vdso_syms_free(struct st_vdso_sym *syms, size_t n);
+
+/* The bytes from the entry point @s of an image of @len bytes that a
+ * redirect may write over: to its end, or to the image's. */
+size_t vdso_sym_room(const struct st_vdso_sym *s, size_t len);
 
 /* The symbol called @name, or NULL. */
 const struct st_vdso_sym *vdso_sym_find(const struct st_vdso_sym *syms, size_t n,

@@ -9,6 +9,9 @@
  * ELF object for anyone who parses it) whose every function symbol is
  * overwritten by a jump to the function of the same name in the new vDSO,
  * or by the system call it stands for when the new vDSO lacks it.
+ * Checkpointed again, that copy is the process's vDSO (dump_vdso_copy()),
+ * so the next update redirects it in turn, straight to its kernel's: one
+ * copy however many updates.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,7 +32,6 @@
 #define LOWEST (1ull << 20)
 #define USER_TOP 0x7ffffffff000ull
 #define NEAR_LIMIT (ARCH_VDSO_JUMP_RANGE - (64ull << 20)) /* leave room for the image */
-#define ELF_PAD_OFFSET 9 /* e_ident[EI_PAD]: unused bytes of the ELF header */
 
 static bool env_flag(const char *name)
 {
@@ -155,7 +157,7 @@ static int build_stubs(struct rproc *rp, const struct st_area *old, const uint8_
 		return log_error_errno(e, "pid %d: cannot read the symbols of this kernel's vDSO", rp->pid);
 	if (mm->vdso && mm->vdso_len == len) {
 		memcpy(img, mm->vdso, len);
-		arch_vdso_syscall_insn(img + ELF_PAD_OFFSET, len - ELF_PAD_OFFSET);
+		arch_vdso_syscall_insn(img + VDSO_ELF_PAD_OFFSET, len - VDSO_ELF_PAD_OFFSET);
 	} else {
 		memset(img, 0xcc, len); /* int3 */
 		arch_vdso_syscall_insn(img, len);
@@ -163,10 +165,8 @@ static int build_stubs(struct rproc *rp, const struct st_area *old, const uint8_
 	for (size_t i = 0; i < mm->nvdso_syms && e >= 0; i++) {
 		const struct st_vdso_sym *s = &mm->vdso_syms[i];
 		const struct st_vdso_sym *t = vdso_sym_find(syms, nsyms, s->name);
-		size_t room = s->offset < len ? len - s->offset : 0;
+		size_t room = vdso_sym_room(s, len);
 
-		if (s->size && s->size < room)
-			room = s->size;
 		if (t) {
 			e = arch_vdso_jump(img + s->offset, room, old->start + s->offset,
 					   vdso + t->offset);

@@ -20,20 +20,6 @@
 #define VDSO_TEST_NAME "vdso"
 #endif
 
-static uint64_t vdso_now(void)
-{
-	char line[512];
-	uint64_t start = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "[vdso]"))
-			start = strtoull(line, NULL, 16);
-	if (f)
-		fclose(f);
-	return start;
-}
-
 static long long ns(const struct timespec *ts)
 {
 	return ts->tv_sec * 1000000000ll + ts->tv_nsec;
@@ -75,13 +61,13 @@ int main(int argc, char **argv)
 	const char *forced = getenv("FERRY_FORCE_VDSO_REDIRECT");
 
 	t_init(VDSO_TEST_NAME, argc, argv);
-	if (!ehdr || vdso_now() != ehdr)
+	if (!ehdr || t_vdso_start() != ehdr)
 		t_fail("no vDSO at AT_SYSINFO_EHDR %#llx", (unsigned long long)ehdr);
 	check_calls(10000);
 	t_ready();
 	while (!t_go)
 		check_calls(1000);
-	now = vdso_now();
+	now = t_vdso_start();
 	if (forced && *forced == '1' && now == ehdr)
 		t_fail("the vDSO was not redirected: still at %#llx", (unsigned long long)ehdr);
 	if (!now)

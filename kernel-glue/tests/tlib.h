@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,21 @@ __attribute__((unused)) static double t_now(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Where the kernel's [vdso] is mapped now (/proc/self/maps), or 0. */
+__attribute__((unused)) static uint64_t t_vdso_start(void)
+{
+	char line[512];
+	uint64_t start = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]"))
+			start = strtoull(line, NULL, 16);
+	if (f)
+		fclose(f);
+	return start;
 }
 
 #endif

@@ -27,6 +27,17 @@ int arch_vdso_jump(uint8_t *code, size_t room, uint64_t from, uint64_t to)
 	return 5;
 }
 
+int arch_vdso_jump_target(const uint8_t *code, size_t room, uint64_t from, uint64_t *ret_to)
+{
+	int32_t rel32;
+
+	if (room < 5 || code[0] != 0xe9)
+		return -ENOENT;
+	memcpy(&rel32, code + 1, 4);
+	*ret_to = from + 5 + (int64_t)rel32;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int nr;

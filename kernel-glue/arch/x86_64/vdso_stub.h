@@ -13,6 +13,10 @@
  * used. Returns the length, -ENOSPC, or -ERANGE when @to is too far. */
 int arch_vdso_jump(uint8_t *code, size_t room, uint64_t from, uint64_t to);
 
+/* Where the jump arch_vdso_jump() wrote at @code (the address @from) goes:
+ * 0 and *ret_to, or -ENOENT when @code holds no such jump. */
+int arch_vdso_jump_target(const uint8_t *code, size_t room, uint64_t from, uint64_t *ret_to);
+
 /* The system call an entry point @name ("clock_gettime", "__vdso_time",
  * ...) stands for, made at @code: `mov $NR, %eax; syscall; ret`. Returns
  * the length, -ENOSPC, or -ENOENT for an entry with no such call. */
