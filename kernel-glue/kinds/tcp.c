@@ -11,9 +11,12 @@
  * (their peers see no FIN, no RST) or leaves it if they run on. Every other
  * state is named with the reason.
  *
- * At restore a listening or closed socket is made, bound and listens
- * again. An established connection is rebuilt in repair mode: bound to its
- * address (configured or not), both queues' sequence numbers set,
+ * Before --kill, a listener whose port a socket outside the checkpoint
+ * keeps in use, so that a restore here could not listen again, is named.
+ * At restore a listening or closed socket is made, bound (a closed one in
+ * repair mode, see tcp_restore) and listens again. An established
+ * connection is rebuilt in repair mode: bound to its address (configured
+ * or not), both queues' sequence numbers set,
  * connected without a handshake, the options negotiated and the timestamp
  * clock given back, the receive queue and the sent part of the send queue
  * refilled, the window set; then repair mode is left and the bytes never
@@ -767,9 +770,12 @@ static int restore_closed(int fd, const struct socket_record *s)
 	sock_apply_options(fd, s, true);
 	if (!s->bound)
 		return 0;
-	e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_ON, "cannot enter repair mode to bind it");
-	if (e == 0)
-		e = sock_inet_bind(fd, s);
+	/* without CAP_NET_ADMIN (no repair mode) it is bound as any socket */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &(int){ TCP_REPAIR_ON }, sizeof(int)) < 0)
+		return errno == EPERM ? sock_inet_bind(fd, s)
+				      : log_error_errno(-errno, "socket %u: cannot enter repair mode "
+							"to bind it", s->id);
+	e = sock_inet_bind(fd, s);
 	if (e == 0)
 		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
 	return e;
