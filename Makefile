@@ -66,6 +66,8 @@ help:
 	@echo "make bench-checkpoint  host: checkpoint and restore throughput, next to CRIU"
 	@echo "make bench-scale   host: checkpoint and restore time against threads, processes,"
 	@echo "                descriptors and areas (linear or not)"
+	@echo "make kill-checkpoint  host: KILL_TRIALS=200 checkpoints SIGKILLed at random instants,"
+	@echo "                each leaving the processes and their connection as they were"
 	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row by kexec of memcached and a"

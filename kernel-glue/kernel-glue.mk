@@ -28,6 +28,12 @@ bench-checkpoint: $(BUILD)/bin/ferry $(BUILD)/bench/bench-checkpoint
 bench-verify: $(BUILD)/bin/ferry
 	sh kernel-glue/bench/bench_verify.sh $(BUILD)/bin/ferry
 
+# make kill-checkpoint: kill_checkpoint.sh with KILL_TRIALS (default 200)
+# checkpoints killed at random instants (KILL_SEED), each checked
+.PHONY: kill-checkpoint
+kill-checkpoint: $(BUILD)/bin/ferry
+	KILL_TRIALS=$${KILL_TRIALS:-200} sh kernel-glue/tests/kill_checkpoint.sh $(BUILD)
+
 # make bench-scale: checkpoint and restore time against the number of
 # threads, processes, descriptors and areas (SCALE_QUICK=1: small sizes, SCALE_ONLY=threads,areas: only those)
 $(BUILD)/bench/bench-scale: kernel-glue/bench/bench_scale.c

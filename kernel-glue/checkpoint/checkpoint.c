@@ -224,6 +224,10 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		r = -EOPNOTSUPP;
 	if (r < 0 || opts->inventory_only)
 		goto out;
+	/* before anything changes: it undoes what a killed ferry leaves */
+	r = guardian_start(&c.guardian);
+	if (r < 0)
+		goto out;
 	r = freeze_selection(&c.fz, opts->pid, opts->tree);
 	if (r < 0)
 		goto out;
@@ -244,11 +248,15 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		if (kind_registry[i]->dump_end)
 			kind_registry[i]->dump_end(&c, r == 0 && opts->kill);
 	st_kind_data_free(&c.kinds);
-	if (r == 0 && opts->kill)
+	if (r == 0 && opts->kill) {
+		guardian_killing(&c.guardian);
 		freeze_kill(&c.fz);
-	else
+	} else {
 		freeze_thaw(&c.fz);
+	}
 out:
+	/* thawed or killed (or never frozen): nothing left to undo */
+	guardian_done(&c.guardian);
 	if (fd >= 0) {
 		close(fd);
 		if (r < 0 && named)

@@ -11,6 +11,7 @@
 #include "../common/state.h"
 #include "../kinds/kind.h"
 #include "ferry-glue/checkpoint.h"
+#include "guardian.h"
 
 struct ferry_writer;
 
@@ -68,6 +69,7 @@ struct ckpt {
 	struct st_kind_data kinds; /* what kinds keep during the checkpoint */
 	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
 	uint64_t syscall_insn;	   /* ... its vDSO's system call instruction in */
+	struct guardian guardian;  /* undoes what ferry changed should it die */
 };
 
 /*

@@ -12,7 +12,9 @@
  * local one, TCP, source port the peer's, destination port the local one,
  * rule protocol FERRY_NETLOCK_RTPROT so that they are known as ferry's. Rules
  * belong to one kernel and one network namespace: a lock does not survive
- * a kexec. A ferry that dies holding the lock leaves its rules behind;
+ * a kexec. A checkpoint that dies holding the lock has its guardian
+ * (checkpoint/guardian.h) release it; a ferry that dies otherwise holding
+ * the lock leaves its rules behind;
  * netlock_list() and netlock_release_all() (`ferry netlock`) find them by
  * their rule protocol.
  */

@@ -125,7 +125,10 @@ static int lock_connection(struct ckpt *c, const struct socket_record *s)
 	slot = ST_PUSH(td->locked, td->nlocked);
 	if (!slot)
 		return -ENOMEM;
-	r = netlock_take(&conn, 1);
+	/* told before the lock is taken: a ferry killed now leaves no rule */
+	r = guardian_watch_netlock(&c->guardian, &conn);
+	if (r == 0)
+		r = netlock_take(&conn, 1);
 	if (r < 0) {
 		td->nlocked--;
 		return r;
@@ -253,7 +256,10 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	r = lock_connection(x->c, x->s);
 	if (r < 0)
 		return r;
-	r = sopt(x, TCP_REPAIR, TCP_REPAIR_ON, "cannot put the connection in repair mode");
+	/* told before repair mode: a ferry killed now leaves none */
+	r = guardian_watch_socket(&x->c->guardian, x->sfd);
+	if (r == 0)
+		r = sopt(x, TCP_REPAIR, TCP_REPAIR_ON, "cannot put the connection in repair mode");
 	if (r < 0)
 		return r;
 	keep = dup(x->sfd);

@@ -1,0 +1,220 @@
+#!/bin/sh
+# A checkpoint killed at any instant leaves the processes as they were.
+# A threaded python3 echo server and a client holding one TCP connection
+# to it (loopback of a network namespace of the test's own); KILL_TRIALS
+# times (default 20; make kill-checkpoint runs 200) `ferry checkpoint
+# --tree SERVER -o IMAGE` is started and SIGKILLed after a random delay of
+# 0 to 1.5 times a whole checkpoint's (KILL_SEED, default 1, chooses them).
+# Once ferry's guardian has finished, each trial checks, and names the
+# first check that failed: the server is alive, none of its threads is
+# traced or stopped, the client's connection still echoes, `ferry netlock`
+# lists no rule, no IMAGE.partial is left, and IMAGE, if there is one,
+# passes `ferry verify`. A failed trial starts the server and the client
+# anew; the counts of each failure are printed at the end.
+#
+# Not in the host tier yet: a thread of the server blocked in recv() on
+# the connection resumes as soon as the killed ferry's ptrace goes, often
+# before the guardian has taken the connection out of repair mode, and its
+# recv() fails with EPERM; a thread borrowed at the kill may resume on
+# registers ferry had changed. Both are counted here.
+#
+# Usage: kill_checkpoint.sh BUILD
+# host-test: helper run by make kill-checkpoint
+set -u
+build="$1"
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+label=kill-checkpoint
+ferry="$build/bin/ferry"
+trials=${KILL_TRIALS:-20}
+seed=${KILL_SEED:-1}
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespace, ptrace)"
+for tool in ip python3; do
+	command -v "$tool" >/dev/null || skip "no $tool"
+done
+
+ns="ferry-kc-$$"
+dir=$(mktemp -d /tmp/ferry-kill-ckpt.XXXXXX)
+srv="" cli="" port=7500
+
+cleanup() {
+	for p in $srv $cli; do
+		kill -9 "$p" 2>/dev/null
+	done
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$dir"
+}
+fail_report() {
+	show_tails 20 "    " "$dir/log" "$dir/srv.log" "$dir/py.log"
+}
+
+cat >"$dir/echo.py" <<'PY'
+# serve PORT DIR: a threaded echo server, DIR/listening once it listens.
+# client PORT DIR: one connection; for each DIR/ask.N (N = 1, 2, ...) it
+# sends a line and writes DIR/ans.N: "ok" when the line came back.
+import os, socket, sys, threading, time
+
+# descriptors inherited from whoever runs the test: a pipe to a process
+# outside the checkpoint would make it refuse the server
+os.closerange(3, 65536)
+mode, port, d = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+def serve(c):
+    while True:
+        data = c.recv(4096)
+        if not data:
+            return
+        c.sendall(data)
+
+if mode == "serve":
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(8)
+    open(os.path.join(d, "listening"), "w").close()
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+else:
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    n = 0
+    while True:
+        n += 1
+        while not os.path.exists(os.path.join(d, "ask.%d" % n)):
+            time.sleep(0.02)
+        line = b"ping %d\n" % n
+        try:
+            s.settimeout(5)
+            s.sendall(line)
+            got = b""
+            while len(got) < len(line):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            ans = "ok" if got == line else "got %r" % got
+        except OSError as e:
+            ans = "error: %s" % e
+        with open(os.path.join(d, "ans.tmp"), "w") as f:
+            f.write(ans + "\n")
+        os.rename(os.path.join(d, "ans.tmp"), os.path.join(d, "ans.%d" % n))
+PY
+
+ip netns add "$ns" && ip -n "$ns" link set lo up || fail "cannot create a network namespace"
+
+# start_pair: a new server and client, on a port of their own
+start_pair() {
+	port=$((port + 1)) asked=0
+	rm -f "$dir"/listening "$dir"/ask.* "$dir"/ans.*
+	: >"$dir/srv.log"
+	ip netns exec "$ns" python3 "$dir/echo.py" serve "$port" "$dir" >>"$dir/srv.log" 2>&1 \
+		</dev/null &
+	srv=$!
+	wait_for 100 "the server does not listen" exists "$dir/listening"
+	ip netns exec "$ns" python3 "$dir/echo.py" client "$port" "$dir" >>"$dir/py.log" 2>&1 \
+		</dev/null &
+	cli=$!
+	echoes || fail "the connection does not echo before any checkpoint"
+}
+
+# echoes: the client's connection carries a line there and back
+echoes() {
+	asked=$((asked + 1))
+	: >"$dir/ask.$asked"
+	poll 80 exists "$dir/ans.$asked" && [ "$(cat "$dir/ans.$asked")" = ok ]
+}
+
+# threads_bad: the first thread of the server that is traced or stopped
+# ("TID traced by PID", "TID stopped"); nothing when there is none
+threads_bad() {
+	for st in /proc/"$srv"/task/*/status; do
+		tid=${st%/status}
+		tid=${tid##*/}
+		tracer=$(awk '/^TracerPid:/ { print $2 }' "$st" 2>/dev/null)
+		state=$(awk '/^State:/ { print $2 }' "$st" 2>/dev/null)
+		[ -n "$tracer" ] && [ "$tracer" != 0 ] && { echo "tid $tid traced by $tracer"; return; }
+		case $state in
+		T | t) echo "tid $tid stopped ($state)"; return ;;
+		esac
+	done
+}
+
+# settled: the guardian of the killed ferry is gone, and the server is
+# dead or has no thread traced or stopped
+settled() {
+	[ -z "$guard" ] || [ ! -e "/proc/$guard" ] ||
+		[ "$(awk '{ print $3 }' "/proc/$guard/stat" 2>/dev/null)" = Z ] || return 1
+	[ ! -e "/proc/$srv" ] || [ -z "$(threads_bad)" ]
+}
+
+# trial N DELAY_MS: checkpoint, SIGKILL after DELAY_MS; sets why to the
+# first check that failed, empty when none did
+trial() {
+	rm -f "$dir/image" "$dir/image.partial"
+	echo "== trial $1, kill after $2 ms" >>"$dir/log"
+	ip netns exec "$ns" "$ferry" checkpoint --tree "$srv" -o "$dir/image" >>"$dir/log" 2>&1 &
+	fp=$!
+	sleep "$(awk -v ms="$2" 'BEGIN { printf "%.3f", ms / 1000 }')"
+	# the guardian, if ferry has started it: a child of ferry
+	guard=$(cat "/proc/$fp/task/$fp/children" 2>/dev/null | awk '{ print $1 }')
+	kill -9 "$fp" 2>/dev/null
+	wait "$fp" 2>/dev/null
+	poll 100 settled
+	why=""
+	if [ ! -e "/proc/$srv" ] || [ "$(awk '{ print $3 }' "/proc/$srv/stat")" = Z ]; then
+		wait "$srv"
+		why="server-dead: exit status $?"
+	elif bad=$(threads_bad) && [ -n "$bad" ]; then
+		why="thread-traced-or-stopped: $bad"
+	elif ! echoes; then
+		why="no-echo: the connection answers '$(cat "$dir/ans.$asked" 2>/dev/null)'"
+		# the error that ended the server's thread of the connection, if any
+		err=$(grep -E '^[A-Za-z]+Error' "$dir/srv.log" | tail -n 1)
+		[ -z "$err" ] || why="$why; the server's thread: $err"
+	elif nl=$(ip netns exec "$ns" "$ferry" netlock 2>&1) && [ "$nl" != "no network lock held" ]; then
+		why="netlock-left: $nl"
+	elif [ -e "$dir/image.partial" ]; then
+		why="partial-left: image.partial"
+	elif [ -e "$dir/image" ] && ! "$ferry" verify "$dir/image" >>"$dir/log" 2>&1; then
+		why="image-bad: ferry verify refuses the image"
+	elif [ -n "$guard" ] && [ -e "/proc/$guard" ] &&
+		[ "$(awk '{ print $3 }' "/proc/$guard/stat" 2>/dev/null)" != Z ]; then
+		why="guardian-left: pid $guard still runs"
+	fi
+}
+
+start_pair
+# a whole checkpoint's time, for the delays
+t0=$(date +%s%N)
+ip netns exec "$ns" "$ferry" checkpoint --tree "$srv" -o "$dir/image" >>"$dir/log" 2>&1 ||
+	fail "a checkpoint of the server not killed failed"
+t1=$(date +%s%N)
+whole=$(((t1 - t0) / 1000000))
+"$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "the image of a whole checkpoint does not verify"
+echoes || fail "the connection does not echo after a whole checkpoint"
+echo "checkpoint of the server: $whole ms; $trials trials, seed $seed" >>"$dir/log"
+
+failed=0 counts=""
+awk -v seed="$seed" -v n="$trials" -v max="$((whole * 3 / 2 + 1))" \
+	'BEGIN { srand(seed); for (i = 1; i <= n; i++) print i, int(rand() * max) }' >"$dir/delays"
+while read -r i ms; do
+	trial "$i" "$ms"
+	[ -z "$why" ] && continue
+	failed=$((failed + 1))
+	echo "    trial $i (kill after $ms ms of $whole): $why"
+	counts="$counts ${why%%:*}"
+	kill -9 "$srv" "$cli" 2>/dev/null
+	wait "$srv" "$cli" 2>/dev/null
+	start_pair
+done <"$dir/delays"
+
+if [ "$failed" -gt 0 ]; then
+	summary=$(echo "$counts" | tr ' ' '\n' | sed '/^$/d' | sort | uniq -c |
+		awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+	fail "$failed of $trials killed checkpoints left the processes changed ($summary; seed $seed)"
+fi
+echo "PASS: $label-$trials-trials"
+cleanup
+exit 0
