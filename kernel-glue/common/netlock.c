@@ -537,7 +537,26 @@ int netlock_release(const struct netlock_conn *conns, size_t n)
 	close(fd);
 	log_debug("released (%zu of %zu rule%s not there)", gone, n,
 		   n == 1 ? "" : "s");
-	return r < 0 ? r : (int)(n - gone);
+	return r;
+}
+
+int netlock_lift(const struct netlock_conn *c)
+{
+	struct rule_msg m;
+	char name[NETLOCK_CONN_NAME_SIZE];
+	int fd = nl_open(), e;
+
+	if (fd < 0)
+		return fd;
+	rule_blackhole(&m, RTM_DELRULE, c);
+	e = nl_request(fd, &m.h);
+	close(fd);
+	if (e == -ENOENT)
+		return 0;
+	if (e < 0)
+		return log_error_errno(e, "cannot remove the rule of %s",
+				       netlock_conn_name(c, name, sizeof(name)));
+	return 1;
 }
 
 int netlock_list(struct netlock_conn **ret, size_t *ret_n, size_t *ret_others)

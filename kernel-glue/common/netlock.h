@@ -50,15 +50,21 @@ int netlock_take(const struct netlock_conn *conns, size_t n);
  * netlock_take() gave it, ferry's rule protocol included; a rule that is
  * not there (another kernel, or removed by hand) is skipped. The "lookup
  * local" rule stays where it is: with ferry's rules gone it comes first
- * again. Returns how many rules were removed, or the first -errno (logged)
- * of a rule that was there and could not be removed.
+ * again. Returns 0, or the first -errno (logged) of a rule that was there
+ * and could not be removed.
  */
 int netlock_release(const struct netlock_conn *conns, size_t n);
 
 /*
- * Put back the rule of @c that netlock_release() lifted a moment ago, the
- * others of the lock still there (no warning about them). Returns 0 or
- * -errno (logged).
+ * Lift the rule of the one connection @c for a moment, the rest of the
+ * lock in place. Returns 1 if it was there and is removed, 0 if it was not
+ * there, or -errno (logged).
+ */
+int netlock_lift(const struct netlock_conn *c);
+
+/*
+ * Put back the rule of @c that netlock_lift() removed, the others of the
+ * lock still there (no warning about them). Returns 0 or -errno (logged).
  */
 int netlock_take_again(const struct netlock_conn *c);
 

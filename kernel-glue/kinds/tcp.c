@@ -656,7 +656,7 @@ static int repair_connect(struct rst *r, int fd, const struct socket_record *s)
 	struct sockaddr_storage ss;
 	socklen_t len = sock_inet_addr(s, true, &ss);
 	struct netlock_conn other;
-	int lifted = other_end_in_image(&r->img, s, &other) ? netlock_release(&other, 1) : 0;
+	int lifted = other_end_in_image(&r->img, s, &other) ? netlock_lift(&other) : 0;
 	int e = connect(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
 
 	if (lifted > 0 && netlock_take_again(&other) < 0)
