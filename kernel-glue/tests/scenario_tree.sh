@@ -24,6 +24,8 @@
 # host-test: run pidns RESTORE_LAZY=1 shared 1
 # host-test: run pidns pidfd 1
 # host-test: run pidns pidfd 2
+# host-test: run pidns tcp_bind 1
+# host-test: run pidns tcp_bind 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
