@@ -462,7 +462,7 @@ static void warn_rules_already_there(int fd, const struct netlock_conn *conns, s
 		  others == 1 ? "it" : "them");
 }
 
-int netlock_take(const struct netlock_conn *conns, size_t n)
+static int take(const struct netlock_conn *conns, size_t n, bool warn_others)
 {
 	bool family_locked[2] = { false, false };
 	struct rule_msg m;
@@ -475,7 +475,8 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 	fd = nl_open();
 	if (fd < 0)
 		return fd;
-	warn_rules_already_there(fd, conns, n);
+	if (warn_others)
+		warn_rules_already_there(fd, conns, n);
 	for (added = 0; added < n; added++) {
 		const struct netlock_conn *c = &conns[added];
 
@@ -498,6 +499,16 @@ int netlock_take(const struct netlock_conn *conns, size_t n)
 		log_debug("%zu connection%s locked", n, n == 1 ? "" : "s");
 	close(fd);
 	return r;
+}
+
+int netlock_take(const struct netlock_conn *conns, size_t n)
+{
+	return take(conns, n, true);
+}
+
+int netlock_take_again(const struct netlock_conn *c)
+{
+	return take(c, 1, false);
 }
 
 int netlock_release(const struct netlock_conn *conns, size_t n)
@@ -527,6 +538,25 @@ int netlock_release(const struct netlock_conn *conns, size_t n)
 	log_debug("released (%zu of %zu rule%s not there)", gone, n,
 		   n == 1 ? "" : "s");
 	return r;
+}
+
+int netlock_lift(const struct netlock_conn *c)
+{
+	struct rule_msg m;
+	char name[NETLOCK_CONN_NAME_SIZE];
+	int fd = nl_open(), e;
+
+	if (fd < 0)
+		return fd;
+	rule_blackhole(&m, RTM_DELRULE, c);
+	e = nl_request(fd, &m.h);
+	close(fd);
+	if (e == -ENOENT)
+		return 0;
+	if (e < 0)
+		return log_error_errno(e, "cannot remove the rule of %s",
+				       netlock_conn_name(c, name, sizeof(name)));
+	return 1;
 }
 
 int netlock_list(struct netlock_conn **ret, size_t *ret_n, size_t *ret_others)

@@ -56,6 +56,19 @@ int netlock_take(const struct netlock_conn *conns, size_t n);
 int netlock_release(const struct netlock_conn *conns, size_t n);
 
 /*
+ * Lift the rule of the one connection @c for a moment, the rest of the
+ * lock in place. Returns 1 if it was there and is removed, 0 if it was not
+ * there, or -errno (logged).
+ */
+int netlock_lift(const struct netlock_conn *c);
+
+/*
+ * Put back the rule of @c that netlock_lift() removed, the others of the
+ * lock still there (no warning about them). Returns 0 or -errno (logged).
+ */
+int netlock_take_again(const struct netlock_conn *c);
+
+/*
  * ferry's rules of this network namespace, IPv4 then IPv6, found by their
  * rule protocol: the connections of those that have the form netlock_take()
  * gives (malloc'd), and how many others of rule protocol FERRY_NETLOCK_RTPROT

@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -101,38 +102,52 @@ out:
 	return r;
 }
 
-/* Of the messages of a dump in @buf, the one of socket @ino: its shutdown
- * state into *ret (1 found, 0 not here, -1 the dump is over). */
-static int find_inet(char *buf, ssize_t n, uint64_t ino, uint8_t *ret, int *err)
+/* Each inet socket of a dump's messages in @buf to @each (1 stopped there,
+ * 0 not yet, -1 the dump is over, *err set on an error). */
+static int each_inet(char *buf, ssize_t n, int (*each)(const struct sock_diag_inet *si, void *arg),
+		     void *arg, int *err)
 {
 	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 	     h = NLMSG_NEXT(h, n)) {
 		const struct inet_diag_msg *m = NLMSG_DATA(h);
+		struct sock_diag_inet si = { 0 };
 		const struct rtattr *a;
-		int rest;
+		int rest, r;
 
 		if (h->nlmsg_type == NLMSG_DONE)
 			return -1;
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 
-			*err = e->error ? e->error : -ENOENT;
+			*err = e->error;
 			return -1;
 		}
-		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || m->idiag_inode != ino)
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 			continue;
-		*ret = 0;
+		si.family = m->idiag_family;
+		si.state = m->idiag_state;
+		si.ino = m->idiag_inode;
+		si.uid = m->idiag_uid;
+		si.ifindex = m->id.idiag_if;
+		si.local_port = ntohs(m->id.idiag_sport);
+		memcpy(si.local_addr, m->id.idiag_src, si.family == AF_INET ? 4 : 16);
 		a = (const struct rtattr *)(m + 1);
 		rest = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
-		for (; RTA_OK(a, rest); a = RTA_NEXT(a, rest))
+		for (; RTA_OK(a, rest); a = RTA_NEXT(a, rest)) {
 			if (a->rta_type == INET_DIAG_SHUTDOWN && RTA_PAYLOAD(a) >= 1)
-				*ret = *(const uint8_t *)RTA_DATA(a);
-		return 1;
+				si.shutdown = *(const uint8_t *)RTA_DATA(a);
+			if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1)
+				si.v6only = *(const uint8_t *)RTA_DATA(a) != 0;
+		}
+		r = each(&si, arg);
+		if (r)
+			return 1;
 	}
 	return 0;
 }
 
-int sock_diag_inet_shutdown(int family, int protocol, uint64_t ino, uint8_t *ret)
+int sock_diag_inet_each(int family, int protocol,
+			int (*each)(const struct sock_diag_inet *si, void *arg), void *arg)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -146,34 +161,52 @@ int sock_diag_inet_shutdown(int family, int protocol, uint64_t ino, uint8_t *ret
 		char buf[32768];
 		struct nlmsghdr align;
 	} u;
-	int fd, r = -ENOENT, found = 0;
+	int fd, r = 0, f = 0;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
-	if (send(fd, &q, sizeof(q), 0) < 0) {
+	if (send(fd, &q, sizeof(q), 0) < 0)
 		r = -errno;
-		goto out;
-	}
-	/* until it comes, or the dump ends */
-	while (found >= 0) {
+	/* until @each stops it, or the dump ends */
+	while (r == 0 && f == 0) {
 		ssize_t n = recv(fd, u.buf, sizeof(u.buf), 0);
-		int f;
 
-		if (n < 0) {
+		if (n < 0)
 			r = -errno;
+		else if (n == 0)
 			break;
-		}
-		if (n == 0)
-			break;
-		f = find_inet(u.buf, n, ino, ret, &r);
-		if (f > 0) {
-			r = 0;
-			break;
-		}
-		found = f;
+		else
+			f = each_inet(u.buf, n, each, arg, &r);
 	}
-out:
 	close(fd);
-	return r;
+	return r < 0 ? r : f > 0;
+}
+
+struct shutdown_of {
+	uint64_t ino;
+	uint8_t how;
+};
+
+static int shutdown_of_ino(const struct sock_diag_inet *si, void *arg)
+{
+	struct shutdown_of *so = arg;
+
+	if (si->ino != so->ino)
+		return 0;
+	so->how = si->shutdown;
+	return 1;
+}
+
+int sock_diag_inet_shutdown(int family, int protocol, uint64_t ino, uint8_t *ret)
+{
+	struct shutdown_of so = { .ino = ino };
+	int r = sock_diag_inet_each(family, protocol, shutdown_of_ino, &so);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	*ret = so.how;
+	return 0;
 }

@@ -494,6 +494,7 @@ int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
 	if (!x.s)
 		return -ENOMEM;
 	x.s->id = si->n;
+	x.s->ino = x.ino;
 	x.s->family = fd->sock_family;
 	x.s->type = fd->sock_type;
 	x.s->protocol = fd->sock_protocol;

@@ -11,9 +11,12 @@
  * (their peers see no FIN, no RST) or leaves it if they run on. Every other
  * state is named with the reason.
  *
- * At restore a listening or closed socket is made, bound and listens
- * again. An established connection is rebuilt in repair mode: bound to its
- * address (configured or not), both queues' sequence numbers set,
+ * Before --kill, a listener whose port a socket outside the checkpoint
+ * keeps in use, so that a restore here could not listen again, is named.
+ * At restore a listening or closed socket is made, bound (a closed one in
+ * repair mode, see tcp_restore) and listens again. An established
+ * connection is rebuilt in repair mode: bound to its address (configured
+ * or not), both queues' sequence numbers set,
  * connected without a handshake, the options negotiated and the timestamp
  * clock given back, the receive queue and the sent part of the send queue
  * refilled, the window set; then repair mode is left and the bytes never
@@ -21,6 +24,7 @@
  */
 #include <errno.h>
 #include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -32,6 +36,8 @@
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
 #include "../common/netlock.h"
+#include "../common/sock_diag.h"
+#include "../restore/internal.h"
 #include "kind.h"
 #include "socket.h"
 
@@ -340,6 +346,160 @@ static int tcp_dump_socket(struct sock_ctx *x)
 	}
 }
 
+/* The recorded value of an int option of @s, or 0. */
+static int recorded_opt(const struct socket_record *s, uint32_t level, uint32_t name)
+{
+	for (size_t k = 0; k < s->nopts; k++)
+		if (s->opts[k].level == level && s->opts[k].name == name)
+			return (int)s->opts[k].value;
+	return 0;
+}
+
+static bool tcp_owns(const struct st_image *img, const struct st_file *f);
+
+/* ---- before the kill: the ports a restore here listens on again ---- */
+
+/* An address of either family as IPv6, IPv4 ones mapped. */
+static void as_v6(int family, const uint8_t *addr, uint8_t ret[16])
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (family == AF_INET6) {
+		memcpy(ret, addr, 16);
+		return;
+	}
+	memcpy(ret, prefix, 12);
+	memcpy(ret + 12, addr, 4);
+}
+
+static bool is_any(const uint8_t *a, size_t len)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, len) == 0;
+}
+
+/*
+ * Do sockets bound to @a and @b share an address, as bind() sees it
+ * (inet_rcv_saddr_equal() with wildcards): the same one, or [::] and any
+ * IPv6 address or (without IPV6_V6ONLY) any IPv4 one, or 0.0.0.0 and any
+ * IPv4 one.
+ */
+static bool addrs_meet(int fa, const uint8_t *a, bool a_v6only, int fb, const uint8_t *b,
+		       bool b_v6only)
+{
+	uint8_t x[16], y[16];
+
+	as_v6(fa, a, x);
+	as_v6(fb, b, y);
+	if (memcmp(x, y, 16) == 0)
+		return true;
+	if (fa == AF_INET6 && is_any(x, 16))
+		return !v4_mapped(y) || !a_v6only;
+	if (fb == AF_INET6 && is_any(y, 16))
+		return !v4_mapped(x) || !b_v6only;
+	return v4_mapped(x) && v4_mapped(y) && (is_any(x + 12, 4) || is_any(y + 12, 4));
+}
+
+struct port_check {
+	struct ckpt *c;
+	const struct socket_record *all;
+	size_t n;
+	const struct socket_record *l; /* the listener */
+	pid_t pid;
+	int fd;
+};
+
+static bool in_image(const struct port_check *pc, uint64_t ino)
+{
+	for (size_t i = 0; i < pc->n; i++)
+		if (pc->all[i].ino == ino)
+			return true;
+	return false;
+}
+
+/*
+ * A socket outside the checkpoint on the port of the listener @pc->l: once
+ * the processes are killed it stays, and a restore here binds the listener
+ * with SO_REUSEADDR and listens (tcp_restore). What the kernel lets pass
+ * (inet_bind_conflict()): another listener of its SO_REUSEPORT group and of
+ * the user the restore makes its sockets with (ferry's); a socket not
+ * listening with SO_REUSEADDR, or of the group (and of that user, or in
+ * TIME_WAIT). inet_diag does not show a socket's SO_REUSEADDR and
+ * SO_REUSEPORT: one not listening on the listener's own port was accepted
+ * from it and has the listener's; another listener there has SO_REUSEPORT
+ * (or the two could not both listen).
+ */
+static int outsider_on_port(const struct sock_diag_inet *si, void *arg)
+{
+	struct port_check *pc = arg;
+	const struct socket_record *l = pc->l;
+	bool reuse = recorded_opt(l, SOL_SOCKET, SO_REUSEADDR) != 0;
+	bool group = recorded_opt(l, SOL_SOCKET, SO_REUSEPORT) != 0;
+	bool same_user = si->uid == geteuid();
+	const char *what;
+
+	if (si->local_port != l->local_port || (si->ino && in_image(pc, si->ino)) ||
+	    !addrs_meet(l->family, l->local_addr, recorded_opt(l, IPPROTO_IPV6, IPV6_V6ONLY) != 0,
+			si->family, si->local_addr, si->v6only))
+		return 0;
+	if (si->ifindex && l->bind_device && if_nametoindex(l->bind_device) != si->ifindex)
+		return 0;
+	if (si->state == TCP_LISTEN) {
+		if (group && same_user)
+			return 0;
+		what = group ? "a listener of another user (the restore makes its sockets with "
+			       "ferry's)" : "a listener";
+	} else if (si->state == TCP_TIME_WAIT) {
+		if (reuse || group)
+			return 0;
+		what = "a connection closed lately, in TIME_WAIT (up to a minute)";
+	} else {
+		if (reuse || (group && same_user))
+			return 0;
+		what = "a socket of a process outside the checkpoint (a connection accepted "
+		       "from it?)";
+	}
+	ckpt_unsupported(pc->c, "pid %d fd %d: its listening socket on port %u shares the port with "
+			 "%s: after the kill a restore here would fail to listen again "
+			 "(EADDRINUSE); checkpoint that process too, give the listener "
+			 "SO_REUSEADDR, or checkpoint without --kill", pc->pid, pc->fd,
+			 l->local_port, what);
+	return 1;
+}
+
+/* Before --kill: what a restore here would meet on the ports it listens on. */
+static int tcp_dump_check(struct ckpt *c)
+{
+	struct port_check pc = { .c = c };
+
+	if (!c->opts->kill)
+		return 0;
+	pc.all = socket_records(&c->img, &pc.n);
+	for (size_t p = 0; p < c->img.nprocs; p++) {
+		const struct st_process *proc = &c->img.procs[p];
+
+		for (size_t k = 0; k < proc->nfds; k++) {
+			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
+			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
+							socket_of_file(&c->img, f) : NULL;
+			int r = 0;
+
+			if (!s || s->state != SOCKET_LISTENING)
+				continue;
+			pc.l = s;
+			pc.pid = proc->pid;
+			pc.fd = proc->fds[k].num;
+			r = sock_diag_inet_each(AF_INET, IPPROTO_TCP, outsider_on_port, &pc);
+			if (r == 0)
+				r = sock_diag_inet_each(AF_INET6, IPPROTO_TCP, outsider_on_port, &pc);
+			if (r < 0)
+				return log_error_errno(r, "cannot list the TCP sockets (sock_diag)");
+		}
+	}
+	return 0;
+}
+
 static bool tcp_match(const struct fd_probe *fd)
 {
 	return (fd->sock_family == AF_INET || fd->sock_family == AF_INET6) &&
@@ -459,7 +619,56 @@ static int repair_options(int fd, const struct socket_record *s)
 		       "cannot set the options negotiated (TCP_REPAIR_OPTIONS)");
 }
 
-static int restore_established(int fd, const struct socket_record *s)
+/* The lock's connection of the other end of @s when that end is a
+ * connection of the image too (both ends of a loopback connection). */
+static bool other_end_in_image(const struct st_image *img, const struct socket_record *s,
+			       struct netlock_conn *ret)
+{
+	struct netlock_conn mine, c;
+	size_t n;
+	const struct socket_record *all = socket_records(img, &n);
+
+	if (!conn_of(s, &mine))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (&all[i] != s && conn_of(&all[i], &c) && c.family == mine.family &&
+		    c.local_port == mine.peer_port && c.peer_port == mine.local_port &&
+		    memcmp(c.local, mine.peer, sizeof(c.local)) == 0 &&
+		    memcmp(c.peer, mine.local, sizeof(c.peer)) == 0) {
+			*ret = c;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * connect() in repair mode sends nothing, but looks up the route from the
+ * local address and port to the peer's. When the other end is in the image
+ * too (a loopback connection), the lock's rule of that end matches this
+ * very lookup and connect() meets its blackhole (EINVAL). While this end is
+ * in repair mode nothing else sends on its 4-tuple, so that rule is lifted
+ * for the connect() alone; put back, it drops again what this end sends
+ * once out of repair mode, until the lock is released and the other end
+ * exists.
+ */
+static int repair_connect(struct rst *r, int fd, const struct socket_record *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sock_inet_addr(s, true, &ss);
+	struct netlock_conn other;
+	int lifted = other_end_in_image(&r->img, s, &other) ? netlock_lift(&other) : 0;
+	int e = connect(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+
+	if (lifted > 0 && netlock_take_again(&other) < 0)
+		log_warning("socket %u: the network lock of its other end could not be taken "
+			    "again", s->id);
+	if (e < 0)
+		return log_error_errno(e, "socket %u: cannot connect it again in repair mode (port "
+				       "%u to port %u)", s->id, s->local_port, s->peer_port);
+	return 0;
+}
+
+static int restore_established(struct rst *r, int fd, const struct socket_record *s)
 {
 	const struct socket_tcp *t = &s->tcp;
 	size_t sent = t->send_len - t->send_unsent;
@@ -467,8 +676,6 @@ static int restore_established(int fd, const struct socket_record *s)
 		.snd_wl1 = t->window[0], .snd_wnd = t->window[1], .max_window = t->window[2],
 		.rcv_wnd = t->window[3], .rcv_wup = t->window[4],
 	};
-	struct sockaddr_storage ss;
-	socklen_t len;
 	int e;
 
 	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
@@ -496,10 +703,9 @@ static int restore_established(int fd, const struct socket_record *s)
 
 		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &bound, sizeof(bound));
 	}
-	len = sock_inet_addr(s, true, &ss);
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		return log_error_errno(-errno, "socket %u: cannot connect it again in repair mode", s->id);
-	e = repair_options(fd, s);
+	e = repair_connect(r, fd, s);
+	if (e == 0)
+		e = repair_options(fd, s);
 	if (e == 0 && t->mss)
 		e = tcp_set_int(fd, s, TCP_MAXSEG, 0, "cannot clear the MSS bound");
 	if (e == 0 && (t->options & TCPI_OPT_TIMESTAMPS))
@@ -537,34 +743,112 @@ static int restore_established(int fd, const struct socket_record *s)
 	return e;
 }
 
+/*
+ * The sockets of one port come back in whatever order the image has them.
+ * The rules they meet (inet_bind_conflict() of net/ipv4/
+ * inet_connection_sock.c): a socket bound in repair mode (SK_FORCE_REUSE)
+ * meets none; a listener's bind() and listen() meet none from a socket not
+ * listening when both have SO_REUSEADDR, nor from the listeners of its
+ * SO_REUSEPORT group. So connections and bound closed sockets are bound in
+ * repair mode, and every TCP socket of the image has SO_REUSEADDR from
+ * when it is bound (or leaves repair mode, which clears it) until the last
+ * file of the image is open; then each gets its own value back
+ * (tcp_restore_opened). What is left could not have been: two listeners
+ * of one address outside a SO_REUSEPORT group, two connections of one
+ * 4-tuple.
+ */
+static int reusable_meanwhile(int fd, const struct socket_record *s)
+{
+	int on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+		return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR", s->id);
+	return 0;
+}
+
+/* Bound in repair mode, which leaves it closed. */
+static int restore_closed(int fd, const struct socket_record *s)
+{
+	int e;
+
+	sock_apply_buffers(fd, s);
+	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
+	sock_apply_options(fd, s, true);
+	if (!s->bound)
+		return 0;
+	/* without CAP_NET_ADMIN (no repair mode) it is bound as any socket */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &(int){ TCP_REPAIR_ON }, sizeof(int)) < 0)
+		return errno == EPERM ? sock_inet_bind(fd, s)
+				      : log_error_errno(-errno, "socket %u: cannot enter repair mode "
+							"to bind it", s->id);
+	e = sock_inet_bind(fd, s);
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
+	return e;
+}
+
+static int restore_listener(int fd, const struct socket_record *s)
+{
+	int e;
+
+	sock_apply_buffers(fd, s);
+	sock_apply_options(fd, s, true);
+	e = reusable_meanwhile(fd, s);
+	if (e == 0)
+		e = sock_inet_bind(fd, s);
+	if (e == 0 && listen(fd, s->backlog) < 0)
+		e = log_error_errno(-errno, "socket %u: cannot listen on port %u", s->id, s->local_port);
+	return e;
+}
+
 static int tcp_restore(struct rst *r, const struct socket_record *s)
 {
+	static const char *const states[] = {
+		[SOCKET_CLOSED] = "closed", [SOCKET_LISTENING] = "listener",
+		[SOCKET_CONNECTED] = "connection",
+	};
 	int fd, e = 0;
 
-	(void)r;
+	log_debug("socket %u: TCP %s, port %u, peer port %u", s->id, states[s->state],
+		  s->local_port, s->peer_port);
 	fd = socket(s->family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return log_error_errno(-errno, "socket %u: cannot create a TCP socket", s->id);
-	if (s->state == SOCKET_CONNECTED) {
-		if (!s->have_tcp)
-			e = log_error_errno(-EINVAL, "socket %u: a connection without its TCP state", s->id);
-		else
-			e = restore_established(fd, s);
-	} else {
-		sock_apply_buffers(fd, s);
-		sock_apply_options(fd, s, true);
-		if (s->bound)
-			e = sock_inet_bind(fd, s);
-		if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
-			e = log_error_errno(-errno, "socket %u: cannot listen on port %u", s->id,
-				     s->local_port);
+	if (s->state == SOCKET_CONNECTED && !s->have_tcp)
+		e = log_error_errno(-EINVAL, "socket %u: a connection without its TCP state", s->id);
+	else if (s->state == SOCKET_CONNECTED)
+		e = restore_established(r, fd, s);
+	else if (s->state == SOCKET_LISTENING)
+		e = restore_listener(fd, s);
+	else
+		e = restore_closed(fd, s);
+	if (e == 0) {
+		sock_apply_options(fd, s, false);
+		e = reusable_meanwhile(fd, s);
 	}
 	if (e < 0) {
 		close(fd);
 		return e;
 	}
-	sock_apply_options(fd, s, false);
 	return fd;
+}
+
+/* Every TCP socket of the image is bound: its own SO_REUSEADDR back. */
+static int tcp_restore_opened(struct rst *r)
+{
+	for (size_t i = 0; i < r->img.nfiles; i++) {
+		const struct st_file *f = &r->img.files[i];
+		const struct socket_record *s = socket_of_file(&r->img, f);
+		int v;
+
+		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f))
+			continue;
+		v = recorded_opt(s, SOL_SOCKET, SO_REUSEADDR);
+		if (setsockopt(r->files_fd[i], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
+			return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR back to %d",
+					       s->id, v);
+	}
+	return 0;
 }
 
 static int tcp_open(struct rst *r, const struct st_file *f)
@@ -582,9 +866,11 @@ const struct kind kind_tcp = {
 	.claims = tcp_claims,
 	.match = tcp_match,
 	.dump = tcp_dump,
+	.dump_check = tcp_dump_check,
 	.dump_end = tcp_dump_end,
 	.file_size = sizeof(struct socket_file),
 	.file_fields = socket_file_fields,
 	.owns_record = tcp_owns,
 	.open = tcp_open,
+	.restore_opened = tcp_restore_opened,
 };

@@ -48,6 +48,7 @@ mqueue_notify freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a message que
 tmpfile_named freeze fd [0-9]+: .*#[0-9]+ \(deleted\): a file whose name is no longer the one it was opened by
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
 group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint
+tcp_port_outside kill fd [0-9]+: its listening socket on port [0-9]+ shares the port with a socket of a process outside the checkpoint.*EADDRINUSE
 posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind every thread.s signal mask
 itimer_held freeze ITIMER_REAL \(period 10000 us\) waits for its SIGALRM, held behind every thread.s mask
 seccomp_strict inventory tid [0-9]+: seccomp strict mode .*is not carried

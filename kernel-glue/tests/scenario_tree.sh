@@ -26,6 +26,8 @@
 # host-test: run pidns pidfd 2
 # host-test: run pidns zombies 1
 # host-test: run pidns zombies 2
+# host-test: run pidns tcp_bind 1
+# host-test: run pidns tcp_bind 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -251,6 +252,34 @@ static int set_up(const char *s)
 		snprintf(name, sizeof(name), "%s/named", t_dir);
 		return fd < 0 ? -1 : linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
 	}
+	if (strcmp(s, "tcp_port_outside") == 0) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof(a);
+		pid_t child;
+		int s2;
+
+		/* a listener without SO_REUSEADDR, the connection it accepted
+		 * held by a process of a session of its own */
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		fd2 = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0 || fd2 < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    listen(fd, 4) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0 ||
+		    connect(fd2, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (s2 = accept(fd, NULL, NULL)) < 0)
+			return -1;
+		child = fork();
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			setsid();
+			close(fd);
+			close(fd2);
+			for (;;)
+				pause();
+		}
+		close(s2);
+		return child < 0 ? -1 : 0;
+	}
 	if (strcmp(s, "group_outside") == 0) {
 		pid_t child = fork();
 
@@ -343,6 +372,21 @@ static const char *check(const char *s)
 		/* registered already (by this process): EBUSY */
 		if (mq_notify(fd, &ev) == 0 || errno != EBUSY)
 			return "its queue's mq_notify() registration is gone";
+	}
+	if (strcmp(s, "tcp_port_outside") == 0) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		int c = socket(AF_INET, SOCK_STREAM, 0), acc = -1;
+
+		/* still listening: a new connection is accepted */
+		if (c >= 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0 &&
+		    connect(c, (struct sockaddr *)&a, sizeof(a)) == 0)
+			acc = accept(fd, NULL, NULL);
+		if (c >= 0)
+			close(c);
+		if (acc < 0)
+			return "its listener does not accept any more";
+		close(acc);
 	}
 	if (strcmp(s, "sigio_owner") == 0 &&
 	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))
