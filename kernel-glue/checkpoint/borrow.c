@@ -8,7 +8,9 @@
  * resumed under PTRACE_SYSCALL at the `syscall` instruction of its own
  * vDSO; results land in a scratch area just below its stack's red zone,
  * which is saved first and put back afterwards. The thread's registers are
- * put back at thaw (frozen_task.regs_changed).
+ * put back at thaw (frozen_task.regs_changed). The guardian is told of
+ * them first: should ferry die meanwhile, the thread's process is stopped
+ * (freeze_hold()), and the guardian puts them back before it runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,6 +214,12 @@ int borrow_begin(struct ckpt *c, struct frozen_task *ft, struct borrow *b)
 	r = inject_begin(&b->in, ft->tid, b->insn, INJECT_SYSCALL_STOPS);
 	if (r < 0)
 		goto fail;
+	/* what the thread had at the freeze, with which the kernel takes it
+	 * on in its system call (the stop is at the end of a signal check) */
+	r = guardian_watch_thread(&c->guardian, ft->tgid, ft->tid, &ft->regs);
+	if (r < 0)
+		goto fail;
+	b->guardian = &c->guardian;
 	ft->regs_changed = true;
 	b->active = true;
 	return 0;
@@ -253,8 +261,12 @@ int borrow_end(struct borrow *b)
 	if (mem_write(b->memfd, b->scratch, b->saved, BORROW_SCRATCH) < 0)
 		r = log_error_errno(-EIO, "pid %d tid %d: cannot put its stack back", b->ft->tgid,
 			     b->ft->tid);
-	if (inject_end(&b->in) < 0 && r == 0)
-		r = -EIO;
+	if (inject_end(&b->in) < 0) {
+		if (r == 0)
+			r = -EIO;
+	} else if (b->guardian) {
+		guardian_unwatch_thread(b->guardian, b->ft->tid);
+	}
 	close(b->memfd);
 	b->memfd = -1;
 	b->active = false;

@@ -47,6 +47,10 @@ static int capture(struct ckpt *c)
 		if (r < 0)
 			return r;
 	}
+	/* before the first change (a thread lent, a socket in repair mode) */
+	e = freeze_hold(&c->fz, &c->guardian);
+	if (e < 0)
+		return e;
 	dump_clocks(c, c->fz.pids[0]); /* as the processes see them */
 	/* what goes on with time (timers), as close to the freeze as can be */
 	for (size_t i = 0; i < kind_count; i++)

@@ -7,6 +7,17 @@
  * ...) reports its stop signal instead of SIGTRAP: the freeze keeps it.
  * Thaw is PTRACE_DETACH without a signal (the kernel puts a stopped
  * process back in its stop).
+ *
+ * The hold (freeze_hold): a frozen process is only traced, and when ferry
+ * dies the kernel lets go of its threads at once; one in a group stop
+ * stays stopped. So before ferry changes anything, a process that was
+ * running is put in a group stop of its own: one thread is sent SIGSTOP
+ * and lets it through (the other threads take part in the stop when they
+ * next run, or at once when ferry's tracing goes). Nothing of it is seen
+ * by the threads while traced but that stop. Letting go of it is SIGCONT,
+ * sent to a thread that takes it under ferry's eyes, which drops it before
+ * any handler runs. What is seen outside: the parent is told (SIGCHLD,
+ * waitid) of the stop and the continue, as of a SIGSTOP and SIGCONT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -337,6 +348,125 @@ static bool stopped_since(struct frozen_task *t)
 	}
 }
 
+/* Limit on the stops one thread passes while a signal is sent through it. */
+#define HOLD_MAX_STOPS 64
+
+/*
+ * Resume @t until it is in the signal-delivery stop of @sig (sent it just
+ * before); other signals it takes meanwhile are kept back for the thaw.
+ * With @deliver, @sig is let through then, and it is run on to the group
+ * stop that follows. Returns 0 or -errno (logged).
+ */
+static int drive_signal(struct frozen_task *t, int sig, bool deliver)
+{
+	long pass = 0;
+	bool seen = false;
+
+	for (int n = 0; n < HOLD_MAX_STOPS; n++) {
+		int status, s, r;
+
+		if (ptrace(PTRACE_CONT, t->tid, 0, (void *)pass) < 0)
+			return log_error_errno(-errno, "pid %d tid %d: cannot resume", t->tgid, t->tid);
+		pass = 0;
+		r = ptrace_wait_stop(t->tid, &status);
+		if (r < 0)
+			return r;
+		s = WSTOPSIG(status);
+		if (status >> 16) {
+			/* an event stop; once @sig went through, its group stop */
+			if (seen && status >> 16 == PTRACE_EVENT_STOP && s == sig)
+				return 0;
+			continue;
+		}
+		if (s == sig && !seen) {
+			if (!deliver)
+				return 0; /* left in its delivery stop: the detach drops it */
+			seen = true;
+			pass = sig;
+			continue;
+		}
+		/* a signal of the process's own: kept back, sent again at thaw */
+		if (!t->deferred_signal)
+			t->deferred_signal = s;
+	}
+	return log_error_errno(-EPROTO, "pid %d tid %d: did not take %s within %d stops", t->tgid,
+			       t->tid, strsignal(sig), HOLD_MAX_STOPS);
+}
+
+int freeze_hold(struct freeze *fz, struct guardian *g)
+{
+	for (size_t p = 0; p < fz->npids; p++) {
+		pid_t pid = fz->pids[p];
+		struct frozen_task *t = NULL;
+		bool stopped_before = false;
+		int r;
+
+		for (size_t i = 0; i < fz->ntasks; i++) {
+			struct frozen_task *ft = &fz->tasks[i];
+
+			if (ft->tgid != pid)
+				continue;
+			stopped_before |= ft->group_stop != 0;
+			if (ft->stopped && (!t || ft->tid == pid))
+				t = ft;
+		}
+		/* a stopped process stays so anyway; one with no thread ferry
+		 * stopped cannot be lent or read */
+		if (stopped_before || !t)
+			continue;
+		r = guardian_hold(g, pid);
+		if (r < 0)
+			return r;
+		if (syscall(SYS_tgkill, pid, t->tid, SIGSTOP) < 0)
+			return log_error_errno(-errno, "pid %d: cannot send it SIGSTOP", pid);
+		t->holds = true;
+		r = drive_signal(t, SIGSTOP, true);
+		if (r < 0)
+			return log_error_errno(r, "pid %d: cannot hold it stopped", pid);
+	}
+	return 0;
+}
+
+/* glibc's <sys/ptrace.h> and <linux/ptrace.h> do not mix: call by number */
+#define GLUE_PTRACE_GETSIGMASK 0x420a
+
+/* Whether traced thread @tid blocks @sig (true when that cannot be read). */
+static bool blocks(pid_t tid, int sig)
+{
+	uint64_t mask = 0;
+
+	if (syscall(SYS_ptrace, GLUE_PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) < 0)
+		return true;
+	return mask & (1ull << (sig - 1));
+}
+
+/*
+ * Let go of the hold of @t's process: SIGCONT, sent to a thread of it that
+ * does not block it, which is run to where it takes it and left there (the
+ * detach drops it). Without such a thread it is sent to the process, and
+ * taken as the process would take a SIGCONT.
+ */
+static void release_hold(struct freeze *fz, struct frozen_task *t)
+{
+	struct frozen_task *to = NULL;
+
+	for (size_t i = 0; i < fz->ntasks && !to; i++)
+		if (fz->tasks[i].tgid == t->tgid && fz->tasks[i].stopped &&
+		    !blocks(fz->tasks[i].tid, SIGCONT))
+			to = &fz->tasks[i];
+	if (!to) {
+		log_debug("pid %d: every thread blocks SIGCONT: continued by one it keeps", t->tgid);
+		if (kill(t->tgid, SIGCONT) < 0)
+			log_warning("pid %d: cannot continue it: %s", t->tgid, strerror(errno));
+		return;
+	}
+	if (syscall(SYS_tgkill, to->tgid, to->tid, SIGCONT) < 0 ||
+	    drive_signal(to, SIGCONT, false) < 0) {
+		log_warning("pid %d: cannot take back the SIGCONT that continues it", t->tgid);
+		/* it is continued still: SIGCONT acts when sent */
+	}
+}
+
 /* The queued signals read at the freeze that no dump took. */
 static void free_pending(struct freeze *fz)
 {
@@ -349,6 +479,10 @@ static void free_pending(struct freeze *fz)
 
 void freeze_thaw(struct freeze *fz)
 {
+	/* first, while every thread is still traced */
+	for (size_t i = 0; i < fz->ntasks; i++)
+		if (fz->tasks[i].holds)
+			release_hold(fz, &fz->tasks[i]);
 	for (size_t i = 0; i < fz->ntasks; i++) {
 		struct frozen_task *t = &fz->tasks[i];
 

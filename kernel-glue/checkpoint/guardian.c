@@ -35,6 +35,7 @@ enum guardian_msg_kind {
 	GUARDIAN_NETLOCK,  /* a connection before its lock */
 	GUARDIAN_THREAD,   /* a thread before its registers change */
 	GUARDIAN_UNTHREAD, /* that thread has its registers back */
+	GUARDIAN_HOLD,     /* a process about to be held in a stop of ferry's */
 	GUARDIAN_KILLING,  /* the processes are killed with their connections in repair */
 	GUARDIAN_DONE,     /* nothing to undo */
 };
@@ -43,7 +44,6 @@ struct guardian_msg {
 	int kind;
 	int reuse; /* GUARDIAN_SOCKET: its SO_REUSEADDR */
 	pid_t tgid, tid;
-	bool was_stopped;
 	struct netlock_conn conn;
 	arch_regs_t regs;
 };
@@ -54,8 +54,14 @@ struct guarded_socket {
 
 struct guarded_thread {
 	pid_t tgid, tid;
-	bool was_stopped, live; /* live: not unwatched */
+	bool live; /* not unwatched */
 	arch_regs_t regs;
+};
+
+/* A process held in ferry's stop: continued once the rest is undone. */
+struct guarded_hold {
+	pid_t pid;
+	int pidfd; /* signalled through it: its pid may be reused once it is gone */
 };
 
 /* What the guardian holds, to undo should ferry die. */
@@ -66,6 +72,8 @@ struct guarded {
 	size_t nconns;
 	struct guarded_thread *threads;
 	size_t nthreads;
+	struct guarded_hold *holds;
+	size_t nholds;
 	bool killing;
 };
 
@@ -159,9 +167,10 @@ static long ms_since(const struct timespec *t0)
 }
 
 /*
- * Thread @t had other registers when ferry died. Its process stops (ferry
- * left a SIGSTOP pending for it) instead of running on them: its own are
- * put back, and the process continued unless it was stopped before.
+ * Thread @t had other registers when ferry died. Its process stops instead
+ * of running on them (it is held in ferry's stop, guardian_hold(), or was
+ * stopped before): its own are put back, those of the freeze, with which
+ * the kernel restarts the system call it was in once it is continued.
  */
 static void undo_thread(const struct guarded_thread *t, const struct timespec *t0)
 {
@@ -191,20 +200,34 @@ static void undo_thread(const struct guarded_thread *t, const struct timespec *t
 		return;
 	}
 	r = arch_set_regs(t->tid, &t->regs);
+	/* the group stop is in effect: it stops again, untraced */
 	ptrace(PTRACE_DETACH, t->tid, 0, 0);
 	if (r < 0) {
 		log_warning("pid %d tid %d: cannot put its registers back: %s", t->tgid, t->tid,
 			    strerror(-r));
 		return;
 	}
-	if (!t->was_stopped)
-		kill(t->tgid, SIGCONT);
-	log_info("pid %d tid %d: registers put back%s", t->tgid, t->tid,
-		 t->was_stopped ? "" : ", continued");
+	log_info("pid %d tid %d: registers put back", t->tgid, t->tid);
+}
+
+/* Continue (or, killing, kill) a process held in ferry's stop. */
+static void release_hold(const struct guarded_hold *h, bool killing)
+{
+	int sig = killing ? SIGKILL : SIGCONT;
+
+	if (syscall(SYS_pidfd_send_signal, h->pidfd, sig, NULL, 0) < 0) {
+		if (errno != ESRCH)
+			log_warning("pid %d: cannot send it %s: %s", h->pid, strsignal(sig),
+				    strerror(errno));
+		return;
+	}
+	log_info("pid %d: %s", h->pid,
+		 killing ? "killed, as the checkpoint was about to (the image has it)" : "continued");
 }
 
 /* ferry died: undo what it told of, in this order: repair mode, then the
- * lock (what the peers send then reaches a working socket), then threads. */
+ * lock (what the peers send then reaches a working socket), then threads,
+ * and last the processes held stopped are let go. */
 static void undo(struct guarded *gd)
 {
 	struct timespec t0;
@@ -217,6 +240,8 @@ static void undo(struct guarded *gd)
 		close(gd->socks[i].fd);
 	if (gd->killing) {
 		/* the image has them, in repair and locked as at their kill */
+		for (size_t i = 0; i < gd->nholds; i++)
+			release_hold(&gd->holds[i], true);
 		if (gd->nconns)
 			log_warning("the network lock is kept for the killed processes' "
 				    "connections; 'ferry netlock --release' removes it");
@@ -229,6 +254,8 @@ static void undo(struct guarded *gd)
 	for (size_t i = 0; i < gd->nthreads; i++)
 		if (gd->threads[i].live)
 			undo_thread(&gd->threads[i], &t0);
+	for (size_t i = 0; i < gd->nholds; i++)
+		release_hold(&gd->holds[i], false);
 }
 
 /* A new last element of array *@arr of *@n elements of @size bytes (the
@@ -268,8 +295,23 @@ static bool keep(struct guarded *gd, const struct guardian_msg *m, int fd)
 		struct guarded_thread *t = GROW(gd->threads, gd->nthreads);
 
 		if (t)
-			*t = (struct guarded_thread){ m->tgid, m->tid, m->was_stopped, true, m->regs };
+			*t = (struct guarded_thread){ m->tgid, m->tid, true, m->regs };
 		return t != NULL;
+	}
+	case GUARDIAN_HOLD: {
+		int pidfd = syscall(SYS_pidfd_open, m->tgid, 0);
+		struct guarded_hold *h = pidfd >= 0 ? GROW(gd->holds, gd->nholds) : NULL;
+
+		if (pidfd < 0) {
+			log_warning("pid %d: cannot keep a pidfd of it: %s", m->tgid, strerror(errno));
+			return true;
+		}
+		if (!h) {
+			close(pidfd);
+			return false;
+		}
+		*h = (struct guarded_hold){ m->tgid, pidfd };
+		return true;
 	}
 	case GUARDIAN_UNTHREAD:
 		for (size_t i = 0; i < gd->nthreads; i++)
@@ -391,11 +433,17 @@ int guardian_watch_netlock(struct guardian *g, const struct netlock_conn *conn)
 	return send_msg(g, &m, -1);
 }
 
-int guardian_watch_thread(struct guardian *g, pid_t tgid, pid_t tid, const arch_regs_t *regs,
-			  bool was_stopped)
+int guardian_watch_thread(struct guardian *g, pid_t tgid, pid_t tid, const arch_regs_t *regs)
 {
 	struct guardian_msg m = { .kind = GUARDIAN_THREAD, .tgid = tgid, .tid = tid,
-				  .was_stopped = was_stopped, .regs = *regs };
+				  .regs = *regs };
+
+	return send_msg(g, &m, -1);
+}
+
+int guardian_hold(struct guardian *g, pid_t pid)
+{
+	struct guardian_msg m = { .kind = GUARDIAN_HOLD, .tgid = pid };
 
 	return send_msg(g, &m, -1);
 }

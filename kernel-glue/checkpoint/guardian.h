@@ -39,13 +39,22 @@ int guardian_watch_netlock(struct guardian *g, const struct netlock_conn *conn);
 
 /*
  * Before ferry changes the registers of thread @tid of process @tgid:
- * @regs are those to put back, @was_stopped whether the process was in a
- * group stop at the freeze (else it is continued once they are back).
+ * @regs are those to put back, the thread's at the freeze. The thread's
+ * process is then stopped (held, guardian_hold(), or stopped before the
+ * checkpoint), so that it does not run on ferry's registers should ferry
+ * die; the guardian traces it, puts them back and lets go of it stopped.
  */
-int guardian_watch_thread(struct guardian *g, pid_t tgid, pid_t tid, const arch_regs_t *regs,
-			  bool was_stopped);
+int guardian_watch_thread(struct guardian *g, pid_t tgid, pid_t tid, const arch_regs_t *regs);
 /* Thread @tid has its own registers again: nothing to undo for it. */
 int guardian_unwatch_thread(struct guardian *g, pid_t tid);
+
+/*
+ * Before process @pid, running at the freeze, is held in a stop of
+ * ferry's (freeze_hold()): should ferry die, the guardian continues it
+ * (SIGCONT) once it has undone the rest, or, after guardian_killing(),
+ * kills it as the checkpoint was about to.
+ */
+int guardian_hold(struct guardian *g, pid_t pid);
 
 /*
  * Right before the processes are killed (--kill), their connections in

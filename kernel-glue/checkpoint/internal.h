@@ -22,6 +22,7 @@ struct frozen_task {
 	arch_regs_t regs;    /* at the freeze */
 	int deferred_signal; /* arrived during the freeze; sent again at thaw */
 	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
+	bool holds;          /* its process is held in ferry's stop through it (freeze_hold) */
 	/* its queued signals (siginfos), read right after the freeze
 	 * (dump_pending_all), taken by dump_threads and dump_signals: the
 	 * thread's own, and the leader's the process-wide ones */
@@ -120,6 +121,7 @@ struct borrow {
 	uint64_t insn;    /* a `syscall` in its vDSO */
 	uint64_t scratch; /* BORROW_SCRATCH bytes below its stack's red zone */
 	uint8_t saved[BORROW_SCRATCH];
+	struct guardian *guardian; /* told of the registers to put back */
 	bool active;
 };
 
@@ -148,6 +150,15 @@ int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg);
 /* freeze.c */
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
+/*
+ * Hold every process that was running at the freeze in a group stop of
+ * ferry's, told to guardian @g first: should ferry die, its tracing goes
+ * and the threads stay stopped (a group stop outlives it) until the
+ * guardian has undone what ferry changed. Call before the first change.
+ * freeze_thaw() lets go of the stop (SIGCONT, taken back before any
+ * handler sees it). Returns 0 or -errno (logged).
+ */
+int freeze_hold(struct freeze *fz, struct guardian *g);
 void freeze_thaw(struct freeze *fz);
 /* Kill every process and thread of the selection; returns once each of
  * their ids is free again (a zombie reaped), or after a bound, naming what

@@ -12,14 +12,17 @@
 # passes `ferry verify`. A failed trial starts the server and the client
 # anew; the counts of each failure are printed at the end.
 #
-# Not in the host tier yet: a thread of the server blocked in recv() on
-# the connection resumes as soon as the killed ferry's ptrace goes, often
-# before the guardian has taken the connection out of repair mode, and its
-# recv() fails with EPERM; a thread borrowed at the kill may resume on
-# registers ferry had changed. Both are counted here.
+# What makes them pass: the guardian (checkpoint/guardian.c) takes the
+# connection out of repair mode and puts back the registers of a thread
+# ferry had lent itself, while the server is still stopped: ferry holds
+# each running process in a group stop of its own before it changes
+# anything (checkpoint/freeze.c, freeze_hold), and a group stop outlives
+# the tracing that goes with ferry; the guardian continues it last.
+#
+# The host tier runs 12 trials; make kill-checkpoint runs KILL_TRIALS=200.
 #
 # Usage: kill_checkpoint.sh BUILD
-# host-test: helper run by make kill-checkpoint
+# host-test: run KILL_TRIALS=12
 set -u
 build="$1"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -194,6 +197,8 @@ t1=$(date +%s%N)
 whole=$(((t1 - t0) / 1000000))
 "$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "the image of a whole checkpoint does not verify"
 echoes || fail "the connection does not echo after a whole checkpoint"
+bad=$(threads_bad)
+[ -z "$bad" ] || fail "after a whole checkpoint, not killed: $bad"
 echo "checkpoint of the server: $whole ms; $trials trials, seed $seed" >>"$dir/log"
 
 failed=0 counts=""
