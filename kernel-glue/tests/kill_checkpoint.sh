@@ -57,7 +57,7 @@ cat >"$dir/echo.py" <<'PY'
 # serve PORT DIR: a threaded echo server, DIR/listening once it listens.
 # client PORT DIR: one connection; for each DIR/ask.N (N = 1, 2, ...) it
 # sends a line and writes DIR/ans.N: "ok" when the line came back.
-import os, socket, sys, threading, time
+import os, signal, socket, sys, threading, time
 
 # descriptors inherited from whoever runs the test: a pipe to a process
 # outside the checkpoint would make it refuse the server
@@ -72,13 +72,23 @@ def serve(c):
         c.sendall(data)
 
 if mode == "serve":
+    # a SIGCONT it is sent leaves DIR/sigcont: a whole checkpoint sends
+    # none that it sees (the guardian of a killed one does)
+    signal.signal(signal.SIGCONT,
+                  lambda *_: open(os.path.join(d, "sigcont"), "w").close())
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", port))
     ls.listen(8)
     open(os.path.join(d, "listening"), "w").close()
+    # the handler runs in this thread: it waits in accept() for 0.2 s at most
+    ls.settimeout(0.2)
     while True:
-        c, _ = ls.accept()
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            continue
+        c.settimeout(None)
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 else:
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -110,7 +120,7 @@ ip netns add "$ns" && ip -n "$ns" link set lo up || fail "cannot create a networ
 # start_pair: a new server and client, on a port of their own
 start_pair() {
 	port=$((port + 1)) asked=0
-	rm -f "$dir"/listening "$dir"/ask.* "$dir"/ans.*
+	rm -f "$dir"/listening "$dir"/ask.* "$dir"/ans.* "$dir"/sigcont
 	: >"$dir/srv.log"
 	ip netns exec "$ns" python3 "$dir/echo.py" serve "$port" "$dir" >>"$dir/srv.log" 2>&1 \
 		</dev/null &
@@ -199,6 +209,8 @@ whole=$(((t1 - t0) / 1000000))
 echoes || fail "the connection does not echo after a whole checkpoint"
 bad=$(threads_bad)
 [ -z "$bad" ] || fail "after a whole checkpoint, not killed: $bad"
+sleep 0.5 # for a SIGCONT's handler to run
+[ ! -e "$dir/sigcont" ] || fail "after a whole checkpoint, not killed: the server saw a SIGCONT"
 echo "checkpoint of the server: $whole ms; $trials trials, seed $seed" >>"$dir/log"
 
 failed=0 counts=""
