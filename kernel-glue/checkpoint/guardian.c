@@ -188,7 +188,11 @@ static void undo_thread(const struct guarded_thread *t, const struct timespec *t
 		}
 		usleep(1000);
 	}
-	if (ptrace(PTRACE_SEIZE, t->tid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0) {
+	/* EPERM: still traced, by a ferry not quite gone */
+	while ((r = ptrace(PTRACE_SEIZE, t->tid, 0, 0)) < 0 && errno == EPERM &&
+	       ms_since(t0) <= GUARDIAN_STOP_WAIT_MS)
+		usleep(1000);
+	if (r < 0 || ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0) {
 		log_warning("pid %d tid %d: cannot trace it to put its registers back: %s", t->tgid,
 			    t->tid, strerror(errno));
 		return;
@@ -314,9 +318,12 @@ static bool keep(struct guarded *gd, const struct guardian_msg *m, int fd)
 		return true;
 	}
 	case GUARDIAN_UNTHREAD:
-		for (size_t i = 0; i < gd->nthreads; i++)
-			if (gd->threads[i].tid == m->tid)
+		/* the thread watched last, as a rule: from the end */
+		for (size_t i = gd->nthreads; i-- > 0;)
+			if (gd->threads[i].tid == m->tid && gd->threads[i].live) {
 				gd->threads[i].live = false;
+				break;
+			}
 		return true;
 	case GUARDIAN_KILLING:
 		gd->killing = true;
