@@ -8,9 +8,10 @@
 #     cat into a file; the numbers must go on with neither gap nor repeat.
 # With RESTORE_LAZY=1 it restores with --lazy (label NAME-lazy): memory
 # shared between processes is written before they run, the rest is the
-# pager's.
+# pager's. T_BETWEEN=NAME runs the helper NAME.sh of this folder between
+# each kill and its restore (label NAME-...-NAME).
 #
-# Usage: [RESTORE_LAZY=1] scenario_tree.sh BUILD NAME ROUNDS
+# Usage: [RESTORE_LAZY=1] [T_BETWEEN=NAME] scenario_tree.sh BUILD NAME ROUNDS
 # host-test: run pidns tree 1
 # host-test: run pidns busybox-pipeline 1
 # host-test: run pidns tree 2
@@ -28,12 +29,16 @@
 # host-test: run pidns zombies 2
 # host-test: run pidns tcp_bind 1
 # host-test: run pidns tcp_bind 2
+# host-test: run pidns sysv_shm 1
+# host-test: run pidns sysv_shm 2
+# host-test: run pidns T_BETWEEN=sysv_shm_remove sysv_shm 2
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build="$1" name="$2" rounds="$3"
 rounds_label "$name" "$rounds"
 restore_opts=
+[ -n "${T_BETWEEN:-}" ] && label="$label-$T_BETWEEN"
 if [ "${RESTORE_LAZY:-0}" = 1 ]; then
 	restore_opts=--lazy
 	label="$label-lazy"
@@ -110,6 +115,10 @@ while [ "$round" -le "$rounds" ]; do
 		fail "checkpoint $round failed"
 	wait "$pid" 2>/dev/null
 	wait_gone 50 $members || fail "the tree is still there after checkpoint --kill"
+	# T_BETWEEN=NAME runs the helper NAME.sh of this folder before the restore
+	if [ -n "${T_BETWEEN:-}" ]; then
+		sh "$(dirname "$0")/$T_BETWEEN.sh" >>"$dir/log" 2>&1 || fail "$T_BETWEEN.sh failed"
+	fi
 	[ "$name" = busybox-pipeline ] && lines_at_ckpt=$(wc -l <"$dir/numbers")
 	members=$(image_ids "$dir/image" | awk '{ print $1 }')
 	# shellcheck disable=SC2086 # no option, or one
