@@ -27,10 +27,7 @@ cleanup() {
 "$build/tests/glue/t_counter" "$dir/run" >"$dir/out" 2>&1 </dev/null &
 pid=$!
 wait_for 100 "the program did not get ready" exists "$dir/run/ready"
-"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-	fail "the checkpoint failed"
-wait "$pid" 2>/dev/null
-wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+checkpoint_kill 1
 "$edit" --metadata "$dir/image" "$dir/meta.dtb" || fail "cannot read the image's metadata"
 
 proc=/processes/process@$pid

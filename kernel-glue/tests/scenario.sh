@@ -55,10 +55,7 @@ fi
 
 round=1
 while [ "$round" -le "$rounds" ]; do
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint $round failed"
-	wait "$pid" 2>/dev/null
-	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+	checkpoint_kill "$round"
 	"$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "image $round does not verify"
 	# what the program's run line asks between the kill and the restore:
 	# T_BETWEEN=NAME runs the helper NAME.sh of this folder
@@ -78,12 +75,10 @@ while [ "$round" -le "$rounds" ]; do
 			fail "the failed restore $round did not leave what it found: $(tail -n 1 "$dir/log")"
 	fi
 	# shellcheck disable=SC2086 # no option, or one
-	"$ferry" restore $restore_opts "$dir/image" >>"$dir/log" 2>&1 ||
-		fail "restore $round failed"
+	restore_back "$round" $restore_opts
 	if [ -n "$restore_opts" ]; then
 		grep -q "left to the pager" "$dir/log" || fail "restore $round left no pages to a pager"
 	fi
-	[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
 	sleep 0.2
 	round=$((round + 1))
 done

@@ -46,9 +46,7 @@ report_printed() {
 }
 
 start_program pidns
-"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 || fail "checkpoint failed"
-wait "$pid" 2>/dev/null
-wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+checkpoint_kill 1
 
 round=1
 while :; do
