@@ -42,6 +42,7 @@ struct update {
 	struct ferry_sink sink;     /* the same, stamping the first write */
 	bool kernel_loaded;
 	bool region_dirty;          /* header changed from what we found */
+	int watchdog_fd;            /* --watchdog: armed at the point of no return, or -1 */
 };
 
 static FILE *progress;
@@ -210,6 +211,25 @@ static int commit(void *arg)
 	/* kept if the region is not: the sync makes it durable */
 	ferry_history_add(&u->rec, false);
 	sync();
+	if (u->opts->watchdog) {
+		/* the last step before the switch: a hang from here on is reset */
+		u->watchdog_fd = ferry_watchdog_arm(u->opts->watchdog);
+		if (u->watchdog_fd < 0) {
+			r = u->watchdog_fd;
+			u->watchdog_fd = -1;
+			u->rec.outcome = FERRY_UPDATE_FAILED;
+			u->rec.error = -r;
+			snprintf(u->rec.reason, sizeof(u->rec.reason), "stopped before the %s: the "
+				 "watchdog could not be armed: %.200s", via_name(u), strerror(-r));
+			ferry_update_record_store(&u->region, &u->rec);
+			region_set(u, FERRY_REGION_EMPTY, 0);
+			return r;
+		}
+		u->rec.watchdog_s = (uint16_t)u->opts->watchdog;
+		u->rec.watchdog = FERRY_WATCHDOG_ARMED;
+		update_phase("watchdog %s armed: %u s, left running across the %s",
+			     ferry_watchdog_device(), u->opts->watchdog, via_name(u));
+	}
 	ferry_stamp_now(&u->rec.kexec);
 	ferry_update_record_store(&u->region, &u->rec);
 	update_phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
@@ -221,6 +241,13 @@ static int commit(void *arg)
 	else
 		r = u->opts->via ? u->opts->via->execute(u->opts) : ferry_kexec_execute();
 	/* still here: the kexec did not happen */
+	if (u->watchdog_fd >= 0) {
+		if (ferry_watchdog_stop(u->watchdog_fd) == 0)
+			u->rec.watchdog |= FERRY_WATCHDOG_STOPPED;
+		else
+			u->rec.watchdog |= FERRY_WATCHDOG_FAILED;
+		u->watchdog_fd = -1;
+	}
 	u->rec.outcome = FERRY_UPDATE_FAILED;
 	u->rec.error = -r;
 	snprintf(u->rec.reason, sizeof(u->rec.reason), "%s failed: %.200s", via_name(u),
@@ -273,6 +300,11 @@ static int preflight(struct update *u)
 	r = region_prepare(u);
 	if (r < 0)
 		return r;
+	if (u->opts->watchdog) {
+		r = ferry_watchdog_check(u->opts->watchdog);
+		if (r < 0)
+			return r;
+	}
 	update_phase("region %.0f MiB at 0x%llx (%s): staging %.1f MiB for an image of at most "
 	      "%.1f MiB (%u process%s, %.1f MiB resident)", MIB(u->region.size),
 	      (unsigned long long)u->region.phys, u->region.device, MIB(u->hdr.staging_size),
@@ -301,6 +333,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	if (!u)
 		return -ENOMEM;
 	u->opts = opts;
+	u->watchdog_fd = -1;
 	progress = opts->progress;
 	ferry_region_init(&u->region, FERRY_REGION_MAP_CACHED);
 	ferry_stamp_now(&u->rec.start);
