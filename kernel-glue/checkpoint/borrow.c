@@ -4,7 +4,7 @@
  * (pidfd_getfd), the fields of its fdinfo, whether a signal is taken as
  * soon as a process runs, and a frozen thread to run
  * system calls that only a process can ask about itself (rt_sigaction,
- * sigaltstack, prctl getters). The thread is
+ * sigaltstack, prctl getters, waitid(WNOWAIT) of a child). The thread is
  * resumed under PTRACE_SYSCALL at the `syscall` instruction of its own
  * vDSO; results land in a scratch area just below its stack's red zone,
  * which is saved first and put back afterwards. The thread's registers are
@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -259,4 +260,24 @@ int borrow_end(struct borrow *b)
 	b->memfd = -1;
 	b->active = false;
 	return r;
+}
+
+int borrow_waitid(struct ckpt *c, struct frozen_task *ft, pid_t pid, int options,
+		  const char *what, siginfo_t *ret)
+{
+	struct borrow b;
+	long res;
+	int e = borrow_begin(c, ft, &b);
+
+	if (e < 0)
+		return e;
+	res = BORROW(&b, SYS_waitid, P_PID, pid, b.scratch, options | WNOHANG | WNOWAIT | __WALL,
+		     0);
+	if (res < 0)
+		e = log_error_errno(res, "pid %d: cannot ask its parent %d %s", pid, ft->tgid, what);
+	else
+		e = borrow_read(&b, 0, ret, sizeof(*ret));
+	if (borrow_end(&b) < 0 && e == 0)
+		e = -EIO;
+	return e;
 }

@@ -3,6 +3,7 @@
 #ifndef FERRY_GLUE_CHECKPOINT_INTERNAL_H
 #define FERRY_GLUE_CHECKPOINT_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -130,6 +131,15 @@ int borrow_leader(struct ckpt *c, pid_t pid, struct borrow *b);
 #define BORROW(b, nr, ...) INJECT(&(b)->in, (nr), __VA_ARGS__)
 int borrow_read(struct borrow *b, size_t off, void *buf, size_t len);
 int borrow_end(struct borrow *b);
+/*
+ * What waitid(P_PID, @pid, @options | WNOHANG | WNOWAIT | __WALL) tells
+ * @ft, a frozen thread of @pid's parent, of its child, leaving it
+ * waitable: *ret (si_pid 0 when nothing is to be reported). Returns 0 or
+ * -errno (logged; @what says what was asked: "pid P: cannot ask its parent
+ * Q WHAT").
+ */
+int borrow_waitid(struct ckpt *c, struct frozen_task *ft, pid_t pid, int options,
+		  const char *what, siginfo_t *ret);
 
 /* refuse.c: name an object that cannot be checkpointed, and why. */
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -151,16 +151,15 @@ static int pid_push(pid_t **arr, size_t *n, pid_t v)
 	return 0;
 }
 
-int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
+/* The numeric entries of directory @path, sorted ascending, malloc'd. */
+static int list_numbered(const char *path, pid_t **ret, size_t *ret_n)
 {
-	char path[64];
 	struct dirent *de;
 	pid_t *arr = NULL;
 	size_t n = 0;
 	DIR *d;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
@@ -180,6 +179,19 @@ int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
 	*ret = arr;
 	*ret_n = n;
 	return 0;
+}
+
+int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	return list_numbered(path, ret, ret_n);
+}
+
+int proc_list_pids(pid_t **ret, size_t *ret_n)
+{
+	return list_numbered("/proc", ret, ret_n);
 }
 
 int proc_list_children(pid_t pid, pid_t **ret, size_t *ret_n)

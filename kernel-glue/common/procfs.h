@@ -45,6 +45,9 @@ int proc_stat_fields(pid_t pid, uint64_t *fields, int max);
 /* The TIDs of a process, sorted ascending, malloc'd. */
 int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n);
 
+/* The PIDs of every process /proc shows, sorted ascending, malloc'd. */
+int proc_list_pids(pid_t **ret, size_t *ret_n);
+
 /* The children of every thread of @pid, malloc'd. */
 int proc_list_children(pid_t pid, pid_t **ret, size_t *ret_n);
 
