@@ -14,6 +14,8 @@
  * kernel and leaves the region EMPTY, never SEALED.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,13 +70,38 @@ void update_phase(const char *fmt, ...)
 /*
  * Test hooks (qemu-tests): FERRY_UPDATE_TEST=fail-kexec makes the kexec
  * "fail" after the image is sealed; =corrupt damages one byte of the sealed
- * image, as memory going bad between the kernels would.
+ * image, as memory going bad between the kernels would; =stop-in-write
+ * stops ferry (SIGSTOP) at the image's first write, for a test to kill it
+ * there; =reset-in-write and =reset-after-seal reset the machine at once
+ * (sysrq b: no sync, no shutdown, RAM kept), as a power loss would, at the
+ * first write or after the seal and sync instead of the kexec.
  */
 static bool test_hook(const char *what)
 {
 	const char *f = getenv("FERRY_UPDATE_TEST");
 
 	return f && !strcmp(f, what);
+}
+
+static void test_reset(const char *when)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+	update_phase("test: resetting the machine %s", when);
+	if (fd < 0 || write(fd, "b", 1) != 1)
+		log_error("test: cannot reset the machine through /proc/sysrq-trigger");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_in_write(void)
+{
+	if (test_hook("stop-in-write")) {
+		update_phase("test: stopped while writing (pid %d)", (int)getpid());
+		raise(SIGSTOP);
+	} else if (test_hook("reset-in-write")) {
+		test_reset("while the image is written");
+	}
 }
 
 /* ---- region ------------------------------------------------------------ */
@@ -156,8 +183,10 @@ static int stamp_write(void *ctx, const void *buf, size_t len, uint64_t offset)
 {
 	struct update *u = ctx;
 
-	if (!u->rec.write.realtime_ns)
+	if (!u->rec.write.realtime_ns) {
 		ferry_stamp_now(&u->rec.write);
+		test_in_write();
+	}
 	return u->mem_sink.write(u->mem_sink.ctx, buf, len, offset);
 }
 
@@ -236,6 +265,8 @@ static int commit(void *arg)
 	if (!u->opts->via)
 		fprintf(update_progress(), "FERRY-KEXEC: jumping\n");
 	fflush(NULL);
+	if (test_hook("reset-after-seal"))
+		test_reset("after the seal, before the switch");
 	if (test_hook("fail-kexec"))
 		r = -ECANCELED;
 	else
