@@ -30,9 +30,7 @@
 
 const char *ferry_watchdog_device(void)
 {
-	const char *d = getenv("FERRY_WATCHDOG_DEVICE");
-
-	return d && *d ? d : "/dev/watchdog";
+	return "/dev/watchdog";
 }
 
 static int read_line(const char *path, char *buf, size_t len)

@@ -138,7 +138,7 @@ enum {
 	FERRY_WATCHDOG_FAILED = 1 << 5,  /* it could not be opened or stopped (logged) */
 };
 
-/* The watchdog device (FERRY_WATCHDOG_DEVICE in the environment, for tests). */
+/* The watchdog device: /dev/watchdog (watchdog0), on both kernels. */
 const char *ferry_watchdog_device(void);
 /* Preflight, nothing opened: the device is there, a hardware watchdog (not
  * softdog), free, and takes @seconds. 0 or -errno, the reason logged. */
