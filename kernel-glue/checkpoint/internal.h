@@ -21,7 +21,7 @@ struct frozen_task {
 	bool stopped;
 	bool regs_changed;   /* injected into: registers to put back at thaw */
 	arch_regs_t regs;    /* at the freeze */
-	int deferred_signal; /* arrived during the freeze; sent again at thaw */
+	int deferred_signal; /* a SIGSTOP taken off its queue meanwhile; sent again at thaw */
 	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
 	/* its queued signals (siginfos), read right after the freeze
 	 * (dump_pending_all), taken by dump_threads and dump_signals: the

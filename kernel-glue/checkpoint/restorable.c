@@ -53,10 +53,9 @@ static pid_t child_of_outside(const struct ckpt *c, pid_t ppid)
 static bool stays_zombie(pid_t pid, const struct timespec *start)
 {
 	for (;;) {
-		uint64_t stat[5];
 		struct timespec now;
 
-		if (proc_stat_fields(pid, stat, 5) < 0 || stat[3] != 'Z')
+		if (proc_state(pid) != 'Z')
 			return false;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000 >
@@ -73,11 +72,12 @@ static void check_parents(struct ckpt *c, const pid_t *zombies, size_t nzombies)
 
 	for (size_t i = 0; i < c->img.nprocs; i++) {
 		const struct st_process *p = &c->img.procs[i];
-		uint64_t stat[5];
+		int st;
 
-		if (child_of_outside(c, p->ppid) != p->pid || proc_stat_fields(p->ppid, stat, 5) < 0)
+		if (child_of_outside(c, p->ppid) != p->pid)
 			continue;
-		if (stat[3] == 'T' || stat[3] == 't')
+		st = proc_state(p->ppid);
+		if (st == 'T' || st == 't')
 			ckpt_unsupported(c, "pid %d: its parent %d, outside the checkpoint, is stopped "
 					 "and cannot reap it: after the kill its id would stay in use "
 					 "and a restore here would fail (let %d run, or checkpoint "

@@ -101,18 +101,18 @@ int proc_status_field(const char *status, const char *key, char *buf, size_t siz
 	return -ENOENT;
 }
 
-int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
+/* The fields of the stat file at @path of process @pid, as proc_stat_fields(). */
+static int stat_fields_at(const char *path, pid_t pid, uint64_t *fields, int max)
 {
-	char path[64], *buf, *p;
+	char *buf, *p;
 	int r, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	r = proc_read_file(path, &buf, NULL);
 	if (r < 0)
 		return r;
 	/* comm may hold spaces and parentheses: fields resume after the last ')' */
 	p = strrchr(buf, ')');
-	if (!p) {
+	if (!p || p[1] != ' ') {
 		free(buf);
 		return -EINVAL;
 	}
@@ -131,6 +131,35 @@ int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
 	}
 	free(buf);
 	return 0;
+}
+
+int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return stat_fields_at(path, pid, fields, max);
+}
+
+int proc_task_state(pid_t pid, pid_t tid)
+{
+	uint64_t f[4];
+	char path[64];
+	int r;
+
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	r = stat_fields_at(path, tid ? tid : pid, f, 4);
+	if (r < 0)
+		return r;
+	return f[3] ? (int)f[3] : -EINVAL;
+}
+
+int proc_state(pid_t pid)
+{
+	return proc_task_state(pid, 0);
 }
 
 static int cmp_pid(const void *a, const void *b)

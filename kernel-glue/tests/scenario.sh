@@ -6,9 +6,11 @@
 # ROUNDS 0: the checkpoint must be refused, leave no image and the program
 # running untouched. With RESTORE_LAZY=1 (ROUNDS 1) it restores with
 # --lazy, label NAME-lazy: the program runs before its pager has every page
-# home.
+# home. With LIVE_FIRST=1 (label NAME-live-first) a checkpoint without
+# --kill comes first, which the program runs on through, as it was: what
+# it checks at the end covers that checkpoint too.
 #
-# Usage: [RESTORE_LAZY=1] scenario.sh BUILD NAME TRIGGER ROUNDS
+# Usage: [RESTORE_LAZY=1] [LIVE_FIRST=1] scenario.sh BUILD NAME TRIGGER ROUNDS
 # (T_BETWEEN=NAME in the environment: sh NAME.sh of this folder after each
 # kill, before the restore; T_FAIL_ONCE=NAME: each restore is first made to
 # fail once its process runs (FERRY_TEST_RESTORE_FAIL_AFTER=1), and
@@ -28,6 +30,7 @@ if [ "${RESTORE_LAZY:-0}" = 1 ]; then
 	restore_opts=--lazy
 	label="$label-lazy"
 fi
+[ "${LIVE_FIRST:-0}" = 1 ] && label="$label-live-first"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-cr.XXXXXX)
 
@@ -41,6 +44,13 @@ if [ "$rounds" -eq 0 ]; then
 		fail "the refusal does not name the socket"
 	[ -e "$dir/image" ] || [ -e "$dir/image.partial" ] && fail "an image was left behind"
 	"$ferry" check --pid "$pid" >>"$dir/log" 2>&1 && fail "check says it can be checkpointed"
+fi
+
+if [ "${LIVE_FIRST:-0}" = 1 ]; then
+	"$ferry" checkpoint --pid "$pid" -o "$dir/live-image" >>"$dir/log" 2>&1 ||
+		fail "the checkpoint without --kill failed"
+	sleep 0.2
+	[ -e "/proc/$pid" ] || fail "pid $pid ended after a checkpoint without --kill"
 fi
 
 round=1

@@ -8,9 +8,11 @@
 #     cat into a file; the numbers must go on with neither gap nor repeat.
 # With RESTORE_LAZY=1 it restores with --lazy (label NAME-lazy): memory
 # shared between processes is written before they run, the rest is the
-# pager's.
+# pager's. With LIVE_FIRST=1 (label NAME-live-first) a checkpoint without
+# --kill comes first, which the tree runs on through, as it was: what the
+# program checks at the end covers it too.
 #
-# Usage: [RESTORE_LAZY=1] scenario_tree.sh BUILD NAME ROUNDS
+# Usage: [RESTORE_LAZY=1] [LIVE_FIRST=1] scenario_tree.sh BUILD NAME ROUNDS
 # host-test: run pidns tree 1
 # host-test: run pidns busybox-pipeline 1
 # host-test: run pidns tree 2
@@ -28,6 +30,7 @@
 # host-test: run pidns zombies 2
 # host-test: run pidns tcp_bind 1
 # host-test: run pidns tcp_bind 2
+# host-test: run pidns LIVE_FIRST=1 tcp_bind 1
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +41,7 @@ if [ "${RESTORE_LAZY:-0}" = 1 ]; then
 	restore_opts=--lazy
 	label="$label-lazy"
 fi
+[ "${LIVE_FIRST:-0}" = 1 ] && label="$label-live-first"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-tree.XXXXXX)
 
@@ -103,6 +107,14 @@ sleep 0.3
 before=$(tree_ids "$pid")
 members=$(echo "$before" | awk '{ print $1 }')
 [ "$(echo "$members" | wc -l)" -ge 3 ] || fail "the tree has fewer than 3 processes: $before"
+
+if [ "${LIVE_FIRST:-0}" = 1 ]; then
+	"$ferry" checkpoint --tree "$pid" -o "$dir/live-image" >>"$dir/log" 2>&1 ||
+		fail "the checkpoint without --kill failed"
+	sleep 0.3
+	[ "$(tree_ids "$pid")" = "$before" ] ||
+		fail "after a checkpoint without --kill the tree is: $(echo $(tree_ids "$pid")) instead of: $(echo $before)"
+fi
 
 round=1
 while [ "$round" -le "$rounds" ]; do
