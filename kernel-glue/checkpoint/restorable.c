@@ -12,7 +12,6 @@
  * Such a selection is refused before the kill, the processes thawed as
  * they were.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,19 +103,17 @@ static void check_parents(struct ckpt *c, const pid_t *zombies, size_t nzombies)
 
 int dump_check_restorable(struct ckpt *c)
 {
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-	pid_t *zombies = NULL;
-	size_t nzombies = 0;
-	int e = 0;
+	pid_t *pids, *zombies = NULL;
+	size_t npids, nzombies = 0;
+	int e = proc_list_pids(&pids, &npids);
 
-	if (!d)
-		return log_error_errno(-errno, "cannot list /proc");
-	while ((de = readdir(d))) {
-		pid_t pid = atoi(de->d_name);
+	if (e < 0)
+		return log_error_errno(e, "cannot list /proc");
+	for (size_t i = 0; i < npids; i++) {
+		pid_t pid = pids[i];
 		uint64_t stat[8];
 
-		if (pid <= 0 || selected(c, pid) || proc_stat_fields(pid, stat, 8) < 0)
+		if (selected(c, pid) || proc_stat_fields(pid, stat, 8) < 0)
 			continue;
 		for (int k = 5; k <= 6; k++)
 			if (selected(c, (pid_t)stat[k]))
@@ -136,7 +133,7 @@ int dump_check_restorable(struct ckpt *c)
 			*slot = pid;
 		}
 	}
-	closedir(d);
+	free(pids);
 	if (e == 0)
 		check_parents(c, zombies, nzombies);
 	free(zombies);

@@ -10,9 +10,11 @@
 # shared between processes is written before they run, the rest is the
 # pager's. With LIVE_FIRST=1 (label NAME-live-first) a checkpoint without
 # --kill comes first, which the tree runs on through, as it was: what the
-# program checks at the end covers it too.
+# program checks at the end covers it too. T_BETWEEN=NAME runs the helper
+# NAME.sh of this folder between each kill and its restore (label
+# NAME-...-NAME).
 #
-# Usage: [RESTORE_LAZY=1] [LIVE_FIRST=1] scenario_tree.sh BUILD NAME ROUNDS
+# Usage: [RESTORE_LAZY=1] [LIVE_FIRST=1] [T_BETWEEN=NAME] scenario_tree.sh BUILD NAME ROUNDS
 # host-test: run pidns tree 1
 # host-test: run pidns busybox-pipeline 1
 # host-test: run pidns tree 2
@@ -31,12 +33,17 @@
 # host-test: run pidns tcp_bind 1
 # host-test: run pidns tcp_bind 2
 # host-test: run pidns LIVE_FIRST=1 tcp_bind 1
+# host-test: run pidns sysv_shm 1
+# host-test: run pidns sysv_shm 2
+# host-test: run pidns T_BETWEEN=sysv_shm_remove sysv_shm 2
+# host-test: run pidns LIVE_FIRST=1 sysv_shm 1
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build="$1" name="$2" rounds="$3"
 rounds_label "$name" "$rounds"
 restore_opts=
+[ -n "${T_BETWEEN:-}" ] && label="$label-$T_BETWEEN"
 if [ "${RESTORE_LAZY:-0}" = 1 ]; then
 	restore_opts=--lazy
 	label="$label-lazy"
@@ -122,6 +129,10 @@ while [ "$round" -le "$rounds" ]; do
 		fail "checkpoint $round failed"
 	wait "$pid" 2>/dev/null
 	wait_gone 50 $members || fail "the tree is still there after checkpoint --kill"
+	# T_BETWEEN=NAME runs the helper NAME.sh of this folder before the restore
+	if [ -n "${T_BETWEEN:-}" ]; then
+		sh "$(dirname "$0")/$T_BETWEEN.sh" >>"$dir/log" 2>&1 || fail "$T_BETWEEN.sh failed"
+	fi
 	[ "$name" = busybox-pipeline ] && lines_at_ckpt=$(wc -l <"$dir/numbers")
 	members=$(image_ids "$dir/image" | awk '{ print $1 }')
 	# shellcheck disable=SC2086 # no option, or one

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -29,6 +30,8 @@
 #define IOPRIO_RT (1 << 13)
 
 static int fd = -1, fd2 = -1;
+static int shm_id = -1;
+static char *shm_at;
 static timer_t timer;
 
 /* a thread in strict mode, blocked in read() for good */
@@ -308,6 +311,28 @@ static int set_up(const char *s)
 		fd = p[0];
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "sysv_shm_outside") == 0 || strcmp(s, "sysv_shm_partial") == 0) {
+		pid_t child = 0;
+
+		/* removed at once: gone with its last attachment, whatever happens */
+		shm_id = shmget(IPC_PRIVATE, 2 * 4096, IPC_CREAT | 0600);
+		shm_at = shm_id < 0 ? (void *)-1 : shmat(shm_id, NULL, 0);
+		if (shm_id >= 0)
+			shmctl(shm_id, IPC_RMID, NULL);
+		if (shm_at == (void *)-1)
+			return -1;
+		strcpy(shm_at, "before");
+		if (s[9] == 'p') /* partial: its second page unmapped */
+			return munmap(shm_at + 4096, 4096);
+		child = fork();
+		if (child == 0) {
+			/* attached outside the selection, until this process is gone */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		return child < 0 ? -1 : 0;
+	}
 	errno = EINVAL;
 	return -1;
 }
@@ -321,6 +346,13 @@ static const char *check(const char *s)
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		if (access(link, F_OK) < 0)
 			return "its descriptor is gone";
+	}
+	if (shm_id >= 0) {
+		struct shmid_ds ds;
+
+		if (shmctl(shm_id, IPC_STAT, &ds) < 0 || strcmp(shm_at, "before") != 0 ||
+		    ds.shm_nattch != (strcmp(s, "sysv_shm_outside") == 0 ? 2 : 1))
+			return "its System V shared memory segment changed";
 	}
 	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";
