@@ -31,6 +31,12 @@
 # host-test: run pidns tcp_bind 1
 # host-test: run pidns tcp_bind 2
 # host-test: run pidns LIVE_FIRST=1 tcp_bind 1
+# host-test: run pidns LIVE_FIRST=1 tree 1
+# host-test: run pidns LIVE_FIRST=1 lock_waiter 1
+# host-test: run pidns LIVE_FIRST=1 jobctl 1
+# host-test: run pidns LIVE_FIRST=1 shared 1
+# host-test: run pidns LIVE_FIRST=1 pidfd 1
+# host-test: run pidns LIVE_FIRST=1 zombies 1
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
