@@ -37,6 +37,12 @@
 # host-test: run pidns sysv_shm 2
 # host-test: run pidns T_BETWEEN=sysv_shm_remove sysv_shm 2
 # host-test: run pidns LIVE_FIRST=1 sysv_shm 1
+# host-test: run pidns LIVE_FIRST=1 tree 1
+# host-test: run pidns LIVE_FIRST=1 lock_waiter 1
+# host-test: run pidns LIVE_FIRST=1 jobctl 1
+# host-test: run pidns LIVE_FIRST=1 shared 1
+# host-test: run pidns LIVE_FIRST=1 pidfd 1
+# host-test: run pidns LIVE_FIRST=1 zombies 1
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
