@@ -51,12 +51,15 @@ fi
 
 # Modules the guest init loads, when the kernel has them as modules.
 # Their dependencies are added from modinfo.
+# i6300esb: QEMU's watchdog (-device i6300esb, run-scenario --watchdog);
+# softdog: only loaded by a scenario that asks for it (guest/init).
 guest_modules="virtio_pci virtio_blk virtio_console virtio_net crc32c_generic ext4
-	nd_pmem nd_btt nd_e820"
+	nd_pmem nd_btt nd_e820 i6300esb softdog"
 
 while read -r flavor pkg kver; do
 	out="$qdir/kernels/$flavor"
-	if [ -s "$out/vmlinuz" ] && [ "$(cat "$out/kver" 2>/dev/null)" = "$kver" ]; then
+	if [ -s "$out/vmlinuz" ] && [ "$(cat "$out/kver" 2>/dev/null)" = "$kver" ] &&
+		[ "$(cat "$out/modules.wanted" 2>/dev/null)" = "$(echo $guest_modules)" ]; then
 		continue
 	fi
 	deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
@@ -94,6 +97,7 @@ while read -r flavor pkg kver; do
 	done
 	dpkg-deb -f "$deb" Version >"$out/version"
 	echo "$kver" >"$out/kver"
+	echo $guest_modules >"$out/modules.wanted"
 	rm -rf "$tmp"
 	echo "fetch-kernels: $flavor = $pkg ($(cat "$out/version")), modules: $(tr '\n' ' ' <"$out/modules.order")"
 done <"$list"

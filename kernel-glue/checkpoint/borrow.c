@@ -4,7 +4,7 @@
  * (pidfd_getfd), the fields of its fdinfo, whether a signal is taken as
  * soon as a process runs, and a frozen thread to run
  * system calls that only a process can ask about itself (rt_sigaction,
- * sigaltstack, prctl getters). The thread is
+ * sigaltstack, prctl getters, waitid(WNOWAIT) of a child). The thread is
  * resumed under PTRACE_SYSCALL at the `syscall` instruction of its own
  * vDSO; results land in a scratch area just below its stack's red zone,
  * which is saved first and put back afterwards. The thread's registers are
@@ -14,12 +14,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -250,14 +253,62 @@ int borrow_read(struct borrow *b, size_t off, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The signals the kernel took off the borrowed thread's queue while it ran
+ * our calls (inject.c holds them) go back on it, each with its siginfo,
+ * queued by the thread itself: from another process rt_tgsigqueueinfo()
+ * may not claim the si_code of the kernel, kill() or tgkill(). Every signal
+ * is blocked meanwhile, or the next call would take the last one off again
+ * (PTRACE_SETSIGMASK; by now the thread's saved mask of a sigsuspend() is
+ * back, so clearing its restore flag loses nothing); its mask is then put
+ * back, and it takes them when it runs.
+ */
+static int requeue_held(struct borrow *b)
+{
+	struct inject *in = &b->in;
+	uint64_t mask, all = ~0ull;
+	int r = 0;
+
+	if (!in->nheld)
+		return 0;
+	if (ptrace(PTRACE_GETSIGMASK, in->tid, sizeof(mask), &mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(all), &all) < 0)
+		return log_error_errno(-errno, "pid %d tid %d: cannot block its signals to queue "
+				       "%zu again", b->ft->tgid, in->tid, in->nheld);
+	while (in->nheld && r == 0) {
+		size_t k = 0;
+		siginfo_t si;
+		long res;
+
+		/* SIGSTOP, which no mask blocks, last: the call after it would
+		 * take it again */
+		while (k + 1 < in->nheld && in->held[k].si_signo == SIGSTOP)
+			k++;
+		si = in->held[k];
+		memmove(in->held + k, in->held + k + 1, (--in->nheld - k) * sizeof(*in->held));
+		if (si.si_signo == SIGSTOP)
+			in->nheld = 0; /* one SIGSTOP pending is all there can be */
+		r = mem_write(b->memfd, b->scratch, &si, sizeof(si));
+		res = r < 0 ? r
+			    : BORROW(b, SYS_rt_tgsigqueueinfo, b->ft->tgid, in->tid, si.si_signo,
+				     b->scratch);
+		if (res < 0)
+			r = log_error_errno(res, "pid %d tid %d: cannot queue signal %d (%s) again",
+					    b->ft->tgid, in->tid, si.si_signo, strsignal(si.si_signo));
+	}
+	if (ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(mask), &mask) < 0 && r == 0)
+		r = log_error_errno(-errno, "pid %d tid %d: cannot put its signal mask back",
+				    b->ft->tgid, in->tid);
+	return r;
+}
+
 int borrow_end(struct borrow *b)
 {
-	int r = 0;
+	int r;
 
 	if (!b->active)
 		return 0;
-	if (b->in.deferred_signal)
-		b->ft->deferred_signal = b->in.deferred_signal;
+	r = requeue_held(b);
 	if (mem_write(b->memfd, b->scratch, b->saved, BORROW_SCRATCH) < 0)
 		r = log_error_errno(-EIO, "pid %d tid %d: cannot put its stack back", b->ft->tgid,
 			     b->ft->tid);
@@ -271,4 +322,24 @@ int borrow_end(struct borrow *b)
 	b->memfd = -1;
 	b->active = false;
 	return r;
+}
+
+int borrow_waitid(struct ckpt *c, struct frozen_task *ft, pid_t pid, int options,
+		  const char *what, siginfo_t *ret)
+{
+	struct borrow b;
+	long res;
+	int e = borrow_begin(c, ft, &b);
+
+	if (e < 0)
+		return e;
+	res = BORROW(&b, SYS_waitid, P_PID, pid, b.scratch, options | WNOHANG | WNOWAIT | __WALL,
+		     0);
+	if (res < 0)
+		e = log_error_errno(res, "pid %d: cannot ask its parent %d %s", pid, ft->tgid, what);
+	else
+		e = borrow_read(&b, 0, ret, sizeof(*ret));
+	if (borrow_end(&b) < 0 && e == 0)
+		e = -EIO;
+	return e;
 }

@@ -188,11 +188,14 @@ static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct 
 	}
 	if (shared && strcmp(name, "/dev/zero (deleted)") == 0)
 		return shared_object(c, pid, m, a);
-	if (strncmp(name, "/SYSV", 5) == 0 && strstr(name, " (deleted)")) {
-		ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: System V shared memory is not "
-				 "supported yet", pid, (unsigned long long)m->start,
-				 (unsigned long long)m->end, name);
-		return 0;
+	if (shared && strncmp(name, "/SYSV", 5) == 0 && strstr(name, " (deleted)")) {
+		/* an attachment of a segment, whose shmid maps show as the inode;
+		 * the segment itself is kinds/sysv_shm.c's */
+		a->kind = ST_AREA_SYSV;
+		a->shmid = (uint32_t)m->ino;
+		a->shm_rdonly = !proc_vmflag(m->vmflags, "mw");
+		a->path = strdup(name);
+		return a->path ? 0 : -ENOMEM;
 	}
 	if (strstr(name, " (deleted)") || strncmp(name, "/memfd:", 7) == 0) {
 		int r = dump_mapped_file(c, pid, m->start, m->end, name, &a->file_id);

@@ -226,6 +226,7 @@ static bool area_has_pages(const struct st_area *a)
 	case ST_AREA_VDSO:
 	case ST_AREA_VVAR:
 	case ST_AREA_VSYSCALL:
+	case ST_AREA_SYSV: /* the segment's bytes are in its record (kinds/sysv_shm.c) */
 		return false;
 	case ST_AREA_FILE:
 		return a->flags & MAP_PRIVATE;

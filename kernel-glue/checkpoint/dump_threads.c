@@ -6,6 +6,7 @@
  * securebits.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ptrace.h>
 #include <signal.h>
 #include <stdio.h>
@@ -129,6 +130,46 @@ static int dump_thread_comm(pid_t pid, struct st_thread *t)
 	return 0;
 }
 
+/*
+ * A thread in restart_syscall(): a stop (SIGSTOP and SIGCONT, a tracer,
+ * an earlier checkpoint that let it run on) interrupted a call that keeps
+ * a restart block in the kernel, and the call goes on from there. A new
+ * process has no restart block: restart_syscall() would return EINTR. The
+ * image records the call it restarts instead, read from the code that made
+ * it, and the restore issues that one again (arch_rewind_syscall()): a
+ * call whose arguments say what it waits for (a sleep's time left is in
+ * its rem); a timeout starts again whole. Another is refused by name.
+ */
+static int dump_restarted_call(struct ckpt *c, pid_t pid, pid_t tid, arch_regs_t *regs)
+{
+	uint8_t code[ARCH_RESTARTED_CODE];
+	long nr = -1;
+	int fd, r;
+
+	if (!arch_in_restarted_syscall(regs))
+		return 0;
+	fd = mem_open(pid, O_RDONLY);
+	if (fd < 0)
+		return log_error_errno(fd, "pid %d: cannot open its memory", pid);
+	r = mem_read(fd, regs->rip - ARCH_RESTARTED_CODE, code, sizeof(code));
+	close(fd);
+	if (r == 0 && arch_restarted_call(code, &nr) &&
+	    (nr == SYS_poll || nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_futex)) {
+		log_debug("pid %d tid %d: in restart_syscall() of system call %ld", pid, tid, nr);
+		regs->orig_rax = nr;
+		return 0;
+	}
+	if (nr >= 0)
+		ckpt_unsupported(c, "pid %d tid %d: it is in system call %ld, restarted after a stop "
+				 "(restart_syscall()), which a restore cannot issue again: it "
+				 "would return EINTR", pid, tid, nr);
+	else
+		ckpt_unsupported(c, "pid %d tid %d: it is in a system call restarted after a stop "
+				 "(restart_syscall()) that its code does not name: a restore "
+				 "would end it with EINTR", pid, tid);
+	return 0;
+}
+
 static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct st_thread *t)
 {
 	struct rseq_configuration rseq;
@@ -141,6 +182,9 @@ static int dump_thread(struct ckpt *c, pid_t pid, struct frozen_task *ft, struct
 		return -ENOMEM;
 	memcpy(t->regs, &ft->regs, sizeof(ft->regs));
 	t->regs_len = sizeof(ft->regs);
+	r = dump_restarted_call(c, pid, ft->tid, (arch_regs_t *)t->regs);
+	if (r < 0)
+		return r;
 	r = arch_get_xstate(ft->tid, &t->xsave, &t->xsave_len);
 	if (r < 0)
 		return log_error_errno(r, "pid %d tid %d: cannot read the extended register state", pid,

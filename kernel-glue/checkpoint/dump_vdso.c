@@ -44,13 +44,19 @@ static int vdso_range(pid_t pid, uint64_t *ret_start, uint64_t *ret_end)
 	return 0;
 }
 
-static int step_out(struct frozen_task *t, uint64_t start, uint64_t end)
+/*
+ * Single steps until the thread is out of the vDSO, every signal blocked
+ * meanwhile (PTRACE_SETSIGMASK), so that none is taken off its queue (a
+ * signal-delivery stop) on the way: it keeps them, with their siginfo,
+ * for when it runs (but SIGSTOP, sent again at thaw). Its code there makes no system call that a mask
+ * changes, and it is in none (a sigsuspend()'s saved mask to lose).
+ */
+static int step_steps(struct frozen_task *t, uint64_t start, uint64_t end, int *steps)
 {
-	uint64_t from = t->regs.rip;
-	int steps = 0, status, r;
+	int status, r;
 
 	while (t->regs.rip >= start && t->regs.rip < end) {
-		if (++steps > MAX_STEPS) {
+		if (++*steps > MAX_STEPS) {
 			log_warning("tid %d: still inside the vDSO at %#llx after %d steps", t->tid,
 				  (unsigned long long)t->regs.rip, MAX_STEPS);
 			return 0;
@@ -60,12 +66,29 @@ static int step_out(struct frozen_task *t, uint64_t start, uint64_t end)
 		r = ptrace_wait_stop(t->tid, &status);
 		if (r < 0)
 			return r;
-		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP && !t->deferred_signal)
-			t->deferred_signal = WSTOPSIG(status); /* sent again at thaw */
+		/* SIGSTOP, which no mask blocks: sent again at thaw */
+		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
+			t->deferred_signal = WSTOPSIG(status);
 		r = arch_get_regs(t->tid, &t->regs);
 		if (r < 0)
 			return log_error_errno(r, "tid %d: cannot read registers", t->tid);
 	}
+	return 0;
+}
+
+static int step_out(struct frozen_task *t, uint64_t start, uint64_t end)
+{
+	uint64_t from = t->regs.rip, mask, all = ~0ull;
+	int steps = 0, r;
+
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(mask), &mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(all), &all) < 0)
+		return log_error_errno(-errno, "tid %d: cannot block its signals", t->tid);
+	r = step_steps(t, start, end, &steps);
+	if (ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(mask), &mask) < 0 && r == 0)
+		r = log_error_errno(-errno, "tid %d: cannot put its signal mask back", t->tid);
+	if (r < 0)
+		return r;
 	log_debug("tid %d: stepped out of the vDSO in %d steps (%#llx -> %#llx)", t->tid, steps,
 		   (unsigned long long)from, (unsigned long long)t->regs.rip);
 	return 0;

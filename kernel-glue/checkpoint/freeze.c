@@ -63,21 +63,6 @@ static bool is_zombie_of(const struct freeze *fz, pid_t pid)
 	return false;
 }
 
-/* The state letter of a thread (proc(5)), or 0 if it is gone. */
-static char task_state(pid_t tgid, pid_t tid)
-{
-	char path[64], *buf, *p, st = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tgid, tid);
-	if (proc_read_file(path, &buf, NULL) < 0)
-		return 0;
-	p = strrchr(buf, ')');
-	if (p && p[1] == ' ')
-		st = p[2];
-	free(buf);
-	return st;
-}
-
 /* Where a thread sleeps, for messages: " in FUNCTION" or "". */
 static void task_wchan(pid_t tgid, pid_t tid, char *out, size_t size)
 {
@@ -95,7 +80,7 @@ static void task_wchan(pid_t tgid, pid_t tid, char *out, size_t size)
 static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 {
 	struct frozen_task *t;
-	char st = task_state(tgid, tid);
+	int st = proc_task_state(tgid, tid);
 
 	if (st == 'Z' || st == 'X') {
 		if (tid != tgid)
@@ -138,7 +123,7 @@ static int take_zombie(struct freeze *fz, size_t i)
 	size_t ntids = 0;
 	pid_t *tids;
 
-	if (task_state(pid, pid) != 'Z' || proc_list_tasks(pid, &tids, &ntids) < 0)
+	if (proc_task_state(pid, pid) != 'Z' || proc_list_tasks(pid, &tids, &ntids) < 0)
 		return 0;
 	free(tids);
 	if (ntids != 1)
@@ -271,7 +256,7 @@ static int wait_stops(struct freeze *fz)
 				if (t->stopped)
 					continue;
 				task_wchan(t->tgid, t->tid, wchan, sizeof(wchan));
-				if (task_state(t->tgid, t->tid) == 'D')
+				if (proc_task_state(t->tgid, t->tid) == 'D')
 					log_error("pid %d tid %d: in uninterruptible sleep (state "
 						   "D%s) for more than %d ms: it cannot be frozen; "
 						   "every process was left running", t->tgid, t->tid,

@@ -142,22 +142,6 @@ static void undo_socket(const struct guarded_socket *s)
 	log_info("a TCP connection left in repair mode is out of it");
 }
 
-/* The state letter of /proc/@pid/stat, or 0 when it is gone. */
-static char proc_state(pid_t pid)
-{
-	char path[64], *buf, *p, state = 0;
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (proc_read_file(path, &buf, &len) < 0)
-		return 0;
-	p = strrchr(buf, ')'); /* after the name, which may hold anything */
-	if (p && p[1] == ' ')
-		state = p[2];
-	free(buf);
-	return state;
-}
-
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -176,8 +160,8 @@ static void undo_thread(const struct guarded_thread *t, const struct timespec *t
 {
 	int status, r;
 
-	while (proc_state(t->tgid) != 'T') {
-		if (!proc_state(t->tgid)) {
+	while ((r = proc_state(t->tgid)) != 'T') {
+		if (r < 0) {
 			log_info("pid %d tid %d: gone", t->tgid, t->tid);
 			return;
 		}

@@ -3,6 +3,7 @@
 #ifndef FERRY_GLUE_CHECKPOINT_INTERNAL_H
 #define FERRY_GLUE_CHECKPOINT_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -20,7 +21,7 @@ struct frozen_task {
 	bool stopped;
 	bool regs_changed;   /* injected into: registers to put back at thaw */
 	arch_regs_t regs;    /* at the freeze */
-	int deferred_signal; /* arrived during the freeze; sent again at thaw */
+	int deferred_signal; /* a SIGSTOP taken off its queue meanwhile; sent again at thaw */
 	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
 	bool holds;          /* its process is held in ferry's stop through it (freeze_hold) */
 	/* its queued signals (siginfos), read right after the freeze
@@ -132,6 +133,15 @@ int borrow_leader(struct ckpt *c, pid_t pid, struct borrow *b);
 #define BORROW(b, nr, ...) INJECT(&(b)->in, (nr), __VA_ARGS__)
 int borrow_read(struct borrow *b, size_t off, void *buf, size_t len);
 int borrow_end(struct borrow *b);
+/*
+ * What waitid(P_PID, @pid, @options | WNOHANG | WNOWAIT | __WALL) tells
+ * @ft, a frozen thread of @pid's parent, of its child, leaving it
+ * waitable: *ret (si_pid 0 when nothing is to be reported). Returns 0 or
+ * -errno (logged; @what says what was asked: "pid P: cannot ask its parent
+ * Q WHAT").
+ */
+int borrow_waitid(struct ckpt *c, struct frozen_task *ft, pid_t pid, int options,
+		  const char *what, siginfo_t *ret);
 
 /* refuse.c: name an object that cannot be checkpointed, and why. */
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,7 +12,6 @@
  * Such a selection is refused before the kill, the processes thawed as
  * they were.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +52,9 @@ static pid_t child_of_outside(const struct ckpt *c, pid_t ppid)
 static bool stays_zombie(pid_t pid, const struct timespec *start)
 {
 	for (;;) {
-		uint64_t stat[5];
 		struct timespec now;
 
-		if (proc_stat_fields(pid, stat, 5) < 0 || stat[3] != 'Z')
+		if (proc_state(pid) != 'Z')
 			return false;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000 >
@@ -73,11 +71,12 @@ static void check_parents(struct ckpt *c, const pid_t *zombies, size_t nzombies)
 
 	for (size_t i = 0; i < c->img.nprocs; i++) {
 		const struct st_process *p = &c->img.procs[i];
-		uint64_t stat[5];
+		int st;
 
-		if (child_of_outside(c, p->ppid) != p->pid || proc_stat_fields(p->ppid, stat, 5) < 0)
+		if (child_of_outside(c, p->ppid) != p->pid)
 			continue;
-		if (stat[3] == 'T' || stat[3] == 't')
+		st = proc_state(p->ppid);
+		if (st == 'T' || st == 't')
 			ckpt_unsupported(c, "pid %d: its parent %d, outside the checkpoint, is stopped "
 					 "and cannot reap it: after the kill its id would stay in use "
 					 "and a restore here would fail (let %d run, or checkpoint "
@@ -104,19 +103,17 @@ static void check_parents(struct ckpt *c, const pid_t *zombies, size_t nzombies)
 
 int dump_check_restorable(struct ckpt *c)
 {
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-	pid_t *zombies = NULL;
-	size_t nzombies = 0;
-	int e = 0;
+	pid_t *pids, *zombies = NULL;
+	size_t npids, nzombies = 0;
+	int e = proc_list_pids(&pids, &npids);
 
-	if (!d)
-		return log_error_errno(-errno, "cannot list /proc");
-	while ((de = readdir(d))) {
-		pid_t pid = atoi(de->d_name);
+	if (e < 0)
+		return log_error_errno(e, "cannot list /proc");
+	for (size_t i = 0; i < npids; i++) {
+		pid_t pid = pids[i];
 		uint64_t stat[8];
 
-		if (pid <= 0 || selected(c, pid) || proc_stat_fields(pid, stat, 8) < 0)
+		if (selected(c, pid) || proc_stat_fields(pid, stat, 8) < 0)
 			continue;
 		for (int k = 5; k <= 6; k++)
 			if (selected(c, (pid_t)stat[k]))
@@ -136,7 +133,7 @@ int dump_check_restorable(struct ckpt *c)
 			*slot = pid;
 		}
 	}
-	closedir(d);
+	free(pids);
 	if (e == 0)
 		check_parents(c, zombies, nzombies);
 	free(zombies);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -57,13 +58,36 @@ int inject_end(struct inject *in)
 {
 	int r = arch_set_regs(in->tid, &in->saved);
 
+	for (size_t i = 0; i < in->nheld; i++)
+		log_warning("tid %d: signal %d (%s), taken while it ran injected system calls, "
+			    "is lost", in->tid, in->held[i].si_signo, strsignal(in->held[i].si_signo));
+	free(in->held);
+	in->held = NULL;
+	in->nheld = 0;
 	if (r < 0)
 		return log_error_errno(r, "tid %d: cannot put registers back", in->tid);
 	return 0;
 }
 
+/* At a signal-delivery stop: the signal @sig, already off the queue, and
+ * its siginfo (a timer's id and value, a sender's pid) kept. */
+static int hold_signal(struct inject *in, int sig)
+{
+	siginfo_t *held = realloc(in->held, (in->nheld + 1) * sizeof(*held));
+
+	if (!held)
+		return -ENOMEM;
+	in->held = held;
+	held += in->nheld;
+	if (ptrace(PTRACE_GETSIGINFO, in->tid, 0, held) < 0)
+		return log_error_errno(-errno, "tid %d: cannot read the siginfo of signal %d", in->tid,
+				sig);
+	in->nheld++;
+	return 0;
+}
+
 /* Resume with @request and wait for the stop we want; other signals that
- * show up are held back and remembered. */
+ * show up are held back (hold_signal). */
 static int resume_until(struct inject *in, int request, int want_sig)
 {
 	int status, r, sig = 0;
@@ -91,8 +115,10 @@ static int resume_until(struct inject *in, int request, int want_sig)
 				   (unsigned long long)regs.rip);
 			return -EFAULT;
 		}
-		/* a signal for the target: keep it for later, do not deliver it now */
-		in->deferred_signal = sig;
+		/* a signal for the target: not delivered now, held back */
+		r = hold_signal(in, sig);
+		if (r < 0)
+			return r;
 		sig = 0;
 	}
 }

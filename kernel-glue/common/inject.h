@@ -13,6 +13,7 @@
 #ifndef FERRY_GLUE_INJECT_H
 #define FERRY_GLUE_INJECT_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,7 +29,11 @@ struct inject {
 	uint64_t insn;       /* address of the `syscall` instruction */
 	enum inject_mode mode;
 	arch_regs_t saved;   /* registers at inject_begin() */
-	int deferred_signal; /* a signal that arrived meanwhile, to send again */
+	/* signals the kernel took off the thread's queue meanwhile (a
+	 * signal-delivery stop), held back with their siginfo, malloc'd:
+	 * whoever borrowed the thread queues them again (borrow.c) */
+	siginfo_t *held;
+	size_t nheld;
 };
 
 int inject_begin(struct inject *in, pid_t tid, uint64_t insn, enum inject_mode mode);
@@ -38,7 +43,8 @@ int inject_begin(struct inject *in, pid_t tid, uint64_t insn, enum inject_mode m
 long inject_syscall(struct inject *in, long nr, const uint64_t args[6]);
 #define INJECT(in, nr, ...) inject_syscall((in), (nr), (const uint64_t[6]){ __VA_ARGS__ })
 
-/* Put the registers of inject_begin() back. */
+/* Put the registers of inject_begin() back. A signal still held is lost
+ * with a warning that names it. */
 int inject_end(struct inject *in);
 
 /* Wait for @tid to stop; returns the waitpid status or -errno. Exits and

@@ -300,6 +300,11 @@ static void read_vdso(struct meta_in *in, int node, const struct meta_field *f, 
 	}
 }
 
+static bool is_sysv(const void *obj)
+{
+	return ((const struct st_area *)obj)->kind == ST_AREA_SYSV;
+}
+
 static int check_area(struct meta_in *in, int node, void *obj)
 {
 	const struct st_area *a = obj;
@@ -316,7 +321,7 @@ static int check_area(struct meta_in *in, int node, void *obj)
 static const char *const area_kinds[] = {
 	[ST_AREA_ANON] = "anon", [ST_AREA_SHMEM] = "shmem", [ST_AREA_FILE] = "file",
 	[ST_AREA_HEAP] = "heap", [ST_AREA_STACK] = "stack", [ST_AREA_VDSO] = "vdso",
-	[ST_AREA_VVAR] = "vvar", [ST_AREA_VSYSCALL] = "vsyscall",
+	[ST_AREA_VVAR] = "vvar", [ST_AREA_VSYSCALL] = "vsyscall", [ST_AREA_SYSV] = "sysv",
 };
 
 const char *st_area_kind_name(enum st_area_kind k)
@@ -336,6 +341,8 @@ static const struct meta_field area_fields[] = {
 	META_U32(FM_A_FILE, struct st_area, file_id, META_OMIT_ZERO),
 	META_U32(FM_A_ADVICE, struct st_area, advice, META_OMIT_ZERO | META_HEX),
 	META_U32(FM_A_OBJECT, struct st_area, object, META_OMIT_ZERO),
+	META_U32(FM_A_SHM_ID, struct st_area, shmid, META_REQUIRED, .when = is_sysv),
+	META_FLAG(FM_A_SHM_RDONLY, struct st_area, shm_rdonly, 0, .when = is_sysv),
 	{ .name = FM_A_VDSO_IMAGE, .type = META_T_CUSTOM, .when = is_vdso, .write = write_vdso,
 	  .read = read_vdso },
 	{ 0 },

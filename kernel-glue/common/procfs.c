@@ -101,18 +101,18 @@ int proc_status_field(const char *status, const char *key, char *buf, size_t siz
 	return -ENOENT;
 }
 
-int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
+/* The fields of the stat file at @path of process @pid, as proc_stat_fields(). */
+static int stat_fields_at(const char *path, pid_t pid, uint64_t *fields, int max)
 {
-	char path[64], *buf, *p;
+	char *buf, *p;
 	int r, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	r = proc_read_file(path, &buf, NULL);
 	if (r < 0)
 		return r;
 	/* comm may hold spaces and parentheses: fields resume after the last ')' */
 	p = strrchr(buf, ')');
-	if (!p) {
+	if (!p || p[1] != ' ') {
 		free(buf);
 		return -EINVAL;
 	}
@@ -133,6 +133,35 @@ int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
 	return 0;
 }
 
+int proc_stat_fields(pid_t pid, uint64_t *fields, int max)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return stat_fields_at(path, pid, fields, max);
+}
+
+int proc_task_state(pid_t pid, pid_t tid)
+{
+	uint64_t f[4];
+	char path[64];
+	int r;
+
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	r = stat_fields_at(path, tid ? tid : pid, f, 4);
+	if (r < 0)
+		return r;
+	return f[3] ? (int)f[3] : -EINVAL;
+}
+
+int proc_state(pid_t pid)
+{
+	return proc_task_state(pid, 0);
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
@@ -151,16 +180,15 @@ static int pid_push(pid_t **arr, size_t *n, pid_t v)
 	return 0;
 }
 
-int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
+/* The numeric entries of directory @path, sorted ascending, malloc'd. */
+static int list_numbered(const char *path, pid_t **ret, size_t *ret_n)
 {
-	char path[64];
 	struct dirent *de;
 	pid_t *arr = NULL;
 	size_t n = 0;
 	DIR *d;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
@@ -180,6 +208,19 @@ int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
 	*ret = arr;
 	*ret_n = n;
 	return 0;
+}
+
+int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	return list_numbered(path, ret, ret_n);
+}
+
+int proc_list_pids(pid_t **ret, size_t *ret_n)
+{
+	return list_numbered("/proc", ret, ret_n);
 }
 
 int proc_list_children(pid_t pid, pid_t **ret, size_t *ret_n)

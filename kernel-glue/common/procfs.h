@@ -42,8 +42,17 @@ const char *proc_limit_name(int resource);
 /* Fields of /proc/PID/stat, numbered as in proc(5) (1 = pid). */
 int proc_stat_fields(pid_t pid, uint64_t *fields, int max);
 
+/* The state letter of process @pid (field 3 of /proc/PID/stat: R, S, D,
+ * T, t, Z, X...), or -errno (-ENOENT: it is gone). */
+int proc_state(pid_t pid);
+/* The same of its thread @tid (/proc/PID/task/TID/stat; 0: the process). */
+int proc_task_state(pid_t pid, pid_t tid);
+
 /* The TIDs of a process, sorted ascending, malloc'd. */
 int proc_list_tasks(pid_t pid, pid_t **ret, size_t *ret_n);
+
+/* The PIDs of every process /proc shows, sorted ascending, malloc'd. */
+int proc_list_pids(pid_t **ret, size_t *ret_n);
 
 /* The children of every thread of @pid, malloc'd. */
 int proc_list_children(pid_t pid, pid_t **ret, size_t *ret_n);

@@ -30,13 +30,14 @@ struct st_kind_data {
 
 enum st_area_kind {
 	ST_AREA_ANON,   /* private anonymous */
-	ST_AREA_SHMEM,  /* shared anonymous (or /dev/zero, SysV) */
+	ST_AREA_SHMEM,  /* shared anonymous (or /dev/zero) */
 	ST_AREA_FILE,   /* backed by a file */
 	ST_AREA_HEAP,   /* [heap] */
 	ST_AREA_STACK,  /* [stack] */
 	ST_AREA_VDSO,   /* [vdso] */
 	ST_AREA_VVAR,   /* [vvar], [vvar_vclock] */
 	ST_AREA_VSYSCALL,
+	ST_AREA_SYSV,   /* System V shared memory: part of an attachment (kinds/sysv_shm.c) */
 };
 
 struct st_area {
@@ -51,6 +52,8 @@ struct st_area {
 	uint32_t advice;  /* bit N: madvise(N) applies (MADV_DONTFORK, MADV_HUGEPAGE, ...) */
 	uint32_t object;  /* shmem: the shared memory object it maps (areas with the same
 			   * id, in any process, map one object), or 0 */
+	uint32_t shmid;   /* sysv: the segment it maps, at byte pgoff of it */
+	bool shm_rdonly;  /* sysv: attached with SHM_RDONLY */
 };
 
 /* An entry point of a vDSO: offset from the start of its image. */

@@ -170,6 +170,73 @@ static void correct_realtime(struct ferry_update_record *rec)
 		 step_ms);
 }
 
+/*
+ * ferry update --watchdog: the watchdog armed before the switch may still
+ * run (a kexec does not stop it; the driver's probe on this kernel, or a
+ * reset, does). Re-arm it with the same timeout for the restore, so that a
+ * restore that hangs is reset too: the fd, or -1. Whether the last reset
+ * was the watchdog's is asked first (the driver's bootstatus).
+ */
+static int watchdog_take(struct ferry_update_record *rec)
+{
+	int fd;
+
+	if (!(rec->watchdog & FERRY_WATCHDOG_ARMED) || (rec->watchdog & FERRY_WATCHDOG_STOPPED))
+		return -1;
+	if (ferry_watchdog_fired()) {
+		rec->watchdog |= FERRY_WATCHDOG_FIRED;
+		log_warning("the watchdog (%u s) reset the machine: the kernel before this boot "
+			    "hung before ferry-init stopped it", rec->watchdog_s);
+	}
+	if (access(ferry_watchdog_device(), F_OK) < 0) {
+		rec->watchdog |= FERRY_WATCHDOG_ABSENT;
+		log_warning("the watchdog armed before the switch (%u s) is not here (%s: no "
+			    "driver): it runs on until its driver probes, or resets the machine",
+			    rec->watchdog_s, ferry_watchdog_device());
+		return -1;
+	}
+	fd = ferry_watchdog_arm(rec->watchdog_s);
+	if (fd < 0) {
+		rec->watchdog |= FERRY_WATCHDOG_FAILED;
+		return -1;
+	}
+	rec->watchdog |= FERRY_WATCHDOG_TAKEN;
+	log_info("watchdog %s re-armed for the restore: %u s", ferry_watchdog_device(),
+		 rec->watchdog_s);
+	return fd;
+}
+
+static void watchdog_release(struct ferry_update_record *rec, int fd)
+{
+	int r;
+
+	if (fd < 0)
+		return;
+	r = ferry_watchdog_stop(fd);
+	if (r < 0) {
+		rec->watchdog |= FERRY_WATCHDOG_FAILED;
+		log_error("cannot stop the watchdog %s: %s; it resets the machine in %u s",
+			  ferry_watchdog_device(), strerror(-r), rec->watchdog_s);
+		return;
+	}
+	rec->watchdog |= FERRY_WATCHDOG_STOPPED;
+	log_info("watchdog %s stopped", ferry_watchdog_device());
+}
+
+/* No image to restore, but the last update's watchdog may still run. */
+static void watchdog_leftover(struct ferry_region *region)
+{
+	struct ferry_update_record rec;
+	int fd;
+
+	if (ferry_update_record_load(region, &rec) < 0 || !(rec.watchdog & FERRY_WATCHDOG_ARMED) ||
+	    (rec.watchdog & FERRY_WATCHDOG_STOPPED))
+		return;
+	fd = watchdog_take(&rec);
+	watchdog_release(&rec, fd);
+	ferry_update_record_store(region, &rec);
+}
+
 static int restore_image(struct ferry_region *region, struct ferry_region_header *h,
 			 struct ferry_update_record *rec, const uint8_t *data, uint64_t size)
 {
@@ -240,8 +307,8 @@ int init_restore_region(void)
 	const uint8_t *data;
 	uint64_t size;
 	struct utsname uts;
-	char arg[128];
-	int r;
+	char arg[128], test[32];
+	int r, wd;
 
 	if (!init_cmdline_arg(FERRY_PARAM_REGION, arg, sizeof(arg))) {
 		log_info("no ferry.region= on the command line: nothing to restore");
@@ -263,6 +330,7 @@ int init_restore_region(void)
 		else
 			log_info("region %s: state %s: nothing to restore", arg,
 				 ferry_region_state_name(h.state));
+		watchdog_leftover(&region);
 		ferry_region_close(&region);
 		return r == -ENODATA ? 0 : (r < 0 ? r : 0);
 	}
@@ -279,13 +347,23 @@ int init_restore_region(void)
 	locate_image(&region, &h, &data, &size);
 	log_info("region %s: sealed image of %.2f MiB (generation %llu) from %s", arg, MIB(size),
 		 (unsigned long long)h.generation, rec.old_kernel[0] ? rec.old_kernel : "?");
+	wd = watchdog_take(&rec);
+	/* qemu-tests: ferry-init hangs before the restore, the watchdog armed */
+	if (init_cmdline_arg(FERRY_PARAM_TEST_INIT, test, sizeof(test)) && !strcmp(test, "hang")) {
+		log_info("test: hanging before the restore (the watchdog %s)",
+			 wd >= 0 ? "runs" : "is not running");
+		for (;;)
+			pause();
+	}
 	r = check_image(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)
 		r = restore_image(&region, &h, &rec, data, size);
 	if (r == -EINTR) {
+		/* as if the machine died: the watchdog is left running */
 		ferry_region_close(&region);
 		return r;
 	}
+	watchdog_release(&rec, wd);
 	if (r < 0) {
 		rec.outcome = FERRY_UPDATE_FAILED;
 		rec.error = -r;

@@ -8,11 +8,6 @@
  * not reaped, is carried by kinds/zombie.c when nothing of it runs; a
  * zombie main thread whose other threads run is refused.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "inventory.h"
@@ -25,9 +20,7 @@ static bool exiting_thread(const struct inv_item *it)
 
 bool inv_lone_zombie(pid_t pid, size_t ntids)
 {
-	uint64_t st[4];
-
-	return ntids == 1 && proc_stat_fields(pid, st, 4) == 0 && st[3] == 'Z';
+	return ntids == 1 && proc_state(pid) == 'Z';
 }
 
 const struct inv_rule inv_state_rules[] = {
@@ -66,20 +59,14 @@ static const char *state_name(char c)
 int inv_walk_state(struct inv *v, pid_t pid, const pid_t *tids, size_t ntids)
 {
 	for (size_t i = 0; i < ntids; i++) {
-		char path[64], *buf, *p, letter[2] = { 0 };
+		int st = proc_task_state(pid, tids[i]);
+		char letter[2] = { (char)st, 0 };
 		struct inv_item it = { .source = INV_STATE, .root = inv_root(v), .pid = pid,
-				       .tid = tids[i], .value = letter };
+				       .tid = tids[i], .value = letter, .key = state_name(st) };
 
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tids[i]);
-		if (proc_read_file(path, &buf, NULL) < 0)
+		if (st < 0)
 			continue; /* gone meanwhile */
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2]) {
-			letter[0] = p[2];
-			it.key = state_name(p[2]);
-			inv_offer(v, &it);
-		}
-		free(buf);
+		inv_offer(v, &it);
 	}
 	return 0;
 }

@@ -38,8 +38,7 @@
 #include "kind.h"
 
 #define SIGINFO_SIZE 128
-/* siginfo_t of SIGCHLD (waitid): si_signo at 0, si_code at 8, si_pid at 16 */
-#define SI_CODE_AT 8
+/* siginfo_t of SIGCHLD (waitid): si_pid at 16 */
 #define SI_PID_AT 16
 
 struct jobctl_process {
@@ -76,31 +75,15 @@ static int frozen_stop(struct ckpt *c, pid_t pid)
 static int stop_reported(struct ckpt *c, pid_t parent, pid_t pid, bool *ret)
 {
 	struct frozen_task *ft = freeze_find(&c->fz, parent);
-	uint8_t info[SIGINFO_SIZE];
-	struct borrow b;
-	int32_t who = 0, code = 0;
-	long res;
+	siginfo_t si;
 	int e;
 
 	if (!ft)
 		return log_error_errno(-ESRCH, "pid %d: its parent %d is not frozen", pid, parent);
-	e = borrow_begin(c, ft, &b);
+	e = borrow_waitid(c, ft, pid, WSTOPPED, "whether it saw its stop", &si);
 	if (e < 0)
 		return e;
-	res = BORROW(&b, SYS_waitid, P_PID, pid, b.scratch, WSTOPPED | WNOHANG | WNOWAIT | __WALL,
-		     0);
-	if (res < 0)
-		e = log_error_errno(res, "pid %d: cannot ask its parent %d whether it saw its stop", pid,
-			     parent);
-	else
-		e = borrow_read(&b, 0, info, sizeof(info));
-	if (borrow_end(&b) < 0 && e == 0)
-		e = -EIO;
-	if (e < 0)
-		return e;
-	memcpy(&code, info + SI_CODE_AT, sizeof(code));
-	memcpy(&who, info + SI_PID_AT, sizeof(who));
-	*ret = !(who == pid && code == CLD_STOPPED);
+	*ret = !(si.si_pid == pid && si.si_code == CLD_STOPPED);
 	return 0;
 }
 

@@ -337,8 +337,9 @@ static void check_process_fds(struct ckpt *c, pid_t other, const struct lock_hol
 static int refuse_shared(struct ckpt *c, const struct lock_holder *h, size_t n)
 {
 	struct stat *hst;
-	struct dirent *de;
-	DIR *d;
+	pid_t *pids;
+	size_t npids;
+	int r;
 
 	if (!n)
 		return 0;
@@ -350,26 +351,21 @@ static int refuse_shared(struct ckpt *c, const struct lock_holder *h, size_t n)
 
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", h[i].pid, h[i].fd);
 		if (stat(path, &hst[i]) < 0) {
-			int r = log_error_errno(-errno, "pid %d fd %d: cannot inspect", h[i].pid,
-						h[i].fd);
-
+			r = log_error_errno(-errno, "pid %d fd %d: cannot inspect", h[i].pid, h[i].fd);
 			free(hst);
 			return r;
 		}
 	}
-	d = opendir("/proc");
-	if (!d) {
+	r = proc_list_pids(&pids, &npids);
+	if (r < 0) {
 		free(hst);
-		return log_error_errno(-errno, "cannot list /proc");
+		return log_error_errno(r, "cannot list /proc");
 	}
-	while ((de = readdir(d))) {
-		pid_t other = atoi(de->d_name);
-
+	for (size_t i = 0; i < npids; i++)
 		/* ferry's own copies of descriptors are closed by now */
-		if (other > 0 && other != getpid() && !in_selection(c, other))
-			check_process_fds(c, other, h, hst, n);
-	}
-	closedir(d);
+		if (pids[i] != getpid() && !in_selection(c, pids[i]))
+			check_process_fds(c, pids[i], h, hst, n);
+	free(pids);
 	free(hst);
 	return 0;
 }

@@ -52,7 +52,8 @@
 	X(jobctl)       \
 	X(seccomp)      \
 	X(posix_timers) \
-	X(zombie)
+	X(zombie)       \
+	X(sysv_shm)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

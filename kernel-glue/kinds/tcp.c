@@ -77,9 +77,16 @@ static bool conn_of(const struct socket_record *s, struct netlock_conn *ret)
 
 /* ---- checkpoint ---- */
 
+/* A socket in repair mode: ferry's copy, and its SO_REUSEADDR before, which
+ * leaving repair mode clears (TCP_REPAIR_OFF sets SK_NO_REUSE). */
+struct repaired {
+	int fd;
+	int reuse;
+};
+
 /* Sockets in repair mode and connections locked, until the end. */
 struct tcp_dump {
-	int *repaired;
+	struct repaired *repaired;
 	size_t nrepaired;
 	struct netlock_conn *locked;
 	size_t nlocked;
@@ -91,17 +98,18 @@ static struct tcp_dump *dump_state(struct ckpt *c)
 }
 
 /* Keep ferry's copy of a socket put in repair mode, until the end. */
-static int hold_repaired(struct ckpt *c, int sfd)
+static int hold_repaired(struct ckpt *c, int sfd, int reuse)
 {
 	struct tcp_dump *td = dump_state(c);
-	int *slot;
+	struct repaired *slot;
 
 	if (!td)
 		return -ENOMEM;
 	slot = ST_PUSH(td->repaired, td->nrepaired);
 	if (!slot)
 		return -ENOMEM;
-	*slot = sfd;
+	slot->fd = sfd;
+	slot->reuse = reuse;
 	return 0;
 }
 
@@ -152,13 +160,19 @@ static void tcp_dump_end(struct ckpt *c, bool keep_repair)
 	if (!ds)
 		return;
 	for (size_t i = 0; i < ds->nrepaired; i++) {
+		const struct repaired *rp = &ds->repaired[i];
 		int off = TCP_REPAIR_OFF;
 
-		if (!keep_repair &&
-		    setsockopt(ds->repaired[i], IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
+		if (keep_repair)
+			;
+		else if (setsockopt(rp->fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
 			log_warning("a TCP connection could not leave repair mode: %s",
 				  strerror(errno));
-		close(ds->repaired[i]);
+		else if (setsockopt(rp->fd, SOL_SOCKET, SO_REUSEADDR, &rp->reuse,
+				    sizeof(rp->reuse)) < 0)
+			log_warning("a TCP connection could not get its SO_REUSEADDR back: %s",
+				  strerror(errno));
+		close(rp->fd);
 	}
 	if (ds->nrepaired)
 		log_debug("%zu TCP connection%s %s repair mode", ds->nrepaired,
@@ -248,10 +262,14 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 {
 	struct socket_tcp *t = &x->s->tcp;
 	struct tcp_repair_window w;
-	int inq = 0, outq = 0, unsent = 0, keep, r;
+	int inq = 0, outq = 0, unsent = 0, reuse = 0, keep, r;
+	socklen_t len = sizeof(reuse);
 
 	x->s->state = SOCKET_CONNECTED;
 	x->s->have_tcp = true;
+	if (getsockopt(x->sfd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len) < 0)
+		return log_error_errno(-errno, "pid %d fd %d: %s: cannot read its SO_REUSEADDR",
+				       x->pid, x->fd, x->link);
 	/* from here on, what the peer sends is dropped, not acknowledged and lost */
 	r = lock_connection(x->c, x->s);
 	if (r < 0)
@@ -263,10 +281,11 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	if (r < 0)
 		return r;
 	keep = dup(x->sfd);
-	if (keep < 0 || hold_repaired(x->c, keep) < 0) {
+	if (keep < 0 || hold_repaired(x->c, keep, reuse) < 0) {
 		int off = TCP_REPAIR_OFF;
 
 		setsockopt(x->sfd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off));
+		setsockopt(x->sfd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
 		if (keep >= 0)
 			close(keep);
 		return -ENOMEM;

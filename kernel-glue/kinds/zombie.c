@@ -49,12 +49,6 @@
 #include "kind.h"
 #include "zombie.h"
 
-#define SIGINFO_SIZE 128
-/* siginfo_t of SIGCHLD (waitid) */
-#define SI_CODE_AT 8
-#define SI_PID_AT 16
-#define SI_UID_AT 20
-#define SI_STATUS_AT 24
 #define STAT_FIELDS 39 /* /proc/PID/stat up to exit_signal (38) */
 #define PID_MAX 4194303
 
@@ -137,40 +131,25 @@ static int ask_parent(struct ckpt *c, pid_t parent, pid_t pid, uint32_t *ret_sta
 		      uint32_t *ret_uid)
 {
 	struct frozen_task *ft = freeze_find(&c->fz, parent);
-	uint8_t info[SIGINFO_SIZE];
-	int32_t who = 0, code = 0, status = 0;
-	uint32_t uid = 0;
-	struct borrow b;
-	long res;
+	uint32_t status;
+	siginfo_t si;
 	int e;
 
 	if (!ft)
 		return -ECHILD;
-	e = borrow_begin(c, ft, &b);
+	e = borrow_waitid(c, ft, pid, WEXITED, "how it ended", &si);
 	if (e < 0)
 		return e;
-	res = BORROW(&b, SYS_waitid, P_PID, pid, b.scratch, WEXITED | WNOHANG | WNOWAIT | __WALL, 0);
-	if (res < 0)
-		e = log_error_errno(res, "pid %d: cannot ask its parent %d how it ended", pid, parent);
-	else
-		e = borrow_read(&b, 0, info, sizeof(info));
-	if (borrow_end(&b) < 0 && e == 0)
-		e = -EIO;
-	if (e < 0)
-		return e;
-	memcpy(&code, info + SI_CODE_AT, sizeof(code));
-	memcpy(&who, info + SI_PID_AT, sizeof(who));
-	memcpy(&uid, info + SI_UID_AT, sizeof(uid));
-	memcpy(&status, info + SI_STATUS_AT, sizeof(status));
-	if (who != pid)
+	if (si.si_pid != pid)
 		return -ECHILD;
-	*ret_uid = uid;
-	if (code == CLD_EXITED)
-		*ret_status = (uint32_t)(status & 0xff) << 8;
-	else if (code == CLD_KILLED)
-		*ret_status = (uint32_t)status & 0x7f;
-	else if (code == CLD_DUMPED)
-		*ret_status = ((uint32_t)status & 0x7f) | 0x80;
+	status = (uint32_t)si.si_status;
+	*ret_uid = si.si_uid;
+	if (si.si_code == CLD_EXITED)
+		*ret_status = (status & 0xff) << 8;
+	else if (si.si_code == CLD_KILLED)
+		*ret_status = status & 0x7f;
+	else if (si.si_code == CLD_DUMPED)
+		*ret_status = (status & 0x7f) | 0x80;
 	else
 		return -ECHILD;
 	return 0;

@@ -160,6 +160,12 @@ static int check_area(const struct st_mm *mm, const struct st_area *a, const str
 			return refuse("mm %u area %#llx: a shmem area must be shared and anonymous",
 				      mm->id, s);
 		break;
+	case ST_AREA_SYSV:
+		/* the segment it names is checked with the segments (kinds/sysv_shm.c) */
+		if (anon || share != MAP_SHARED)
+			return refuse("mm %u area %#llx: a System V shared memory area must be "
+				      "shared and of no anonymous mapping", mm->id, s);
+		break;
 	case ST_AREA_VDSO:
 	case ST_AREA_VVAR:
 	case ST_AREA_VSYSCALL:

@@ -27,6 +27,7 @@
 #include "../common/log.h"
 #include "../common/meta.h"
 #include "../common/netlock.h"
+#include "../common/procfs.h"
 #include "../kinds/socket.h"
 #include "internal.h"
 #include "plan.h"
@@ -341,6 +342,23 @@ static bool is_pager(pid_t pid)
 	return strcmp(comm, "ferry-pager\n") == 0;
 }
 
+/* Whether a process other than us (its init) is still in our PID namespace:
+ * one that entered it with setns() is no child of ours, and our exit would
+ * kill it (a `ferry checkpoint --kill` run from inside, say, before it has
+ * written its image). */
+static bool pidns_has_others(void)
+{
+	pid_t *pids;
+	size_t n;
+	bool others;
+
+	if (proc_list_pids(&pids, &n) < 0)
+		return false;
+	others = n > 1 || (n == 1 && pids[0] != 1);
+	free(pids);
+	return others;
+}
+
 /* As init of a new PID namespace: restore, then reap until it is empty. */
 __attribute__((noreturn)) static void pidns_init(const struct ferry_restore_options *opts)
 {
@@ -363,7 +381,11 @@ __attribute__((noreturn)) static void pidns_init(const struct ferry_restore_opti
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0) {
 			if (errno == EINTR)
 				continue;
-			break;
+			if (errno != ECHILD || !pidns_has_others())
+				break;
+			/* not children of ours, but they may leave some when they end */
+			usleep(10000);
+			continue;
 		}
 		pid = si.si_pid;
 		helper = pid == guard || is_pager(pid);

@@ -18,7 +18,6 @@
  * session, so that neither a terminal's signals nor the restorer's end
  * reach them.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,6 +33,7 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/procfs.h"
 #include "internal.h"
 #include "restore_lazy.h"
 
@@ -197,24 +197,14 @@ static void take_fds(struct guard *g, int sock)
 static bool descends(pid_t pid, const pid_t *set, size_t n)
 {
 	for (int depth = 0; depth < 64 && pid > 1; depth++) {
-		char path[64], buf[512], *p;
-		int fd, len;
+		uint64_t stat[5];
 
 		for (size_t i = 0; i < n; i++)
 			if (set[i] == pid)
 				return depth > 0;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (proc_stat_fields(pid, stat, 5) < 0)
 			return false;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			return false;
-		buf[len] = 0;
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %*c %d", &pid) != 1)
-			return false;
+		pid = (pid_t)stat[4];
 	}
 	return false;
 }
@@ -223,24 +213,14 @@ static bool descends(pid_t pid, const pid_t *set, size_t n)
 static void end_restored(struct guard *g)
 {
 	pid_t *found = NULL;
-	size_t nfound = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *de;
+	size_t nfound = 0, n = 0;
 
-	while (d && (de = readdir(d))) {
-		pid_t pid = atoi(de->d_name);
-		pid_t *f;
-
-		if (pid <= 0 || !descends(pid, g->pids, g->n))
-			continue;
-		f = realloc(found, (nfound + 1) * sizeof(*f));
-		if (!f)
-			break;
-		found = f;
-		found[nfound++] = pid;
-	}
-	if (d)
-		closedir(d);
+	/* found before any is killed: a killed one's children go to another parent */
+	if (proc_list_pids(&found, &n) < 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (descends(found[i], g->pids, g->n))
+			found[nfound++] = found[i];
 	/* by pidfd: one that has exited is not confused with a new holder of its pid */
 	for (size_t i = 0; i < g->n; i++)
 		if (g->pidfds[i] >= 0)

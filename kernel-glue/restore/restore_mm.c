@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -245,6 +246,9 @@ static uint32_t prot_while_filling(const struct st_area *a)
 {
 	if (a->kind == ST_AREA_FILE && (a->flags & MAP_SHARED))
 		return a->prot;
+	/* what shmat() gives; the restorer filled the segment itself */
+	if (a->kind == ST_AREA_SYSV)
+		return PROT_READ | (a->shm_rdonly ? 0 : PROT_WRITE);
 	return a->prot | PROT_READ | PROT_WRITE;
 }
 
@@ -325,6 +329,14 @@ static int map_area(struct rst *r, struct rproc *rp, const struct st_area *a)
 		INJECT(&rp->in, SYS_close, tfd);
 		break;
 	}
+	case ST_AREA_SYSV:
+		/* the attachment begins at the segment's first byte: the areas
+		 * after it are its other parts, mapped with it (sysv_shm.c checks
+		 * that every attachment is whole) */
+		if (a->pgoff)
+			return advise_area(rp, a);
+		res = INJECT(&rp->in, SYS_shmat, a->shmid, a->start, a->shm_rdonly ? SHM_RDONLY : 0);
+		break;
 	default:
 		return 0;
 	}

@@ -365,7 +365,7 @@ static int verify_areas(struct rproc *rp)
 		const struct st_area *a = &rp->mm->areas[i];
 		struct span s = { a->start, a->end, a->pgoff, a->prot,
 				  a->flags & (MAP_SHARED | MAP_PRIVATE | MAP_GROWSDOWN | MAP_NORESERVE),
-				  a->advice, a->kind == ST_AREA_FILE,
+				  a->advice, a->kind == ST_AREA_FILE || a->kind == ST_AREA_SYSV,
 				  a->file_id ? NULL : a->path };
 
 		if (a->kind == ST_AREA_VDSO || a->kind == ST_AREA_VVAR ||

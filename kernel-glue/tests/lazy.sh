@@ -37,9 +37,7 @@ pager_of() {
 restore_lazy() {
 	dir=$(mktemp -d /tmp/ferry-lazy.XXXXXX)
 	start_program lazy
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint failed"
-	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+	checkpoint_kill 1
 	env "$@" "$ferry" restore --lazy "$dir/image" >"$dir/report" 2>>"$dir/log" ||
 		fail "restore --lazy failed"
 	cat "$dir/report" >>"$dir/log"

@@ -1,4 +1,4 @@
-# shellcheck shell=sh disable=SC2154 # label, build, dir: set by the sourcing script
+# shellcheck shell=sh disable=SC2154 # label, build, dir, ferry, pid: set by the sourcing script
 # Scaffolding shared by the host test scripts of kernel-glue/tests, sourced
 # by them (POSIX sh: they run under /bin/sh, which is dash on Debian).
 #
@@ -116,6 +116,26 @@ start_program() {
 	"$build/tests/glue/t_$_sp_name" "$dir" "$@" >"$dir/out" 2>&1 </dev/null &
 	pid=$!
 	wait_for 100 "the program did not get ready" exists "$dir/ready"
+}
+
+# checkpoint_kill ROUND: `ferry checkpoint --kill` of $pid into $dir/image
+# (ferry's output in $dir/log), then wait until $pid is gone (reaped, when
+# it is this shell's child); fail, naming ROUND, if either does not happen.
+checkpoint_kill() {
+	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+		fail "checkpoint $1 failed"
+	wait "$pid" 2>/dev/null
+	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint $1 with --kill"
+}
+
+# restore_back ROUND [OPTION...]: `ferry restore [OPTION...] $dir/image`
+# (its output in $dir/log); fail naming ROUND unless it succeeds and $pid
+# is there again.
+restore_back() {
+	_rb_round=$1
+	shift
+	"$ferry" restore "$@" "$dir/image" >>"$dir/log" 2>&1 || fail "restore $_rb_round failed"
+	[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $_rb_round"
 }
 
 # program_passed: fail unless the program's first verdict in $dir/out is

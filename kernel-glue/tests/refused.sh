@@ -4,6 +4,8 @@
 # `ferry checkpoint` must fail naming it (before the freeze, or at it for
 # what only a frozen thread can tell), leave no image, and the program
 # must find its state as it was. Run as PID 1 of a private PID namespace.
+# The refusal names the program, or the process whose pid it writes into
+# DIR/named (a zombie it made).
 #
 # A kind that comes to carry one of these claims it (inventory/inventory.h):
 # its line goes from this table to a test of its own that restores it.
@@ -24,8 +26,9 @@ status=0
 # meet once the processes are gone), with "/-CAP,..." when ferry runs
 # without those capabilities, "/cpu0" when it runs in a cpuset of CPU 0
 # alone, "/loginUID" with that login uid and without CAP_AUDIT_CONTROL
-# (what a restorer like it could not give back); PATTERN an ERE the
-# refusal matches
+# (what a restorer like it could not give back), "/tree" when ferry
+# selects the program with --tree, "/named" when it selects the named
+# process; PATTERN an ERE the refusal matches
 table='
 io_uring inventory fd [0-9]+: anon_inode:\[io_uring\]: an io_uring instance .* not supported
 perf_event inventory fd [0-9]+: anon_inode:\[perf_event\]: a perf event is not supported
@@ -46,6 +49,8 @@ timens_children inventory a time namespace made for its children is not carried
 mqueue_unlinked_twice freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): an unlinked message queue opened more than once
 mqueue_notify freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a message queue with an mq_notify\(\) registration is not carried
 tmpfile_named freeze fd [0-9]+: .*#[0-9]+ \(deleted\): a file whose name is no longer the one it was opened by
+sysv_shm_outside freeze System V shared memory segment [0-9]+ .key 0.: attached 2 times, 1 of them by the processes of the checkpoint: a process outside it uses the segment too
+sysv_shm_partial freeze area 0x[0-9a-f]+-0x[0-9a-f]+: an attachment of System V shared memory segment [0-9]+ that no longer maps all of it
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
 group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint
 tcp_port_outside kill fd [0-9]+: its listening socket on port [0-9]+ shares the port with a socket of a process outside the checkpoint.*EADDRINUSE
@@ -53,6 +58,10 @@ posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind ev
 itimer_held freeze ITIMER_REAL \(period 10000 us\) waits for its SIGALRM, held behind every thread.s mask
 seccomp_strict inventory tid [0-9]+: seccomp strict mode .*is not carried
 seccomp_notify freeze tid [0-9]+: its seccomp filter 0 sends system calls to a listener
+zombie_core inventory/tree a zombie is carried as the child of a process of the selection, .*and not when it dumped core .*\(state .zombie.: Z\)
+zombie_threads inventory/tree a zombie is carried as the child of a process of the selection, alone \(not a main thread whose other threads run\).*\(state .zombie.: Z\)
+zombie_session freeze/tree a zombie in session [0-9]+ and process group [0-9]+, which cannot be made again under its parent [0-9]+ \(session [0-9]+\)
+zombie_root inventory/named a zombie is carried as the child of a process of the selection.*\(state .zombie.: Z\)
 '
 
 # fail and skip end one state, not the script
@@ -68,6 +77,7 @@ fail() {
 one_state() {
 	state=$1 when=${2%%/*} pattern=$3
 	label="refused-$state"
+	select=--pid
 	# ferry, without the capability the line names, or on CPU 0 alone
 	run_ferry="$ferry"
 	case $2 in
@@ -96,6 +106,9 @@ one_state() {
 		fi
 		run_ferry="sh $here/as_login_uid.sh ${2#*/login} $ferry"
 		;;
+	*/tree)
+		select=--tree
+		;;
 	esac
 	dir=$(mktemp -d /tmp/ferry-refused.XXXXXX)
 	pid=
@@ -111,28 +124,32 @@ one_state() {
 		fail "the program did not get ready"
 		return 0
 	fi
+	named=$pid
+	[ -s "$dir/named" ] && named=$(cat "$dir/named")
+	selected=$pid
+	[ "${2#*/}" = named ] && selected=$named
 	if [ "$when" = kill ]; then
-		$run_ferry check --pid "$pid" >"$dir/log" 2>&1 ||
+		$run_ferry check "$select" "$selected" >"$dir/log" 2>&1 ||
 			{ fail "check refuses what only --kill must"; return 0; }
-		if $run_ferry checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1; then
+		if $run_ferry checkpoint "$select" "$selected" -o "$dir/image" --kill >>"$dir/log" 2>&1; then
 			fail "checkpoint --kill was not refused"
 			return 0
 		fi
-		grep -Eq "cannot checkpoint pid $pid[ :].*$pattern" "$dir/log" ||
+		grep -Eq "cannot checkpoint pid ${named}[ :].*$pattern" "$dir/log" ||
 			{ fail "checkpoint --kill does not name it as /$pattern/"; return 0; }
 		kill -0 "$pid" 2>/dev/null || { fail "checkpoint --kill killed it"; return 0; }
 	else
-		if $run_ferry check --pid "$pid" >"$dir/log" 2>&1; then
+		if $run_ferry check "$select" "$selected" >"$dir/log" 2>&1; then
 			fail "check says it can be checkpointed"
 			return 0
 		fi
-		grep -Eq "cannot checkpoint pid $pid[ :].*$pattern" "$dir/log" ||
+		grep -Eq "cannot checkpoint pid ${named}[ :].*$pattern" "$dir/log" ||
 			{ fail "the check does not name it as /$pattern/"; return 0; }
 		if [ "$when" = inventory ] && ! grep -q "nothing was frozen" "$dir/log"; then
 			fail "it was refused only after the freeze"
 			return 0
 		fi
-		if $run_ferry checkpoint --pid "$pid" -o "$dir/image" >>"$dir/log" 2>&1; then
+		if $run_ferry checkpoint "$select" "$selected" -o "$dir/image" >>"$dir/log" 2>&1; then
 			fail "the checkpoint was not refused"
 			return 0
 		fi

@@ -2,7 +2,8 @@
 # host-test: helper, the kernel-glue unit tier's runner (make test runs it)
 #
 # The kernel-glue unit tier: tests that need neither root nor a live
-# process. Every test_* file of kernel-glue/tests/unit/ is one:
+# process to checkpoint (one may make children of its own to read in
+# /proc). Every test_* file of kernel-glue/tests/unit/ is one:
 #
 #   test_NAME.c   a program, linked with the other unit/*.c (helpers without
 #                 a main) and the kernel-glue libraries (tests.mk)

@@ -28,7 +28,9 @@
 #           and print each run ("RUN: ...") instead of running it; no root
 # HOST_TESTS="name ..." runs only the tests of those files (t_pipe, locks.sh:
 # the file's name, with or without its extension), while working on one area;
-# every test is still found and checked, and each one left out is listed.
+# a program a script runs (host-test: by) names the runs of that script that
+# name it (t_shared: scenario_tree.sh's runs of "shared"); every test is
+# still found and checked, and each one left out is listed.
 set -u
 build="${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -186,21 +188,33 @@ selected() {
 	printf ' %s ' "$HOST_TESTS" | grep -q -e " $1 " -e " ${1%.*} "
 }
 
+# selected_run FILE WORD...: whether HOST_TESTS names FILE, or a program
+# t_WORD.c that FILE runs (its "host-test: by FILE")
+selected_run() {
+	selected "$1" && return 0
+	_script=$1
+	shift
+	for _word in "$@"; do
+		grep -qx "t_$_word.c $_script" "$tmp/by" && selected "t_$_word.c" && return 0
+	done
+	return 1
+}
+
 # a name HOST_TESTS gives that is no test of this folder is a FAIL: a typo
 # must not pass by running nothing
 for name in ${HOST_TESTS:-}; do
-	cut -d' ' -f1 "$tmp/runs" | grep -qx -e "$name" -e "$name.c" -e "$name.sh" ||
+	cut -d' ' -f1 "$tmp/runs" "$tmp/by" | grep -qx -e "$name" -e "$name.c" -e "$name.sh" ||
 		bad "$name" "HOST_TESTS names no test of $dir"
 done
 
 left_out=""
 while read -r file words <&3; do
-	if ! selected "$file"; then
+	# shellcheck disable=SC2086 # the words of the line
+	set -f && set -- $words && set +f
+	if ! selected_run "$file" "$@"; then
 		left_out="$left_out ${file%.*}"
 		continue
 	fi
-	# shellcheck disable=SC2086 # the words of the line
-	set -f && set -- $words && set +f
 	run_test "$file" "$@"
 done 3<"$tmp/runs"
 [ -n "$left_out" ] && echo "HOST_TESTS left out: $(printf '%s\n' $left_out | sort -u | tr '\n' ' ')"

@@ -6,9 +6,11 @@
 # ROUNDS 0: the checkpoint must be refused, leave no image and the program
 # running untouched. With RESTORE_LAZY=1 (ROUNDS 1) it restores with
 # --lazy, label NAME-lazy: the program runs before its pager has every page
-# home.
+# home. With LIVE_FIRST=1 (label NAME-live-first) a checkpoint without
+# --kill comes first, which the program runs on through, as it was: what
+# it checks at the end covers that checkpoint too.
 #
-# Usage: [RESTORE_LAZY=1] scenario.sh BUILD NAME TRIGGER ROUNDS
+# Usage: [RESTORE_LAZY=1] [LIVE_FIRST=1] scenario.sh BUILD NAME TRIGGER ROUNDS
 # (T_BETWEEN=NAME in the environment: sh NAME.sh of this folder after each
 # kill, before the restore; T_FAIL_ONCE=NAME: each restore is first made to
 # fail once its process runs (FERRY_TEST_RESTORE_FAIL_AFTER=1), and
@@ -28,6 +30,7 @@ if [ "${RESTORE_LAZY:-0}" = 1 ]; then
 	restore_opts=--lazy
 	label="$label-lazy"
 fi
+[ "${LIVE_FIRST:-0}" = 1 ] && label="$label-live-first"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-cr.XXXXXX)
 
@@ -43,12 +46,16 @@ if [ "$rounds" -eq 0 ]; then
 	"$ferry" check --pid "$pid" >>"$dir/log" 2>&1 && fail "check says it can be checkpointed"
 fi
 
+if [ "${LIVE_FIRST:-0}" = 1 ]; then
+	"$ferry" checkpoint --pid "$pid" -o "$dir/live-image" >>"$dir/log" 2>&1 ||
+		fail "the checkpoint without --kill failed"
+	sleep 0.2
+	[ -e "/proc/$pid" ] || fail "pid $pid ended after a checkpoint without --kill"
+fi
+
 round=1
 while [ "$round" -le "$rounds" ]; do
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint $round failed"
-	wait "$pid" 2>/dev/null
-	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+	checkpoint_kill "$round"
 	"$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "image $round does not verify"
 	# what the program's run line asks between the kill and the restore:
 	# T_BETWEEN=NAME runs the helper NAME.sh of this folder
@@ -68,12 +75,10 @@ while [ "$round" -le "$rounds" ]; do
 			fail "the failed restore $round did not leave what it found: $(tail -n 1 "$dir/log")"
 	fi
 	# shellcheck disable=SC2086 # no option, or one
-	"$ferry" restore $restore_opts "$dir/image" >>"$dir/log" 2>&1 ||
-		fail "restore $round failed"
+	restore_back "$round" $restore_opts
 	if [ -n "$restore_opts" ]; then
 		grep -q "left to the pager" "$dir/log" || fail "restore $round left no pages to a pager"
 	fi
-	[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
 	sleep 0.2
 	round=$((round + 1))
 done

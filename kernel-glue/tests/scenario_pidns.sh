@@ -6,7 +6,8 @@
 # report is valid and names the process (pid, comm); ferry stays while the
 # process lives; the process has its original pid there and works; ferry
 # exits with the process's status (23 from t_pidns; 137 when the checkpoint
-# kills it).
+# kills it), once no process is left in the namespace: a checkpoint run
+# from inside, and a process that entered it, end their own way.
 #
 # Usage: scenario_pidns.sh BUILD ROUNDS
 # host-test: run pidns 1
@@ -26,6 +27,7 @@ fail_report() {
 cleanup() {
 	[ -n "${inner:-}" ] && kill -9 "$inner" 2>/dev/null
 	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "${visitor:-}" ] && kill -9 "$visitor" 2>/dev/null
 	rm -rf "$dir"
 }
 
@@ -44,9 +46,7 @@ report_printed() {
 }
 
 start_program pidns
-"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 || fail "checkpoint failed"
-wait "$pid" 2>/dev/null
-wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+checkpoint_kill 1
 
 round=1
 while :; do
@@ -75,10 +75,20 @@ while :; do
 	round=$((round + 1))
 done
 
+# a process that entered the namespace outlives the restored one: ferry,
+# the namespace's init, waits for it instead of taking it down
+nsenter --target "$inner" --pid --mount sh -c 'echo in; sleep 1; echo out' >"$dir/visitor" 2>&1 &
+visitor=$!
+visitor_in() { grep -q in "$dir/visitor"; }
+wait_for 100 "the visitor did not enter the namespace" visitor_in
 kill -USR1 "$inner"
 wait "$restorer"
 rc=$?
+wait "$visitor"
+visitor_rc=$?
 program_passed
 [ "$rc" -eq 23 ] || fail "ferry restore --pidns exited with $rc, not the process's 23"
+[ "$visitor_rc" -eq 0 ] && grep -q out "$dir/visitor" ||
+	fail "a process that had entered the namespace was killed when the restored one ended (exit $visitor_rc)"
 echo "PASS: $label"
 rm -rf "$dir"

@@ -41,16 +41,12 @@ wait_for 50 "the second SIGSTOP is not queued" sigstop_queued
 
 round=1
 while [ "$round" -le "$rounds" ]; do
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint $round failed"
-	wait "$pid" 2>/dev/null
-	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
+	checkpoint_kill "$round"
 	"$ferry" inspect "$dir/image" | grep -q "^ *stop-signal 19$" ||
 		fail "ferry inspect does not show the stop of image $round"
 	[ "$("$ferry" inspect --json "$dir/image" | jq '.processes[0].kinds["stop-signal"]')" = 19 ] ||
 		fail "ferry inspect --json does not show the stop of image $round"
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
-	[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+	restore_back "$round"
 	count=$(wc -l <"$dir/counter.txt")
 	sleep 0.3
 	is_stopped || fail "after restore $round the program is in state $(state "$pid"), not stopped"

@@ -8,9 +8,13 @@
 #     cat into a file; the numbers must go on with neither gap nor repeat.
 # With RESTORE_LAZY=1 it restores with --lazy (label NAME-lazy): memory
 # shared between processes is written before they run, the rest is the
-# pager's.
+# pager's. With LIVE_FIRST=1 (label NAME-live-first) a checkpoint without
+# --kill comes first, which the tree runs on through, as it was: what the
+# program checks at the end covers it too. T_BETWEEN=NAME runs the helper
+# NAME.sh of this folder between each kill and its restore (label
+# NAME-...-NAME).
 #
-# Usage: [RESTORE_LAZY=1] scenario_tree.sh BUILD NAME ROUNDS
+# Usage: [RESTORE_LAZY=1] [LIVE_FIRST=1] [T_BETWEEN=NAME] scenario_tree.sh BUILD NAME ROUNDS
 # host-test: run pidns tree 1
 # host-test: run pidns busybox-pipeline 1
 # host-test: run pidns tree 2
@@ -28,16 +32,29 @@
 # host-test: run pidns zombies 2
 # host-test: run pidns tcp_bind 1
 # host-test: run pidns tcp_bind 2
+# host-test: run pidns LIVE_FIRST=1 tcp_bind 1
+# host-test: run pidns sysv_shm 1
+# host-test: run pidns sysv_shm 2
+# host-test: run pidns T_BETWEEN=sysv_shm_remove sysv_shm 2
+# host-test: run pidns LIVE_FIRST=1 sysv_shm 1
+# host-test: run pidns LIVE_FIRST=1 tree 1
+# host-test: run pidns LIVE_FIRST=1 lock_waiter 1
+# host-test: run pidns LIVE_FIRST=1 jobctl 1
+# host-test: run pidns LIVE_FIRST=1 shared 1
+# host-test: run pidns LIVE_FIRST=1 pidfd 1
+# host-test: run pidns LIVE_FIRST=1 zombies 1
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build="$1" name="$2" rounds="$3"
 rounds_label "$name" "$rounds"
 restore_opts=
+[ -n "${T_BETWEEN:-}" ] && label="$label-$T_BETWEEN"
 if [ "${RESTORE_LAZY:-0}" = 1 ]; then
 	restore_opts=--lazy
 	label="$label-lazy"
 fi
+[ "${LIVE_FIRST:-0}" = 1 ] && label="$label-live-first"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-tree.XXXXXX)
 
@@ -104,12 +121,24 @@ before=$(tree_ids "$pid")
 members=$(echo "$before" | awk '{ print $1 }')
 [ "$(echo "$members" | wc -l)" -ge 3 ] || fail "the tree has fewer than 3 processes: $before"
 
+if [ "${LIVE_FIRST:-0}" = 1 ]; then
+	"$ferry" checkpoint --tree "$pid" -o "$dir/live-image" >>"$dir/log" 2>&1 ||
+		fail "the checkpoint without --kill failed"
+	sleep 0.3
+	[ "$(tree_ids "$pid")" = "$before" ] ||
+		fail "after a checkpoint without --kill the tree is: $(echo $(tree_ids "$pid")) instead of: $(echo $before)"
+fi
+
 round=1
 while [ "$round" -le "$rounds" ]; do
 	"$ferry" checkpoint --tree "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
 		fail "checkpoint $round failed"
 	wait "$pid" 2>/dev/null
 	wait_gone 50 $members || fail "the tree is still there after checkpoint --kill"
+	# T_BETWEEN=NAME runs the helper NAME.sh of this folder before the restore
+	if [ -n "${T_BETWEEN:-}" ]; then
+		sh "$(dirname "$0")/$T_BETWEEN.sh" >>"$dir/log" 2>&1 || fail "$T_BETWEEN.sh failed"
+	fi
 	[ "$name" = busybox-pipeline ] && lines_at_ckpt=$(wc -l <"$dir/numbers")
 	members=$(image_ids "$dir/image" | awk '{ print $1 }')
 	# shellcheck disable=SC2086 # no option, or one

@@ -109,12 +109,8 @@ h.ThreadingHTTPServer(("127.0.0.1", 8000), h.SimpleHTTPRequestHandler).serve_for
 		skip "ferry cannot checkpoint $kind yet: $(grep -m1 'cannot checkpoint' "$dir/check")"
 	fi
 	for round in 1 2; do
-		"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-			fail "checkpoint $round failed"
-		wait "$pid" 2>/dev/null
-		wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint $round"
-		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
-		[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+		checkpoint_kill "$round"
+		restore_back "$round"
 		if [ "$kind" = memcached-debian ]; then
 			privileges >"$dir/privileges-$round"
 			cmp -s "$dir/privileges" "$dir/privileges-$round" ||

@@ -59,12 +59,8 @@ intruder_refused 0 "before the checkpoint"
 
 round=1
 while [ "$round" -le "$rounds" ]; do
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint $round failed"
-	wait "$pid" 2>/dev/null
-	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
-	[ -e "/proc/$pid" ] || fail "sqlite3 is not there after restore $round"
+	checkpoint_kill "$round"
+	restore_back "$round"
 	after=$(db_locks)
 	[ "$after" = "$before" ] ||
 		fail "after restore $round /proc/locks shows: $after; before: $before"

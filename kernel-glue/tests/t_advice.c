@@ -6,6 +6,7 @@
  * reads as zeros in a child, and their contents are intact.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/mman.h>

@@ -6,6 +6,7 @@
  * CPU every mask is that CPU, and the test says so.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

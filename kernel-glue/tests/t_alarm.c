@@ -5,6 +5,7 @@
  * ready as the process's clock reads: the program does not wait forever.
  *
  * host-test: run none 1
+ * host-test: run LIVE_FIRST=1 none 1
  * host-test: run none 2
  */
 #include "tlib.h"

@@ -8,6 +8,7 @@
  * where the kernel's clocks read as if it had booted a second ago.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlib.h"

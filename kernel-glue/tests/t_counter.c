@@ -3,6 +3,7 @@
  * where it was, in both, with no restart.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlib.h"

@@ -9,6 +9,7 @@
  * reads back the same from inside.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <linux/capability.h>

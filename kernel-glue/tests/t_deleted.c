@@ -4,6 +4,7 @@
  * contents are there, the inode is still unlinked and shared by all.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/mman.h>

@@ -6,6 +6,7 @@
  * EPOLL_CTL_MOD/DEL still find the items.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <stdint.h>

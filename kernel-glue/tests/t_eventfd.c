@@ -3,6 +3,7 @@
  * counter at 1000000007. After restore both count and behave as before.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <stdint.h>

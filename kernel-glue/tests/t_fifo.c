@@ -4,6 +4,7 @@
  * flags are kept, and new bytes still go from one end to the other.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/stat.h>

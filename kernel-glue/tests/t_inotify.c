@@ -3,6 +3,7 @@
  * removed). After restore a file made there is reported on watch 2.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <limits.h>

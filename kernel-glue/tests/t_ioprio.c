@@ -6,6 +6,7 @@
  * ioprio_get() again: all the same.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

@@ -12,6 +12,7 @@
  * then every 0.3 s.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/time.h>

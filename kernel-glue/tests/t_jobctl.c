@@ -44,23 +44,6 @@ __attribute__((noreturn)) static void run_stopped(int in, int out)
 	_exit(0);
 }
 
-static char state_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
-}
-
 /* W: waits for Q's stop, resumes it, waits for its exit. */
 __attribute__((noreturn)) static void run_w(int in, int out)
 {
@@ -138,7 +121,7 @@ int main(int argc, char **argv)
 	wait_stopped(a, SIGSTOP, "A");
 	kill(b, SIGTSTP);
 	/* B's stop is seen, not collected */
-	while (state_of(b) != 'T')
+	while (t_state_of(b) != 'T')
 		usleep(1000);
 	usleep(100 * 1000);
 	before = sigchld_count;
@@ -147,9 +130,9 @@ int main(int argc, char **argv)
 
 	if (sigchld_count != before)
 		t_fail("%d SIGCHLD came with the restore", sigchld_count - before);
-	if (state_of(a) != 'T' || state_of(b) != 'T')
-		t_fail("A is in state %c, B in %c, both should be stopped (T)", state_of(a),
-		       state_of(b));
+	if (t_state_of(a) != 'T' || t_state_of(b) != 'T')
+		t_fail("A is in state %c, B in %c, both should be stopped (T)", t_state_of(a),
+		       t_state_of(b));
 	if (waitpid(a, &st, WUNTRACED | WNOHANG) != 0)
 		t_fail("A's stop, collected before the checkpoint, is reported again");
 	if (waitpid(b, &st, WUNTRACED | WNOHANG) != b || !WIFSTOPPED(st) ||
@@ -166,14 +149,14 @@ int main(int argc, char **argv)
 			t_fail("W has no child");
 		fclose(f);
 	}
-	if (state_of(q) == 'T')
+	if (t_state_of(q) == 'T')
 		t_fail("Q, running at the checkpoint, is stopped");
 	kill(q, SIGTSTP);
 	kill(a, SIGCONT);
 	kill(b, SIGCONT);
 	wait_continued(a, "A");
 	wait_continued(b, "B");
-	if (state_of(a) == 'T' || state_of(b) == 'T')
+	if (t_state_of(a) == 'T' || t_state_of(b) == 'T')
 		t_fail("SIGCONT did not resume A and B");
 	for (int i = 0; i < 3; i++)
 		if (write(go[1], &c, 1) != 1 || read(answer[0], &c, 1) != 1)

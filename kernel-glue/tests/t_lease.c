@@ -9,6 +9,7 @@
  * up the other process opens the file.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlocks.h"

@@ -8,6 +8,7 @@
  * holds, the dup sees the read lock as its own.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlocks.h"

@@ -9,6 +9,7 @@
  * up is free to another process, the others still keep it out.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlocks.h"

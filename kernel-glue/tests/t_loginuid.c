@@ -6,6 +6,7 @@
  * made then inherits it.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

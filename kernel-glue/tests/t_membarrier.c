@@ -7,6 +7,7 @@
  * issue, succeeds.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <linux/membarrier.h>

@@ -4,6 +4,7 @@
  * contents, and the mapping shares the memfd.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/mman.h>

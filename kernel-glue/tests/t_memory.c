@@ -5,6 +5,7 @@
  * still come from the file; the heap still grows.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/mman.h>

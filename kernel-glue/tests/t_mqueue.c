@@ -14,6 +14,7 @@
  * message once.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  * host-test: run T_BETWEEN=mqueue_unlink usr1 1
  * host-test: run T_BETWEEN=mqueue_unlink usr1 2

@@ -6,6 +6,7 @@
  * read by descriptor (and the file by path), and its contents.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/mman.h>

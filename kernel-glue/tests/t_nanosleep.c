@@ -3,6 +3,7 @@
  * (restarted with the time that was left) and returns 0, not EINTR.
  *
  * host-test: run none 1
+ * host-test: run LIVE_FIRST=1 none 1
  * host-test: run none 2
  */
 #include "tlib.h"

@@ -5,6 +5,7 @@
  * be lowered to 0, where it started (its floor is not raised).
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlib.h"

@@ -6,6 +6,7 @@
  * given a name since is refused: refused.sh.)
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/stat.h>

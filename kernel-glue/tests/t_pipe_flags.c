@@ -9,6 +9,7 @@
  * leaves the other), and the pipe still keeps packets apart.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlib.h"

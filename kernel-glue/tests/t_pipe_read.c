@@ -5,6 +5,7 @@
  * buffered bytes are still there.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include "tlib.h"

@@ -22,6 +22,7 @@
  * keeps its wall-clock expiry, and a new timer gets id 8.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

@@ -7,6 +7,7 @@
  * close-on-exec flag, a duplicate of it keeps its own.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <asm/termbits.h>

@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <stddef.h>
 #include <linux/userfaultfd.h>
+#include <dirent.h>
 #include <mqueue.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -20,15 +21,19 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include "tlib.h"
 
 #define IOPRIO_RT (1 << 13)
 
 static int fd = -1, fd2 = -1;
+static int shm_id = -1;
+static char *shm_at;
 static timer_t timer;
 
 /* a thread in strict mode, blocked in read() for good */
@@ -132,6 +137,151 @@ static bool still_held(bool itimer)
 
 /* A UDP socket with an eBPF filter (SO_ATTACH_BPF) that passes every
  * packet whole: "r0 = 0xffff; exit". */
+/* ---- zombies: a child of this process, or of its child, that exited ---- */
+
+static pid_t zombie = -1;
+static const char *setup_why; /* why a state could not be set up, when errno does not say */
+
+/* DIR/named: the process the refusal names (refused.sh) */
+static void name_pid(pid_t pid)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/named", t_dir);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%d\n", pid);
+		fclose(f);
+	}
+}
+
+/* Wait up to 5 s for @pid to be a zombie. */
+static int until_zombie(pid_t pid)
+{
+	for (int i = 0; i < 5000; i++) {
+		if (t_state_of(pid) == 'Z')
+			return 0;
+		usleep(1000);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static int count_tasks(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void *run_on(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* What waitid() tells of the zombie without reaping it: its si_code, or -1. */
+static int zombie_code(void)
+{
+	siginfo_t si = { 0 };
+
+	if (waitid(P_PID, zombie, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != zombie)
+		return -1;
+	return si.si_code;
+}
+
+static int make_zombie(const char *s)
+{
+	pid_t m;
+	int p[2];
+
+	if (strcmp(s, "zombie_core") == 0) {
+		zombie = fork();
+		if (zombie == 0) {
+			struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+			/* core_pattern "core" writes it into DIR, removed with it */
+			if (chdir(t_dir) < 0)
+				_exit(1);
+			if (setrlimit(RLIMIT_CORE, &rl) < 0 && getrlimit(RLIMIT_CORE, &rl) == 0) {
+				rl.rlim_cur = rl.rlim_max;
+				setrlimit(RLIMIT_CORE, &rl);
+			}
+			abort();
+		}
+		if (zombie < 0 || until_zombie(zombie) < 0)
+			return -1;
+		if (zombie_code() != CLD_DUMPED) {
+			setup_why = "the child killed by SIGABRT wrote no core (RLIMIT_CORE, "
+				    "/proc/sys/kernel/core_pattern)";
+			errno = EPERM;
+			return -1;
+		}
+	} else if (strcmp(s, "zombie_threads") == 0) {
+		zombie = fork();
+		if (zombie == 0) {
+			pthread_t th;
+
+			if (pthread_create(&th, NULL, run_on, NULL) != 0)
+				_exit(1);
+			/* the main thread alone exits: the process runs on in th */
+			syscall(SYS_exit, 0);
+		}
+		if (zombie < 0 || until_zombie(zombie) < 0)
+			return -1;
+		if (count_tasks(zombie) != 2) {
+			errno = ESRCH;
+			return -1;
+		}
+	} else if (strcmp(s, "zombie_session") == 0) {
+		/* M, a child, makes Z, which exits, then leaves this session:
+		 * its zombie Z is of a session neither its own nor its parent's */
+		if (pipe(p) < 0)
+			return -1;
+		m = fork();
+		if (m == 0) {
+			pid_t z;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			z = fork();
+			if (z == 0)
+				_exit(0);
+			if (z < 0 || setsid() < 0 || write(p[1], &z, sizeof(z)) != sizeof(z))
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (m < 0 || read(p[0], &zombie, sizeof(zombie)) != sizeof(zombie))
+			return -1;
+		close(p[0]);
+		if (until_zombie(zombie) < 0)
+			return -1;
+	} else {
+		/* zombie_root: a child that exited, itself the selection */
+		zombie = fork();
+		if (zombie == 0)
+			_exit(0);
+		if (zombie < 0 || until_zombie(zombie) < 0)
+			return -1;
+	}
+	name_pid(zombie);
+	return 0;
+}
+
 static int ebpf_filtered_socket(void)
 {
 	struct bpf_insn insns[] = {
@@ -308,6 +458,30 @@ static int set_up(const char *s)
 		fd = p[0];
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "sysv_shm_outside") == 0 || strcmp(s, "sysv_shm_partial") == 0) {
+		pid_t child = 0;
+
+		/* removed at once: gone with its last attachment, whatever happens */
+		shm_id = shmget(IPC_PRIVATE, 2 * 4096, IPC_CREAT | 0600);
+		shm_at = shm_id < 0 ? (void *)-1 : shmat(shm_id, NULL, 0);
+		if (shm_id >= 0)
+			shmctl(shm_id, IPC_RMID, NULL);
+		if (shm_at == (void *)-1)
+			return -1;
+		strcpy(shm_at, "before");
+		if (s[9] == 'p') /* partial: its second page unmapped */
+			return munmap(shm_at + 4096, 4096);
+		child = fork();
+		if (child == 0) {
+			/* attached outside the selection, until this process is gone */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		return child < 0 ? -1 : 0;
+	}
+	if (strncmp(s, "zombie_", 7) == 0)
+		return make_zombie(s);
 	errno = EINVAL;
 	return -1;
 }
@@ -321,6 +495,13 @@ static const char *check(const char *s)
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		if (access(link, F_OK) < 0)
 			return "its descriptor is gone";
+	}
+	if (shm_id >= 0) {
+		struct shmid_ds ds;
+
+		if (shmctl(shm_id, IPC_STAT, &ds) < 0 || strcmp(shm_at, "before") != 0 ||
+		    ds.shm_nattch != (strcmp(s, "sysv_shm_outside") == 0 ? 2 : 1))
+			return "its System V shared memory segment changed";
 	}
 	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";
@@ -391,6 +572,14 @@ static const char *check(const char *s)
 	if (strcmp(s, "sigio_owner") == 0 &&
 	    (!(fcntl(fd, F_GETFL) & O_ASYNC) || fcntl(fd, F_GETOWN) != getppid()))
 		return "its pipe lost O_ASYNC or its owner";
+	if (zombie > 0 && t_state_of(zombie) != 'Z')
+		return "its zombie is not one any more";
+	if (strcmp(s, "zombie_core") == 0 && zombie_code() != CLD_DUMPED)
+		return "its zombie is not one that dumped core any more";
+	if (strcmp(s, "zombie_root") == 0 && zombie_code() != CLD_EXITED)
+		return "its zombie cannot be waited for as before";
+	if (strcmp(s, "zombie_threads") == 0 && count_tasks(zombie) != 2)
+		return "its zombie main thread's other thread is gone";
 	if (strcmp(s, "seccomp_strict") == 0 && strict_thread_mode() != 1)
 		return "its thread is no longer in strict mode";
 	/* through syscall(): glibc's getppid() returns -ENOSYS, errno untouched */
@@ -405,7 +594,8 @@ int main(int argc, char **argv)
 
 	t_init("refused", argc, argv);
 	if (set_up(state) < 0)
-		t_fail("cannot set up %s: %s", state, strerror(errno));
+		t_fail("cannot set up %s: %s%s%s%s", state, strerror(errno), setup_why ? " (" : "",
+		       setup_why ? setup_why : "", setup_why ? ")" : "");
 	t_ready();
 	t_wait_go();
 	changed = check(state);

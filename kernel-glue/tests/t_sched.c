@@ -10,6 +10,7 @@
  * thread's sched_getattr() and getpriority() again: all the same.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

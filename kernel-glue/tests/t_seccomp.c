@@ -13,6 +13,7 @@
  * through syscall(): glibc's returns the kernel's -errno, not -1.)
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  * host-test: run RESTORE_LAZY=1 usr1 1
  */

@@ -8,6 +8,7 @@
  * writing was, and the other way still open.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <netinet/in.h>

@@ -8,6 +8,7 @@
  * signal: SIGRTMIN+1 to the process, SIGIO to the owning thread.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

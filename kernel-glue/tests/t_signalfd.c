@@ -3,6 +3,7 @@
  * restore it reads the pending one, and one sent after the restore.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sys/signalfd.h>

@@ -10,6 +10,7 @@
  * one with its value.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <linux/capability.h>

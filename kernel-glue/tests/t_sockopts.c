@@ -10,6 +10,7 @@
  * passes one of 5.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <linux/filter.h>

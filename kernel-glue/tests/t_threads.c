@@ -8,6 +8,7 @@
  * pthread_join works (clear_child_tid).
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <pthread.h>

@@ -7,6 +7,7 @@
  * CLOCK_MONOTONIC; CLOCK_REALTIME goes on through it).
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <stdint.h>

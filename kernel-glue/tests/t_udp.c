@@ -6,6 +6,7 @@
  * one side; options (SO_RCVBUF, IP_TOS, SO_REUSEADDR) come back.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <arpa/inet.h>

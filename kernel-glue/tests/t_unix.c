@@ -9,6 +9,7 @@
  * it must not take the listener's path).
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <stddef.h>

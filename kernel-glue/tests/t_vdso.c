@@ -7,6 +7,7 @@
  * glibc found it at, which then only holds jumps to it.
  *
  * host-test: run usr1 1
+ * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
  */
 #include <sched.h>

@@ -34,23 +34,6 @@ static void on_signal(int sig)
 		sigusr2_count++;
 }
 
-static char state_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
-}
-
 static pid_t child_exiting(int code, bool own_group)
 {
 	pid_t pid = fork();
@@ -94,9 +77,9 @@ static pid_t clone_child(void)
 
 static void wait_zombie(pid_t pid, const char *who)
 {
-	for (int i = 0; state_of(pid) != 'Z'; i++) {
+	for (int i = 0; t_state_of(pid) != 'Z'; i++) {
 		if (i > 5000)
-			t_fail("%s is in state %c, not a zombie", who, state_of(pid));
+			t_fail("%s is in state %c, not a zombie", who, t_state_of(pid));
 		usleep(1000);
 	}
 }
@@ -162,14 +145,14 @@ int main(int argc, char **argv)
 		t_fail("SIGCHLD is queued after the restore");
 	if (!sigismember(&pending, SIGUSR2))
 		t_fail("SIGUSR2, queued by ZC's end, is no longer queued");
-	if (state_of(z0) != 'Z' || state_of(z42) != 'Z' || state_of(zk) != 'Z' ||
-	    state_of(zt) != 'Z' || state_of(zc) != 'Z')
-		t_fail("the zombies are in states %c %c %c %c %c", state_of(z0), state_of(z42),
-		       state_of(zk), state_of(zt), state_of(zc));
+	if (t_state_of(z0) != 'Z' || t_state_of(z42) != 'Z' || t_state_of(zk) != 'Z' ||
+	    t_state_of(zt) != 'Z' || t_state_of(zc) != 'Z')
+		t_fail("the zombies are in states %c %c %c %c %c", t_state_of(z0), t_state_of(z42),
+		       t_state_of(zk), t_state_of(zt), t_state_of(zc));
 	if (getpgid(z42) != pgid42 || getpgid(z0) != getpgrp())
 		t_fail("Z42 is in group %d (was %d), Z0 in %d", getpgid(z42), pgid42, getpgid(z0));
-	if (state_of(l) == 'Z' || state_of(l) == '?')
-		t_fail("L, alive at the checkpoint, is in state %c", state_of(l));
+	if (t_state_of(l) == 'Z' || t_state_of(l) == '?')
+		t_fail("L, alive at the checkpoint, is in state %c", t_state_of(l));
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PID, z0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != z0 ||
 	    si.si_code != CLD_EXITED || si.si_status != 0 || si.si_uid != getuid())

@@ -46,17 +46,13 @@ if [ "${4:-}" = --inner ]; then
 	ss -tni state established >>"$dir/log" 2>&1
 	round=1
 	while [ "$round" -le "$rounds" ]; do
-		"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-			fail "checkpoint $round failed"
-		wait "$pid" 2>/dev/null
-		wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint $round"
+		checkpoint_kill "$round"
 		touch "$dir/killed"
 		ip "-$fam" rule show >>"$dir/log" 2>&1
 		[ "$(lock_rules)" = 1 ] || fail "not one lock rule while the server is away ($round)"
 		# the client's kernel sends to the absent server meanwhile
 		sleep 1.5
-		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
-		[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+		restore_back "$round"
 		touch "$dir/restored"
 		ip "-$fam" rule show >>"$dir/log" 2>&1
 		[ "$(lock_rules)" = 0 ] || fail "the lock rule is still there after restore $round"

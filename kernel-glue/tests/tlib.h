@@ -106,4 +106,25 @@ __attribute__((unused)) static uint64_t t_vdso_start(void)
 	return start;
 }
 
+/*
+ * The state letter of process @pid (R, S, T, Z...: the field after its
+ * comm in /proc/PID/stat), or '?' if it cannot be read.
+ */
+__attribute__((unused)) static char t_state_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
 #endif

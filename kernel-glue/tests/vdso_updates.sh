@@ -45,12 +45,8 @@ before=$(areas)
 first=
 round=1
 while [ "$round" -le "$rounds" ]; do
-	"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-		fail "checkpoint $round failed"
-	wait "$pid" 2>/dev/null
-	wait_gone 50 "$pid" || fail "pid $pid still exists after checkpoint --kill"
-	"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "restore $round failed"
-	[ -e "/proc/$pid" ] || fail "pid $pid is not there after restore $round"
+	checkpoint_kill "$round"
+	restore_back "$round"
 	now=$(areas)
 	echo "after restore $round: $now" >>"$dir/log"
 	if [ -z "$first" ]; then

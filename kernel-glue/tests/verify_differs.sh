@@ -18,9 +18,7 @@ dir=$(mktemp -d /tmp/ferry-verify.XXXXXX)
 label=restore-verify-refuses-a-difference
 
 start_program counter
-"$ferry" checkpoint --pid "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-	fail "the checkpoint failed"
-wait "$pid" 2>/dev/null
+checkpoint_kill 1
 setpriv --no-new-privs "$ferry" restore "$dir/image" >>"$dir/log" 2>&1 &&
 	fail "a restore under no_new_privs passed its verify"
 grep -q "restored pid $pid differs from the image: tid $pid: its NoNewPrivs is '1', not '0'" \

@@ -39,6 +39,11 @@ void ferry_update_report(FILE *out, const struct ferry_update_record *rec)
 			rec->nprocs == 1 ? "" : "es");
 	if (rec->reason[0])
 		fprintf(out, "  reason         %s\n", rec->reason);
+	if (rec->watchdog & FERRY_WATCHDOG_ARMED) {
+		char wd[256];
+
+		fprintf(out, "  watchdog       %s\n", ferry_watchdog_describe(rec, wd, sizeof(wd)));
+	}
 	ferry_update_phases(rec, &ph);
 	line_ms(out, "freeze", ph.freeze_ms, "  (freeze + capture)");
 	line_ms(out, "write", ph.write_ms, "  (image into the region, sealed)");

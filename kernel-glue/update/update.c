@@ -14,6 +14,8 @@
  * kernel and leaves the region EMPTY, never SEALED.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ struct update {
 	struct ferry_sink sink;     /* the same, stamping the first write */
 	bool kernel_loaded;
 	bool region_dirty;          /* header changed from what we found */
+	int watchdog_fd;            /* --watchdog: armed at the point of no return, or -1 */
 };
 
 static FILE *progress;
@@ -67,13 +70,38 @@ void update_phase(const char *fmt, ...)
 /*
  * Test hooks (qemu-tests): FERRY_UPDATE_TEST=fail-kexec makes the kexec
  * "fail" after the image is sealed; =corrupt damages one byte of the sealed
- * image, as memory going bad between the kernels would.
+ * image, as memory going bad between the kernels would; =stop-in-write
+ * stops ferry (SIGSTOP) at the image's first write, for a test to kill it
+ * there; =reset-in-write and =reset-after-seal reset the machine at once
+ * (sysrq b: no sync, no shutdown, RAM kept), as a power loss would, at the
+ * first write or after the seal and sync instead of the kexec.
  */
 static bool test_hook(const char *what)
 {
 	const char *f = getenv("FERRY_UPDATE_TEST");
 
 	return f && !strcmp(f, what);
+}
+
+static void test_reset(const char *when)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+	update_phase("test: resetting the machine %s", when);
+	if (fd < 0 || write(fd, "b", 1) != 1)
+		log_error("test: cannot reset the machine through /proc/sysrq-trigger");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_in_write(void)
+{
+	if (test_hook("stop-in-write")) {
+		update_phase("test: stopped while writing (pid %d)", (int)getpid());
+		raise(SIGSTOP);
+	} else if (test_hook("reset-in-write")) {
+		test_reset("while the image is written");
+	}
 }
 
 /* ---- region ------------------------------------------------------------ */
@@ -155,8 +183,10 @@ static int stamp_write(void *ctx, const void *buf, size_t len, uint64_t offset)
 {
 	struct update *u = ctx;
 
-	if (!u->rec.write.realtime_ns)
+	if (!u->rec.write.realtime_ns) {
 		ferry_stamp_now(&u->rec.write);
+		test_in_write();
+	}
 	return u->mem_sink.write(u->mem_sink.ctx, buf, len, offset);
 }
 
@@ -210,17 +240,45 @@ static int commit(void *arg)
 	/* kept if the region is not: the sync makes it durable */
 	ferry_history_add(&u->rec, false);
 	sync();
+	if (u->opts->watchdog) {
+		/* the last step before the switch: a hang from here on is reset */
+		u->watchdog_fd = ferry_watchdog_arm(u->opts->watchdog);
+		if (u->watchdog_fd < 0) {
+			r = u->watchdog_fd;
+			u->watchdog_fd = -1;
+			u->rec.outcome = FERRY_UPDATE_FAILED;
+			u->rec.error = -r;
+			snprintf(u->rec.reason, sizeof(u->rec.reason), "stopped before the %s: the "
+				 "watchdog could not be armed: %.200s", via_name(u), strerror(-r));
+			ferry_update_record_store(&u->region, &u->rec);
+			region_set(u, FERRY_REGION_EMPTY, 0);
+			return r;
+		}
+		u->rec.watchdog_s = (uint16_t)u->opts->watchdog;
+		u->rec.watchdog = FERRY_WATCHDOG_ARMED;
+		update_phase("watchdog %s armed: %u s, left running across the %s",
+			     ferry_watchdog_device(), u->opts->watchdog, via_name(u));
+	}
 	ferry_stamp_now(&u->rec.kexec);
 	ferry_update_record_store(&u->region, &u->rec);
 	update_phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
 	if (!u->opts->via)
 		fprintf(update_progress(), "FERRY-KEXEC: jumping\n");
 	fflush(NULL);
+	if (test_hook("reset-after-seal"))
+		test_reset("after the seal, before the switch");
 	if (test_hook("fail-kexec"))
 		r = -ECANCELED;
 	else
 		r = u->opts->via ? u->opts->via->execute(u->opts) : ferry_kexec_execute();
 	/* still here: the kexec did not happen */
+	if (u->watchdog_fd >= 0) {
+		if (ferry_watchdog_stop(u->watchdog_fd) == 0)
+			u->rec.watchdog |= FERRY_WATCHDOG_STOPPED;
+		else
+			u->rec.watchdog |= FERRY_WATCHDOG_FAILED;
+		u->watchdog_fd = -1;
+	}
 	u->rec.outcome = FERRY_UPDATE_FAILED;
 	u->rec.error = -r;
 	snprintf(u->rec.reason, sizeof(u->rec.reason), "%s failed: %.200s", via_name(u),
@@ -273,6 +331,11 @@ static int preflight(struct update *u)
 	r = region_prepare(u);
 	if (r < 0)
 		return r;
+	if (u->opts->watchdog) {
+		r = ferry_watchdog_check(u->opts->watchdog);
+		if (r < 0)
+			return r;
+	}
 	update_phase("region %.0f MiB at 0x%llx (%s): staging %.1f MiB for an image of at most "
 	      "%.1f MiB (%u process%s, %.1f MiB resident)", MIB(u->region.size),
 	      (unsigned long long)u->region.phys, u->region.device, MIB(u->hdr.staging_size),
@@ -301,6 +364,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	if (!u)
 		return -ENOMEM;
 	u->opts = opts;
+	u->watchdog_fd = -1;
 	progress = opts->progress;
 	ferry_region_init(&u->region, FERRY_REGION_MAP_CACHED);
 	ferry_stamp_now(&u->rec.start);

@@ -11,8 +11,9 @@
 # cycle: the client reads every key back on its connection (a tenth
 # rewritten each cycle), the counter went on with no gap above that
 # update's downtime, and nothing grows: the tree's processes and open
-# descriptors are the same, their resident memory no more than 4 MiB above
-# the first cycle's, no network-lock rule is left, and the region holds no
+# descriptors are the same, their resident memory no more than 4 MiB and
+# their memory areas no more than 2 above the first cycle's, no
+# network-lock rule is left, and the region holds no
 # sealed image. The last cycle prints the downtimes: min, median, p95, max.
 [ -x /usr/bin/memcached ] || { fail "no memcached in the guest: the host has none to copy (make deps)"; return; }
 cycles=$(arg ferry.soak)

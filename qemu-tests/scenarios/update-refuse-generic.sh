@@ -6,7 +6,9 @@
 # before anything is frozen (it keeps counting, untraced; exit status 3,
 # nothing changed); then a kexec that fails after the image was sealed
 # (FERRY_UPDATE_TEST=fail-kexec: after the point of no return, exit status
-# 4) thaws the process and leaves the region EMPTY.
+# 4) thaws the process and leaves the region EMPTY. Before that, ferry update
+# --watchdog is refused (exit status 3, nothing frozen) without a watchdog
+# and with softdog, which cannot outlive the kernel it runs in.
 app_start --log /data/big.log --mem 16
 big=$app_pid
 sleep 2
@@ -23,6 +25,23 @@ sleep 1
 
 app_start --log /data/small.log
 sleep 2
+# --watchdog without a watchdog, then with softdog only (a timer of this
+# kernel, which the kexec ends): refused in the preflight, nothing frozen
+out=$(update_to "$flavor" --pid --watchdog 10)
+rc=$?
+echo "$out"
+[ $rc -eq 3 ] || { fail "ferry update --watchdog without a watchdog: exit status $rc, not 3"; return; }
+echo "$out" | grep -q 'no watchdog device' || { fail "refused without naming the missing watchdog: $(echo "$out" | tail -n 1)"; return; }
+insmod "/lib/modules/$kver/softdog.ko" || { fail "cannot load softdog"; return; }
+[ -c /dev/watchdog ] || { fail "softdog gave no /dev/watchdog"; return; }
+out=$(update_to "$flavor" --pid --watchdog 10)
+rc=$?
+echo "$out"
+[ $rc -eq 3 ] || { fail "ferry update --watchdog with softdog: exit status $rc, not 3"; return; }
+echo "$out" | grep -q 'is softdog, a timer of the running kernel' || { fail "softdog refused without saying why: $(echo "$out" | tail -n 1)"; return; }
+echo "$out" | grep -q 'freezing' && { fail "it froze before refusing the watchdog"; return; }
+traced $app_pid && { fail "pid $app_pid still traced after the watchdog refusal"; return; }
+rmmod softdog 2>/dev/null
 out=$(FERRY_UPDATE_TEST=fail-kexec update_to "$flavor" --pid)
 rc=$?
 echo "$out"

@@ -46,6 +46,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		{ "tree", required_argument, NULL, 't' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "watchdog", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
@@ -62,6 +63,15 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		case 'a': o.append = optarg; break;
 		case 'v': via = optarg; break;
 		case 'f': o.force = true; break;
+		case 'w': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || v < 1 || v > 65535)
+				return command_usage_error(cmd, "--watchdog takes seconds, 1 to 65535");
+			o.watchdog = (unsigned)v;
+			break;
+		}
 		case 'j': json = true; break;
 		case 'p':
 		case 't':
@@ -109,7 +119,8 @@ const struct command command_update = {
 	.name = "update",
 	.summary = "move processes onto a new kernel through kexec or a warm reboot",
 	.usage = "--kernel KERNEL [--initrd INITRD] [--append ARGS] --via kexec|reboot "
-		 "(--pid PID | --tree PID) [--level N] [--force] [--json]",
+		 "(--pid PID | --tree PID) [--level N] [--force] [--watchdog SECONDS] "
+		 "[--json]",
 	.help = "Preflight first, before anything is frozen: the marked region\n"
 		"(ferry.region=) must be mapped and big enough for the selection's\n"
 		"resident memory, KERNEL must load (kexec_file_load), and every process\n"
@@ -135,6 +146,20 @@ const struct command command_update = {
 		"                    the region is sized for the image uncompressed, and\n"
 		"                    compressing only adds to the downtime\n"
 		"  --force           overwrite a sealed image that was never restored\n"
+		"  --watchdog SECONDS  arm the hardware watchdog (/dev/watchdog) with\n"
+		"                    this timeout just before the kexec or reboot and\n"
+		"                    leave it running across it: a new kernel that hangs\n"
+		"                    before ferry-init stops it is reset into the default\n"
+		"                    kernel, whose ferry-init restores the image (still\n"
+		"                    sealed). ferry-init re-arms it for the restore and\n"
+		"                    stops it after; 'ferry status' says what became of\n"
+		"                    it. The new kernel needs the watchdog's driver (its\n"
+		"                    probe stops a running i6300esb: the watchdog covers\n"
+		"                    the new kernel until then). Refused when\n"
+		"                    /dev/watchdog is softdog, a timer of the running\n"
+		"                    kernel that the kexec ends; on the reboot path a\n"
+		"                    watchdog that the firmware's reset stops (QEMU's\n"
+		"                    i6300esb) covers only the way down\n"
 		"  --json            when it returns: the outcome as one JSON object on\n"
 		"                    stdout (exit_status, nothing_changed, the record as\n"
 		"                    'ferry status --json' shows it, messages); the\n"

@@ -153,6 +153,10 @@ struct inspect_kinds_visitor {
 };
 
 void inspect_process_kinds(const void *fdt, int node, const struct inspect_kinds_visitor *vis);
+/* The same for the kinds' own nodes under the root that ferry inspect has
+ * no table of its own for (System V shared memory segments): none in an
+ * image without them. */
+void inspect_image_kinds(const void *fdt, const struct inspect_kinds_visitor *vis);
 
 /* "rwxp": PROT_* bits, then 'p'rivate or 's'hared; '?' for what is unknown. */
 void inspect_prot_text(char ret[5], struct meta_value prot, struct meta_value flags);

@@ -147,6 +147,21 @@ static void put_process_kinds(const void *fdt, int node, struct json_writer *j)
 	json_object_end(j);
 }
 
+/* The kinds' own nodes under the root: "sysv-shm": [ { "node": ..., ... } ] */
+static void put_image_kinds(const void *fdt, struct json_writer *j)
+{
+	const struct inspect_kinds_visitor vis = {
+		.arg = j,
+		.prop = kinds_json_prop,
+		.list_begin = kinds_json_list_begin,
+		.item_begin = kinds_json_item_begin,
+		.item_end = kinds_json_end,
+		.list_end = kinds_json_list_end,
+	};
+
+	inspect_image_kinds(fdt, &vis);
+}
+
 static void put_process(const void *fdt, int node, struct json_writer *j)
 {
 	struct process_info p;
@@ -382,6 +397,7 @@ int inspect_print_json(struct inspect *ins, FILE *out)
 		put_pipes(ins->fdt, &j);
 		put_locks(ins->fdt, &j);
 		put_leases(ins->fdt, &j);
+		put_image_kinds(ins->fdt, &j);
 	}
 	put_totals(ins, &j);
 	if (ins->show_chunks)

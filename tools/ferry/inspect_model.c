@@ -385,6 +385,17 @@ void inspect_process_kinds(const void *fdt, int node, const struct inspect_kinds
 			visit_fields(fdt, node, kind_registry[i]->process_fields, vis);
 }
 
+/* kernel-glue/kinds/sysv_shm.c */
+extern const struct kind kind_sysv_shm;
+
+static const struct kind *const image_kinds[] = { &kind_sysv_shm };
+
+void inspect_image_kinds(const void *fdt, const struct inspect_kinds_visitor *vis)
+{
+	for (size_t i = 0; i < sizeof(image_kinds) / sizeof(image_kinds[0]); i++)
+		visit_fields(fdt, 0, image_kinds[i]->image_fields, vis);
+}
+
 /* The bits are the Linux ABI, spelled out so the meaning does not depend
  * on the build host's headers. */
 #define AREA_PROT_READ 0x1u

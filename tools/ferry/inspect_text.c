@@ -185,6 +185,30 @@ static void print_process_kinds(const void *fdt, int node, FILE *out)
 	inspect_process_kinds(fdt, node, &vis);
 }
 
+/* The kinds' own nodes under the root, a title per list ("sysv-shm"), a
+ * line per node. */
+static void kinds_text_title(void *arg, const char *list)
+{
+	struct kinds_text *k = arg;
+
+	fprintf(k->out, "\n%s\n", list);
+}
+
+static void print_image_kinds(const void *fdt, FILE *out)
+{
+	struct kinds_text k = { .out = out };
+	const struct inspect_kinds_visitor vis = {
+		.arg = &k,
+		.prop = kinds_text_prop,
+		.list_begin = kinds_text_title,
+		.item_begin = kinds_text_item_begin,
+		.item_end = kinds_text_item_end,
+		.list_end = kinds_text_list_end,
+	};
+
+	inspect_image_kinds(fdt, &vis);
+}
+
 static void print_processes(const void *fdt, FILE *out)
 {
 	struct process_info p;
@@ -419,6 +443,7 @@ int inspect_print_text(struct inspect *ins, FILE *out)
 		print_pipes(ins->fdt, out);
 		print_locks(ins->fdt, out);
 		print_leases(ins->fdt, out);
+		print_image_kinds(ins->fdt, out);
 	}
 	print_totals(ins, out);
 	if (ins->show_chunks)

@@ -56,6 +56,15 @@ void update_record_json(struct json_writer *j, const char *key,
 	json_u64(j, "generation", rec->generation);
 	json_u64(j, "error", rec->error > 0 ? (uint64_t)rec->error : 0);
 	string_or_null(j, "reason", rec->reason);
+	json_object_begin(j, "watchdog");
+	json_bool(j, "armed", rec->watchdog & FERRY_WATCHDOG_ARMED);
+	json_u64(j, "timeout_s", rec->watchdog_s);
+	json_bool(j, "fired", rec->watchdog & FERRY_WATCHDOG_FIRED);
+	json_bool(j, "rearmed_by_init", rec->watchdog & FERRY_WATCHDOG_TAKEN);
+	json_bool(j, "stopped", rec->watchdog & FERRY_WATCHDOG_STOPPED);
+	json_bool(j, "device_absent", rec->watchdog & FERRY_WATCHDOG_ABSENT);
+	json_bool(j, "failed", rec->watchdog & FERRY_WATCHDOG_FAILED);
+	json_object_end(j);
 	json_object_begin(j, "stamps_us");
 	stamp(j, "start", &rec->start);
 	stamp(j, "freeze", &rec->freeze);

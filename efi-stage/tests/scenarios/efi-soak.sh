@@ -6,8 +6,8 @@
 # alternating 6.12 and 6.1, of the counting guest-app. After each: it was
 # restored, counts on with no gap above that update's downtime (the gap
 # spans a firmware reboot), and nothing grows (qemu-tests/guest/lib/soak.sh:
-# descriptors, resident memory, network-lock rules, sealed images); the
-# last boot prints the downtimes.
+# descriptors, resident memory, memory areas, network-lock rules, sealed
+# images); the last boot prints the downtimes.
 efi_boot_begin || return
 cycles=$(arg ferry.soak)
 cycles=${cycles:-3}

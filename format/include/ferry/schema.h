@@ -55,7 +55,7 @@
 #define FM_A_PROT "prot"       /* u32, PROT_* bits */
 #define FM_A_FLAGS "flags"     /* u32, MAP_SHARED/MAP_PRIVATE|... bits */
 #define FM_A_PGOFF "pgoff"     /* u64, file offset in bytes */
-#define FM_A_KIND "kind"       /* string: anon, file, heap, stack, vdso, vvar, shmem */
+#define FM_A_KIND "kind"       /* string: anon, file, heap, stack, vdso, vvar, shmem, sysv */
 #define FM_A_PATH "path"       /* string, for file-backed areas */
 #define FM_A_FILE "file"       /* u32, /files id of the backing file, when captured */
 
@@ -329,5 +329,24 @@
 #define FM_Z_STATUS "wait-status"      /* u32: the status waitpid() reports: exit code << 8,
 					* or the signal that killed it (no core dump) */
 #define FM_Z_EXIT_SIGNAL "exit-signal" /* u32: what its parent was sent (SIGCHLD 17, or another; 0: none) */
+
+/* ---- System V shared memory (format 1.3) ---- */
+
+/* /mms/mm@ID/area@START of kind sysv: part of an attachment (shmat) */
+#define FM_A_SHM_ID "shm-id"         /* u32: the segment's shmid (a /sysv-shm/segment) */
+#define FM_A_SHM_RDONLY "shm-rdonly" /* empty: attached with SHM_RDONLY */
+
+/* /sysv-shm/segment@SHMID */
+#define FM_SYSV_SHMS "sysv-shm"
+#define FM_SYSV_SHM "segment"
+#define FM_SHM_ID "id"               /* u32: its shmid */
+#define FM_SHM_KEY "key"             /* u32: the key it was made with (IPC_PRIVATE 0) */
+#define FM_SHM_SIZE "size"           /* u64: shm_segsz, bytes */
+#define FM_SHM_MODE "mode"           /* u32: permission bits, 0777 */
+#define FM_SHM_OWNER "owner"         /* u32[2]: uid, gid */
+#define FM_SHM_CREATOR "creator"     /* u32[2]: cuid, cgid */
+#define FM_SHM_REMOVED "removed"     /* empty: IPC_RMID done, gone at the last detach */
+#define FM_SHM_LOCKED "locked"       /* empty: SHM_LOCK */
+#define FM_SHM_DATA "data"           /* bytes: its first bytes; the rest up to size is zero */
 
 #endif

@@ -42,6 +42,18 @@ bool arch_in_restartable_syscall(const arch_regs_t *r, long *ret_nr, long *ret_e
  */
 void arch_rewind_syscall(arch_regs_t *r, bool fresh_task);
 
+/*
+ * A thread stopped in restart_syscall(), which a call that uses a restart
+ * block becomes once a stop interrupted it (SIGSTOP and SIGCONT, a
+ * tracer): @code holds the ARCH_RESTARTED_CODE bytes that end at its
+ * `syscall` instruction. True, with the number of the call it restarts in
+ * @ret_nr, if they load that number right before (`mov $NR, %eax`, as
+ * glibc's wrappers do).
+ */
+#define ARCH_RESTARTED_CODE 7
+bool arch_in_restarted_syscall(const arch_regs_t *r);
+bool arch_restarted_call(const uint8_t code[ARCH_RESTARTED_CODE], long *ret_nr);
+
 /* `syscall; int3` in ferry's own text; the same address in a forked child. */
 extern const char arch_syscall_gadget[];
 /* The bytes of that sequence, for copying into a trampoline page. */

@@ -133,6 +133,25 @@ void arch_rewind_syscall(arch_regs_t *r, bool fresh_task)
 		r->rdx = r->r10;
 }
 
+bool arch_in_restarted_syscall(const arch_regs_t *r)
+{
+	long nr;
+
+	return arch_in_restartable_syscall(r, &nr, NULL) && nr == SYS_restart_syscall;
+}
+
+bool arch_restarted_call(const uint8_t code[ARCH_RESTARTED_CODE], long *ret_nr)
+{
+	uint32_t nr;
+
+	/* b8 imm32 (mov $imm32, %eax), 0f 05 (syscall) */
+	if (code[0] != 0xb8 || code[5] != 0x0f || code[6] != 0x05)
+		return false;
+	memcpy(&nr, code + 1, sizeof(nr));
+	*ret_nr = nr;
+	return true;
+}
+
 long arch_find_syscall_insn(const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i++)

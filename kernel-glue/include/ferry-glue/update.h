@@ -46,6 +46,7 @@ struct ferry_update_options {
 	bool tree;          /* the process and all its descendants */
 	int level;          /* zlib level of the page chunks (0: stored) */
 	bool force;         /* overwrite a sealed image nobody restored */
+	unsigned watchdog;  /* seconds: arm /dev/watchdog before the switch (0: no) */
 	const struct ferry_update_via *via; /* NULL: kexec */
 	FILE *progress;     /* where the step-by-step lines go (stdout when NULL) */
 	/*
@@ -116,9 +117,40 @@ struct ferry_update_record {
 	char old_kernel[64];         /* uname -r */
 	char new_kernel[64];
 	char reason[512];            /* why it failed, or "" */
-	uint32_t reserved;
+	uint16_t watchdog_s;         /* the watchdog's timeout armed before the switch, or 0 */
+	uint16_t watchdog;           /* FERRY_WATCHDOG_*: what became of it */
 	uint32_t crc;                /* CRC-32 (zlib) of everything before it */
 };
+
+/*
+ * ferry update --watchdog (watchdog.c): the hardware watchdog, /dev/watchdog,
+ * armed before the kexec or reboot and left running across it (no magic
+ * close), so that a new kernel that hangs before ferry-init is reset into
+ * the default one, whose ferry-init restores the image still sealed.
+ */
+enum {
+	FERRY_WATCHDOG_ARMED = 1 << 0,   /* ferry update armed it before the switch */
+	FERRY_WATCHDOG_FIRED = 1 << 1,   /* the next kernel's driver: it reset the machine */
+	FERRY_WATCHDOG_TAKEN = 1 << 2,   /* ferry-init re-armed it for the restore */
+	FERRY_WATCHDOG_STOPPED = 1 << 3, /* stopped again (ferry-init, or ferry update when
+					  * the switch came back) */
+	FERRY_WATCHDOG_ABSENT = 1 << 4,  /* ferry-init found no /dev/watchdog */
+	FERRY_WATCHDOG_FAILED = 1 << 5,  /* it could not be opened or stopped (logged) */
+};
+
+/* The watchdog device: /dev/watchdog (watchdog0), on both kernels. */
+const char *ferry_watchdog_device(void);
+/* Preflight, nothing opened: the device is there, a hardware watchdog (not
+ * softdog), free, and takes @seconds. 0 or -errno, the reason logged. */
+int ferry_watchdog_check(unsigned seconds);
+/* Open it (which starts it), set @seconds, ping: the fd, or -errno (logged). */
+int ferry_watchdog_arm(unsigned seconds);
+/* Magic close: 'V', then close. 0, or -errno when it keeps running. */
+int ferry_watchdog_stop(int fd);
+/* The driver says the last reset was its doing (sysfs bootstatus). */
+bool ferry_watchdog_fired(void);
+/* "30 s, armed before the kexec; ..." for ferry status, into @buf. */
+const char *ferry_watchdog_describe(const struct ferry_update_record *rec, char *buf, size_t len);
 
 /* Downtime and its phases in milliseconds, -1 where unknown. */
 struct ferry_update_phases {

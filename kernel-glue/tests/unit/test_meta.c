@@ -22,6 +22,7 @@
 #include "../../kinds/kind.h"
 #include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
+#include "../../kinds/sysv_shm.h"
 #include "../../kinds/zombie.h"
 #include "ferry/schema.h"
 #include "meta_walk.h"
@@ -514,6 +515,32 @@ static void fill_image(struct st_image *img, unsigned *seed)
 				zs->v[k].exit_signal = 17;
 				zs->v[k].uid %= 65536;
 			}
+		}
+	}
+	/* System V shared memory: segment k attached whole by area k of the
+	 * first address space (one page), no other area of kind sysv */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct sysv_shm_image *si;
+		struct st_mm *mm = img->nmms ? &img->mms[0] : NULL;
+
+		if (strcmp(kind_registry[i]->name, "sysv-shm") != 0 ||
+		    !(si = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		for (size_t m = 0; m < img->nmms; m++)
+			for (size_t a = 0; a < img->mms[m].nareas; a++)
+				if (img->mms[m].areas[a].kind == ST_AREA_SYSV)
+					img->mms[m].areas[a].kind = ST_AREA_ANON;
+		while (si->n > (mm ? mm->nareas : 0))
+			free(si->segs[--si->n].data);
+		for (size_t k = 0; k < si->n; k++) {
+			struct st_area *a = &mm->areas[k];
+
+			a->kind = ST_AREA_SYSV;
+			a->pgoff = 0;
+			a->start = (a->start > (1ull << 46) ? a->start >> 4 : a->start) & ~0xfffull;
+			a->end = a->start + 4096;
+			a->shmid = si->segs[k].id = 10 + k;
+			si->segs[k].size = 4000 + k;
 		}
 	}
 	/* the socket families: one record of each, named by its file */

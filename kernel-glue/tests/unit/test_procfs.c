@@ -3,11 +3,19 @@
  * /proc/PID/limits as the kernel writes it (fs/proc/base.c), read by
  * proc_parse_limits(): numbers and "unlimited", each resource's unit;
  * and lines that are not as the kernel writes them refused (-EPROTO).
+ * proc_state() and proc_task_state() of processes made here: this one
+ * running, a child stopped and then a zombie, its name holding ") " as
+ * the state letter follows it, and gone once reaped (-ENOENT).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../../common/procfs.h"
 
@@ -102,7 +110,61 @@ static int test_limits(void)
 	return 0;
 }
 
+/* Wait up to 5 s for @pid to be in state @want; its last state. */
+static int state_within(pid_t pid, int want)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+	int st = proc_state(pid);
+
+	for (int i = 0; i < 5000 && st != want; i++) {
+		nanosleep(&ts, NULL);
+		st = proc_state(pid);
+	}
+	return st;
+}
+
+static int test_state(void)
+{
+	const char *t = "procfs-state";
+	int go[2], st, status;
+	pid_t child;
+	char c = 0;
+
+	UNIT_CHECK(t, proc_state(getpid()) == 'R', "this process is in state %d, not R",
+		   proc_state(getpid()));
+	UNIT_CHECK(t, proc_task_state(getpid(), gettid()) == 'R',
+		   "this thread is in state %d, not R", proc_task_state(getpid(), gettid()));
+	UNIT_CHECK(t, pipe(go) == 0, "pipe: %s", strerror(errno));
+	child = fork();
+	UNIT_CHECK(t, child >= 0, "fork: %s", strerror(errno));
+	if (child == 0) {
+		prctl(PR_SET_NAME, "a) Z (b) R 1", 0, 0, 0);
+		close(go[1]);
+		raise(SIGSTOP);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(3);
+	}
+	close(go[0]);
+	st = state_within(child, 'T');
+	UNIT_CHECK(t, st == 'T', "the stopped child is in state %d, not T", st);
+	st = proc_task_state(child, child);
+	UNIT_CHECK(t, st == 'T', "the stopped child's thread is in state %d, not T", st);
+	kill(child, SIGCONT);
+	close(go[1]);
+	st = state_within(child, 'Z');
+	UNIT_CHECK(t, st == 'Z', "the exited child is in state %d, not Z", st);
+	UNIT_CHECK(t, waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+		       WEXITSTATUS(status) == 3, "the child did not exit 3 (%#x)", status);
+	st = proc_state(child);
+	UNIT_CHECK(t, st == -ENOENT, "the reaped child's state is %d, not -ENOENT", st);
+	printf("PASS: %s\n", t);
+	return 0;
+}
+
 int main(void)
 {
-	return test_limits();
+	int failed = test_limits();
+
+	return test_state() | failed;
 }
