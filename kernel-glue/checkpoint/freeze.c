@@ -333,6 +333,8 @@ static bool stopped_since(struct frozen_task *t)
 	}
 }
 
+static pid_t parent_of(pid_t tid);
+
 /* Limit on the stops one thread passes while a signal is sent through it. */
 #define HOLD_MAX_STOPS 64
 
@@ -396,8 +398,11 @@ int freeze_hold(struct freeze *fz, struct guardian *g)
 				t = ft;
 		}
 		/* a stopped process stays so anyway; one with no thread ferry
-		 * stopped cannot be lent or read */
-		if (stopped_before || !t)
+		 * stopped cannot be lent or read. Not held either: a child of
+		 * a process of the selection, whose stop and continue would
+		 * each queue a SIGCHLD in its frozen parent that the thaw
+		 * does not take back yet */
+		if (stopped_before || !t || have_pid(fz, parent_of(pid)))
 			continue;
 		r = guardian_hold(g, pid);
 		if (r < 0)

@@ -161,8 +161,9 @@ int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg);
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
 /*
- * Hold every process that was running at the freeze in a group stop of
- * ferry's, told to guardian @g first: should ferry die, its tracing goes
+ * Hold every process that was running at the freeze, and whose parent is
+ * not of the selection, in a group stop of ferry's, told to guardian @g
+ * first: should ferry die, its tracing goes
  * and the threads stay stopped (a group stop outlives it) until the
  * guardian has undone what ferry changed. Call before the first change.
  * freeze_thaw() lets go of the stop (SIGCONT, taken back before any

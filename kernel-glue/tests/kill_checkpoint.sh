@@ -15,7 +15,8 @@
 # What makes them pass: the guardian (checkpoint/guardian.c) takes the
 # connection out of repair mode and puts back the registers of a thread
 # ferry had lent itself, while the server is still stopped: ferry holds
-# each running process in a group stop of its own before it changes
+# each running process whose parent is outside the checkpoint (here the
+# server) in a group stop of its own before it changes
 # anything (checkpoint/freeze.c, freeze_hold), and a group stop outlives
 # the tracing that goes with ferry; the guardian continues it last.
 #
