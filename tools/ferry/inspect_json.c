@@ -131,9 +131,10 @@ static void kinds_json_list_end(void *arg)
 	json_array_end(arg);
 }
 
-static void put_process_kinds(const void *fdt, int node, struct json_writer *j)
+/* What the kinds' field tables show, written into @j. */
+static struct inspect_kinds_visitor json_visitor(struct json_writer *j)
 {
-	const struct inspect_kinds_visitor vis = {
+	return (struct inspect_kinds_visitor){
 		.arg = j,
 		.prop = kinds_json_prop,
 		.list_begin = kinds_json_list_begin,
@@ -141,6 +142,11 @@ static void put_process_kinds(const void *fdt, int node, struct json_writer *j)
 		.item_end = kinds_json_end,
 		.list_end = kinds_json_list_end,
 	};
+}
+
+static void put_process_kinds(const void *fdt, int node, struct json_writer *j)
+{
+	const struct inspect_kinds_visitor vis = json_visitor(j);
 
 	json_object_begin(j, "kinds");
 	inspect_process_kinds(fdt, node, &vis);
@@ -150,14 +156,7 @@ static void put_process_kinds(const void *fdt, int node, struct json_writer *j)
 /* The kinds' own nodes under the root: "sysv-shm": [ { "node": ..., ... } ] */
 static void put_image_kinds(const void *fdt, struct json_writer *j)
 {
-	const struct inspect_kinds_visitor vis = {
-		.arg = j,
-		.prop = kinds_json_prop,
-		.list_begin = kinds_json_list_begin,
-		.item_begin = kinds_json_item_begin,
-		.item_end = kinds_json_end,
-		.list_end = kinds_json_list_end,
-	};
+	const struct inspect_kinds_visitor vis = json_visitor(j);
 
 	inspect_image_kinds(fdt, &vis);
 }
