@@ -66,6 +66,7 @@ static const struct {
 	[INV_FD] = { "fd", "a field of fdinfo", inv_fd_rules },
 	[INV_TIMER] = { "timers", "a timer", inv_timer_rules },
 	[INV_LOCK] = { "locks", "a lock request", inv_lock_rules },
+	[INV_SYSVIPC] = { "sysvipc", "a System V IPC object", inv_sysvipc_rules },
 	[INV_INSIDE] = { "inside", "an attribute asked inside the process", inv_inside_rules },
 	[INV_LIMIT] = { "limits", "a resource limit", inv_limit_rules },
 };
@@ -427,6 +428,8 @@ int inventory_check(pid_t root, bool tree)
 		r = walk_process(&v, pids[i]);
 	if (r == 0)
 		r = inv_walk_locks(&v, pids, n);
+	if (r == 0)
+		r = inv_walk_sysvipc(&v, pids, n);
 	free(pids);
 	for (size_t i = 0; i < v.nseen; i++) {
 		free(v.seen[i].key);

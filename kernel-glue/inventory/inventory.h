@@ -6,7 +6,8 @@
  * scheduling and I/O priority, proc.c: the settable files of /proc/PID,
  * ns.c: /proc/PID/ns, maps.c: smaps and its VmFlags, fds.c: every fd with
  * its fdinfo and owner, timers.c: /proc/PID/timers and the waiting lock
- * requests of /proc/locks, limits.c: /proc/PID/limits; inside.c: what
+ * requests of /proc/locks, limits.c: /proc/PID/limits; sysvipc.c: the
+ * System V semaphores and message queues a process used last; inside.c: what
  * only the process can be asked, prctl getters and interval timers, at
  * the freeze), and each value found is offered as an item:
  *
@@ -47,6 +48,7 @@ enum inv_source {
 		      * before its ':'), or "owner" and "signal" (F_GETOWN_EX, F_GETSIG) */
 	INV_TIMER,   /* a POSIX timer of /proc/PID/timers; key "timer", value its ID */
 	INV_LOCK,    /* a lock request of the process waiting in /proc/locks; key "waiting" */
+	INV_SYSVIPC, /* a System V semaphore set or message queue it used last; key "sem", "msg" */
 	INV_INSIDE,  /* asked inside a frozen thread; key: the getter ("child_subreaper",
 		      * "itimer_real", ...) */
 	INV_LIMIT,   /* a line of /proc/PID/limits; key: its name ("Max open files"),
@@ -187,11 +189,13 @@ int inv_walk_maps(struct inv *v, pid_t pid);
 int inv_walk_fds(struct inv *v, pid_t pid);
 int inv_walk_timers(struct inv *v, pid_t pid);
 int inv_walk_locks(struct inv *v, const pid_t *pids, size_t npids);
+int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids);
 int inv_walk_limits(struct inv *v, pid_t pid);
 
 extern const struct inv_rule inv_status_rules[], inv_sched_rules[], inv_state_rules[],
 	inv_proc_rules[], inv_ns_rules[], inv_area_rules[], inv_fd_rules[], inv_timer_rules[],
-	inv_lock_rules[], inv_inside_rules[], inv_limit_rules[];
+	inv_lock_rules[], inv_inside_rules[], inv_limit_rules[],
+	inv_sysvipc_rules[];
 
 /* Ferry's own value of @key in @source ("" when it has none): the
  * reference of rules with .same_as_ferry. */

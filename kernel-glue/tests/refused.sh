@@ -50,6 +50,8 @@ mqueue_unlinked_twice freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): an un
 mqueue_notify freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a message queue with an mq_notify\(\) registration is not carried
 tmpfile_named freeze fd [0-9]+: .*#[0-9]+ \(deleted\): a file whose name is no longer the one it was opened by
 sysv_shm_outside freeze System V shared memory segment [0-9]+ .key 0.: attached 2 times, 1 of them by the processes of the checkpoint: a process outside it uses the segment too
+sysv_sem inventory a System V semaphore set it operated on last .id [0-9]+, key 0. is not carried yet
+sysv_msg inventory a System V message queue it sent to or received from last .id [0-9]+, key 0. is not carried yet
 sysv_shm_partial freeze area 0x[0-9a-f]+-0x[0-9a-f]+: an attachment of System V shared memory segment [0-9]+ that no longer maps all of it
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
 group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint

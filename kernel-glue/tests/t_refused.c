@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -34,6 +36,7 @@
 static int fd = -1, fd2 = -1;
 static int shm_id = -1;
 static char *shm_at;
+static int sem_id = -1, msg_id = -1;
 static timer_t timer;
 
 /* a thread in strict mode, blocked in read() for good */
@@ -480,6 +483,34 @@ static int set_up(const char *s)
 		}
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "sysv_sem") == 0 || strcmp(s, "sysv_msg") == 0) {
+		struct sembuf up = { .sem_num = 0, .sem_op = 1 };
+		struct { long type; char text[8]; } m = { 1, "hello" };
+		pid_t parent = getpid(), child;
+
+		/* this process the last to use it: semop(), msgsnd() */
+		if (s[5] == 's') {
+			sem_id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+			if (sem_id < 0 || semop(sem_id, &up, 1) < 0)
+				return -1;
+		} else {
+			msg_id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+			if (msg_id < 0 || msgsnd(msg_id, &m, sizeof(m.text), 0) < 0)
+				return -1;
+		}
+		child = fork();
+		if (child == 0) {
+			/* removes it once this process is gone, killed or not */
+			while (getppid() == parent)
+				usleep(100000);
+			if (sem_id >= 0)
+				semctl(sem_id, 0, IPC_RMID);
+			if (msg_id >= 0)
+				msgctl(msg_id, IPC_RMID, NULL);
+			_exit(0);
+		}
+		return child < 0 ? -1 : 0;
+	}
 	if (strncmp(s, "zombie_", 7) == 0)
 		return make_zombie(s);
 	errno = EINVAL;
@@ -502,6 +533,14 @@ static const char *check(const char *s)
 		if (shmctl(shm_id, IPC_STAT, &ds) < 0 || strcmp(shm_at, "before") != 0 ||
 		    ds.shm_nattch != (strcmp(s, "sysv_shm_outside") == 0 ? 2 : 1))
 			return "its System V shared memory segment changed";
+	}
+	if (sem_id >= 0 && semctl(sem_id, 0, GETVAL) != 1)
+		return "its System V semaphore changed";
+	if (msg_id >= 0) {
+		struct msqid_ds ds;
+
+		if (msgctl(msg_id, IPC_STAT, &ds) < 0 || ds.msg_qnum != 1)
+			return "its System V message queue changed";
 	}
 	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Source: the System V semaphore sets and message queues a process of the
+ * selection is seen to use (key "sem" or "msg", value its id and key).
+ * Neither is carried (only shared memory is: kinds/sysv_shm.c), and
+ * neither shows every process that uses it: a semaphore names the last
+ * pid that operated on it (semctl GETPID, for each semaphore of a set of
+ * /proc/sysvipc/sem), a queue the last that sent to it and the last that
+ * received (lspid, lrpid of /proc/sysvipc/msg). A process seen there is
+ * refused by name; one that uses such an object without being the last to
+ * do so is not seen (the object outlives a checkpoint on this kernel, not
+ * a kernel update).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sem.h>
+
+#include "../common/log.h"
+#include "../common/procfs.h"
+#include "inventory.h"
+
+const struct inv_rule inv_sysvipc_rules[] = {
+	INV_REFUSED("sem", "a System V semaphore set it operated on last"),
+	INV_REFUSED("msg", "a System V message queue it sent to or received from last"),
+	INV_RULES_END,
+};
+
+static bool selected(const pid_t *pids, size_t npids, long pid)
+{
+	for (size_t i = 0; i < npids; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+static void offer(struct inv *v, pid_t pid, const char *key, long id, long ipc_key)
+{
+	char value[64];
+	struct inv_item it = { .source = INV_SYSVIPC, .root = inv_root(v), .pid = pid,
+			       .tid = pid, .key = key, .value = value };
+
+	snprintf(value, sizeof(value), "id %ld, key %#lx", id, ipc_key);
+	inv_offer(v, &it);
+}
+
+/* Each line after the header of /proc/sysvipc/@name, in @buf, or NULL. */
+static int read_table(const char *name, char **buf)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", name);
+	r = proc_read_file(path, buf, NULL);
+	if (r == -ENOENT) {
+		*buf = NULL; /* a kernel without System V IPC */
+		return 0;
+	}
+	return r < 0 ? log_error_errno(r, "cannot read %s", path) : 0;
+}
+
+static void walk_sems(struct inv *v, const pid_t *pids, size_t npids, char *buf)
+{
+	char *line = strchr(buf, '\n');
+
+	for (char *next; line && *++line; line = next) {
+		long key, id, nsems;
+
+		next = strchr(line, '\n');
+		/* "key semid perms nsems uid gid cuid cgid otime ctime" */
+		if (sscanf(line, "%ld %ld %*o %ld", &key, &id, &nsems) != 3) {
+			if (!next)
+				break;
+			continue;
+		}
+		for (long i = 0; i < nsems; i++) {
+			long pid = semctl((int)id, (int)i, GETPID);
+
+			if (pid > 0 && selected(pids, npids, pid)) {
+				offer(v, (pid_t)pid, "sem", id, key);
+				break;
+			}
+		}
+		if (!next)
+			break;
+	}
+}
+
+static void walk_msgs(struct inv *v, const pid_t *pids, size_t npids, char *buf)
+{
+	char *line = strchr(buf, '\n');
+
+	for (char *next; line && *++line; line = next) {
+		long key, id, lspid, lrpid;
+
+		next = strchr(line, '\n');
+		/* "key msqid perms cbytes qnum lspid lrpid uid gid ..." */
+		if (sscanf(line, "%ld %ld %*o %*u %*u %ld %ld", &key, &id, &lspid, &lrpid) == 4) {
+			if (lspid > 0 && selected(pids, npids, lspid))
+				offer(v, (pid_t)lspid, "msg", id, key);
+			if (lrpid > 0 && lrpid != lspid && selected(pids, npids, lrpid))
+				offer(v, (pid_t)lrpid, "msg", id, key);
+		}
+		if (!next)
+			break;
+	}
+}
+
+int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
+{
+	char *sems, *msgs;
+	int r = read_table("sem", &sems);
+
+	if (r < 0)
+		return r;
+	r = read_table("msg", &msgs);
+	if (r < 0) {
+		free(sems);
+		return r;
+	}
+	if (sems)
+		walk_sems(v, pids, npids, sems);
+	if (msgs)
+		walk_msgs(v, pids, npids, msgs);
+	free(sems);
+	free(msgs);
+	return 0;
+}
