@@ -68,6 +68,8 @@ help:
 	@echo "                descriptors and areas (linear or not)"
 	@echo "make kill-checkpoint  host: KILL_TRIALS=200 checkpoints SIGKILLed at random instants,"
 	@echo "                each leaving the processes and their connection as they were"
+	@echo "make kill-restore  host: KILL_TRIALS=100 restores SIGKILLed at random instants, each"
+	@echo "                leaving nothing behind, the connection whole, the image restorable"
 	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row by kexec of memcached and a"

@@ -34,6 +34,13 @@ bench-verify: $(BUILD)/bin/ferry
 kill-checkpoint: $(BUILD)/bin/ferry
 	KILL_TRIALS=$${KILL_TRIALS:-200} sh kernel-glue/tests/kill_checkpoint.sh $(BUILD)
 
+# make kill-restore: kill_restore.sh with KILL_TRIALS (default 100)
+# restores killed at random instants (KILL_SEED), each checked
+.PHONY: kill-restore
+kill-restore: $(BUILD)/bin/ferry
+	KILL_TRIALS=$${KILL_TRIALS:-100} unshare --pid --fork --mount-proc \
+		sh kernel-glue/tests/kill_restore.sh $(BUILD)
+
 # make bench-scale: checkpoint and restore time against the number of
 # threads, processes, descriptors and areas (SCALE_QUICK=1: small sizes, SCALE_ONLY=threads,areas: only those)
 $(BUILD)/bench/bench-scale: kernel-glue/bench/bench_scale.c

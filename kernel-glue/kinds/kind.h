@@ -48,6 +48,11 @@
  *	                in @fdinfo: what the kind carries, compared with @f
  *	verify_process  a per-process kind's data, compared with the process
  *	                (both: 0, or verify_differs(): named, the restore fails)
+ *	before_let_go   every process is complete and verified, none runs yet:
+ *	                what must wait until the last moment, as it cannot be
+ *	                taken back (a connection leaves repair mode: one closed
+ *	                in it sends its peer nothing, a failed or killed
+ *	                restore's neither FIN nor RST)
  *	restore_failed  the restore failed, its processes are removed: undo
  *	                what would outlive it (a named object the kind made,
  *	                not one that was there), so that the next attempt finds
@@ -130,6 +135,7 @@ struct kind {
 	int (*verify)(struct rst *r, struct rproc *rp, int fd, const struct st_file *f,
 		      const char *fdinfo);
 	int (*verify_process)(struct rst *r, struct rproc *rp);
+	int (*before_let_go)(struct rst *r);
 	void (*restore_failed)(struct rst *r);
 	void (*restore_end)(struct rst *r);
 };

@@ -19,8 +19,11 @@
  * or not), both queues' sequence numbers set,
  * connected without a handshake, the options negotiated and the timestamp
  * clock given back, the receive queue and the sent part of the send queue
- * refilled, the window set; then repair mode is left and the bytes never
- * sent are sent as ordinary data.
+ * refilled, the window set. It leaves repair mode only once every process
+ * is complete and verified, right before they run (tcp_let_go), and sends
+ * the bytes never sent then as ordinary data: a restore that fails or is
+ * killed before closes it in repair mode, which sends the peer nothing and
+ * leaves its address pair free for the next attempt.
  */
 #include <errno.h>
 #include <linux/sockios.h>
@@ -755,10 +758,7 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 		log_debug("socket %u: state %u, error %d before leaving repair mode", s->id,
 			   ti.tcpi_state, err);
 	}
-	if (e == 0)
-		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
-	if (e == 0 && t->send_unsent)
-		e = fill(fd, s, t->send_queue + sent, t->send_unsent, false, "unsent bytes");
+	/* it stays in repair mode until the processes are let go (tcp_let_go) */
 	return e;
 }
 
@@ -772,7 +772,7 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
  * repair mode, and every TCP socket of the image has SO_REUSEADDR from
  * when it is bound (or leaves repair mode, which clears it) until the last
  * file of the image is open; then each gets its own value back
- * (tcp_restore_opened). What is left could not have been: two listeners
+ * (tcp_let_go). What is left could not have been: two listeners
  * of one address outside a SO_REUSEPORT group, two connections of one
  * 4-tuple.
  */
@@ -852,22 +852,57 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 	return fd;
 }
 
-/* Every TCP socket of the image is bound: its own SO_REUSEADDR back. */
-static int tcp_restore_opened(struct rst *r)
+/*
+ * The processes are complete, verified and about to run: each connection
+ * leaves repair mode (until now a failed or killed restore closed it in
+ * repair mode, sending its peer nothing, and its address pair was free
+ * for the next attempt), then sends the bytes it had not sent yet; every
+ * TCP socket of the image gets its own SO_REUSEADDR back (leaving repair
+ * mode clears it).
+ */
+static int tcp_let_go(struct rst *r)
 {
 	for (size_t i = 0; i < r->img.nfiles; i++) {
 		const struct st_file *f = &r->img.files[i];
 		const struct socket_record *s = socket_of_file(&r->img, f);
-		int v;
+		int fd = r->files_fd[i], v, e = 0;
 
-		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f))
+		if (fd < 0 || !tcp_owns(&r->img, f))
 			continue;
+		if (s->state == SOCKET_CONNECTED) {
+			const struct socket_tcp *t = &s->tcp;
+
+			e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF, "cannot leave repair mode");
+			if (e == 0 && t->send_unsent)
+				e = fill(fd, s, t->send_queue + (t->send_len - t->send_unsent),
+					 t->send_unsent, false, "unsent bytes");
+			if (e < 0)
+				return e;
+		}
 		v = recorded_opt(s, SOL_SOCKET, SO_REUSEADDR);
 		if (setsockopt(r->files_fd[i], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
 			return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR back to %d",
 					       s->id, v);
 	}
 	return 0;
+}
+
+/* A restore that failed after tcp_let_go(): its connections go back into
+ * repair mode before the restorer closes them, which then sends the peers
+ * nothing (a connection still in it is left so). */
+static void tcp_restore_failed(struct rst *r)
+{
+	for (size_t i = 0; i < r->img.nfiles; i++) {
+		const struct st_file *f = &r->img.files[i];
+		const struct socket_record *s = socket_of_file(&r->img, f);
+		int on = TCP_REPAIR_ON;
+
+		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f) || s->state != SOCKET_CONNECTED)
+			continue;
+		if (setsockopt(r->files_fd[i], IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) < 0)
+			log_warning("socket %u: cannot put it back in repair mode to close it: %s",
+				    s->id, strerror(errno));
+	}
 }
 
 static int tcp_open(struct rst *r, const struct st_file *f)
@@ -891,5 +926,6 @@ const struct kind kind_tcp = {
 	.file_fields = socket_file_fields,
 	.owns_record = tcp_owns,
 	.open = tcp_open,
-	.restore_opened = tcp_restore_opened,
+	.before_let_go = tcp_let_go,
+	.restore_failed = tcp_restore_failed,
 };

@@ -216,6 +216,9 @@ static int restore_all(struct rst *r)
 	/* before any runs, each is read back and compared with the image */
 	if (e == 0 && !r->opts->no_verify)
 		e = restore_verify(r);
+	for (size_t k = 0; k < kind_count && e == 0; k++)
+		if (kind_registry[k]->before_let_go)
+			e = kind_registry[k]->before_let_go(r);
 	/* all are complete: let them go together */
 	for (size_t i = 0; i < r->nprocs && e == 0; i++) {
 		e = restore_let_go(r, &r->procs[i]);

@@ -29,6 +29,8 @@ build="$1"
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=kill_lib.sh
+. "$here/kill_lib.sh"
 label=kill-checkpoint
 ferry="$build/bin/ferry"
 trials=${KILL_TRIALS:-20}
@@ -54,106 +56,8 @@ fail_report() {
 	show_tails 20 "    " "$dir/log" "$dir/srv.log" "$dir/py.log"
 }
 
-cat >"$dir/echo.py" <<'PY'
-# serve PORT DIR: a threaded echo server, DIR/listening once it listens.
-# client PORT DIR: one connection; for each DIR/ask.N (N = 1, 2, ...) it
-# sends a line and writes DIR/ans.N: "ok" when the line came back.
-import os, signal, socket, sys, threading, time
-
-# descriptors inherited from whoever runs the test: a pipe to a process
-# outside the checkpoint would make it refuse the server
-os.closerange(3, 65536)
-mode, port, d = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-
-def serve(c):
-    while True:
-        data = c.recv(4096)
-        if not data:
-            return
-        c.sendall(data)
-
-if mode == "serve":
-    # a SIGCONT it is sent leaves DIR/sigcont: a whole checkpoint sends
-    # none that it sees (the guardian of a killed one does)
-    signal.signal(signal.SIGCONT,
-                  lambda *_: open(os.path.join(d, "sigcont"), "w").close())
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(8)
-    open(os.path.join(d, "listening"), "w").close()
-    # the handler runs in this thread: it waits in accept() for 0.2 s at most
-    ls.settimeout(0.2)
-    while True:
-        try:
-            c, _ = ls.accept()
-        except socket.timeout:
-            continue
-        c.settimeout(None)
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
-else:
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    n = 0
-    while True:
-        n += 1
-        while not os.path.exists(os.path.join(d, "ask.%d" % n)):
-            time.sleep(0.02)
-        line = b"ping %d\n" % n
-        try:
-            s.settimeout(5)
-            s.sendall(line)
-            got = b""
-            while len(got) < len(line):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                got += chunk
-            ans = "ok" if got == line else "got %r" % got
-        except OSError as e:
-            ans = "error: %s" % e
-        with open(os.path.join(d, "ans.tmp"), "w") as f:
-            f.write(ans + "\n")
-        os.rename(os.path.join(d, "ans.tmp"), os.path.join(d, "ans.%d" % n))
-PY
 
 ip netns add "$ns" && ip -n "$ns" link set lo up || fail "cannot create a network namespace"
-
-# start_pair: a new server and client, on a port of their own
-start_pair() {
-	port=$((port + 1)) asked=0
-	rm -f "$dir"/listening "$dir"/ask.* "$dir"/ans.* "$dir"/sigcont
-	: >"$dir/srv.log"
-	ip netns exec "$ns" python3 "$dir/echo.py" serve "$port" "$dir" >>"$dir/srv.log" 2>&1 \
-		</dev/null &
-	srv=$!
-	wait_for 100 "the server does not listen" exists "$dir/listening"
-	ip netns exec "$ns" python3 "$dir/echo.py" client "$port" "$dir" >>"$dir/py.log" 2>&1 \
-		</dev/null &
-	cli=$!
-	echoes || fail "the connection does not echo before any checkpoint"
-}
-
-# echoes: the client's connection carries a line there and back
-echoes() {
-	asked=$((asked + 1))
-	: >"$dir/ask.$asked"
-	poll 80 exists "$dir/ans.$asked" && [ "$(cat "$dir/ans.$asked")" = ok ]
-}
-
-# threads_bad: the first thread of the server that is traced or stopped
-# ("TID traced by PID", "TID stopped"); nothing when there is none
-threads_bad() {
-	for st in /proc/"$srv"/task/*/status; do
-		tid=${st%/status}
-		tid=${tid##*/}
-		tracer=$(awk '/^TracerPid:/ { print $2 }' "$st" 2>/dev/null)
-		state=$(awk '/^State:/ { print $2 }' "$st" 2>/dev/null)
-		[ -n "$tracer" ] && [ "$tracer" != 0 ] && { echo "tid $tid traced by $tracer"; return; }
-		case $state in
-		T | t) echo "tid $tid stopped ($state)"; return ;;
-		esac
-	done
-}
 
 # settled: the guardian of the killed ferry is gone, and the server is
 # dead or has no thread traced or stopped
