@@ -68,6 +68,7 @@ help:
 	@echo "                descriptors and areas (linear or not)"
 	@echo "make kill-checkpoint  host: KILL_TRIALS=200 checkpoints SIGKILLed at random instants,"
 	@echo "                each leaving the processes and their connection as they were"
+	@echo "                (KILL_MODE=kill: of checkpoint --kill, also restored when killed)"
 	@echo "make kill-restore  host: KILL_TRIALS=100 restores SIGKILLed at random instants, each"
 	@echo "                leaving nothing behind, the connection whole, the image restorable"
 	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"

@@ -29,10 +29,12 @@ bench-verify: $(BUILD)/bin/ferry
 	sh kernel-glue/bench/bench_verify.sh $(BUILD)/bin/ferry
 
 # make kill-checkpoint: kill_checkpoint.sh with KILL_TRIALS (default 200)
-# checkpoints killed at random instants (KILL_SEED), each checked
+# checkpoints killed at random instants (KILL_SEED; KILL_MODE=kill: of
+# checkpoint --kill), each checked, as PID 1 of a PID namespace
 .PHONY: kill-checkpoint
 kill-checkpoint: $(BUILD)/bin/ferry
-	KILL_TRIALS=$${KILL_TRIALS:-200} sh kernel-glue/tests/kill_checkpoint.sh $(BUILD)
+	KILL_TRIALS=$${KILL_TRIALS:-200} unshare --pid --fork --mount-proc \
+		sh kernel-glue/tests/kill_checkpoint.sh $(BUILD)
 
 # make kill-restore: kill_restore.sh with KILL_TRIALS (default 100)
 # restores killed at random instants (KILL_SEED), each checked

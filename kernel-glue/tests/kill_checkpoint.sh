@@ -12,6 +12,12 @@
 # passes `ferry verify`. A failed trial starts the server and the client
 # anew; the counts of each failure are printed at the end.
 #
+# KILL_MODE=kill kills `ferry checkpoint --kill` instead (label
+# kill-checkpoint-kill): killed before it was to kill the server, it must
+# leave it as above; else the server is gone, IMAGE must be whole, and a
+# `ferry restore` of it brings the server back, its connection (kept in
+# repair mode and locked meanwhile) echoing again, no lock rule left.
+#
 # What makes them pass: the guardian (checkpoint/guardian.c) takes the
 # connection out of repair mode and puts back the registers of a thread
 # ferry had lent itself, while the server is still stopped: ferry holds
@@ -20,10 +26,14 @@
 # anything (checkpoint/freeze.c, freeze_hold), and a group stop outlives
 # the tracing that goes with ferry; the guardian continues it last.
 #
-# The host tier runs 12 trials; make kill-checkpoint runs KILL_TRIALS=200.
+# The host tier runs 12 trials (8 of KILL_MODE=kill); make kill-checkpoint
+# runs KILL_TRIALS=200 (KILL_MODE as given), as PID 1 of a private PID
+# namespace: with KILL_MODE=kill it must reap the restored server when it
+# is killed (its parent, the restore, is gone).
 #
 # Usage: kill_checkpoint.sh BUILD
 # host-test: run KILL_TRIALS=12
+# host-test: run pidns KILL_TRIALS=8 KILL_MODE=kill
 set -u
 build="$1"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +42,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=kill_lib.sh
 . "$here/kill_lib.sh"
 label=kill-checkpoint
+kill_opt=
+if [ "${KILL_MODE:-}" = kill ]; then
+	kill_opt=--kill label=kill-checkpoint-kill
+fi
 ferry="$build/bin/ferry"
 trials=${KILL_TRIALS:-20}
 seed=${KILL_SEED:-1}
@@ -72,15 +86,38 @@ settled() {
 trial() {
 	rm -f "$dir/image" "$dir/image.partial"
 	echo "== trial $1, kill after $2 ms" >>"$dir/log"
-	ip netns exec "$ns" "$ferry" checkpoint --tree "$srv" -o "$dir/image" >>"$dir/log" 2>&1 &
+	# shellcheck disable=SC2086 # no option, or one
+	ip netns exec "$ns" "$ferry" checkpoint --tree "$srv" -o "$dir/image" $kill_opt \
+		>>"$dir/log" 2>&1 &
 	fp=$!
 	sleep "$(awk -v ms="$2" 'BEGIN { printf "%.3f", ms / 1000 }')"
 	# the guardian, if ferry has started it: a child of ferry
 	guard=$(cat "/proc/$fp/task/$fp/children" 2>/dev/null | awk '{ print $1 }')
 	kill -9 "$fp" 2>/dev/null
 	wait "$fp" 2>/dev/null
+	rc=$?
 	poll 100 settled
 	why=""
+	# not killed in time: it must have done its work
+	if [ "$rc" != 0 ] && [ "$rc" != 137 ]; then
+		why="checkpoint-failed: exit status $rc: $(tail -n 1 "$dir/log")"
+		return
+	fi
+	if [ -n "$kill_opt" ] && { [ ! -e "/proc/$srv" ] ||
+		[ "$(awk '{ print $3 }' "/proc/$srv/stat")" = Z ]; }; then
+		# killed as asked: what the image holds comes back
+		wait "$srv" 2>/dev/null
+		wait_gone 50 "$srv"
+		if [ ! -e "$dir/image" ] || ! "$ferry" verify "$dir/image" >>"$dir/log" 2>&1; then
+			why="lost: the server is gone, and no whole image holds it"
+			return
+		fi
+		if ! ip netns exec "$ns" "$ferry" restore "$dir/image" >>"$dir/log" 2>&1; then
+			why="not-restored: $(tail -n 1 "$dir/log")"
+			return
+		fi
+		restored=$((restored + 1))
+	fi
 	if [ ! -e "/proc/$srv" ] || [ "$(awk '{ print $3 }' "/proc/$srv/stat")" = Z ]; then
 		wait "$srv"
 		why="server-dead: exit status $?"
@@ -116,9 +153,22 @@ bad=$(threads_bad)
 [ -z "$bad" ] || fail "after a whole checkpoint, not killed: $bad"
 sleep 0.5 # for a SIGCONT's handler to run
 [ ! -e "$dir/sigcont" ] || fail "after a whole checkpoint, not killed: the server saw a SIGCONT"
+if [ -n "$kill_opt" ]; then
+	# the delays span a checkpoint that kills, restored after
+	t0=$(date +%s%N)
+	ip netns exec "$ns" "$ferry" checkpoint --tree "$srv" -o "$dir/image" --kill \
+		>>"$dir/log" 2>&1 || fail "a checkpoint --kill of the server not killed failed"
+	t1=$(date +%s%N)
+	whole=$(((t1 - t0) / 1000000))
+	wait "$srv" 2>/dev/null
+	wait_gone 50 "$srv" || fail "the server is still there after checkpoint --kill"
+	ip netns exec "$ns" "$ferry" restore "$dir/image" >>"$dir/log" 2>&1 ||
+		fail "the restore of a whole checkpoint --kill failed"
+	echoes || fail "the connection does not echo after a whole checkpoint --kill and restore"
+fi
 echo "checkpoint of the server: $whole ms; $trials trials, seed $seed" >>"$dir/log"
 
-failed=0 counts=""
+failed=0 counts="" restored=0
 awk -v seed="$seed" -v n="$trials" -v max="$((whole * 3 / 2 + 1))" \
 	'BEGIN { srand(seed); for (i = 1; i <= n; i++) print i, int(rand() * max) }' >"$dir/delays"
 while read -r i ms; do
@@ -137,6 +187,10 @@ if [ "$failed" -gt 0 ]; then
 		awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
 	fail "$failed of $trials killed checkpoints left the processes changed ($summary; seed $seed)"
 fi
-echo "PASS: $label-$trials-trials"
+if [ -n "$kill_opt" ]; then
+	echo "PASS: $label-$trials-trials ($restored of them killed the server and it was restored)"
+else
+	echo "PASS: $label-$trials-trials"
+fi
 cleanup
 exit 0
