@@ -7,7 +7,8 @@
  * restore each queue must read back exactly: the same messages, empty ones
  * included, in the same order and with the same boundaries, then nothing.
  * (A queue whose empty datagram was peeked before cannot be seen whole
- * again: refused.sh, unix_empty_peeked.)
+ * again: refused.sh, unix_empty_peeked; so no LIVE_FIRST run here: the
+ * checkpoint without --kill peeks every one of them.)
  *
  * host-test: run usr1 1
  * host-test: run usr1 2
