@@ -2,8 +2,11 @@
 # Processes in cgroups of their own, as a service is in its unit's: the
 # t_tree program's root is moved into ferry-test-N/svc of the cgroup2
 # hierarchy, its first child into ferry-test-N/svc/worker (and the root into
-# ferry-test-N of a cgroup v1 hierarchy where one is mounted). The tree is
-# checkpointed with --tree --kill and its cgroups removed, as another boot
+# ferry-test-N of a cgroup v1 hierarchy where one is mounted).
+# `ferry check --cgroup ferry-test-N` refuses it while some of the tree is in
+# another cgroup, and when a second tree joins; with the whole tree in, it
+# takes it (and --unit, through systemctl show, takes it too). The tree is
+# checkpointed with --cgroup --kill and its cgroups removed, as another boot
 # would not have them. Then:
 #   - a restore that fails after the root runs (FERRY_TEST_RESTORE_FAIL_AFTER)
 #     leaves no cgroup it made behind;
@@ -39,6 +42,7 @@ cleanup() {
 	[ -n "${members:-}" ] && kill -9 $members 2>/dev/null
 	[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null
 	[ -n "${tpid:-}" ] && kill -9 "$tpid" 2>/dev/null
+	[ -n "${other:-}" ] && kill -9 "$other" 2>/dev/null
 	sleep 0.2
 	for d in $made; do
 		rmdir "$d" 2>/dev/null
@@ -103,12 +107,43 @@ echo "$child" >"$base/svc/worker/cgroup.procs" || fail "cannot move $child into 
 [ -n "$v1" ] && { echo "$pid" >"$v1/ferry-test-$$/cgroup.procs" || fail "cannot move the root into $v1/ferry-test-$$"; }
 
 members=$(tree_of "$pid")
+"$ferry" check --tree "$pid" >>"$dir/log" 2>&1 || fail "ferry check refuses the tree"
+
+# --cgroup: the tree's grandchildren are still in this script's cgroup
+"$ferry" check --cgroup "/ferry-test-$$" >"$dir/refused" 2>&1 &&
+	fail "check --cgroup took a cgroup without all of the tree"
+grep -q "a descendant of its pid $pid, is in another cgroup" "$dir/refused" ||
+	fail "check --cgroup: not the refusal wanted: $(tail -n 2 "$dir/refused")"
+for p in $members; do
+	[ "$p" = "$pid" ] || [ "$p" = "$child" ] || echo "$p" >"$base/svc/cgroup.procs" ||
+		fail "cannot move $p into $base/svc"
+done
+sh -c 'echo $$ >"$1/cgroup.procs"; exec sleep 60' sh "$base/svc" </dev/null >/dev/null 2>&1 &
+other=$!
+poll 50 grep -qx "$other" "$base/svc/cgroup.procs" || fail "the second tree did not join $base/svc"
+"$ferry" check --cgroup "/ferry-test-$$" >"$dir/refused" 2>&1 &&
+	fail "check --cgroup took a cgroup of two trees"
+grep -q "holds 2 process trees" "$dir/refused" ||
+	fail "check --cgroup of two trees: not the refusal wanted: $(tail -n 2 "$dir/refused")"
+kill "$other"
+wait "$other" 2>/dev/null
+# --unit: the unit's cgroup as systemctl show gives it (a stand-in systemctl
+# that answers only the question ferry must ask)
+mkdir "$dir/bin"
+cat >"$dir/bin/systemctl" <<EOF
+#!/bin/sh
+[ "\$*" = "show --property=ControlGroup --value -- test-$$.service" ] || exit 1
+echo /ferry-test-$$
+EOF
+chmod +x "$dir/bin/systemctl"
+PATH="$dir/bin:$PATH" "$ferry" check --unit "test-$$.service" >>"$dir/log" 2>&1 ||
+	fail "check --unit refuses the unit's tree"
+
 record_cgroups before
 grep -q "^0::/ferry-test-$$/svc/worker$" "$dir/before" ||
 	fail "no process is in $base/svc/worker: $(tr '\n' ' ' <"$dir/before")"
-"$ferry" check --tree "$pid" >>"$dir/log" 2>&1 || fail "ferry check refuses the tree"
-"$ferry" checkpoint --tree "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-	fail "checkpoint 1 failed"
+"$ferry" checkpoint --cgroup "/ferry-test-$$" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+	fail "checkpoint 1 (--cgroup) failed"
 [ "$(image_pids "$dir/image" | sort)" = "$(echo "$members" | sort)" ] ||
 	fail "the image holds other processes than the tree"
 wait "$pid" 2>/dev/null
