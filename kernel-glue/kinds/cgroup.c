@@ -319,10 +319,18 @@ static int cgroup_process_created(struct rst *r, struct rproc *rp)
 	e = read_paths(file, &now);
 	if (e < 0)
 		return log_error_errno(e, "pid %d: cannot read %s", rp->pid, file);
-	if (strcmp(now, cp->paths) != 0)
-		e = log_error_errno(-ENOENT, "pid %d: its cgroups are\n%snot\n%s(a hierarchy of the "
-				    "image that this system does not have?)", rp->pid, now,
-				    cp->paths);
+	if (strcmp(now, cp->paths) != 0) {
+		char *want = strdup(cp->paths);
+
+		for (char *c = now; *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
+		for (char *c = want; c && *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
+		e = log_error_errno(-ENOENT, "pid %d: its cgroups are '%s', not '%s' (a hierarchy of "
+				    "the image that this system does not have?)", rp->pid, now,
+				    want ? want : cp->paths);
+		free(want);
+	}
 	free(now);
 	return e;
 }
