@@ -78,6 +78,10 @@ same_cgroups() {
 		fail "$1: the cgroups differ: $(diff "$dir/before" "$dir/after" | grep '^[<>]' | head -n 6 | tr '\n' ' ')"
 }
 
+more_threads_than_one() {
+	[ "$(ls "/proc/$1/task" | wc -l)" -gt 1 ]
+}
+
 remove_cgroups() {
 	for d in $made_dirs; do
 		rmdir "$d" || fail "cannot remove $d between the kill and the restore"
@@ -181,9 +185,10 @@ label=cgroups-thread-refused
 if [ -z "$v1" ]; then
 	echo "SKIP: $label: no cgroup v1 hierarchy with the pids controller: only cgroup v1 moves one thread alone"
 else
+	rm -f "$dir/ready" # t_tree's
 	start_program threads
 	tpid=$pid
-	poll 50 test "$(ls "/proc/$tpid/task" | wc -l)" -gt 1 || fail "t_threads has no second thread"
+	poll 50 more_threads_than_one "$tpid" || fail "t_threads has no second thread"
 	tid=$(ls "/proc/$tpid/task" | grep -v "^$tpid$" | head -n 1)
 	echo "$tid" >"$v1/ferry-test-$$/tasks" || fail "cannot move thread $tid alone"
 	"$ferry" check --pid "$tpid" >"$dir/refused" 2>&1 && fail "ferry check accepted a thread in another cgroup"
