@@ -7,7 +7,7 @@ GLUE_OBJS := $(GLUE_SRCS:%.c=$(BUILD)/obj/%.o)
 GLUE_LIB := $(BUILD)/lib/libferry-glue.a
 
 $(GLUE_OBJS): HOST_CFLAGS += -Ikernel-glue/include
-$(BUILD)/obj/tools/ferry/cmd_%.o: HOST_CFLAGS += -Ikernel-glue/include
+$(BUILD)/obj/tools/ferry/cmd_%.o $(BUILD)/obj/tools/ferry/selection.o: HOST_CFLAGS += -Ikernel-glue/include
 
 $(GLUE_LIB): $(GLUE_OBJS)
 	@mkdir -p $(dir $@)

@@ -235,6 +235,13 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	r = freeze_selection(&c.fz, opts->pid, opts->tree);
 	if (r < 0)
 		goto out;
+	if (opts->cgroup) {
+		r = cgroup_selection_check(opts->cgroup, c.fz.pids, c.fz.npids);
+		if (r < 0) {
+			freeze_thaw(&c.fz);
+			goto out;
+		}
+	}
 	r = capture(&c);
 	if (r == 0 && c.problems) {
 		log_error("%u object%s cannot be checkpointed; nothing was changed", c.problems,

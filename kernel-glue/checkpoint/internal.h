@@ -168,6 +168,9 @@ int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg);
 
 /* freeze.c */
 int freeze_selection(struct freeze *fz, pid_t root, bool tree);
+/* cgroup_selection.c: are the @nfrozen processes of @frozen exactly those
+ * of cgroup @path and the cgroups below it? 0, or refused by name. */
+int cgroup_selection_check(const char *path, const pid_t *frozen, size_t nfrozen);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
 /*
  * Hold every process that was running at the freeze, and whose parent is

@@ -10,6 +10,10 @@
 
 /* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
 void init_mount_basics(void);
+/* cgroup2 on /sys/fs/cgroup for the restore, where nothing is mounted;
+ * detached again after it (a no-op when it was there already). */
+void init_mount_cgroup2(void);
+void init_unmount_cgroup2(void);
 /* --root DIR: bind /dev, /proc, /sys, /run onto DIR's where nothing is
  * mounted there, chroot into DIR. 0 or -errno (logged; the binds undone).
  * init_leave_root(""): detach those binds again, from inside. */

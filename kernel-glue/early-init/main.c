@@ -76,7 +76,9 @@ int main(int argc, char **argv)
 	}
 	init_cmdline_arg(FERRY_PARAM_LOG, log_path, sizeof(log_path));
 	log_open_file(log_path);
+	init_mount_cgroup2();
 	r = init_restore_region();
+	init_unmount_cgroup2();
 	init_run_network_setup(NULL); /* once: a no-op when the restore ran it */
 	log_close_file();
 	if (root && !next) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/cgroupfs.h"
 #include "../common/log.h"
 #include "early_init.h"
 
@@ -29,6 +30,38 @@ void init_mount_basics(void)
 	mount_if_missing("/proc/self", "proc", "/proc", "proc");
 	mount_if_missing("/sys/kernel", "sysfs", "/sys", "sysfs");
 	mount_if_missing("/dev/null", "devtmpfs", "/dev", "devtmpfs");
+}
+
+/*
+ * The cgroup2 hierarchy, where a restore puts the processes back into
+ * their cgroups (kinds/cgroup.c): mounted on /sys/fs/cgroup for the
+ * restore only, when nothing is mounted there, and detached after it, so
+ * that the real init finds /sys/fs/cgroup as on any boot and mounts what
+ * it uses there. The cgroups the restore made stay: the hierarchy is one
+ * per boot, whoever mounts it.
+ */
+static bool cgroup2_mounted;
+
+void init_mount_cgroup2(void)
+{
+	char point[1024];
+
+	if (cgroupfs_mount("", point, sizeof(point)) == 0 ||
+	    access("/sys/fs/cgroup", F_OK) < 0)
+		return;
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0)
+		cgroup2_mounted = true;
+	else
+		log_warning("cannot mount the cgroup2 hierarchy on /sys/fs/cgroup (%s): a process "
+			    "in a cgroup of its own cannot be restored", strerror(errno));
+}
+
+void init_unmount_cgroup2(void)
+{
+	if (cgroup2_mounted && umount2("/sys/fs/cgroup", MNT_DETACH) < 0)
+		log_error_errno(-errno, "cannot detach the cgroup2 hierarchy from /sys/fs/cgroup");
+	cgroup2_mounted = false;
 }
 
 /*

@@ -46,6 +46,7 @@
 	X(oom)          \
 	X(prctl)        \
 	X(loginuid)     \
+	X(cgroup)       \
 	X(membarrier)   \
 	X(sigio)        \
 	X(itimers)      \

@@ -132,6 +132,9 @@ int sock_unsupported(struct sock_ctx *x, const char *fmt, ...)
 /* Datagrams in the receive queue, peeked one by one with their sources
  * (socket_dgram.c). */
 int dump_sock_dgrams(struct sock_ctx *x);
+/* Name @n empty datagrams of the queue that a peek offset cannot see again
+ * (peeked before). Returns 0. */
+int sock_empty_peeked(struct sock_ctx *x, unsigned n);
 /* The local and peer addresses of an inet socket (inet.c). */
 int dump_inet_addresses(struct sock_ctx *x);
 

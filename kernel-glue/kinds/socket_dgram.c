@@ -5,8 +5,9 @@
  * Unix stream socket: peeked with MSG_PEEK from a peek offset (SO_PEEK_OFF)
  * that moves on after each read, so every datagram is seen once with its
  * source address and the queue stays as it was. The socket's own peek
- * offset is put back afterwards. Descriptors in flight (SCM_RIGHTS) are
- * named: they cannot be carried. At restore the datagrams are sent again,
+ * offset is put back afterwards; an empty datagram is one of length 0 in
+ * its place. Descriptors in flight (SCM_RIGHTS) are named: they cannot be
+ * carried. At restore the datagrams are sent again,
  * in order, each from a socket bound to its recorded source where that can
  * be done (IP_TRANSPARENT), else from an unnamed one.
  */
@@ -65,6 +66,39 @@ static bool had_rights(struct msghdr *m)
 	return rights;
 }
 
+/*
+ * An empty datagram is seen once from a peek offset: peeking marks it, and
+ * a peek offset steps over a marked one. One the program peeked (MSG_PEEK)
+ * or an earlier checkpoint saw is not seen again. At the head of the queue
+ * a plain peek (no offset) still sees it: named when the walk missed it.
+ */
+static int check_head(struct sock_ctx *x)
+{
+	const struct socket_record *s = x->s;
+	int off = -1;
+	char b;
+	ssize_t n;
+
+	if (setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0)
+		return log_error_errno(-errno, "pid %d fd %d: %s: cannot set a peek offset", x->pid,
+				x->fd, x->link);
+	n = recv(x->sfd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : log_error_errno(-errno, "pid %d fd %d: %s: cannot peek "
+				"at its queue", x->pid, x->fd, x->link);
+	if (s->ndgrams && s->dgram_lens[0] == (uint32_t)n)
+		return 0;
+	return sock_empty_peeked(x, 1);
+}
+
+int sock_empty_peeked(struct sock_ctx *x, unsigned n)
+{
+	return sock_unsupported(x, "%u empty datagram%s of its queue %s already peeked (MSG_PEEK, "
+				"or by a checkpoint without --kill) and cannot be seen again in its "
+				"place: read %s, or checkpoint it before it is peeked", n,
+				n == 1 ? "" : "s", n == 1 ? "was" : "were", n == 1 ? "it" : "them");
+}
+
 int dump_sock_dgrams(struct sock_ctx *x)
 {
 	struct socket_record *s = x->s;
@@ -111,11 +145,12 @@ int dump_sock_dgrams(struct sock_ctx *x)
 		}
 		if (n == 0 && stream)
 			break; /* end of stream */
-		if (n == 0) {
-			/* a peek offset cannot move past it */
+		if (n == 0 && s->family != AF_UNIX) {
 			sock_unsupported(x, "an empty datagram in its queue is not supported");
 			break;
 		}
+		/* an empty Unix datagram: the peek offset stays, the kernel
+		 * marks it peeked and steps over it the next time */
 		if ((size_t)n > DGRAM_MAX || (m.msg_flags & MSG_TRUNC)) {
 			sock_unsupported(x, "a queued datagram of %zd bytes is more than the %u "
 					 "that can be carried", n, DGRAM_MAX);
@@ -138,6 +173,8 @@ int dump_sock_dgrams(struct sock_ctx *x)
 			break;
 	}
 	free(buf);
+	if (r == 0 && !stream && s->family == AF_UNIX && !x->c->problems)
+		r = check_head(x);
 out:
 	if (setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off)) < 0 && r == 0)
 		r = log_error_errno(-errno, "pid %d fd %d: %s: cannot put its peek offset back", x->pid,

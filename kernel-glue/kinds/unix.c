@@ -7,7 +7,10 @@
  * by name; a stream or packet connection to a peer outside is named. A
  * connection whose peer has closed keeps no name (an accepted one has its
  * listener's) and comes back as the end of a pair with the other end
- * closed. The receive queue is peeked (socket_dgram.c).
+ * closed. The receive queue is peeked (socket_dgram.c); empty datagrams
+ * are carried in their places, and one peeked before (which a peek offset
+ * steps over) is named: at the head of the queue, or, for a pair, counted
+ * from what the sender's end is charged for the queue.
  *
  * At restore, two ends of a connection both in the image come back as a
  * socketpair: each end's queue is refilled by writing from the other end,
@@ -26,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -189,6 +194,69 @@ static int dump_peer(struct sock_ctx *x)
 	return r;
 }
 
+/* The memory the kernel charges its sender for a datagram of @len bytes
+ * on a Unix socket of @type: measured on a pair of ferry's own. */
+static long dgram_truesize(int type, uint32_t len)
+{
+	int sv[2], outq = -1, big = 2 * (int)len + (64 << 10);
+	long r = -1;
+	char *buf;
+
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	buf = calloc(1, len + 1);
+	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (buf && send(sv[0], buf, len, MSG_DONTWAIT) == (ssize_t)len &&
+	    ioctl(sv[0], SIOCOUTQ, &outq) == 0)
+		r = outq;
+	free(buf);
+	close(sv[0]);
+	close(sv[1]);
+	return r;
+}
+
+/*
+ * Every datagram of a Unix pair's queue is charged to its sender, the other
+ * end, until it is read: that end's outq, as sock_diag gives it, is the sum
+ * over the queue. What the peek walk saw is measured; what is over, in
+ * multiples of an empty datagram, is empty datagrams peeked before.
+ */
+static int count_hidden(struct sock_ctx *x)
+{
+	const struct socket_record *s = x->s;
+	struct unix_diag_info pd;
+	long sum = 0, empty;
+	struct { uint32_t len; long size; } seen[32];
+	size_t nseen = 0;
+
+	if (sock_diag_unix(s->peer_ino, &pd) < 0 || pd.peer_ino != s->ino)
+		return 0; /* not a pair: it may be sent to by others */
+	for (size_t i = 0; i < s->ndgrams; i++) {
+		long size = -1;
+
+		for (size_t k = 0; k < nseen && size < 0; k++)
+			if (seen[k].len == s->dgram_lens[i])
+				size = seen[k].size;
+		if (size < 0) {
+			size = dgram_truesize(s->type, s->dgram_lens[i]);
+			if (size < 0)
+				return 0;
+			if (nseen < 32)
+				seen[nseen++] = (typeof(seen[0])){ s->dgram_lens[i], size };
+		}
+		sum += size;
+	}
+	empty = dgram_truesize(s->type, 0);
+	if (empty <= 0 || pd.wqueue == sum)
+		return 0;
+	if (pd.wqueue > sum && (pd.wqueue - sum) % empty == 0)
+		return sock_empty_peeked(x, (pd.wqueue - sum) / empty);
+	log_warning("pid %d fd %d: %s: its peer holds %u bytes of datagrams in flight, its queue "
+		    "accounts for %ld", x->pid, x->fd, x->link, pd.wqueue, sum);
+	return 0;
+}
+
 static int unix_dump_socket(struct sock_ctx *x)
 {
 	struct socket_record *s = x->s;
@@ -225,7 +293,10 @@ static int unix_dump_socket(struct sock_ctx *x)
 		s->unix_name_len = 0;
 		s->have_unix_file = false;
 	}
-	return dump_sock_dgrams(x);
+	r = dump_sock_dgrams(x);
+	if (r == 0 && s->type != SOCK_STREAM && s->peer_ino && !x->c->problems)
+		r = count_hidden(x);
+	return r;
 }
 
 static int unix_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)

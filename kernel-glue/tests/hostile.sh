@@ -61,13 +61,14 @@ refused() {
 		fail "$_name: restored"
 	fi
 	cat "$dir/restore.log" >>"$dir/log"
-	grep -Eq "image refused: .*$_reason" "$dir/restore.log" ||
+	# refused by the plan (restore/plan.c) or by a kind reading its nodes
+	grep -Eq "image (refused|metadata): .*$_reason" "$dir/restore.log" ||
 		fail "$_name: the refusal does not say '$_reason': $(tail -n 1 "$dir/restore.log")"
 	gone "$pid" || fail "$_name: pid $pid exists after the refusal"
 	list_processes
 	[ "$procs" = "$procs_before" ] ||
 		fail "$_name: a process was left behind (pids before:$procs_before, now:$procs)"
-	echo "    $_name: $(grep -E 'image refused' "$dir/restore.log" | head -n 1)" >>"$dir/refusals"
+	echo "    $_name: $(grep -E 'image (refused|metadata)' "$dir/restore.log" | head -n 1)" >>"$dir/refusals"
 }
 
 refused duplicate-area "overlaps area" "copy:$area:area@dup"
@@ -89,6 +90,9 @@ refused pid-taken "pid $other is taken here" "set:$proc:pid:u32:$other" "set:$th
 refused fd-near-int-max "fd 2147483646 is not below 1048576" "set:$proc/fds/fd@3:fd:u32:2147483646"
 refused path-64k "longer than PATH_MAX" "set:$proc:cwd:str:@65536"
 refused path-dotdot "has a '\.\.' component" "set:$proc:cwd:str:/tmp/../root"
+refused cgroups-dotdot "its cgroups: a path has a '\.\.' component" "set:$proc:cgroups:str:pids:/../../etc
+"
+refused cgroups-not-lines "its cgroups: a line is not CONTROLLERS:PATH" "set:$proc:cgroups:str:/tmp"
 refused threads-100000 "100000 threads, more than 65536" "del:$thread:xsave" \
 	"copies:$thread:99999:tid"
 

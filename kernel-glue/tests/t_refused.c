@@ -444,6 +444,21 @@ static int set_up(const char *s)
 		}
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "unix_empty_peeked") == 0) {
+		int sv[2], off = 0, none = -1;
+		char b[4];
+
+		/* "a", "", "b": the program peeks at the empty one itself */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 || send(sv[0], "a", 1, 0) != 1 ||
+		    send(sv[0], "", 0, 0) != 0 || send(sv[0], "b", 1, 0) != 1 ||
+		    setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0 ||
+		    recv(sv[1], b, sizeof(b), MSG_PEEK) != 1 || recv(sv[1], b, sizeof(b), MSG_PEEK) != 0 ||
+		    setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &none, sizeof(none)) < 0)
+			return -1;
+		fd = sv[1];
+		fd2 = sv[0];
+		return 0;
+	}
 	if (strcmp(s, "pipe_outside") == 0) {
 		int p[2];
 		pid_t child;
@@ -541,6 +556,15 @@ static const char *check(const char *s)
 
 		if (msgctl(msg_id, IPC_STAT, &ds) < 0 || ds.msg_qnum != 1)
 			return "its System V message queue changed";
+	}
+	if (strcmp(s, "unix_empty_peeked") == 0) {
+		char b[4];
+
+		if (recv(fd, b, sizeof(b), MSG_DONTWAIT) != 1 || b[0] != 'a' ||
+		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != 0 ||
+		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != 1 || b[0] != 'b' ||
+		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != -1)
+			return "its queue of \"a\", \"\", \"b\" changed";
 	}
 	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";

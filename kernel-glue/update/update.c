@@ -322,7 +322,8 @@ static int load_kernel(struct update *u)
 
 static int preflight(struct update *u)
 {
-	struct ferry_checkpoint_options co = { .pid = u->opts->pid, .tree = u->opts->tree };
+	struct ferry_checkpoint_options co = { .pid = u->opts->pid, .tree = u->opts->tree,
+					       .cgroup = u->opts->cgroup };
 	int r;
 
 	r = update_estimate(u->opts->pid, u->opts->tree, &u->est);
@@ -384,6 +385,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	sink_setup(u);
 	co.pid = opts->pid;
 	co.tree = opts->tree;
+	co.cgroup = opts->cgroup;
 	co.level = opts->level;
 	co.output = "region staging";
 	co.sink = &u->sink;

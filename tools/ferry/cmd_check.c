@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ferry check (--pid|--tree) PID: could these processes be checkpointed? */
+/* ferry check SELECTION: could these processes be checkpointed? */
 #include <stdio.h>
+#include <string.h>
 
 #include "ferry-glue/checkpoint.h"
 #include "../../kernel-glue/inventory/inventory.h"
@@ -9,8 +10,10 @@
 #include "commands.h"
 #include "json.h"
 #include "messages.h"
+#include "selection.h"
 
-static int report_json(const struct ferry_checkpoint_options *o, bool ok)
+static int report_json(const struct selection *sel, const struct ferry_checkpoint_options *o,
+		       bool ok)
 {
 	struct json_writer j;
 
@@ -19,6 +22,10 @@ static int report_json(const struct ferry_checkpoint_options *o, bool ok)
 	json_object_begin(&j, "selection");
 	json_u64(&j, "pid", (uint64_t)o->pid);
 	json_bool(&j, "tree", o->tree);
+	if (!strcmp(sel->given, "--unit"))
+		json_string(&j, "unit", sel->name);
+	if (sel->cgroup)
+		json_string(&j, "cgroup", sel->cgroup);
 	json_object_end(&j);
 	json_bool(&j, "inventory_only", o->inventory_only);
 	json_bool(&j, "checkpointable", ok);
@@ -34,14 +41,14 @@ static int report_json(const struct ferry_checkpoint_options *o, bool ok)
 static int run_check(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tree", required_argument, NULL, 't' },
+		SELECTION_OPTIONS,
 		{ "inventory", no_argument, NULL, 'i' },
 		{ "no-freeze", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
 	struct ferry_checkpoint_options o = { 0 };
+	struct selection sel = { 0 };
 	bool list = false, json = false;
 	int c, r;
 
@@ -55,19 +62,16 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 			o.inventory_only |= c == 'n';
 			continue;
 		}
-		if (c != 'p' && c != 't')
+		if (!selection_is_option(c))
 			return FERRY_EXIT_USAGE;
-		if (o.pid)
-			return command_usage_error(cmd, "give one of --pid and --tree, once");
-		r = command_parse_pid(cmd, optarg, &o.pid);
+		r = selection_option(cmd, &sel, c, optarg);
 		if (r)
 			return r;
-		o.tree = c == 't';
 	}
 	r = command_expect_operands(cmd, argc, argv, 0, "");
 	if (r)
 		return r;
-	if (list && o.pid)
+	if (list && sel.given)
 		return command_usage_error(cmd, "--inventory takes no process");
 	if (list && json)
 		return command_usage_error(cmd, "--inventory is a table for reading, without --json");
@@ -75,24 +79,37 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 		inventory_print(stdout);
 		return FERRY_EXIT_OK;
 	}
-	if (!o.pid)
-		return command_usage_error(cmd, "missing --pid PID or --tree PID");
-	if (json) {
+	r = selection_given(cmd, &sel);
+	if (r)
+		return r;
+	if (json)
 		messages_collect();
-		return report_json(&o, ferry_checkpoint(&o) == 0);
+	r = selection_finish(cmd, &sel);
+	if (r == FERRY_EXIT_REFUSED && !json)
+		printf("%s %s: cannot be checkpointed\n", sel.given + 2, sel.name);
+	if (r == FERRY_EXIT_REFUSED && json)
+		r = report_json(&sel, &o, false);
+	if (r)
+		goto out;
+	o.pid = sel.pid;
+	o.tree = sel.tree;
+	o.cgroup = sel.cgroup;
+	if (json) {
+		r = report_json(&sel, &o, ferry_checkpoint(&o) == 0);
+		goto out;
 	}
-	if (ferry_checkpoint(&o) < 0) {
-		printf("%s %d: cannot be checkpointed\n", o.tree ? "tree" : "pid", o.pid);
-		return FERRY_EXIT_REFUSED;
-	}
-	printf("%s %d: can be checkpointed\n", o.tree ? "tree" : "pid", o.pid);
-	return FERRY_EXIT_OK;
+	r = ferry_checkpoint(&o) < 0 ? FERRY_EXIT_REFUSED : FERRY_EXIT_OK;
+	printf("%s: %s\n", selection_describe(&sel),
+	       r ? "cannot be checkpointed" : "can be checkpointed");
+out:
+	selection_free(&sel);
+	return r;
 }
 
 const struct command command_check = {
 	.name = "check",
 	.summary = "tell whether processes can be checkpointed, writing nothing",
-	.usage = "(--pid PID | --tree PID) [--no-freeze] [--json] | --inventory",
+	.usage = SELECTION_USAGE " [--no-freeze] [--json] | --inventory",
 	.help = "Runs the checkpoint preflight. First the inventory, before anything is\n"
 		"frozen: every source the kernel shows of each process (its threads'\n"
 		"status, state and scheduling, settings in /proc/PID, namespaces, memory\n"
@@ -104,6 +121,7 @@ const struct command command_check = {
 		"writing an image and thaws it. Every object that cannot be checkpointed\n"
 		"is named on stderr, with the reason.\n"
 		"\n"
+		SELECTION_HELP
 		"  --no-freeze   the inventory only: nothing is frozen, and what only a\n"
 		"                frozen process can tell is not looked at\n"
 		"  --inventory   list every source and key the inventory knows and what\n"

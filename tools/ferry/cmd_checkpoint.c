@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ferry checkpoint (--pid|--tree) PID -o IMAGE [--kill]: freeze and save processes. */
+/* ferry checkpoint SELECTION -o IMAGE [--kill]: freeze and save processes. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -7,31 +7,29 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
+#include "selection.h"
 
 static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tree", required_argument, NULL, 't' },
+		SELECTION_OPTIONS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "kill", no_argument, NULL, 'k' },
 		{ "level", required_argument, NULL, 'l' },
 		{ 0 },
 	};
 	struct ferry_checkpoint_options o = { .level = 1 };
+	struct selection sel = { 0 };
 	int c, r;
 
 	while ((c = command_getopt(cmd, argc, argv, options, "p:t:o:kl:")) != -1) {
-		switch (c) {
-		case 'p':
-		case 't':
-			if (o.pid)
-				return command_usage_error(cmd, "give one of --pid and --tree, once");
-			r = command_parse_pid(cmd, optarg, &o.pid);
+		if (selection_is_option(c)) {
+			r = selection_option(cmd, &sel, c, optarg);
 			if (r)
 				return r;
-			o.tree = c == 't';
-			break;
+			continue;
+		}
+		switch (c) {
 		case 'o':
 			o.output = optarg;
 			break;
@@ -50,29 +48,38 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 	r = command_expect_operands(cmd, argc, argv, 0, "");
 	if (r)
 		return r;
-	if (!o.pid)
-		return command_usage_error(cmd, "missing --pid PID or --tree PID");
+	r = selection_given(cmd, &sel);
+	if (r)
+		return r;
 	if (!o.output)
 		return command_usage_error(cmd, "missing -o IMAGE");
-	if (ferry_checkpoint(&o) < 0)
+	r = selection_finish(cmd, &sel);
+	if (r)
+		return r;
+	o.pid = sel.pid;
+	o.tree = sel.tree;
+	o.cgroup = sel.cgroup;
+	r = ferry_checkpoint(&o);
+	if (r == 0)
+		printf("checkpointed %s to %s%s\n", selection_describe(&sel), o.output,
+		       o.kill ? " (killed)" : "");
+	selection_free(&sel);
+	if (r < 0)
 		return FERRY_EXIT_REFUSED; /* thawed as they were, no image left */
-	printf("checkpointed %s %d to %s%s\n", o.tree ? "tree" : "pid", o.pid, o.output,
-	       o.kill ? " (killed)" : "");
 	return FERRY_EXIT_OK;
 }
 
 const struct command command_checkpoint = {
 	.name = "checkpoint",
 	.summary = "freeze processes and save them into an image",
-	.usage = "(--pid PID | --tree PID) -o IMAGE [--kill] [--level N]",
+	.usage = SELECTION_USAGE " -o IMAGE [--kill] [--level N]",
 	.help = "Freezes every thread of the selection at one instant (ptrace), captures\n"
 		"processes, memory, open files with their locks and pipes, writes IMAGE\n"
 		"(metadata first, then pages, sealed last) and lets the processes run on.\n"
 		"They keep their pages as they were: a page they share copy-on-write is\n"
 		"read without being given a copy of its own.\n"
 		"\n"
-		"  --pid PID     the process PID\n"
-		"  --tree PID    the process PID and all its descendants\n"
+		SELECTION_HELP
 		"  -o, --output IMAGE  where the image goes (written without a name,\n"
 		"                named IMAGE once sealed: a killed checkpoint leaves none)\n"
 		"  --kill        kill the processes once the image is sealed\n"

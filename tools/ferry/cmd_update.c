@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ferry update --kernel K [--initrd I] [--append ARGS] --via kexec|reboot (--pid|--tree) PID */
+/* ferry update --kernel K [--initrd I] [--append ARGS] --via kexec|reboot SELECTION */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "../../kernel-glue/common/log.h"
 
 #include "commands.h"
+#include "selection.h"
 #include "json.h"
 #include "messages.h"
 #include "update_json.h"
@@ -42,8 +43,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "via", required_argument, NULL, 'v' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tree", required_argument, NULL, 't' },
+		SELECTION_OPTIONS,
 		{ "level", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "watchdog", required_argument, NULL, 'w' },
@@ -52,11 +52,18 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	};
 	struct ferry_update_options o = { .level = 0 };
 	struct ferry_update_record rec = { 0 };
+	struct selection sel = { 0 };
 	const char *via = NULL;
 	bool json = false;
 	int c, r;
 
 	while ((c = command_getopt(cmd, argc, argv, options, "")) != -1) {
+		if (selection_is_option(c)) {
+			r = selection_option(cmd, &sel, c, optarg);
+			if (r)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'k': o.kernel = optarg; break;
 		case 'i': o.initrd = optarg; break;
@@ -73,16 +80,6 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 			break;
 		}
 		case 'j': json = true; break;
-		case 'p':
-		case 't':
-			if (o.pid)
-				return command_usage_error(cmd, "give one --pid or --tree (one "
-							   "selection per update)");
-			r = command_parse_pid(cmd, optarg, &o.pid);
-			if (r)
-				return r;
-			o.tree = c == 't';
-			break;
 		case 'l':
 			o.level = atoi(optarg);
 			if (o.level < 0 || o.level > 9)
@@ -93,8 +90,8 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return command_usage_error(cmd, "unexpected argument '%s' (one --pid or --tree "
-					   "PID per update)", argv[optind]);
+		return command_usage_error(cmd, "unexpected argument '%s' (one selection per "
+					   "update)", argv[optind]);
 	if (!o.kernel)
 		return command_usage_error(cmd, "missing --kernel KERNEL");
 	if (!via)
@@ -103,15 +100,25 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		o.via = &ferry_update_via_reboot;
 	else if (strcmp(via, "kexec"))
 		return command_usage_error(cmd, "--via %s: use --via kexec or --via reboot", via);
-	if (!o.pid)
-		return command_usage_error(cmd, "missing --pid PID or --tree PID");
+	r = selection_given(cmd, &sel);
+	if (r)
+		return r;
 	o.ret_record = &rec;
 	if (json) {
 		/* stdout holds the JSON alone */
 		o.progress = stderr;
 		messages_collect();
 	}
+	r = selection_finish(cmd, &sel);
+	if (r == FERRY_EXIT_REFUSED && json)
+		return report_json(&rec); /* nothing was changed, the reason in messages */
+	if (r)
+		return r;
+	o.pid = sel.pid;
+	o.tree = sel.tree;
+	o.cgroup = sel.cgroup;
 	ferry_update(&o); /* returns only when the kexec or reboot did not happen */
+	selection_free(&sel);
 	return json ? report_json(&rec) : outcome_status(&rec);
 }
 
@@ -119,7 +126,7 @@ const struct command command_update = {
 	.name = "update",
 	.summary = "move processes onto a new kernel through kexec or a warm reboot",
 	.usage = "--kernel KERNEL [--initrd INITRD] [--append ARGS] --via kexec|reboot "
-		 "(--pid PID | --tree PID) [--level N] [--force] [--watchdog SECONDS] "
+		 SELECTION_USAGE " [--level N] [--force] [--watchdog SECONDS] "
 		 "[--json]",
 	.help = "Preflight first, before anything is frozen: the marked region\n"
 		"(ferry.region=) must be mapped and big enough for the selection's\n"
@@ -140,8 +147,7 @@ const struct command command_update = {
 		"                    INITRD are used from the ESP (copied there if not on\n"
 		"                    it) and go into ferry.conf's update_* keys; a failed\n"
 		"                    update boot falls back to the default entry\n"
-		"  --pid PID         the process PID\n"
-		"  --tree PID        the process PID and all its descendants\n"
+		SELECTION_HELP
 		"  --level N         deflate level of the page chunks, 0 to 9; default 0:\n"
 		"                    the region is sized for the image uncompressed, and\n"
 		"                    compressing only adds to the downtime\n"

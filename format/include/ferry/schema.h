@@ -290,6 +290,8 @@
 #define FM_P_THP_DISABLE "thp-disable"     /* u32: PR_GET_THP_DISABLE (absent: 0) */
 #define FM_P_NOT_DUMPABLE "not-dumpable"   /* empty: PR_SET_DUMPABLE 0 */
 #define FM_P_LOGINUID "loginuid"           /* u32: /proc/PID/loginuid (absent: unset) */
+#define FM_P_CGROUPS "cgroups" /* string: "CONTROLLERS:PATH\n" of each hierarchy not at "/"
+				* (absent: before 1.4, the restorer's) */
 #define FM_P_MEMBARRIER "membarrier"       /* u32: MEMBARRIER_CMD_REGISTER_* bits */
 #define FM_P_SIGIO "sigio" /* per fd with signal-driven I/O: u32 fd, owner type, owner
 			    * (0: none), signal, O_ASYNC set */

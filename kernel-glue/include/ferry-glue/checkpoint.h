@@ -11,6 +11,9 @@ struct ferry_sink;
 struct ferry_checkpoint_options {
 	pid_t pid;
 	bool tree;          /* the process and all its descendants */
+	/* the selection is this cgroup's (cgroup2 path), the tree of pid:
+	 * once frozen, the tree must still be exactly its processes */
+	const char *cgroup;
 	const char *output; /* image path; NULL: preflight only, write nothing */
 	bool kill;          /* kill the processes once the image is sealed */
 	int level;          /* zlib level, 0 stores pages uncompressed */
@@ -38,5 +41,14 @@ struct ferry_checkpoint_options {
  * checkpointed is named on stderr. Returns 0 or -errno.
  */
 int ferry_checkpoint(const struct ferry_checkpoint_options *opts);
+
+/*
+ * The selection cgroup @path names (of the cgroup2 hierarchy, as
+ * /proc/PID/cgroup shows it): the processes of it and of every cgroup
+ * below, which must be one process and all its descendants; that process
+ * in *root. Otherwise refused, named on stderr: -EOPNOTSUPP (another tree,
+ * a descendant outside), -ESRCH (no process), or another -errno.
+ */
+int ferry_cgroup_root(const char *path, pid_t *root);
 
 #endif

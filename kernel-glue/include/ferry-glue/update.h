@@ -44,6 +44,7 @@ struct ferry_update_options {
 	const char *append; /* extra parameters for the new kernel, or NULL */
 	pid_t pid;
 	bool tree;          /* the process and all its descendants */
+	const char *cgroup; /* the selection is this cgroup's (ferry_checkpoint_options) */
 	int level;          /* zlib level of the page chunks (0: stored) */
 	bool force;         /* overwrite a sealed image nobody restored */
 	unsigned watchdog;  /* seconds: arm /dev/watchdog before the switch (0: no) */

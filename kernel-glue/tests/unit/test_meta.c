@@ -517,6 +517,21 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			}
 		}
 	}
+	/* cgroups: lines CONTROLLERS:PATH, each hierarchy once, paths absolute */
+	for (size_t i = 0; i < kind_count; i++) {
+		const struct meta_field *f = kind_registry[i]->process_fields;
+
+		if (strcmp(kind_registry[i]->name, "cgroup") != 0)
+			continue;
+		for (size_t p = 0; p < img->nprocs; p++) {
+			char **paths = (char **)((char *)kind_process_data(&img->procs[p],
+									    kind_registry[i]) +
+						 f->offset);
+
+			free(*paths);
+			*paths = strdup(p % 2 ? "" : "cpu,cpuacct:/a\nname=systemd:/s\n:/x.slice/y\n");
+		}
+	}
 	/* System V shared memory: segment k attached whole by area k of the
 	 * first address space (one page), no other area of kind sysv */
 	for (size_t i = 0; i < kind_count; i++) {

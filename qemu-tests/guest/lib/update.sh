@@ -2,15 +2,15 @@
 # The kexec update path (ferry update, ferry-init): the scenario family
 # update-*, update-tree-* and update-corrupt-* (qemu-tests/scenarios).
 
-# update_to FLAVOR --pid|--tree [ferry update options]: ferry update of
-# app_pid by kexec into /boot/vmlinuz-FLAVOR, step+1; only returns on
-# failure, with ferry's status.
+# update_to FLAVOR --pid|--tree|--cgroup [ferry update options]: ferry update
+# of app_pid (or of sel_arg) by kexec into /boot/vmlinuz-FLAVOR, step+1; only
+# returns on failure, with ferry's status.
 update_to() {
 	to="$1" sel="$2"
 	shift 2
 	ferry update --kernel "/boot/vmlinuz-$to" --initrd "/boot/initramfs-$to.cpio.gz" \
 		--append "ferry.test=$test ferry.step=$((step + 1))${append_extra:+ $append_extra}" \
-		--via kexec "$sel" "$app_pid" "$@" 2>&1
+		--via kexec "$sel" "${sel_arg:-$app_pid}" "$@" 2>&1
 }
 
 # check_update_logged PID: ferry-init's lines reached the kernel's log
@@ -29,11 +29,13 @@ check_update_logged() {
 		{ fail "ferry status --json --history does not show this update restored on $(uname -r)"; return 1; }
 }
 
-# scenario_update counter|tree|corrupt|lazy FROM TO: ferry update --via kexec
-# of guest-app (--pid), of a shell running a pipeline of them (--tree), of
-# guest-app with its sealed image damaged (the new kernel must refuse it), or
-# of guest-app restored lazily (ferry.lazy=1: its pager and guard must go
-# once every page is home, and say nothing failed)
+# scenario_update counter|tree|corrupt|lazy|cgroup FROM TO: ferry update
+# --via kexec of guest-app (--pid), of a shell running a pipeline of them
+# (--tree), of guest-app with its sealed image damaged (the new kernel must
+# refuse it), of guest-app restored lazily (ferry.lazy=1: its pager and guard
+# must go once every page is home, and say nothing failed), or of guest-app
+# in a cgroup of its own, selected with --cgroup (on the new kernel it must
+# be in that cgroup again, and ferry-init's cgroup2 mount gone)
 scenario_update() {
 	kind="$1" from="$2" to="$3"
 	log=/data/counter.log
@@ -53,9 +55,16 @@ scenario_update() {
 			cat /proc/$app_pid/task/*/children >/data/app.children
 			echo "tree: shell $app_pid, children $(cat /data/app.children)"
 		fi
+		if [ "$kind" = cgroup ]; then
+			mount -t cgroup2 cgroup2 /sys/fs/cgroup && mkdir /sys/fs/cgroup/ferry-app &&
+				echo "$app_pid" >/sys/fs/cgroup/ferry-app/cgroup.procs ||
+				{ fail "cannot put the app into the cgroup /ferry-app"; return; }
+			grep -x '0::/ferry-app' "/proc/$app_pid/cgroup" || { fail "the app is not in /ferry-app"; return; }
+		fi
 		sync
 		sel=--pid
 		[ "$kind" = tree ] && sel=--tree
+		[ "$kind" = cgroup ] && sel=--cgroup sel_arg=/ferry-app
 		if [ "$kind" = corrupt ]; then
 			FERRY_UPDATE_TEST=corrupt update_to "$to" "$sel"
 		elif [ "$kind" = lazy ]; then
@@ -91,6 +100,12 @@ scenario_update() {
 			[ -d "/proc/$p" ] || { fail "pid $p was not restored"; return; }
 		done
 		ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+		if [ "$kind" = cgroup ]; then
+			grep -x '0::/ferry-app' "/proc/$pid/cgroup" ||
+				{ fail "the restored app is not in the cgroup /ferry-app: $(tr '\n' ' ' </proc/$pid/cgroup)"; return; }
+			grep -q ' /sys/fs/cgroup ' /proc/mounts &&
+				{ fail "ferry-init left its cgroup2 mount on /sys/fs/cgroup"; return; }
+		fi
 		if [ "$kind" = lazy ]; then
 			grep -q 'left to the pager' /run/ferry/init.log ||
 				{ fail "no pages were left to a pager: $(tail -n 3 /run/ferry/init.log)"; return; }
