@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -263,42 +265,176 @@ int borrow_read(struct borrow *b, size_t off, void *buf, size_t len)
  * back, so clearing its restore flag loses nothing); its mask is then put
  * back, and it takes them when it runs.
  */
+/* Whether standard signal @sig is on the thread's own queue (SigPnd). */
+static bool pending_own(pid_t tgid, pid_t tid, int sig)
+{
+	char path[64], buf[32], *status;
+	bool pending = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", tgid, tid);
+	if (proc_read_file(path, &status, NULL) < 0)
+		return false;
+	if (proc_status_field(status, "SigPnd", buf, sizeof(buf)) == 0)
+		pending = strtoull(buf, NULL, 16) & (1ull << (sig - 1));
+	free(status);
+	return pending;
+}
+
+/*
+ * A standard signal is pending once at most: one of @si's number that
+ * came since, on the thread's own queue, makes the kernel drop @si. That
+ * later one is taken off first (rt_sigtimedwait(), every signal blocked by
+ * now) and merged into @si, the earlier, as the kernel merges a signal
+ * sent while one is pending: dropped, or for the same timer's, counted in
+ * si_overrun.
+ */
+static int merge_later(struct borrow *b, siginfo_t *si)
+{
+	struct {
+		uint64_t set;
+		struct timespec zero;
+	} ask = { 1ull << (si->si_signo - 1), { 0, 0 } };
+
+	for (int n = 0; n < 8 && pending_own(b->ft->tgid, b->in.tid, si->si_signo); n++) {
+		siginfo_t later;
+		long res;
+		int r = mem_write(b->memfd, b->scratch, &ask, sizeof(ask));
+
+		res = r < 0 ? r
+			    : BORROW(b, SYS_rt_sigtimedwait, b->scratch, b->scratch + 128,
+				     b->scratch + offsetof(typeof(ask), zero), 8);
+		if (res == -EAGAIN)
+			return 0;
+		if (res < 0)
+			return log_error_errno(res, "pid %d tid %d: cannot take off the signal %d that "
+					       "came since", b->ft->tgid, b->in.tid, si->si_signo);
+		r = borrow_read(b, 128, &later, sizeof(later));
+		if (r < 0)
+			return r;
+		if (si->si_code == SI_TIMER && later.si_code == SI_TIMER &&
+		    si->si_timerid == later.si_timerid)
+			si->si_overrun += 1 + later.si_overrun;
+	}
+	return 0;
+}
+
+/* glibc's <sys/ptrace.h> and <linux/ptrace.h> do not mix: by number */
+#define GLUE_PTRACE_PEEKSIGINFO 0x4209
+/* what the kernel keeps of a siginfo (struct kernel_siginfo) */
+#define KERNEL_SIGINFO_SIZE 48
+
+/* Is @si the first of its number on the thread's own queue? */
+static bool queued_first(struct borrow *b, const siginfo_t *si)
+{
+	struct {
+		uint64_t off;
+		uint32_t flags;
+		int32_t nr;
+	} args = { 0, 0, 32 };
+	siginfo_t q[32];
+	long got = syscall(SYS_ptrace, GLUE_PTRACE_PEEKSIGINFO, b->in.tid, &args, q);
+
+	for (long i = 0; i < got; i++)
+		if (q[i].si_signo == si->si_signo)
+			return memcmp(&q[i], si, KERNEL_SIGINFO_SIZE) == 0;
+	return false;
+}
+
+/* how near its next expiry a timer is let fire before its signal is queued */
+#define TIMER_MARGIN_NS 500000
+
+/*
+ * A timer's signal is queued again out of the way of its next expiry: its
+ * own signal, coming between the merge and the queueing, would drop it
+ * and could read the same (no overrun in either), so that it could not be
+ * told it was dropped. Within TIMER_MARGIN_NS of it, that expiry is waited
+ * for (and merged).
+ */
+static void clear_of_expiry(struct borrow *b, const siginfo_t *si)
+{
+	struct itimerspec its;
+	long long left;
+
+	if (si->si_code != SI_TIMER ||
+	    BORROW(b, SYS_timer_gettime, si->si_timerid, b->scratch) < 0 ||
+	    borrow_read(b, 0, &its, sizeof(its)) < 0)
+		return;
+	left = its.it_value.tv_sec * 1000000000ll + its.it_value.tv_nsec;
+	if (left > 0 && left < TIMER_MARGIN_NS) {
+		struct timespec nap = { 0, left + TIMER_MARGIN_NS / 5 };
+
+		nanosleep(&nap, NULL);
+	}
+}
+
+/*
+ * Queue @si again from the thread, for a standard signal until it is on
+ * its queue: one that came between the merge and the queueing would drop
+ * it; that one is merged then, and @si queued again.
+ */
+static long queue_again(struct borrow *b, siginfo_t *si)
+{
+	bool standard = si->si_signo < 32 && si->si_signo != SIGSTOP;
+
+	for (int tries = 0;; tries++) {
+		long res;
+		int r = 0;
+
+		if (standard) {
+			clear_of_expiry(b, si);
+			r = merge_later(b, si);
+		}
+
+		if (r == 0)
+			r = mem_write(b->memfd, b->scratch, si, sizeof(*si));
+		res = r < 0 ? r
+			    : BORROW(b, SYS_rt_tgsigqueueinfo, b->ft->tgid, b->in.tid, si->si_signo,
+				     b->scratch);
+		if (res < 0 || !standard || queued_first(b, si))
+			return res;
+		if (tries == 8) {
+			log_warning("pid %d tid %d: signal %d (%s) does not stay queued: merged into "
+				    "the one of its number queued since", b->ft->tgid, b->in.tid,
+				    si->si_signo, strsignal(si->si_signo));
+			return 0;
+		}
+	}
+}
+
 static int requeue_held(struct borrow *b)
 {
-	struct inject *in = &b->in;
+	struct held_signals *h = &b->in.held;
+	pid_t tid = b->in.tid;
 	uint64_t mask, all = ~0ull;
 	int r = 0;
 
-	if (!in->nheld)
+	if (!h->n)
 		return 0;
-	if (ptrace(PTRACE_GETSIGMASK, in->tid, sizeof(mask), &mask) < 0 ||
-	    ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(all), &all) < 0)
+	if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) < 0)
 		return log_error_errno(-errno, "pid %d tid %d: cannot block its signals to queue "
-				       "%zu again", b->ft->tgid, in->tid, in->nheld);
-	while (in->nheld && r == 0) {
+				       "%zu again", b->ft->tgid, tid, h->n);
+	while (h->n && r == 0) {
 		size_t k = 0;
 		siginfo_t si;
 		long res;
 
 		/* SIGSTOP, which no mask blocks, last: the call after it would
 		 * take it again */
-		while (k + 1 < in->nheld && in->held[k].si_signo == SIGSTOP)
+		while (k + 1 < h->n && h->si[k].si_signo == SIGSTOP)
 			k++;
-		si = in->held[k];
-		memmove(in->held + k, in->held + k + 1, (--in->nheld - k) * sizeof(*in->held));
+		si = h->si[k];
+		memmove(h->si + k, h->si + k + 1, (--h->n - k) * sizeof(*h->si));
 		if (si.si_signo == SIGSTOP)
-			in->nheld = 0; /* one SIGSTOP pending is all there can be */
-		r = mem_write(b->memfd, b->scratch, &si, sizeof(si));
-		res = r < 0 ? r
-			    : BORROW(b, SYS_rt_tgsigqueueinfo, b->ft->tgid, in->tid, si.si_signo,
-				     b->scratch);
+			h->n = 0; /* one SIGSTOP pending is all there can be */
+		res = queue_again(b, &si);
 		if (res < 0)
 			r = log_error_errno(res, "pid %d tid %d: cannot queue signal %d (%s) again",
-					    b->ft->tgid, in->tid, si.si_signo, strsignal(si.si_signo));
+					    b->ft->tgid, tid, si.si_signo, strsignal(si.si_signo));
 	}
-	if (ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(mask), &mask) < 0 && r == 0)
+	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) < 0 && r == 0)
 		r = log_error_errno(-errno, "pid %d tid %d: cannot put its signal mask back",
-				    b->ft->tgid, in->tid);
+				    b->ft->tgid, tid);
 	return r;
 }
 
@@ -342,4 +478,30 @@ int borrow_waitid(struct ckpt *c, struct frozen_task *ft, pid_t pid, int options
 	if (borrow_end(&b) < 0 && e == 0)
 		e = -EIO;
 	return e;
+}
+
+int borrow_requeue(struct ckpt *c, struct frozen_task *ft)
+{
+	struct borrow b;
+	long res;
+	int r;
+
+	if (!ft->held.n)
+		return 0;
+	r = borrow_begin(c, ft, &b);
+	if (r < 0)
+		return r;
+	/* one call first, which those taken before come ahead of: on its way
+	 * the thread gets back the mask a sigsuspend() saved (which blocking
+	 * every signal would lose), and takes what else is on its queue */
+	r = held_signals_move(&b.in.held, &ft->held);
+	res = r < 0 ? r : BORROW(&b, SYS_getpid);
+	if (res < 0 && r == 0)
+		r = log_error_errno(res, "pid %d tid %d: cannot lend it to queue its signals again",
+				    ft->tgid, ft->tid);
+	if (r < 0)
+		held_signals_move(&ft->held, &b.in.held);
+	if (borrow_end(&b) < 0 && r == 0)
+		r = -EIO;
+	return r;
 }

@@ -48,7 +48,7 @@ static int capture(struct ckpt *c)
 			return r;
 	}
 	/* before the first change (a thread lent, a socket in repair mode) */
-	e = freeze_hold(&c->fz, &c->guardian);
+	e = freeze_hold(c);
 	if (e < 0)
 		return e;
 	dump_clocks(c, c->fz.pids[0]); /* as the processes see them */
@@ -263,7 +263,7 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		guardian_killing(&c.guardian);
 		freeze_kill(&c.fz);
 	} else {
-		freeze_thaw(&c.fz);
+		freeze_let_go(&c);
 	}
 out:
 	/* thawed or killed (or never frozen): nothing left to undo */

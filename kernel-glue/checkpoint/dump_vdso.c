@@ -48,7 +48,7 @@ static int vdso_range(pid_t pid, uint64_t *ret_start, uint64_t *ret_end)
  * Single steps until the thread is out of the vDSO, every signal blocked
  * meanwhile (PTRACE_SETSIGMASK), so that none is taken off its queue (a
  * signal-delivery stop) on the way: it keeps them, with their siginfo,
- * for when it runs (but SIGSTOP, sent again at thaw). Its code there makes no system call that a mask
+ * for when it runs (but SIGSTOP, queued again at thaw). Its code there makes no system call that a mask
  * changes, and it is in none (a sigsuspend()'s saved mask to lose).
  */
 static int step_steps(struct frozen_task *t, uint64_t start, uint64_t end, int *steps)
@@ -66,9 +66,12 @@ static int step_steps(struct frozen_task *t, uint64_t start, uint64_t end, int *
 		r = ptrace_wait_stop(t->tid, &status);
 		if (r < 0)
 			return r;
-		/* SIGSTOP, which no mask blocks: sent again at thaw */
-		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
-			t->deferred_signal = WSTOPSIG(status);
+		/* SIGSTOP, which no mask blocks: queued again at thaw */
+		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP) {
+			r = held_signals_take(&t->held, t->tid, WSTOPSIG(status));
+			if (r < 0)
+				return r;
+		}
 		r = arch_get_regs(t->tid, &t->regs);
 		if (r < 0)
 			return log_error_errno(r, "tid %d: cannot read registers", t->tid);

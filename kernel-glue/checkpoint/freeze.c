@@ -16,7 +16,10 @@
  * next run, or at once when ferry's tracing goes). Nothing of it is seen
  * by the threads while traced but that stop. Letting go of it is SIGCONT,
  * sent to a thread that takes it under ferry's eyes, which drops it before
- * any handler runs. What is seen outside: the parent is told (SIGCHLD,
+ * any handler runs. A signal of the process's own that a thread takes on
+ * either way is held with its siginfo (common/inject.c's held_signals, as
+ * for a lent thread) and queued again by the thread itself
+ * (borrow_requeue()). What is seen outside: the parent is told (SIGCHLD,
  * waitid) of the stop and the continue, as of a SIGSTOP and SIGCONT.
  */
 #include <errno.h>
@@ -340,9 +343,10 @@ static pid_t parent_of(pid_t tid);
 
 /*
  * Resume @t until it is in the signal-delivery stop of @sig (sent it just
- * before); other signals it takes meanwhile are kept back for the thaw.
- * With @deliver, @sig is let through then, and it is run on to the group
- * stop that follows. Returns 0 or -errno (logged).
+ * before); other signals it takes meanwhile are held (t->held, with their
+ * siginfo, in order) to be queued again. With @deliver, @sig is let
+ * through then, and it is run on to the group stop that follows. Returns
+ * 0 or -errno (logged).
  */
 static int drive_signal(struct frozen_task *t, int sig, bool deliver)
 {
@@ -372,16 +376,19 @@ static int drive_signal(struct frozen_task *t, int sig, bool deliver)
 			pass = sig;
 			continue;
 		}
-		/* a signal of the process's own: kept back, sent again at thaw */
-		if (!t->deferred_signal)
-			t->deferred_signal = s;
+		/* a signal of the process's own: held, queued again */
+		r = held_signals_take(&t->held, t->tid, s);
+		if (r < 0)
+			return r;
 	}
 	return log_error_errno(-EPROTO, "pid %d tid %d: did not take %s within %d stops", t->tgid,
 			       t->tid, strsignal(sig), HOLD_MAX_STOPS);
 }
 
-int freeze_hold(struct freeze *fz, struct guardian *g)
+int freeze_hold(struct ckpt *c)
 {
+	struct freeze *fz = &c->fz;
+
 	for (size_t p = 0; p < fz->npids; p++) {
 		pid_t pid = fz->pids[p];
 		struct frozen_task *t = NULL;
@@ -404,7 +411,7 @@ int freeze_hold(struct freeze *fz, struct guardian *g)
 		 * does not take back yet */
 		if (stopped_before || !t || have_pid(fz, parent_of(pid)))
 			continue;
-		r = guardian_hold(g, pid);
+		r = guardian_hold(&c->guardian, pid);
 		if (r < 0)
 			return r;
 		if (syscall(SYS_tgkill, pid, t->tid, SIGSTOP) < 0)
@@ -413,6 +420,12 @@ int freeze_hold(struct freeze *fz, struct guardian *g)
 		r = drive_signal(t, SIGSTOP, true);
 		if (r < 0)
 			return log_error_errno(r, "pid %d: cannot hold it stopped", pid);
+		/* what it took on the way goes back on its queue now, not at
+		 * the thaw only: a killed ferry loses nothing */
+		r = borrow_requeue(c, t);
+		if (r < 0)
+			return log_error_errno(r, "pid %d: cannot queue again the signals it took while "
+					       "it was held", pid);
 	}
 	return 0;
 }
@@ -457,22 +470,39 @@ static void release_hold(struct freeze *fz, struct frozen_task *t)
 	}
 }
 
-/* The queued signals read at the freeze that no dump took. */
+/* The queued signals read at the freeze that no dump took, and those held. */
 static void free_pending(struct freeze *fz)
 {
 	for (size_t i = 0; i < fz->ntasks; i++) {
+		free(fz->tasks[i].held.si);
+		fz->tasks[i].held.si = NULL;
+		fz->tasks[i].held.n = 0;
 		free(fz->tasks[i].sigpending);
 		free(fz->tasks[i].sigpending_shared);
 		fz->tasks[i].sigpending = fz->tasks[i].sigpending_shared = NULL;
 	}
 }
 
-void freeze_thaw(struct freeze *fz)
+void freeze_let_go(struct ckpt *c)
 {
+	struct freeze *fz = &c->fz;
+
 	/* first, while every thread is still traced */
 	for (size_t i = 0; i < fz->ntasks; i++)
 		if (fz->tasks[i].holds)
 			release_hold(fz, &fz->tasks[i]);
+	/* then what the threads took meanwhile (the SIGCONT's way, a step
+	 * out of the vDSO): after the SIGCONT, which would drop a SIGSTOP */
+	for (size_t i = 0; i < fz->ntasks; i++)
+		if (fz->tasks[i].held.n && borrow_requeue(c, &fz->tasks[i]) < 0)
+			log_warning("pid %d tid %d: the signals it took while ferry drove it are "
+				    "sent again without their siginfo", fz->tasks[i].tgid,
+				    fz->tasks[i].tid);
+	freeze_thaw(fz);
+}
+
+void freeze_thaw(struct freeze *fz)
+{
 	for (size_t i = 0; i < fz->ntasks; i++) {
 		struct frozen_task *t = &fz->tasks[i];
 
@@ -493,8 +523,9 @@ void freeze_thaw(struct freeze *fz)
 		}
 		if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0 && errno != ESRCH)
 			log_warning("tid %d: cannot detach: %s", t->tid, strerror(errno));
-		if (t->deferred_signal)
-			syscall(SYS_tgkill, t->tgid, t->tid, t->deferred_signal);
+		/* what could not be queued again as it was (freeze_let_go) */
+		for (size_t k = 0; k < t->held.n; k++)
+			syscall(SYS_tgkill, t->tgid, t->tid, t->held.si[k].si_signo);
 	}
 	free_pending(fz);
 	fz->ntasks = 0;

@@ -21,7 +21,9 @@ struct frozen_task {
 	bool stopped;
 	bool regs_changed;   /* injected into: registers to put back at thaw */
 	arch_regs_t regs;    /* at the freeze */
-	int deferred_signal; /* a SIGSTOP taken off its queue meanwhile; sent again at thaw */
+	/* signals ferry took off its queue while it drove the thread (the
+	 * hold, a step out of the vDSO), to queue again (borrow_requeue) */
+	struct held_signals held;
 	int group_stop;      /* the signal of the stop it was in (job control), or 0 */
 	bool holds;          /* its process is held in ferry's stop through it (freeze_hold) */
 	/* its queued signals (siginfos), read right after the freeze
@@ -142,6 +144,13 @@ int borrow_end(struct borrow *b);
  */
 int borrow_waitid(struct ckpt *c, struct frozen_task *ft, pid_t pid, int options,
 		  const char *what, siginfo_t *ret);
+/*
+ * The signals @ft holds (ft->held) queued again, in the order taken, each
+ * with its siginfo, by the thread itself (borrow_end()); ft->held is then
+ * empty. Returns 0 or -errno (logged); on failure before the borrow those
+ * not queued stay in ft->held.
+ */
+int borrow_requeue(struct ckpt *c, struct frozen_task *ft);
 
 /* refuse.c: name an object that cannot be checkpointed, and why. */
 void ckpt_unsupported(struct ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -165,14 +174,19 @@ int cgroup_selection_check(const char *path, const pid_t *frozen, size_t nfrozen
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
 /*
  * Hold every process that was running at the freeze, and whose parent is
- * not of the selection, in a group stop of ferry's, told to guardian @g
- * first: should ferry die, its tracing goes
- * and the threads stay stopped (a group stop outlives it) until the
- * guardian has undone what ferry changed. Call before the first change.
- * freeze_thaw() lets go of the stop (SIGCONT, taken back before any
- * handler sees it). Returns 0 or -errno (logged).
+ * not of the selection, in a group stop of ferry's, told to the guardian
+ * first: should ferry die, its tracing goes and the threads stay stopped
+ * (a group stop outlives it) until the guardian has undone what ferry
+ * changed. Call before the first change. Signals a thread takes on the
+ * way are queued again as they were (borrow_requeue()). freeze_let_go()
+ * lets go of the stop (SIGCONT, taken back before any handler sees it).
+ * Returns 0 or -errno (logged).
  */
-int freeze_hold(struct freeze *fz, struct guardian *g);
+int freeze_hold(struct ckpt *c);
+/* Let go of the holds, queue again what the threads took while ferry
+ * drove them, then freeze_thaw(). */
+void freeze_let_go(struct ckpt *c);
+/* Put back the registers changed, detach every thread. */
 void freeze_thaw(struct freeze *fz);
 /* Kill every process and thread of the selection; returns once each of
  * their ids is free again (a zombie reaped), or after a bound, naming what

@@ -58,36 +58,57 @@ int inject_end(struct inject *in)
 {
 	int r = arch_set_regs(in->tid, &in->saved);
 
-	for (size_t i = 0; i < in->nheld; i++)
-		log_warning("tid %d: signal %d (%s), taken while it ran injected system calls, "
-			    "is lost", in->tid, in->held[i].si_signo, strsignal(in->held[i].si_signo));
-	free(in->held);
-	in->held = NULL;
-	in->nheld = 0;
+	held_signals_lose(&in->held, in->tid, "while it ran injected system calls");
 	if (r < 0)
 		return log_error_errno(r, "tid %d: cannot put registers back", in->tid);
 	return 0;
 }
 
-/* At a signal-delivery stop: the signal @sig, already off the queue, and
- * its siginfo (a timer's id and value, a sender's pid) kept. */
-static int hold_signal(struct inject *in, int sig)
+int held_signals_take(struct held_signals *h, pid_t tid, int sig)
 {
-	siginfo_t *held = realloc(in->held, (in->nheld + 1) * sizeof(*held));
+	siginfo_t *si = realloc(h->si, (h->n + 1) * sizeof(*si));
 
-	if (!held)
+	if (!si)
 		return -ENOMEM;
-	in->held = held;
-	held += in->nheld;
-	if (ptrace(PTRACE_GETSIGINFO, in->tid, 0, held) < 0)
-		return log_error_errno(-errno, "tid %d: cannot read the siginfo of signal %d", in->tid,
-				sig);
-	in->nheld++;
+	h->si = si;
+	si += h->n;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, si) < 0)
+		return log_error_errno(-errno, "tid %d: cannot read the siginfo of signal %d (%s)", tid,
+				sig, strsignal(sig));
+	h->n++;
 	return 0;
 }
 
+int held_signals_move(struct held_signals *to, struct held_signals *from)
+{
+	siginfo_t *si;
+
+	if (!from->n)
+		return 0;
+	si = realloc(to->si, (to->n + from->n) * sizeof(*si));
+	if (!si)
+		return -ENOMEM;
+	memcpy(si + to->n, from->si, from->n * sizeof(*si));
+	to->si = si;
+	to->n += from->n;
+	free(from->si);
+	from->si = NULL;
+	from->n = 0;
+	return 0;
+}
+
+void held_signals_lose(struct held_signals *h, pid_t tid, const char *why)
+{
+	for (size_t i = 0; i < h->n; i++)
+		log_warning("tid %d: signal %d (%s), taken %s, is lost", tid, h->si[i].si_signo,
+			    strsignal(h->si[i].si_signo), why);
+	free(h->si);
+	h->si = NULL;
+	h->n = 0;
+}
+
 /* Resume with @request and wait for the stop we want; other signals that
- * show up are held back (hold_signal). */
+ * show up are held back (held_signals_take). */
 static int resume_until(struct inject *in, int request, int want_sig)
 {
 	int status, r, sig = 0;
@@ -116,7 +137,7 @@ static int resume_until(struct inject *in, int request, int want_sig)
 			return -EFAULT;
 		}
 		/* a signal for the target: not delivered now, held back */
-		r = hold_signal(in, sig);
+		r = held_signals_take(&in->held, in->tid, sig);
 		if (r < 0)
 			return r;
 		sig = 0;

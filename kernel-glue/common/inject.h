@@ -24,16 +24,34 @@ enum inject_mode {
 	INJECT_SYSCALL_STOPS,
 };
 
+/*
+ * Signals the kernel took off a traced thread's queue while ferry drove it
+ * (each at a signal-delivery stop, left undelivered), with their siginfo
+ * (a timer's id and overrun, a sender's pid), in the order taken, so that
+ * they can be queued again exactly: whoever drove the thread queues them
+ * again from the thread itself (borrow.c). malloc'd.
+ */
+struct held_signals {
+	siginfo_t *si;
+	size_t n;
+};
+
+/* At a signal-delivery stop of @tid: keep its signal @sig, already off its
+ * queue, at the end of @h. Returns 0 or -errno (logged). */
+int held_signals_take(struct held_signals *h, pid_t tid, int sig);
+/* Append what @from holds to @to, in order; @from is left empty. */
+int held_signals_move(struct held_signals *to, struct held_signals *from);
+/* Forget what @h holds, with a warning per signal that names it as lost
+ * (@why: while what). */
+void held_signals_lose(struct held_signals *h, pid_t tid, const char *why);
+
 struct inject {
 	pid_t tid;
 	uint64_t insn;       /* address of the `syscall` instruction */
 	enum inject_mode mode;
 	arch_regs_t saved;   /* registers at inject_begin() */
-	/* signals the kernel took off the thread's queue meanwhile (a
-	 * signal-delivery stop), held back with their siginfo, malloc'd:
-	 * whoever borrowed the thread queues them again (borrow.c) */
-	siginfo_t *held;
-	size_t nheld;
+	/* signals taken off the thread's queue while it ran our calls */
+	struct held_signals held;
 };
 
 int inject_begin(struct inject *in, pid_t tid, uint64_t insn, enum inject_mode mode);
