@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "tlib.h"
@@ -459,6 +460,61 @@ static int set_up(const char *s)
 		fd2 = sv[0];
 		return 0;
 	}
+	if (strcmp(s, "unix_pending_outside") == 0 || strcmp(s, "unix_pending_bytes") == 0 ||
+	    strcmp(s, "unix_connecting_outside") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 +
+				snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+					 "ferry-refused-%d", getpid());
+		bool outside_listens = strcmp(s, "unix_connecting_outside") == 0;
+		int lis = socket(AF_UNIX, SOCK_STREAM, 0);
+		pid_t child = 0;
+
+		if (lis < 0 || bind(lis, (struct sockaddr *)&sun, len) < 0 || listen(lis, 4) < 0)
+			return -1;
+		if (strcmp(s, "unix_pending_bytes") != 0) {
+			/* the connecting end, or the listener, in a child outside the
+			 * selection, until this process is gone */
+			int ready[2];
+			char c;
+
+			if (pipe(ready) < 0)
+				return -1;
+			child = fork();
+			if (child == 0) {
+				int cl = -1;
+
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				if (!outside_listens)
+					cl = socket(AF_UNIX, SOCK_STREAM, 0);
+				if (!outside_listens &&
+				    connect(cl, (struct sockaddr *)&sun, len) < 0)
+					_exit(1);
+				if (write(ready[1], "x", 1) != 1)
+					_exit(1);
+				for (;;)
+					pause();
+			}
+			if (child < 0 || read(ready[0], &c, 1) != 1)
+				return -1;
+			close(ready[0]);
+			close(ready[1]);
+		}
+		if (outside_listens) {
+			/* the child keeps the listener; this process connects */
+			close(lis);
+			lis = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (lis < 0 || connect(lis, (struct sockaddr *)&sun, len) < 0)
+				return -1;
+		} else if (!child) {
+			fd2 = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (fd2 < 0 || connect(fd2, (struct sockaddr *)&sun, len) < 0 ||
+			    send(fd2, "sent", 4, 0) != 4)
+				return -1;
+		}
+		fd = lis;
+		return 0;
+	}
 	if (strcmp(s, "pipe_outside") == 0) {
 		int p[2];
 		pid_t child;
@@ -565,6 +621,23 @@ static const char *check(const char *s)
 		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != 1 || b[0] != 'b' ||
 		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != -1)
 			return "its queue of \"a\", \"\", \"b\" changed";
+	}
+	if (strcmp(s, "unix_pending_outside") == 0 || strcmp(s, "unix_pending_bytes") == 0) {
+		int a = accept(fd, NULL, NULL);
+		char b[8];
+
+		if (a < 0)
+			return "its connection not accepted yet is gone";
+		if (strcmp(s, "unix_pending_bytes") == 0 &&
+		    (recv(a, b, sizeof(b), MSG_DONTWAIT) != 4 || memcmp(b, "sent", 4) != 0))
+			return "the bytes sent on its connection not accepted yet changed";
+	}
+	if (strcmp(s, "unix_connecting_outside") == 0) {
+		char b;
+
+		if (recv(fd, &b, 1, MSG_DONTWAIT) != -1 || errno != EAGAIN ||
+		    send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+			return "its connection, not accepted yet, changed";
 	}
 	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";
