@@ -400,6 +400,36 @@ static int count_hidden(struct sock_ctx *x)
 	return 0;
 }
 
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+
+/*
+ * What is queued was sent with its senders' credentials, which a socket
+ * with SO_PASSCRED (or SO_PASSPIDFD) reads with each message. The restore
+ * sends the queue again from the restorer, before the senders exist again:
+ * the credentials would be the restorer's. Named rather than changed.
+ */
+static int dump_creds(struct sock_ctx *x)
+{
+	static const struct { int opt; const char *name; } pass[] = {
+		{ SO_PASSCRED, "SO_PASSCRED: SCM_CREDENTIALS" },
+		{ SO_PASSPIDFD, "SO_PASSPIDFD: SCM_PIDFD" },
+	};
+
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
+		int on = 0;
+		socklen_t len = sizeof(on);
+
+		if (getsockopt(x->sfd, SOL_SOCKET, pass[i].opt, &on, &len) < 0 || !on)
+			continue;
+		return sock_unsupported(x, "it reads its senders' credentials (%s) with what is "
+					"queued, which a restore cannot give back: read the queue "
+					"first", pass[i].name);
+	}
+	return 0;
+}
+
 static int unix_dump_socket(struct sock_ctx *x)
 {
 	struct socket_record *s = x->s;
@@ -439,6 +469,8 @@ static int unix_dump_socket(struct sock_ctx *x)
 	r = dump_sock_dgrams(x);
 	if (r == 0 && s->type != SOCK_STREAM && s->peer_ino && !x->c->problems)
 		r = count_hidden(x);
+	if (r == 0 && (s->recv_len || s->ndgrams) && !x->c->problems)
+		r = dump_creds(x);
 	return r;
 }
 

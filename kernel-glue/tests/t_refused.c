@@ -445,6 +445,17 @@ static int set_up(const char *s)
 		}
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "unix_passcred") == 0) {
+		int sv[2], on = 1;
+
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 ||
+		    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+		    send(sv[0], "cred", 4, 0) != 4)
+			return -1;
+		fd = sv[1];
+		fd2 = sv[0];
+		return 0;
+	}
 	if (strcmp(s, "unix_empty_peeked") == 0) {
 		int sv[2], off = 0, none = -1;
 		char b[4];
@@ -612,6 +623,18 @@ static const char *check(const char *s)
 
 		if (msgctl(msg_id, IPC_STAT, &ds) < 0 || ds.msg_qnum != 1)
 			return "its System V message queue changed";
+	}
+	if (strcmp(s, "unix_passcred") == 0) {
+		char b[8], ctl[CMSG_SPACE(sizeof(struct ucred))];
+		struct iovec iov = { b, sizeof(b) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *cm;
+
+		if (recvmsg(fd, &m, MSG_DONTWAIT) != 4 || !(cm = CMSG_FIRSTHDR(&m)) ||
+		    cm->cmsg_type != SCM_CREDENTIALS ||
+		    ((struct ucred *)CMSG_DATA(cm))->pid != getpid())
+			return "its queued message lost its sender's credentials";
 	}
 	if (strcmp(s, "unix_empty_peeked") == 0) {
 		char b[4];
