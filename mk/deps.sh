@@ -11,9 +11,11 @@ deps_label=deps
 build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev libdeflate-dev gnu-efi binutils-source xz-utils"
 # build-essential, debhelper, lintian, initramfs-tools: the packaging tier
 # (mk/test-package.sh; mkinitramfs and lsinitramfs for boot/); sqlite3: the
-# host test of file locks (kernel-glue/tests/sqlite_lock.sh)
+# host test of file locks (kernel-glue/tests/sqlite_lock.sh); mmdebstrap: the
+# Debian guest of the debian tier (qemu-tests/debian/build-image.sh)
 test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 procps busybox iproute2 memcached \
-redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian initramfs-tools sqlite3"
+redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian initramfs-tools sqlite3 \
+mmdebstrap"
 
 pkgs="$build_pkgs"
 [ "${1:-build}" = test ] && pkgs="$pkgs $test_pkgs"

@@ -81,6 +81,7 @@ run_tier checkpoint-restore sh kernel-glue/tests/run.sh "$build"
 run_tier qemu bash qemu-tests/run-tier.sh "$build"  # Tier 3: QEMU end to end (qemu-tests/)
 run_tier efi-stage sh efi-stage/tests/run-tier.sh "$build"  # stage core unit/fuzz-replay, ferry.efi link, OVMF scenarios (efi-stage/)
 run_tier package sh mk/test-package.sh "$build"  # the .deb from a clean copy, lintian, make install, a build without network
+run_tier debian bash qemu-tests/debian/run-tier.sh "$build"  # the Debian 12 guest with systemd and its units (qemu-tests/debian/)
 
 echo
 [ -z "$not_run" ] || echo "tiers not run (TIERS=\"$TIERS\"):$not_run"
