@@ -13,6 +13,8 @@
 
 #include "sock_diag.h"
 
+#define TCP_LISTEN_STATE 10
+
 static void parse_attrs(const struct unix_diag_msg *m, int len, struct unix_diag_info *info)
 {
 	const struct rtattr *a = (const struct rtattr *)(m + 1);
@@ -209,4 +211,78 @@ int sock_diag_inet_shutdown(int family, int protocol, uint64_t ino, uint8_t *ret
 		return -ENOENT;
 	*ret = so.how;
 	return 0;
+}
+
+/* Each listening Unix socket of a dump's messages in @buf to @each (1
+ * stopped there, 0 not yet, -1 the dump is over, *err set on an error). */
+static int each_listener(char *buf, ssize_t n,
+			 int (*each)(uint32_t ino, const uint32_t *icons, size_t nicons, void *arg),
+			 void *arg, int *err)
+{
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+	     h = NLMSG_NEXT(h, n)) {
+		const struct unix_diag_msg *m = NLMSG_DATA(h);
+		const struct rtattr *a;
+		const uint32_t *icons = NULL;
+		size_t nicons = 0;
+		int rest;
+
+		if (h->nlmsg_type == NLMSG_DONE)
+			return -1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			*err = e->error ? e->error : -EIO;
+			return -1;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || m->udiag_state != TCP_LISTEN_STATE)
+			continue;
+		a = (const struct rtattr *)(m + 1);
+		rest = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+		for (; RTA_OK(a, rest); a = RTA_NEXT(a, rest))
+			if (a->rta_type == UNIX_DIAG_ICONS) {
+				icons = RTA_DATA(a);
+				nicons = RTA_PAYLOAD(a) / 4;
+			}
+		if (each(m->udiag_ino, icons, nicons, arg))
+			return 1;
+	}
+	return 0;
+}
+
+int sock_diag_unix_listeners(int (*each)(uint32_t ino, const uint32_t *icons, size_t nicons,
+					 void *arg), void *arg)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q = {
+		.nh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = 1u << TCP_LISTEN_STATE,
+			 .udiag_show = UDIAG_SHOW_ICONS },
+	};
+	static union {
+		char buf[1 << 17];
+		struct nlmsghdr align;
+	} u;
+	int fd, r = 0, f = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &q, sizeof(q), 0) < 0)
+		r = -errno;
+	while (r == 0 && f == 0) {
+		ssize_t n = recv(fd, u.buf, sizeof(u.buf), 0);
+
+		if (n < 0)
+			r = -errno;
+		else if (n == 0)
+			break;
+		else
+			f = each_listener(u.buf, n, each, arg, &r);
+	}
+	close(fd);
+	return r < 0 ? r : f > 0;
 }

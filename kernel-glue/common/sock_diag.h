@@ -23,6 +23,14 @@ struct unix_diag_info {
 /* Describe the Unix socket @ino. Returns 0 or -errno (-ENOENT: unknown). */
 int sock_diag_unix(uint32_t ino, struct unix_diag_info *ret);
 
+/* Every listening Unix socket of the caller's network namespace to @each,
+ * with the inodes of the sockets that connected to it and are not accepted
+ * yet, in the order accept() takes them (0: one closed since), until @each
+ * returns non-zero. Returns 1 if @each stopped the walk, 0 at its end, or
+ * -errno. */
+int sock_diag_unix_listeners(int (*each)(uint32_t ino, const uint32_t *icons, size_t nicons,
+					 void *arg), void *arg);
+
 /* The shutdown state (RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2) of the inet socket
  * @ino of @family and @protocol (IPPROTO_TCP, IPPROTO_UDP), through
  * inet_diag. Returns 0 or -errno (-ENOENT: unknown). */

@@ -148,6 +148,8 @@ static const struct meta_field socket_fields[] = {
 	META_CELLS(FM_S_UNIX_FILE, unix_file, 0,
 		   .present = META_PRESENT(struct socket_record, have_unix_file)),
 	META_U32(FM_S_PEER, struct socket_record, peer_id, META_OMIT_ZERO),
+	META_RECORDS(FM_S_UNIX_PENDING, struct socket_record, pending, npending, uint32_t,
+		     u32_cell, META_OMIT_ZERO, .when = listening),
 	META_RECORDS(FM_S_OPTIONS, struct socket_record, opts, nopts, struct socket_opt, opt_cells,
 		     META_OMIT_ZERO),
 	META_WORDS(FM_S_LINGER, struct socket_record, linger, 4, 0),
@@ -184,6 +186,10 @@ static int check_socket(struct meta_in *in, int node, void *obj)
 		total += s->dgram_lens[i];
 		srcs += s->dgram_source_lens ? s->dgram_source_lens[i] : 0;
 	}
+	for (size_t i = 0; i < s->npending; i++)
+		if (!s->pending[i] || s->pending[i] == s->id || s->family != AF_UNIX)
+			return meta_fail(in, node, "its connection %zu not accepted yet is socket %u",
+					 i + 1, s->pending[i]);
 	if (not_stream(s) && (total != s->recv_len || srcs != s->dgram_sources_len))
 		return meta_fail(in, node, "the lengths of its queued datagrams do not match "
 				 "their data");

@@ -63,6 +63,8 @@ struct socket_record {
 	uint32_t unix_mode, unix_uid, unix_gid; /* the socket file of a path name */
 	bool have_unix_file;
 	uint32_t peer_id;                /* unix: the other end in the image, or 0 */
+	uint32_t *pending;               /* unix listening: the ids of the sockets connected */
+	size_t npending;                 /* to it, not accepted yet, in accept order */
 	struct socket_opt *opts;
 	size_t nopts;
 	uint32_t linger[2];              /* SO_LINGER onoff, seconds */

@@ -86,6 +86,149 @@ static bool in_selection(struct ckpt *c, uint64_t ino)
 	return false;
 }
 
+/* Who holds socket @ino, for a message: "pid N (COMM)", or what is known. */
+static void holder_of(uint64_t ino, char *buf, size_t len)
+{
+	char want[64];
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+
+	snprintf(buf, len, "no process (it is in flight or closed)");
+	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
+	while (proc && (pe = readdir(proc))) {
+		char dir[300], path[600], link[64];
+		struct dirent *de;
+		bool found = false;
+		DIR *d;
+
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%s/fd", pe->d_name);
+		d = opendir(dir);
+		while (d && !found && (de = readdir(d))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			found = strcmp(link, want) == 0;
+		}
+		if (d)
+			closedir(d);
+		if (found) {
+			char comm[64] = "?", cpath[300];
+			FILE *f;
+
+			snprintf(cpath, sizeof(cpath), "/proc/%s/comm", pe->d_name);
+			f = fopen(cpath, "r");
+			if (f) {
+				if (fgets(comm, sizeof(comm), f))
+					comm[strcspn(comm, "\n")] = 0;
+				fclose(f);
+			}
+			snprintf(buf, len, "pid %.20s (%.64s)", pe->d_name, comm);
+			break;
+		}
+	}
+	if (proc)
+		closedir(proc);
+}
+
+struct pending_of {
+	uint32_t ino;        /* a listener, or a socket connected to one */
+	bool of_listener;
+	uint32_t listener;   /* found: the listener */
+	uint32_t *icons;     /* its connections (malloc'd) */
+	size_t nicons;
+};
+
+static int find_pending(uint32_t ino, const uint32_t *icons, size_t n, void *arg)
+{
+	struct pending_of *po = arg;
+	bool hit = po->of_listener && ino == po->ino;
+
+	for (size_t i = 0; !po->of_listener && !hit && i < n; i++)
+		hit = icons[i] == po->ino;
+	if (!hit)
+		return 0;
+	po->listener = ino;
+	po->icons = n ? malloc(n * sizeof(*icons)) : NULL;
+	if (po->icons) {
+		memcpy(po->icons, icons, n * sizeof(*icons));
+		po->nicons = n;
+	}
+	return 1;
+}
+
+/*
+ * A listening socket's connections not accepted yet: each comes back when
+ * its connecting end is in the checkpoint and sent nothing on it; the
+ * pending list is of inodes until dump_check makes them ids.
+ */
+static int dump_not_accepted(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	struct pending_of po = { .ino = x->ino, .of_listener = true };
+	int r = sock_diag_unix_listeners(find_pending, &po);
+
+	if (r < 0)
+		return log_error_errno(r, "pid %d fd %d: %s: cannot list its connections not "
+				       "accepted yet (sock_diag)", x->pid, x->fd, x->link);
+	if (r == 0 || !po.nicons)
+		return 0; /* accepted since */
+	for (size_t i = 0; i < po.nicons; i++) {
+		char who[128];
+
+		if (!po.icons[i]) {
+			sock_unsupported(x, "its connection %zu of %zu not accepted yet is of a socket "
+					 "closed since, whose bytes cannot be read: accept it first",
+					 i + 1, po.nicons);
+			continue;
+		}
+		if (in_selection(x->c, po.icons[i]))
+			continue;
+		holder_of(po.icons[i], who, sizeof(who));
+		sock_unsupported(x, "its connection %zu of %zu not accepted yet comes from "
+				 "socket:[%u], held by %s outside the checkpoint: check that "
+				 "process too (--tree), or accept it first", i + 1, po.nicons,
+				 po.icons[i], who);
+	}
+	s->pending = po.icons;
+	s->npending = po.nicons;
+	return 0;
+}
+
+/* A stream or packet socket connected to a listening socket that has not
+ * accepted it yet (its peer, not yet a file, shows no inode). Returns 1
+ * for such a socket, 0 for another, or -errno. */
+static int dump_connecting(struct sock_ctx *x, const struct unix_diag_info *di)
+{
+	struct pending_of po = { .ino = x->ino };
+	int r = sock_diag_unix_listeners(find_pending, &po);
+	char who[128];
+
+	free(po.icons);
+	if (r < 0)
+		return log_error_errno(r, "pid %d fd %d: %s: cannot list listening sockets "
+				       "(sock_diag)", x->pid, x->fd, x->link);
+	if (r == 0)
+		return 0;
+	x->s->state = SOCKET_CONNECTED;
+	if (!in_selection(x->c, po.listener)) {
+		holder_of(po.listener, who, sizeof(who));
+		sock_unsupported(x, "its connection is not accepted yet by socket:[%u], held by %s "
+				 "outside the checkpoint: check that process too (--tree), or let "
+				 "it accept first", po.listener, who);
+	} else if (di->wqueue) {
+		sock_unsupported(x, "what it sent on its connection, not accepted yet by "
+				 "socket:[%u], cannot be read before it is accepted: let it accept "
+				 "first", po.listener);
+	}
+	return 1;
+}
+
 static int copy_name(const struct sockaddr_un *sun, socklen_t len, uint8_t **ret, size_t *ret_len)
 {
 	size_t n = len > offsetof(struct sockaddr_un, sun_path) ?
@@ -257,6 +400,36 @@ static int count_hidden(struct sock_ctx *x)
 	return 0;
 }
 
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+
+/*
+ * What is queued was sent with its senders' credentials, which a socket
+ * with SO_PASSCRED (or SO_PASSPIDFD) reads with each message. The restore
+ * sends the queue again from the restorer, before the senders exist again:
+ * the credentials would be the restorer's. Named rather than changed.
+ */
+static int dump_creds(struct sock_ctx *x)
+{
+	static const struct { int opt; const char *name; } pass[] = {
+		{ SO_PASSCRED, "SO_PASSCRED: SCM_CREDENTIALS" },
+		{ SO_PASSPIDFD, "SO_PASSPIDFD: SCM_PIDFD" },
+	};
+
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
+		int on = 0;
+		socklen_t len = sizeof(on);
+
+		if (getsockopt(x->sfd, SOL_SOCKET, pass[i].opt, &on, &len) < 0 || !on)
+			continue;
+		return sock_unsupported(x, "it reads its senders' credentials (%s) with what is "
+					"queued, which a restore cannot give back: read the queue "
+					"first", pass[i].name);
+	}
+	return 0;
+}
+
 static int unix_dump_socket(struct sock_ctx *x)
 {
 	struct socket_record *s = x->s;
@@ -273,16 +446,16 @@ static int unix_dump_socket(struct sock_ctx *x)
 				x->fd, x->link);
 	s->peer_ino = di.peer_ino;
 	if (di.state == TCP_LISTEN) {
-		if (di.npending || di.rqueue)
-			return sock_unsupported(x, "a listening Unix socket with %u connection%s "
-						"not accepted yet is not supported", di.rqueue,
-						di.rqueue == 1 ? "" : "s");
 		s->state = SOCKET_LISTENING;
 		s->backlog = di.wqueue;
-		return 0;
+		return di.npending || di.rqueue ? dump_not_accepted(x) : 0;
 	}
 	if (di.peer_ino) {
 		r = dump_peer(x);
+		if (r < 0 || x->c->problems)
+			return r;
+	} else if (di.state == TCP_ESTABLISHED && s->type != SOCK_DGRAM &&
+		   (r = dump_connecting(x, &di)) != 0) {
 		if (r < 0 || x->c->problems)
 			return r;
 	} else if (di.state == TCP_ESTABLISHED && s->type != SOCK_DGRAM) {
@@ -296,12 +469,42 @@ static int unix_dump_socket(struct sock_ctx *x)
 	r = dump_sock_dgrams(x);
 	if (r == 0 && s->type != SOCK_STREAM && s->peer_ino && !x->c->problems)
 		r = count_hidden(x);
+	if (r == 0 && (s->recv_len || s->ndgrams) && !x->c->problems)
+		r = dump_creds(x);
 	return r;
 }
 
 static int unix_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)
 {
 	return socket_dump(c, fd, f, unix_dump_socket);
+}
+
+/* The connections of each listener not accepted yet: from inodes to ids. */
+static int unix_dump_check(struct ckpt *c)
+{
+	size_t n;
+	struct socket_record *all = socket_records(&c->img, &n);
+
+	if (c->problems)
+		return 0; /* refused already */
+	for (size_t i = 0; i < n; i++) {
+		struct socket_record *l = &all[i];
+
+		for (size_t k = 0; l->family == AF_UNIX && k < l->npending; k++) {
+			uint32_t id = 0;
+
+			for (size_t j = 0; j < n && !id; j++)
+				if (all[j].family == AF_UNIX && all[j].ino == l->pending[k] &&
+				    all[j].state == SOCKET_CONNECTED && !all[j].peer_id)
+					id = all[j].id;
+			if (!id)
+				return log_error_errno(-ENOENT, "socket %u: its connection %zu not "
+						       "accepted yet, socket:[%u], has no record", l->id,
+						       k + 1, l->pending[k]);
+			l->pending[k] = id;
+		}
+	}
+	return 0;
 }
 
 /* ---- restore ---- */
@@ -502,14 +705,82 @@ static int bind_name(int fd, const struct socket_record *s, struct sockaddr_un *
 	return 0;
 }
 
+/* The listening socket that has not accepted @s yet, or NULL. */
+static const struct socket_record *listener_of(const struct st_image *img,
+						const struct socket_record *s)
+{
+	size_t n;
+	const struct socket_record *all = socket_records(img, &n);
+
+	for (size_t i = 0; s->state == SOCKET_CONNECTED && i < n; i++)
+		for (size_t k = 0; all[i].family == AF_UNIX && k < all[i].npending; k++)
+			if (all[i].pending[k] == s->id)
+				return &all[i];
+	return NULL;
+}
+
+/* Its connections not accepted yet, connected again in their order, from
+ * sockets made as their records say, kept for their own records. */
+static int connect_pending(struct rst *r, const struct socket_record *l,
+			   const struct sockaddr_un *sun, socklen_t len)
+{
+	for (size_t k = 0; k < l->npending; k++) {
+		const struct socket_record *c = socket_record(&r->img, l->pending[k]);
+		struct sockaddr_un own;
+		socklen_t own_len;
+		int fd, e = 0;
+
+		if (!c || c->family != AF_UNIX || c->type != l->type)
+			return log_error_errno(-EINVAL, "socket %u: its connection %zu not accepted "
+					       "yet is no Unix socket of its type", l->id, k + 1);
+		/* not blocking: a full backlog fails the restore (its flags come later) */
+		fd = socket(AF_UNIX, c->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return log_error_errno(-errno, "socket %u: cannot create a Unix socket", c->id);
+		sock_apply_buffers(fd, c);
+		if (c->unix_name_len)
+			e = bind_name(fd, c, &own, &own_len);
+		if (e == 0 && connect(fd, (const struct sockaddr *)sun, len) < 0)
+			e = log_error_errno(-errno, "socket %u: cannot connect it again to socket %u, "
+					    "which had not accepted it yet", c->id, l->id);
+		if (e == 0)
+			e = keep_pair_end(r, c->id, fd);
+		if (e < 0) {
+			close(fd);
+			return e;
+		}
+		sock_apply_options(fd, c, false);
+	}
+	return 0;
+}
+
 static int unix_restore(struct rst *r, const struct socket_record *s)
 {
+	const struct socket_record *l;
 	struct sockaddr_un sun;
 	socklen_t len = 0;
 	int fd, e = 0;
 
 	if (s->peer_id)
 		return restore_pair(r, s);
+	/* made with its listener, or one of a listener's connections */
+	fd = take_pair_end(r, s->id);
+	if (fd >= 0)
+		return fd;
+	l = s->type != SOCK_DGRAM ? listener_of(&r->img, s) : NULL;
+	if (l) {
+		fd = unix_restore(r, l);
+		if (fd < 0)
+			return fd;
+		e = keep_pair_end(r, l->id, fd);
+		if (e < 0) {
+			close(fd);
+			return e;
+		}
+		fd = take_pair_end(r, s->id);
+		return fd >= 0 ? fd : log_error_errno(-EINVAL, "socket %u: its listener %u did "
+						      "not connect it again", s->id, l->id);
+	}
 	if (s->state == SOCKET_CONNECTED && s->type != SOCK_DGRAM)
 		return restore_closed_peer(s);
 	fd = socket(AF_UNIX, s->type | SOCK_CLOEXEC, 0);
@@ -520,6 +791,8 @@ static int unix_restore(struct rst *r, const struct socket_record *s)
 		e = bind_name(fd, s, &sun, &len);
 	if (e == 0 && s->state == SOCKET_LISTENING && listen(fd, s->backlog) < 0)
 		e = log_error_errno(-errno, "socket %u: cannot listen", s->id);
+	if (e == 0 && s->state == SOCKET_LISTENING && s->npending)
+		e = connect_pending(r, s, &sun, len);
 	if (e == 0 && s->ndgrams) {
 		if (!s->unix_name_len) {
 			log_warning("socket %u: %zu queued datagrams on an unnamed socket are dropped",
@@ -569,6 +842,7 @@ const struct kind kind_unix = {
 	.claims = unix_claims,
 	.match = unix_match,
 	.dump = unix_dump,
+	.dump_check = unix_dump_check,
 	.file_size = sizeof(struct socket_file),
 	.file_fields = socket_file_fields,
 	.owns_record = unix_owns,

@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "tlib.h"
@@ -444,6 +445,17 @@ static int set_up(const char *s)
 		}
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "unix_passcred") == 0) {
+		int sv[2], on = 1;
+
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 ||
+		    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+		    send(sv[0], "cred", 4, 0) != 4)
+			return -1;
+		fd = sv[1];
+		fd2 = sv[0];
+		return 0;
+	}
 	if (strcmp(s, "unix_empty_peeked") == 0) {
 		int sv[2], off = 0, none = -1;
 		char b[4];
@@ -457,6 +469,61 @@ static int set_up(const char *s)
 			return -1;
 		fd = sv[1];
 		fd2 = sv[0];
+		return 0;
+	}
+	if (strcmp(s, "unix_pending_outside") == 0 || strcmp(s, "unix_pending_bytes") == 0 ||
+	    strcmp(s, "unix_connecting_outside") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 +
+				snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+					 "ferry-refused-%d", getpid());
+		bool outside_listens = strcmp(s, "unix_connecting_outside") == 0;
+		int lis = socket(AF_UNIX, SOCK_STREAM, 0);
+		pid_t child = 0;
+
+		if (lis < 0 || bind(lis, (struct sockaddr *)&sun, len) < 0 || listen(lis, 4) < 0)
+			return -1;
+		if (strcmp(s, "unix_pending_bytes") != 0) {
+			/* the connecting end, or the listener, in a child outside the
+			 * selection, until this process is gone */
+			int ready[2];
+			char c;
+
+			if (pipe(ready) < 0)
+				return -1;
+			child = fork();
+			if (child == 0) {
+				int cl = -1;
+
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				if (!outside_listens)
+					cl = socket(AF_UNIX, SOCK_STREAM, 0);
+				if (!outside_listens &&
+				    connect(cl, (struct sockaddr *)&sun, len) < 0)
+					_exit(1);
+				if (write(ready[1], "x", 1) != 1)
+					_exit(1);
+				for (;;)
+					pause();
+			}
+			if (child < 0 || read(ready[0], &c, 1) != 1)
+				return -1;
+			close(ready[0]);
+			close(ready[1]);
+		}
+		if (outside_listens) {
+			/* the child keeps the listener; this process connects */
+			close(lis);
+			lis = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (lis < 0 || connect(lis, (struct sockaddr *)&sun, len) < 0)
+				return -1;
+		} else if (!child) {
+			fd2 = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (fd2 < 0 || connect(fd2, (struct sockaddr *)&sun, len) < 0 ||
+			    send(fd2, "sent", 4, 0) != 4)
+				return -1;
+		}
+		fd = lis;
 		return 0;
 	}
 	if (strcmp(s, "pipe_outside") == 0) {
@@ -557,6 +624,18 @@ static const char *check(const char *s)
 		if (msgctl(msg_id, IPC_STAT, &ds) < 0 || ds.msg_qnum != 1)
 			return "its System V message queue changed";
 	}
+	if (strcmp(s, "unix_passcred") == 0) {
+		char b[8], ctl[CMSG_SPACE(sizeof(struct ucred))];
+		struct iovec iov = { b, sizeof(b) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *cm;
+
+		if (recvmsg(fd, &m, MSG_DONTWAIT) != 4 || !(cm = CMSG_FIRSTHDR(&m)) ||
+		    cm->cmsg_type != SCM_CREDENTIALS ||
+		    ((struct ucred *)CMSG_DATA(cm))->pid != getpid())
+			return "its queued message lost its sender's credentials";
+	}
 	if (strcmp(s, "unix_empty_peeked") == 0) {
 		char b[4];
 
@@ -565,6 +644,23 @@ static const char *check(const char *s)
 		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != 1 || b[0] != 'b' ||
 		    recv(fd, b, sizeof(b), MSG_DONTWAIT) != -1)
 			return "its queue of \"a\", \"\", \"b\" changed";
+	}
+	if (strcmp(s, "unix_pending_outside") == 0 || strcmp(s, "unix_pending_bytes") == 0) {
+		int a = accept(fd, NULL, NULL);
+		char b[8];
+
+		if (a < 0)
+			return "its connection not accepted yet is gone";
+		if (strcmp(s, "unix_pending_bytes") == 0 &&
+		    (recv(a, b, sizeof(b), MSG_DONTWAIT) != 4 || memcmp(b, "sent", 4) != 0))
+			return "the bytes sent on its connection not accepted yet changed";
+	}
+	if (strcmp(s, "unix_connecting_outside") == 0) {
+		char b;
+
+		if (recv(fd, &b, 1, MSG_DONTWAIT) != -1 || errno != EAGAIN ||
+		    send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+			return "its connection, not accepted yet, changed";
 	}
 	if (strcmp(s, "nice") == 0 && getpriority(PRIO_PROCESS, 0) != -5)
 		return "its nice value changed";

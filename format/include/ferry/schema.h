@@ -187,6 +187,7 @@
 #define FM_S_UNIX_DIR "unix-dir"         /* string: directory of a relative unix-name */
 #define FM_S_UNIX_FILE "unix-file"       /* u32[3]: mode, uid, gid of the socket file */
 #define FM_S_PEER "peer"                 /* u32: the other end's socket id (unix) */
+#define FM_S_UNIX_PENDING "unix-pending" /* u32[n]: connections not accepted yet (1.5) */
 #define FM_S_OPTIONS "options"           /* u32[3n]: level, name, int value */
 #define FM_S_LINGER "linger"             /* u32[2]: SO_LINGER l_onoff, l_linger */
 #define FM_S_TIMEOUTS "timeouts"         /* u64[2]: SO_RCVTIMEO, SO_SNDTIMEO in us */

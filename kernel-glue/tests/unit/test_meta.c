@@ -349,6 +349,14 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 	s->type = type;
 	s->protocol = protocol;
 	s->tcp.send_unsent = s->tcp.send_len;
+	/* connections not accepted yet: of a Unix listener, none its own */
+	if (family != AF_UNIX || s->state != SOCKET_LISTENING) {
+		free(s->pending);
+		s->pending = NULL;
+		s->npending = 0;
+	}
+	for (size_t k = 0; k < s->npending; k++)
+		s->pending[k] = s->id + 1 + k;
 	if (s->type == SOCK_STREAM) {
 		free(s->dgram_lens);
 		free(s->dgram_source_lens);
