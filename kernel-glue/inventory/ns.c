@@ -4,7 +4,8 @@
  * offered as the value. Restored processes are made in the restorer's
  * namespaces: only ferry's own are accepted (a mount namespace with the
  * same mounts too), except the time namespace, whose clocks ferry carries
- * (claimed by checkpoint/dump_time.c). A
+ * (claimed by checkpoint/dump_time.c), and the UTS namespace, carried
+ * when every process is in the first one's (kinds/uts_ns.c). A
  * namespace this list does not know is refused.
  */
 #include <dirent.h>

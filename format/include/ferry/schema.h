@@ -352,4 +352,11 @@
 #define FM_SHM_LOCKED "locked"       /* empty: SHM_LOCK */
 #define FM_SHM_DATA "data"           /* bytes: its first bytes; the rest up to size is zero */
 
+/* ---- the UTS namespace (format 1.6) ---- */
+
+/* /uts-namespace: the selection's UTS namespace, when it is not the writer's */
+#define FM_UTS_NS "uts-namespace"
+#define FM_UTS_HOSTNAME "hostname"     /* string: its host name (uname nodename), 1 to 64 bytes */
+#define FM_UTS_DOMAINNAME "domainname" /* string: its NIS domain name, 0 to 64 bytes */
+
 #endif
