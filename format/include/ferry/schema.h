@@ -209,6 +209,8 @@
 #define FM_S_TCP_OPTIONS "tcp-options"   /* u32: TCPI_OPT_* */
 #define FM_S_TCP_WSCALE "tcp-wscale"     /* u32[2]: send, receive window scale */
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
+#define FM_S_TCP_STATE "tcp-state"       /* u32: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6; absent: established) */
+#define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
 
 /* ---- terminals and event descriptors ---- */
 
@@ -352,7 +354,7 @@
 #define FM_SHM_LOCKED "locked"       /* empty: SHM_LOCK */
 #define FM_SHM_DATA "data"           /* bytes: its first bytes; the rest up to size is zero */
 
-/* ---- the UTS namespace (format 1.6) ---- */
+/* ---- the UTS namespace (format 1.7) ---- */
 
 /* /uts-namespace: the selection's UTS namespace, when it is not the writer's */
 #define FM_UTS_NS "uts-namespace"
