@@ -755,8 +755,10 @@ static int half_close(int fd, const struct socket_record *s)
 	if (!conn_of(s, &c))
 		return log_error_errno(-EINVAL, "socket %u: not a connection", s->id);
 	win = win > 65535 ? 65535 : win;
+	/* acknowledging what the peer had, no more: snd_una, before any unsent byte */
 	if (t->fin & TCP_FIN_RECEIVED)
-		e = tcp_inject_segment(&c, t->recv_seq - 1, t->send_seq, win, true);
+		e = tcp_inject_segment(&c, t->recv_seq - 1, t->send_seq - (uint32_t)t->send_len,
+				       win, true);
 	if (e == 0 && (t->fin & TCP_FIN_ACKED))
 		e = tcp_inject_segment(&c, t->recv_seq, t->send_seq, win, false);
 	if (e < 0)
