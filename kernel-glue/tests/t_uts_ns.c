@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* A UTS namespace of its own (what systemd's ProtectHostname= gives a
  * service): the program leaves ferry's (unshare CLONE_NEWUTS), sets a host
- * name and a NIS domain name there, and after the restore finds both as it
+ * name of the longest length a namespace takes (64 bytes) and a NIS domain
+ * name there, and after the restore finds both as it
  * set them, in a namespace that is not the one it left (the restorer's,
  * ferry's). (A namespace's inode number is given again once it is freed,
  * so the one made by a restore may have the number of the one killed.)
  *
  * host-test: run usr1 1
  * host-test: run usr1 2
+ * host-test: run LIVE_FIRST=1 usr1 1
  */
 #include <sched.h>
 #include <sys/stat.h>
@@ -15,7 +17,8 @@
 
 #include "tlib.h"
 
-#define HOST "ferry-uts-test"
+/* 64 bytes: __NEW_UTS_LEN, uname() gives it without room to spare */
+#define HOST "ferry-uts-test-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789x"
 #define DOMAIN "uts.ferry.example"
 
 static ino_t uts_ino(void)
@@ -34,6 +37,7 @@ int main(int argc, char **argv)
 	ino_t ferrys, mine;
 
 	t_init("uts_ns", argc, argv);
+	_Static_assert(sizeof(HOST) - 1 == 64, "a host name of 64 bytes");
 	ferrys = uts_ino();
 	if (unshare(CLONE_NEWUTS) < 0)
 		t_fail("unshare CLONE_NEWUTS: %s", strerror(errno));
