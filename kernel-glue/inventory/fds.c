@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/procfs.h"
+#include "../common/procfs.h"
 #include "inventory.h"
 
 /*
@@ -36,11 +39,12 @@ static bool path_leads_here(const struct inv_item *it)
 {
 	const char *deleted = " (deleted)";
 	size_t n = strlen(it->value), k = strlen(deleted);
+	char where[PATH_MAX + 64];
 	struct stat st;
 
 	if (n >= k && strcmp(it->value + n - k, deleted) == 0)
 		return true;
-	return stat(it->value, &st) == 0 && st.st_dev == it->fd->st.st_dev &&
+	return stat(proc_path_of(it->pid, it->value, where, sizeof(where)), &st) == 0 && st.st_dev == it->fd->st.st_dev &&
 	       st.st_ino == it->fd->st.st_ino;
 }
 
