@@ -61,22 +61,12 @@
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
+#include "mount_ns.h"
 
 #define MNT_CONTENT_MAX (1u << 20) /* bytes of data in all carried tmpfs contents */
 #define MNT_MAX 512                /* mounts in one namespace */
 #define MNT_FIELD_MAX 1024         /* bytes of one field of a mount */
 
-struct mnt_ns_rec {
-	uint32_t id;
-	char *mounts;   /* one line per mount, as above */
-	uint8_t *files; /* the tmpfs contents (SPEC §3.11) */
-	size_t files_len;
-};
-
-struct mnt_image {
-	struct mnt_ns_rec *ns; /* one, or none: ferry's namespace */
-	size_t n;
-};
 
 static const struct meta_field mnt_ns_fields[] = {
 	META_U32(FM_MNT_ID, struct mnt_ns_rec, id, META_REQUIRED | META_UNIT),
