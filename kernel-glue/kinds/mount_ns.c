@@ -20,7 +20,7 @@
  *     of the same filesystem whose root contains ROOT), bound there
  *     (PrivateTmp=, BindPaths=, InaccessiblePaths=);
  *   - "tmpfs": a tmpfs of its own, mounted with its options, its contents
- *     carried: regular files, directories and symlinks, with their modes,
+ *     carried: regular files, directories, symlinks and device nodes, with their modes,
  *     owners and modification times, at most MNT_CONTENT_MAX bytes of data
  *     over all of them (mount-ns-files).
  * A mount of the restorer that the list lacks is unmounted in the copy.
@@ -53,6 +53,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../checkpoint/internal.h"
@@ -355,10 +356,17 @@ static void content_walk(struct content *c, int dfd, const char *rel, dev_t dev)
 			content_add(c, head, data, (size_t)n);
 			c->data += (size_t)n;
 			free(data);
+		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			/* what PrivateDevices= makes: the nodes of a /dev of its own */
+			snprintf(head, sizeof(head), "%c %o %u %u %lld %ld %u:%u %s\n",
+				 S_ISCHR(st.st_mode) ? 'c' : 'b', (unsigned)(st.st_mode & 07777),
+				 st.st_uid, st.st_gid, (long long)st.st_mtim.tv_sec,
+				 st.st_mtim.tv_nsec, major(st.st_rdev), minor(st.st_rdev), esc);
+			content_add(c, head, NULL, 0);
 		} else {
 			c->err = -EOPNOTSUPP;
 			snprintf(c->why, sizeof(c->why), "it holds %s, which is no regular file, "
-				 "directory or symlink", path);
+				 "directory, symlink or device node", path);
 		}
 	}
 	closedir(d);
@@ -676,6 +684,7 @@ struct entry {
 	long long sec;
 	long nsec;
 	size_t size;
+	unsigned dev_major, dev_minor; /* of a device node */
 	char path[PATH_MAX];
 	const uint8_t *data;
 };
@@ -684,7 +693,7 @@ struct entry {
 static const char *next_entry(const uint8_t *files, size_t len, size_t *pos, struct entry *e)
 {
 	const uint8_t *nl = memchr(files + *pos, '\n', len - *pos);
-	char head[PATH_MAX * 4 + 128], esc[PATH_MAX * 4 + 1];
+	char head[PATH_MAX * 4 + 128], esc[PATH_MAX * 4 + 1], size[32];
 	size_t h;
 
 	if (!nl)
@@ -703,10 +712,24 @@ static const char *next_entry(const uint8_t *files, size_t len, size_t *pos, str
 		memcpy(e->path, head + 2, strlen(head + 2) + 1);
 		return field_ok(e->path, true) ? NULL : "a tmpfs mount point is not an absolute path";
 	}
-	if (sscanf(head, "%c %o %u %u %lld %ld %zu %4095s", &e->type, &e->mode, &e->uid, &e->gid,
-		   &e->sec, &e->nsec, &e->size, esc) != 8 || !strchr("dfl", e->type) ||
+	if (sscanf(head, "%c %o %u %u %lld %ld %31s %4095s", &e->type, &e->mode, &e->uid, &e->gid,
+		   &e->sec, &e->nsec, size, esc) != 8 || !e->type || !strchr("dflcb", e->type) ||
 	    e->mode > 07777 || e->nsec < 0 || e->nsec >= 1000000000)
 		return "an entry's line is not TYPE MODE UID GID SEC NSEC SIZE PATH";
+	if (e->type == 'c' || e->type == 'b') {
+		char end;
+
+		if (sscanf(size, "%u:%u%c", &e->dev_major, &e->dev_minor, &end) != 2 ||
+		    e->dev_major > 4095 || e->dev_minor > 1048575)
+			return "a device node's number is not MAJOR:MINOR";
+	} else {
+		char *end;
+
+		errno = 0;
+		e->size = strtoull(size, &end, 10);
+		if (errno || *end || size[0] < '0' || size[0] > '9')
+			return "an entry's size is not a number";
+	}
 	if (e->type == 'd' && e->size)
 		return "a directory has data";
 	if (e->size > len - *pos)
@@ -802,6 +825,10 @@ static int fill_tmpfs(const struct mnt_ns_rec *ns, const char *point)
 			continue;
 		if (e.type == 'd') {
 			if (mkdirat(top, e.path, 0700) < 0 && errno != EEXIST)
+				r = -errno;
+		} else if (e.type == 'c' || e.type == 'b') {
+			if (mknodat(top, e.path, (e.type == 'c' ? S_IFCHR : S_IFBLK) | 0600,
+				    makedev(e.dev_major, e.dev_minor)) < 0)
 				r = -errno;
 		} else if (e.type == 'l') {
 			char target[PATH_MAX];

@@ -53,6 +53,7 @@ unshare --mount --propagation private sh -c '
 	echo "in the tmpfs" >"$d/tmpfs/state.txt"
 	mkdir -m 0750 "$d/tmpfs/sub"
 	ln -s ../state.txt "$d/tmpfs/sub/link"
+	mknod -m 0666 "$d/tmpfs/null" c 1 3
 	exec "$2" "$d"' sh "$dir" "$t_prog" >"$dir/out" 2>&1 </dev/null &
 pid=$!
 wait_for 100 "the program did not get ready" exists "$dir/ready"

@@ -13,6 +13,7 @@
  */
 #include <sys/statvfs.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "tlib.h"
 
@@ -78,6 +79,10 @@ static void check(const char *when, int fd)
 	link[n] = 0;
 	if (strcmp(link, "../state.txt") != 0)
 		t_fail("%s: %s points to '%s'", when, path, link);
+	snprintf(path, sizeof(path), "%s/tmpfs/null", t_dir);
+	if (stat(path, &a) < 0 || !S_ISCHR(a.st_mode) || a.st_rdev != makedev(1, 3) ||
+	    (a.st_mode & 07777) != 0666)
+		t_fail("%s: %s is not the device node 1:3 of mode 666", when, path);
 	snprintf(path, sizeof(path), "%s/tmpfs/sub", t_dir);
 	if (stat(path, &a) < 0 || (a.st_mode & 07777) != 0750)
 		t_fail("%s: %s is not mode 750", when, path);
