@@ -209,6 +209,8 @@
 #define FM_S_TCP_OPTIONS "tcp-options"   /* u32: TCPI_OPT_* */
 #define FM_S_TCP_WSCALE "tcp-wscale"     /* u32[2]: send, receive window scale */
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
+#define FM_S_TCP_STATE "tcp-state"       /* u32: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6; absent: established) */
+#define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
 
 /* ---- terminals and event descriptors ---- */
 
@@ -266,7 +268,7 @@
 #define FM_LK_START "start"     /* u64: first byte */
 #define FM_LK_LENGTH "length"   /* u64: bytes; 0: to the end of the file */
 
-/* /mount-namespace@1 (1.6): the selection's mount namespace, when it is not
+/* /mount-namespace@1 (1.7): the selection's mount namespace, when it is not
  * ferry's (SPEC §3.11) */
 #define FM_MOUNT_NS "mount-namespace"
 #define FM_MNT_ID "id"         /* u32: 1 */

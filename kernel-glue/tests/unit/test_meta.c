@@ -9,6 +9,7 @@
  * Prints "PASS: name" or "FAIL: name: why" per test; exits 1 if any failed.
  */
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,8 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 	s->type = type;
 	s->protocol = protocol;
 	s->tcp.send_unsent = s->tcp.send_len;
+	s->tcp.state = TCP_CLOSE_WAIT; /* half-closed: the peer's FIN counted */
+	s->tcp.fin = TCP_FIN_RECEIVED;
 	/* connections not accepted yet: of a Unix listener, none its own */
 	if (family != AF_UNIX || s->state != SOCKET_LISTENING) {
 		free(s->pending);
