@@ -3,8 +3,9 @@
  * Source: every entry of /proc/PID/ns, its link ("net:[4026531840]")
  * offered as the value. Restored processes are made in the restorer's
  * namespaces: only ferry's own are accepted, except the time namespace,
- * whose clocks ferry carries (claimed by checkpoint/dump_time.c), and the
- * mount namespace, rebuilt by kinds/mount_ns.c. A
+ * whose clocks ferry carries (claimed by checkpoint/dump_time.c), the UTS
+ * namespace, carried when every process is in the first one's
+ * (kinds/uts_ns.c), and the mount namespace, rebuilt by kinds/mount_ns.c. A
  * namespace this list does not know is refused.
  */
 #include <dirent.h>

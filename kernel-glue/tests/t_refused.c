@@ -435,6 +435,33 @@ static int set_up(const char *s)
 		close(s2);
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "uts_two") == 0) {
+		int p[2];
+		char c = 0;
+		pid_t child;
+
+		/* a child of the selection in a UTS namespace of its own, this
+		 * process in ferry's: two UTS namespaces in one checkpoint */
+		if (pipe(p) < 0)
+			return -1;
+		child = fork();
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			c = unshare(CLONE_NEWUTS) == 0 && sethostname("ferry-uts-two", 13) == 0;
+			if (write(p[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (child < 0 || read(p[0], &c, 1) != 1 || !c) {
+			errno = child < 0 ? errno : EPERM;
+			return -1;
+		}
+		close(p[0]);
+		name_pid(child);
+		return 0;
+	}
 	if (strcmp(s, "tcp_fin_wait1") == 0) {
 		struct sockaddr_in a = { .sin_family = AF_INET,
 					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };

@@ -268,7 +268,7 @@
 #define FM_LK_START "start"     /* u64: first byte */
 #define FM_LK_LENGTH "length"   /* u64: bytes; 0: to the end of the file */
 
-/* /mount-namespace@1 (1.7): the selection's mount namespace, when it is not
+/* /mount-namespace@1 (1.8): the selection's mount namespace, when it is not
  * ferry's (SPEC §3.11) */
 #define FM_MOUNT_NS "mount-namespace"
 #define FM_MNT_ID "id"         /* u32: 1 */
@@ -361,5 +361,12 @@
 #define FM_SHM_REMOVED "removed"     /* empty: IPC_RMID done, gone at the last detach */
 #define FM_SHM_LOCKED "locked"       /* empty: SHM_LOCK */
 #define FM_SHM_DATA "data"           /* bytes: its first bytes; the rest up to size is zero */
+
+/* ---- the UTS namespace (format 1.7) ---- */
+
+/* /uts-namespace: the selection's UTS namespace, when it is not the writer's */
+#define FM_UTS_NS "uts-namespace"
+#define FM_UTS_HOSTNAME "hostname"     /* string: its host name (uname nodename), 1 to 64 bytes */
+#define FM_UTS_DOMAINNAME "domainname" /* string: its NIS domain name, 0 to 64 bytes */
 
 #endif

@@ -594,6 +594,17 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			si->segs[k].size = 4000 + k;
 		}
 	}
+	/* the UTS namespace: at most one (its node has no unit address) */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct { void *ns; size_t n; } *ui;
+
+		if (strcmp(kind_registry[i]->name, "uts-namespace") != 0 ||
+		    !(ui = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (ui->n > 1)
+			meta_free_node(kind_registry[i]->image_fields[0].node,
+				       (char *)ui->ns + --ui->n * kind_registry[i]->image_fields[0].node->size);
+	}
 	/* the socket families: one record of each, named by its file */
 	for (size_t i = 0; sock_fields && i < img->nfiles; i++) {
 		const struct kind *k = img->files[i].kind;
