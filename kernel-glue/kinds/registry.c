@@ -47,6 +47,7 @@
 	X(prctl)        \
 	X(loginuid)     \
 	X(cgroup)       \
+	X(mount_ns)     \
 	X(membarrier)   \
 	X(sigio)        \
 	X(itimers)      \

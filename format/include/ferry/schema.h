@@ -268,6 +268,14 @@
 #define FM_LK_START "start"     /* u64: first byte */
 #define FM_LK_LENGTH "length"   /* u64: bytes; 0: to the end of the file */
 
+/* /mount-namespace@1 (1.8): the selection's mount namespace, when it is not
+ * ferry's (SPEC §3.11) */
+#define FM_MOUNT_NS "mount-namespace"
+#define FM_MNT_ID "id"         /* u32: 1 */
+#define FM_MNT_MOUNTS "mounts" /* string: "KIND POINT ROOT FSTYPE SOURCE OPTIONS SUPER
+				* PROPAGATION HOST\n" per mount, parent first */
+#define FM_MNT_FILES "files"   /* bytes: the contents of its tmpfs mounts */
+
 /* /leases/lease@ID */
 #define FM_LEASES "leases"
 #define FM_LEASE "lease"

@@ -21,6 +21,7 @@
 #include "../../common/meta_fields.h"
 #include "../../common/state.h"
 #include "../../kinds/kind.h"
+#include "../../kinds/mount_ns.h"
 #include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
 #include "../../kinds/sysv_shm.h"
@@ -542,6 +543,30 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			free(*paths);
 			*paths = strdup(p % 2 ? "" : "cpu,cpuacct:/a\nname=systemd:/s\n:/x.slice/y\n");
 		}
+	}
+	/* the mount namespace: one at most, its root first, a tmpfs with a file */
+	for (size_t i = 0; i < kind_count; i++) {
+		static const char files[] = "m /run/x\nf 644 0 0 1 2 3 a\nabc";
+		struct mnt_image *mi;
+
+		if (strcmp(kind_registry[i]->name, "mount-ns") != 0 ||
+		    !(mi = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (mi->n > 1) {
+			mi->n--;
+			free(mi->ns[mi->n].mounts);
+			free(mi->ns[mi->n].files);
+		}
+		if (!mi->n)
+			continue;
+		mi->ns[0].id = 1;
+		free(mi->ns[0].mounts);
+		mi->ns[0].mounts = strdup("host / / ext4 /dev/vda rw,relatime rw private -\n"
+					  "tmpfs /run/x / tmpfs tmpfs rw,nosuid rw,size=4k private -\n");
+		free(mi->ns[0].files);
+		mi->ns[0].files = malloc(sizeof(files) - 1);
+		memcpy(mi->ns[0].files, files, sizeof(files) - 1);
+		mi->ns[0].files_len = sizeof(files) - 1;
 	}
 	/* System V shared memory: segment k attached whole by area k of the
 	 * first address space (one page), no other area of kind sysv */
