@@ -47,11 +47,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -797,83 +799,139 @@ struct mnt_restore {
 	bool entered;
 };
 
-/* Fill the tmpfs at @point with its entries of @ns. */
+/*
+ * The next entry of @ns's contents that belongs to the tmpfs at @point,
+ * from *@pos (*@mine: whether the entries read are that tmpfs's): 1 with
+ * it in @e, 0 at the end, -EINVAL for a malformed one (the image check has
+ * refused those already).
+ */
+static int next_of_mount(const struct mnt_ns_rec *ns, const char *point, size_t *pos,
+			 bool *mine, struct entry *e)
+{
+	while (*pos < ns->files_len) {
+		char real[PATH_MAX];
+
+		if (next_entry(ns->files, ns->files_len, pos, e))
+			return -EINVAL;
+		if (e->type == 'm') {
+			unescape(e->path, real, sizeof(real));
+			*mine = strcmp(real, point) == 0;
+		} else if (*mine) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The directory that holds @path inside the tmpfs @top, opened without
+ * following a symlink anywhere (one made by an earlier entry must not lead
+ * out of the tmpfs), and the last component in *@ret_name; or -errno.
+ */
+static int parent_in(int top, const char *path, char *buf, size_t size, const char **ret_name)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	char *slash;
+	long fd;
+
+	snprintf(buf, size, "%s", path);
+	slash = strrchr(buf, '/');
+	if (!slash) {
+		int fd0 = fcntl(top, F_DUPFD_CLOEXEC, 0);
+
+		*ret_name = path;
+		return fd0 < 0 ? -errno : fd0;
+	}
+	*slash = 0;
+	*ret_name = path + (slash - buf) + 1;
+	fd = syscall(SYS_openat2, top, buf, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Entry @e, made in directory @dir as @name: 0 or -errno. */
+static int make_entry(int dir, const char *name, const struct entry *e)
+{
+	struct stat st;
+	int fd;
+
+	switch (e->type) {
+	case 'd':
+		if (mkdirat(dir, name, 0700) == 0)
+			return 0;
+		/* a directory given twice; anything else there is refused */
+		return errno == EEXIST && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				       S_ISDIR(st.st_mode)
+			       ? 0
+			       : -EEXIST;
+	case 'c':
+	case 'b':
+		return mknodat(dir, name, (e->type == 'c' ? S_IFCHR : S_IFBLK) | 0600,
+			       makedev(e->dev_major, e->dev_minor)) < 0
+			       ? -errno
+			       : 0;
+	case 'l': {
+		char target[PATH_MAX];
+
+		snprintf(target, sizeof(target), "%.*s", (int)e->size, (const char *)e->data);
+		return symlinkat(target, dir, name) < 0 ? -errno : 0;
+	}
+	default:
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		if (write(fd, e->data, e->size) != (ssize_t)e->size) {
+			int r = errno ? -errno : -EIO;
+
+			close(fd);
+			return r;
+		}
+		close(fd);
+		return 0;
+	}
+}
+
+/* Fill the tmpfs at @point with its entries of @ns: each made, then the
+ * times, directories' after their entries were made. */
 static int fill_tmpfs(const struct mnt_ns_rec *ns, const char *point)
 {
 	size_t pos = 0;
 	bool mine = false;
 	struct entry e;
-	int top = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-	char esc_point[MNT_FIELD_MAX];
+	int top = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0, k;
 
 	if (top < 0)
 		return log_error_errno(-errno, "cannot open the tmpfs %s made again", point);
-	escape(point, esc_point, sizeof(esc_point));
-	while (pos < ns->files_len && r == 0) {
-		if (next_entry(ns->files, ns->files_len, &pos, &e)) {
-			r = -EINVAL;
-			break;
-		}
-		if (e.type == 'm') {
-			char real[PATH_MAX];
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		pos = 0;
+		mine = false;
+		while (r == 0 && (k = next_of_mount(ns, point, &pos, &mine, &e)) != 0) {
+			struct timespec ts[2] = { { .tv_sec = e.sec, .tv_nsec = e.nsec },
+						  { .tv_sec = e.sec, .tv_nsec = e.nsec } };
+			char buf[PATH_MAX];
+			const char *name;
+			int dir = k < 0 ? k : parent_in(top, e.path, buf, sizeof(buf), &name);
 
-			unescape(e.path, real, sizeof(real));
-			mine = strcmp(real, point) == 0;
-			continue;
-		}
-		if (!mine)
-			continue;
-		if (e.type == 'd') {
-			if (mkdirat(top, e.path, 0700) < 0 && errno != EEXIST)
+			r = dir;
+			if (r >= 0 && pass == 0) {
+				r = make_entry(dir, name, &e);
+				if (r == 0 && fchownat(dir, name, e.uid, e.gid, AT_SYMLINK_NOFOLLOW) < 0)
+					r = -errno;
+				/* what make_entry made: no symlink but an 'l' */
+				if (r == 0 && e.type != 'l' && fchmodat(dir, name, e.mode, 0) < 0)
+					r = -errno;
+			} else if (r >= 0 && utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW) < 0) {
 				r = -errno;
-		} else if (e.type == 'c' || e.type == 'b') {
-			if (mknodat(top, e.path, (e.type == 'c' ? S_IFCHR : S_IFBLK) | 0600,
-				    makedev(e.dev_major, e.dev_minor)) < 0)
-				r = -errno;
-		} else if (e.type == 'l') {
-			char target[PATH_MAX];
-
-			snprintf(target, sizeof(target), "%.*s", (int)e.size, (const char *)e.data);
-			if (symlinkat(target, top, e.path) < 0)
-				r = -errno;
-		} else {
-			int fd = openat(top, e.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-					0600);
-
-			if (fd < 0)
-				r = -errno;
-			else {
-				if (write(fd, e.data, e.size) != (ssize_t)e.size)
-					r = errno ? -errno : -EIO;
-				close(fd);
 			}
+			if (dir >= 0)
+				close(dir);
+			if (r < 0)
+				log_error_errno(r, "cannot make %s/%s again in its tmpfs%s", point, e.path,
+						pass ? " (its times)" : "");
+			else
+				r = 0;
 		}
-		if (r == 0 && fchownat(top, e.path, e.uid, e.gid, AT_SYMLINK_NOFOLLOW) < 0)
-			r = -errno;
-		if (r == 0 && e.type != 'l' && fchmodat(top, e.path, e.mode, 0) < 0)
-			r = -errno;
-		if (r < 0)
-			log_error_errno(r, "cannot make %s/%s again in its tmpfs", point, e.path);
-	}
-	/* the times last, directories' after their entries were made */
-	pos = 0;
-	while (r == 0 && pos < ns->files_len) {
-		struct timespec ts[2];
-
-		if (next_entry(ns->files, ns->files_len, &pos, &e))
-			break;
-		if (e.type == 'm') {
-			char real[PATH_MAX];
-
-			unescape(e.path, real, sizeof(real));
-			mine = strcmp(real, point) == 0;
-			continue;
-		}
-		if (!mine)
-			continue;
-		ts[0] = ts[1] = (struct timespec){ .tv_sec = e.sec, .tv_nsec = e.nsec };
-		if (utimensat(top, e.path, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			r = log_error_errno(-errno, "cannot set the times of %s/%s", point, e.path);
 	}
 	close(top);
 	return r;
