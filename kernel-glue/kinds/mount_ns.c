@@ -471,12 +471,16 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 			why = "an unbindable mount is not carried";
 		else if (!mount_flags(m->opts, &fl))
 			why = "a per-mount option ferry cannot set";
-		/* what the restore's sequence gives: slave of a shared mount it
-		 * comes from, then shared when the namespace's mounts are */
+		/* what the restore's sequence gives: a slave where the mount it
+		 * comes from (or binds) propagates, made a slave (a shared one
+		 * becomes a slave of its peers, a slave stays one of its master),
+		 * then shared when the namespace's mounts are */
+		bool slave_of_from = slaves && from && (from->shared || from->slave);
+
 		snprintf(want, sizeof(want), "%s",
-			 shared && slaves && from && from->shared ? "shared+slave"
+			 shared && slave_of_from ? "shared+slave"
 			 : shared ? "shared"
-			 : slaves && from && from->shared ? "slave" : "private");
+			 : slave_of_from ? "slave" : "private");
 		if (!why && strcmp(want, m->prop) != 0)
 			why = "its propagation cannot be made again from ferry's namespace";
 		if (why) {
@@ -619,6 +623,22 @@ static bool field_ok(const char *s, bool path)
 	return true;
 }
 
+/*
+ * The root of a namespace file bound somewhere (`ip netns add` binds its
+ * network namespace on /run/netns/NAME): "net:[INODE]", no path. Only a
+ * host mount has one: the restore finds it in its own namespace, never
+ * opens it.
+ */
+static bool nsfs_root(char *const f[9])
+{
+	const char *b = strchr(f[2], '[');
+	size_t digits = b ? strspn(b + 1, "0123456789") : 0;
+
+	return strcmp(f[0], "host") == 0 && strcmp(f[3], "nsfs") == 0 && b && b > f[2] &&
+	       b[-1] == ':' && digits > 0 && strcmp(b + 1 + digits, "]") == 0 &&
+	       strspn(f[2], "abcdefghijklmnopqrstuvwxyz_") == (size_t)(b - 1 - f[2]);
+}
+
 /* One line of the list: its nine fields in @f (pointers into @buf). */
 static const char *split_line(char *buf, char *f[9])
 {
@@ -634,7 +654,7 @@ static const char *split_line(char *buf, char *f[9])
 		return "a line has fewer than nine fields";
 	if (strcmp(f[0], "host") && strcmp(f[0], "bind") && strcmp(f[0], "tmpfs"))
 		return "a mount's kind is not host, bind or tmpfs";
-	if (!field_ok(f[1], true) || !field_ok(f[2], true))
+	if (!field_ok(f[1], true) || !(field_ok(f[2], true) || nsfs_root(f)))
 		return "a mount point or root is not an absolute path without '..', or too long";
 	if (!field_ok(f[3], false) || !field_ok(f[4], false) || !field_ok(f[6], false))
 		return "a fstype, source or option is empty or too long";

@@ -99,6 +99,10 @@ refused mount-ns-dotdot "its mount namespace: a mount point or root is not an ab
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
 	"set:/mount-namespace@1:mounts:str:${mnt_root}bind /tmp/../etc /x ext4 /dev/vda rw rw private /y
 "
+refused mount-ns-nsfs-bound "its mount namespace: a mount point or root is not an absolute path without '\.\.'" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}bind /run/netns/x net:[4026531840] nsfs nsfs rw rw private /y
+"
 refused mount-ns-kind "its mount namespace: a mount's kind is not host, bind or tmpfs" \
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
 	"set:/mount-namespace@1:mounts:str:${mnt_root}overlay /tmp / overlay x rw rw private -
