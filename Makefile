@@ -53,7 +53,7 @@ FDT_TEST_SRCS := format/tests/test_fdt_check.c format/tests/testlib.c $(TEST_SUP
 ABI_TEST_SRCS := format/tests/test_abi.c format/tests/test_cmdline.c format/tests/test_size_addr.c \
 	format/tests/test_region.c format/tests/test_conf.c format/tests/testlib.c
 
-.PHONY: all deps test unit-test fuzz bench bench-format bench-update demo soak sample-image clean help \
+.PHONY: all deps test unit-test fuzz bench bench-format bench-apps bench-update demo soak sample-image clean help \
 	freestanding install third-party FORCE
 
 all: $(FERRY_BIN) $(FORMAT_LIB) freestanding
@@ -71,6 +71,8 @@ help:
 	@echo "                (KILL_MODE=kill: of checkpoint --kill, also restored when killed)"
 	@echo "make kill-restore  host: KILL_TRIALS=100 restores SIGKILLed at random instants, each"
 	@echo "                leaving nothing behind, the connection whole, the image restorable"
+	@echo "make bench-apps  host: checkpoint and restore times and image size of Debian's nginx"
+	@echo "                (packaged configuration, one keep-alive client kept)"
 	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
 	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row by kexec of memcached and a"
@@ -263,7 +265,12 @@ $(BUILD)/bench/bench-format: format/bench/bench_format.c $(TEST_SUPPORT) $(FORMA
 bench-format: $(BUILD)/bench/bench-format
 	$(BUILD)/bench/bench-format
 
-bench: bench-format bench-checkpoint bench-scale
+bench: bench-format bench-checkpoint bench-scale bench-apps
+
+# checkpoint and restore times and image size of real Debian programs
+# (kernel-glue/bench/bench_apps.sh: nginx), BENCH_RUNS (default 3) rounds each
+bench-apps: deps $(FERRY_BIN)
+	sh kernel-glue/bench/bench_apps.sh $(FERRY_BIN)
 
 # ---- demo ------------------------------------------------------------------------
 demo: deps

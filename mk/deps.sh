@@ -12,10 +12,12 @@ build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev libdeflate-d
 # build-essential, debhelper, lintian, initramfs-tools: the packaging tier
 # (mk/test-package.sh; mkinitramfs and lsinitramfs for boot/); sqlite3: the
 # host test of file locks (kernel-glue/tests/sqlite_lock.sh); mmdebstrap: the
-# Debian guest of the debian tier (qemu-tests/debian/build-image.sh)
+# Debian guest of the debian tier (qemu-tests/debian/build-image.sh);
+# nginx-light: the host test and bench of Debian's nginx (kernel-glue/tests/nginx.sh,
+# kernel-glue/bench/bench_apps.sh)
 test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 procps busybox iproute2 memcached \
 redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian initramfs-tools sqlite3 \
-mmdebstrap"
+mmdebstrap nginx-light"
 
 pkgs="$build_pkgs"
 [ "${1:-build}" = test ] && pkgs="$pkgs $test_pkgs"

@@ -7,6 +7,7 @@
  * restore left of an earlier one is that vDSO: dump_vdso_copy()).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,9 +214,10 @@ static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct 
 		return 0;
 	}
 	{
+		char where[PATH_MAX + 64];
 		struct stat st;
 
-		if (stat(name, &st) < 0 || st.st_ino != m->ino ||
+		if (stat(proc_path_of(pid, name, where, sizeof(where)), &st) < 0 || st.st_ino != m->ino ||
 		    major(st.st_dev) != m->dev_major || minor(st.st_dev) != m->dev_minor) {
 			ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: the file at this path is "
 					 "no longer the one mapped", pid,

@@ -74,6 +74,26 @@ int proc_read_link(const char *path, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+const char *proc_path_of(pid_t pid, const char *path, char *buf, size_t size)
+{
+	char theirs[64], mine[64], link[2][64], root[64], top[2];
+	ssize_t n[2];
+
+	snprintf(theirs, sizeof(theirs), "/proc/%d/ns/mnt", pid);
+	snprintf(mine, sizeof(mine), "/proc/%d/ns/mnt", getpid());
+	n[0] = readlink(theirs, link[0], sizeof(link[0]));
+	n[1] = readlink(mine, link[1], sizeof(link[1]));
+	/* from its own root only: a process chrooted there is another matter */
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	if (n[0] > 0 && n[1] > 0 && (n[0] != n[1] || memcmp(link[0], link[1], n[0]) != 0) &&
+	    readlink(root, top, sizeof(top)) == 1 && top[0] == '/') {
+		snprintf(buf, size, "/proc/%d/root%s", pid, path);
+		return buf;
+	}
+	snprintf(buf, size, "%s", path);
+	return buf;
+}
+
 int proc_status_field(const char *status, const char *key, char *buf, size_t size)
 {
 	size_t klen = strlen(key);

@@ -13,6 +13,11 @@ int proc_read_file(const char *path, char **ret_buf, size_t *ret_len);
 /* readlink() into a malloc'd string. */
 int proc_read_link(const char *path, char **ret);
 
+/* @path as process @pid sees it, to be looked up from here: @path itself
+ * when @pid is in ferry's mount namespace, else /proc/PID/root@path (the
+ * process's own namespace, which kinds/mount_ns.c carries) when its root is that namespace's. Into @buf. */
+const char *proc_path_of(pid_t pid, const char *path, char *buf, size_t size);
+
 /* The value of "Key:\t..." in /proc/PID/status as a string (first token
  * after the key), copied into @buf. */
 int proc_status_field(const char *status, const char *key, char *buf, size_t size);

@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/procfs.h"
 #include "inventory.h"
 
 /*
@@ -36,11 +38,18 @@ static bool path_leads_here(const struct inv_item *it)
 {
 	const char *deleted = " (deleted)";
 	size_t n = strlen(it->value), k = strlen(deleted);
+	char where[PATH_MAX + 64];
 	struct stat st;
 
 	if (n >= k && strcmp(it->value + n - k, deleted) == 0)
 		return true;
-	return stat(it->value, &st) == 0 && st.st_dev == it->fd->st.st_dev &&
+	if (stat(proc_path_of(it->pid, it->value, where, sizeof(where)), &st) < 0)
+		return false;
+	/* a device node reopened gives the device (kinds/chardev.c): a
+	 * namespace's own /dev (PrivateDevices=) has other nodes of the same */
+	if (S_ISCHR(st.st_mode) && S_ISCHR(it->fd->st.st_mode))
+		return st.st_rdev == it->fd->st.st_rdev;
+	return st.st_dev == it->fd->st.st_dev &&
 	       st.st_ino == it->fd->st.st_ino;
 }
 

@@ -47,6 +47,7 @@
 	X(prctl)        \
 	X(loginuid)     \
 	X(cgroup)       \
+	X(mount_ns)     \
 	X(membarrier)   \
 	X(sigio)        \
 	X(itimers)      \
@@ -54,6 +55,7 @@
 	X(seccomp)      \
 	X(posix_timers) \
 	X(zombie)       \
+	X(uts_ns)       \
 	X(sysv_shm)
 
 #define DECLARE(name) extern const struct kind kind_##name;

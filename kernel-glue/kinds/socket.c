@@ -79,6 +79,8 @@ static int check_tcp(struct meta_in *in, int node, void *obj)
 	if (t->send_unsent > t->send_len)
 		return meta_fail(in, node, "%u unsent bytes of a send queue of %zu",
 				 t->send_unsent, t->send_len);
+	if (tcp_state_invalid(t))
+		return meta_fail(in, node, "%s", tcp_state_invalid(t));
 	return 0;
 }
 
@@ -100,6 +102,8 @@ static const struct meta_field tcp_fields[] = {
 	META_U32(FM_S_TCP_OPTIONS, struct socket_tcp, options, META_REQUIRED),
 	META_CELLS(FM_S_TCP_WSCALE, tcp_wscale, 0),
 	META_U32(FM_S_TCP_TIMESTAMP, struct socket_tcp, timestamp, 0),
+	META_U32(FM_S_TCP_STATE, struct socket_tcp, state, META_OMIT_ZERO),
+	META_U32(FM_S_TCP_FIN, struct socket_tcp, fin, META_OMIT_ZERO),
 	{ 0 },
 };
 

@@ -45,7 +45,14 @@ struct socket_tcp {
 	uint8_t *send_queue;   /* unacknowledged, then unsent bytes */
 	size_t send_len;
 	uint32_t send_unsent;  /* how many of the last send_queue bytes were never sent */
+	uint32_t state;        /* TCP_CLOSE_WAIT, TCP_FIN_WAIT2, or 0: TCP_ESTABLISHED */
+	uint32_t fin;          /* TCP_FIN_*: the FINs counted in the sequence numbers */
 };
+
+/* The FINs of a half-closed connection, counted in its sequence numbers. */
+#define TCP_FIN_RECEIVED 1 /* the peer's: in recv_seq */
+#define TCP_FIN_SENT 2     /* ours: in send_seq */
+#define TCP_FIN_ACKED 4    /* ours, acknowledged by the peer */
 
 struct socket_record {
 	uint32_t id;
@@ -146,6 +153,13 @@ struct netlock_conn;
 /* Every connection of the image's established TCP sockets, for the network
  * lock (tcp.c; malloc'd). Returns 0 or -ENOMEM. */
 int tcp_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n);
+/* A TCP state and FINs an image may hold (tcp.c): NULL, or why not. */
+const char *tcp_state_invalid(const struct socket_tcp *t);
+/* Give the connection @c (the local end restored in repair mode) a segment
+ * from its peer: sequence number @seq, acknowledging @ack, window @win,
+ * with a FIN or a bare ACK (tcp_segment.c). Returns 0 or -errno. */
+int tcp_inject_segment(const struct netlock_conn *c, uint32_t seq, uint32_t ack, uint16_t win,
+		       bool fin);
 
 /* The socket of file record @f, made by @family in the restorer, with the
  * file's status flags: its fd, or -errno. */

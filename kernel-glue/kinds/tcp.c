@@ -8,8 +8,12 @@
  * the timestamp clock. The connection is locked first when the processes
  * are to go away (common/netlock.h), and ferry's copy of it stays in repair
  * mode until the checkpoint ends: then it stays so if the processes go away
- * (their peers see no FIN, no RST) or leaves it if they run on. Every other
- * state is named with the reason.
+ * (their peers see no FIN, no RST) or leaves it if they run on. A
+ * half-closed connection is read so too: CLOSE_WAIT (the peer's FIN
+ * arrived, counted in the receive sequence) and FIN_WAIT2 (our FIN sent
+ * and acknowledged, counted in the send sequence). Every other state is
+ * named with the reason (FIN_WAIT1, CLOSING, LAST_ACK: a FIN not
+ * acknowledged yet, which would have to be sent again at the right time).
  *
  * Before --kill, a listener whose port a socket outside the checkpoint
  * keeps in use, so that a restore here could not listen again, is named.
@@ -19,8 +23,11 @@
  * or not), both queues' sequence numbers set,
  * connected without a handshake, the options negotiated and the timestamp
  * clock given back, the receive queue and the sent part of the send queue
- * refilled, the window set. It leaves repair mode only once every process
- * is complete and verified, right before they run (tcp_let_go), and sends
+ * refilled, the window set; a half-closed one queues its FIN as sent where
+ * it had, then gets from its peer the FIN or the acknowledgement that
+ * half-closed it (half_close(), tcp_segment.c). It leaves repair mode
+ * only once every process is complete and verified, right before they
+ * run (tcp_let_go), and sends
  * the bytes never sent then as ordinary data: a restore that fails or is
  * killed before closes it in repair mode, which sends the peer nothing and
  * leaves its address pair free for the next attempt.
@@ -76,6 +83,24 @@ static bool conn_of(const struct socket_record *s, struct netlock_conn *ret)
 	memcpy(ret->local, s->local_addr, 16);
 	memcpy(ret->peer, s->peer_addr, 16);
 	return true;
+}
+
+const char *tcp_state_invalid(const struct socket_tcp *t)
+{
+	switch (t->state) {
+	case 0:
+		return t->fin ? "an established connection with a FIN" : NULL;
+	case TCP_CLOSE_WAIT:
+		return t->fin != TCP_FIN_RECEIVED ? "a connection in CLOSE_WAIT without the "
+						    "peer's FIN alone" : NULL;
+	case TCP_FIN_WAIT2:
+		if (t->fin != (TCP_FIN_SENT | TCP_FIN_ACKED))
+			return "a connection in FIN_WAIT2 without its own FIN acknowledged";
+		return t->send_len ? "a connection in FIN_WAIT2 with bytes not acknowledged"
+				   : NULL;
+	default:
+		return "a TCP state not known (tcp-state)";
+	}
 }
 
 /* ---- checkpoint ---- */
@@ -204,14 +229,10 @@ static const char *state_refusal(int state)
 	case TCP_SYN_RECV:
 		return "a connection being accepted (SYN_RECV) is not supported";
 	case TCP_FIN_WAIT1:
-	case TCP_FIN_WAIT2:
 	case TCP_CLOSING:
 	case TCP_LAST_ACK:
-		return "a connection being closed (FIN sent: FIN_WAIT, CLOSING, LAST_ACK): "
-		       "repair mode cannot give back a FIN already sent";
-	case TCP_CLOSE_WAIT:
-		return "a connection its peer has closed (CLOSE_WAIT): repair mode cannot "
-		       "give back the FIN received";
+		return "a connection whose FIN the peer has not acknowledged yet (FIN_WAIT1, "
+		       "CLOSING, LAST_ACK) is not supported: the FIN in flight is not carried";
 	case TCP_TIME_WAIT:
 		return "a connection in TIME_WAIT is not supported";
 	default:
@@ -308,6 +329,13 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 		r = peek_queue(x, TCP_SEND_QUEUE, &t->send_queue, outq);
 	t->send_len = outq;
 	t->send_unsent = unsent;
+	/* TCP_QUEUE_SEQ counts the FINs, SIOCINQ and SIOCOUTQ an acknowledged one not */
+	t->state = ti->tcpi_state == TCP_ESTABLISHED ? 0 : ti->tcpi_state;
+	t->fin = ti->tcpi_state == TCP_CLOSE_WAIT ? TCP_FIN_RECEIVED
+	       : ti->tcpi_state == TCP_FIN_WAIT2 ? TCP_FIN_SENT | TCP_FIN_ACKED : 0;
+	if (r == 0 && tcp_state_invalid(t))
+		r = log_error_errno(-EIO, "pid %d fd %d: %s: %s (%d bytes queued to send)", x->pid,
+				    x->fd, x->link, tcp_state_invalid(t), outq);
 	if (r == 0)
 		r = peek_queue(x, TCP_RECV_QUEUE, &x->s->recv_queue, inq);
 	x->s->recv_len = inq;
@@ -330,8 +358,8 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	t->options = ti->tcpi_options;
 	t->snd_wscale = ti->tcpi_snd_wscale;
 	t->rcv_wscale = ti->tcpi_rcv_wscale;
-	log_debug("pid %d fd %d: TCP seq %u/%u, %d+%d bytes queued", x->pid, x->fd, t->send_seq,
-		   t->recv_seq, outq, inq);
+	log_debug("pid %d fd %d: TCP state %u, seq %u/%u, %d+%d bytes queued, FINs %#x", x->pid,
+		  x->fd, ti->tcpi_state, t->send_seq, t->recv_seq, outq, inq, t->fin);
 	return 0;
 }
 
@@ -362,6 +390,8 @@ static int tcp_dump_socket(struct sock_ctx *x)
 		x->s->state = SOCKET_CLOSED;
 		return 0;
 	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT2:
 		return dump_established(x, &ti);
 	default:
 		return sock_unsupported(x, "%s", state_refusal(ti.tcpi_state));
@@ -690,6 +720,65 @@ static int repair_connect(struct rst *r, int fd, const struct socket_record *s)
 	return 0;
 }
 
+static const char *tcp_state_name(unsigned state)
+{
+	switch (state) {
+	case TCP_ESTABLISHED:
+		return "ESTABLISHED";
+	case TCP_CLOSE_WAIT:
+		return "CLOSE_WAIT";
+	case TCP_FIN_WAIT1:
+		return "FIN_WAIT1";
+	case TCP_FIN_WAIT2:
+		return "FIN_WAIT2";
+	default:
+		return "another state";
+	}
+}
+
+/*
+ * A connection rebuilt established (our FIN queued as sent where it was)
+ * gets from its peer what half-closed it: the peer's FIN, or the
+ * acknowledgement of ours (tcp_segment.c). The reply it may send is
+ * dropped by the lock where the other end is in the image, and repeats
+ * what that peer had already had otherwise. Then it must be in its
+ * recorded state.
+ */
+static int half_close(int fd, const struct socket_record *s)
+{
+	const struct socket_tcp *t = &s->tcp;
+	struct netlock_conn c;
+	uint32_t win = t->window[1] >> (t->options & TCPI_OPT_WSCALE ? t->snd_wscale : 0);
+	struct tcp_info ti;
+	int e = 0;
+
+	if (!conn_of(s, &c))
+		return log_error_errno(-EINVAL, "socket %u: not a connection", s->id);
+	win = win > 65535 ? 65535 : win;
+	/* acknowledging what the peer had, no more: snd_una, before any unsent byte */
+	if (t->fin & TCP_FIN_RECEIVED)
+		e = tcp_inject_segment(&c, t->recv_seq - 1, t->send_seq - (uint32_t)t->send_len,
+				       win, true);
+	if (e == 0 && (t->fin & TCP_FIN_ACKED))
+		e = tcp_inject_segment(&c, t->recv_seq, t->send_seq, win, false);
+	if (e < 0)
+		return e;
+	/* received on loopback, most often before sendto() returned */
+	for (int i = 0; i < 200; i++) {
+		socklen_t len = sizeof(ti);
+
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+			return log_error_errno(-errno, "socket %u: cannot read TCP_INFO", s->id);
+		if (ti.tcpi_state == t->state)
+			return 0;
+		usleep(5000);
+	}
+	return log_error_errno(-EIO, "socket %u: the segment of its peer that half-closed it was "
+			       "not taken: it is in %s, not %s (is its local address configured?)",
+			       s->id, tcp_state_name(ti.tcpi_state), tcp_state_name(t->state));
+}
+
 static int restore_established(struct rst *r, int fd, const struct socket_record *s)
 {
 	const struct socket_tcp *t = &s->tcp;
@@ -698,6 +787,8 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 		.snd_wl1 = t->window[0], .snd_wnd = t->window[1], .max_window = t->window[2],
 		.rcv_wnd = t->window[3], .rcv_wup = t->window[4],
 	};
+	uint32_t fin_received = t->fin & TCP_FIN_RECEIVED ? 1 : 0;
+	uint32_t fin_sent = t->fin & TCP_FIN_SENT ? 1 : 0;
 	int e;
 
 	/* before repair mode, whose forced address reuse SO_REUSEADDR would undo */
@@ -710,12 +801,12 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 	if (e == 0)
 		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, "TCP_REPAIR_QUEUE");
 	if (e == 0)
-		e = tcp_set_int(fd, s, TCP_QUEUE_SEQ, t->recv_seq - (uint32_t)s->recv_len,
+		e = tcp_set_int(fd, s, TCP_QUEUE_SEQ, t->recv_seq - fin_received - (uint32_t)s->recv_len,
 				"cannot set the receive sequence");
 	if (e == 0)
 		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "TCP_REPAIR_QUEUE");
 	if (e == 0)
-		e = tcp_set_int(fd, s, TCP_QUEUE_SEQ, t->send_seq - (uint32_t)t->send_len,
+		e = tcp_set_int(fd, s, TCP_QUEUE_SEQ, t->send_seq - fin_sent - (uint32_t)t->send_len,
 				"cannot set the send sequence");
 	if (e < 0)
 		return e;
@@ -742,8 +833,30 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 		if (e == 0)
 			e = fill(fd, s, t->send_queue, sent, false, "send queue");
 	}
+	/* our FIN, after the data: with the send queue selected it counts as sent */
+	if (e == 0 && fin_sent) {
+		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "TCP_REPAIR_QUEUE");
+		if (e == 0 && shutdown(fd, SHUT_WR) < 0)
+			e = log_error_errno(-errno, "socket %u: cannot queue its FIN", s->id);
+	}
 	if (e == 0)
 		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, "TCP_REPAIR_QUEUE");
+	/*
+	 * The peer's FIN is not counted yet, but the window may count it
+	 * (rcv_wup, the last sequence number acknowledged): until the FIN is
+	 * there, the window stops before it, then it is set as recorded.
+	 */
+	if (e == 0 && t->state) {
+		struct tcp_repair_window before = w;
+		uint32_t rcv_nxt = t->recv_seq - fin_received;
+
+		if ((int32_t)(before.rcv_wup - rcv_nxt) > 0)
+			before.rcv_wup = rcv_nxt;
+		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &before, sizeof(before),
+			    "cannot set the window (TCP_REPAIR_WINDOW)");
+		if (e == 0)
+			e = half_close(fd, s);
+	}
 	if (e == 0)
 		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &w, sizeof(w),
 			    "cannot set the window (TCP_REPAIR_WINDOW)");

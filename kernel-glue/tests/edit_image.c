@@ -14,6 +14,7 @@
  *   set:NODE:PROP:str:TEXT       a string; TEXT of "@N" is N bytes of "a"
  *                                after a "/"
  *   del:NODE:PROP                remove a property
+ *   add:NODE:NAME                a new empty child NAME of NODE
  *   copy:NODE:NAME               a deep copy of NODE beside it, named NAME
  *   copies:NODE:COUNT:PROP       COUNT copies of NODE beside it, the i-th
  *                                named BASE@V+i with u32 PROP set to V+i,
@@ -361,6 +362,10 @@ int main(int argc, char **argv)
 			k = fdt_delprop(fdt, node_of(fdt, node), s);
 			if (k < 0)
 				die("cannot remove the property: %s", fdt_strerror(k));
+		} else if (strcmp(op, "add") == 0 && s) {
+			k = fdt_add_subnode(fdt, node_of(fdt, node), s);
+			if (k < 0)
+				die("cannot add the node: %s", fdt_strerror(k));
 		} else if (strcmp(op, "copy") == 0 && s) {
 			copy_node(fdt, room, node, s);
 		} else if (strcmp(op, "copies") == 0 && s) {

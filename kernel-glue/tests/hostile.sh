@@ -93,6 +93,24 @@ refused path-dotdot "has a '\.\.' component" "set:$proc:cwd:str:/tmp/../root"
 refused cgroups-dotdot "its cgroups: a path has a '\.\.' component" "set:$proc:cgroups:str:pids:/../../etc
 "
 refused cgroups-not-lines "its cgroups: a line is not CONTROLLERS:PATH" "set:$proc:cgroups:str:/tmp"
+mnt_root='host / / ext4 /dev/vda rw rw private -
+'
+refused mount-ns-dotdot "its mount namespace: a mount point or root is not an absolute path without '\.\.'" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}bind /tmp/../etc /x ext4 /dev/vda rw rw private /y
+"
+refused mount-ns-nsfs-bound "its mount namespace: a mount point or root is not an absolute path without '\.\.'" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}bind /run/netns/x net:[4026531840] nsfs nsfs rw rw private /y
+"
+refused mount-ns-kind "its mount namespace: a mount's kind is not host, bind or tmpfs" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}overlay /tmp / overlay x rw rw private -
+"
+refused mount-ns-not-root "its mount namespace: the first mount is not ferry's root" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:tmpfs /tmp / tmpfs tmpfs rw rw private -
+"
 refused threads-100000 "100000 threads, more than 65536" "del:$thread:xsave" \
 	"copies:$thread:99999:tid"
 

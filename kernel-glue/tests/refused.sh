@@ -60,6 +60,7 @@ unix_pending_bytes freeze fd [0-9]+: socket:\[[0-9]+\]: what it sent on its conn
 unix_connecting_outside freeze fd [0-9]+: socket:\[[0-9]+\]: its connection is not accepted yet by socket:\[[0-9]+\], held by pid [0-9]+ \(t_refused\) outside the checkpoint
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
 group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint
+tcp_fin_wait1 freeze fd [0-9]+: socket:\[[0-9]+\]: a connection whose FIN the peer has not acknowledged yet \(FIN_WAIT1, CLOSING, LAST_ACK\) is not supported
 tcp_port_outside kill fd [0-9]+: its listening socket on port [0-9]+ shares the port with a socket of a process outside the checkpoint.*EADDRINUSE
 posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind every thread.s signal mask
 itimer_held freeze ITIMER_REAL \(period 10000 us\) waits for its SIGALRM, held behind every thread.s mask
@@ -68,6 +69,7 @@ seccomp_notify freeze tid [0-9]+: its seccomp filter 0 sends system calls to a l
 zombie_core inventory/tree a zombie is carried as the child of a process of the selection, .*and not when it dumped core .*\(state .zombie.: Z\)
 zombie_threads inventory/tree a zombie is carried as the child of a process of the selection, alone \(not a main thread whose other threads run\).*\(state .zombie.: Z\)
 zombie_session freeze/tree a zombie in session [0-9]+ and process group [0-9]+, which cannot be made again under its parent [0-9]+ \(session [0-9]+\)
+uts_two inventory/tree a UTS namespace other than the first process.s is not carried .*\(ns .uts.: uts:\[[0-9]+\]\)
 zombie_root inventory/named a zombie is carried as the child of a process of the selection.*\(state .zombie.: Z\)
 '
 

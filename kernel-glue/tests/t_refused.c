@@ -25,6 +25,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -434,6 +435,55 @@ static int set_up(const char *s)
 		close(s2);
 		return child < 0 ? -1 : 0;
 	}
+	if (strcmp(s, "uts_two") == 0) {
+		int p[2];
+		char c = 0;
+		pid_t child;
+
+		/* a child of the selection in a UTS namespace of its own, this
+		 * process in ferry's: two UTS namespaces in one checkpoint */
+		if (pipe(p) < 0)
+			return -1;
+		child = fork();
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			c = unshare(CLONE_NEWUTS) == 0 && sethostname("ferry-uts-two", 13) == 0;
+			if (write(p[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (child < 0 || read(p[0], &c, 1) != 1 || !c) {
+			errno = child < 0 ? errno : EPERM;
+			return -1;
+		}
+		close(p[0]);
+		name_pid(child);
+		return 0;
+	}
+	if (strcmp(s, "tcp_fin_wait1") == 0) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof(a);
+		int lis = socket(AF_INET, SOCK_STREAM, 0), v = 4096;
+		char buf[4096] = { 0 };
+
+		/* our FIN behind bytes the peer has no room for: FIN_WAIT1 */
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (lis < 0 || fd < 0 || bind(lis, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    listen(lis, 1) < 0 || getsockname(lis, (struct sockaddr *)&a, &len) < 0 ||
+		    setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0 ||
+		    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (fd2 = accept(lis, NULL, NULL)) < 0)
+			return -1;
+		close(lis);
+		for (int i = 0; i < 200; i++)
+			if (send(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN)
+				usleep(5000);
+		return shutdown(fd, SHUT_WR);
+	}
 	if (strcmp(s, "group_outside") == 0) {
 		pid_t child = fork();
 
@@ -712,6 +762,14 @@ static const char *check(const char *s)
 		/* registered already (by this process): EBUSY */
 		if (mq_notify(fd, &ev) == 0 || errno != EBUSY)
 			return "its queue's mq_notify() registration is gone";
+	}
+	if (strcmp(s, "tcp_fin_wait1") == 0) {
+		struct tcp_info ti = { 0 };
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+		    ti.tcpi_state != TCP_FIN_WAIT1)
+			return "its connection is no longer in FIN_WAIT1";
 	}
 	if (strcmp(s, "tcp_port_outside") == 0) {
 		struct sockaddr_in a;

@@ -134,12 +134,12 @@ piped=$(cat "$tmp/piped")
 
 "$ferry" check --json --pid "$piped" >"$tmp/check-refused.json" 2>"$tmp/check.err"
 echo $? >"$tmp/check-refused.rc"
-# in a UTS namespace of its own: refused by the inventory, before any freeze
-python3 -c 'import os; os.closerange(3, 65536); os.execvp("unshare", ["unshare", "--uts", "sleep", "600"])' \
+# in a network namespace of its own: refused by the inventory, before any freeze
+python3 -c 'import os; os.closerange(3, 65536); os.execvp("unshare", ["unshare", "--net", "sleep", "600"])' \
 	</dev/null >/dev/null 2>&1 &
-own_uts=$!
-until [ "$(cat /proc/$own_uts/comm)" = sleep ]; do sleep 0.05; done
-"$ferry" check --json --no-freeze --pid "$own_uts" >"$tmp/check-inventory.json" 2>>"$tmp/check.err"
+own_net=$!
+until [ "$(cat /proc/$own_net/comm)" = sleep ]; do sleep 0.05; done
+"$ferry" check --json --no-freeze --pid "$own_net" >"$tmp/check-inventory.json" 2>>"$tmp/check.err"
 echo $? >"$tmp/check-inventory.rc"
 "$ferry" check --json --pid "$alone" >"$tmp/check-ok.json" 2>>"$tmp/check.err"
 echo $? >"$tmp/check-ok.rc"
@@ -190,7 +190,7 @@ test_sandboxed() {
 	expect_json check-json-refused-by-inventory "$tmp/check-inventory.json" \
 		"$(cat "$tmp/check-inventory.rc")" 3 \
 		'.checkpointable == false and .inventory_only == true and
-		([.messages[] | select(.text | test("UTS namespace"))] | length > 0)'
+		([.messages[] | select(.text | test("network namespace"))] | length > 0)'
 	expect_json check-json-ok "$tmp/check-ok.json" "$(cat "$tmp/check-ok.rc")" 0 \
 		'.checkpointable == true and .messages == [] and .selection.tree == false'
 	expect_json update-json-refused "$tmp/update-refused.json" "$(cat "$tmp/update-refused.rc")" 3 \

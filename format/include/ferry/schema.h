@@ -209,6 +209,8 @@
 #define FM_S_TCP_OPTIONS "tcp-options"   /* u32: TCPI_OPT_* */
 #define FM_S_TCP_WSCALE "tcp-wscale"     /* u32[2]: send, receive window scale */
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
+#define FM_S_TCP_STATE "tcp-state"       /* u32: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6; absent: established) */
+#define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
 
 /* ---- terminals and event descriptors ---- */
 
@@ -265,6 +267,14 @@
 #define FM_LK_TYPE "lock-type"  /* string: read, write */
 #define FM_LK_START "start"     /* u64: first byte */
 #define FM_LK_LENGTH "length"   /* u64: bytes; 0: to the end of the file */
+
+/* /mount-namespace@1 (1.8): the selection's mount namespace, when it is not
+ * ferry's (SPEC §3.11) */
+#define FM_MOUNT_NS "mount-namespace"
+#define FM_MNT_ID "id"         /* u32: 1 */
+#define FM_MNT_MOUNTS "mounts" /* string: "KIND POINT ROOT FSTYPE SOURCE OPTIONS SUPER
+				* PROPAGATION HOST\n" per mount, parent first */
+#define FM_MNT_FILES "files"   /* bytes: the contents of its tmpfs mounts */
 
 /* /leases/lease@ID */
 #define FM_LEASES "leases"
@@ -351,5 +361,12 @@
 #define FM_SHM_REMOVED "removed"     /* empty: IPC_RMID done, gone at the last detach */
 #define FM_SHM_LOCKED "locked"       /* empty: SHM_LOCK */
 #define FM_SHM_DATA "data"           /* bytes: its first bytes; the rest up to size is zero */
+
+/* ---- the UTS namespace (format 1.7) ---- */
+
+/* /uts-namespace: the selection's UTS namespace, when it is not the writer's */
+#define FM_UTS_NS "uts-namespace"
+#define FM_UTS_HOSTNAME "hostname"     /* string: its host name (uname nodename), 1 to 64 bytes */
+#define FM_UTS_DOMAINNAME "domainname" /* string: its NIS domain name, 0 to 64 bytes */
 
 #endif

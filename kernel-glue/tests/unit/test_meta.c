@@ -9,6 +9,7 @@
  * Prints "PASS: name" or "FAIL: name: why" per test; exits 1 if any failed.
  */
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "../../common/meta_fields.h"
 #include "../../common/state.h"
 #include "../../kinds/kind.h"
+#include "../../kinds/mount_ns.h"
 #include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
 #include "../../kinds/sysv_shm.h"
@@ -349,6 +351,8 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 	s->type = type;
 	s->protocol = protocol;
 	s->tcp.send_unsent = s->tcp.send_len;
+	s->tcp.state = TCP_CLOSE_WAIT; /* half-closed: the peer's FIN counted */
+	s->tcp.fin = TCP_FIN_RECEIVED;
 	/* connections not accepted yet: of a Unix listener, none its own */
 	if (family != AF_UNIX || s->state != SOCKET_LISTENING) {
 		free(s->pending);
@@ -540,6 +544,30 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			*paths = strdup(p % 2 ? "" : "cpu,cpuacct:/a\nname=systemd:/s\n:/x.slice/y\n");
 		}
 	}
+	/* the mount namespace: one at most, its root first, a tmpfs with a file */
+	for (size_t i = 0; i < kind_count; i++) {
+		static const char files[] = "m /run/x\nf 644 0 0 1 2 3 a\nabc";
+		struct mnt_image *mi;
+
+		if (strcmp(kind_registry[i]->name, "mount-ns") != 0 ||
+		    !(mi = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (mi->n > 1) {
+			mi->n--;
+			free(mi->ns[mi->n].mounts);
+			free(mi->ns[mi->n].files);
+		}
+		if (!mi->n)
+			continue;
+		mi->ns[0].id = 1;
+		free(mi->ns[0].mounts);
+		mi->ns[0].mounts = strdup("host / / ext4 /dev/vda rw,relatime rw private -\n"
+					  "tmpfs /run/x / tmpfs tmpfs rw,nosuid rw,size=4k private -\n");
+		free(mi->ns[0].files);
+		mi->ns[0].files = malloc(sizeof(files) - 1);
+		memcpy(mi->ns[0].files, files, sizeof(files) - 1);
+		mi->ns[0].files_len = sizeof(files) - 1;
+	}
 	/* System V shared memory: segment k attached whole by area k of the
 	 * first address space (one page), no other area of kind sysv */
 	for (size_t i = 0; i < kind_count; i++) {
@@ -565,6 +593,17 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			a->shmid = si->segs[k].id = 10 + k;
 			si->segs[k].size = 4000 + k;
 		}
+	}
+	/* the UTS namespace: at most one (its node has no unit address) */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct { void *ns; size_t n; } *ui;
+
+		if (strcmp(kind_registry[i]->name, "uts-namespace") != 0 ||
+		    !(ui = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (ui->n > 1)
+			meta_free_node(kind_registry[i]->image_fields[0].node,
+				       (char *)ui->ns + --ui->n * kind_registry[i]->image_fields[0].node->size);
 	}
 	/* the socket families: one record of each, named by its file */
 	for (size_t i = 0; sock_fields && i < img->nfiles; i++) {
