@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	struct timespec nap = { 0, 5 * 1000 * 1000 }, zero = { 0, 0 };
 	long long armed_before, armed_after, t1, t2, lo, hi;
 	long sent, queued;
-	sigset_t usr2;
+	sigset_t usr2, senders;
 	siginfo_t si;
 
 	t_init("signals_held", argc, argv);
@@ -250,8 +250,14 @@ int main(int argc, char **argv)
 	sev.tid = getpid();
 	if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &timer_id) < 0)
 		t_fail("timer_create: %s", strerror(errno));
+	/* their signals wait until the handlers know the senders' pids */
+	sigemptyset(&senders);
+	sigaddset(&senders, SIGUSR1);
+	sigaddset(&senders, SIGRTMIN + 2);
+	sigprocmask(SIG_BLOCK, &senders, NULL);
 	sender = start_sender(send_loop);
 	queuer = start_sender(queue_loop);
+	sigprocmask(SIG_UNBLOCK, &senders, NULL);
 	armed_before = now_ns();
 	if (syscall(SYS_timer_settime, timer_id, 0, &its, NULL) < 0)
 		t_fail("timer_settime: %s", strerror(errno));
