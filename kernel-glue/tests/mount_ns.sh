@@ -36,6 +36,10 @@ mounts_of() {
 }
 
 [ -x "$t_prog" ] || fail "$t_prog is not built"
+# run from the test's directory: a build tree under /tmp is hidden in the
+# program's namespace, which binds another directory there
+cp "$t_prog" "$dir/t_mount_ns" || fail "cannot copy $t_prog to $dir"
+t_prog="$dir/t_mount_ns"
 command -v unshare >/dev/null || skip "no unshare(1)"
 mkdir "$dir/private-tmp" "$dir/inaccessible" "$dir/tmpfs" "$dir/proc2"
 chmod 1777 "$dir/private-tmp"
