@@ -36,6 +36,10 @@ mounts_of() {
 }
 
 [ -x "$t_prog" ] || fail "$t_prog is not built"
+# run from the test's directory, and in it: a build tree under /tmp is
+# hidden in the program's namespace, which binds another directory there
+cp "$t_prog" "$dir/t_mount_ns" || fail "cannot copy $t_prog to $dir"
+t_prog="$dir/t_mount_ns"
 command -v unshare >/dev/null || skip "no unshare(1)"
 mkdir "$dir/private-tmp" "$dir/inaccessible" "$dir/tmpfs" "$dir/proc2"
 chmod 1777 "$dir/private-tmp"
@@ -54,6 +58,7 @@ unshare --mount --propagation private sh -c '
 	mkdir -m 0750 "$d/tmpfs/sub"
 	ln -s ../state.txt "$d/tmpfs/sub/link"
 	mknod -m 0666 "$d/tmpfs/null" c 1 3
+	cd "$d"
 	exec "$2" "$d"' sh "$dir" "$t_prog" >"$dir/out" 2>&1 </dev/null &
 pid=$!
 wait_for 100 "the program did not get ready" exists "$dir/ready"
