@@ -25,6 +25,9 @@ struct ferry_checkpoint_options {
 	const char *cgroup;
 	const char *output; /* image path; NULL: preflight only, write nothing */
 	bool kill;          /* kill the processes once the image is sealed */
+	/* the image is restored after a kernel switch (ferry update): a file
+	 * kept in memory that the next boot does not have is refused */
+	bool kernel_switch;
 	int level;          /* zlib level, 0 stores pages uncompressed */
 	/* copy private anonymous pages before the freeze, then only what
 	 * changed since (kernel-glue/checkpoint/precopy.c) */
