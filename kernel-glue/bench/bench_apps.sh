@@ -36,6 +36,31 @@ gone() {
 	return 0
 }
 
+# timed_rounds APP ROOT PID...: $runs rounds of checkpoint --tree ROOT
+# --kill into $dir/image, a wait until ROOT and every PID are gone (reaped
+# by PID 1 of the namespace), and a restore; their times, in seconds, go to
+# $dir/checkpoint.s and $dir/restore.s
+# shellcheck disable=SC2317 # called by bench_$app
+timed_rounds() {
+	app="$1" root="$2"
+	shift 2
+	round=1
+	while [ "$round" -le "$runs" ]; do
+		t0=$(now)
+		"$ferry" checkpoint --tree "$root" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
+			{ echo "bench-apps: $app: checkpoint failed: $(tail -n 3 "$dir/log")" >&2; return 1; }
+		t1=$(now)
+		while ! gone "$root" "$@"; do sleep 0.01; done
+		t2=$(now)
+		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 ||
+			{ echo "bench-apps: $app: restore failed: $(tail -n 3 "$dir/log")" >&2; return 1; }
+		t3=$(now)
+		echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/checkpoint.s"
+		echo "$t2 $t3" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/restore.s"
+		round=$((round + 1))
+	done
+}
+
 # shellcheck disable=SC2317 # called as bench_$app
 bench_nginx() {
 	dir="$1"
@@ -72,23 +97,8 @@ for n in range(2):
 	cpid=$!
 	while [ ! -s "$dir/asked" ]; do sleep 0.05; done
 	sleep 0.3
-	round=1
-	while [ "$round" -le "$runs" ]; do
-		t0=$(now)
-		"$ferry" checkpoint --tree "$mpid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-			{ echo "bench-apps: nginx: checkpoint failed: $(tail -n 3 "$dir/log")" >&2; return 1; }
-		t1=$(now)
-		# the killed ones are reaped by PID 1 of the namespace
-		# shellcheck disable=SC2086 # one word per pid
-		while ! gone "$mpid" $workers; do sleep 0.01; done
-		t2=$(now)
-		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 ||
-			{ echo "bench-apps: nginx: restore failed: $(tail -n 3 "$dir/log")" >&2; return 1; }
-		t3=$(now)
-		echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/checkpoint.s"
-		echo "$t2 $t3" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/restore.s"
-		round=$((round + 1))
-	done
+	# shellcheck disable=SC2086 # one word per pid
+	timed_rounds nginx "$mpid" $workers || return 1
 	size=$(stat -c %s "$dir/image")
 	echo go >"$dir/go"
 	wait "$cpid" || { echo "bench-apps: nginx: the client lost its connection" >&2; return 1; }
@@ -132,22 +142,8 @@ bench_postgres() {
 	done
 	sleep 0.5
 	children=$(pgrep -P "$mpid" | tr '\n' ' ')
-	round=1
-	while [ "$round" -le "$runs" ]; do
-		t0=$(now)
-		"$ferry" checkpoint --tree "$mpid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
-			{ echo "bench-apps: postgres: checkpoint failed: $(tail -n 3 "$dir/log")" >&2; return 1; }
-		t1=$(now)
-		# shellcheck disable=SC2086 # one word per pid
-		while ! gone "$mpid" $children; do sleep 0.01; done
-		t2=$(now)
-		"$ferry" restore "$dir/image" >>"$dir/log" 2>&1 ||
-			{ echo "bench-apps: postgres: restore failed: $(tail -n 3 "$dir/log")" >&2; return 1; }
-		t3=$(now)
-		echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/checkpoint.s"
-		echo "$t2 $t3" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/restore.s"
-		round=$((round + 1))
-	done
+	# shellcheck disable=SC2086 # one word per pid
+	timed_rounds postgres "$mpid" $children || return 1
 	size=$(stat -c %s "$dir/image")
 	printf 'commit;\n\\q\n' >&3
 	exec 3>&-
