@@ -22,7 +22,14 @@
  *   - "tmpfs": a tmpfs of its own, mounted with its options, its contents
  *     carried: regular files, directories, symlinks and device nodes, with their modes,
  *     owners and modification times, at most MNT_CONTENT_MAX bytes of data
- *     over all of them (mount-ns-files).
+ *     over all of them (mount-ns-files);
+ *   - "procfs": a procfs instance of the namespace's own (ProtectProc=,
+ *     ProcSubset=), root "/", read-write, with hidepid=, subset=pid, gid=
+ *     and nothing else, of the processes' pid namespace (its process 1 is
+ *     in it), mounted again by the restorer in its own, where it makes them;
+ *   - "procfs-bind": a part of the instance of an earlier procfs line
+ *     (ProtectKernelTunables= binds /proc/sys of it on itself read-only),
+ *     bound from HOST, its path in the copy, once that line is made.
  * A mount of the restorer that the list lacks is unmounted in the copy.
  * Propagation: the namespace is copied with every mount made a slave
  * (when the recorded mounts are slaves) or private, the mounts made, and
@@ -30,9 +37,9 @@
  * as systemd does; what that sequence cannot give is refused.
  *
  * Refused by name before the freeze, with the mount point: a selection in
- * more than one mount namespace, a mount that is none of the three kinds
- * (a second procfs instance, an overlay, a filesystem ferry's namespace
- * does not show), an unbindable mount, a per-mount option ferry cannot set,
+ * more than one mount namespace, a mount that is none of the kinds (an
+ * overlay, a filesystem ferry's namespace does not show), a procfs
+ * instance with another option or of another pid namespace, an unbindable mount, a per-mount option ferry cannot set,
  * a tmpfs whose contents are over the bound or hold other files (devices,
  * FIFOs, sockets).
  *
