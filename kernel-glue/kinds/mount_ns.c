@@ -34,7 +34,8 @@
  * Propagation: the namespace is copied with every mount made a slave
  * (when the recorded mounts are slaves) or private, the mounts made, and
  * then, when the recorded mounts are shared, every mount made shared again,
- * as systemd does; what that sequence cannot give is refused.
+ * as systemd does, and those recorded as slaves made slaves again (systemd's
+ * /run/systemd/incoming); what that sequence cannot give is refused.
  *
  * Refused by name before the freeze, with the mount point: a selection in
  * more than one mount namespace, a mount that is none of the kinds (an
@@ -648,7 +649,10 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 			 shared && slave_of_from ? "shared+slave"
 			 : shared ? "shared"
 			 : slave_of_from ? "slave" : "private");
-		if (!why && strcmp(want, m->prop) != 0)
+		/* made a slave again after the namespace is shared (systemd's
+		 * /run/systemd/incoming): it keeps its master, leaves its peers */
+		if (!why && strcmp(want, m->prop) != 0 &&
+		    !(strcmp(want, "shared+slave") == 0 && strcmp(m->prop, "slave") == 0))
 			why = "its propagation cannot be made again from ferry's namespace";
 		if (why) {
 			log_error("pid %d: its mount namespace: the mount at %s (%s %s, root %s, %s): %s",
@@ -1324,6 +1328,16 @@ static int rebuild(const struct mnt_ns_rec *ns)
 	}
 	if (r == 0 && shared && mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
 		r = log_error_errno(-errno, "cannot make the mounts of the namespace shared");
+	/* a slave recorded in a shared namespace: one again, of its master */
+	for (size_t i = 0; r == 0 && shared && i < n; i++) {
+		char point[PATH_MAX];
+
+		if (strcmp(f[i][7], "slave"))
+			continue;
+		unescape(f[i][1], point, sizeof(point));
+		if (mount(NULL, point, NULL, MS_SLAVE, NULL) < 0)
+			r = log_error_errno(-errno, "cannot make %s a slave again", point);
+	}
 out:
 	for (size_t i = 0; src && i < n; i++)
 		if (src[i] >= 0)
