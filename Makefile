@@ -71,7 +71,7 @@ help:
 	@echo "                (KILL_MODE=kill: of checkpoint --kill, also restored when killed)"
 	@echo "make kill-restore  host: KILL_TRIALS=100 restores SIGKILLed at random instants, each"
 	@echo "                leaving nothing behind, the connection whole, the image restorable"
-	@echo "make bench-apps  host: checkpoint and restore times and image size of Debian's nginx"
+	@echo "make bench-apps  host: checkpoint and restore times and image size of Debian's nginx and PostgreSQL"
 	@echo "                (packaged configuration, one keep-alive client kept)"
 	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
@@ -268,7 +268,7 @@ bench-format: $(BUILD)/bench/bench-format
 bench: bench-format bench-checkpoint bench-scale bench-apps
 
 # checkpoint and restore times and image size of real Debian programs
-# (kernel-glue/bench/bench_apps.sh: nginx), BENCH_RUNS (default 3) rounds each
+# (kernel-glue/bench/bench_apps.sh: nginx, PostgreSQL), BENCH_RUNS (default 3) rounds each
 bench-apps: deps $(FERRY_BIN)
 	sh kernel-glue/bench/bench_apps.sh $(FERRY_BIN)
 

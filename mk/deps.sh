@@ -14,10 +14,11 @@ build_pkgs="gcc make libc6-dev zlib1g-dev libfdt-dev libmbedtls-dev libdeflate-d
 # host test of file locks (kernel-glue/tests/sqlite_lock.sh); mmdebstrap: the
 # Debian guest of the debian tier (qemu-tests/debian/build-image.sh);
 # nginx-light: the host test and bench of Debian's nginx (kernel-glue/tests/nginx.sh,
-# kernel-glue/bench/bench_apps.sh)
+# kernel-glue/bench/bench_apps.sh); postgresql-15: the host test and bench of
+# Debian's PostgreSQL (kernel-glue/tests/postgres.sh, the same bench)
 test_pkgs="clang libclang-rt-14-dev device-tree-compiler jq python3 procps busybox iproute2 memcached \
 redis-server redis-tools tmux dpkg-dev build-essential debhelper lintian initramfs-tools sqlite3 \
-mmdebstrap nginx-light"
+mmdebstrap nginx-light postgresql-15"
 
 pkgs="$build_pkgs"
 [ "${1:-build}" = test ] && pkgs="$pkgs $test_pkgs"

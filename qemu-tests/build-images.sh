@@ -97,7 +97,7 @@ done
 if [ "$rebuild_base" = 1 ]; then
 	rm -rf "$base"
 	mkdir -p "$base/bin" "$base/sbin" "$base/etc/ferry/lib" "$base/etc/ferry/scenarios" "$base/proc" "$base/sys" "$base/dev" \
-		"$base/tmp" "$base/run" "$base/boot" "$base/data" "$base/lib/modules" "$base/root"
+		"$base/tmp" "$base/run" "$base/boot" "$base/data" "$base/lib/modules" "$base/root" "$base/mnt"
 	cp "$qdir/pkgs/busybox-static/bin/busybox" "$base/bin/busybox"
 	ln -s busybox "$base/bin/sh"
 	copy_prog "$qdir/pkgs/kexec-tools/sbin/kexec" /sbin/kexec "$base"

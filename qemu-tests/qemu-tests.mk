@@ -7,10 +7,15 @@
 .PHONY: qemu-images qemu-test
 
 # Guest test programs are static so the initramfs needs no libraries for them.
-QEMU_GUEST_BINS := $(BUILD)/tests/region-probe $(BUILD)/tests/guest-app
+QEMU_GUEST_BINS := $(BUILD)/tests/region-probe $(BUILD)/tests/guest-app $(BUILD)/tests/guest-precopy
 $(BUILD)/tests/guest-app: qemu-tests/guest/app.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -static -o $@ $<
+# the host test program of checkpoint --pre-copy, for a kernel with
+# soft-dirty pages (scenarios/precopy-generic.sh)
+$(BUILD)/tests/guest-precopy: kernel-glue/tests/t_precopy.c kernel-glue/tests/tlib.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -static -pthread -o $@ $<
 $(BUILD)/tests/region-probe: qemu-tests/guest/region-probe.c $(REGION_LIB) $(FORMAT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(REGION_INC) -static -o $@ $< $(REGION_LIB) $(FORMAT_LIB) $(HOST_LIBS)

@@ -195,16 +195,16 @@ static size_t encode_descriptor(struct worker *k, const struct chunk_job *j, uin
 }
 
 /* Write the record of @j at w->pos; only the chunk whose turn it is. */
-static void commit_chunk(struct ferry_writer *w, struct worker *k, const struct chunk_job *j,
-			 size_t desc_size, uint16_t encoding, const uint8_t *payload,
-			 uint32_t stored)
+static void commit_record(struct ferry_writer *w, const uint8_t *record, size_t desc_size,
+			  uint32_t pages, uint16_t encoding, const uint8_t *payload,
+			  uint32_t stored)
 {
-	size_t raw_size = (size_t)j->pages * w->hdr.page_size;
+	size_t raw_size = (size_t)pages * w->hdr.page_size;
 	int r;
 
 	if (get_failed(w))
 		return;
-	r = sink_write(w, k->record, desc_size, w->pos);
+	r = sink_write(w, record, desc_size, w->pos);
 	if (r == 0)
 		r = sink_write(w, payload, stored, w->pos + desc_size);
 	if (r == 0)
@@ -212,13 +212,20 @@ static void commit_chunk(struct ferry_writer *w, struct worker *k, const struct 
 				w->pos + desc_size + stored);
 	if (r < 0)
 		return;
-	ferry_digest_update(&w->digest, k->record, desc_size);
+	ferry_digest_update(&w->digest, record, desc_size);
 	w->pos += FERRY_ALIGN8(desc_size + stored);
 	w->hdr.chunk_count++;
 	w->hdr.page_bytes_raw += raw_size;
 	w->hdr.page_bytes_stored += stored;
 	if (encoding == FERRY_ENCODING_DEFLATE)
 		w->hdr.flags |= FERRY_FLAG_COMPRESSED;
+}
+
+static void commit_chunk(struct ferry_writer *w, struct worker *k, const struct chunk_job *j,
+			 size_t desc_size, uint16_t encoding, const uint8_t *payload,
+			 uint32_t stored)
+{
+	commit_record(w, k->record, desc_size, j->pages, encoding, payload, stored);
 }
 
 /* Compress and describe @j (in parallel), then commit it in its turn. */
@@ -606,6 +613,51 @@ int ferry_writer_page_space(struct ferry_writer *w, uint32_t mm_id, void **ret_b
 	*ret_buf = j->raw + (size_t)j->pages * w->hdr.page_size;
 	*ret_npages = w->chunk_pages - j->pages;
 	return 0;
+}
+
+int ferry_writer_add_chunk(struct ferry_writer *w, uint32_t mm_id, const struct ferry_chunk *c)
+{
+	size_t desc_size;
+	uint8_t *d;
+	uint64_t seq;
+	uint32_t crc;
+
+	if (!w || !c || w->sealed || !c->extent_count || c->page_count > w->chunk_pages ||
+	    c->raw_size != (uint64_t)c->page_count * w->hdr.page_size ||
+	    (c->encoding != FERRY_ENCODING_STORED && c->encoding != FERRY_ENCODING_DEFLATE))
+		return -FERRY_ERR_INVAL;
+	if (get_failed(w))
+		return get_failed(w);
+	desc_size = FERRY_CHUNK_DESC_SIZE + (size_t)c->extent_count * FERRY_EXTENT_SIZE;
+	d = malloc(desc_size);
+	if (!d)
+		return -FERRY_ERR_NOMEM;
+	/* the descriptor sits right before its extents */
+	memcpy(d, c->extents - FERRY_CHUNK_DESC_SIZE, desc_size);
+	/* its turn: after every chunk flushed so far, before the next ones */
+	seq = w->next_seq++;
+	if (w->nworkers) {
+		pthread_mutex_lock(&w->lock);
+		while (w->next_commit != seq)
+			pthread_cond_wait(&w->changed, &w->lock);
+		pthread_mutex_unlock(&w->lock);
+	}
+	le32_store(d + CHK_INDEX, (uint32_t)seq);
+	le32_store(d + CHK_MM_ID, mm_id);
+	crc = ferry_crc32(0, d, CHK_DESC_CRC);
+	crc = ferry_crc32(crc, d + FERRY_CHUNK_DESC_SIZE, desc_size - FERRY_CHUNK_DESC_SIZE);
+	le32_store(d + CHK_DESC_CRC, crc);
+	commit_record(w, d, desc_size, c->page_count, c->encoding, c->payload, c->stored_size);
+	if (w->nworkers) {
+		pthread_mutex_lock(&w->lock);
+		w->next_commit++;
+		pthread_cond_broadcast(&w->changed);
+		pthread_mutex_unlock(&w->lock);
+	} else {
+		w->next_commit++;
+	}
+	free(d);
+	return get_failed(w);
 }
 
 int ferry_writer_seal(struct ferry_writer *w)

@@ -542,6 +542,109 @@ static int case_writer_top_of_memory(void)
 	return r;
 }
 
+/* Chunks of one image copied into another as they are (checkpoint
+ * --pre-copy), between chunks of pages added there, with worker threads:
+ * renumbered in order, of the new address space, the image verifies and
+ * each page reads back. */
+static int case_writer_add_chunk(void)
+{
+	struct ferry_writer_options opts = { .created_sec = 1, .level = 1, .threads = 3,
+					     .chunk_pages = 4 };
+	static uint8_t fdt[1024], pages[16 * 4096], out[4 * 4096];
+	struct ferry_mem_sink ms[2];
+	struct ferry_sink sink[2];
+	struct ferry_writer *w;
+	struct ferry_diag diag;
+	struct ferry_image img[2];
+	struct ferry_chunk_cursor cur;
+	struct ferry_chunk ch;
+	struct ferry_inflater inf;
+	size_t cap = 1 << 20;
+	uint8_t *buf[2] = { calloc(1, cap), calloc(1, cap) };
+	uint32_t copied = 0, found = 0;
+	int r = 0;
+
+	if (!buf[0] || !buf[1])
+		return test_fail("out of memory");
+	for (size_t i = 0; i < sizeof(pages); i++)
+		pages[i] = (uint8_t)(i / 4096 * 37 + (i % 7 == 0 ? i : 0));
+	fdt_create_empty_tree(fdt, sizeof(fdt));
+	/* the first image: pages 0-7 of address space 5 at 0x10000 */
+	ferry_sink_mem(&sink[0], &ms[0], buf[0], cap);
+	r = ferry_writer_begin(&w, &sink[0], &opts, fdt, fdt_totalsize(fdt));
+	r = r ?: ferry_writer_add_pages(w, 5, 0x10000, pages, 8);
+	r = r ?: ferry_writer_seal(w);
+	ferry_writer_free(w);
+	r = r ?: ferry_image_open(&img[0], buf[0], ms[0].high_water, 0, NULL);
+	if (r < 0) {
+		r = test_fail("the first image: %s", ferry_strerror(r));
+		goto out;
+	}
+	/* the second: pages 8-9 of address space 2, its chunks, pages 10-15 */
+	ferry_sink_mem(&sink[1], &ms[1], buf[1], cap);
+	r = ferry_writer_begin(&w, &sink[1], &opts, fdt, fdt_totalsize(fdt));
+	r = r ?: ferry_writer_add_pages(w, 2, 0x100000, pages + 8 * 4096, 2);
+	ferry_chunk_cursor_init(&img[0], &cur);
+	while (r == 0 && (r = ferry_chunk_next(&img[0], &cur, &ch, NULL)) == 1) {
+		r = ferry_writer_add_chunk(w, 2, &ch);
+		copied++;
+	}
+	r = r ?: ferry_writer_add_pages(w, 2, 0x200000, pages + 10 * 4096, 6);
+	r = r ?: ferry_writer_seal(w);
+	ferry_writer_free(w);
+	if (r < 0) {
+		r = test_fail("the second image: %s", ferry_strerror(r));
+		goto out;
+	}
+	if (open_and_verify(buf[1], ms[1].high_water, 0, &diag) < 0) {
+		r = test_fail("the image does not verify: %s", diag_text(&diag));
+		goto out;
+	}
+	ferry_image_open(&img[1], buf[1], ms[1].high_water, 0, NULL);
+	if (ferry_inflater_init(&inf) < 0) {
+		r = test_fail("inflater");
+		goto out;
+	}
+	ferry_chunk_cursor_init(&img[1], &cur);
+	while ((r = ferry_chunk_next(&img[1], &cur, &ch, NULL)) == 1) {
+		size_t at = 0;
+
+		if (ch.mm_id != 2) {
+			r = test_fail("chunk %u of address space %u", ch.index, ch.mm_id);
+			break;
+		}
+		r = ferry_chunk_inflate(&inf, &ch, out, sizeof(out), NULL);
+		if (r < 0) {
+			r = test_fail("inflate: %s", ferry_strerror(r));
+			break;
+		}
+		for (uint32_t i = 0; i < ch.extent_count; i++) {
+			struct ferry_extent e;
+
+			ferry_chunk_extent(&ch, i, &e);
+			for (uint32_t k = 0; k < e.page_count; k++, at++) {
+				uint64_t n = e.vaddr >= 0x200000 ? 10 + (e.vaddr - 0x200000) / 4096 + k
+					     : e.vaddr >= 0x100000 ? 8 + (e.vaddr - 0x100000) / 4096 + k
+								   : (e.vaddr - 0x10000) / 4096 + k;
+
+				if (memcmp(out + at * 4096, pages + n * 4096, 4096) != 0)
+					r = test_fail("page %#llx differs",
+						      (unsigned long long)(e.vaddr + k * 4096));
+				found++;
+			}
+		}
+		if (r < 0)
+			break;
+	}
+	ferry_inflater_fini(&inf);
+	if (r == 0 && (found != 16 || copied != 2))
+		r = test_fail("%u pages in the image, %u chunks copied", found, copied);
+out:
+	free(buf[0]);
+	free(buf[1]);
+	return r;
+}
+
 /* A sink that is too small anywhere along the way: the writer says NOSPACE
  * and what is left in the sink is never a sealed image. */
 static int case_mem_sink_nospace(void)
@@ -1477,6 +1580,7 @@ int main(int argc, char **argv)
 	run("fd-sink-same-bytes", case_fd_sink);
 	run("mem-sink-nospace", case_mem_sink_nospace);
 	run("writer-top-of-memory", case_writer_top_of_memory);
+	run("writer-add-chunk", case_writer_add_chunk);
 	run("writer-threads-same-bytes", case_threads_same_bytes);
 	run("writer-incompressible-stored", case_incompressible_stored);
 	run("crc-is-zlibs", case_crc_is_zlibs);

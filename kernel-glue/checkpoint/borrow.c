@@ -323,7 +323,9 @@ static int merge_later(struct borrow *b, siginfo_t *si)
 /* what the kernel keeps of a siginfo (struct kernel_siginfo) */
 #define KERNEL_SIGINFO_SIZE 48
 
-/* Is @si the first of its number on the thread's own queue? */
+/* Is @si the first of its number on the thread's own queue? The whole
+ * queue is read, 32 at a time: real-time signals queued ahead of it can
+ * be many more. */
 static bool queued_first(struct borrow *b, const siginfo_t *si)
 {
 	struct {
@@ -332,12 +334,17 @@ static bool queued_first(struct borrow *b, const siginfo_t *si)
 		int32_t nr;
 	} args = { 0, 0, 32 };
 	siginfo_t q[32];
-	long got = syscall(SYS_ptrace, GLUE_PTRACE_PEEKSIGINFO, b->in.tid, &args, q);
 
-	for (long i = 0; i < got; i++)
-		if (q[i].si_signo == si->si_signo)
-			return memcmp(&q[i], si, KERNEL_SIGINFO_SIZE) == 0;
-	return false;
+	for (;;) {
+		long got = syscall(SYS_ptrace, GLUE_PTRACE_PEEKSIGINFO, b->in.tid, &args, q);
+
+		for (long i = 0; i < got; i++)
+			if (q[i].si_signo == si->si_signo)
+				return memcmp(&q[i], si, KERNEL_SIGINFO_SIZE) == 0;
+		if (got < args.nr)
+			return false;
+		args.off += got;
+	}
 }
 
 /* how near its next expiry a timer is let fire before its signal is queued */

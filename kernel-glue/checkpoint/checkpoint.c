@@ -20,6 +20,7 @@
 #include "dump_time.h"
 #include "dump_vdso.h"
 #include "internal.h"
+#include "precopy.h"
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -132,11 +133,26 @@ static int write_image(struct ckpt *c, int fd)
 			   sink_ctx.saved_errno ? strerror(sink_ctx.saved_errno) : "");
 		return -EIO;
 	}
-	for (size_t i = 0; i < c->img.nprocs && r >= 0; i++)
-		r = dump_pages(c, c->img.procs[i].pid, st_find_mm(&c->img, c->img.procs[i].mm_id),
-			       w);
+	for (size_t i = 0; i < c->img.nprocs && r >= 0; i++) {
+		const struct st_process *p = &c->img.procs[i];
+
+		/* pages copied before the freeze and unchanged since, first */
+		r = precopy_emit(c, p->pid, p->mm_id, w);
+		if (r == 0)
+			r = dump_pages(c, p->pid, st_find_mm(&c->img, p->mm_id), w);
+	}
 	if (r == 0) {
 		r = ferry_writer_seal(w);
+		if (r == 0 && c->opts->stats) {
+			struct ferry_checkpoint_stats *st = c->opts->stats;
+			uint64_t pages = ferry_writer_header(w)->page_bytes_raw /
+					 ferry_writer_header(w)->page_size;
+
+			st->pre_copied = c->precopy != NULL;
+			st->pages_precopied = precopy_pages_copied(c);
+			st->pages_before = precopy_pages_kept(c);
+			st->pages_frozen = pages - st->pages_before;
+		}
 		if (r < 0) {
 			log_error("cannot seal the image '%s': %s%s%s", name,
 				   ferry_strerror(r), sink_ctx.saved_errno ? ": " : "",
@@ -232,6 +248,11 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	r = guardian_start(&c.guardian);
 	if (r < 0)
 		goto out;
+	if (opts->pre_copy && (opts->output || opts->sink)) {
+		r = precopy_run(&c);
+		if (r < 0)
+			goto out;
+	}
 	r = freeze_selection(&c.fz, opts->pid, opts->tree);
 	if (r < 0)
 		goto out;
@@ -279,6 +300,7 @@ out:
 	freeze_free(&c.fz);
 	dump_files_end(&c);
 	free(c.origins);
+	precopy_free(&c);
 	shm_objects_free(&c);
 	st_image_free(&c.img);
 	return r;

@@ -21,6 +21,7 @@
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "../common/vdso_elf.h"
+#include "../kinds/by_path.h"
 #include "../kinds/carried.h"
 #include "dump_vdso.h"
 #include "internal.h"
@@ -223,6 +224,14 @@ static int classify(struct ckpt *c, pid_t pid, const struct proc_map *m, struct 
 					 "no longer the one mapped", pid,
 					 (unsigned long long)m->start,
 					 (unsigned long long)m->end, name);
+			return 0;
+		}
+		if (c->opts->kernel_switch && by_path_lost_at_boot(st.st_dev, where, sizeof(where))) {
+			ckpt_unsupported(c, "pid %d area %#llx-%#llx %s: a file of the memory "
+					 "filesystem at %s, which the new boot does not have: its "
+					 "contents would be lost with the kernel switch", pid,
+					 (unsigned long long)m->start,
+					 (unsigned long long)m->end, name, where);
 			return 0;
 		}
 	}

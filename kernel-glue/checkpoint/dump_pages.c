@@ -34,6 +34,7 @@
 #include "../common/log.h"
 #include "ferry/writer.h"
 #include "internal.h"
+#include "precopy.h"
 
 #define PAGE 4096ull
 #define PAGEMAP_BATCH 512
@@ -68,6 +69,9 @@ struct page_stream {
 	uint64_t pages_read, zero_pfn_pages, unpinned_pages;
 	const struct st_area *area; /* a shared object's: the area, the object */
 	int objfd;
+	/* pages already in the image, copied before the freeze (precopy.c) */
+	const struct pc_range *kept;
+	size_t nkept;
 };
 
 /* The frame number of the kernel's zero page, from a page of our own. */
@@ -87,6 +91,24 @@ static uint64_t find_zero_pfn(void)
 		close(fd);
 	munmap((void *)p, PAGE);
 	return (pm & PM_PRESENT) ? pm & PM_PFN_MASK : 0;
+}
+
+static bool page_kept(const struct page_stream *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nkept;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pc_range *k = &s->kept[mid];
+
+		if (addr < k->vaddr)
+			hi = mid;
+		else if (addr >= k->vaddr + k->npages * PAGE)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
 }
 
 static bool page_wanted(struct page_stream *s, const struct st_area *a, uint64_t pm)
@@ -305,7 +327,8 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 					       "pid %d: cannot read pagemap at %#llx", s->pid,
 					       (unsigned long long)addr);
 		for (size_t i = 0; i <= n; i++) {
-			bool want = i < n && page_wanted(s, a, s->pagemap[i]);
+			bool want = i < n && page_wanted(s, a, s->pagemap[i]) &&
+				    !(s->nkept && page_kept(s, addr + i * PAGE));
 			bool unpinned = want && maybe_cow_shared(a, s->pagemap[i]);
 
 			/* a run is read one way: it ends where the way changes */
@@ -326,7 +349,8 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 	return 0;
 }
 
-int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w)
+static int stream_pages(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct st_area *areas,
+			size_t nareas, struct ferry_writer *w, uint64_t *ret_pages)
 {
 	struct page_stream *s = calloc(1, sizeof(*s));
 	char path[64];
@@ -334,8 +358,9 @@ int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_w
 
 	if (!s)
 		return -ENOMEM;
-	*s = (struct page_stream){ .c = c, .pid = pid, .mm_id = mm->id, .w = w,
+	*s = (struct page_stream){ .c = c, .pid = pid, .mm_id = mm_id, .w = w,
 				   .zero_pfn = find_zero_pfn(), .objfd = -1 };
+	precopy_kept(c, pid, &s->kept, &s->nkept);
 	s->memfd = mem_open(pid, O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	s->pagemapfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -344,13 +369,16 @@ int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_w
 				    "pid %d: cannot open its memory", pid);
 		goto out;
 	}
-	for (size_t i = 0; i < mm->nareas && r >= 0; i++)
-		r = stream_area(s, &mm->areas[i]);
+	for (size_t i = 0; i < nareas && r >= 0; i++)
+		r = stream_area(s, &areas[i]);
 	if (r >= 0)
 		r = read_runs(s);
 	log_debug("pid %d: %llu pages read (%llu of them maybe shared, through /proc/PID/mem), "
-		  "%llu zero pages left unread", pid, (unsigned long long)s->pages_read,
-		  (unsigned long long)s->unpinned_pages, (unsigned long long)s->zero_pfn_pages);
+		  "%llu zero pages left unread, %zu runs already in the image", pid,
+		  (unsigned long long)s->pages_read, (unsigned long long)s->unpinned_pages,
+		  (unsigned long long)s->zero_pfn_pages, s->nkept);
+	if (ret_pages)
+		*ret_pages = s->pages_read;
 out:
 	if (s->memfd >= 0)
 		close(s->memfd);
@@ -358,4 +386,17 @@ out:
 		close(s->pagemapfd);
 	free(s);
 	return r;
+}
+
+int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w)
+{
+	return stream_pages(c, pid, mm->id, mm->areas, mm->nareas, w, NULL);
+}
+
+/* Before the freeze (precopy.c): the pages of @areas, private anonymous ones
+ * of a running process, as chunks of @mm_id; the count read in *ret_pages. */
+int dump_pages_running(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct st_area *areas,
+		       size_t nareas, struct ferry_writer *w, uint64_t *ret_pages)
+{
+	return stream_pages(c, pid, mm_id, areas, nareas, w, ret_pages);
 }

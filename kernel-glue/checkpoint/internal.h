@@ -76,6 +76,7 @@ struct ckpt {
 	pid_t syscall_insn_pid;	   /* the process borrow_begin() last found ... */
 	uint64_t syscall_insn;	   /* ... its vDSO's system call instruction in */
 	struct guardian guardian;  /* undoes what ferry changed should it die */
+	struct precopy *precopy;   /* checkpoint --pre-copy (precopy.c), or NULL */
 };
 
 /*
@@ -212,6 +213,8 @@ int dump_check_tree(struct ckpt *c);
 /* restorable.c: with --kill, what a restore here needs once they are gone */
 int dump_check_restorable(struct ckpt *c);
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w);
+int dump_pages_running(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct st_area *areas,
+		       size_t nareas, struct ferry_writer *w, uint64_t *ret_pages);
 
 /* dump_cow.c: count (and name) the private pages each child still shares
  * copy-on-write with its parent, which a restore copies */

@@ -6,8 +6,12 @@
  * kernel's own (proc, nsfs, bpf, tracefs, ...), whose files are views of
  * objects, and mqueue, whose path the restorer's mount namespace lacks.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
+#include "../common/procfs.h"
 #include "by_path.h"
 
 static const char *const keep_paths[] = {
@@ -22,4 +26,33 @@ bool by_path_filesystem(const struct inv_item *it)
 		if (strcmp(it->value, keep_paths[i]) == 0)
 			return true;
 	return false;
+}
+
+bool by_path_lost_at_boot(dev_t dev, char *where, size_t size)
+{
+	char *buf, *line, *next;
+	bool lost = false;
+
+	if (proc_read_file("/proc/self/mountinfo", &buf, NULL) < 0)
+		return false;
+	for (line = buf; line && *line && !lost; line = next) {
+		char point[4096], fstype[64];
+		unsigned maj, min;
+		const char *dash;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %u:%u %*s %4095s", &maj, &min, point) != 3 ||
+		    sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		if (makedev(maj, min) == dev && strcmp(point, "/") != 0 &&
+		    (strcmp(fstype, "tmpfs") == 0 || strcmp(fstype, "ramfs") == 0)) {
+			snprintf(where, size, "%s", point);
+			lost = true;
+		}
+	}
+	free(buf);
+	return lost;
 }

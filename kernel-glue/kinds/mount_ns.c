@@ -22,7 +22,14 @@
  *   - "tmpfs": a tmpfs of its own, mounted with its options, its contents
  *     carried: regular files, directories, symlinks and device nodes, with their modes,
  *     owners and modification times, at most MNT_CONTENT_MAX bytes of data
- *     over all of them (mount-ns-files).
+ *     over all of them (mount-ns-files);
+ *   - "procfs": a procfs instance of the namespace's own (ProtectProc=,
+ *     ProcSubset=), root "/", read-write, with hidepid=, subset=pid, gid=
+ *     and nothing else, of the processes' pid namespace (its process 1 is
+ *     in it), mounted again by the restorer in its own, where it makes them;
+ *   - "procfs-bind": a part of the instance of an earlier procfs line
+ *     (ProtectKernelTunables= binds /proc/sys of it on itself read-only),
+ *     bound from HOST, its path in the copy, once that line is made.
  * A mount of the restorer that the list lacks is unmounted in the copy.
  * Propagation: the namespace is copied with every mount made a slave
  * (when the recorded mounts are slaves) or private, the mounts made, and
@@ -30,9 +37,9 @@
  * as systemd does; what that sequence cannot give is refused.
  *
  * Refused by name before the freeze, with the mount point: a selection in
- * more than one mount namespace, a mount that is none of the three kinds
- * (a second procfs instance, an overlay, a filesystem ferry's namespace
- * does not show), an unbindable mount, a per-mount option ferry cannot set,
+ * more than one mount namespace, a mount that is none of the kinds (an
+ * overlay, a filesystem ferry's namespace does not show), a procfs
+ * instance with another option or of another pid namespace, an unbindable mount, a per-mount option ferry cannot set,
  * a tmpfs whose contents are over the bound or hold other files (devices,
  * FIFOs, sockets).
  *
@@ -40,7 +47,8 @@
  * restorer's mount namespace, unshares a new one and rebuilds the list in
  * it, so every file opened and every process made is in the rebuilt
  * namespace; restore_end goes back. Verified: each process's mountinfo
- * equals the list, mount ids and device numbers aside.
+ * equals the list, mount ids and device numbers aside, and the
+ * super-options of host and bind mounts too (the restorer's filesystems').
  */
 
 #include <dirent.h>
@@ -98,13 +106,59 @@ struct mnt {
 	bool shared, slave, unbindable;
 };
 
-/* Every line of mountinfo @file, in its order. */
-static int read_mountinfo(const char *file, struct mnt **ret, size_t *ret_n)
+/* The whole file @file of directory @dfd (AT_FDCWD or a proc the restore
+ * keeps open while it unmounts the restorer's), NUL-terminated. */
+static int read_at(int dfd, const char *file, char **ret)
+{
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap + 1), *nb;
+	int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0 || !buf) {
+		r = fd < 0 && errno ? -errno : -ENOMEM;
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	for (;;) {
+		ssize_t k;
+
+		if (len == cap) {
+			nb = realloc(buf, cap * 2 + 1);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(fd, buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)k;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = 0;
+	*ret = buf;
+	return 0;
+}
+
+/* Every line of mountinfo @file of directory @dfd, in its order. */
+static int read_mountinfo_at(int dfd, const char *file, struct mnt **ret, size_t *ret_n)
 {
 	struct mnt *v = NULL;
 	size_t n = 0;
-	char *buf;
-	int r = proc_read_file(file, &buf, NULL);
+	char *buf = NULL;
+	int r = read_at(dfd, file, &buf);
 
 	if (r < 0)
 		return r;
@@ -162,6 +216,11 @@ static int read_mountinfo(const char *file, struct mnt **ret, size_t *ret_n)
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+static int read_mountinfo(const char *file, struct mnt **ret, size_t *ret_n)
+{
+	return read_mountinfo_at(AT_FDCWD, file, ret, ret_n);
 }
 
 /* "POINT ROOT FSTYPE SOURCE OPTIONS SUPER PROPAGATION": what verify compares */
@@ -239,6 +298,82 @@ static bool path_below(const char *root, const char *top, const char **ret_rest)
 		return false;
 	*ret_rest = root[n] ? root + n : "";
 	return true;
+}
+
+/* ---- procfs instances of the namespace's own ---- */
+
+/*
+ * The super-options of a procfs instance ("rw,gid=5,hidepid=invisible,
+ * subset=pid", as mountinfo shows them) as mount(2) takes them again
+ * ("gid=5,hidepid=invisible,subset=pid") in @data: true, or false with the
+ * first option ferry does not set again in @bad. Set again: hidepid= in
+ * its words and in the numbers of kernels before 5.8, subset=pid, gid=.
+ * A read-only instance is not made again.
+ */
+static bool procfs_options(const char *super, char *data, size_t size, char *bad, size_t badsize)
+{
+	static const char *const hidepid[] = { "off", "noaccess", "invisible", "ptraceable",
+					       "0", "1", "2", "4", NULL };
+	char buf[MNT_FIELD_MAX], *save;
+	bool seen_hidepid = false, seen_subset = false, seen_gid = false, first = true;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", super);
+	data[0] = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), first = false) {
+		bool ok = false;
+
+		if (first) {
+			ok = strcmp(t, "rw") == 0;
+		} else if (strncmp(t, "hidepid=", 8) == 0 && !seen_hidepid) {
+			for (int k = 0; hidepid[k] && !ok; k++)
+				ok = strcmp(t + 8, hidepid[k]) == 0;
+			seen_hidepid = true;
+		} else if (strcmp(t, "subset=pid") == 0 && !seen_subset) {
+			ok = seen_subset = true;
+		} else if (strncmp(t, "gid=", 4) == 0 && !seen_gid) {
+			size_t d = strspn(t + 4, "0123456789");
+
+			ok = d > 0 && d <= 10 && !t[4 + d] && strtoull(t + 4, NULL, 10) < 4294967295ull;
+			seen_gid = true;
+		}
+		if (!ok) {
+			snprintf(bad, badsize, "%s", t);
+			return false;
+		}
+		if (!first)
+			n += (size_t)snprintf(data + n, n < size ? size - n : 0, "%s%s", n ? "," : "", t);
+	}
+	if (first || n >= size) {
+		snprintf(bad, badsize, "%s", first ? "(none)" : super);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Is the procfs instance mounted at @m (of @pid's namespace) one of the pid
+ * namespace @pid is in? A restorer mounts it in its own, which is the one it
+ * makes the processes in. Proof: the instance's process 1 is in @pid's pid
+ * namespace (the first process of any other is not), looked up through
+ * @pid's root where the instance is the mount on top of its point.
+ */
+static bool procfs_of_pidns(pid_t pid, const struct mnt *m)
+{
+	char real[PATH_MAX], path[PATH_MAX + 64];
+	struct stat top, a, b;
+
+	unescape(m->point, real, sizeof(real));
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, real);
+	if (stat(path, &top) < 0 || top.st_dev != makedev(m->dev_major, m->dev_minor))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/root%s/1/ns/pid", pid, real);
+	if (stat(path, &a) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (stat(path, &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* ---- the tmpfs contents ---- */
@@ -409,7 +544,7 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 	struct mnt *host = NULL, *t = NULL;
 	size_t nhost = 0, nt = 0, len = 0;
 	char file[64], *out = NULL;
-	bool *used = NULL, slaves = false, shared = false;
+	bool *used = NULL, *procfs_line = NULL, slaves = false, shared = false;
 	int r;
 
 	snprintf(file, sizeof(file), "/proc/%d/mountinfo", pid);
@@ -421,8 +556,9 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 		goto out;
 	}
 	used = calloc(nhost + 1, sizeof(*used));
+	procfs_line = calloc(nt + 1, sizeof(*procfs_line));
 	out = calloc(1, 1);
-	if (!used || !out) {
+	if (!used || !procfs_line || !out) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -434,6 +570,7 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 		const struct mnt *m = &t[i], *from = NULL;
 		const char *kind = NULL, *why = NULL, *rest = "";
 		char hostpath[2 * MNT_FIELD_MAX] = "-", want[32], *line = NULL, *nb;
+		char data[MNT_FIELD_MAX], bad[MNT_FIELD_MAX], why_buf[MNT_FIELD_MAX + 128];
 		unsigned long fl;
 		bool new_fs = true;
 
@@ -449,6 +586,19 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 			}
 		if (!kind && strcmp(m->fstype, "tmpfs") == 0 && new_fs && strcmp(m->root, "/") == 0)
 			kind = "tmpfs";
+		/* a part of a procfs instance of an earlier line (ProtectKernelTunables=
+		 * binds /proc/sys of the instance on itself), then a new instance */
+		for (size_t k = i; k-- > 0 && !kind && strcmp(m->fstype, "proc") == 0;)
+			if (procfs_line[k] && t[k].dev_major == m->dev_major &&
+			    t[k].dev_minor == m->dev_minor) {
+				snprintf(hostpath, sizeof(hostpath), "%s%s", t[k].point,
+					 strcmp(m->root, "/") == 0 ? "" : m->root);
+				kind = "procfs-bind";
+			}
+		if (!kind && strcmp(m->fstype, "proc") == 0 && new_fs && strcmp(m->root, "/") == 0) {
+			kind = "procfs";
+			procfs_line[i] = true;
+		}
 		for (size_t h = 0; h < nhost && !kind; h++)
 			if (host[h].dev_major == m->dev_major && host[h].dev_minor == m->dev_minor &&
 			    strcmp(host[h].fstype, m->fstype) == 0 &&
@@ -462,7 +612,7 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 			}
 		if (!kind)
 			why = new_fs ? "a filesystem ferry's namespace does not show, and no tmpfs "
-				       "of its own (another instance of it, or an overlay?)"
+				       "or procfs of its own (another instance of it, or an overlay?)"
 				     : "a part of a filesystem that no mount of ferry's namespace "
 				       "contains";
 		else if (strcmp(m->point, "/") == 0 && strcmp(kind, "host") != 0)
@@ -471,6 +621,23 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 			why = "an unbindable mount is not carried";
 		else if (!mount_flags(m->opts, &fl))
 			why = "a per-mount option ferry cannot set";
+		else if (strcmp(kind, "procfs") == 0 &&
+			 !procfs_options(m->super, data, sizeof(data), bad, sizeof(bad))) {
+			snprintf(why_buf, sizeof(why_buf), "a procfs option ferry does not set again: %s "
+				 "(it sets hidepid=, subset=pid and gid= of a read-write instance)", bad);
+			why = why_buf;
+		} else if (strcmp(kind, "procfs") == 0 && !procfs_of_pidns(pid, m))
+			why = "a procfs instance of another pid namespace than its processes' (or one "
+			      "covered by another mount, whose pid namespace ferry cannot prove)";
+		else if (strcmp(kind, "procfs-bind") == 0) {
+			char real[PATH_MAX], path[PATH_MAX + 64];
+			struct stat st;
+
+			unescape(hostpath, real, sizeof(real));
+			snprintf(path, sizeof(path), "/proc/%d/root%s", pid, real);
+			if (stat(path, &st) < 0 || st.st_dev != makedev(m->dev_major, m->dev_minor))
+				why = "its source in the procfs instance is covered by another mount";
+		}
 		/* what the restore's sequence gives: a slave where the mount it
 		 * comes from (or binds) propagates, made a slave (a shared one
 		 * becomes a slave of its peers, a slave stays one of its master),
@@ -514,6 +681,7 @@ out:
 	free(host);
 	free(t);
 	free(used);
+	free(procfs_line);
 	if (r < 0) {
 		free(out);
 		return r;
@@ -652,16 +820,30 @@ static const char *split_line(char *buf, char *f[9])
 	}
 	if (n != 9)
 		return "a line has fewer than nine fields";
-	if (strcmp(f[0], "host") && strcmp(f[0], "bind") && strcmp(f[0], "tmpfs"))
-		return "a mount's kind is not host, bind or tmpfs";
+	if (strcmp(f[0], "host") && strcmp(f[0], "bind") && strcmp(f[0], "tmpfs") &&
+	    strcmp(f[0], "procfs") && strcmp(f[0], "procfs-bind"))
+		return "a mount's kind is not host, bind, tmpfs, procfs or procfs-bind";
 	if (!field_ok(f[1], true) || !(field_ok(f[2], true) || nsfs_root(f)))
 		return "a mount point or root is not an absolute path without '..', or too long";
 	if (!field_ok(f[3], false) || !field_ok(f[4], false) || !field_ok(f[6], false))
 		return "a fstype, source or option is empty or too long";
 	if (strcmp(f[0], "tmpfs") == 0 && strcmp(f[3], "tmpfs") != 0)
 		return "a tmpfs mount's fstype is not tmpfs";
-	if (strcmp(f[0], "bind") == 0 && !field_ok(f[8], true))
+	if ((strcmp(f[0], "bind") == 0 || strcmp(f[0], "procfs-bind") == 0) && !field_ok(f[8], true))
 		return "a bind mount's source is not an absolute path without '..'";
+	if ((strcmp(f[0], "procfs") == 0 || strcmp(f[0], "procfs-bind") == 0) &&
+	    strcmp(f[3], "proc") != 0)
+		return "a procfs mount's fstype is not proc";
+	if (strcmp(f[0], "procfs") == 0) {
+		char data[MNT_FIELD_MAX], bad[MNT_FIELD_MAX];
+
+		if (strcmp(f[2], "/") != 0)
+			return "a procfs instance's root is not /";
+		if (strcmp(f[8], "-") != 0)
+			return "a procfs instance has a source path";
+		if (!procfs_options(f[6], data, sizeof(data), bad, sizeof(bad)))
+			return "a procfs instance has an option ferry does not set again";
+	}
 	if (strcmp(f[7], "private") && strcmp(f[7], "shared") && strcmp(f[7], "slave") &&
 	    strcmp(f[7], "shared+slave"))
 		return "a propagation is not private, shared, slave or shared+slave";
@@ -676,7 +858,8 @@ static const char *split_line(char *buf, char *f[9])
 
 static const char *mounts_problem(const char *mounts)
 {
-	size_t lines = 0;
+	char procfs[8][MNT_FIELD_MAX]; /* the points of the procfs lines so far */
+	size_t lines = 0, nprocfs = 0;
 	const char *why = NULL;
 
 	for (const char *line = mounts; *line && !why; lines++) {
@@ -694,6 +877,22 @@ static const char *mounts_problem(const char *mounts)
 		why = split_line(buf, f);
 		if (!why && lines == 0 && (strcmp(f[1], "/") || strcmp(f[0], "host")))
 			why = "the first mount is not ferry's root";
+		if (!why && strcmp(f[0], "procfs") == 0) {
+			/* the restore opens a procfs-bind's source below it */
+			if (nprocfs == sizeof(procfs) / sizeof(procfs[0]))
+				why = "more procfs instances than ferry carries";
+			else
+				snprintf(procfs[nprocfs++], sizeof(procfs[0]), "%s", f[1]);
+		}
+		if (!why && strcmp(f[0], "procfs-bind") == 0) {
+			bool below = false;
+			const char *rest;
+
+			for (size_t k = 0; k < nprocfs && !below; k++)
+				below = path_below(f[8], procfs[k], &rest);
+			if (!below)
+				why = "a procfs-bind's source is not below an earlier procfs instance";
+		}
 		line = end + 1;
 	}
 	return why ? why : lines ? NULL : "no mount";
@@ -957,6 +1156,25 @@ static int fill_tmpfs(const struct mnt_ns_rec *ns, const char *point)
 	return r;
 }
 
+/*
+ * A copy of the mount of what @src (an O_PATH fd) is, as mount --bind
+ * makes one, attached on @point; 0 or -errno. Not through /proc/self/fd:
+ * the restorer's /proc may be unmounted by then (a namespace with a procfs
+ * of its own on /proc has not the restorer's).
+ */
+static int bind_fd(int src, const char *point)
+{
+	int tree = (int)syscall(SYS_open_tree, src, "",
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH), r = 0;
+
+	if (tree < 0)
+		return -errno;
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, point, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = -errno;
+	close(tree);
+	return r;
+}
+
 /* Rebuild the list in the namespace the restorer is now in. */
 static int rebuild(const struct mnt_ns_rec *ns)
 {
@@ -964,7 +1182,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 	size_t nown = 0, n = 0;
 	char *list = strdup(ns->mounts), *lines[MNT_MAX];
 	char *f[MNT_MAX][9];
-	int *src = NULL, r;
+	int *src = NULL, r, proc = -1;
 	bool *kept = NULL, slaves = false, shared = false;
 
 	if (!list)
@@ -984,7 +1202,13 @@ static int rebuild(const struct mnt_ns_rec *ns)
 				slaves ? "slaves" : "private");
 		goto out;
 	}
-	r = read_mountinfo("/proc/self/mountinfo", &own, &nown);
+	/* the restorer's proc, to read mountinfo from when it is unmounted */
+	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0) {
+		r = log_error_errno(-errno, "cannot open /proc");
+		goto out;
+	}
+	r = read_mountinfo_at(proc, "self/mountinfo", &own, &nown);
 	src = calloc(n + 1, sizeof(*src));
 	kept = calloc(nown + 1, sizeof(*kept));
 	if (r < 0 || !src || !kept) {
@@ -1052,11 +1276,31 @@ static int rebuild(const struct mnt_ns_rec *ns)
 			else
 				r = fill_tmpfs(ns, point);
 		} else if (strcmp(f[i][0], "bind") == 0) {
-			char from[64];
+			r = bind_fd(src[i], point);
+			if (r < 0)
+				log_error_errno(r, "cannot bind %s on %s", f[i][8], point);
+		} else if (strcmp(f[i][0], "procfs") == 0) {
+			char data[MNT_FIELD_MAX], bad[MNT_FIELD_MAX], source[MNT_FIELD_MAX];
 
-			snprintf(from, sizeof(from), "/proc/self/fd/%d", src[i]);
-			if (mount(from, point, NULL, MS_BIND, NULL) < 0)
-				r = log_error_errno(-errno, "cannot bind %s on %s", f[i][8], point);
+			/* the image check has refused other options; the instance is
+			 * of the restorer's pid namespace, the processes' */
+			procfs_options(f[i][6], data, sizeof(data), bad, sizeof(bad));
+			unescape(f[i][4], source, sizeof(source));
+			if (mount(source, point, "proc", fl & ~MS_RDONLY, data) < 0)
+				r = log_error_errno(-errno, "cannot mount a procfs on %s (%s)", point,
+						    data);
+		} else if (strcmp(f[i][0], "procfs-bind") == 0) {
+			char real[PATH_MAX];
+			int fd;
+
+			/* its source is in the procfs instance of an earlier line */
+			unescape(f[i][8], real, sizeof(real));
+			fd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			r = fd < 0 ? -errno : bind_fd(fd, point);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0)
+				log_error_errno(r, "cannot bind %s of the procfs on %s", real, point);
 		}
 		/* its per-mount flags, when they differ */
 		if (r == 0) {
@@ -1064,7 +1308,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 			size_t nnow = 0;
 			char opts[256] = "";
 
-			r = read_mountinfo("/proc/self/mountinfo", &now, &nnow);
+			r = read_mountinfo_at(proc, "self/mountinfo", &now, &nnow);
 			for (size_t h = nnow; r == 0 && h-- > 0;)
 				if (strcmp(now[h].point, f[i][1]) == 0) {
 					snprintf(opts, sizeof(opts), "%s", now[h].opts);
@@ -1084,6 +1328,8 @@ out:
 	for (size_t i = 0; src && i < n; i++)
 		if (src[i] >= 0)
 			close(src[i]);
+	if (proc >= 0)
+		close(proc);
 	free(src);
 	free(kept);
 	free(own);
@@ -1139,12 +1385,21 @@ static int mnt_verify_process(struct rst *r, struct rproc *rp)
 		memcpy(was, l, end - l);
 		was[end - l] = 0;
 		split_line(was, f);
-		snprintf(was, sizeof(was), "%s %s %s %s %s %s %s", f[1], f[2], f[3], f[4], f[5],
-			 f[6], f[7]);
 		if (i >= n) {
-			e = verify_differs(rp, "its mount namespace lacks the mount %s", was);
+			snprintf(is, sizeof(is), "%s %s %s %s %s %s %s", f[1], f[2], f[3], f[4],
+				 f[5], f[6], f[7]);
+			e = verify_differs(rp, "its mount namespace lacks the mount %s", is);
 			break;
 		}
+		/* the super-options of a filesystem the restorer shows (host,
+		 * bind) are its own on this boot (a rootfs's size, a new
+		 * kernel's defaults), not the process's: theirs are compared
+		 * only where the restore made the filesystem */
+		if (strcmp(f[0], "host") == 0 || strcmp(f[0], "bind") == 0)
+			f[6] = now[i].super;
+		snprintf(is, sizeof(is), "%s %s %s %s %s %s %s", f[1], f[2], f[3], f[4], f[5],
+			 f[6], f[7]);
+		snprintf(was, sizeof(was), "%s", is);
 		mnt_line(&now[i], is, sizeof(is));
 		if (strcmp(was, is) != 0)
 			e = verify_differs(rp, "its mount %zu is '%s', was '%s'", i + 1, is, was);

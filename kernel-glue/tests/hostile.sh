@@ -103,9 +103,26 @@ refused mount-ns-nsfs-bound "its mount namespace: a mount point or root is not a
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
 	"set:/mount-namespace@1:mounts:str:${mnt_root}bind /run/netns/x net:[4026531840] nsfs nsfs rw rw private /y
 "
-refused mount-ns-kind "its mount namespace: a mount's kind is not host, bind or tmpfs" \
+refused mount-ns-kind "its mount namespace: a mount's kind is not host, bind, tmpfs, procfs or procfs-bind" \
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
 	"set:/mount-namespace@1:mounts:str:${mnt_root}overlay /tmp / overlay x rw rw private -
+"
+refused mount-ns-procfs-option "its mount namespace: a procfs instance has an option ferry does not set again" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}procfs /proc / proc proc rw rw,hidepid=invisible,pidns=/x private -
+"
+refused mount-ns-procfs-fstype "its mount namespace: a procfs mount's fstype is not proc" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}procfs /proc / sysfs sysfs rw rw private -
+"
+refused mount-ns-procfs-root "its mount namespace: a procfs instance's root is not /" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}procfs /proc /sys proc proc rw rw private -
+"
+refused mount-ns-procfs-bind-outside "its mount namespace: a procfs-bind's source is not below an earlier procfs instance" \
+	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
+	"set:/mount-namespace@1:mounts:str:${mnt_root}procfs /proc / proc proc rw rw private -
+procfs-bind /proc/sys /sys proc proc ro rw private /etc/shadow
 "
 refused mount-ns-not-root "its mount namespace: the first mount is not ferry's root" \
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \

@@ -2,9 +2,11 @@
 # Signals that come during checkpoints without --kill, run as PID 1 of a
 # private PID namespace by run.sh: t_signals_held (a sender's tgkill()s
 # and a 1 ms POSIX timer, both to its main thread, the one the hold of
-# ferry drives) is checkpointed ROUNDS times in a row, then checks that
-# every signal came as sent, with its si_code, si_pid and timer id, and
-# that none was lost.
+# ferry drives, and real-time signals sigqueue()d by a second sender with
+# the values 1, 2, 3, ...) is checkpointed ROUNDS times in a row, then
+# checks that every signal came as sent, with its si_code, si_pid, si_uid,
+# timer id and value, the queued ones in order, and that none was lost or
+# came twice.
 #
 # Usage: signals_held.sh BUILD ROUNDS
 # host-test: run pidns 12

@@ -19,6 +19,8 @@
 #include <sched.h>
 #include <sys/fanotify.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/msg.h>
@@ -467,7 +469,7 @@ static int set_up(const char *s)
 		char c = 0;
 		pid_t child;
 
-		/* a child of the selection in a IPC namespace of its own, this
+		/* a child of the selection in an IPC namespace of its own, this
 		 * process in ferry's: two IPC namespaces in one checkpoint */
 		if (pipe(p) < 0)
 			return -1;
@@ -487,6 +489,18 @@ static int set_up(const char *s)
 		}
 		close(p[0]);
 		name_pid(child);
+		return 0;
+	}
+	if (strcmp(s, "cwd_hidden") == 0) {
+		char sub[4096];
+
+		/* its working directory hidden, in a mount namespace of its own,
+		 * by a tmpfs mounted over it: its path leads to the tmpfs */
+		snprintf(sub, sizeof(sub), "%s/hidden-cwd", t_dir);
+		if (mkdir(sub, 0755) < 0 || chdir(sub) < 0 || unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", sub, "tmpfs", 0, "size=64k") < 0)
+			return -1;
 		return 0;
 	}
 	if (strcmp(s, "tcp_fin_wait1") == 0) {

@@ -323,7 +323,7 @@ static int load_kernel(struct update *u)
 static int preflight(struct update *u)
 {
 	struct ferry_checkpoint_options co = { .pid = u->opts->pid, .tree = u->opts->tree,
-					       .cgroup = u->opts->cgroup };
+					       .cgroup = u->opts->cgroup, .kernel_switch = true };
 	int r;
 
 	r = update_estimate(u->opts->pid, u->opts->tree, &u->est);
@@ -387,6 +387,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	co.tree = opts->tree;
 	co.cgroup = opts->cgroup;
 	co.level = opts->level;
+	co.kernel_switch = true;
 	co.output = "region staging";
 	co.sink = &u->sink;
 	co.commit = commit;

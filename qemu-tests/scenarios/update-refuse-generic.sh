@@ -4,7 +4,8 @@
 #
 # A 4 MiB region: a selection too big for it (a 16 MiB process) is refused
 # before anything is frozen (it keeps counting, untraced; exit status 3,
-# nothing changed); then a kexec that fails after the image was sealed
+# nothing changed), and so is a process holding a file open on /tmp, a
+# tmpfs whose contents the next boot does not have; then a kexec that fails after the image was sealed
 # (FERRY_UPDATE_TEST=fail-kexec: after the point of no return, exit status
 # 4) thaws the process and leaves the region EMPTY. Before that, ferry update
 # --watchdog is refused (exit status 3, nothing frozen) without a watchdog
@@ -22,6 +23,21 @@ traced $big && { fail "pid $big still traced after the refusal"; return; }
 c1=$(last_count /data/big.log)
 sleep 1
 [ "$(last_count /data/big.log)" -gt "$c1" ] || { fail "pid $big stopped counting after the refusal"; return; }
+
+# a log kept in the guest's /tmp, a tmpfs the next boot has empty: refused
+# by name in the preflight, nothing frozen
+app_start --log /tmp/in-memory.log
+inmem=$app_pid
+sleep 2
+out=$(update_to "$flavor" --pid)
+rc=$?
+echo "$out"
+[ $rc -eq 3 ] || { fail "ferry update of a process writing a file on /tmp (tmpfs): exit status $rc, not 3 (refused)"; return; }
+echo "$out" | grep -q '/tmp/in-memory.log: a file of the memory filesystem at /tmp, which the new boot does not have' ||
+	{ fail "refused without naming the file in memory: $(echo "$out" | tail -n 2)"; return; }
+echo "$out" | grep -q 'freezing' && { fail "it froze before refusing the file in memory"; return; }
+traced $inmem && { fail "pid $inmem still traced after the refusal"; return; }
+kill $inmem
 
 app_start --log /data/small.log
 sleep 2

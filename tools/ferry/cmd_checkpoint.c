@@ -16,9 +16,11 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "kill", no_argument, NULL, 'k' },
 		{ "level", required_argument, NULL, 'l' },
+		{ "pre-copy", no_argument, NULL, 'P' },
 		{ 0 },
 	};
-	struct ferry_checkpoint_options o = { .level = 1 };
+	struct ferry_checkpoint_stats stats = { 0 };
+	struct ferry_checkpoint_options o = { .level = 1, .stats = &stats };
 	struct selection sel = { 0 };
 	int c, r;
 
@@ -35,6 +37,9 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 			break;
 		case 'k':
 			o.kill = true;
+			break;
+		case 'P':
+			o.pre_copy = true;
 			break;
 		case 'l':
 			o.level = atoi(optarg);
@@ -60,7 +65,13 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 	o.tree = sel.tree;
 	o.cgroup = sel.cgroup;
 	r = ferry_checkpoint(&o);
-	if (r == 0)
+	if (r == 0 && stats.pre_copied)
+		printf("checkpointed %s to %s%s: %llu pages written before the freeze "
+		       "(of %llu copied), %llu during it\n", selection_describe(&sel), o.output,
+		       o.kill ? " (killed)" : "", (unsigned long long)stats.pages_before,
+		       (unsigned long long)stats.pages_precopied,
+		       (unsigned long long)stats.pages_frozen);
+	else if (r == 0)
 		printf("checkpointed %s to %s%s\n", selection_describe(&sel), o.output,
 		       o.kill ? " (killed)" : "");
 	selection_free(&sel);
@@ -72,7 +83,7 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 const struct command command_checkpoint = {
 	.name = "checkpoint",
 	.summary = "freeze processes and save them into an image",
-	.usage = SELECTION_USAGE " -o IMAGE [--kill] [--level N]",
+	.usage = SELECTION_USAGE " -o IMAGE [--kill] [--level N] [--pre-copy]",
 	.help = "Freezes every thread of the selection at one instant (ptrace), captures\n"
 		"processes, memory, open files with their locks and pipes, writes IMAGE\n"
 		"(metadata first, then pages, sealed last) and lets the processes run on.\n"
@@ -84,6 +95,19 @@ const struct command command_checkpoint = {
 		"                named IMAGE once sealed: a killed checkpoint leaves none)\n"
 		"  --kill        kill the processes once the image is sealed\n"
 		"  --level N     zlib level of the page chunks, 0 (stored) to 9; default 1\n"
+		"  --pre-copy    copy private anonymous memory while the processes run,\n"
+		"                then at the freeze only the pages they changed since\n"
+		"\n"
+		"Pre-copy: the soft-dirty bits of the processes are cleared, their\n"
+		"private anonymous pages copied into a file without a name next to\n"
+		"IMAGE; frozen, each copied chunk none of whose pages changed (written,\n"
+		"unmapped, remapped, dropped) goes into IMAGE as it is, and every other\n"
+		"page is read as without --pre-copy. The freeze still copies the kept\n"
+		"chunks' bytes from that file, compressed, without reading the processes\n"
+		"or deflating. The image is an ordinary one. A kernel without soft-dirty\n"
+		"pages (CONFIG_MEM_SOFT_DIRTY) is said so, and every page is copied at\n"
+		"the freeze. The summary line gives the pages written before the freeze\n"
+		"and during it.\n"
 		"\n"
 		"Level: 1, the fastest deflate, by default: an image file is half the size\n"
 		"on typical memory, which a disk writes and keeps faster; a chunk whose\n"

@@ -101,6 +101,15 @@ int ferry_writer_add_pages(struct ferry_writer *w, uint32_t mm_id, uint64_t vadd
 int ferry_writer_page_space(struct ferry_writer *w, uint32_t mm_id, void **ret_buf,
 			    size_t *ret_npages);
 
+/*
+ * Copy chunk @c of another image (ferry_chunk_next() checked it) into this
+ * one as it is, payload untouched, as the chunk of address space @mm_id
+ * that follows every chunk flushed so far (pages still being filled go
+ * into later chunks). The caller gives none of its pages again. Not while
+ * page space is handed out. Returns 0 or a negative FERRY_ERR_* code.
+ */
+int ferry_writer_add_chunk(struct ferry_writer *w, uint32_t mm_id, const struct ferry_chunk *c);
+
 /* Flush the last chunk, write the final header with the digest, make it
  * durable, then set the sealed flag and make that durable too. */
 int ferry_writer_seal(struct ferry_writer *w);

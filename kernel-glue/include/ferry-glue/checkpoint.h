@@ -4,9 +4,18 @@
 #define FERRY_GLUE_CHECKPOINT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct ferry_sink;
+
+/* What a checkpoint wrote, for its report. */
+struct ferry_checkpoint_stats {
+	bool pre_copied;          /* --pre-copy took place (the kernel tracks soft-dirty pages) */
+	uint64_t pages_precopied; /* copied while the processes ran */
+	uint64_t pages_before;    /* of those, in the image: unchanged at the freeze */
+	uint64_t pages_frozen;    /* written while the processes were frozen */
+};
 
 struct ferry_checkpoint_options {
 	pid_t pid;
@@ -16,7 +25,14 @@ struct ferry_checkpoint_options {
 	const char *cgroup;
 	const char *output; /* image path; NULL: preflight only, write nothing */
 	bool kill;          /* kill the processes once the image is sealed */
+	/* the image is restored after a kernel switch (ferry update): a file
+	 * kept in memory that the next boot does not have is refused */
+	bool kernel_switch;
 	int level;          /* zlib level, 0 stores pages uncompressed */
+	/* copy private anonymous pages before the freeze, then only what
+	 * changed since (kernel-glue/checkpoint/precopy.c) */
+	bool pre_copy;
+	struct ferry_checkpoint_stats *stats; /* filled when not NULL */
 	/* walk the inventory (kernel-glue/inventory) only: nothing is frozen */
 	bool inventory_only;
 	/*

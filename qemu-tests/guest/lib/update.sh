@@ -29,13 +29,46 @@ check_update_logged() {
 		{ fail "ferry status --json --history does not show this update restored on $(uname -r)"; return 1; }
 }
 
-# scenario_update counter|tree|corrupt|lazy|cgroup FROM TO: ferry update
+# ns_app_start: guest-app in a mount and a UTS namespace of its own, as
+# `unshare --mount --uts` makes them, with a tmpfs of its own on /mnt
+# holding /mnt/note ("carried") and the host name ferry-ns; app_pid is it.
+# /mnt is a directory of the guest's root on every boot, as on any system:
+# the restore mounts the tmpfs there again, it makes no mount point.
+ns_app_start() {
+	i=0
+	while [ $i -lt 200 ]; do ( : ); i=$((i + 1)); done
+	unshare -m -u sh -c "mount -t tmpfs -o size=1m,mode=0755 ferry-ns /mnt &&
+		echo carried >/mnt/note && hostname ferry-ns &&
+		exec setsid guest-app $APP_CLOCK --log /data/counter.log --console /dev/ttyS0" \
+		</dev/null >/data/ns-app.err 2>&1 &
+	app_pid=$!
+}
+
+# ns_app_check PID: PID is in a mount namespace that is not init's, its
+# tmpfs on /mnt holds the note, init's /mnt does not, and its host name is
+# ferry-ns while the system's is not; says what differs, or nothing
+ns_app_check() {
+	[ "$(readlink "/proc/$1/ns/mnt")" != "$(readlink /proc/1/ns/mnt)" ] ||
+		{ echo "pid $1 is in init's mount namespace"; return 1; }
+	grep -q ' /mnt [^ ]* [^-]*- tmpfs ferry-ns ' "/proc/$1/mountinfo" ||
+		{ echo "pid $1 has no tmpfs ferry-ns on /mnt: $(grep ' /mnt ' "/proc/$1/mountinfo")"; return 1; }
+	[ "$(cat "/proc/$1/root/mnt/note" 2>&1)" = carried ] ||
+		{ echo "pid $1's /mnt/note: $(cat "/proc/$1/root/mnt/note" 2>&1)"; return 1; }
+	[ ! -e /mnt/note ] || { echo "init's namespace has /mnt/note"; return 1; }
+	[ "$(nsenter -t "$1" -u hostname)" = ferry-ns ] ||
+		{ echo "pid $1's host name: $(nsenter -t "$1" -u hostname)"; return 1; }
+	[ "$(hostname)" != ferry-ns ] || { echo "the system's host name is ferry-ns"; return 1; }
+}
+
+# scenario_update counter|tree|corrupt|lazy|cgroup|namespaces FROM TO: ferry update
 # --via kexec of guest-app (--pid), of a shell running a pipeline of them
 # (--tree), of guest-app with its sealed image damaged (the new kernel must
 # refuse it), of guest-app restored lazily (ferry.lazy=1: its pager and guard
 # must go once every page is home, and say nothing failed), or of guest-app
 # in a cgroup of its own, selected with --cgroup (on the new kernel it must
-# be in that cgroup again, and ferry-init's cgroup2 mount gone)
+# be in that cgroup again, and ferry-init's cgroup2 mount gone), or of
+# guest-app in mount and UTS namespaces of its own (ns_app_start: they
+# come back, its tmpfs and its contents with them)
 scenario_update() {
 	kind="$1" from="$2" to="$3"
 	log=/data/counter.log
@@ -45,15 +78,20 @@ scenario_update() {
 		[ "$flavor" = "$from" ] || { fail "step 1 runs on $flavor, expected $from"; return; }
 		if [ "$kind" = tree ]; then
 			tree_start
+		elif [ "$kind" = namespaces ]; then
+			ns_app_start
 		else
 			app_start --log "$log" --console /dev/ttyS0
 		fi
 		sleep 2
-		[ "$(last_count "$log")" -gt 3 ] 2>/dev/null || { fail "the app does not count: $(tail -n 2 "$log")"; return; }
+		[ "$(last_count "$log")" -gt 3 ] 2>/dev/null || { fail "the app does not count: $(tail -n 2 "$log") $(cat /data/ns-app.err 2>/dev/null)"; return; }
 		echo "$app_pid" >/data/app.pid
 		if [ "$kind" = tree ]; then
 			cat /proc/$app_pid/task/*/children >/data/app.children
 			echo "tree: shell $app_pid, children $(cat /data/app.children)"
+		fi
+		if [ "$kind" = namespaces ]; then
+			why=$(ns_app_check "$app_pid") || { fail "before the update: $why"; return; }
 		fi
 		if [ "$kind" = cgroup ]; then
 			mount -t cgroup2 cgroup2 /sys/fs/cgroup && mkdir /sys/fs/cgroup/ferry-app &&
@@ -105,6 +143,9 @@ scenario_update() {
 				{ fail "the restored app is not in the cgroup /ferry-app: $(tr '\n' ' ' </proc/$pid/cgroup)"; return; }
 			grep -q ' /sys/fs/cgroup ' /proc/mounts &&
 				{ fail "ferry-init left its cgroup2 mount on /sys/fs/cgroup"; return; }
+		fi
+		if [ "$kind" = namespaces ]; then
+			why=$(ns_app_check "$pid") || { fail "restored: $why"; return; }
 		fi
 		if [ "$kind" = lazy ]; then
 			grep -q 'left to the pager' /run/ferry/init.log ||
