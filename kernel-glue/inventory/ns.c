@@ -5,7 +5,7 @@
  * namespaces: only ferry's own are accepted, except the time namespace,
  * whose clocks ferry carries (claimed by checkpoint/dump_time.c), the UTS
  * namespace, carried when every process is in the first one's
- * (kinds/uts_ns.c), and the mount namespace, rebuilt by kinds/mount_ns.c. A
+ * (kinds/uts_ns.c), likewise the IPC namespace (kinds/ipc_ns.c), and the mount namespace, rebuilt by kinds/mount_ns.c. A
  * namespace this list does not know is refused.
  */
 #include <dirent.h>

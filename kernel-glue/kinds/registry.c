@@ -56,6 +56,7 @@
 	X(posix_timers) \
 	X(zombie)       \
 	X(uts_ns)       \
+	X(ipc_ns)       \
 	X(sysv_shm)
 
 #define DECLARE(name) extern const struct kind kind_##name;

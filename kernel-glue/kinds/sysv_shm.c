@@ -14,10 +14,14 @@
  * of it an attachment shows. Its trailing zero bytes are left out.
  *
  * Which segments: those a process of the selection has attached. A
- * segment no process of the selection has attached is not carried (the
- * selection shares ferry's IPC namespace, inventory/ns.c, with every
- * other process of the machine, whose segments are not its own; one the
- * selection made and detached from is not told apart from them). Refused,
+ * segment no process of the selection has attached is not carried (in
+ * ferry's IPC namespace the selection shares it with every other process
+ * of the machine, whose segments are not its own; one the selection made
+ * and detached from is not told apart from them; in an IPC namespace of
+ * the selection's own, kinds/ipc_ns.c refuses it). A selection in another
+ * IPC namespace than ferry's has its segments read inside it: ferry joins
+ * it (setns CLONE_NEWIPC) for their IPC_STAT, and the restore makes them
+ * in the namespace kinds/ipc_ns.c made. Refused,
  * before anything changes: a segment also attached by a process outside
  * the selection (its attach count is above the selection's attachments),
  * a segment on hugetlbfs (SHM_HUGETLB), one larger than SYSV_SHM_MAX, and
@@ -50,6 +54,8 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -162,6 +168,8 @@ static const struct st_area *partial_attachment(const struct st_mm *mm,
 
 /* ---- checkpoint ---- */
 
+static int shm_dump_all(struct ckpt *c, struct sysv_shm_image **sip);
+
 /* The key a segment was made with: its file's name, "/SYSV%08x". */
 static uint32_t key_of_name(const char *path)
 {
@@ -269,7 +277,72 @@ static int dump_segment(struct ckpt *c, struct sysv_shm_image *si, const struct 
 	return read_segment(c, mm, a, s);
 }
 
+/*
+ * Ferry in the IPC namespace of @pid, its ids those the selection sees:
+ * *@own the namespace ferry left (to go back to with leave_ns), -1 when it
+ * was in it already. 0 or -errno.
+ */
+static int enter_ns_of(pid_t pid, int *own)
+{
+	char path[64];
+	struct stat mine, theirs;
+	int fd, e;
+
+	*own = -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
+	if (stat(path, &theirs) < 0 || stat("/proc/self/ns/ipc", &mine) < 0)
+		return -errno;
+	if (theirs.st_ino == mine.st_ino && theirs.st_dev == mine.st_dev)
+		return 0;
+	*own = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	if (*own < 0)
+		return -errno;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0) {
+		e = -errno;
+		if (fd >= 0)
+			close(fd);
+		close(*own);
+		*own = -1;
+		return e;
+	}
+	close(fd);
+	return 0;
+}
+
+static void leave_ns(int own)
+{
+	if (own < 0)
+		return;
+	if (setns(own, CLONE_NEWIPC) < 0)
+		log_error("cannot go back to ferry's own IPC namespace: %s", strerror(errno));
+	close(own);
+}
+
 static int sysv_shm_dump_check(struct ckpt *c)
+{
+	struct sysv_shm_image *si = NULL;
+	int e = 0, own = -1;
+	bool joined = false;
+
+	/* the segments' ids are those of the selection's namespace (one: ipc_ns.c) */
+	for (size_t m = 0; m < c->img.nmms && !joined; m++)
+		for (size_t i = 0; i < c->img.mms[m].nareas && !joined; i++) {
+			if (c->img.mms[m].areas[i].kind != ST_AREA_SYSV)
+				continue;
+			e = enter_ns_of((pid_t)c->img.mms[m].id, &own);
+			if (e < 0)
+				return log_error_errno(e, "pid %u: cannot join its IPC namespace "
+						       "to read its System V shared memory "
+						       "segments", c->img.mms[m].id);
+			joined = true;
+		}
+	e = shm_dump_all(c, &si);
+	leave_ns(own);
+	return e;
+}
+
+static int shm_dump_all(struct ckpt *c, struct sysv_shm_image **sip)
 {
 	struct sysv_shm_image *si = NULL;
 	int e = 0;
@@ -296,6 +369,7 @@ static int sysv_shm_dump_check(struct ckpt *c)
 					 (unsigned long long)a->start, (unsigned long long)a->end,
 					 a->shmid);
 	}
+	*sip = si;
 	return e;
 }
 

@@ -128,6 +128,16 @@ refused mount-ns-not-root "its mount namespace: the first mount is not ferry's r
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
 	"set:/mount-namespace@1:mounts:str:tmpfs /tmp / tmpfs tmpfs rw rw private -
 "
+refused ipc-ns-unknown-sysctl "the IPC namespace's sysctls: a line is not NAME=VALUE of an IPC sysctl" \
+	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:shm_next_id=7
+"
+refused ipc-ns-not-numbers "the IPC namespace's sysctls: a value that is not numbers" \
+	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:msgmnb=1;reboot
+"
+refused ipc-ns-twice "the IPC namespace's sysctls: a sysctl twice" \
+	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:msgmnb=1
+msgmnb=2
+"
 refused threads-100000 "100000 threads, more than 65536" "del:$thread:xsave" \
 	"copies:$thread:99999:tid"
 

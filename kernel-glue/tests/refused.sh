@@ -71,6 +71,7 @@ zombie_threads inventory/tree a zombie is carried as the child of a process of t
 zombie_session freeze/tree a zombie in session [0-9]+ and process group [0-9]+, which cannot be made again under its parent [0-9]+ \(session [0-9]+\)
 cwd_hidden inventory its working directory .*its path leads elsewhere in its mount namespace
 uts_two inventory/tree a UTS namespace other than the first process.s is not carried .*\(ns .uts.: uts:\[[0-9]+\]\)
+ipc_two inventory/tree an IPC namespace other than the first process.s is not carried .*\(ns .ipc.: ipc:\[[0-9]+\]\)
 zombie_root inventory/named a zombie is carried as the child of a process of the selection.*\(state .zombie.: Z\)
 '
 

@@ -464,6 +464,33 @@ static int set_up(const char *s)
 		name_pid(child);
 		return 0;
 	}
+	if (strcmp(s, "ipc_two") == 0) {
+		int p[2];
+		char c = 0;
+		pid_t child;
+
+		/* a child of the selection in an IPC namespace of its own, this
+		 * process in ferry's: two IPC namespaces in one checkpoint */
+		if (pipe(p) < 0)
+			return -1;
+		child = fork();
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			c = unshare(CLONE_NEWIPC) == 0;
+			if (write(p[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (child < 0 || read(p[0], &c, 1) != 1 || !c) {
+			errno = child < 0 ? errno : EPERM;
+			return -1;
+		}
+		close(p[0]);
+		name_pid(child);
+		return 0;
+	}
 	if (strcmp(s, "cwd_hidden") == 0) {
 		char sub[4096];
 

@@ -369,4 +369,10 @@
 #define FM_UTS_HOSTNAME "hostname"     /* string: its host name (uname nodename), 1 to 64 bytes */
 #define FM_UTS_DOMAINNAME "domainname" /* string: its NIS domain name, 0 to 64 bytes */
 
+/* ---- the IPC namespace (format 1.10) ---- */
+
+/* /ipc-namespace: the selection's IPC namespace, when it is not the writer's */
+#define FM_IPC_NS "ipc-namespace"
+#define FM_IPC_SYSCTLS "sysctls" /* string: "NAME=VALUE\n" of each IPC sysctl of kernel. */
+
 #endif

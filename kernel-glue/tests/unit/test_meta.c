@@ -605,6 +605,21 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			meta_free_node(kind_registry[i]->image_fields[0].node,
 				       (char *)ui->ns + --ui->n * kind_registry[i]->image_fields[0].node->size);
 	}
+	/* the IPC namespace: at most one, its sysctls NAME=VALUE lines */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct { char **ns; size_t n; } *ii;
+
+		if (strcmp(kind_registry[i]->name, "ipc-namespace") != 0 ||
+		    !(ii = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (ii->n > 1)
+			meta_free_node(kind_registry[i]->image_fields[0].node,
+				       (char *)ii->ns + --ii->n * kind_registry[i]->image_fields[0].node->size);
+		if (ii->n) {
+			free(ii->ns[0]);
+			ii->ns[0] = strdup("shmmni=4096\nmsgmnb=12345\nsem=32000\t1024000000\t500\t32000\n");
+		}
+	}
 	/* the socket families: one record of each, named by its file */
 	for (size_t i = 0; sock_fields && i < img->nfiles; i++) {
 		const struct kind *k = img->files[i].kind;
