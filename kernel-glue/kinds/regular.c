@@ -66,7 +66,7 @@ int regular_carry(struct ckpt *c, pid_t pid, const char *what, const char *open_
 
 static int regular_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f)
 {
-	char what[4096];
+	char what[32], point[4096];
 
 	if (fd->link[0] == '/' && ends_deleted(fd->link) && fd->st.st_nlink == 0) {
 		snprintf(what, sizeof(what), "fd %d", fd->fd);
@@ -80,10 +80,10 @@ static int regular_dump(struct ckpt *c, const struct fd_probe *fd, struct st_fil
 				   "supported");
 		return 0;
 	}
-	if (c->opts->kernel_switch && by_path_lost_at_boot(fd->st.st_dev, what, sizeof(what))) {
-		ckpt_unsupported(c, "pid %d fd %d: %s: a file of the %s at %s, which the new boot "
-				 "does not have: its contents would be lost with the kernel switch",
-				 fd->pid, fd->fd, fd->link, "memory filesystem", what);
+	if (c->opts->kernel_switch && by_path_lost_at_boot(fd->st.st_dev, point, sizeof(point))) {
+		ckpt_unsupported(c, "pid %d fd %d: %s: a file of the memory filesystem at %s, which "
+				 "the new boot does not have: its contents would be lost with the "
+				 "kernel switch", fd->pid, fd->fd, fd->link, point);
 		return 0;
 	}
 	f->path = strdup(fd->link);
