@@ -307,12 +307,16 @@ out:
 /* the reason of the last refusal, named by the inventory */
 static char userns_why[512] = "its user namespace is not carried";
 
+/* Is the user namespace of @pid (0: ferry) the one of @link? */
 static bool ns_link_of(pid_t pid, const char *link)
 {
 	char path[64], *ns;
 	bool same;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/user");
 	if (proc_read_link(path, &ns) < 0)
 		return false;
 	same = strcmp(ns, link) == 0;
