@@ -375,4 +375,13 @@
 #define FM_IPC_NS "ipc-namespace"
 #define FM_IPC_SYSCTLS "sysctls" /* string: "NAME=VALUE\n" of each IPC sysctl of kernel. */
 
+/* ---- the user namespace (format 1.11) ---- */
+
+/* /user-namespace: the selection's user namespace, when it is not the writer's */
+#define FM_USERNS "user-namespace"
+#define FM_USERNS_UID_MAP "uid-map"     /* string: "INSIDE OUTSIDE COUNT\n" lines, 1 to 340 */
+#define FM_USERNS_GID_MAP "gid-map"     /* string: likewise */
+#define FM_USERNS_SETGROUPS "setgroups" /* string: "allow" or "deny" */
+#define FM_USERNS_OWNER "owner"         /* u32: its owner's uid, in the writer's namespace */
+
 #endif
