@@ -54,7 +54,7 @@ struct socket_tcp {
 #define TCP_FIN_SENT 2     /* ours: in send_seq */
 #define TCP_FIN_ACKED 4    /* ours, acknowledged by the peer */
 
-/* What journald knows of a stream (journal_stream.c; SPEC.md §3.7, the node `journal`). */
+/* What journald knows of a stream (journal_stream.c; SPEC.md §3.7, `journal-*`). */
 struct journal_stream {
 	char *identifier;     /* SYSLOG_IDENTIFIER of its lines, or NULL */
 	char *unit;           /* the unit it names (journald takes it from root only), or NULL */
