@@ -59,7 +59,7 @@ tier_label=qemu tier_out="$build/qemu/results"
 rm -rf "$tier_out"
 mkdir -p "$tier_out"
 flavors=$(cut -d' ' -f1 "$build/qemu/kernels.txt" | tr '\n' ' ')
-options="--region= --append= --net= --client= --mem= --timeout= --expect-panic --no-memmap --pmem --watchdog --guest-reset"
+options="--region= --append= --net= --client= --mem= --timeout= --expect-panic --no-memmap --pmem --watchdog --guest-reset --cold-restart="
 tier_discover "$here/scenarios" "$options" "$flavors" "${QEMU_SCENARIOS:-}" || status=1
 tier_start() {
 	local args

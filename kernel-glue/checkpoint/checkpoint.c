@@ -245,7 +245,7 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 	if (r < 0 || opts->inventory_only)
 		goto out;
 	/* before anything changes: it undoes what a killed ferry leaves */
-	r = guardian_start(&c.guardian);
+	r = guardian_start(&c.guardian, opts->abandoned, opts->abandoned_arg);
 	if (r < 0)
 		goto out;
 	if (opts->pre_copy && (opts->output || opts->sink)) {

@@ -112,6 +112,13 @@ static int seize_task(struct freeze *fz, pid_t tgid, pid_t tid)
 	t->tgid = tgid;
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH)
 		return log_error_errno(-errno, "pid %d tid %d: cannot interrupt", tgid, tid);
+	/* qemu-tests (FERRY_UPDATE_TEST=stop-in-freeze): ferry stops with the
+	 * first thread seized and the others running, for a test to kill it */
+	if (fz->ntasks == 1 && getenv("FERRY_TEST_FREEZE_STOP")) {
+		fprintf(stderr, "ferry: test: stopped in the freeze, tid %d seized (pid %d)\n", tid,
+			(int)getpid());
+		raise(SIGSTOP);
+	}
 	return 0;
 }
 

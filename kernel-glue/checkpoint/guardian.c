@@ -216,11 +216,14 @@ static void release_hold(const struct guarded_hold *h, bool killing)
 /* ferry died: undo what it told of, in this order: repair mode, then the
  * lock (what the peers send then reaches a working socket), then threads,
  * and last the processes held stopped are let go. */
-static void undo(struct guarded *gd)
+static void undo(struct guarded *gd, void (*abandoned)(void *arg), void *arg)
 {
 	struct timespec t0;
 
 	log_info("ferry died during the checkpoint; undoing what it changed");
+	/* before any of them can run on */
+	if (abandoned && !gd->killing)
+		abandoned(arg);
 	for (size_t i = 0; i < gd->nsocks; i++)
 		if (!gd->killing)
 			undo_socket(&gd->socks[i]);
@@ -343,7 +346,8 @@ static void close_others(int sock)
 	}
 }
 
-static void __attribute__((noreturn)) guardian_main(int sock)
+static void __attribute__((noreturn)) guardian_main(int sock, void (*abandoned)(void *arg),
+						   void *arg)
 {
 	struct guarded gd = { 0 };
 	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTOU, SIGTTIN };
@@ -375,12 +379,12 @@ static void __attribute__((noreturn)) guardian_main(int sock)
 		}
 		if (r < 0)
 			log_error("reading ferry's messages: %s", strerror(-r));
-		undo(&gd);
+		undo(&gd, abandoned, arg);
 		_exit(1);
 	}
 }
 
-int guardian_start(struct guardian *g)
+int guardian_start(struct guardian *g, void (*abandoned)(void *arg), void *arg)
 {
 	int sv[2];
 	pid_t pid;
@@ -398,7 +402,7 @@ int guardian_start(struct guardian *g)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		guardian_main(sv[1]);
+		guardian_main(sv[1], abandoned, arg);
 	}
 	close(sv[1]);
 	g->pid = pid;

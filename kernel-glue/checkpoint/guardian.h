@@ -24,8 +24,10 @@ struct guardian {
 	int sock;  /* ferry's end of the socket pair, when started */
 };
 
-/* Fork the guardian. Call before the freeze. Returns 0 or -errno (logged). */
-int guardian_start(struct guardian *g);
+/* Fork the guardian. Call before the freeze. Should ferry die, the guardian
+ * runs @abandoned(@arg) first, unless NULL or after guardian_killing().
+ * Returns 0 or -errno (logged). */
+int guardian_start(struct guardian *g, void (*abandoned)(void *arg), void *arg);
 
 /*
  * Before TCP_REPAIR is turned on for socket @sfd (ferry's copy of it): the

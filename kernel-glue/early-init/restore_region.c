@@ -263,6 +263,12 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 		log_info("test: stopping as if the machine died in the middle of the restore");
 		return -EINTR;
 	}
+	/* qemu-tests: ferry.test_init=fail-after-N, the restore fails late,
+	 * once N processes were let go (restore.c's FERRY_TEST_RESTORE_FAIL_AFTER) */
+	if (!strncmp(last, "fail-after-", 11)) {
+		log_info("test: the restore fails once %s processes run", last + 11);
+		setenv("FERRY_TEST_RESTORE_FAIL_AFTER", last + 11, 1);
+	}
 
 	correct_realtime(rec);
 	o.image_data = data;

@@ -5,8 +5,11 @@
  * namespaces: only ferry's own are accepted, except the time namespace,
  * whose clocks ferry carries (claimed by checkpoint/dump_time.c), the UTS
  * namespace, carried when every process is in the first one's
- * (kinds/uts_ns.c), likewise the IPC namespace (kinds/ipc_ns.c), and the mount namespace, rebuilt by kinds/mount_ns.c. A
- * namespace this list does not know is refused.
+ * (kinds/uts_ns.c), likewise the IPC namespace (kinds/ipc_ns.c) and the
+ * user namespace (kinds/user_ns.c, whose claim also refuses ferry's own for
+ * a process whose first process is in another), and the mount namespace,
+ * rebuilt by kinds/mount_ns.c. A namespace this list does not know is
+ * refused.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +33,7 @@ const struct inv_rule inv_ns_rules[] = {
 	INV_FERRYS("pid_for_children", "the PID namespace of its children"),
 	INV_FERRYS("time", "its time namespace"),
 	INV_FERRYS("time_for_children", "the time namespace of its children"),
+	/* another is carried by kinds/user_ns.c */
 	INV_FERRYS("user", "its user namespace"),
 	INV_FERRYS("uts", "its UTS namespace (host name)"),
 	INV_RULES_END,

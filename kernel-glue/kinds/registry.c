@@ -57,7 +57,8 @@
 	X(zombie)       \
 	X(uts_ns)       \
 	X(ipc_ns)       \
-	X(sysv_shm)
+	X(sysv_shm)     \
+	X(user_ns)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

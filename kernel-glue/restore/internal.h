@@ -49,6 +49,7 @@ struct rproc {
 	uint8_t *uffd_areas; /* per area of mm: registered with uffd */
 	uint64_t lazy_pages; /* left to the pager of a lazy restore */
 	uint64_t verify_ns; /* how long verify.c took over it */
+	const void *userns; /* kinds/user_ns.c: the user namespace it joined, or NULL */
 };
 
 struct rst {
@@ -188,6 +189,13 @@ int restore_file_flags(int fd, const struct st_file *f);
 /* What kind @k keeps during this restore: @size zeroed bytes on first use,
  * freed after its restore_end; NULL when out of memory. */
 void *rst_kind_state(struct rst *r, const struct kind *k, size_t size);
+
+/* kinds/user_ns.c, for a process that joined the image's user namespace
+ * (rp->userns): @id (a uid, or a gid) of the image as that namespace sees
+ * it; and before its thread @tid is made without set_tid, the PID
+ * namespace's last id set to the one before (0 or -errno, logged). */
+uint32_t user_ns_id_inside(const struct rproc *rp, bool gid, uint32_t id);
+int user_ns_next_tid(const struct rproc *rp, pid_t tid);
 /* The signal mask of traced, stopped thread @tid (bit N-1: signal N), read
  * and set through ptrace. 0 or -errno (logged). */
 int thread_sigmask(pid_t tid, uint64_t *ret);

@@ -216,10 +216,13 @@ static int restore_ambient(struct rproc *rp, struct inject *in)
  * (SECBIT_NO_CAP_AMBIENT_RAISE would forbid them), the securebits; a last
  * capset() leaves exactly the sets the thread had.
  */
+#define ID_IN(gid, id) user_ns_id_inside(rp, (gid), (id))
+
 int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t)
 {
 	const struct st_process *p = rp->p;
-	bool keep = p->have_caps && (p->uids[0] || p->uids[1] || p->uids[2]);
+	bool keep = p->have_caps && (ID_IN(false, p->uids[0]) || ID_IN(false, p->uids[1]) ||
+				     ID_IN(false, p->uids[2]));
 	uint64_t addr = 0;
 	long res;
 	int e;
@@ -229,17 +232,20 @@ int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t
 		if (e < 0)
 			return e;
 	}
-	if (p->ngroups) {
+	if (p->ngroups && !rp->userns) {
 		e = tramp_data(rp, 0, p->groups, p->ngroups * 4, &addr);
 		if (e < 0)
 			return e;
 	}
-	res = INJECT(in, SYS_setgroups, p->ngroups, addr);
+	/* in a user namespace: the groups were set before it joined
+	 * (kinds/user_ns.c), and each id is given as it is seen inside */
+	res = rp->userns ? 0 : INJECT(in, SYS_setgroups, p->ngroups, addr);
 	if (res == 0)
-		res = INJECT(in, SYS_setresgid, p->gids[0], p->gids[1], p->gids[2]);
+		res = INJECT(in, SYS_setresgid, ID_IN(true, p->gids[0]), ID_IN(true, p->gids[1]),
+			     ID_IN(true, p->gids[2]));
 	if (res == 0) {
-		INJECT(in, SYS_setfsgid, p->gids[3]);
-		if ((uint32_t)INJECT(in, SYS_setfsgid, -1) != p->gids[3])
+		INJECT(in, SYS_setfsgid, ID_IN(true, p->gids[3]));
+		if ((uint32_t)INJECT(in, SYS_setfsgid, -1) != ID_IN(true, p->gids[3]))
 			res = -EPERM;
 	}
 	if (res < 0)
@@ -247,7 +253,8 @@ int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t
 				"gid %u)", rp->pid, in->tid, p->gids[0], p->gids[3]);
 	if (keep)
 		INJECT(in, SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0);
-	res = INJECT(in, SYS_setresuid, p->uids[0], p->uids[1], p->uids[2]);
+	res = INJECT(in, SYS_setresuid, ID_IN(false, p->uids[0]), ID_IN(false, p->uids[1]),
+		     ID_IN(false, p->uids[2]));
 	if (res < 0)
 		return log_error_errno(res, "pid %d tid %d: cannot set its user ids (uid %u)", rp->pid,
 				in->tid, p->uids[0]);
@@ -256,8 +263,8 @@ int restore_creds(struct rproc *rp, struct inject *in, const struct st_thread *t
 		if (e < 0)
 			return e;
 	}
-	INJECT(in, SYS_setfsuid, p->uids[3]);
-	if ((uint32_t)INJECT(in, SYS_setfsuid, -1) != p->uids[3])
+	INJECT(in, SYS_setfsuid, ID_IN(false, p->uids[3]));
+	if ((uint32_t)INJECT(in, SYS_setfsuid, -1) != ID_IN(false, p->uids[3]))
 		return log_error_errno(-EPERM, "pid %d tid %d: cannot set its filesystem uid %u", rp->pid,
 				in->tid, p->uids[3]);
 	if (p->have_caps) {

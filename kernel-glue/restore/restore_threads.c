@@ -43,11 +43,24 @@ static int create_thread(struct rproc *rp, struct rthread *th)
 	long tid;
 
 	e = tramp_data(rp, 0, &want, sizeof(want), &args.set_tid);
+	/* in a user namespace of its own the process lacks the right to
+	 * set_tid: the restorer sets the PID namespace's last id instead */
+	if (e == 0 && rp->userns) {
+		args.set_tid = 0;
+		args.set_tid_size = 0;
+		e = user_ns_next_tid(rp, want);
+	}
 	if (e == 0)
 		e = tramp_data(rp, 64, &args, sizeof(args), &args_addr);
 	if (e < 0)
 		return e;
 	tid = INJECT(&rp->in, SYS_clone3, args_addr, sizeof(args));
+	if (tid > 0 && tid != want) {
+		th->tid = tid;
+		th->created = true;
+		return log_error_errno(-EEXIST, "pid %d tid %d: the thread was given id %ld (another "
+				"process took the id meanwhile, or it is in use)", rp->pid, want, tid);
+	}
 	if (tid < 0) {
 		if (tid == -EEXIST)
 			return log_error_errno(tid, "pid %d tid %d: this thread id is in use here; free it, "

@@ -156,6 +156,18 @@ refused ipc-ns-twice "the IPC namespace's sysctls: a sysctl twice" \
 	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:msgmnb=1
 msgmnb=2
 "
+refused userns-bad-map "uid-map: 1 to 340 lines of three numbers" \
+	"add:/:user-namespace" "set:/user-namespace:uid-map:str:0 0
+" "set:/user-namespace:gid-map:str:0 0 1
+" "set:/user-namespace:setgroups:str:deny" "set:/user-namespace:owner:u32:0"
+refused userns-map-wraps "gid-map: 1 to 340 lines of three numbers" \
+	"add:/:user-namespace" "set:/user-namespace:uid-map:str:0 0 1
+" "set:/user-namespace:gid-map:str:0 4294967295 2
+" "set:/user-namespace:setgroups:str:deny" "set:/user-namespace:owner:u32:0"
+refused userns-setgroups "setgroups: \"allow\" or \"deny\"" \
+	"add:/:user-namespace" "set:/user-namespace:uid-map:str:0 0 1
+" "set:/user-namespace:gid-map:str:0 0 1
+" "set:/user-namespace:setgroups:str:maybe" "set:/user-namespace:owner:u32:0"
 refused threads-100000 "100000 threads, more than 65536" "del:$thread:xsave" \
 	"copies:$thread:99999:tid"
 

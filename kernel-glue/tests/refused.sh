@@ -72,6 +72,12 @@ zombie_session freeze/tree a zombie in session [0-9]+ and process group [0-9]+, 
 cwd_hidden inventory its working directory .*its path leads elsewhere in its mount namespace
 uts_two inventory/tree a UTS namespace other than the first process.s is not carried .*\(ns .uts.: uts:\[[0-9]+\]\)
 ipc_two inventory/tree an IPC namespace other than the first process.s is not carried .*\(ns .ipc.: ipc:\[[0-9]+\]\)
+userns_owned inventory its uts namespace is owned by its user namespace .*\(ns .user.: user:\[[0-9]+\]\)
+userns_nested inventory its user namespace is nested, in one that is not ferry.s
+userns_nomap inventory its user namespace has no uid_map: a map that cannot be written again
+userns_unmapped inventory its group id 4200 is not mapped in its user namespace
+userns_two inventory/tree a user namespace other than the first process.s is not carried .*\(ns .user.: user:\[[0-9]+\]\)
+userns_beside inventory/tree a user namespace other than the first process.s is not carried .*\(ns .user.: user:\[[0-9]+\]\)
 zombie_root inventory/named a zombie is carried as the child of a process of the selection.*\(state .zombie.: Z\)
 '
 

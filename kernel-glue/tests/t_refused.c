@@ -163,6 +163,88 @@ static void name_pid(pid_t pid)
 	}
 }
 
+/* Into a user namespace of its own, its maps written from outside by a
+ * child (as systemd's PrivateUsers= does); NULL maps: none written. */
+static int private_users(const char *uid_map, const char *gid_map)
+{
+	pid_t parent = getpid(), child;
+	int p[2], status;
+	char c = 0;
+
+	if (pipe(p) < 0)
+		return -1;
+	child = fork();
+	if (child == 0) {
+		const char *files[3] = { "setgroups", "gid_map", "uid_map" };
+		const char *texts[3] = { "deny\n", gid_map, uid_map };
+
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(1);
+		for (int i = 0; i < 3 && uid_map; i++) {
+			char path[64];
+			int wfd;
+
+			snprintf(path, sizeof(path), "/proc/%d/%s", parent, files[i]);
+			wfd = open(path, O_WRONLY);
+			if (wfd < 0 || write(wfd, texts[i], strlen(texts[i])) < 0)
+				_exit(1);
+			close(wfd);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	if (child < 0 || unshare(CLONE_NEWUSER) < 0 || write(p[1], &c, 1) != 1) {
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* A child in a user namespace of its own (@inside) while this process
+ * stays in ferry's, or the other way round; the child is named. */
+static int userns_split(bool child_inside)
+{
+	int p[2], q[2];
+	char c = 0;
+	pid_t child;
+
+	if (pipe(p) < 0 || pipe(q) < 0)
+		return -1;
+	child = fork();
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (child_inside)
+			c = private_users("0 0 1\n", "0 0 1\n") == 0;
+		else
+			c = read(q[0], &c, 1) == 1; /* once the parent is inside */
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (child < 0)
+		return -1;
+	if (!child_inside) {
+		c = private_users("0 0 1\n", "0 0 1\n") == 0;
+		if (!c || write(q[1], &c, 1) != 1)
+			return -1;
+	}
+	if (read(p[0], &c, 1) != 1 || !c) {
+		errno = EPERM;
+		return -1;
+	}
+	close(p[0]);
+	name_pid(child);
+	return 0;
+}
+
 /* Wait up to 5 s for @pid to be a zombie. */
 static int until_zombie(pid_t pid)
 {
@@ -464,6 +546,21 @@ static int set_up(const char *s)
 		name_pid(child);
 		return 0;
 	}
+	if (strcmp(s, "userns_owned") == 0)
+		/* a UTS namespace made after the user namespace, owned by it */
+		return private_users("0 0 1\n", "0 0 1\n") < 0 ? -1 : unshare(CLONE_NEWUTS);
+	if (strcmp(s, "userns_nested") == 0)
+		return private_users("0 0 1\n", "0 0 1\n") < 0 ? -1
+								 : private_users("0 0 1\n", "0 0 1\n");
+	if (strcmp(s, "userns_nomap") == 0)
+		return private_users(NULL, NULL);
+	if (strcmp(s, "userns_unmapped") == 0)
+		/* its gid 4200 outside a gid map of root alone */
+		return setresgid(4200, 4200, 4200) < 0 ? -1 : private_users("0 0 1\n", "0 0 1\n");
+	if (strcmp(s, "userns_two") == 0)
+		return userns_split(true);
+	if (strcmp(s, "userns_beside") == 0)
+		return userns_split(false);
 	if (strcmp(s, "ipc_two") == 0) {
 		int p[2];
 		char c = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The report of the last update, from the region's record. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,24 @@ void ferry_update_report(FILE *out, const struct ferry_update_record *rec)
 	line_ms(out, "downtime", ph.total_ms, "  (freeze to running again)");
 }
 
+/*
+ * The region holds no record, but the history on disk ends with an update
+ * that was written or sealed and never got further: the region's memory was
+ * lost with it. *@ret: that update.
+ */
+static bool history_unfinished(struct ferry_update_record *ret)
+{
+	struct ferry_update_record recs[FERRY_HISTORY_MAX];
+	size_t n = 0, damaged = 0;
+
+	if (ferry_history_load(recs, &n, &damaged) < 0 || !n)
+		return false;
+	if (recs[n - 1].outcome != FERRY_UPDATE_WRITING && recs[n - 1].outcome != FERRY_UPDATE_SEALED)
+		return false;
+	*ret = recs[n - 1];
+	return true;
+}
+
 int ferry_update_status(FILE *out)
 {
 	struct ferry_region region;
@@ -79,7 +98,13 @@ int ferry_update_status(FILE *out)
 			ferry_region_state_name(h.state), (unsigned long long)h.generation,
 			MIB(h.staging_size), MIB(h.image_size));
 	r = ferry_update_record_load(&region, &rec);
-	if (r == -ENODATA)
+	if (r == -ENODATA && history_unfinished(&rec))
+		fprintf(out, "last update: lost with the region's memory (cleared: a cold boot or a "
+			     "power loss); the history's newest update, of pid %u on %s (generation "
+			     "%llu), got as far as \"%s\" and was never restored\n", rec.pid,
+			rec.old_kernel[0] ? rec.old_kernel : "?", (unsigned long long)rec.generation,
+			ferry_update_outcome_name(rec.outcome));
+	else if (r == -ENODATA)
 		fprintf(out, "last update: none recorded\n");
 	else if (r < 0)
 		fprintf(out, "last update: record damaged\n");

@@ -74,7 +74,12 @@ void update_phase(const char *fmt, ...)
  * stops ferry (SIGSTOP) at the image's first write, for a test to kill it
  * there; =reset-in-write and =reset-after-seal reset the machine at once
  * (sysrq b: no sync, no shutdown, RAM kept), as a power loss would, at the
- * first write or after the seal and sync instead of the kexec.
+ * first write or after the seal and sync instead of the kexec;
+ * =stop-in-preflight, =stop-in-freeze and =stop-after-seal stop ferry like
+ * stop-in-write: once the new kernel is loaded, before the preflight's
+ * checkpoint; when the freeze has seized the first thread of the
+ * selection (FERRY_TEST_FREEZE_STOP, kernel-glue/checkpoint/freeze.c); and
+ * after the seal and sync, instead of the kexec.
  */
 static bool test_hook(const char *what)
 {
@@ -92,6 +97,14 @@ static void test_reset(const char *when)
 		log_error("test: cannot reset the machine through /proc/sysrq-trigger");
 	if (fd >= 0)
 		close(fd);
+}
+
+static void test_stop(const char *hook, const char *where)
+{
+	if (!test_hook(hook))
+		return;
+	update_phase("test: stopped %s (pid %d)", where, (int)getpid());
+	raise(SIGSTOP);
 }
 
 static void test_in_write(void)
@@ -259,6 +272,7 @@ static int commit(void *arg)
 		update_phase("watchdog %s armed: %u s, left running across the %s",
 			     ferry_watchdog_device(), u->opts->watchdog, via_name(u));
 	}
+	test_stop("stop-after-seal", "after the seal");
 	ferry_stamp_now(&u->rec.kexec);
 	ferry_update_record_store(&u->region, &u->rec);
 	update_phase("filesystems synced; %s into %s", via_name(u), u->opts->kernel);
@@ -287,6 +301,48 @@ static int commit(void *arg)
 	region_set(u, FERRY_REGION_EMPTY, 0);
 	return log_error_errno(r, "%s into %s failed; thawing the processes", via_name(u),
 			  u->opts->kernel);
+}
+
+/*
+ * ferry died (killed) while the processes were frozen for the update, the
+ * kexec not done: run by the checkpoint's guardian before they run on. An
+ * image they go on from must never be restored (a reset or the next
+ * boot would start them twice): the region is left EMPTY, and the record
+ * says what happened, the write or the seal it died in. The guardian has
+ * the region mapped as ferry had (shared), and a copy of *u as it was at
+ * its fork, before the freeze: what it needs is read from the region.
+ */
+static void abandoned(void *arg)
+{
+	struct update *u = arg;
+	struct ferry_region_header h;
+	struct ferry_update_record rec;
+	uint32_t was;
+
+	if (ferry_region_header_load(&u->region, &h) < 0 ||
+	    (h.state != FERRY_REGION_WRITING && h.state != FERRY_REGION_SEALED))
+		return;
+	was = h.state;
+	h.state = FERRY_REGION_EMPTY;
+	h.image_size = 0;
+	h.generation++;
+	ferry_region_header_store(&u->region, &h);
+	if (ferry_update_record_load(&u->region, &rec) == 0) {
+		rec.outcome = FERRY_UPDATE_FAILED;
+		rec.error = EINTR;
+		snprintf(rec.reason, sizeof(rec.reason), "ferry update was killed %s, before the "
+			 "%s: the processes ran on, the image was dropped",
+			 was == FERRY_REGION_SEALED ? "after the seal" : "before the seal",
+			 via_name(u));
+		ferry_update_record_store(&u->region, &rec);
+		ferry_history_add(&rec, true);
+	}
+	if (u->kernel_loaded && u->opts->via)
+		u->opts->via->cancel(u->opts);
+	else if (u->kernel_loaded)
+		ferry_kexec_unload();
+	log_warning("ferry update was killed %s: the image is dropped, the region EMPTY",
+		    was == FERRY_REGION_SEALED ? "after the seal" : "before the seal");
 }
 
 /* ---- preflight ---------------------------------------------------------- */
@@ -345,6 +401,7 @@ static int preflight(struct update *u)
 	r = load_kernel(u);
 	if (r < 0)
 		return r;
+	test_stop("stop-in-preflight", "in the preflight");
 	r = ferry_checkpoint(&co);
 	if (r < 0)
 		return log_error_errno(r, "%s %d cannot be checkpointed (named above); nothing was "
@@ -392,6 +449,10 @@ int ferry_update(const struct ferry_update_options *opts)
 	co.sink = &u->sink;
 	co.commit = commit;
 	co.commit_arg = u;
+	co.abandoned = abandoned;
+	co.abandoned_arg = u;
+	if (test_hook("stop-in-freeze"))
+		setenv("FERRY_TEST_FREEZE_STOP", "1", 1);
 	update_phase("freezing %s %d", opts->tree ? "tree" : "pid", opts->pid);
 	ferry_stamp_now(&u->rec.freeze);
 	r = ferry_checkpoint(&co);

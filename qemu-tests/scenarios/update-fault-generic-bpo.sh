@@ -44,7 +44,8 @@ case "$boot" in
 	st=$(ferry status 2>&1)
 	echo "$st"
 	echo "$st" | grep -q 'state sealed' && { fail "a killed write left a sealed image"; return; }
-	echo "$st" | grep -q '^last update: writing' || { fail "ferry status does not say the update was writing"; return; }
+	echo "$st" | grep -q '^last update: failed' && echo "$st" | grep -q 'reason .*killed before the seal' ||
+		{ fail "ferry status does not say ferry update was killed before the seal"; return; }
 	echo "cell killed-in-write: pid $a runs on, untraced; region not sealed"
 	# the power fails in the write
 	echo "$a" >/data/a.pid

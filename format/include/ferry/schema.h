@@ -211,7 +211,7 @@
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
 #define FM_S_TCP_STATE "tcp-state"       /* u32: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6; absent: established) */
 #define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
-/* a stream to journald's stdout socket (1.11) */
+/* a stream to journald's stdout socket (1.12) */
 #define FM_S_JOURNAL "journal"           /* the group of the journal-* properties */
 #define FM_J_IDENTIFIER "journal-identifier" /* string: SYSLOG_IDENTIFIER of its lines */
 #define FM_J_UNIT "journal-unit"         /* string: the unit its header names */
@@ -382,5 +382,14 @@
 /* /ipc-namespace: the selection's IPC namespace, when it is not the writer's */
 #define FM_IPC_NS "ipc-namespace"
 #define FM_IPC_SYSCTLS "sysctls" /* string: "NAME=VALUE\n" of each IPC sysctl of kernel. */
+
+/* ---- the user namespace (format 1.11) ---- */
+
+/* /user-namespace: the selection's user namespace, when it is not the writer's */
+#define FM_USERNS "user-namespace"
+#define FM_USERNS_UID_MAP "uid-map"     /* string: "INSIDE OUTSIDE COUNT\n" lines, 1 to 340 */
+#define FM_USERNS_GID_MAP "gid-map"     /* string: likewise */
+#define FM_USERNS_SETGROUPS "setgroups" /* string: "allow" or "deny" */
+#define FM_USERNS_OWNER "owner"         /* u32: its owner's uid, in the writer's namespace */
 
 #endif

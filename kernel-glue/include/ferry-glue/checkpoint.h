@@ -48,6 +48,17 @@ struct ferry_checkpoint_options {
 	 */
 	int (*commit)(void *arg);
 	void *commit_arg;
+	/*
+	 * Run by the guardian, in its own process, should ferry die before it
+	 * lets the processes go (also after commit() sealed the image), first,
+	 * before the guardian undoes anything and the processes run on: what
+	 * the caller must take back then (ferry update: a sealed image of
+	 * processes that go on running is dropped, not restored later).
+	 * It sees memory as it was at the fork before the freeze, and what is
+	 * shared since (a MAP_SHARED region).
+	 */
+	void (*abandoned)(void *arg);
+	void *abandoned_arg;
 };
 
 /*

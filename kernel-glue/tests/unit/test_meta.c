@@ -388,6 +388,21 @@ static void make_valid(const struct kind *k, const char *part, void *obj, unsign
 	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 	struct socket_image *si = obj;
 
+	/* the user namespace: maps of "IN OUT COUNT" lines, setgroups a word */
+	if (strcmp(k->name, "user-namespace") == 0 && strcmp(part, "image") == 0) {
+		struct userns { char *uid_map, *gid_map, *setgroups; uint32_t owner; };
+		struct { struct userns *ns; size_t n; } *ui = obj;
+
+		for (size_t i = 0; i < ui->n; i++) {
+			free(ui->ns[i].uid_map);
+			free(ui->ns[i].gid_map);
+			free(ui->ns[i].setgroups);
+			ui->ns[i].uid_map = strdup("0 0 1\n4100 4100 1\n");
+			ui->ns[i].gid_map = strdup(variant & 1 ? "0 100000 65536\n" : "0 0 1\n");
+			ui->ns[i].setgroups = strdup(variant & 2 ? "deny" : "allow");
+		}
+		return;
+	}
 	if (strcmp(k->name, "sockets") != 0 || strcmp(part, "image") != 0)
 		return;
 	for (size_t i = 0; i < si->n; i++)
@@ -624,6 +639,26 @@ static void fill_image(struct st_image *img, unsigned *seed)
 		if (ii->n) {
 			free(ii->ns[0]);
 			ii->ns[0] = strdup("shmmni=4096\nmsgmnb=12345\nsem=32000\t1024000000\t500\t32000\n");
+		}
+	}
+	/* the user namespace: at most one, its maps "IN OUT COUNT" lines,
+	 * setgroups "allow" or "deny" */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct userns { char *uid_map, *gid_map, *setgroups; uint32_t owner; };
+		struct { struct userns *ns; size_t n; } *ui;
+
+		if (strcmp(kind_registry[i]->name, "user-namespace") != 0 ||
+		    !(ui = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (ui->n > 1)
+			meta_free_node(kind_registry[i]->image_fields[0].node, &ui->ns[--ui->n]);
+		if (ui->n) {
+			free(ui->ns[0].uid_map);
+			free(ui->ns[0].gid_map);
+			free(ui->ns[0].setgroups);
+			ui->ns[0].uid_map = strdup("0 0 1\n4100 4100 1\n");
+			ui->ns[0].gid_map = strdup("0 100000 65536\n");
+			ui->ns[0].setgroups = strdup(*seed & 1 ? "deny" : "allow");
 		}
 	}
 	/* the socket families: one record of each, named by its file */
