@@ -6,6 +6,7 @@
  * common to all; at restore, those options and the buffer sizes. The
  * families (unix.c, tcp.c, udp.c) are kinds of their own that call in here.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -30,6 +31,7 @@
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
+#include "journal_stream.h"
 #include "socket.h"
 
 /* ---- the records ---- */
@@ -175,6 +177,9 @@ static const struct meta_field socket_fields[] = {
 		   .when = has_dgrams),
 	{ .name = "tcp", .type = META_T_INLINE, .offset = offsetof(struct socket_record, tcp),
 	  .node = &tcp_node, .present = META_PRESENT(struct socket_record, have_tcp) },
+	{ .name = FM_S_JOURNAL, .type = META_T_INLINE,
+	  .offset = offsetof(struct socket_record, journal), .node = &journal_stream_node,
+	  .present = META_PRESENT(struct socket_record, have_journal) },
 	{ 0 },
 };
 
@@ -520,6 +525,33 @@ int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
 			r = -ENOMEM;
 	}
 	return r;
+}
+
+/* The fd by which process @pid holds socket @ino, or -1. */
+int sock_fd_of(pid_t pid, uint64_t ino)
+{
+	char dir[64], path[320], link[64], want[64];
+	struct dirent *de;
+	int found = -1;
+	DIR *d;
+
+	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	while (d && found < 0 && (de = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strcmp(link, want) == 0)
+			found = atoi(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 /* ---- restore ---- */

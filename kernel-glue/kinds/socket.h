@@ -54,6 +54,20 @@ struct socket_tcp {
 #define TCP_FIN_SENT 2     /* ours: in send_seq */
 #define TCP_FIN_ACKED 4    /* ours, acknowledged by the peer */
 
+/* What journald knows of a stream (journal_stream.c; SPEC.md §3.7, `journal-*`). */
+struct journal_stream {
+	char *identifier;     /* SYSLOG_IDENTIFIER of its lines, or NULL */
+	char *unit;           /* the unit it names (journald takes it from root only), or NULL */
+	uint32_t priority;    /* of a line without a <N> prefix, with its facility */
+	bool level_prefix;    /* a line's <N> prefix gives its priority */
+	uint32_t forward;     /* JOURNAL_FORWARD_* */
+	uint32_t connector[3]; /* SO_PEERCRED journald holds: pid, uid, gid */
+};
+
+#define JOURNAL_FORWARD_SYSLOG 1
+#define JOURNAL_FORWARD_KMSG 2
+#define JOURNAL_FORWARD_CONSOLE 4
+
 struct socket_record {
 	uint32_t id;
 	uint32_t family, type, protocol; /* AF_*, SOCK_*, IPPROTO_* */
@@ -94,6 +108,8 @@ struct socket_record {
 	uint32_t *dgram_source_lens;     /* ndgrams lengths into dgram_sources (0: none) */
 	bool have_tcp;
 	struct socket_tcp tcp;
+	bool have_journal;               /* unix: a stream to journald */
+	struct journal_stream journal;
 	uint64_t ino, peer_ino;          /* at checkpoint only: to pair the ends */
 };
 
@@ -144,6 +160,8 @@ int dump_sock_dgrams(struct sock_ctx *x);
 /* Name @n empty datagrams of the queue that a peek offset cannot see again
  * (peeked before). Returns 0. */
 int sock_empty_peeked(struct sock_ctx *x, unsigned n);
+/* The fd by which process @pid holds socket @ino, or -1. */
+int sock_fd_of(pid_t pid, uint64_t ino);
 /* The local and peer addresses of an inet socket (inet.c). */
 int dump_inet_addresses(struct sock_ctx *x);
 

@@ -41,6 +41,7 @@
 #include "../common/procfs.h"
 #include "../common/sock_diag.h"
 #include "../restore/internal.h"
+#include "journal_stream.h"
 #include "kind.h"
 #include "socket.h"
 
@@ -56,81 +57,34 @@ static bool unix_match(const struct fd_probe *fd)
 /* Has a process of the selection a descriptor of socket @ino? */
 static bool in_selection(struct ckpt *c, uint64_t ino)
 {
-	char want[64];
-
-	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
-	for (size_t i = 0; i < c->fz.npids; i++) {
-		char dir[64], path[320], link[64];
-		struct dirent *de;
-		bool found = false;
-		DIR *d;
-
-		snprintf(dir, sizeof(dir), "/proc/%d/fd", c->fz.pids[i]);
-		d = opendir(dir);
-		if (!d)
-			continue;
-		while (!found && (de = readdir(d))) {
-			ssize_t n;
-
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = 0;
-			found = strcmp(link, want) == 0;
-		}
-		closedir(d);
-		if (found)
+	for (size_t i = 0; i < c->fz.npids; i++)
+		if (sock_fd_of(c->fz.pids[i], ino) >= 0)
 			return true;
-	}
 	return false;
 }
 
 /* Who holds socket @ino, for a message: "pid N (COMM)", or what is known. */
 static void holder_of(uint64_t ino, char *buf, size_t len)
 {
-	char want[64];
 	DIR *proc = opendir("/proc");
 	struct dirent *pe;
 
 	snprintf(buf, len, "no process (it is in flight or closed)");
-	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
 	while (proc && (pe = readdir(proc))) {
-		char dir[300], path[600], link[64];
-		struct dirent *de;
-		bool found = false;
-		DIR *d;
+		char comm[64] = "?", cpath[300];
+		FILE *f;
 
-		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9' || sock_fd_of(atoi(pe->d_name), ino) < 0)
 			continue;
-		snprintf(dir, sizeof(dir), "/proc/%s/fd", pe->d_name);
-		d = opendir(dir);
-		while (d && !found && (de = readdir(d))) {
-			ssize_t n;
-
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = 0;
-			found = strcmp(link, want) == 0;
+		snprintf(cpath, sizeof(cpath), "/proc/%s/comm", pe->d_name);
+		f = fopen(cpath, "r");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
 		}
-		if (d)
-			closedir(d);
-		if (found) {
-			char comm[64] = "?", cpath[300];
-			FILE *f;
-
-			snprintf(cpath, sizeof(cpath), "/proc/%s/comm", pe->d_name);
-			f = fopen(cpath, "r");
-			if (f) {
-				if (fgets(comm, sizeof(comm), f))
-					comm[strcspn(comm, "\n")] = 0;
-				fclose(f);
-			}
-			snprintf(buf, len, "pid %.20s (%.64s)", pe->d_name, comm);
-			break;
-		}
+		snprintf(buf, len, "pid %.20s (%.64s)", pe->d_name, comm);
+		break;
 	}
 	if (proc)
 		closedir(proc);
@@ -313,6 +267,12 @@ static int dump_peer(struct sock_ctx *x)
 		pair_up(x->c, s);
 		return 0;
 	}
+	if (s->type == SOCK_STREAM && getpeername(x->sfd, (struct sockaddr *)&sun, &len) == 0 &&
+	    journal_stream_peer(&sun, len)) {
+		r = copy_name(&sun, len, &s->unix_peer_name, &s->unix_peer_name_len);
+		return r < 0 ? r : journal_stream_dump(x);
+	}
+	len = sizeof(sun);
 	if (s->type != SOCK_DGRAM)
 		return sock_unsupported(x, "a Unix %s connection to a peer outside the checkpoint "
 					"(socket:[%llu]) is not supported: check it with its "
@@ -754,6 +714,19 @@ static int connect_pending(struct rst *r, const struct socket_record *l,
 	return 0;
 }
 
+/* A stream to journald: made here, connected by the process that
+ * connected it (unix_settle). */
+static int restore_journal_stream(const struct socket_record *s)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return log_error_errno(-errno, "socket %u: cannot create a Unix socket", s->id);
+	sock_apply_buffers(fd, s);
+	sock_apply_options(fd, s, false);
+	return fd;
+}
+
 static int unix_restore(struct rst *r, const struct socket_record *s)
 {
 	const struct socket_record *l;
@@ -763,6 +736,8 @@ static int unix_restore(struct rst *r, const struct socket_record *s)
 
 	if (s->peer_id)
 		return restore_pair(r, s);
+	if (s->have_journal)
+		return restore_journal_stream(s);
 	/* made with its listener, or one of a listener's connections */
 	fd = take_pair_end(r, s->id);
 	if (fd >= 0)
@@ -825,6 +800,33 @@ static int unix_open(struct rst *r, const struct st_file *f)
 	return socket_open(r, f, unix_restore);
 }
 
+/* What only a process that holds a socket can do: connect a stream to
+ * journald again, as the one that connected it. */
+static int unix_settle(struct rst *r, struct rproc *rp, int fd, const struct st_file *f)
+{
+	const struct socket_record *s = socket_of_file(&r->img, f);
+
+	if (!s || !s->have_journal)
+		return 1;
+	return journal_stream_settle(r, rp, fd, r->files_fd[f - r->img.files], s);
+}
+
+/* What a record holds that only makes sense with the rest of the image. */
+static int unix_image_check(struct meta_in *in, struct st_image *img)
+{
+	size_t n;
+	const struct socket_record *all = socket_records(img, &n);
+
+	for (size_t i = 0; i < n && !in->err; i++) {
+		const char *why = all[i].have_journal ? journal_stream_invalid(img, &all[i]) : NULL;
+
+		if (why)
+			in->err = log_error_errno(-EINVAL, "image metadata: socket %u, a stream to "
+						  "journald: %s", all[i].id, why);
+	}
+	return in->err;
+}
+
 static bool no_fds_in_flight(const struct inv_item *it)
 {
 	return strcmp(it->value, "0") == 0;
@@ -846,6 +848,8 @@ const struct kind kind_unix = {
 	.file_size = sizeof(struct socket_file),
 	.file_fields = socket_file_fields,
 	.owns_record = unix_owns,
+	.image_check = unix_image_check,
 	.open = unix_open,
+	.settle = unix_settle,
 	.restore_end = unix_restore_end,
 };

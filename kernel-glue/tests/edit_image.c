@@ -381,8 +381,9 @@ int main(int argc, char **argv)
 		} else {
 			die("bad edit %s", argv[i]);
 		}
-		/* room for the next edit */
-		if (fdt_totalsize(fdt) + 65536 * 2 > room) {
+		/* room for the next edit: fdt_open_into() made the whole buffer the
+		 * tree's total size, with the free space after its strings */
+		if (fdt_off_dt_strings(fdt) + fdt_size_dt_strings(fdt) + 65536 * 2 > room) {
 			void *bigger = malloc(room * 2 + (1 << 20));
 
 			if (!bigger || fdt_open_into(fdt, bigger, (int)(room * 2 + (1 << 20))) < 0)

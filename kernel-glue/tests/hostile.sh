@@ -128,6 +128,24 @@ refused mount-ns-not-root "its mount namespace: the first mount is not ferry's r
 	"add:/:mount-namespace@1" "set:/mount-namespace@1:id:u32:1" \
 	"set:/mount-namespace@1:mounts:str:tmpfs /tmp / tmpfs tmpfs rw rw private -
 "
+# a stream to journald (the counter has no socket: one is added)
+journal_socket="add:/:sockets add:/sockets:socket@1 set:/sockets/socket@1:id:u32:1
+set:/sockets/socket@1:family:u32:1 set:/sockets/socket@1:sock-type:u32:1
+set:/sockets/socket@1:state:str:connected
+set:/sockets/socket@1:unix-peer-name:str:/run/systemd/journal/stdout
+set:/sockets/socket@1:journal-priority:u32:6"
+# shellcheck disable=SC2086 # one edit per word
+refused journal-connector-outside "a stream to journald: the process that connected it is not in the image holding it" \
+	$journal_socket "set:/sockets/socket@1:journal-connector:u32:$pid,0,0"
+# shellcheck disable=SC2086
+refused journal-header-line "a stream to journald: its identifier or unit is not one line of a header" \
+	$journal_socket "set:/sockets/socket@1:journal-connector:u32:$pid,0,0" \
+	"set:/sockets/socket@1:journal-identifier:str:x
+2"
+# shellcheck disable=SC2086
+refused journal-peer "a stream to journald: its peer is not /run/systemd/journal/stdout" \
+	$journal_socket "set:/sockets/socket@1:journal-connector:u32:$pid,0,0" \
+	"set:/sockets/socket@1:unix-peer-name:str:/run/x"
 refused ipc-ns-unknown-sysctl "the IPC namespace's sysctls: a line is not NAME=VALUE of an IPC sysctl" \
 	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:shm_next_id=7
 "

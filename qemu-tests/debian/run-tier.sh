@@ -23,7 +23,8 @@ fi
 verdict_pass debian-image
 
 # NAME FLAVOR: the scenarios, each a step of guest/ferry-test
-scenarios="debian-units-check generic"
+scenarios="debian-units-check generic
+debian-journal-stream generic"
 
 status=0
 while read -r name flavor; do

@@ -211,6 +211,14 @@
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
 #define FM_S_TCP_STATE "tcp-state"       /* u32: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6; absent: established) */
 #define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
+/* a stream to journald's stdout socket (1.12) */
+#define FM_S_JOURNAL "journal"           /* the group of the journal-* properties */
+#define FM_J_IDENTIFIER "journal-identifier" /* string: SYSLOG_IDENTIFIER of its lines */
+#define FM_J_UNIT "journal-unit"         /* string: the unit its header names */
+#define FM_J_PRIORITY "journal-priority" /* u32: of a line without a <N> prefix, with its facility */
+#define FM_J_LEVEL_PREFIX "journal-level-prefix" /* empty: a line's <N> prefix gives its priority */
+#define FM_J_FORWARD "journal-forward"   /* u32: also to syslog 1, kmsg 2, the console 4 */
+#define FM_J_CONNECTOR "journal-connector" /* u32[3]: pid, uid, gid that connected it (SO_PEERCRED) */
 
 /* ---- terminals and event descriptors ---- */
 

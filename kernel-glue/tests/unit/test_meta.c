@@ -353,6 +353,12 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 	s->tcp.send_unsent = s->tcp.send_len;
 	s->tcp.state = TCP_CLOSE_WAIT; /* half-closed: the peer's FIN counted */
 	s->tcp.fin = TCP_FIN_RECEIVED;
+	/* a stream to journald needs its connector to hold it (hostile.sh
+	 * checks the image's refusal; kinds-fields-round-trip the node) */
+	free(s->journal.identifier);
+	free(s->journal.unit);
+	memset(&s->journal, 0, sizeof(s->journal));
+	s->have_journal = false;
 	/* connections not accepted yet: of a Unix listener, none its own */
 	if (family != AF_UNIX || s->state != SOCKET_LISTENING) {
 		free(s->pending);
