@@ -50,7 +50,7 @@ struct frozen_task *freeze_find(struct freeze *fz, pid_t tid)
 	return NULL;
 }
 
-static bool have_pid(const struct freeze *fz, pid_t pid)
+bool freeze_has_pid(const struct freeze *fz, pid_t pid)
 {
 	for (size_t i = 0; i < fz->npids; i++)
 		if (fz->pids[i] == pid)
@@ -186,7 +186,7 @@ static int seize_round(struct freeze *fz, bool tree, bool *ret_new)
 		if (r < 0)
 			return log_error_errno(r, "pid %d: cannot list children", pid);
 		for (size_t k = 0; k < nkids && r >= 0; k++)
-			if (!have_pid(fz, kids[k]) && !is_zombie_of(fz, kids[k])) {
+			if (!freeze_has_pid(fz, kids[k]) && !is_zombie_of(fz, kids[k])) {
 				pid_t *slot = ST_PUSH(fz->pids, fz->npids);
 
 				if (!slot)
@@ -416,7 +416,7 @@ int freeze_hold(struct ckpt *c)
 		 * a process of the selection, whose stop and continue would
 		 * each queue a SIGCHLD in its frozen parent that the thaw
 		 * does not take back yet */
-		if (stopped_before || !t || have_pid(fz, parent_of(pid)))
+		if (stopped_before || !t || freeze_has_pid(fz, parent_of(pid)))
 			continue;
 		r = guardian_hold(&c->guardian, pid);
 		if (r < 0)
@@ -564,7 +564,7 @@ static bool init_may_end(const struct freeze *fz)
 	if (p == 1 || getpid() == 1 || proc_list_children(1, &kids, &nkids) < 0)
 		return false;
 	for (size_t i = 0; i < nkids; i++)
-		others |= !have_pid(fz, kids[i]);
+		others |= !freeze_has_pid(fz, kids[i]);
 	free(kids);
 	return !others;
 }

@@ -173,6 +173,8 @@ int freeze_selection(struct freeze *fz, pid_t root, bool tree);
  * of cgroup @path and the cgroups below it? 0, or refused by name. */
 int cgroup_selection_check(const char *path, const pid_t *frozen, size_t nfrozen);
 struct frozen_task *freeze_find(struct freeze *fz, pid_t tid);
+/* Is @pid a process of the selection? */
+bool freeze_has_pid(const struct freeze *fz, pid_t pid);
 /*
  * Hold every process that was running at the freeze, and whose parent is
  * not of the selection, in a group stop of ferry's, told to the guardian

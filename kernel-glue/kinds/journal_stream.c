@@ -66,14 +66,6 @@ bool journal_stream_peer(const struct sockaddr_un *peer, socklen_t len)
 
 /* ---- checkpoint ---- */
 
-static bool is_selected(const struct ckpt *c, pid_t pid)
-{
-	for (size_t i = 0; i < c->fz.npids; i++)
-		if (c->fz.pids[i] == pid)
-			return true;
-	return false;
-}
-
 /* A copy of journald's end of the stream (its peer, outside the selection),
  * or -errno. */
 static int journald_end(struct sock_ctx *x)
@@ -89,7 +81,7 @@ static int journald_end(struct sock_ctx *x)
 		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
 			continue;
 		pid = atoi(pe->d_name);
-		if (is_selected(x->c, pid) || (num = sock_fd_of(pid, x->s->peer_ino)) < 0)
+		if (freeze_has_pid(&x->c->fz, pid) || (num = sock_fd_of(pid, x->s->peer_ino)) < 0)
 			continue;
 		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 		if (pidfd < 0) {
@@ -245,7 +237,7 @@ int journal_stream_dump(struct sock_ctx *x)
 		}
 		usleep(JOURNAL_DRAIN_STEP_US);
 	}
-	if (!is_selected(x->c, uc.pid) || sock_fd_of(uc.pid, x->ino) < 0) {
+	if (!freeze_has_pid(&x->c->fz, uc.pid) || sock_fd_of(uc.pid, x->ino) < 0) {
 		e = sock_unsupported(x, "journald knows this stream as connected by pid %d, which "
 				     "is not a process of the checkpoint holding it: its lines "
 				     "would name another process", (int)uc.pid);
