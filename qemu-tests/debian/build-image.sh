@@ -61,7 +61,12 @@ cp "$deb" "$k61" "$k612" "$out/debs/"
 # from there the next time)
 apt_cache="$build/cache/debian-guest-archives"
 mkdir -p "$apt_cache"
-mmdebstrap --variant=apt --mode=root --skip=download/empty \
+# mmdebstrap gives apt's Pre-Install-Pkgs hook the lowest free descriptor
+# and the hook's shell (dash) redirects only to descriptors 0 to 9: with
+# what make and the test runner leave open it got 11 and the download
+# failed ("Bad fd number"), so mmdebstrap starts with only 0, 1 and 2 open
+perl -e 'use POSIX (); POSIX::close($_) for 3 .. 1023; exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\n"' \
+	mmdebstrap --variant=apt --mode=root --skip=download/empty \
 	--setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
 	--setup-hook="sync-in $apt_cache /var/cache/apt/archives" \
 	--include=systemd,systemd-sysv,udev,kmod,initramfs-tools,memcached,redis-server,iproute2,procps,netbase,jq \
