@@ -29,6 +29,8 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 # boot/: ferry-init in the initramfs (initramfs-tools, dracut)
 INITRAMFS_TOOLS_DIR ?= $(PREFIX)/share/initramfs-tools
 DRACUT_MODULES_DIR ?= $(PREFIX)/lib/dracut/modules.d
+# boot/systemd: systemd adopts the restored units on the new boot
+SYSTEMD_GENERATOR_DIR ?= $(PREFIX)/lib/systemd/system-generators
 HOST_LIBS := -lfdt -lmbedcrypto -ldeflate -lz -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -316,6 +318,10 @@ install: all
 		sed 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' boot/$$f >$(DESTDIR)$$to && \
 		chmod 0755 $(DESTDIR)$$to || exit 1; \
 	done
+	install -d $(DESTDIR)$(SYSTEMD_GENERATOR_DIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' boot/systemd/ferry-generator \
+		>$(DESTDIR)$(SYSTEMD_GENERATOR_DIR)/ferry-generator
+	chmod 0755 $(DESTDIR)$(SYSTEMD_GENERATOR_DIR)/ferry-generator
 
 include qemu-tests/qemu-tests.mk
 include kernel-glue/update/update.mk

@@ -279,6 +279,8 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	/* ferry.lazy=1: the pager and its guard outlive the exec of the real
 	 * init, and keep writing to our log */
 	o.lazy = init_cmdline_arg(FERRY_PARAM_LAZY, lazy, sizeof(lazy)) && !strcmp(lazy, "1");
+	/* the units of an image, for systemd to adopt (ferry adopt) */
+	o.adopt_dir = FERRY_ADOPT_DIR;
 	o.report = open_memstream(&report, &report_len);
 	reason = (struct reason){ .why = last, .len = sizeof(last) };
 	last[0] = 0;

@@ -14,14 +14,23 @@
  * oneshot unit that remains after exit) or whose main process is not
  * selected cannot be adopted, and is refused by name.
  *
- * Restore: nothing here; the adoption is ferry-init's and ferry adopt's.
+ * Restore: nothing changes in how the processes come back. Where the
+ * restorer is asked to (ferry-init, opts->adopt_dir), it leaves a record
+ * of each unit's restored processes for `ferry adopt UNIT`, which systemd
+ * runs as the unit's start on the new boot (the drop-in ferry's generator,
+ * boot/systemd/ferry-generator, makes from the record).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/procfs.h"
+#include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
 #include "systemd_unit.h"
@@ -152,10 +161,161 @@ static int unit_image_check(struct meta_in *in, struct st_image *img)
 	return in->err;
 }
 
+/* ---- restore: the records for ferry adopt ---- */
+
+/*
+ * With opts->adopt_dir (ferry-init on the new boot), once every process
+ * exists (restore_finish), each unit gets a record there, UNIT.adopt:
+ *
+ *	MAINPID=PID
+ *	PID=PID START      one line per restored process of the unit
+ *
+ * its processes those in the unit's cgroup or below it (the cgroup kind
+ * has put each where it was), START their start time (field 22 of
+ * /proc/PID/stat), so that ferry adopt takes no other process that got
+ * the pid since. Written to a temporary name and renamed: a record is
+ * whole or absent. Removed again by a restore that fails.
+ */
+/* mkdir -p @dir, each made @mode: 0 or -1 with errno */
+static int mkdir_parents(const char *dir, mode_t mode)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+struct unit_restore {
+	char **written; /* the records made, to remove on failure */
+	size_t n;
+};
+
+/* Is the restored process @pid in cgroup @cgroup or below it? */
+static bool in_cgroup(pid_t pid, const char *cgroup)
+{
+	char path[64], *buf, *line;
+	size_t len = strlen(cgroup);
+	bool in = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (proc_read_file(path, &buf, NULL) < 0)
+		return false;
+	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (!strncmp(line, "0::", 3)) {
+			const char *p = line + 3;
+
+			in = !strcmp(cgroup, "/") ||
+			     (!strncmp(p, cgroup, len) && (p[len] == '\n' || p[len] == '/' || !p[len]));
+			break;
+		}
+	free(buf);
+	return in;
+}
+
+static int write_record(struct rst *r, struct unit_restore *s, const struct unit_record *u)
+{
+	char path[4096], tmp[4096 + 8], **slot;
+	uint64_t f[23];
+	size_t count = 0;
+	FILE *out;
+	int e;
+
+	snprintf(path, sizeof(path), "%s/%s.adopt", r->opts->adopt_dir, u->name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	out = fopen(tmp, "we");
+	if (!out)
+		return log_error_errno(-errno, "unit %s: cannot write its record for ferry adopt "
+				       "(%s)", u->name, tmp);
+	fprintf(out, "MAINPID=%u\n", u->main_pid);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		pid_t pid = r->procs[i].pid;
+
+		if (!in_cgroup(pid, u->cgroup))
+			continue;
+		if (proc_stat_fields(pid, f, 23) < 0) {
+			fclose(out);
+			unlink(tmp);
+			return log_error_errno(-ESRCH, "unit %s: restored pid %d: cannot read its "
+					       "start time", u->name, pid);
+		}
+		fprintf(out, "PID=%d %llu\n", pid, (unsigned long long)f[22]);
+		count++;
+	}
+	e = ferror(out) ? -EIO : 0;
+	if (fclose(out) != 0 && !e)
+		e = -errno;
+	if (!e && rename(tmp, path) < 0)
+		e = -errno;
+	if (e) {
+		unlink(tmp);
+		return log_error_errno(e, "unit %s: cannot write its record for ferry adopt (%s)",
+				       u->name, path);
+	}
+	slot = ST_PUSH(s->written, s->n);
+	if (!slot || !(*slot = strdup(path)))
+		return -ENOMEM;
+	log_info("unit %s: %zu restored process%s, main PID %u, for systemd to adopt (%s)",
+		 u->name, count, count == 1 ? "" : "es", u->main_pid, path);
+	return 0;
+}
+
+static int unit_restore_finish(struct rst *r)
+{
+	const struct unit_image *ui = kind_image_data_if(&r->img, &kind_systemd_unit);
+	struct unit_restore *s;
+	int e;
+
+	if (!ui || !ui->n || !r->opts->adopt_dir)
+		return 0;
+	s = rst_kind_state(r, &kind_systemd_unit, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (mkdir_parents(r->opts->adopt_dir, 0755) < 0)
+		return log_error_errno(-errno, "cannot make %s for the units' records",
+				       r->opts->adopt_dir);
+	for (size_t i = 0; i < ui->n; i++) {
+		e = write_record(r, s, &ui->units[i]);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+static void unit_restore_failed(struct rst *r)
+{
+	struct unit_restore *s = rst_kind_state(r, &kind_systemd_unit, 0);
+
+	for (size_t i = 0; s && i < s->n; i++)
+		unlink(s->written[i]);
+}
+
+static void unit_restore_end(struct rst *r)
+{
+	struct unit_restore *s = rst_kind_state(r, &kind_systemd_unit, 0);
+
+	for (size_t i = 0; s && i < s->n; i++)
+		free(s->written[i]);
+	if (s) {
+		free(s->written);
+		s->written = NULL;
+		s->n = 0;
+	}
+}
+
 const struct kind kind_systemd_unit = {
 	.name = "systemd-unit",
 	.dump_check = unit_dump_check,
 	.image_size = sizeof(struct unit_image),
 	.image_fields = unit_image_fields,
 	.image_check = unit_image_check,
+	.restore_finish = unit_restore_finish,
+	.restore_failed = unit_restore_failed,
+	.restore_end = unit_restore_end,
 };

@@ -22,12 +22,17 @@ if ! sh "$here/build-image.sh" "$build" >"$out/build.log" 2>&1; then
 fi
 verdict_pass debian-image
 
-# NAME FLAVOR: the scenarios, each a step of guest/ferry-test
+# NAME FLAVOR [PORT]: the scenarios, each a step of guest/ferry-test; with
+# PORT, memcached in the guest listens there for a client on the host
+# (qemu-tests/memcached-client.py, through QEMU's user networking), told to
+# read its keys back when the guest prints FERRY-CLIENT-GO
 scenarios="debian-units-check generic
-debian-journal-stream generic"
+debian-journal-stream generic
+debian-unit-adopt generic 11311"
+client_port=39411
 
 status=0
-while read -r name flavor; do
+while read -r name flavor port; do
 	[ -n "$name" ] || continue
 	if [ -n "${DEBIAN_SCENARIOS:-}" ] && ! printf ' %s ' "$DEBIAN_SCENARIOS" | grep -q " $name "; then
 		continue
@@ -40,6 +45,8 @@ while read -r name flavor; do
 	: >"$log"
 	append="root=/dev/vda rw console=ttyS0 panic=-1 ferry.test=$name ferry.step=1"
 	append="$append memmap=64M\$0x30000000 ferry.region=64M@0x30000000"
+	nic="user,model=virtio-net-pci"
+	[ -z "$port" ] || nic="$nic,hostfwd=tcp:127.0.0.1:$client_port-:$port"
 	(
 		# shellcheck source=qemu-tests/lib/console.sh
 		. "$here/../lib/console.sh"
@@ -50,14 +57,28 @@ while read -r name flavor; do
 			-display none -monitor none -serial "file:$log" \
 			-kernel "$out/vmlinuz-$flavor" -initrd "$out/initrd.img-$flavor" -append "$append" \
 			-drive "file=$run/debian.img,if=virtio,format=raw" \
-			-nic user,model=virtio-net-pci >"$run/qemu.out" 2>&1 &
+			-nic "$nic" >"$run/qemu.out" 2>&1 &
 		qpid=$!
-		trap 'kill $qpid 2>/dev/null' EXIT
-		console_hook() { return 1; }
-		console_watch 300 0.2
-		kill "$qpid" 2>/dev/null
-		wait "$qpid" 2>/dev/null
-		grep -a -E '^[a-z-]+\.service( update)?: ' "$log" | sed 's/^/   guest| /'
+		cpid=""
+		if [ -n "$port" ]; then
+			HOSTFWD_PORT=$client_port FERRY_CLIENT_GO="$run/client.go" \
+				python3 "$here/../memcached-client.py" >"$run/client.out" 2>&1 &
+			cpid=$!
+		fi
+		trap 'kill $qpid $cpid 2>/dev/null' EXIT
+		console_hook() {
+			case "$1" in
+			*FERRY-CLIENT-GO*) touch "$run/client.go" ;;
+			*) return 1 ;;
+			esac
+		}
+		# a kernel switch boots the guest twice
+		console_watch "$([ -n "$port" ] && echo 600 || echo 300)" 0.2
+		kill "$qpid" $cpid 2>/dev/null
+		wait "$qpid" $cpid 2>/dev/null
+		grep -a -E '^([a-z-]+\.service( update)?|journal|FERRY-MEMCACHED|FERRY-TIME|ferry-init): ' "$log" |
+			sed 's/^/   guest| /'
+		[ -z "$port" ] || sed 's/^/   client| /' "$run/client.out"
 		console_times
 		console_result
 	) || status=1

@@ -20,6 +20,7 @@ const struct command *const commands[] = {
 	&command_netlock,
 	&command_efi,
 	&command_region,
+	&command_adopt,
 };
 const size_t command_count = sizeof(commands) / sizeof(commands[0]);
 

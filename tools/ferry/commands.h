@@ -49,6 +49,7 @@ extern const struct command command_status;
 extern const struct command command_netlock;
 extern const struct command command_efi;
 extern const struct command command_region;
+extern const struct command command_adopt;
 
 /* The table, in the order `ferry --help` lists it. */
 extern const struct command *const commands[];

@@ -65,7 +65,19 @@ struct ferry_restore_options {
 	 */
 	void (*after_lock)(void *arg);
 	void *after_lock_arg;
+	/*
+	 * When not NULL (ferry-init: FERRY_ADOPT_DIR), the directory where
+	 * each systemd unit the image records (/systemd-unit) gets a record
+	 * of its restored processes, UNIT.adopt, for `ferry adopt UNIT`
+	 * (kinds/systemd_unit.c). A record that cannot be written fails the
+	 * restore: systemd would start the unit a second time.
+	 */
+	const char *adopt_dir;
 };
+
+/* Where ferry-init leaves the records for ferry adopt: the /run that
+ * systemd keeps (initramfs-tools moves its /run into the real root). */
+#define FERRY_ADOPT_DIR "/run/ferry/adopt"
 
 /*
  * Recreate the processes of @opts->image with their original PIDs and let
