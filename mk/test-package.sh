@@ -20,12 +20,13 @@ work="$build/package-test"
 failed=0
 
 # what make install puts under DESTDIR and the package holds (README.md,
-# "Using it"; the man pages: man/; the initramfs glue: boot/README.md)
+# "Using it"; the man pages: man/; the initramfs and systemd glue: boot/README.md)
 INSTALLED="/etc/ferry/ferry.conf
 /usr/lib/dracut/modules.d/90ferry/ferry-restore.sh
 /usr/lib/dracut/modules.d/90ferry/module-setup.sh
 /usr/lib/ferry/ferry-init
 /usr/lib/ferry/ferry.efi
+/usr/lib/systemd/system-generators/ferry-generator
 /usr/sbin/ferry
 /usr/share/initramfs-tools/hooks/ferry
 /usr/share/initramfs-tools/scripts/init-bottom/ferry

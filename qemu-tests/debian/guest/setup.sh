@@ -18,5 +18,6 @@ sed -i 's/^-l 127.0.0.1.*/-l 0.0.0.0/' "$root/etc/memcached.conf"
 install -m 0755 "$guest/ferry-test" "$root/usr/local/sbin/ferry-test"
 install -m 0644 "$guest/ferry-test.service" "$root/etc/systemd/system/ferry-test.service"
 install -m 0755 "$guest/ferry-mc" "$root/usr/local/bin/ferry-mc"
+install -m 0755 "$guest/ferry-network-setup" "$root/usr/local/sbin/ferry-network-setup"
 install -m 0644 "$guest/ferry-memcached.service" "$root/etc/systemd/system/ferry-memcached.service"
 chroot "$root" systemctl enable ferry-test.service >/dev/null 2>&1
