@@ -79,13 +79,14 @@ enum ferry_attempt_action ferry_restore_failure_action(enum ferry_restore_policy
 {
 	if (policy == FERRY_ON_FAILURE_CONTINUE)
 		return FERRY_ATTEMPT_CONTINUE;
+	/* once per image: a second failure must not loop (asked first, so
+	 * that the guard is what a failure after the reset names) */
+	if (a->resets)
+		return FERRY_ATTEMPT_RESET_DONE;
 	/* a reset boots the default kernel; after a restore that failed on
 	 * the image's own kernel there is no other kernel to go back to */
 	if (!old_kernel[0] || !strcmp(old_kernel, kernel))
 		return FERRY_ATTEMPT_NO_SWITCH;
-	/* once per image: a second failure must not loop */
-	if (a->resets)
-		return FERRY_ATTEMPT_RESET_DONE;
 	return FERRY_ATTEMPT_RESET;
 }
 

@@ -65,6 +65,11 @@ static void test_attempts(struct ferry_region *r, const struct ferry_update_reco
 	/* never twice for one image: the second failure boots on */
 	CHECK("attempts-once", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &back, "6.1", "6.12") ==
 				       FERRY_ATTEMPT_RESET_DONE);
+	/* on the default kernel after the reset: the guard is the reason */
+	CHECK("attempts-once-default", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &back, "6.1",
+								    "6.1") == FERRY_ATTEMPT_RESET_DONE);
+	CHECK("attempts-once-continue", ferry_restore_failure_action(FERRY_ON_FAILURE_CONTINUE, &back,
+								     "6.1", "6.12") == FERRY_ATTEMPT_CONTINUE);
 	/* another update's note is stale */
 	other.start.tsc++;
 	CHECK("attempts-stale", ferry_restore_attempts_load(r, &other, &back) == -ENODATA && !back.count &&

@@ -76,10 +76,10 @@ struct ferry_restore_attempt *ferry_restore_attempts_add(struct ferry_restore_at
 
 /*
  * ferry-init's decision after a failed restore of the image, before the
- * image is verified: reset unless @policy says continue, the restore ran on
- * the kernel the image was taken on (@old_kernel, "" when unknown: no
- * switch is known), or a reset for it happened already. The action to
- * take: FERRY_ATTEMPT_RESET or the reason not to.
+ * image is verified: reset unless @policy says continue, a reset for it
+ * happened already, or the restore ran on the kernel the image was taken
+ * on (@old_kernel, "" when unknown: no switch is known), asked in that
+ * order. The action to take: FERRY_ATTEMPT_RESET or the reason not to.
  */
 enum ferry_attempt_action ferry_restore_failure_action(enum ferry_restore_policy policy,
 						       const struct ferry_restore_attempts *a,
