@@ -45,6 +45,10 @@ case "$boot" in
 	echo "$st" | grep -Eq "^  attempt 2 +on $kver_re at .*: failed \(restore failed: .*FERRY_TEST_RESTORE_FAIL_AFTER.*\); booted on without them \(the machine was reset for this image already\)$" ||
 		{ fail "ferry status does not show the second failure, on $kver, without a reset: $(echo "$st" | grep attempt | tr '\n' ';')"; return; }
 	echo "$st" | grep -q '^last update: failed' || { fail "ferry status does not say the restore failed"; return; }
+	js=$(ferry status --json 2>&1)
+	echo "$js" | grep -q '"restore_attempts_count": 2' && echo "$js" | grep -q '"restore_resets": 1' &&
+		echo "$js" | grep -q '"then": "reset"' ||
+		{ fail "ferry status --json does not show the two attempts and the reset: $(echo "$js" | grep -E 'restore_|"then"' | tr '\n' ' ')"; return; }
 	echo "$st" | grep -q 'state sealed' || { fail "the image was not kept (region not SEALED)"; return; }
 	grep -q 'NOT RESTORED: .*FERRY_TEST_RESTORE_FAIL_AFTER' /run/ferry/init.log ||
 		{ fail "ferry-init did not say why: $(grep -E 'NOT RESTORED|error' /run/ferry/init.log | tail -n 2)"; return; }

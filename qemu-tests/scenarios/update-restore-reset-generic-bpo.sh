@@ -43,6 +43,10 @@ case "$boot" in
 	echo "$st" | grep -Eq "^  attempt 2 +on $kver_re at .*: restored$" ||
 		{ fail "ferry status does not show the restore on $kver as the second attempt"; return; }
 	echo "$st" | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+	js=$(ferry status --json 2>&1)
+	echo "$js" | grep -q '"restore_attempts_count": 2' && echo "$js" | grep -q '"restore_resets": 1' &&
+		echo "$js" | grep -q '"then": "reset"' ||
+		{ fail "ferry status --json does not show the two attempts and the reset: $(echo "$js" | grep -E 'restore_|"then"' | tr '\n' ' ')"; return; }
 	echo "$st" | grep -q "kernels .* -> $kver" || { fail "ferry status does not name $kver as the kernel it was restored on"; return; }
 	for p in $(cat /data/app.pid) $(cat /data/app.children); do
 		[ -d "/proc/$p" ] || { fail "pid $p was not restored on $kver"; return; }
