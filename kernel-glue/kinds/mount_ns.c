@@ -69,6 +69,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/ns_step.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
@@ -876,8 +877,7 @@ static int mnt_image_check(struct meta_in *in, struct st_image *img)
 /* ---- restore ---- */
 
 struct mnt_restore {
-	int saved; /* the restorer's own namespace, or -1 */
-	bool entered;
+	struct ns_step ns; /* the processes' namespace, made by the restorer */
 };
 
 /*
@@ -1220,16 +1220,9 @@ static int mnt_restore_begin(struct rst *r)
 	s = rst_kind_state(r, &kind_mount_ns, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->saved = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (s->saved < 0)
-		return log_error_errno(-errno, "cannot open the restorer's mount namespace");
-	if (unshare(CLONE_NEWNS) < 0) {
-		e = log_error_errno(-errno, "cannot make a mount namespace for the processes");
-		close(s->saved);
-		s->saved = -1;
-		return e;
-	}
-	s->entered = true;
+	e = ns_step_new(&s->ns, CLONE_NEWNS);
+	if (e < 0)
+		return log_error_errno(e, "cannot make a mount namespace for the processes");
 	e = rebuild(mi->ns);
 	if (e < 0)
 		log_error("the mount namespace of the image cannot be made again here");
@@ -1290,13 +1283,8 @@ static void mnt_restore_end(struct rst *r)
 {
 	struct mnt_restore *s = rst_kind_state(r, &kind_mount_ns, 0);
 
-	if (!s || !s->entered)
-		return;
-	if (setns(s->saved, CLONE_NEWNS) < 0)
-		log_error_errno(-errno, "cannot go back to the restorer's mount namespace");
-	close(s->saved);
-	s->saved = -1;
-	s->entered = false;
+	if (s)
+		ns_step_back(&s->ns);
 }
 
 const struct kind kind_mount_ns = {
