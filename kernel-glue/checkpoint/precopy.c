@@ -271,7 +271,14 @@ int precopy_run(struct ckpt *c)
 	wo.kernel_release = "";
 	wo.machine = "";
 	wo.ferry_version = FERRY_VERSION;
-	fdt_create_empty_tree(fdt, sizeof(fdt));
+	/* an empty tree made with the sequential-write calls only: the copy of
+	 * libfdt the fuzz targets link (third_party/libfdt) has no
+	 * fdt_create_empty_tree() */
+	if (fdt_create(fdt, sizeof(fdt)) || fdt_finish_reservemap(fdt) ||
+	    fdt_begin_node(fdt, "") || fdt_end_node(fdt) || fdt_finish(fdt)) {
+		r = -EINVAL;
+		goto fail;
+	}
 	r = ferry_writer_begin(&w, &sink, &wo, fdt, fdt_totalsize(fdt));
 	if (r == 0) {
 		/* copy_process() says what failed itself */

@@ -45,6 +45,8 @@ struct ferry_update_options {
 	pid_t pid;
 	bool tree;          /* the process and all its descendants */
 	const char *cgroup; /* the selection is this cgroup's (ferry_checkpoint_options) */
+	const char *unit;   /* ... of this systemd unit, with this main PID (likewise) */
+	pid_t unit_main_pid;
 	int level;          /* zlib level of the page chunks (0: stored) */
 	bool force;         /* overwrite a sealed image nobody restored */
 	unsigned watchdog;  /* seconds: arm /dev/watchdog before the switch (0: no) */
