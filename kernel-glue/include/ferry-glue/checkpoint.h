@@ -9,12 +9,33 @@
 
 struct ferry_sink;
 
+/* Rounds of copies a pre-copy makes at most before the freeze. */
+#define FERRY_PRECOPY_MAX_ROUNDS 8
+
+/* Why a pre-copy made no more rounds. */
+enum ferry_precopy_end {
+	FERRY_PRECOPY_END_ROUNDS = 0,        /* FERRY_PRECOPY_MAX_ROUNDS made */
+	FERRY_PRECOPY_END_SMALL = 1,         /* what is left is small (2 MiB or less) */
+	FERRY_PRECOPY_END_NOT_SHRINKING = 2, /* another round would copy more than half the last */
+	FERRY_PRECOPY_END_STOP_FAILED = 3,   /* the selection could not be stopped to read it */
+};
+
+/* "small", "not-shrinking", ... */
+const char *ferry_precopy_end_name(enum ferry_precopy_end e);
+
 /* What a checkpoint wrote, for its report. */
 struct ferry_checkpoint_stats {
 	bool pre_copied;          /* --pre-copy took place (the kernel tracks soft-dirty pages) */
-	uint64_t pages_precopied; /* copied while the processes ran */
+	uint64_t pages_precopied; /* copied while the processes ran, all rounds */
 	uint64_t pages_before;    /* of those, in the image: unchanged at the freeze */
 	uint64_t pages_frozen;    /* written while the processes were frozen */
+	unsigned rounds;          /* rounds of copies before the freeze */
+	uint64_t round_pages[FERRY_PRECOPY_MAX_ROUNDS]; /* pages each round copied */
+	enum ferry_precopy_end round_end; /* why there were no more */
+	/* rounds after the first stop the selection to read and clear the
+	 * soft-dirty bits: the longest such stop and their sum */
+	uint64_t stop_ns_max, stop_ns_total;
+	uint64_t freeze_ns;       /* the freeze until the image was sealed */
 };
 
 struct ferry_checkpoint_options {
