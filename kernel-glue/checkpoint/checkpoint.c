@@ -252,6 +252,8 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		if (r < 0)
 			goto out;
 	}
+	if (opts->freezing)
+		opts->freezing(opts->commit_arg);
 	clock_gettime(CLOCK_MONOTONIC, &t_freeze);
 	r = freeze_selection(&c.fz, opts->pid, opts->tree);
 	if (r < 0)

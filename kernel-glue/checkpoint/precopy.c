@@ -374,17 +374,31 @@ static uint64_t round_cost(const struct pc_proc *p, const struct pc_range *d, si
 	return pages;
 }
 
+/* A file without a name for a round's image: in o->pre_copy_dir, else in
+ * the output's directory (or /var/tmp), else in memory. */
 static int open_tmp(const struct ferry_checkpoint_options *o)
 {
-	char *dir = strdup(o->output && !o->sink ? o->output : "/var/tmp/x");
+	char *dir = o->pre_copy_dir ? strdup(o->pre_copy_dir) :
+		    strdup(o->output && !o->sink ? o->output : "/var/tmp/x");
+	const char *d;
 	int fd;
 
 	if (!dir)
 		return -ENOMEM;
-	fd = open(dirname(dir), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fd = log_error_errno(-errno, "cannot make a file for the pages copied before "
-				     "the freeze in %s", dir);
+	d = o->pre_copy_dir ? dir : dirname(dir);
+	fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+
+		fd = memfd_create("ferry-precopy", MFD_CLOEXEC);
+		if (fd < 0)
+			fd = log_error_errno(-errno, "cannot make a file for the pages copied "
+					     "before the freeze in %s (%s) nor in memory", d,
+					     strerror(e));
+		else
+			log_debug("pages copied before the freeze: in memory (%s: %s)", d,
+				  strerror(e));
+	}
 	free(dir);
 	return fd;
 }

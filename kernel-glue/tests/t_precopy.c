@@ -21,7 +21,9 @@
  * The sizes make a second round of pre-copy certain on a kernel with
  * soft-dirty pages: whatever the writer does meanwhile, it changes at most
  * hot + warm + moving (6400 pages), under half of what round 1 copies
- * (18688), so the scripts require two rounds at least.
+ * (14592 and the heap), so the scripts require two rounds at least.
+ * Until SIGUSR1 it prints "sweeps N" every second: a counter that goes on
+ * across an update (qemu-tests update-precopy-generic-bpo).
  *
  * host-test: by precopy.sh
  */
@@ -156,7 +158,11 @@ int main(int argc, char **argv)
 	if (pthread_create(&th, NULL, writer, NULL))
 		t_fail("pthread_create");
 	t_ready();
-	t_wait_go();
+	for (unsigned long tick = 0; !t_go; tick++) {
+		nanosleep(&ms, NULL);
+		if (tick % 1000 == 999)
+			printf("sweeps %lu\n", atomic_load(&sweeps));
+	}
 
 	/* two whole sweeps more, each page of hot checked before it is rewritten */
 	until = atomic_load(&sweeps) + 2;

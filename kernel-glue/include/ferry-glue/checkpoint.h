@@ -53,6 +53,10 @@ struct ferry_checkpoint_options {
 	/* copy private anonymous pages before the freeze, then only what
 	 * changed since (kernel-glue/checkpoint/precopy.c) */
 	bool pre_copy;
+	/* where the pages copied before the freeze are kept, in files without
+	 * a name: NULL for IMAGE's directory (or /var/tmp when the image goes
+	 * to a sink); in memory where that directory takes none */
+	const char *pre_copy_dir;
 	struct ferry_checkpoint_stats *stats; /* filled when not NULL */
 	/* walk the inventory (kernel-glue/inventory) only: nothing is frozen */
 	bool inventory_only;
@@ -69,6 +73,9 @@ struct ferry_checkpoint_options {
 	 */
 	int (*commit)(void *arg);
 	void *commit_arg;
+	/* when not NULL: run with commit_arg just before the freeze begins
+	 * (after a pre-copy) */
+	void (*freezing)(void *arg);
 	/*
 	 * Run by the guardian, in its own process, should ferry die before it
 	 * lets the processes go (also after commit() sealed the image), first,
