@@ -374,8 +374,8 @@ static uint64_t round_cost(const struct pc_proc *p, const struct pc_range *d, si
 	return pages;
 }
 
-/* A file without a name for a round's image: in o->pre_copy_dir, else in
- * the output's directory (or /var/tmp), else in memory. */
+/* A file without a name for a round's image: in o->pre_copy_dir ("": in
+ * memory), else in the output's directory (or /var/tmp), else in memory. */
 static int open_tmp(const struct ferry_checkpoint_options *o)
 {
 	char *dir = o->pre_copy_dir ? strdup(o->pre_copy_dir) :
@@ -386,7 +386,8 @@ static int open_tmp(const struct ferry_checkpoint_options *o)
 	if (!dir)
 		return -ENOMEM;
 	d = o->pre_copy_dir ? dir : dirname(dir);
-	fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	errno = ENOENT;
+	fd = *d ? open(d, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) : -1;
 	if (fd < 0) {
 		int e = errno;
 
@@ -460,11 +461,12 @@ static int round_end(struct precopy *pc, unsigned k, struct ferry_writer *w,
 	}
 	ferry_chunk_cursor_init(&f->img, &cur);
 	while ((r = ferry_chunk_next(&f->img, &cur, &ch, NULL)) == 1) {
-		struct pc_proc *p = &pc->procs[ch.mm_id];
+		struct pc_proc *p;
 		struct pc_chunk *lc;
 
 		if (ch.mm_id >= pc->nprocs)
 			return -EIO;
+		p = &pc->procs[ch.mm_id];
 		lc = ST_PUSH(p->live, p->nlive);
 		if (!lc)
 			return -ENOMEM;

@@ -7,18 +7,22 @@
  *
  * The copies go into files without a name in the state directory (the
  * history's, FERRY_STATE_DIR), so a big selection does not hold its pages
- * twice in memory until the freeze; where that directory cannot take them,
- * in memory. They go when ferry update does.
+ * twice in memory until the freeze; where that directory has no room for
+ * the selection's resident memory (or takes no such file), in memory. They
+ * go when ferry update does.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "ferry-glue/checkpoint.h"
 #include "internal.h"
 
-void update_precopy_setup(struct ferry_checkpoint_options *co, char *dir, size_t len)
+void update_precopy_setup(struct ferry_checkpoint_options *co, uint64_t resident, char *dir,
+			  size_t len)
 {
+	struct statvfs sv;
 	char *slash;
 
 	ferry_history_path(dir, len);
@@ -30,8 +34,17 @@ void update_precopy_setup(struct ferry_checkpoint_options *co, char *dir, size_t
 		log_debug("cannot make %s: %s", dir, strerror(errno));
 	co->pre_copy = true;
 	co->pre_copy_dir = dir;
-	update_phase("pre-copy: copying the pages of pid %d%s while it runs", co->pid,
-		     co->tree ? " and its descendants" : "");
+	/* room for every resident page, and a tenth more */
+	if (statvfs(dir, &sv) < 0 ||
+	    (uint64_t)sv.f_bavail * sv.f_frsize < resident + resident / 10) {
+		dir[0] = 0; /* in memory */
+		update_phase("pre-copy: copying the pages of pid %d%s while it runs, into memory "
+			     "(the state directory has no room for them)", co->pid,
+			     co->tree ? " and its descendants" : "");
+		return;
+	}
+	update_phase("pre-copy: copying the pages of pid %d%s while it runs, into %s", co->pid,
+		     co->tree ? " and its descendants" : "", dir);
 }
 
 void update_precopy_phase(const struct ferry_checkpoint_stats *st)

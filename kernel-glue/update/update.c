@@ -469,7 +469,7 @@ int ferry_update(const struct ferry_update_options *opts)
 	co.freezing = freezing;
 	co.stats = &u->stats;
 	if (opts->pre_copy)
-		update_precopy_setup(&co, u->pre_copy_dir, sizeof(u->pre_copy_dir));
+		update_precopy_setup(&co, u->est.resident, u->pre_copy_dir, sizeof(u->pre_copy_dir));
 	if (test_hook("stop-in-freeze"))
 		setenv("FERRY_TEST_FREEZE_STOP", "1", 1);
 	if (!opts->pre_copy)

@@ -55,7 +55,8 @@ struct ferry_checkpoint_options {
 	bool pre_copy;
 	/* where the pages copied before the freeze are kept, in files without
 	 * a name: NULL for IMAGE's directory (or /var/tmp when the image goes
-	 * to a sink); in memory where that directory takes none */
+	 * to a sink), "" in memory; in memory too where the directory takes
+	 * no such file */
 	const char *pre_copy_dir;
 	struct ferry_checkpoint_stats *stats; /* filled when not NULL */
 	/* walk the inventory (kernel-glue/inventory) only: nothing is frozen */
