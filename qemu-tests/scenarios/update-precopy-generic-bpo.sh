@@ -1,5 +1,6 @@
 # scenario: update-precopy-generic-bpo
 # flavor: generic
+# option: --mem 2G
 # option: --region 256M@0x30000000
 #
 # ferry update --pre-copy --via kexec --pid of guest-precopy
