@@ -2,13 +2,13 @@
 # checkpoint --pre-copy of t_precopy, whose memory keeps changing while it
 # is copied: checkpoint --pre-copy --kill, restore, the same again, then
 # the program checks every page. The summary line must name pages written
-# before the freeze (at least its 32 MiB that never change, but for the two chunks at its
-# ends, shared with the areas next to it) and during it
-# (the hot part it keeps rewriting), and two rounds of copies at least; the
-# image must verify. On a kernel
-# without soft-dirty pages (CONFIG_MEM_SOFT_DIRTY) ferry must say so and
-# copy every page at the freeze: the run is then
-# precopy-no-soft-dirty-restored-2x, which checks that path only (the QEMU
+# before the freeze (at least its 32 MiB that never change, but for the two
+# chunks at its ends, shared with the areas next to it) and during it (the
+# hot part it keeps rewriting), and two rounds of copies at least; the
+# image must verify. On a kernel without soft-dirty pages
+# (CONFIG_MEM_SOFT_DIRTY) ferry must say so and copy every page at the
+# freeze: the run is then precopy-no-soft-dirty-restored-2x, which checks
+# that path only (the QEMU
 # scenario precopy-generic runs this program on a kernel that has them).
 #
 # Usage: precopy.sh BUILD

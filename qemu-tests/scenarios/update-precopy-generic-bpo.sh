@@ -48,15 +48,17 @@ case "$step" in
 		fail "the update's pre-copy line: '$line'"
 		return
 	fi
-	[ "$(cat /proc/$pid/comm 2>/dev/null)" = guest-precopy ] ||
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = guest-precopy ] ||
 		{ fail "pid $pid is not guest-precopy after the update: $(tail -n 3 /run/ferry/init.log 2>&1)"; return; }
 	ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
 	check_update_logged "$pid" || return
 	s1=$(pc_sweeps)
 	sleep 3
 	s2=$(pc_sweeps)
-	[ -n "$s1" ] && [ "$s2" -gt "$s1" ] 2>/dev/null ||
-		{ fail "the sweeps stopped at $s1 after the restore ($s2)"; return; }
+	if [ -z "$s1" ] || ! [ "$s2" -gt "$s1" ] 2>/dev/null; then
+		fail "the sweeps stopped at $s1 after the restore ($s2)"
+		return
+	fi
 	[ "$(grep -c '^started ' /data/pc/out)" = 1 ] ||
 		{ fail "guest-precopy started again: $(grep '^started ' /data/pc/out | tr '\n' ' ')"; return; }
 	kill -USR1 "$pid"
