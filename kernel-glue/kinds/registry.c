@@ -58,7 +58,8 @@
 	X(uts_ns)       \
 	X(ipc_ns)       \
 	X(sysv_shm)     \
-	X(user_ns)
+	X(user_ns)      \
+	X(systemd_unit)
 
 #define DECLARE(name) extern const struct kind kind_##name;
 #define ENTRY(name) &kind_##name,

@@ -5,7 +5,9 @@
 # ferry-test-N of a cgroup v1 hierarchy where one is mounted).
 # `ferry check --cgroup ferry-test-N` refuses it while some of the tree is in
 # another cgroup, and when a second tree joins; with the whole tree in, it
-# takes it (and --unit, through systemctl show, takes it too). The tree is
+# takes it (and --unit, through systemctl show, takes it too, recording the
+# unit's name, cgroup and main PID in the image; a unit whose main PID is
+# not of the tree, or 0, is refused). The tree is
 # checkpointed with --cgroup --kill and its cgroups removed, as another boot
 # would not have them. Then:
 #   - a restore that fails after the root runs (FERRY_TEST_RESTORE_FAIL_AFTER)
@@ -131,17 +133,42 @@ grep -q "holds 2 process trees" "$dir/refused" ||
 	fail "check --cgroup of two trees: not the refusal wanted: $(tail -n 2 "$dir/refused")"
 kill "$other"
 wait "$other" 2>/dev/null
-# --unit: the unit's cgroup as systemctl show gives it (a stand-in systemctl
-# that answers only the question ferry must ask)
+# --unit: the unit's cgroup and main PID as systemctl show gives them (a
+# stand-in systemctl that answers only the question ferry must ask; its
+# main PID that of $dir/main-pid), recorded in the image for its adoption
 mkdir "$dir/bin"
 cat >"$dir/bin/systemctl" <<EOF
 #!/bin/sh
-[ "\$*" = "show --property=ControlGroup --value -- test-$$.service" ] || exit 1
-echo /ferry-test-$$
+[ "\$*" = "show --property=ControlGroup --property=MainPID --property=Id -- test-$$" ] || exit 1
+echo "MainPID=\$(cat "$dir/main-pid")"
+echo "ControlGroup=/ferry-test-$$"
+echo "Id=test-$$.service"
 EOF
 chmod +x "$dir/bin/systemctl"
-PATH="$dir/bin:$PATH" "$ferry" check --unit "test-$$.service" >>"$dir/log" 2>&1 ||
+echo "$pid" >"$dir/main-pid"
+PATH="$dir/bin:$PATH" "$ferry" check --unit "test-$$" >>"$dir/log" 2>&1 ||
 	fail "check --unit refuses the unit's tree"
+PATH="$dir/bin:$PATH" "$ferry" checkpoint --unit "test-$$" -o "$dir/unit-image" >>"$dir/log" 2>&1 ||
+	fail "checkpoint --unit failed"
+"$ferry" inspect --json "$dir/unit-image" >"$dir/unit.json" 2>>"$dir/log" ||
+	fail "inspect --json of the --unit image failed"
+[ "$(jq -c '[."systemd-unit"[]? | [.name, .cgroup, ."main-pid"]]' "$dir/unit.json")" = \
+	"[[\"test-$$.service\",\"/ferry-test-$$\",$pid]]" ] ||
+	fail "the --unit image does not record the unit: $(jq -c '."systemd-unit"' "$dir/unit.json")"
+"$ferry" inspect "$dir/unit-image" 2>>"$dir/log" | grep -q "test-$$.service" ||
+	fail "ferry inspect does not show the unit"
+rm -f "$dir/unit-image"
+# a unit whose main process is not of its cgroup's tree cannot be adopted
+echo 1 >"$dir/main-pid"
+PATH="$dir/bin:$PATH" "$ferry" check --unit "test-$$" >"$dir/refused" 2>&1 &&
+	fail "check --unit took a unit whose main PID is not selected"
+grep -q "its main PID 1 is not a process of the selection" "$dir/refused" ||
+	fail "check --unit, main PID 1: not the refusal wanted: $(tail -n 2 "$dir/refused")"
+echo 0 >"$dir/main-pid"
+PATH="$dir/bin:$PATH" "$ferry" check --unit "test-$$" >"$dir/refused" 2>&1 &&
+	fail "check --unit took a unit without a main process"
+grep -q "has no main process (MainPID=0)" "$dir/refused" ||
+	fail "check --unit, MainPID=0: not the refusal wanted: $(tail -n 2 "$dir/refused")"
 
 record_cgroups before
 grep -q "^0::/ferry-test-$$/svc/worker$" "$dir/before" ||

@@ -383,7 +383,9 @@ static int load_kernel(struct update *u)
 static int preflight(struct update *u)
 {
 	struct ferry_checkpoint_options co = { .pid = u->opts->pid, .tree = u->opts->tree,
-					       .cgroup = u->opts->cgroup, .kernel_switch = true };
+					       .cgroup = u->opts->cgroup, .kernel_switch = true,
+					       .unit = u->opts->unit,
+					       .unit_main_pid = u->opts->unit_main_pid };
 	int r;
 
 	r = update_estimate(u->opts->pid, u->opts->tree, &u->est);
@@ -458,6 +460,8 @@ int ferry_update(const struct ferry_update_options *opts)
 	co.pid = opts->pid;
 	co.tree = opts->tree;
 	co.cgroup = opts->cgroup;
+	co.unit = opts->unit;
+	co.unit_main_pid = opts->unit_main_pid;
 	co.level = opts->level;
 	co.kernel_switch = true;
 	co.output = "region staging";

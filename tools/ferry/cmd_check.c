@@ -94,6 +94,8 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 	o.pid = sel.pid;
 	o.tree = sel.tree;
 	o.cgroup = sel.cgroup;
+	o.unit = sel.unit;
+	o.unit_main_pid = sel.main_pid;
 	if (json) {
 		r = report_json(&sel, &o, ferry_checkpoint(&o) == 0);
 		goto out;

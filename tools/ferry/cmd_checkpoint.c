@@ -64,6 +64,8 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 	o.pid = sel.pid;
 	o.tree = sel.tree;
 	o.cgroup = sel.cgroup;
+	o.unit = sel.unit;
+	o.unit_main_pid = sel.main_pid;
 	r = ferry_checkpoint(&o);
 	if (r == 0 && stats.pre_copied) {
 		printf("checkpointed %s to %s%s: %llu pages written before the freeze "

@@ -144,6 +144,8 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	o.pid = sel.pid;
 	o.tree = sel.tree;
 	o.cgroup = sel.cgroup;
+	o.unit = sel.unit;
+	o.unit_main_pid = sel.main_pid;
 	ferry_update(&o); /* returns only when the kexec or reboot did not happen */
 	selection_free(&sel);
 	/* the pre-copy's numbers once its checkpoint sealed an image */

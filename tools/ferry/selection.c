@@ -32,15 +32,22 @@ int selection_option(const struct command *cmd, struct selection *s, int c, cons
 	return command_parse_pid(cmd, arg, &s->pid);
 }
 
-/* The ControlGroup of unit @unit as systemctl says it, or NULL (logged). */
-static char *unit_cgroup(const char *unit)
+/*
+ * The ControlGroup and MainPID of unit @unit as systemctl says them: the
+ * cgroup (NULL, logged, when it has none or systemctl fails) and the main
+ * PID in *ret_main_pid (0: none), its full name in *ret_id ("x.service"
+ * for "x").
+ */
+static char *unit_show(const char *unit, char **ret_id, pid_t *ret_main_pid)
 {
-	char buf[4096];
+	char buf[8192], *cgroup = NULL;
 	size_t n = 0;
 	ssize_t got;
 	int pipefd[2], status;
 	pid_t pid;
 
+	*ret_main_pid = 0;
+	*ret_id = NULL;
 	if (pipe(pipefd) < 0) {
 		log_error_errno(-errno, "cannot make a pipe");
 		return NULL;
@@ -50,8 +57,8 @@ static char *unit_cgroup(const char *unit)
 		dup2(pipefd[1], 1);
 		close(pipefd[0]);
 		close(pipefd[1]);
-		execlp("systemctl", "systemctl", "show", "--property=ControlGroup", "--value",
-		       "--", unit, (char *)NULL);
+		execlp("systemctl", "systemctl", "show", "--property=ControlGroup",
+		       "--property=MainPID", "--property=Id", "--", unit, (char *)NULL);
 		fprintf(stderr, "ferry: --unit %s: cannot run systemctl: %s\n", unit,
 			strerror(errno));
 		_exit(127);
@@ -69,17 +76,28 @@ static char *unit_cgroup(const char *unit)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_error("--unit %s: systemctl show failed (exit status %d)", unit,
 			  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 		return NULL;
 	}
-	if (!buf[0]) {
-		log_error("--unit %s: the unit has no cgroup: it is not running", unit);
+	/* KEY=VALUE lines, in the order systemd lists its properties */
+	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, "ControlGroup=", 13) && l[13] && !cgroup)
+			cgroup = strdup(l + 13);
+		else if (!strncmp(l, "MainPID=", 8))
+			*ret_main_pid = (pid_t)strtol(l + 8, NULL, 10);
+		else if (!strncmp(l, "Id=", 3) && l[3] && !*ret_id)
+			*ret_id = strdup(l + 3);
+	}
+	if (cgroup && !*ret_id) {
+		free(cgroup);
+		log_error("--unit %s: systemctl show gave no Id", unit);
 		return NULL;
 	}
-	return strdup(buf);
+	if (!cgroup)
+		log_error("--unit %s: the unit has no cgroup: it is not running", unit);
+	return cgroup;
 }
 
 int selection_given(const struct command *cmd, const struct selection *s)
@@ -99,7 +117,11 @@ int selection_finish(const struct command *cmd, struct selection *s)
 		return r;
 	if (strcmp(s->given, "--cgroup") && strcmp(s->given, "--unit"))
 		return 0;
-	s->cgroup = strcmp(s->given, "--unit") ? strdup(s->name) : unit_cgroup(s->name);
+	if (strcmp(s->given, "--unit")) {
+		s->cgroup = strdup(s->name);
+	} else {
+		s->cgroup = unit_show(s->name, &s->unit, &s->main_pid);
+	}
 	if (!s->cgroup)
 		return FERRY_EXIT_REFUSED;
 	path = s->cgroup;
@@ -123,5 +145,7 @@ const char *selection_describe(const struct selection *s)
 void selection_free(struct selection *s)
 {
 	free(s->cgroup);
+	free(s->unit);
 	s->cgroup = NULL;
+	s->unit = NULL;
 }

@@ -39,6 +39,8 @@ struct selection {
 	pid_t pid;          /* the process, or the root of the tree */
 	bool tree;
 	char *cgroup;       /* --cgroup and --unit: the cgroup2 path */
+	char *unit;         /* --unit: the unit's full name (systemctl's Id) ... */
+	pid_t main_pid;     /* ... and its main PID (0: it has none) */
 };
 
 /* Is @c (of command_getopt) one of the selection's options? */

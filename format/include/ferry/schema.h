@@ -392,4 +392,14 @@
 #define FM_USERNS_SETGROUPS "setgroups" /* string: "allow" or "deny" */
 #define FM_USERNS_OWNER "owner"         /* u32: its owner's uid, in the writer's namespace */
 
+/* ---- the systemd units of the selection (format 1.13) ---- */
+
+/* /systemd-unit@ID: a unit whose cgroup is the selection's (--unit), for its
+ * adoption by systemd on the next boot */
+#define FM_UNIT "systemd-unit"
+#define FM_UNIT_ID "id"             /* u32: 1, 2, ...: the unit address */
+#define FM_UNIT_NAME "name"         /* string: its full name, "memcached.service" */
+#define FM_UNIT_CGROUP "cgroup"     /* string: its cgroup2 path (ControlGroup) */
+#define FM_UNIT_MAIN_PID "main-pid" /* u32: its main PID (MainPID), a process of the image */
+
 #endif

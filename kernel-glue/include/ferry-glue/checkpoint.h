@@ -44,6 +44,11 @@ struct ferry_checkpoint_options {
 	/* the selection is this cgroup's (cgroup2 path), the tree of pid:
 	 * once frozen, the tree must still be exactly its processes */
 	const char *cgroup;
+	/* --unit: the systemd unit whose cgroup that is, and its main PID
+	 * (systemctl show -p MainPID), recorded for its adoption on the new
+	 * boot (kinds/systemd_unit.c); NULL and 0 otherwise */
+	const char *unit;
+	pid_t unit_main_pid;
 	const char *output; /* image path; NULL: preflight only, write nothing */
 	bool kill;          /* kill the processes once the image is sealed */
 	/* the image is restored after a kernel switch (ferry update): a file

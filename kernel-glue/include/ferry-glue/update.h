@@ -46,6 +46,8 @@ struct ferry_update_options {
 	pid_t pid;
 	bool tree;          /* the process and all its descendants */
 	const char *cgroup; /* the selection is this cgroup's (ferry_checkpoint_options) */
+	const char *unit;   /* ... of this systemd unit, with this main PID (likewise) */
+	pid_t unit_main_pid;
 	int level;          /* zlib level of the page chunks (0: stored) */
 	/* copy pages while the processes run, in rounds, then at the freeze
 	 * only what changed (ferry_checkpoint_options.pre_copy) */

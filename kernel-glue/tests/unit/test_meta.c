@@ -661,6 +661,26 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			ui->ns[0].setgroups = strdup(*seed & 1 ? "deny" : "allow");
 		}
 	}
+	/* the systemd units: each a unit name, an absolute cgroup, a process
+	 * of the image as its main PID */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct unit { uint32_t id; char *name, *cgroup; uint32_t main_pid; };
+		struct { struct unit *units; size_t n; } *ui;
+
+		if (strcmp(kind_registry[i]->name, "systemd-unit") != 0 ||
+		    !(ui = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		for (size_t u = 0; u < ui->n; u++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "unit-%zu@x.service", u);
+			free(ui->units[u].name);
+			free(ui->units[u].cgroup);
+			ui->units[u].name = strdup(name);
+			ui->units[u].cgroup = strdup("/system.slice/unit.service");
+			ui->units[u].main_pid = (uint32_t)img->procs[u % img->nprocs].pid;
+		}
+	}
 	/* the socket families: one record of each, named by its file */
 	for (size_t i = 0; sock_fields && i < img->nfiles; i++) {
 		const struct kind *k = img->files[i].kind;
