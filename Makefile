@@ -55,7 +55,7 @@ FDT_TEST_SRCS := format/tests/test_fdt_check.c format/tests/testlib.c $(TEST_SUP
 ABI_TEST_SRCS := format/tests/test_abi.c format/tests/test_cmdline.c format/tests/test_size_addr.c \
 	format/tests/test_region.c format/tests/test_conf.c format/tests/testlib.c
 
-.PHONY: all deps test unit-test fuzz bench bench-format bench-apps bench-update demo soak sample-image clean help \
+.PHONY: all deps test unit-test fuzz bench bench-format bench-apps bench-update bench-precopy demo soak sample-image clean help \
 	freestanding install third-party FORCE
 
 all: $(FERRY_BIN) $(FORMAT_LIB) freestanding
@@ -77,6 +77,7 @@ help:
 	@echo "                (packaged configuration, one keep-alive client kept)"
 	@echo "make bench-verify  the cost of restore's verify step on a 1 GiB process"
 	@echo "make bench-update  QEMU: update downtime of a 256 MiB process vs reboot + cold start"
+	@echo "make bench-precopy QEMU: checkpoint downtime with and without --pre-copy (256 MiB, 1 GiB)"
 	@echo "make soak       QEMU: SOAK_CYCLES=100 updates in a row by kexec of memcached and a"
 	@echo "                counter, then SOAK_EFI_CYCLES=20 through the reboot path, each checked,"
 	@echo "                and the downtimes (make test runs 10 and 3)"
@@ -284,6 +285,11 @@ demo: deps
 bench-update: deps
 	@$(MAKE) --no-print-directory -s all qemu-images
 	@bash qemu-tests/bench-update.sh $(BUILD)
+
+# checkpoint downtime with and without --pre-copy, on 6.1 in QEMU (soft-dirty pages)
+bench-precopy: deps
+	@$(MAKE) --no-print-directory -s all qemu-images
+	@bash qemu-tests/bench-precopy.sh $(BUILD)
 
 # endurance: SOAK_CYCLES (100) updates in a row by kexec in one guest, then
 # SOAK_EFI_CYCLES (20) through the reboot path (qemu-tests/soak.sh; the qemu

@@ -66,6 +66,7 @@ run_tier format-abi "$build/tests/test-abi"
 run_tier format-abi-asan-ubsan "$build/tests/test-abi-san"
 run_tier format-abi-fuzz-corpus "$build/fuzz/fuzz-abi-replay" format/fuzz/abi-corpus
 run_tier format-freestanding sh mk/check-freestanding.sh "$build"
+run_tier fuzz-build sh mk/check-fuzz-build.sh "$build"  # the libFuzzer targets of make fuzz link
 run_tier update-cmdline-unit "$build/tests/test-next-cmdline"
 run_tier format-sample sh format/tests/sample-test.sh "$build"
 run_tier glue-plan-fuzz-corpus "$build/fuzz/fuzz-plan-replay" kernel-glue/fuzz/plan-corpus

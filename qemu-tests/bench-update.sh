@@ -10,13 +10,15 @@
 # host-side wall times come from when serial console lines arrive.
 #
 # Usage: qemu-tests/bench-update.sh BUILD_DIR
-# Env:   BENCH_MIB (256), BENCH_LEVEL (zlib level of the image, 0: stored, as ferry update does)
+# Env:   BENCH_MIB (256), BENCH_LEVEL (zlib level of the image, 0: stored, as ferry update does),
+#        BENCH_PRECOPY=1 (ferry update --pre-copy)
 set -u
 
 build="${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
 mib="${BENCH_MIB:-256}"
 level="${BENCH_LEVEL:-0}"
+precopy="${BENCH_PRECOPY:-0}"
 name=bench-update-generic-bpo
 log="$build/qemu/logs/$name.log"
 stamps="$build/qemu/bench-update.stamps"
@@ -31,7 +33,7 @@ if [ "$app" = memcached ]; then
 		--client "$here/memcached-client.py 39213 $((mib * 4)) 262144")
 fi
 "$here/run-scenario" --build "$build" --timeout 1200 --mem 2G --region 768M@0x40000000 \
-	"${netargs[@]}" --append "ferry.bench_mib=$mib ferry.bench_level=$level ferry.bench_app=$app" \
+	"${netargs[@]}" --append "ferry.bench_mib=$mib ferry.bench_level=$level ferry.bench_app=$app ferry.bench_precopy=$precopy" \
 	"$name" generic >"$build/qemu/bench-update.out" 2>&1 &
 runner=$!
 for _ in $(seq 100); do [ -e "$log" ] && break; sleep 0.1; done
@@ -39,7 +41,7 @@ for _ in $(seq 100); do [ -e "$log" ] && break; sleep 0.1; done
 tail -n +1 -F --pid="$runner" "$log" 2>/dev/null | while IFS= read -r line; do
 	line=${line%$'\r'}
 	case "$line" in
-	BENCH:* | "ferry update: freezing"* | "ferry-init: restored pid"* | FERRY-INIT:* | "ferry update: image sealed"* | FERRY-MEMCACHED:*)
+	BENCH:* | "ferry update: freezing"* | "ferry update: pre-copy: "*[0-9]*" during it"* | "ferry-init: restored pid"* | FERRY-INIT:* | "ferry update: image sealed"* | FERRY-MEMCACHED:*)
 		echo "$(date +%s.%N) $line" >>"$stamps"
 		case "$line" in BENCH:\ status*) ;; *) echo "  $line" ;; esac
 		;;
@@ -55,7 +57,8 @@ wall() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%8.0f ms", (b - a) * 1000 }'; 
 field() { sed -n "s/^[0-9.]* BENCH: status   $1 *\([0-9]*\) ms.*/\1/p" "$stamps"; }
 
 echo
-echo "== update of $app holding $mib MiB of data: 6.1 -> 6.12 by kexec, image level $level (QEMU TCG, 1 vCPU, 2 GiB)"
+echo "== update of $app holding $mib MiB of data: 6.1 -> 6.12 by kexec, image level $level$([ "$precopy" = 1 ] && echo ", --pre-copy") (QEMU TCG, 1 vCPU, 2 GiB)"
+grep -m1 -F 'ferry update: pre-copy: ' "$stamps" | sed 's/^[0-9.]* ferry update: /  /'
 grep -F 'BENCH: status   image' "$stamps" | sed 's/^[0-9.]* BENCH: status  /  /'
 for p in freeze write sync+kexec "kernel switch" restore downtime; do
 	printf '  %-34s %8s ms\n' "$p" "$(field "$p")"

@@ -148,9 +148,7 @@ static int write_image(struct ckpt *c, int fd)
 			uint64_t pages = ferry_writer_header(w)->page_bytes_raw /
 					 ferry_writer_header(w)->page_size;
 
-			st->pre_copied = c->precopy != NULL;
-			st->pages_precopied = precopy_pages_copied(c);
-			st->pages_before = precopy_pages_kept(c);
+			precopy_stats(c, st);
 			st->pages_frozen = pages - st->pages_before;
 		}
 		if (r < 0) {
@@ -229,6 +227,7 @@ static int name_sealed(int fd, const char *tmp, bool named, const char *output)
 int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 {
 	struct ckpt c = { .opts = opts };
+	struct timespec t_freeze;
 	char *tmp = NULL;
 	bool named = false;
 	int fd = -1, r;
@@ -253,6 +252,9 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		if (r < 0)
 			goto out;
 	}
+	if (opts->freezing)
+		opts->freezing(opts->commit_arg);
+	clock_gettime(CLOCK_MONOTONIC, &t_freeze);
 	r = freeze_selection(&c.fz, opts->pid, opts->tree);
 	if (r < 0)
 		goto out;
@@ -285,6 +287,13 @@ int ferry_checkpoint(const struct ferry_checkpoint_options *opts)
 		freeze_kill(&c.fz);
 	} else {
 		freeze_let_go(&c);
+	}
+	if (opts->stats) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		opts->stats->freeze_ns = (uint64_t)(t.tv_sec - t_freeze.tv_sec) * 1000000000ull +
+					 (uint64_t)t.tv_nsec - (uint64_t)t_freeze.tv_nsec;
 	}
 out:
 	/* thawed or killed (or never frozen): nothing left to undo */

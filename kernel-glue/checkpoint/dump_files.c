@@ -105,28 +105,27 @@ void dump_files_end(struct ckpt *c)
 	c->origin_tree = NULL;
 }
 
-static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
+/*
+ * The file record of fd @fd of @pid: the one of an open file description
+ * seen already (kcmp), or a new one its kind dumps. Its id in
+ * @ret_file_id, its O_CLOEXEC in @ret_cloexec.
+ */
+static int dump_open_file(struct ckpt *c, pid_t pid, int fd, uint32_t *ret_file_id,
+			  bool *ret_cloexec)
 {
 	struct fd_probe probe;
 	struct fd_probe_store store;
 	struct file_origin *o;
 	struct st_file *f;
-	struct st_fd *rec;
 	int r;
 
 	r = fd_probe_read(&probe, &store, pid, fd);
 	if (r < 0)
 		return log_error_errno(r, "pid %d fd %d: cannot inspect it", pid, fd);
-	rec = ST_PUSH(p->fds, p->nfds);
-	if (!rec) {
-		r = -ENOMEM;
-		goto out;
-	}
-	rec->num = fd;
-	rec->cloexec = store.flags & O_CLOEXEC;
+	*ret_cloexec = store.flags & O_CLOEXEC;
 	o = find_shared(c, pid, fd);
 	if (o) {
-		rec->file_id = o->file_id;
+		*ret_file_id = o->file_id;
 		goto out;
 	}
 
@@ -142,7 +141,7 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 	o->pid = pid;
 	o->fd = fd;
 	o->file_id = f->id;
-	rec->file_id = f->id;
+	*ret_file_id = f->id;
 	r = remember_origin(c, c->norigins - 1);
 	if (r < 0)
 		goto out;
@@ -162,6 +161,31 @@ static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
 out:
 	fd_probe_release(&probe, &store);
 	return r;
+}
+
+static int dump_fd(struct ckpt *c, pid_t pid, int fd, struct st_process *p)
+{
+	uint32_t file_id = 0;
+	bool cloexec = false;
+	int r = dump_open_file(c, pid, fd, &file_id, &cloexec);
+	struct st_fd *rec;
+
+	if (r < 0)
+		return r;
+	rec = ST_PUSH(p->fds, p->nfds);
+	if (!rec)
+		return -ENOMEM;
+	rec->num = fd;
+	rec->cloexec = cloexec;
+	rec->file_id = file_id;
+	return 0;
+}
+
+int dump_file_held(struct ckpt *c, int fd, uint32_t *ret_file_id)
+{
+	bool cloexec;
+
+	return dump_open_file(c, getpid(), fd, ret_file_id, &cloexec);
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -209,6 +209,12 @@ int dump_pending(pid_t tid, bool shared, uint8_t **ret, size_t *ret_n);
 int dump_pending_all(struct ckpt *c);
 int dump_mm(struct ckpt *c, pid_t pid, struct st_mm *mm);
 int dump_files(struct ckpt *c, pid_t pid, struct st_process *p);
+/* A descriptor in flight that ferry holds as its own fd @fd (peeked from a
+ * socket's queue): the file record of its open file description, shared
+ * with a process's fd of the same one, else new and dumped by its kind;
+ * keep @fd open until the checkpoint ends (its origin). Its id in
+ * @ret_file_id. */
+int dump_file_held(struct ckpt *c, int fd, uint32_t *ret_file_id);
 /* Frees what dump_files() kept to find shared descriptions. */
 void dump_files_end(struct ckpt *c);
 int dump_check_tree(struct ckpt *c);

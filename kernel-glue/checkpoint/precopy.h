@@ -18,9 +18,10 @@ struct pc_range {
 
 /*
  * Before the freeze: clear the soft-dirty bits of the selection's
- * processes, then copy their private anonymous pages into chunks of a
- * file without a name. Sets c->precopy, or leaves it NULL (said why)
- * where the kernel tracks no soft-dirty bits. Returns 0 or -errno.
+ * processes, copy their private anonymous pages into chunks of a file
+ * without a name, then, round after round while what they change shrinks,
+ * copy again what they changed. Sets c->precopy, or leaves it NULL (said
+ * why) where the kernel tracks no soft-dirty bits. Returns 0 or -errno.
  */
 int precopy_run(struct ckpt *c);
 
@@ -36,8 +37,9 @@ void precopy_kept(const struct ckpt *c, pid_t pid, const struct pc_range **ret, 
 
 /* Pages kept from before the freeze (0 without pre-copy). */
 uint64_t precopy_pages_kept(const struct ckpt *c);
-/* Pages copied before the freeze, kept or not. */
-uint64_t precopy_pages_copied(const struct ckpt *c);
+/* What the pre-copy did, into @st (all but pages_frozen). */
+struct ferry_checkpoint_stats;
+void precopy_stats(const struct ckpt *c, struct ferry_checkpoint_stats *st);
 
 void precopy_free(struct ckpt *c);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroupfs.h"
+#include "mountinfo.h"
 #include "procfs.h"
 #include "state.h"
 
@@ -40,29 +41,21 @@ static bool mount_is(const char *ctrl, const char *fstype, const char *opts)
 
 int cgroupfs_mount(const char *ctrl, char *buf, size_t size)
 {
-	char *info;
-	int r = proc_read_file("/proc/self/mountinfo", &info, NULL);
+	struct mountinfo *v;
+	size_t n;
+	int r = mountinfo_read_self(&v, &n);
 
 	if (r < 0)
 		return r;
 	r = -ENOENT;
-	for (char *line = info, *next; r < 0 && line && *line; line = next) {
-		char root[1024], point[1024], fstype[64], opts[512];
-		const char *dash;
+	for (size_t i = 0; i < n && r == -ENOENT; i++)
+		if (strcmp(v[i].root, "/") == 0 && mount_is(ctrl, v[i].fstype, v[i].super)) {
+			char point[MOUNTINFO_FIELD_MAX];
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		dash = strstr(line, " - ");
-		if (dash && sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) == 2 &&
-		    sscanf(dash + 3, "%63s %*s %511s", fstype, opts) == 2 &&
-		    strcmp(root, "/") == 0 && mount_is(ctrl, fstype, opts)) {
+			mountinfo_unescape(v[i].point, point, sizeof(point));
 			r = (size_t)snprintf(buf, size, "%s", point) < size ? 0 : -ENAMETOOLONG;
-			if (r < 0)
-				break;
 		}
-	}
-	free(info);
+	free(v);
 	return r;
 }
 

@@ -32,6 +32,19 @@ bool init_cmdline_arg(const char *key, char *buf, size_t len);
 int init_restore_region(void);
 
 /*
+ * restore_fallback.c, after a restore of the image with @rec's update ended
+ * with @r (0: restored): note the attempt in the region; after a failure
+ * decide (ferry.on_restore_failure=, once per image, only on a kernel the
+ * update switched to and with the image whole and sealed again) whether to
+ * reset into the default kernel. True: reset, with init_reset_machine()
+ * once the record is stored, which returns only when reboot(2) failed.
+ */
+struct ferry_region;
+struct ferry_update_record;
+bool init_note_restore(struct ferry_region *region, const struct ferry_update_record *rec, int r);
+void init_reset_machine(struct ferry_region *region);
+
+/*
  * network_setup.c: the program named by --network-setup PATH or
  * ferry.network-setup=PATH, run while the network lock is held and before
  * the restore, to bring up the interfaces, addresses and routes the

@@ -14,7 +14,9 @@
  * (ferry.region=) holds, logs the outcome and the timing on the console and
  * in ferry.log= (default /run/ferry/init.log), then execs the real init:
  * the command after "--", else ferry.init=, else /sbin/init. It never
- * stops the boot: whatever happens to the restore, the real init runs.
+ * stops the boot: whatever happens to the restore, the real init runs, on
+ * this boot or on the default kernel's after the one reset a failed restore
+ * on a new kernel leads to (restore_fallback.c, ferry.on_restore_failure=).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -10,7 +10,9 @@
  * of them ran) the image is SEALED again, kept for inspection or another
  * try. That includes a damaged image: the restore verifies the metadata,
  * every chunk descriptor and the digest before it creates the first
- * process, and each chunk's payload CRC before any process runs.
+ * process, and each chunk's payload CRC before any process runs. What
+ * follows a failure (a reset into the default kernel, once, or booting
+ * on) is restore_fallback.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -316,6 +318,7 @@ int init_restore_region(void)
 	uint64_t size;
 	struct utsname uts;
 	char arg[128], test[32];
+	bool reset;
 	int r, wd;
 
 	if (!init_cmdline_arg(FERRY_PARAM_REGION, arg, sizeof(arg))) {
@@ -375,9 +378,13 @@ int init_restore_region(void)
 	if (r < 0) {
 		rec.outcome = FERRY_UPDATE_FAILED;
 		rec.error = -r;
-		log_error("NOT RESTORED: %s; the image is kept, booting normally", rec.reason);
+		log_error("NOT RESTORED: %s; the image is kept", rec.reason);
 	}
+	/* restore_fallback.c: a failure after a kernel switch may reset */
+	reset = init_note_restore(&region, &rec, r);
 	finish(&region, &rec);
+	if (reset)
+		init_reset_machine(&region);
 	ferry_region_close(&region);
 	return r;
 }

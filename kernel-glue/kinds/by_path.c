@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "../common/procfs.h"
+#include "../common/mountinfo.h"
 #include "by_path.h"
 
 static const char *const keep_paths[] = {
@@ -30,29 +31,21 @@ bool by_path_filesystem(const struct inv_item *it)
 
 bool by_path_lost_at_boot(dev_t dev, char *where, size_t size)
 {
-	char *buf, *line, *next;
+	struct mountinfo *v;
 	bool lost = false;
+	size_t n;
 
-	if (proc_read_file("/proc/self/mountinfo", &buf, NULL) < 0)
+	if (mountinfo_read_self(&v, &n) < 0)
 		return false;
-	for (line = buf; line && *line && !lost; line = next) {
-		char point[4096], fstype[64];
-		unsigned maj, min;
-		const char *dash;
+	for (size_t i = 0; i < n && !lost; i++) {
+		const struct mountinfo *m = &v[i];
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %u:%u %*s %4095s", &maj, &min, point) != 3 ||
-		    sscanf(dash + 3, "%63s", fstype) != 1)
-			continue;
-		if (makedev(maj, min) == dev && strcmp(point, "/") != 0 &&
-		    (strcmp(fstype, "tmpfs") == 0 || strcmp(fstype, "ramfs") == 0)) {
-			snprintf(where, size, "%s", point);
+		if (makedev(m->dev_major, m->dev_minor) == dev && strcmp(m->point, "/") != 0 &&
+		    (strcmp(m->fstype, "tmpfs") == 0 || strcmp(m->fstype, "ramfs") == 0)) {
+			mountinfo_unescape(m->point, where, size);
 			lost = true;
 		}
 	}
-	free(buf);
+	free(v);
 	return lost;
 }

@@ -23,6 +23,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/mountinfo.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
@@ -66,23 +67,20 @@ static bool inotify_match(const struct fd_probe *fd)
 static int open_mount_of(unsigned long dev)
 {
 	unsigned ma = dev >> 20, mi = dev & 0xfffff;
-	char *info, *line;
+	struct mountinfo *v;
+	size_t n;
 	int fd = -ENOENT;
 
-	if (proc_read_file("/proc/self/mountinfo", &info, NULL) < 0)
+	if (mountinfo_read_self(&v, &n) < 0)
 		return -EIO;
-	for (line = info; line && *line && fd < 0;) {
-		unsigned a, b;
-		char mnt[4096];
+	for (size_t i = 0; i < n && fd < 0; i++)
+		if (v[i].dev_major == ma && v[i].dev_minor == mi) {
+			char point[MOUNTINFO_FIELD_MAX];
 
-		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &a, &b, mnt) == 3 && a == ma &&
-		    b == mi)
-			fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	free(info);
+			mountinfo_unescape(v[i].point, point, sizeof(point));
+			fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
+	free(v);
 	return fd;
 }
 

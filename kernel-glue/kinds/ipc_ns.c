@@ -45,6 +45,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/ns_step.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
@@ -437,9 +438,7 @@ static int ipc_image_check(struct meta_in *in, struct st_image *img)
 /* ---- restore ---- */
 
 struct ipc_restore {
-	int own;       /* the restorer's own namespace while it is in the new one; else -1 */
-	bool made;     /* a namespace was made for the processes */
-	ino_t own_ino; /* the restorer's namespace */
+	struct ns_step ns; /* the processes' namespace, made by the restorer */
 };
 
 static const struct ipc_ns_rec *image_ns(const struct rst *r)
@@ -453,12 +452,8 @@ static void leave(struct rst *r)
 {
 	struct ipc_restore *s = rst_kind_state(r, &kind_ipc_ns, 0);
 
-	if (!s || s->own < 0)
-		return;
-	if (setns(s->own, CLONE_NEWIPC) < 0)
-		log_error("cannot go back to the restorer's own IPC namespace: %s", strerror(errno));
-	close(s->own);
-	s->own = -1;
+	if (s)
+		ns_step_back(&s->ns);
 }
 
 /* Each sysctl of @text ("NAME=VALUE\n" each) written, in the namespace
@@ -494,7 +489,6 @@ static int ipc_restore_begin(struct rst *r)
 {
 	const struct ipc_ns_rec *n = image_ns(r);
 	struct ipc_restore *s;
-	struct stat st;
 	int e;
 
 	if (!n)
@@ -502,24 +496,10 @@ static int ipc_restore_begin(struct rst *r)
 	s = rst_kind_state(r, &kind_ipc_ns, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->own = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-	if (s->own < 0)
-		return log_error_errno(-errno, "cannot open the restorer's own IPC namespace");
-	if (fstat(s->own, &st) < 0) {
-		e = -errno;
-		close(s->own);
-		s->own = -1;
-		return log_error_errno(e, "cannot read the restorer's own IPC namespace");
-	}
-	s->own_ino = st.st_ino;
-	if (unshare(CLONE_NEWIPC) < 0) {
-		e = -errno;
-		close(s->own);
-		s->own = -1;
+	e = ns_step_new(&s->ns, CLONE_NEWIPC);
+	if (e < 0)
 		return log_error_errno(e, "cannot make an IPC namespace for the processes (unshare "
 				       "CLONE_NEWIPC: CAP_SYS_ADMIN is needed)");
-	}
-	s->made = true;
 	e = write_sysctls(n->sysctls, false);
 	if (e < 0)
 		return e; /* left in restore_end */
@@ -549,12 +529,12 @@ static int ipc_verify_process(struct rst *r, struct rproc *rp)
 
 	if (!n)
 		return 0;
-	if (!s || !s->made)
+	if (!s || !s->ns.made)
 		return verify_differs(rp, "no IPC namespace was made for it");
 	e = ns_ino(rp->pid, &ino);
 	if (e < 0)
 		return verify_differs(rp, "cannot read its IPC namespace: %s", strerror(-e));
-	if (ino == s->own_ino)
+	if (ino == s->ns.own_ino)
 		return verify_differs(rp, "it is in the restorer's IPC namespace, not one of its "
 				      "own");
 	e = listing_of(rp->pid, &listing);

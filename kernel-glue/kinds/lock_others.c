@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/mountinfo.h"
 #include "../common/procfs.h"
 #include "lockinfo.h"
 
@@ -72,26 +74,26 @@ static void free_inodes(struct inode_set *s)
 	free(s->v);
 }
 
-/* The device of the filesystem of mount @mnt_id in /proc/PID/mountinfo
- * (its third field, the superblock's, which /proc/locks prints too; stat
- * may give another, on btrfs or overlayfs). */
-static int mount_dev(const char *mountinfo, const char *mnt_id, unsigned *ret_maj,
-		     unsigned *ret_min)
+/* The device of the filesystem of mount @mnt_id of @mounts (mountinfo's
+ * third field, the superblock's, which /proc/locks prints too; stat may
+ * give another, on btrfs or overlayfs). */
+static int mount_dev(const struct mountinfo *mounts, size_t n, const char *mnt_id,
+		     unsigned *ret_maj, unsigned *ret_min)
 {
 	unsigned long want = strtoul(mnt_id, NULL, 10);
 
-	for (const char *p = mountinfo; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		unsigned long id, parent;
-
-		if (sscanf(p, "%lu %lu %u:%u", &id, &parent, ret_maj, ret_min) == 4 && id == want)
+	for (size_t i = 0; i < n; i++)
+		if (mounts[i].id == want) {
+			*ret_maj = mounts[i].dev_major;
+			*ret_min = mounts[i].dev_minor;
 			return 0;
-	}
+		}
 	return -ENOENT;
 }
 
 /* The inode of fd @fd of @pid: its filesystem's device, its number. */
-static int fd_inode(pid_t pid, int fd, const char *mountinfo, struct inode_set *s,
-		    const char *path)
+static int fd_inode(pid_t pid, int fd, const struct mountinfo *mounts, size_t nmounts,
+		    struct inode_set *s, const char *path)
 {
 	char name[64], *info, buf[32];
 	unsigned maj = 0, min = 0;
@@ -105,7 +107,7 @@ static int fd_inode(pid_t pid, int fd, const char *mountinfo, struct inode_set *
 	if (r < 0)
 		return r;
 	have_dev = proc_status_field(info, "mnt_id", buf, sizeof(buf)) == 0 &&
-		   mount_dev(mountinfo, buf, &maj, &min) == 0;
+		   mount_dev(mounts, nmounts, buf, &maj, &min) == 0;
 	have_ino = proc_status_field(info, "ino", buf, sizeof(buf)) == 0;
 	if (have_ino)
 		ino = strtoull(buf, NULL, 10);
@@ -161,22 +163,24 @@ static int selection_inodes(struct ckpt *c, struct inode_set *s)
 
 	for (size_t i = 0; i < c->img.nprocs && r == 0; i++) {
 		const struct st_process *p = &c->img.procs[i];
-		char path[64], *mountinfo;
+		char path[64];
+		struct mountinfo *mounts;
+		size_t nmounts;
 
 		snprintf(path, sizeof(path), "/proc/%d/mountinfo", p->pid);
-		r = proc_read_file(path, &mountinfo, NULL);
+		r = mountinfo_read_at(AT_FDCWD, path, 0, &mounts, &nmounts);
 		if (r < 0)
 			return log_error_errno(r, "pid %d: cannot read %s", p->pid, path);
 		for (size_t k = 0; k < p->nfds && r == 0; k++) {
 			const struct st_file *f = st_find_file(&c->img, p->fds[k].file_id);
 
-			r = fd_inode(p->pid, p->fds[k].num, mountinfo, s,
+			r = fd_inode(p->pid, p->fds[k].num, mounts, nmounts, s,
 				     f ? lock_file_name(f) : "?");
 			if (r < 0)
 				log_error_errno(r, "pid %d fd %d: cannot tell its inode", p->pid,
 						p->fds[k].num);
 		}
-		free(mountinfo);
+		free(mounts);
 		if (r == 0) {
 			r = mapped_inodes(p->pid, s);
 			if (r < 0)

@@ -69,15 +69,17 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/ns_step.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
+#include "../common/mountinfo.h"
 #include "mount_ns.h"
 
 #define MNT_CONTENT_MAX (1u << 20) /* bytes of data in all carried tmpfs contents */
 #define MNT_MAX 512                /* mounts in one namespace */
-#define MNT_FIELD_MAX 1024         /* bytes of one field of a mount */
+#define MNT_FIELD_MAX MOUNTINFO_FIELD_MAX
 
 
 static const struct meta_field mnt_ns_fields[] = {
@@ -98,160 +100,17 @@ static const struct meta_field mnt_image_fields[] = {
 
 extern const struct kind kind_mount_ns;
 
-/* ---- mountinfo ---- */
-
-struct mnt {
-	unsigned dev_major, dev_minor;
-	char root[MNT_FIELD_MAX], point[MNT_FIELD_MAX], opts[256], prop[32];
-	char fstype[64], source[MNT_FIELD_MAX], super[MNT_FIELD_MAX];
-	bool shared, slave, unbindable;
-};
-
-/* The whole file @file of directory @dfd (AT_FDCWD or a proc the restore
- * keeps open while it unmounts the restorer's), NUL-terminated. */
-static int read_at(int dfd, const char *file, char **ret)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = malloc(cap + 1), *nb;
-	int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0 || !buf) {
-		r = fd < 0 && errno ? -errno : -ENOMEM;
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	for (;;) {
-		ssize_t k;
-
-		if (len == cap) {
-			nb = realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		k = read(fd, buf + len, cap - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			r = k < 0 ? -errno : 0;
-			break;
-		}
-		len += (size_t)k;
-	}
-	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	buf[len] = 0;
-	*ret = buf;
-	return 0;
-}
-
-/* Every line of mountinfo @file of directory @dfd, in its order. */
-static int read_mountinfo_at(int dfd, const char *file, struct mnt **ret, size_t *ret_n)
-{
-	struct mnt *v = NULL;
-	size_t n = 0;
-	char *buf = NULL;
-	int r = read_at(dfd, file, &buf);
-
-	if (r < 0)
-		return r;
-	for (char *line = buf, *next; line && *line; line = next) {
-		struct mnt *m;
-		char *dash, *opt, *save;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		if (n >= MNT_MAX) {
-			r = -E2BIG;
-			break;
-		}
-		m = ST_PUSH(v, n);
-		if (!m) {
-			r = -ENOMEM;
-			break;
-		}
-		memset(m, 0, sizeof(*m));
-		dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %u:%u %1023s %1023s %255s", &m->dev_major,
-				    &m->dev_minor, m->root, m->point, m->opts) != 5 ||
-		    sscanf(dash + 3, "%63s %1023s %1023s", m->fstype, m->source, m->super) != 3) {
-			r = -EINVAL;
-			break;
-		}
-		*dash = 0;
-		/* the optional fields, after the sixth */
-		opt = line;
-		for (int i = 0; i < 6 && opt; i++) {
-			opt = strchr(opt, ' ');
-			if (opt)
-				opt++;
-		}
-		for (char *t = opt ? strtok_r(opt, " ", &save) : NULL; t; t = strtok_r(NULL, " ", &save)) {
-			if (strncmp(t, "shared:", 7) == 0)
-				m->shared = true;
-			else if (strncmp(t, "master:", 7) == 0)
-				m->slave = true;
-			else if (strcmp(t, "unbindable") == 0)
-				m->unbindable = true;
-		}
-		snprintf(m->prop, sizeof(m->prop), "%s",
-			 m->unbindable ? "unbindable"
-			 : m->shared && m->slave ? "shared+slave"
-			 : m->shared ? "shared"
-			 : m->slave ? "slave" : "private");
-	}
-	free(buf);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
-static int read_mountinfo(const char *file, struct mnt **ret, size_t *ret_n)
-{
-	return read_mountinfo_at(AT_FDCWD, file, ret, ret_n);
-}
-
 /* "POINT ROOT FSTYPE SOURCE OPTIONS SUPER PROPAGATION": what verify compares */
-static void mnt_line(const struct mnt *m, char *buf, size_t size)
+static void mnt_line(const struct mountinfo *m, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s %s %s %s %s %s %s", m->point, m->root, m->fstype, m->source,
 		 m->opts, m->super, m->prop);
 }
 
-static bool same_identity(const struct mnt *a, const struct mnt *b)
+static bool same_identity(const struct mountinfo *a, const struct mountinfo *b)
 {
 	return strcmp(a->point, b->point) == 0 && strcmp(a->root, b->root) == 0 &&
 	       strcmp(a->fstype, b->fstype) == 0 && strcmp(a->source, b->source) == 0;
-}
-
-/* mountinfo's octal escapes (\040) undone into @out */
-static void unescape(const char *in, char *out, size_t size)
-{
-	size_t n = 0;
-
-	for (; *in && n + 1 < size; n++) {
-		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
-		    in[3] >= '0' && in[3] <= '7') {
-			out[n] = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
-			in += 4;
-		} else {
-			out[n] = *in++;
-		}
-	}
-	out[n] = 0;
 }
 
 /* The MS_ flags of per-mount options ("ro,nosuid,relatime"); false for
@@ -359,12 +218,12 @@ static bool procfs_options(const char *super, char *data, size_t size, char *bad
  * namespace (the first process of any other is not), looked up through
  * @pid's root where the instance is the mount on top of its point.
  */
-static bool procfs_of_pidns(pid_t pid, const struct mnt *m)
+static bool procfs_of_pidns(pid_t pid, const struct mountinfo *m)
 {
 	char real[PATH_MAX], path[PATH_MAX + 64];
 	struct stat top, a, b;
 
-	unescape(m->point, real, sizeof(real));
+	mountinfo_unescape(m->point, real, sizeof(real));
 	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, real);
 	if (stat(path, &top) < 0 || top.st_dev != makedev(m->dev_major, m->dev_minor))
 		return false;
@@ -517,7 +376,7 @@ static void content_of(struct content *c, pid_t pid, const char *point)
 	struct stat st;
 	int fd;
 
-	unescape(point, real, sizeof(real));
+	mountinfo_unescape(point, real, sizeof(real));
 	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, real);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -542,16 +401,16 @@ static void content_of(struct content *c, pid_t pid, const char *point)
  */
 static int plan(pid_t pid, char **ret_mounts, struct content *files)
 {
-	struct mnt *host = NULL, *t = NULL;
+	struct mountinfo *host = NULL, *t = NULL;
 	size_t nhost = 0, nt = 0, len = 0;
 	char file[64], *out = NULL;
 	bool *used = NULL, *procfs_line = NULL, slaves = false, shared = false;
 	int r;
 
 	snprintf(file, sizeof(file), "/proc/%d/mountinfo", pid);
-	r = read_mountinfo("/proc/self/mountinfo", &host, &nhost);
+	r = mountinfo_read_at(AT_FDCWD, "/proc/self/mountinfo", MNT_MAX, &host, &nhost);
 	if (r == 0)
-		r = read_mountinfo(file, &t, &nt);
+		r = mountinfo_read_at(AT_FDCWD, file, MNT_MAX, &t, &nt);
 	if (r < 0) {
 		log_error_errno(r, "pid %d: cannot read the mounts of its namespace or of ferry's", pid);
 		goto out;
@@ -568,7 +427,7 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 		shared |= t[i].shared;
 	}
 	for (size_t i = 0; i < nt && r == 0; i++) {
-		const struct mnt *m = &t[i], *from = NULL;
+		const struct mountinfo *m = &t[i], *from = NULL;
 		const char *kind = NULL, *why = NULL, *rest = "";
 		char hostpath[2 * MNT_FIELD_MAX] = "-", want[32], *line = NULL, *nb;
 		char data[MNT_FIELD_MAX], bad[MNT_FIELD_MAX], why_buf[MNT_FIELD_MAX + 128];
@@ -634,7 +493,7 @@ static int plan(pid_t pid, char **ret_mounts, struct content *files)
 			char real[PATH_MAX], path[PATH_MAX + 64];
 			struct stat st;
 
-			unescape(hostpath, real, sizeof(real));
+			mountinfo_unescape(hostpath, real, sizeof(real));
 			snprintf(path, sizeof(path), "/proc/%d/root%s", pid, real);
 			if (stat(path, &st) < 0 || st.st_dev != makedev(m->dev_major, m->dev_minor))
 				why = "its source in the procfs instance is covered by another mount";
@@ -786,7 +645,7 @@ static bool field_ok(const char *s, bool path)
 		return false;
 	if (!path)
 		return true;
-	unescape(s, real, sizeof(real));
+	mountinfo_unescape(s, real, sizeof(real));
 	if (real[0] != '/')
 		return false;
 	for (const char *c = real; (c = strstr(c, "/..")); c += 3)
@@ -959,7 +818,7 @@ static const char *next_entry(const uint8_t *files, size_t len, size_t *pos, str
 		return "a directory has data";
 	if (e->size > len - *pos)
 		return "an entry's data is cut short";
-	unescape(esc, e->path, sizeof(e->path));
+	mountinfo_unescape(esc, e->path, sizeof(e->path));
 	if (e->path[0] == '/' || !e->path[0] || strstr(e->path, "//"))
 		return "an entry's path is not relative";
 	for (const char *c = e->path; (c = strstr(c, "..")); c += 2)
@@ -1018,8 +877,7 @@ static int mnt_image_check(struct meta_in *in, struct st_image *img)
 /* ---- restore ---- */
 
 struct mnt_restore {
-	int saved; /* the restorer's own namespace, or -1 */
-	bool entered;
+	struct ns_step ns; /* the processes' namespace, made by the restorer */
 };
 
 /*
@@ -1037,7 +895,7 @@ static int next_of_mount(const struct mnt_ns_rec *ns, const char *point, size_t 
 		if (next_entry(ns->files, ns->files_len, pos, e))
 			return -EINVAL;
 		if (e->type == 'm') {
-			unescape(e->path, real, sizeof(real));
+			mountinfo_unescape(e->path, real, sizeof(real));
 			*mine = strcmp(real, point) == 0;
 		} else if (*mine) {
 			return 1;
@@ -1182,7 +1040,7 @@ static int bind_fd(int src, const char *point)
 /* Rebuild the list in the namespace the restorer is now in. */
 static int rebuild(const struct mnt_ns_rec *ns)
 {
-	struct mnt *own = NULL;
+	struct mountinfo *own = NULL;
 	size_t nown = 0, n = 0;
 	char *list = strdup(ns->mounts), *lines[MNT_MAX];
 	char *f[MNT_MAX][9];
@@ -1212,7 +1070,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 		r = log_error_errno(-errno, "cannot open /proc");
 		goto out;
 	}
-	r = read_mountinfo_at(proc, "self/mountinfo", &own, &nown);
+	r = mountinfo_read_at(proc, "self/mountinfo", MNT_MAX, &own, &nown);
 	src = calloc(n + 1, sizeof(*src));
 	kept = calloc(nown + 1, sizeof(*kept));
 	if (r < 0 || !src || !kept) {
@@ -1226,7 +1084,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 		src[i] = -1;
 		if (strcmp(f[i][0], "bind"))
 			continue;
-		unescape(f[i][8], real, sizeof(real));
+		mountinfo_unescape(f[i][8], real, sizeof(real));
 		src[i] = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (src[i] < 0) {
 			r = log_error_errno(-errno, "cannot open %s, to bind it on %s", real, f[i][1]);
@@ -1238,7 +1096,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 		if (strcmp(f[i][0], "host"))
 			continue;
 		for (size_t h = 0; h < nown; h++) {
-			struct mnt want = { 0 };
+			struct mountinfo want = { 0 };
 
 			snprintf(want.point, sizeof(want.point), "%s", f[i][1]);
 			snprintf(want.root, sizeof(want.root), "%s", f[i][2]);
@@ -1255,7 +1113,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 
 		if (kept[h])
 			continue;
-		unescape(own[h].point, real, sizeof(real));
+		mountinfo_unescape(own[h].point, real, sizeof(real));
 		if (umount2(real, MNT_DETACH) < 0) {
 			r = log_error_errno(-errno, "cannot unmount %s, which its namespace did not have",
 					    real);
@@ -1266,10 +1124,10 @@ static int rebuild(const struct mnt_ns_rec *ns)
 		char point[PATH_MAX], super[MNT_FIELD_MAX], *s = super;
 		unsigned long fl = 0;
 
-		unescape(f[i][1], point, sizeof(point));
+		mountinfo_unescape(f[i][1], point, sizeof(point));
 		mount_flags(f[i][5], &fl);
 		if (strcmp(f[i][0], "tmpfs") == 0) {
-			unescape(f[i][6], super, sizeof(super));
+			mountinfo_unescape(f[i][6], super, sizeof(super));
 			if (strncmp(s, "rw,", 3) == 0 || strncmp(s, "ro,", 3) == 0)
 				s += 3;
 			else if (strcmp(s, "rw") == 0 || strcmp(s, "ro") == 0)
@@ -1289,7 +1147,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 			/* the image check has refused other options; the instance is
 			 * of the restorer's pid namespace, the processes' */
 			procfs_options(f[i][6], data, sizeof(data), bad, sizeof(bad));
-			unescape(f[i][4], source, sizeof(source));
+			mountinfo_unescape(f[i][4], source, sizeof(source));
 			if (mount(source, point, "proc", fl & ~MS_RDONLY, data) < 0)
 				r = log_error_errno(-errno, "cannot mount a procfs on %s (%s)", point,
 						    data);
@@ -1298,7 +1156,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 			int fd;
 
 			/* its source is in the procfs instance of an earlier line */
-			unescape(f[i][8], real, sizeof(real));
+			mountinfo_unescape(f[i][8], real, sizeof(real));
 			fd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			r = fd < 0 ? -errno : bind_fd(fd, point);
 			if (fd >= 0)
@@ -1308,11 +1166,11 @@ static int rebuild(const struct mnt_ns_rec *ns)
 		}
 		/* its per-mount flags, when they differ */
 		if (r == 0) {
-			struct mnt *now = NULL;
+			struct mountinfo *now = NULL;
 			size_t nnow = 0;
 			char opts[256] = "";
 
-			r = read_mountinfo_at(proc, "self/mountinfo", &now, &nnow);
+			r = mountinfo_read_at(proc, "self/mountinfo", MNT_MAX, &now, &nnow);
 			for (size_t h = nnow; r == 0 && h-- > 0;)
 				if (strcmp(now[h].point, f[i][1]) == 0) {
 					snprintf(opts, sizeof(opts), "%s", now[h].opts);
@@ -1334,7 +1192,7 @@ static int rebuild(const struct mnt_ns_rec *ns)
 
 		if (strcmp(f[i][7], "slave"))
 			continue;
-		unescape(f[i][1], point, sizeof(point));
+		mountinfo_unescape(f[i][1], point, sizeof(point));
 		if (mount(NULL, point, NULL, MS_SLAVE, NULL) < 0)
 			r = log_error_errno(-errno, "cannot make %s a slave again", point);
 	}
@@ -1362,16 +1220,9 @@ static int mnt_restore_begin(struct rst *r)
 	s = rst_kind_state(r, &kind_mount_ns, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->saved = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (s->saved < 0)
-		return log_error_errno(-errno, "cannot open the restorer's mount namespace");
-	if (unshare(CLONE_NEWNS) < 0) {
-		e = log_error_errno(-errno, "cannot make a mount namespace for the processes");
-		close(s->saved);
-		s->saved = -1;
-		return e;
-	}
-	s->entered = true;
+	e = ns_step_new(&s->ns, CLONE_NEWNS);
+	if (e < 0)
+		return log_error_errno(e, "cannot make a mount namespace for the processes");
 	e = rebuild(mi->ns);
 	if (e < 0)
 		log_error("the mount namespace of the image cannot be made again here");
@@ -1381,7 +1232,7 @@ static int mnt_restore_begin(struct rst *r)
 static int mnt_verify_process(struct rst *r, struct rproc *rp)
 {
 	const struct mnt_image *mi = kind_image_data_if(&r->img, &kind_mount_ns);
-	struct mnt *now = NULL;
+	struct mountinfo *now = NULL;
 	size_t n = 0, i = 0;
 	char file[64];
 	int e;
@@ -1389,7 +1240,7 @@ static int mnt_verify_process(struct rst *r, struct rproc *rp)
 	if (!mi || !mi->n)
 		return 0;
 	snprintf(file, sizeof(file), "/proc/%d/mountinfo", rp->pid);
-	e = read_mountinfo(file, &now, &n);
+	e = mountinfo_read_at(AT_FDCWD, file, MNT_MAX, &now, &n);
 	if (e < 0)
 		return log_error_errno(e, "pid %d: cannot read %s", rp->pid, file);
 	for (const char *l = mi->ns->mounts; *l && e == 0; l = strchr(l, '\n') + 1, i++) {
@@ -1432,13 +1283,8 @@ static void mnt_restore_end(struct rst *r)
 {
 	struct mnt_restore *s = rst_kind_state(r, &kind_mount_ns, 0);
 
-	if (!s || !s->entered)
-		return;
-	if (setns(s->saved, CLONE_NEWNS) < 0)
-		log_error_errno(-errno, "cannot go back to the restorer's mount namespace");
-	close(s->saved);
-	s->saved = -1;
-	s->entered = false;
+	if (s)
+		ns_step_back(&s->ns);
 }
 
 const struct kind kind_mount_ns = {

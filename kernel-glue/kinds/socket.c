@@ -129,6 +129,11 @@ static const struct meta_cell opt_cells[] = {
 	META_CELL(struct socket_opt, value, 4),
 };
 static const struct meta_cell u32_cell[] = { { 0, 4, 4 } };
+static const struct meta_cell rights_cells[] = {
+	META_CELL(struct socket_rights, at, 4),
+	META_CELL(struct socket_rights, len, 4),
+	META_CELL(struct socket_rights, nfds, 4),
+};
 
 #define BOUND META_PRESENT(struct socket_record, bound)
 
@@ -175,6 +180,10 @@ static const struct meta_field socket_fields[] = {
 		     uint32_t, u32_cell, META_OMIT_ZERO | META_SAME_COUNT, .when = not_stream),
 	META_BYTES(FM_S_RECV_SOURCES, struct socket_record, dgram_sources, dgram_sources_len, 0,
 		   .when = has_dgrams),
+	META_RECORDS(FM_S_RECV_RIGHTS, struct socket_record, rights, nrights, struct socket_rights,
+		     rights_cells, META_OMIT_ZERO),
+	META_RECORDS(FM_S_RECV_RIGHTS_FILES, struct socket_record, rights_files, nrights_files,
+		     uint32_t, u32_cell, META_OMIT_ZERO),
 	{ .name = "tcp", .type = META_T_INLINE, .offset = offsetof(struct socket_record, tcp),
 	  .node = &tcp_node, .present = META_PRESENT(struct socket_record, have_tcp) },
 	{ .name = FM_S_JOURNAL, .type = META_T_INLINE,
@@ -182,6 +191,48 @@ static const struct meta_field socket_fields[] = {
 	  .present = META_PRESENT(struct socket_record, have_journal) },
 	{ 0 },
 };
+
+/* The messages with descriptors in flight: in queue order, inside the
+ * queue, each with 1 to SOCKET_RIGHTS_MAX_FDS of rights_files, all of them. */
+static int check_rights(struct meta_in *in, int node, const struct socket_record *s)
+{
+	uint64_t end = 0, fds = 0;
+
+	if (!s->nrights && !s->nrights_files)
+		return 0;
+	if (s->family != AF_UNIX)
+		return meta_fail(in, node, "descriptors in flight on a socket of family %u",
+				 s->family);
+	if (s->nrights_files > SOCKET_RIGHTS_MAX_QUEUE)
+		return meta_fail(in, node, "%zu descriptors in flight, more than %u",
+				 s->nrights_files, SOCKET_RIGHTS_MAX_QUEUE);
+	for (size_t i = 0; i < s->nrights; i++) {
+		const struct socket_rights *m = &s->rights[i];
+
+		if (!m->nfds || m->nfds > SOCKET_RIGHTS_MAX_FDS)
+			return meta_fail(in, node, "message %zu with descriptors in flight carries %u "
+					 "of them (1 to %u)", i + 1, m->nfds, SOCKET_RIGHTS_MAX_FDS);
+		fds += m->nfds;
+		if (s->type == SOCK_STREAM) {
+			if (!m->len || m->at < end || (uint64_t)m->at + m->len > s->recv_len)
+				return meta_fail(in, node, "message %zu with descriptors in flight, "
+						 "bytes %u to %llu, is not in order inside the %zu "
+						 "queued bytes", i + 1, m->at,
+						 (unsigned long long)m->at + m->len, s->recv_len);
+			end = (uint64_t)m->at + m->len;
+		} else {
+			if (m->len || m->at >= s->ndgrams || (i && m->at < end))
+				return meta_fail(in, node, "message %zu with descriptors in flight is "
+						 "datagram %u, not one after the last of %zu queued",
+						 i + 1, m->at, s->ndgrams);
+			end = (uint64_t)m->at + 1;
+		}
+	}
+	if (fds != s->nrights_files)
+		return meta_fail(in, node, "its messages carry %llu descriptors in flight, and %zu "
+				 "are named", (unsigned long long)fds, s->nrights_files);
+	return 0;
+}
 
 /* What spans fields: a known family, queued datagrams that add up. */
 static int check_socket(struct meta_in *in, int node, void *obj)
@@ -191,6 +242,8 @@ static int check_socket(struct meta_in *in, int node, void *obj)
 
 	if (s->family != AF_UNIX && !is_inet(s))
 		return meta_fail(in, node, "family %u is not known", s->family);
+	if (check_rights(in, node, s) < 0)
+		return in->err;
 	for (size_t i = 0; i < s->ndgrams; i++) {
 		total += s->dgram_lens[i];
 		srcs += s->dgram_source_lens ? s->dgram_source_lens[i] : 0;

@@ -68,6 +68,23 @@ struct journal_stream {
 #define JOURNAL_FORWARD_KMSG 2
 #define JOURNAL_FORWARD_CONSOLE 4
 
+/*
+ * Unix: a message of the receive queue that carries descriptors in flight
+ * (SCM_RIGHTS), read with them. A stream's message is the bytes one send
+ * put in one buffer of the kernel: a read that takes any of them takes the
+ * descriptors and ends with that message.
+ */
+struct socket_rights {
+	uint32_t at;   /* stream: offset of its first byte in recv_queue; else: datagram index */
+	uint32_t len;  /* stream: its bytes (> 0); else: 0 */
+	uint32_t nfds; /* its descriptors: the next nfds file ids of rights_files */
+};
+
+/* At most this many descriptors in one message (the kernel's SCM_MAX_FD),
+ * and in flight in the queue of one socket. */
+#define SOCKET_RIGHTS_MAX_FDS 253
+#define SOCKET_RIGHTS_MAX_QUEUE 4096
+
 struct socket_record {
 	uint32_t id;
 	uint32_t family, type, protocol; /* AF_*, SOCK_*, IPPROTO_* */
@@ -106,6 +123,10 @@ struct socket_record {
 	uint8_t *dgram_sources;          /* source address of each, as recvmsg gives it */
 	size_t dgram_sources_len;
 	uint32_t *dgram_source_lens;     /* ndgrams lengths into dgram_sources (0: none) */
+	struct socket_rights *rights;    /* unix: the messages that carry descriptors, */
+	size_t nrights;                  /* in queue order */
+	uint32_t *rights_files;          /* the file records of their descriptors, in order */
+	size_t nrights_files;
 	bool have_tcp;
 	struct socket_tcp tcp;
 	bool have_journal;               /* unix: a stream to journald */
@@ -160,6 +181,36 @@ int dump_sock_dgrams(struct sock_ctx *x);
 /* Name @n empty datagrams of the queue that a peek offset cannot see again
  * (peeked before). Returns 0. */
 int sock_empty_peeked(struct sock_ctx *x, unsigned n);
+/*
+ * Descriptors in flight in a Unix socket's queue (unix_rights.c). Keep
+ * ferry's copies @fds of the @nfds descriptors of a message of the queue
+ * (stream: its bytes @at to @at + @len; else: datagram @at, @len 0) in its
+ * record; they are dumped as files by unix_rights_dump(). Returns 0
+ * (a refusal named) or -errno; the copies are ferry's to close either way.
+ */
+int unix_rights_keep(struct sock_ctx *x, uint32_t at, uint32_t len, const int *fds, size_t nfds);
+/* Of the @n bytes a peek from @at gave with descriptors, the offset of the
+ * first that comes with them (a stream's message begins there). */
+int unix_rights_start(struct sock_ctx *x, size_t at, size_t n, size_t *ret);
+/* Every descriptor kept so far dumped as a file (once every fd of a
+ * process is); the ones no kind can carry in flight named. */
+int unix_rights_dump(struct ckpt *c);
+/* The checkpoint ends: ferry's copies closed. */
+void unix_rights_dump_end(struct ckpt *c);
+/* The descriptors in flight of record @s of @img: NULL when each is a file
+ * of the image that can be in flight, else why not (that file in
+ * @ret_file). */
+const char *unix_rights_invalid(const struct st_image *img, const struct socket_record *s,
+				uint32_t *ret_file);
+/* Send @buf, @len bytes, from @from (to @dest, unless NULL) with the
+ * descriptors of message @m of @s, opened now if they are not yet. Returns
+ * the bytes sent or -errno (logged). */
+ssize_t unix_rights_send(struct rst *r, int from, const struct socket_record *s,
+			 const struct socket_rights *m, const void *buf, size_t len,
+			 const struct sockaddr *dest, socklen_t dest_len);
+/* A stream refilled into @fd: each message with descriptors where it was,
+ * whole, with them. Returns 0 or -errno (logged). */
+int unix_rights_check_stream(int fd, const struct socket_record *s);
 /* The fd by which process @pid holds socket @ino, or -1. */
 int sock_fd_of(pid_t pid, uint64_t ino);
 /* The local and peer addresses of an inet socket (inet.c). */
@@ -192,8 +243,9 @@ void sock_apply_options(int fd, const struct socket_record *s, bool before_bind)
 /* The recorded buffer sizes, forced (so the queues fit). */
 void sock_apply_buffers(int fd, const struct socket_record *s);
 /* Send the recorded datagrams to @dest from sockets bound to their sources
- * where possible (socket_dgram.c). Returns 0 or -errno. */
-int sock_requeue_dgrams(const struct socket_record *s, const struct sockaddr *dest,
+ * where possible, each with its descriptors in flight (a Unix socket's)
+ * (socket_dgram.c). Returns 0 or -errno. */
+int sock_requeue_dgrams(struct rst *r, const struct socket_record *s, const struct sockaddr *dest,
 			socklen_t dest_len);
 /* Wait until the datagrams put back are in the queue of @fd. */
 void sock_wait_queued(int fd, const struct socket_record *s);

@@ -6,8 +6,9 @@
  * that moves on after each read, so every datagram is seen once with its
  * source address and the queue stays as it was. The socket's own peek
  * offset is put back afterwards; an empty datagram is one of length 0 in
- * its place. Descriptors in flight (SCM_RIGHTS) are named: they cannot be
- * carried. At restore the datagrams are sent again,
+ * its place. Descriptors in flight (SCM_RIGHTS) of a Unix socket come with
+ * the peeks, installed in ferry: kept with their message (unix_rights.c).
+ * At restore the datagrams are sent again,
  * in order, each from a socket bound to its recorded source where that can
  * be done (IP_TRANSPARENT), else from an unnamed one.
  */
@@ -51,19 +52,24 @@ static int push_u32(uint32_t **arr, size_t *n, uint32_t v)
 	return 0;
 }
 
-/* Did this read carry descriptors? Those installed in ferry are closed. */
-static bool had_rights(struct msghdr *m)
+/* The descriptors a peek gave (installed in ferry), into @fds; -EMSGSIZE
+ * when some did not fit (MSG_CTRUNC: ferry's limit, or no room). */
+static int take_rights(struct msghdr *m, int *fds, size_t *ret_n)
 {
-	bool rights = m->msg_flags & MSG_CTRUNC;
-
+	*ret_n = 0;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		rights = true;
-		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
-			close(((int *)CMSG_DATA(cm))[i]);
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd = ((int *)CMSG_DATA(cm))[i];
+
+			if (*ret_n < SOCKET_RIGHTS_MAX_FDS)
+				fds[(*ret_n)++] = fd;
+			else
+				close(fd);
+		}
 	}
-	return rights;
+	return m->msg_flags & MSG_CTRUNC ? -EMSGSIZE : 0;
 }
 
 /*
@@ -108,9 +114,11 @@ int dump_sock_dgrams(struct sock_ctx *x)
 	size_t nsrc = 0;
 	uint8_t *buf;
 	union {
-		char b[CMSG_SPACE(64 * sizeof(int)) + 256];
+		char b[CMSG_SPACE(SOCKET_RIGHTS_MAX_FDS * sizeof(int)) + 256];
 		struct cmsghdr align;
 	} ctl;
+	int fds[SOCKET_RIGHTS_MAX_FDS];
+	size_t nfds;
 
 	if (getsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &old_off, &olen) < 0 ||
 	    setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) < 0)
@@ -138,10 +146,57 @@ int dump_sock_dgrams(struct sock_ctx *x)
 					     x->pid, x->fd, x->link);
 			break;
 		}
-		if (had_rights(&m)) {
-			sock_unsupported(x, "descriptors in flight (SCM_RIGHTS) in its queue are "
-					 "not supported");
+		if (take_rights(&m, fds, &nfds) < 0 || (nfds && s->family != AF_UNIX)) {
+			for (size_t i = 0; i < nfds; i++)
+				close(fds[i]);
+			sock_unsupported(x, "descriptors in flight (SCM_RIGHTS) in its queue could "
+					 "not all be taken (ferry's descriptor limit, RLIMIT_NOFILE)");
 			break;
+		}
+		if (nfds && stream) {
+			size_t at = s->recv_len, start;
+
+			/* the message with them ends what the peek gave: where
+			 * does it begin? */
+			r = unix_rights_start(x, at, n, &start);
+			if (r == 0 && start > at) {
+				/* the bytes before it first; the next peek, from
+				 * where it begins, gives it alone */
+				int off = start;
+
+				for (size_t i = 0; i < nfds; i++)
+					close(fds[i]);
+				nfds = 0;
+				n = start - at;
+				if (setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0)
+					r = log_error_errno(-errno, "pid %d fd %d: %s: cannot set a "
+							    "peek offset", x->pid, x->fd, x->link);
+			} else if (r == 0) {
+				int off = at + n;
+
+				if (setsockopt(x->sfd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0)
+					r = log_error_errno(-errno, "pid %d fd %d: %s: cannot set a "
+							    "peek offset", x->pid, x->fd, x->link);
+			}
+			if (r < 0) {
+				for (size_t i = 0; i < nfds; i++)
+					close(fds[i]);
+				break;
+			}
+		}
+		if (nfds && old_off >= 0) {
+			for (size_t i = 0; i < nfds; i++)
+				close(fds[i]);
+			sock_unsupported(x, "its peek offset (SO_PEEK_OFF %d) is not carried with "
+					 "descriptors in flight (SCM_RIGHTS) in its queue: clear it "
+					 "(-1) first", old_off);
+			break;
+		}
+		if (nfds) {
+			r = unix_rights_keep(x, stream ? s->recv_len : s->ndgrams,
+					     stream ? n : 0, fds, nfds);
+			if (r < 0 || x->c->problems)
+				break;
 		}
 		if (n == 0 && stream)
 			break; /* end of stream */
@@ -210,9 +265,10 @@ static int source_socket(const struct socket_record *s, const struct sockaddr *s
 	return fd;
 }
 
-int sock_requeue_dgrams(const struct socket_record *s, const struct sockaddr *dest,
+int sock_requeue_dgrams(struct rst *r, const struct socket_record *s, const struct sockaddr *dest,
 			socklen_t dest_len)
 {
+	const struct socket_rights *m = s->rights;
 	size_t off = 0, soff = 0;
 	bool warned = false;
 
@@ -231,7 +287,12 @@ int sock_requeue_dgrams(const struct socket_record *s, const struct sockaddr *de
 		if (fd < 0)
 			return log_error_errno(-errno, "socket %u: cannot make a socket to put its queue "
 					"back", s->id);
-		n = sendto(fd, s->recv_queue + off, s->dgram_lens[i], MSG_DONTWAIT, dest, dest_len);
+		if (r && m < s->rights + s->nrights && m->at == i)
+			n = unix_rights_send(r, fd, s, m++, s->recv_queue + off, s->dgram_lens[i],
+					     dest, dest_len);
+		else
+			n = sendto(fd, s->recv_queue + off, s->dgram_lens[i], MSG_DONTWAIT, dest,
+				   dest_len);
 		close(fd);
 		if (n != (ssize_t)s->dgram_lens[i])
 			return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put queued "

@@ -62,6 +62,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/ns_step.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
@@ -277,60 +278,19 @@ static int dump_segment(struct ckpt *c, struct sysv_shm_image *si, const struct 
 	return read_segment(c, mm, a, s);
 }
 
-/*
- * Ferry in the IPC namespace of @pid, its ids those the selection sees:
- * *@own the namespace ferry left (to go back to with leave_ns), -1 when it
- * was in it already. 0 or -errno.
- */
-static int enter_ns_of(pid_t pid, int *own)
-{
-	char path[64];
-	struct stat mine, theirs;
-	int fd, e;
-
-	*own = -1;
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
-	if (stat(path, &theirs) < 0 || stat("/proc/self/ns/ipc", &mine) < 0)
-		return -errno;
-	if (theirs.st_ino == mine.st_ino && theirs.st_dev == mine.st_dev)
-		return 0;
-	*own = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-	if (*own < 0)
-		return -errno;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0) {
-		e = -errno;
-		if (fd >= 0)
-			close(fd);
-		close(*own);
-		*own = -1;
-		return e;
-	}
-	close(fd);
-	return 0;
-}
-
-static void leave_ns(int own)
-{
-	if (own < 0)
-		return;
-	if (setns(own, CLONE_NEWIPC) < 0)
-		log_error("cannot go back to ferry's own IPC namespace: %s", strerror(errno));
-	close(own);
-}
-
 static int sysv_shm_dump_check(struct ckpt *c)
 {
 	struct sysv_shm_image *si = NULL;
-	int e = 0, own = -1;
+	struct ns_step ns = { .away = false };
 	bool joined = false;
+	int e = 0;
 
 	/* the segments' ids are those of the selection's namespace (one: ipc_ns.c) */
 	for (size_t m = 0; m < c->img.nmms && !joined; m++)
 		for (size_t i = 0; i < c->img.mms[m].nareas && !joined; i++) {
 			if (c->img.mms[m].areas[i].kind != ST_AREA_SYSV)
 				continue;
-			e = enter_ns_of((pid_t)c->img.mms[m].id, &own);
+			e = ns_step_into(&ns, CLONE_NEWIPC, (pid_t)c->img.mms[m].id);
 			if (e < 0)
 				return log_error_errno(e, "pid %u: cannot join its IPC namespace "
 						       "to read its System V shared memory "
@@ -338,7 +298,7 @@ static int sysv_shm_dump_check(struct ckpt *c)
 			joined = true;
 		}
 	e = shm_dump_all(c, &si);
-	leave_ns(own);
+	ns_step_back(&ns);
 	return e;
 }
 

@@ -74,7 +74,7 @@ static int udp_restore(struct rst *r, const struct socket_record *s)
 				  s->id, s->ndgrams);
 		} else {
 			len = requeue_dest(s, &ss);
-			e = sock_requeue_dgrams(s, (struct sockaddr *)&ss, len);
+			e = sock_requeue_dgrams(NULL, s, (struct sockaddr *)&ss, len);
 			if (e == 0)
 				sock_wait_queued(fd, s);
 		}

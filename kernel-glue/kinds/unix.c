@@ -10,7 +10,9 @@
  * closed. The receive queue is peeked (socket_dgram.c); empty datagrams
  * are carried in their places, and one peeked before (which a peek offset
  * steps over) is named: at the head of the queue, or, for a pair, counted
- * from what the sender's end is charged for the queue.
+ * from what the sender's end is charged for the queue. Descriptors in
+ * flight (SCM_RIGHTS) come with their messages, each a file of the image
+ * (unix_rights.c).
  *
  * At restore, two ends of a connection both in the image come back as a
  * socketpair: each end's queue is refilled by writing from the other end,
@@ -20,6 +22,7 @@
  * owner), listening, its queued datagrams sent to it, connected again by
  * name to a peer outside the image. A connection whose peer had closed is
  * one end of a socketpair, refilled from the other end, which is closed.
+ * Each message of a queue that carried descriptors is sent with them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -533,27 +536,56 @@ static void unix_restore_end(struct rst *r)
 	rs->nends = 0;
 }
 
-/* The queue of @to (recorded in @s) refilled by writing from @from. */
-static int refill_from(int from, const struct socket_record *s)
+/* Send @len bytes of @s's queue from @off, from @from, as one message or
+ * more (a stream's, as the kernel splits them). */
+static int send_bytes(int from, const struct socket_record *s, size_t off, size_t len)
 {
+	while (len) {
+		ssize_t n = send(from, s->recv_queue + off, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put back "
+					       "%zu queued bytes", s->id, len);
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The queue of @to (recorded in @s) refilled by writing from @from: a
+ * stream's bytes, each message with descriptors in flight sent with them
+ * on its own; each datagram, with its descriptors. */
+static int refill_from(struct rst *r, int from, const struct socket_record *s)
+{
+	const struct socket_rights *m = s->rights, *end = s->rights + s->nrights;
 	size_t off = 0;
+	int e = 0;
 
 	if (s->type == SOCK_STREAM) {
-		while (off < s->recv_len) {
-			ssize_t n = send(from, s->recv_queue + off, s->recv_len - off,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
+		for (; m < end && e == 0; m++) {
+			ssize_t n;
 
-			if (n <= 0)
-				return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put back "
-						"%zu queued bytes", s->id, s->recv_len - off);
-			off += n;
+			e = send_bytes(from, s, off, m->at - off);
+			if (e < 0)
+				break;
+			n = unix_rights_send(r, from, s, m, s->recv_queue + m->at, m->len, NULL, 0);
+			if (n >= 0 && n != (ssize_t)m->len)
+				n = log_error_errno(-EIO, "socket %u: a message of its queue with "
+						    "descriptors in flight was sent in part", s->id);
+			e = n < 0 ? (int)n : 0;
+			off = m->at + m->len;
 		}
-		return 0;
+		return e < 0 ? e : send_bytes(from, s, off, s->recv_len - off);
 	}
 	for (size_t i = 0; i < s->ndgrams; i++) {
-		ssize_t n = send(from, s->recv_queue + off, s->dgram_lens[i],
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n;
 
+		if (m < end && m->at == i)
+			n = unix_rights_send(r, from, s, m++, s->recv_queue + off, s->dgram_lens[i],
+					     NULL, 0);
+		else
+			n = send(from, s->recv_queue + off, s->dgram_lens[i],
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n != (ssize_t)s->dgram_lens[i])
 			return log_error_errno(n < 0 ? -errno : -EIO, "socket %u: cannot put back queued "
 					"datagram %zu of %zu", s->id, i + 1, s->ndgrams);
@@ -577,9 +609,13 @@ static int restore_pair(struct rst *r, const struct socket_record *s)
 		return log_error_errno(-errno, "socket %u: cannot create a socketpair", s->id);
 	sock_apply_buffers(sv[0], s);
 	sock_apply_buffers(sv[1], peer);
-	e = refill_from(sv[1], s);
+	e = refill_from(r, sv[1], s);
 	if (e == 0)
-		e = refill_from(sv[0], peer);
+		e = refill_from(r, sv[0], peer);
+	if (e == 0)
+		e = unix_rights_check_stream(sv[0], s);
+	if (e == 0)
+		e = unix_rights_check_stream(sv[1], peer);
 	if (e == 0)
 		e = keep_pair_end(r, peer->id, sv[1]);
 	if (e < 0) {
@@ -592,15 +628,17 @@ static int restore_pair(struct rst *r, const struct socket_record *s)
 	return sv[0];
 }
 
-static int restore_closed_peer(const struct socket_record *s)
+static int restore_closed_peer(struct rst *r, const struct socket_record *s)
 {
 	int sv[2], e;
 
 	if (socketpair(AF_UNIX, s->type | SOCK_CLOEXEC, 0, sv) < 0)
 		return log_error_errno(-errno, "socket %u: cannot create a socketpair", s->id);
 	sock_apply_buffers(sv[0], s);
-	e = refill_from(sv[1], s);
+	e = refill_from(r, sv[1], s);
 	close(sv[1]);
+	if (e == 0)
+		e = unix_rights_check_stream(sv[0], s);
 	if (e < 0) {
 		close(sv[0]);
 		return e;
@@ -757,7 +795,7 @@ static int unix_restore(struct rst *r, const struct socket_record *s)
 						      "not connect it again", s->id, l->id);
 	}
 	if (s->state == SOCKET_CONNECTED && s->type != SOCK_DGRAM)
-		return restore_closed_peer(s);
+		return restore_closed_peer(r, s);
 	fd = socket(AF_UNIX, s->type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return log_error_errno(-errno, "socket %u: cannot create a Unix socket", s->id);
@@ -773,7 +811,7 @@ static int unix_restore(struct rst *r, const struct socket_record *s)
 			log_warning("socket %u: %zu queued datagrams on an unnamed socket are dropped",
 				  s->id, s->ndgrams);
 		} else {
-			e = sock_requeue_dgrams(s, (struct sockaddr *)&sun, len);
+			e = sock_requeue_dgrams(r, s, (struct sockaddr *)&sun, len);
 		}
 	}
 	if (e == 0 && s->state == SOCKET_CONNECTED && s->unix_peer_name_len) {
@@ -819,32 +857,48 @@ static int unix_image_check(struct meta_in *in, struct st_image *img)
 
 	for (size_t i = 0; i < n && !in->err; i++) {
 		const char *why = all[i].have_journal ? journal_stream_invalid(img, &all[i]) : NULL;
+		uint32_t file = 0;
 
 		if (why)
 			in->err = log_error_errno(-EINVAL, "image metadata: socket %u, a stream to "
 						  "journald: %s", all[i].id, why);
+		why = all[i].nrights_files ? unix_rights_invalid(img, &all[i], &file) : NULL;
+		if (why && !in->err)
+			in->err = log_error_errno(-EINVAL, "image metadata: socket %u: file %u in "
+						  "flight in its queue: %s", all[i].id, file, why);
 	}
 	return in->err;
 }
 
-static bool no_fds_in_flight(const struct inv_item *it)
-{
-	return strcmp(it->value, "0") == 0;
-}
-
 static const struct inv_claim unix_claims[] = {
 	INV_CLAIM(INV_FD, "filesystem"), /* its own, not opened by path */
-	INV_CLAIM_IF(INV_FD, "scm_fds", no_fds_in_flight,
-	  "descriptors in flight (SCM_RIGHTS) in its queue are not supported yet"),
+	INV_CLAIM(INV_FD, "scm_fds"),    /* its descriptors in flight: unix_rights.c */
 	INV_CLAIMS_END,
 };
+
+/* The descriptors in flight of the sockets of process @pid, once each of
+ * its own is a file of the image. */
+static int unix_dump_process(struct ckpt *c, pid_t pid, struct st_process *p)
+{
+	(void)pid;
+	(void)p;
+	return unix_rights_dump(c);
+}
+
+static void unix_dump_end(struct ckpt *c, bool kept)
+{
+	(void)kept;
+	unix_rights_dump_end(c);
+}
 
 const struct kind kind_unix = {
 	.name = "socket",
 	.claims = unix_claims,
 	.match = unix_match,
 	.dump = unix_dump,
+	.dump_process = unix_dump_process,
 	.dump_check = unix_dump_check,
+	.dump_end = unix_dump_end,
 	.file_size = sizeof(struct socket_file),
 	.file_fields = socket_file_fields,
 	.owns_record = unix_owns,

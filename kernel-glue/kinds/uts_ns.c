@@ -34,6 +34,7 @@
 
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
+#include "../common/ns_step.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
@@ -255,9 +256,7 @@ static int uts_image_check(struct meta_in *in, struct st_image *img)
 /* ---- restore ---- */
 
 struct uts_restore {
-	int own;       /* the restorer's own namespace while it is in the new one; else -1 */
-	bool made;     /* a namespace was made for the processes */
-	ino_t own_ino; /* the restorer's namespace */
+	struct ns_step ns; /* the processes' namespace, made by the restorer */
 };
 
 static const struct uts_names *image_names(const struct rst *r)
@@ -272,19 +271,14 @@ static void leave(struct rst *r)
 {
 	struct uts_restore *s = rst_kind_state(r, &kind_uts_ns, 0);
 
-	if (!s || s->own < 0)
-		return;
-	if (setns(s->own, CLONE_NEWUTS) < 0)
-		log_error("cannot go back to the restorer's own UTS namespace: %s", strerror(errno));
-	close(s->own);
-	s->own = -1;
+	if (s)
+		ns_step_back(&s->ns);
 }
 
 static int uts_restore_begin(struct rst *r)
 {
 	const struct uts_names *u = image_names(r);
 	struct uts_restore *s;
-	struct stat st;
 	int e;
 
 	if (!u)
@@ -292,24 +286,10 @@ static int uts_restore_begin(struct rst *r)
 	s = rst_kind_state(r, &kind_uts_ns, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->own = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
-	if (s->own < 0)
-		return log_error_errno(-errno, "cannot open the restorer's own UTS namespace");
-	if (fstat(s->own, &st) < 0) {
-		e = -errno;
-		close(s->own);
-		s->own = -1;
-		return log_error_errno(e, "cannot read the restorer's own UTS namespace");
-	}
-	s->own_ino = st.st_ino;
-	if (unshare(CLONE_NEWUTS) < 0) {
-		e = -errno;
-		close(s->own);
-		s->own = -1;
+	e = ns_step_new(&s->ns, CLONE_NEWUTS);
+	if (e < 0)
 		return log_error_errno(e, "cannot make a UTS namespace for the processes (unshare "
 				       "CLONE_NEWUTS: CAP_SYS_ADMIN is needed)");
-	}
-	s->made = true;
 	if (sethostname(u->hostname, strlen(u->hostname)) < 0 ||
 	    setdomainname(u->domainname, strlen(u->domainname)) < 0) {
 		e = -errno;
@@ -339,12 +319,12 @@ static int uts_verify_process(struct rst *r, struct rproc *rp)
 
 	if (!u)
 		return 0;
-	if (!s || !s->made)
+	if (!s || !s->ns.made)
 		return verify_differs(rp, "no UTS namespace was made for it");
 	e = ns_ino(rp->pid, &ino);
 	if (e < 0)
 		return verify_differs(rp, "cannot read its UTS namespace: %s", strerror(-e));
-	if (ino == s->own_ino)
+	if (ino == s->ns.own_ino)
 		return verify_differs(rp, "it is in the restorer's UTS namespace, not one of its "
 				      "own");
 	e = names_of(rp->pid, &got);

@@ -134,6 +134,10 @@ void restore_lazy_end(struct rst *r);
 
 /* restore_files.c */
 int restore_open_files(struct rst *r);
+/* The restorer's fd of file record @f (of r->img.files), opened by its kind
+ * now if it is not yet: a kind whose file needs others open first (a socket
+ * whose queue carries descriptors in flight). Returns it, or -errno. */
+int restore_file_fd(struct rst *r, const struct st_file *f);
 int restore_fds(struct rst *r, struct rproc *rp);
 /* Once every process has its fds: each file's kind settles it in the first
  * process that holds it (where it takes it), then each kind finishes. */

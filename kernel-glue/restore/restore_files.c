@@ -64,6 +64,21 @@ static int allow_files(size_t nfiles)
 	return 0;
 }
 
+int restore_file_fd(struct rst *r, const struct st_file *f)
+{
+	size_t idx = f - r->img.files;
+	int fd;
+
+	if (r->files_fd[idx] >= 0)
+		return r->files_fd[idx];
+	fd = open_file(r, f);
+	/* a kind's open may have opened files of its own first (descriptors
+	 * in flight in a socket's queue): this one is still not open */
+	if (fd >= 0)
+		r->files_fd[idx] = fd;
+	return fd;
+}
+
 int restore_open_files(struct rst *r)
 {
 	int e = allow_files(r->img.nfiles);
@@ -80,12 +95,10 @@ int restore_open_files(struct rst *r)
 			e = kind_registry[i]->restore_begin(r);
 
 	for (size_t i = 0; i < r->img.nfiles && e == 0; i++) {
-		int fd = open_file(r, &r->img.files[i]);
+		int fd = restore_file_fd(r, &r->img.files[i]);
 
 		if (fd < 0)
 			e = fd;
-		else
-			r->files_fd[i] = fd;
 	}
 	for (size_t i = 0; i < kind_count && e == 0; i++)
 		if (kind_registry[i]->restore_opened)

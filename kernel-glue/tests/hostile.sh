@@ -146,6 +146,36 @@ refused journal-header-line "a stream to journald: its identifier or unit is not
 refused journal-peer "a stream to journald: its peer is not /run/systemd/journal/stdout" \
 	$journal_socket "set:/sockets/socket@1:journal-connector:u32:$pid,0,0" \
 	"set:/sockets/socket@1:unix-peer-name:str:/run/x"
+# descriptors in flight in the queue of a Unix datagram socket (added)
+rights_socket="add:/:sockets add:/sockets:socket@1 set:/sockets/socket@1:id:u32:1
+set:/sockets/socket@1:family:u32:1 set:/sockets/socket@1:sock-type:u32:2
+set:/sockets/socket@1:state:str:closed set:/sockets/socket@1:recv-queue:str:abcd
+set:/sockets/socket@1:recv-lengths:u32:5"
+rs=/sockets/socket@1
+# shellcheck disable=SC2086
+refused rights-too-many "message 1 with descriptors in flight carries 254 of them \(1 to 253\)" \
+	$rights_socket "set:$rs:recv-rights:u32:0,0,254" "set:$rs:recv-rights-files:u32:1"
+# shellcheck disable=SC2086
+refused rights-none "message 1 with descriptors in flight carries 0 of them" \
+	$rights_socket "set:$rs:recv-rights:u32:0,0,0"
+# shellcheck disable=SC2086
+refused rights-not-queued "message 1 with descriptors in flight is datagram 1, not one after the last of 1 queued" \
+	$rights_socket "set:$rs:recv-rights:u32:1,0,1" "set:$rs:recv-rights-files:u32:1"
+# shellcheck disable=SC2086
+refused rights-unnamed "its messages carry 2 descriptors in flight, and 1 are named" \
+	$rights_socket "set:$rs:recv-rights:u32:0,0,2" "set:$rs:recv-rights-files:u32:1"
+# shellcheck disable=SC2086
+refused rights-no-file "file 999 in flight in its queue: a descriptor in flight that is no file of the image" \
+	$rights_socket "set:$rs:recv-rights:u32:0,0,1" "set:$rs:recv-rights-files:u32:999"
+# shellcheck disable=SC2086
+refused rights-itself "file 900 in flight in its queue: a Unix socket whose own queue carries descriptors in flight" \
+	$rights_socket "set:$rs:recv-rights:u32:0,0,1" "set:$rs:recv-rights-files:u32:900" \
+	"add:/files:file@900" "set:/files/file@900:id:u32:900" "set:/files/file@900:type:str:socket" \
+	"set:/files/file@900:flags:u32:2" "set:/files/file@900:socket:u32:1"
+refused rights-stream-outside "message 1 with descriptors in flight, bytes 3 to 7, is not in order inside the 5 queued bytes" \
+	"add:/:sockets" "add:/sockets:socket@1" "set:$rs:id:u32:1" "set:$rs:family:u32:1" \
+	"set:$rs:sock-type:u32:1" "set:$rs:state:str:closed" "set:$rs:recv-queue:str:abcd" \
+	"set:$rs:recv-rights:u32:3,4,1" "set:$rs:recv-rights-files:u32:1"
 refused ipc-ns-unknown-sysctl "the IPC namespace's sysctls: a line is not NAME=VALUE of an IPC sysctl" \
 	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:shm_next_id=7
 "

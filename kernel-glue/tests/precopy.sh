@@ -2,11 +2,13 @@
 # checkpoint --pre-copy of t_precopy, whose memory keeps changing while it
 # is copied: checkpoint --pre-copy --kill, restore, the same again, then
 # the program checks every page. The summary line must name pages written
-# before the freeze (at least its 16 MiB that never change) and during it
-# (the hot part it keeps rewriting); the image must verify. On a kernel
-# without soft-dirty pages (CONFIG_MEM_SOFT_DIRTY) ferry must say so and
-# copy every page at the freeze: the run is then
-# precopy-no-soft-dirty-restored-2x, which checks that path only (the QEMU
+# before the freeze (at least its 32 MiB that never change, but for the two
+# chunks at its ends, shared with the areas next to it) and during it (the
+# hot part it keeps rewriting), and two rounds of copies at least; the
+# image must verify. On a kernel without soft-dirty pages
+# (CONFIG_MEM_SOFT_DIRTY) ferry must say so and copy every page at the
+# freeze: the run is then precopy-no-soft-dirty-restored-2x, which checks
+# that path only (the QEMU
 # scenario precopy-generic runs this program on a kernel that has them).
 #
 # Usage: precopy.sh BUILD
@@ -39,8 +41,12 @@ precopy_kill() {
 	before=$(sed -n 's/.*: \([0-9]*\) pages written before the freeze.*/\1/p' "$dir/summary")
 	during=$(sed -n 's/.*), \([0-9]*\) during it$/\1/p' "$dir/summary")
 	[ -n "$before" ] && [ -n "$during" ] || fail "checkpoint $1: no pre-copy numbers in its summary"
-	[ "$before" -ge 4096 ] || fail "checkpoint $1: only $before pages written before the freeze"
+	[ "$before" -ge 8000 ] || fail "checkpoint $1: only $before pages written before the freeze"
 	[ "$during" -ge 1 ] || fail "checkpoint $1: no page written during the freeze"
+	rounds=$(sed -n 's/.* copied in \([0-9]*\) rounds*), .*/\1/p' "$dir/summary")
+	[ "${rounds:-0}" -ge 2 ] || fail "checkpoint $1: $rounds rounds of pre-copy, not 2 or more"
+	grep -q '^pre-copy: pages copied by round: [0-9]' "$dir/summary" ||
+		fail "checkpoint $1: no pages by round in its summary"
 	"$ferry" verify "$dir/image" >>"$dir/log" 2>&1 || fail "checkpoint $1: the image does not verify"
 }
 

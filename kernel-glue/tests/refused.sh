@@ -54,6 +54,8 @@ sysv_sem inventory a System V semaphore set it operated on last .id [0-9]+, key 
 sysv_msg inventory a System V message queue it sent to or received from last .id [0-9]+, key 0. is not carried yet
 sysv_shm_partial freeze area 0x[0-9a-f]+-0x[0-9a-f]+: an attachment of System V shared memory segment [0-9]+ that no longer maps all of it
 unix_passcred freeze fd [0-9]+: socket:\[[0-9]+\]: it reads its senders. credentials \(SO_PASSCRED: SCM_CREDENTIALS\) with what is queued
+unix_rights_kind freeze fd [0-9]+: socket:\[[0-9]+\]: descriptor 1 in flight \(SCM_RIGHTS\) in its queue, timerfd[^,]*, is of a kind that is restored or checked only in a process that holds it
+unix_rights_nested freeze fd [0-9]+: socket:\[[0-9]+\]: descriptor 1 in flight \(SCM_RIGHTS\) in its queue, socket[^,]*, is a Unix socket whose own queue carries descriptors in flight
 unix_empty_peeked freeze fd [0-9]+: socket:\[[0-9]+\]: 1 empty datagram of its queue was already peeked .MSG_PEEK
 unix_pending_outside freeze fd [0-9]+: socket:\[[0-9]+\]: its connection 1 of 1 not accepted yet comes from socket:\[[0-9]+\], held by pid [0-9]+ \(t_refused\) outside the checkpoint
 unix_pending_bytes freeze fd [0-9]+: socket:\[[0-9]+\]: what it sent on its connection, not accepted yet by socket:\[[0-9]+\], cannot be read before it is accepted

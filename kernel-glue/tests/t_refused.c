@@ -30,6 +30,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -387,6 +389,48 @@ static int ebpf_filtered_socket(void)
 }
 
 /* Make the state; 0 or -1 (errno set). */
+/* Send "k" on @via with descriptor @what in flight. */
+static int send_fd(int via, int what)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "k", 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &what, sizeof(int));
+	return sendmsg(via, &m, 0) == 1 ? 0 : -1;
+}
+
+/* The next message of @from is "k" with one descriptor, whose link says
+ * @link; it is in @ret_fd. */
+static bool recv_fd(int from, const char *link, int *ret_fd)
+{
+	union {
+		char b[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char b[4], path[64], got[128] = "";
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(from, &m, MSG_DONTWAIT) != 1 || b[0] != 'k' || !(cm = CMSG_FIRSTHDR(&m)) ||
+	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return false;
+	memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", *ret_fd);
+	return readlink(path, got, sizeof(got) - 1) > 0 && strncmp(got, link, strlen(link)) == 0;
+}
+
 static int set_up(const char *s)
 {
 	if (strcmp(s, "io_uring") == 0) {
@@ -644,6 +688,38 @@ static int set_up(const char *s)
 		fd2 = sv[0];
 		return 0;
 	}
+	if (strcmp(s, "unix_rights_kind") == 0) {
+		int sv[2], tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+
+		/* a timerfd in flight: it is armed again only in a process */
+		if (tfd < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 || send_fd(sv[0], tfd) < 0)
+			return -1;
+		close(tfd);
+		fd = sv[1];
+		fd2 = sv[0];
+		return 0;
+	}
+	if (strcmp(s, "unix_rights_nested") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 +
+				snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+					 "ferry-refused-nested-%d", getpid());
+		int sv[2], inner = socket(AF_UNIX, SOCK_DGRAM, 0), snd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		int efd = eventfd(3, 0);
+
+		/* a socket in flight whose own queue carries an eventfd */
+		if (efd < 0 || inner < 0 || snd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+		    bind(inner, (struct sockaddr *)&sun, len) < 0 ||
+		    connect(snd, (struct sockaddr *)&sun, len) < 0 || send_fd(snd, efd) < 0 ||
+		    send_fd(sv[0], inner) < 0)
+			return -1;
+		close(efd);
+		close(snd);
+		close(inner);
+		fd = sv[1];
+		fd2 = sv[0];
+		return 0;
+	}
 	if (strcmp(s, "unix_empty_peeked") == 0) {
 		int sv[2], off = 0, none = -1;
 		char b[4];
@@ -823,6 +899,20 @@ static const char *check(const char *s)
 		    cm->cmsg_type != SCM_CREDENTIALS ||
 		    ((struct ucred *)CMSG_DATA(cm))->pid != getpid())
 			return "its queued message lost its sender's credentials";
+	}
+	if (strcmp(s, "unix_rights_kind") == 0) {
+		int t;
+
+		if (!recv_fd(fd, "anon_inode:[timerfd]", &t))
+			return "its queued timerfd in flight changed";
+	}
+	if (strcmp(s, "unix_rights_nested") == 0) {
+		int inner, e;
+		uint64_t v;
+
+		if (!recv_fd(fd, "socket:", &inner) || !recv_fd(inner, "anon_inode:[eventfd]", &e) ||
+		    read(e, &v, 8) != 8 || v != 3)
+			return "its socket in flight, with an eventfd in flight, changed";
 	}
 	if (strcmp(s, "unix_empty_peeked") == 0) {
 		char b[4];

@@ -36,4 +36,16 @@ int update_estimate(pid_t pid, bool tree, struct update_estimate *ret);
  */
 int update_next_cmdline(const char *append, char *buf, size_t len);
 
+/*
+ * precopy.c, ferry update --pre-copy: where the checkpoint keeps the pages
+ * it copies before the freeze (the state directory, into @dir, when it has
+ * room for @resident bytes; else in memory), and the
+ * line that says what it wrote before and during the freeze.
+ */
+struct ferry_checkpoint_options;
+struct ferry_checkpoint_stats;
+void update_precopy_setup(struct ferry_checkpoint_options *co, uint64_t resident, char *dir,
+			  size_t len);
+void update_precopy_phase(const struct ferry_checkpoint_stats *st);
+
 #endif

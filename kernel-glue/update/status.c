@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ferry-glue/attempts.h"
 #include "internal.h"
 #include "region.h"
 
@@ -108,8 +109,14 @@ int ferry_update_status(FILE *out)
 		fprintf(out, "last update: none recorded\n");
 	else if (r < 0)
 		fprintf(out, "last update: record damaged\n");
-	else
+	else {
+		struct ferry_restore_attempts a;
+
 		ferry_update_report(out, &rec);
+		/* a restore that failed and what came of it (a reset, another try) */
+		if (ferry_restore_attempts_load(&region, &rec, &a) == 0)
+			ferry_restore_attempts_report(out, &a);
+	}
 	ferry_region_close(&region);
 	return 0;
 }

@@ -45,6 +45,8 @@ struct update {
 	bool kernel_loaded;
 	bool region_dirty;          /* header changed from what we found */
 	int watchdog_fd;            /* --watchdog: armed at the point of no return, or -1 */
+	struct ferry_checkpoint_stats stats;
+	char pre_copy_dir[4096];    /* --pre-copy: the state directory */
 };
 
 static FILE *progress;
@@ -250,6 +252,8 @@ static int commit(void *arg)
 	ferry_update_phases(&u->rec, &ph);
 	update_phase("image sealed in the region: %.2f MiB (freeze %.0f ms, write %.0f ms)",
 	      MIB(u->rec.image_bytes), ph.freeze_ms, ph.write_ms);
+	if (u->stats.pre_copied)
+		update_precopy_phase(&u->stats);
 	/* kept if the region is not: the sync makes it durable */
 	ferry_history_add(&u->rec, false);
 	sync();
@@ -413,6 +417,17 @@ static int preflight(struct update *u)
 	return 0;
 }
 
+/* ferry_checkpoint_options.freezing: the record's freeze stamp is the
+ * freeze's, after any pre-copy */
+static void freezing(void *arg)
+{
+	struct update *u = arg;
+
+	if (u->opts->pre_copy)
+		update_phase("freezing %s %d", u->opts->tree ? "tree" : "pid", u->opts->pid);
+	ferry_stamp_now(&u->rec.freeze);
+}
+
 int ferry_update(const struct ferry_update_options *opts)
 {
 	struct update *u;
@@ -455,10 +470,14 @@ int ferry_update(const struct ferry_update_options *opts)
 	co.commit_arg = u;
 	co.abandoned = abandoned;
 	co.abandoned_arg = u;
+	co.freezing = freezing;
+	co.stats = &u->stats;
+	if (opts->pre_copy)
+		update_precopy_setup(&co, u->est.resident, u->pre_copy_dir, sizeof(u->pre_copy_dir));
 	if (test_hook("stop-in-freeze"))
 		setenv("FERRY_TEST_FREEZE_STOP", "1", 1);
-	update_phase("freezing %s %d", opts->tree ? "tree" : "pid", opts->pid);
-	ferry_stamp_now(&u->rec.freeze);
+	if (!opts->pre_copy)
+		update_phase("freezing %s %d", opts->tree ? "tree" : "pid", opts->pid);
 	r = ferry_checkpoint(&co);
 	/* only returns when the kexec did not happen */
 	if (r == 0)
@@ -487,6 +506,8 @@ out:
 	ferry_history_add(&u->rec, true);
 	if (opts->ret_record)
 		*opts->ret_record = u->rec;
+	if (opts->ret_stats)
+		*opts->ret_stats = u->stats;
 	if (ferry_update_past_no_return(&u->rec))
 		fprintf(stderr, "ferry update: the %s came back; the processes were thawed and run on "
 				"(ferry status)\n", via_name(u));

@@ -3,7 +3,7 @@
  * guest-app: the application the update scenarios carry across kernels.
  *
  *   guest-app [--log PATH] [--console DEV] [--period MS] [--mem MIB] [--stdout]
- *             [--syscall-clock]
+ *             [--syscall-clock] [--dirty MIB]
  *   guest-app --copy-to PATH        (reads lines on stdin, appends them)
  *
  * Counts every PERIOD ms and appends "N REALTIME_MS" to PATH (one open
@@ -12,7 +12,9 @@
  * logs "start PID" once, when it starts: a second one means a restart. With
  * --mem it holds MIB of data (a pattern it checks every second count) and
  * writes "data bad" if any of it changed. --syscall-clock reads the clock
- * with the system call instead of the vDSO.
+ * with the system call instead of the vDSO. --dirty writes the first MIB of
+ * that data again (the same values) at each count: a process that keeps
+ * writing a small part of its memory (make bench-precopy).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -53,7 +55,7 @@ static int copy_to(const char *path)
 int main(int argc, char **argv)
 {
 	const char *log = "/data/counter.log", *console = NULL;
-	unsigned long period = 100, mib = 0, n = 0;
+	unsigned long period = 100, mib = 0, n = 0, dirty_mib = 0;
 	int to_stdout = 0, fd, cfd = -1;
 	uint64_t *data = NULL;
 	size_t words = 0;
@@ -68,6 +70,8 @@ int main(int argc, char **argv)
 			period = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--mem") && i + 1 < argc)
 			mib = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--dirty") && i + 1 < argc)
+			dirty_mib = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--syscall-clock"))
 			syscall_clock = 1;
 		else if (!strcmp(argv[i], "--stdout"))
@@ -103,6 +107,9 @@ int main(int argc, char **argv)
 		int len;
 
 		n++;
+		for (size_t i = 0; data && i < dirty_mib * 1024 * 1024 / sizeof(*data) && i < words;
+		     i++)
+			((volatile uint64_t *)data)[i] = (i * 0x9e3779b97f4a7c15ull) ^ (i >> 7);
 		if (data && n % 20 == 0)
 			for (size_t i = 0; i < words; i += 509)
 				if (data[i] != ((i * 0x9e3779b97f4a7c15ull) ^ (i >> 7))) {

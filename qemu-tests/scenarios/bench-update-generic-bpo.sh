@@ -3,11 +3,15 @@
 # manual: make bench-update runs it, through qemu-tests/bench-update.sh (its options there)
 #
 # The update of a process holding ferry.bench_mib= (256) MiB, 6.1 to 6.12,
-# then a plain reboot of the same guest (kexec, no ferry) and a cold start.
+# then a plain reboot of the same guest (kexec, no ferry) and a cold start;
+# with ferry.bench_precopy=1 the update takes --pre-copy.
 
 # busybox date has no %N: /proc/uptime has 10 ms steps
 bench_now() { read -r up _ </proc/uptime; echo "$up"; }
 bench_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+
+# ferry.bench_precopy=1 (BENCH_PRECOPY=1): the update with --pre-copy
+bench_precopy_opt() { [ "$(arg ferry.bench_precopy)" = 1 ] && echo --pre-copy; }
 
 # Start guest-app --mem MIB, return when its first count is logged.
 bench_cold_start() {
@@ -33,7 +37,8 @@ scenario_bench() {
 		sync
 		echo "BENCH: update-begin"
 		level=$(arg ferry.bench_level)
-		update_to "$to" --pid --level "${level:-0}"
+		# shellcheck disable=SC2046 # --pre-copy or nothing
+		update_to "$to" --pid --level "${level:-0}" $(bench_precopy_opt)
 		fail "ferry update returned instead of kexec'ing"
 		;;
 	2)
@@ -73,7 +78,8 @@ scenario_bench_memcached() {
 		echo "$app_pid" >/data/app.pid
 		sync
 		echo "BENCH: update-begin"
-		update_to "$to" --pid
+		# shellcheck disable=SC2046 # --pre-copy or nothing
+		update_to "$to" --pid $(bench_precopy_opt)
 		fail "ferry update returned instead of kexec'ing"
 		;;
 	2)

@@ -3,10 +3,11 @@
 #
 # ferry checkpoint --pre-copy on a kernel that tracks soft-dirty pages
 # (Debian's 6.1): guest-precopy (kernel-glue/tests/t_precopy.c) keeps
-# rewriting part of its 64 MiB while it is copied; checkpoint --pre-copy
-# --kill, restore, the same again, then it checks every page. Each summary
-# must name pages written before the freeze (its 16 MiB that never change
-# at least) and during it; each image must verify.
+# rewriting part of its 56 MiB while it is copied; checkpoint --pre-copy
+# --kill, restore, the same again, then it checks every page against the
+# counters it keeps in the same memory. Each summary must name pages
+# written before the freeze (its 32 MiB that never change at least) and
+# during it, and two rounds of copies at least; each image must verify.
 
 # the verdict of guest-precopy, when it gave one (it ends on a bad page)
 verdict() { grep -a -E '^(PASS|FAIL): ' /tmp/pc/out | head -n 1; }
@@ -29,8 +30,10 @@ precopy_round() {
 	fi
 	before=$(sed -n 's/.*: \([0-9]*\) pages written before the freeze.*/\1/p' /tmp/summary)
 	during=$(sed -n 's/.*), \([0-9]*\) during it$/\1/p' /tmp/summary)
-	if [ -z "$before" ] || [ -z "$during" ] || [ "$before" -lt 4096 ] || [ "$during" -lt 1 ]; then
-		fail "checkpoint $1: before the freeze '$before', during '$during'"
+	rounds=$(sed -n 's/.* copied in \([0-9]*\) rounds*), .*/\1/p' /tmp/summary)
+	if [ -z "$before" ] || [ -z "$during" ] || [ "$before" -lt 8000 ] || [ "$during" -lt 1 ] ||
+		[ "${rounds:-0}" -lt 2 ]; then
+		fail "checkpoint $1: before the freeze '$before', during '$during', rounds '$rounds'"
 		return 1
 	fi
 	if ! ferry verify /data/image; then

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Host tests of the update record: store/load, damage, and the phases. */
+/* Host tests of the update record: store/load, damage, and the phases; the
+ * restore attempts beside it and the reset decision after a failure. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ferry-glue/attempts.h"
 #include "ferry-glue/update.h"
 #include "region.h"
 
@@ -29,6 +31,69 @@ static struct ferry_stamp at(double ms, double tsc_per_ms, double tsc_ms)
 static bool near(double a, double b)
 {
 	return a - b < 1 && b - a < 1;
+}
+
+static void test_attempts(struct ferry_region *r, const struct ferry_update_record *rec)
+{
+	struct ferry_restore_attempts a, back;
+	struct ferry_restore_attempt *at;
+	struct ferry_update_record other = *rec;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	CHECK("attempts-absent", ferry_restore_attempts_load(r, rec, &a) == -ENODATA && !a.count &&
+					 a.update.realtime_ns == rec->start.realtime_ns);
+	/* the first restore fails on the kernel the update switched to: reset */
+	CHECK("attempts-reset", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &a, "6.1.0-44-amd64",
+							     "6.12.57+deb12-amd64") == FERRY_ATTEMPT_RESET);
+	CHECK("attempts-continue", ferry_restore_failure_action(FERRY_ON_FAILURE_CONTINUE, &a, "6.1",
+								"6.12") == FERRY_ATTEMPT_CONTINUE);
+	CHECK("attempts-no-switch", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &a, "6.1",
+								 "6.1") == FERRY_ATTEMPT_NO_SWITCH);
+	CHECK("attempts-unknown-kernel", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &a, "",
+								      "6.12") == FERRY_ATTEMPT_NO_SWITCH);
+	at = ferry_restore_attempts_add(&a);
+	snprintf(at->kernel, sizeof(at->kernel), "6.12");
+	at->outcome = FERRY_UPDATE_FAILED;
+	at->action = FERRY_ATTEMPT_RESET;
+	snprintf(at->reason, sizeof(at->reason), "restore failed: registers");
+	a.resets++;
+	ferry_restore_attempts_store(r, &a);
+	CHECK("attempts-roundtrip", ferry_restore_attempts_load(r, rec, &back) == 0 && back.count == 1 &&
+					    back.resets == 1 && !strcmp(back.attempt[0].kernel, "6.12"));
+	/* never twice for one image: the second failure boots on */
+	CHECK("attempts-once", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &back, "6.1", "6.12") ==
+				       FERRY_ATTEMPT_RESET_DONE);
+	/* on the default kernel after the reset: the guard is the reason */
+	CHECK("attempts-once-default", ferry_restore_failure_action(FERRY_ON_FAILURE_RESET, &back, "6.1",
+								    "6.1") == FERRY_ATTEMPT_RESET_DONE);
+	CHECK("attempts-once-continue", ferry_restore_failure_action(FERRY_ON_FAILURE_CONTINUE, &back,
+								     "6.1", "6.12") == FERRY_ATTEMPT_CONTINUE);
+	/* another update's note is stale */
+	other.start.tsc++;
+	CHECK("attempts-stale", ferry_restore_attempts_load(r, &other, &back) == -ENODATA && !back.count &&
+					!back.resets);
+	/* the report: each attempt, with what came of it */
+	at = ferry_restore_attempts_add(&a);
+	snprintf(at->kernel, sizeof(at->kernel), "6.1");
+	at->outcome = FERRY_UPDATE_RESTORED;
+	m = open_memstream(&text, &len);
+	ferry_restore_attempts_report(m, &a);
+	fclose(m);
+	printf("%s", text);
+	CHECK("attempts-report", strstr(text, "attempt 1") && strstr(text, "on 6.12 at") &&
+					 strstr(text, "failed (restore failed: registers); ferry-init reset") &&
+					 strstr(text, "attempt 2      on 6.1 at ?: restored\n"));
+	free(text);
+	/* more than the slots: counted, the first kept */
+	for (int i = 0; i < 5; i++)
+		ferry_restore_attempts_add(&a);
+	CHECK("attempts-count", a.count == 7 && !strcmp(a.attempt[0].kernel, "6.12"));
+	/* a damaged note reads as none */
+	ferry_restore_attempts_store(r, &a);
+	((uint8_t *)r->base)[FERRY_RESTORE_ATTEMPTS_OFFSET + 30] ^= 1;
+	CHECK("attempts-damaged", ferry_restore_attempts_load(r, rec, &back) == -ENODATA);
 }
 
 int main(void)
@@ -73,6 +138,7 @@ int main(void)
 	ferry_update_phases(&back, &ph);
 	CHECK("phase-total-unknown", ph.total_ms < 0 && ph.restore_ms < 0);
 
+	test_attempts(&r, &rec);
 	mem[FERRY_UPDATE_RECORD_OFFSET + 40] ^= 1;
 	CHECK("record-damaged", ferry_update_record_load(&r, &back) == -EBADMSG);
 	CHECK("record-after-header", FERRY_UPDATE_RECORD_OFFSET >= sizeof(struct ferry_region_header));

@@ -67,13 +67,19 @@ static int run_checkpoint(const struct command *cmd, int argc, char **argv)
 	o.unit = sel.unit;
 	o.unit_main_pid = sel.main_pid;
 	r = ferry_checkpoint(&o);
-	if (r == 0 && stats.pre_copied)
+	if (r == 0 && stats.pre_copied) {
 		printf("checkpointed %s to %s%s: %llu pages written before the freeze "
-		       "(of %llu copied), %llu during it\n", selection_describe(&sel), o.output,
-		       o.kill ? " (killed)" : "", (unsigned long long)stats.pages_before,
-		       (unsigned long long)stats.pages_precopied,
-		       (unsigned long long)stats.pages_frozen);
-	else if (r == 0)
+		       "(of %llu copied in %u round%s), %llu during it\n", selection_describe(&sel),
+		       o.output, o.kill ? " (killed)" : "", (unsigned long long)stats.pages_before,
+		       (unsigned long long)stats.pages_precopied, stats.rounds,
+		       stats.rounds == 1 ? "" : "s", (unsigned long long)stats.pages_frozen);
+		printf("pre-copy: pages copied by round:");
+		for (unsigned k = 0; k < stats.rounds; k++)
+			printf(" %llu", (unsigned long long)stats.round_pages[k]);
+		printf("; rounds ended: %s; longest stop to read soft-dirty bits %.1f ms; "
+		       "frozen %.1f ms\n", ferry_precopy_end_name(stats.round_end),
+		       stats.stop_ns_max / 1e6, stats.freeze_ns / 1e6);
+	} else if (r == 0)
 		printf("checkpointed %s to %s%s\n", selection_describe(&sel), o.output,
 		       o.kill ? " (killed)" : "");
 	selection_free(&sel);
@@ -102,14 +108,20 @@ const struct command command_checkpoint = {
 		"\n"
 		"Pre-copy: the soft-dirty bits of the processes are cleared, their\n"
 		"private anonymous pages copied into a file without a name next to\n"
-		"IMAGE; frozen, each copied chunk none of whose pages changed (written,\n"
-		"unmapped, remapped, dropped) goes into IMAGE as it is, and every other\n"
-		"page is read as without --pre-copy. The freeze still copies the kept\n"
-		"chunks' bytes from that file, compressed, without reading the processes\n"
-		"or deflating. The image is an ordinary one. A kernel without soft-dirty\n"
-		"pages (CONFIG_MEM_SOFT_DIRTY) is said so, and every page is copied at\n"
-		"the freeze. The summary line gives the pages written before the freeze\n"
-		"and during it.\n"
+		"IMAGE. Then, in rounds, the processes are stopped for as long as it\n"
+		"takes to read and clear those bits (a millisecond or so), and what\n"
+		"they wrote since is copied again, while the processes run; rounds go\n"
+		"on while each copies at most half of what the one before did and more\n"
+		"than 2 MiB, up to 8. Frozen, each copied chunk none of whose pages\n"
+		"changed since (written, unmapped, remapped, dropped) goes into IMAGE\n"
+		"as it is, and every other page is read as without --pre-copy. The\n"
+		"freeze still copies the kept chunks' bytes from those files,\n"
+		"compressed, without reading the processes or deflating. The image is\n"
+		"an ordinary one. A kernel without soft-dirty pages\n"
+		"(CONFIG_MEM_SOFT_DIRTY) is said so, and every page is copied once, at\n"
+		"the freeze. The summary gives the pages written before the freeze and\n"
+		"during it, the pages each round copied, why the rounds ended, the\n"
+		"longest stop of a round and how long the processes were frozen.\n"
 		"\n"
 		"Level: 1, the fastest deflate, by default: an image file is half the size\n"
 		"on typical memory, which a disk writes and keeps faster; a chunk whose\n"

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "json.h"
+#include "ferry-glue/attempts.h"
 #include "update_json.h"
 
 struct history {
@@ -49,6 +50,43 @@ static void region_json(struct json_writer *j, const struct ferry_region *region
 	json_object_end(j);
 }
 
+/* The restores ferry-init tried of the last update's image (ferry-glue/attempts.h). */
+static void attempts_json(struct json_writer *j, const struct ferry_region *region,
+			  const struct ferry_update_record *rec)
+{
+	static const char *const actions[] = {
+		[FERRY_ATTEMPT_NONE] = "none",
+		[FERRY_ATTEMPT_RESET] = "reset",
+		[FERRY_ATTEMPT_CONTINUE] = "continue",
+		[FERRY_ATTEMPT_NO_SWITCH] = "no-kernel-switch",
+		[FERRY_ATTEMPT_RESET_DONE] = "reset-already",
+		[FERRY_ATTEMPT_NOT_WHOLE] = "image-not-whole",
+		[FERRY_ATTEMPT_RESET_FAILED] = "reset-failed",
+	};
+	struct ferry_restore_attempts a;
+
+	ferry_restore_attempts_load(region, rec, &a);
+	json_u64(j, "restore_attempts_count", a.count);
+	json_u64(j, "restore_resets", a.resets);
+	json_array_begin(j, "restore_attempts");
+	for (unsigned i = 0; i < a.count && i < FERRY_RESTORE_ATTEMPTS_MAX; i++) {
+		const struct ferry_restore_attempt *at = &a.attempt[i];
+
+		json_object_begin(j, NULL);
+		json_string(j, "kernel", at->kernel[0] ? at->kernel : NULL);
+		json_string(j, "outcome", at->outcome == FERRY_UPDATE_RESTORED ? "restored" : "failed");
+		json_string(j, "reason", at->reason[0] ? at->reason : NULL);
+		json_string(j, "then", at->action < sizeof(actions) / sizeof(actions[0]) ?
+					       actions[at->action] : "unknown");
+		if (at->at.realtime_ns)
+			json_u64(j, "at_us", at->at.realtime_ns / 1000);
+		else
+			json_null(j, "at_us");
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static int status_json(bool with_history)
 {
 	struct ferry_region region;
@@ -75,6 +113,8 @@ static int status_json(bool with_history)
 	else
 		json_null(&j, "last_update");
 	json_bool(&j, "last_update_damaged", record == -EBADMSG);
+	if (record == 0)
+		attempts_json(&j, &region, &rec);
 	if (with_history) {
 		hist = calloc(1, sizeof(*hist));
 		if (hist)

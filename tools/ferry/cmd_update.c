@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ferry-glue/checkpoint.h"
 #include "ferry-glue/update.h"
 #include "../../kernel-glue/common/log.h"
 
@@ -19,7 +20,27 @@ static int outcome_status(const struct ferry_update_record *rec)
 	return ferry_update_past_no_return(rec) ? FERRY_EXIT_AFTER_NO_RETURN : FERRY_EXIT_REFUSED;
 }
 
-static int report_json(const struct ferry_update_record *rec)
+/* --pre-copy: what the checkpoint copied before the freeze and during it */
+static void precopy_json(struct json_writer *j, const struct ferry_checkpoint_stats *st)
+{
+	json_object_begin(j, "pre_copy");
+	json_bool(j, "soft_dirty", st->pre_copied);
+	if (st->pre_copied) {
+		json_u64(j, "rounds", st->rounds);
+		json_array_begin(j, "round_pages");
+		for (unsigned k = 0; k < st->rounds; k++)
+			json_u64(j, NULL, st->round_pages[k]);
+		json_array_end(j);
+		json_string(j, "rounds_ended", ferry_precopy_end_name(st->round_end));
+		json_u64(j, "longest_stop_us", st->stop_ns_max / 1000);
+		json_u64(j, "pages_before_freeze", st->pages_before);
+		json_u64(j, "pages_during_freeze", st->pages_frozen);
+	}
+	json_object_end(j);
+}
+
+static int report_json(const struct ferry_update_record *rec,
+		       const struct ferry_checkpoint_stats *st)
 {
 	struct json_writer j;
 	int status = outcome_status(rec);
@@ -29,6 +50,8 @@ static int report_json(const struct ferry_update_record *rec)
 	json_u64(&j, "exit_status", (uint64_t)status);
 	json_bool(&j, "nothing_changed", status == FERRY_EXIT_REFUSED);
 	update_record_json(&j, "record", rec);
+	if (st)
+		precopy_json(&j, st);
 	messages_json(&j, "messages");
 	json_object_end(&j);
 	if (json_finish(&j) < 0)
@@ -48,10 +71,12 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "pre-copy", no_argument, NULL, 'P' },
 		{ 0 },
 	};
 	struct ferry_update_options o = { .level = 0 };
 	struct ferry_update_record rec = { 0 };
+	struct ferry_checkpoint_stats stats = { 0 };
 	struct selection sel = { 0 };
 	const char *via = NULL;
 	bool json = false;
@@ -80,6 +105,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 			break;
 		}
 		case 'j': json = true; break;
+		case 'P': o.pre_copy = true; break;
 		case 'l':
 			o.level = atoi(optarg);
 			if (o.level < 0 || o.level > 9)
@@ -104,6 +130,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	if (r)
 		return r;
 	o.ret_record = &rec;
+	o.ret_stats = &stats;
 	if (json) {
 		/* stdout holds the JSON alone */
 		o.progress = stderr;
@@ -111,7 +138,7 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	}
 	r = selection_finish(cmd, &sel);
 	if (r == FERRY_EXIT_REFUSED && json)
-		return report_json(&rec); /* nothing was changed, the reason in messages */
+		return report_json(&rec, NULL); /* nothing was changed, the reason in messages */
 	if (r)
 		return r;
 	o.pid = sel.pid;
@@ -121,15 +148,17 @@ static int run_update(const struct command *cmd, int argc, char **argv)
 	o.unit_main_pid = sel.main_pid;
 	ferry_update(&o); /* returns only when the kexec or reboot did not happen */
 	selection_free(&sel);
-	return json ? report_json(&rec) : outcome_status(&rec);
+	/* the pre-copy's numbers once its checkpoint sealed an image */
+	return json ? report_json(&rec, o.pre_copy && rec.sealed.realtime_ns ? &stats : NULL) :
+		      outcome_status(&rec);
 }
 
 const struct command command_update = {
 	.name = "update",
 	.summary = "move processes onto a new kernel through kexec or a warm reboot",
 	.usage = "--kernel KERNEL [--initrd INITRD] [--append ARGS] --via kexec|reboot "
-		 SELECTION_USAGE " [--level N] [--force] [--watchdog SECONDS] "
-		 "[--json]",
+		 SELECTION_USAGE " [--level N] [--pre-copy] [--force] "
+		 "[--watchdog SECONDS] [--json]",
 	.help = "Preflight first, before anything is frozen: the marked region\n"
 		"(ferry.region=) must be mapped and big enough for the selection's\n"
 		"resident memory, KERNEL must load (kexec_file_load), and every process\n"
@@ -153,6 +182,17 @@ const struct command command_update = {
 		"  --level N         deflate level of the page chunks, 0 to 9; default 0:\n"
 		"                    the region is sized for the image uncompressed, and\n"
 		"                    compressing only adds to the downtime\n"
+		"  --pre-copy        copy the private anonymous pages while the\n"
+		"                    processes run, in rounds while what they change\n"
+		"                    shrinks (as 'ferry checkpoint --pre-copy'), then\n"
+		"                    freeze and write only what changed since: the\n"
+		"                    downtime no longer grows with the memory they\n"
+		"                    leave alone. The copies are kept in files without\n"
+		"                    a name in the state directory (FERRY_STATE_DIR,\n"
+		"                    or in memory). A step line says the pages written\n"
+		"                    before the freeze and during it; a kernel without\n"
+		"                    soft-dirty pages is said so and copies them once,\n"
+		"                    frozen\n"
 		"  --force           overwrite a sealed image that was never restored\n"
 		"  --watchdog SECONDS  arm the hardware watchdog (/dev/watchdog) with\n"
 		"                    this timeout just before the kexec or reboot and\n"
@@ -170,8 +210,9 @@ const struct command command_update = {
 		"                    i6300esb) covers only the way down\n"
 		"  --json            when it returns: the outcome as one JSON object on\n"
 		"                    stdout (exit_status, nothing_changed, the record as\n"
-		"                    'ferry status --json' shows it, messages); the\n"
-		"                    steps go to stderr\n"
+		"                    'ferry status --json' shows it, pre_copy with\n"
+		"                    --pre-copy once an image was sealed, messages);\n"
+		"                    the steps go to stderr\n"
 		"\n"
 		"On any failure before the kexec or reboot (the point of no return) the\n"
 		"processes are thawed as they were, the loaded kernel is dropped (reboot:\n"

@@ -28,6 +28,10 @@
  * "FERRYUPD" as a little-endian u64 */
 #define FERRY_UPDATE_RECORD_MAGIC 0x4450555952524546ull
 
+/* the restores of an update's image noted beside that record
+ * (kernel-glue/update/attempts.c): "FERRYTRY" as a little-endian u64 */
+#define FERRY_RESTORE_ATTEMPTS_MAGIC 0x5952545952524546ull
+
 /* rtm_protocol / FRA_PROTOCOL of the network lock's policy routing rules
  * (SPEC.md §3.7): how ferry, and a ferry started after one that died,
  * knows its own rules among the others of a network namespace */
@@ -42,5 +46,7 @@
 #define FERRY_PARAM_NETWORK_SETUP "ferry.network-setup" /* program run under the network lock */
 #define FERRY_PARAM_LAZY "ferry.lazy"       /* 1: a lazy restore (ferry restore --lazy) */
 #define FERRY_PARAM_TEST_INIT "ferry.test_init" /* tests: what ferry-init does after restoring */
+/* reset|continue: what ferry-init does when a restore fails after a kernel switch */
+#define FERRY_PARAM_ON_RESTORE_FAILURE "ferry.on_restore_failure"
 
 #endif

@@ -201,6 +201,8 @@
 #define FM_S_RECV_LENGTHS "recv-lengths" /* u32[n]: length of each queued datagram */
 #define FM_S_RECV_SOURCES "recv-sources" /* bytes: their source addresses */
 #define FM_S_RECV_SOURCE_LENGTHS "recv-source-lengths" /* u32[n] */
+#define FM_S_RECV_RIGHTS "recv-rights"   /* u32[3n] (1.14): messages with descriptors in flight */
+#define FM_S_RECV_RIGHTS_FILES "recv-rights-files" /* u32[n] (1.14): their file records */
 #define FM_S_TCP_SEQS "tcp-seqs"         /* u32[2]: send (write_seq), receive (rcv_nxt) */
 #define FM_S_TCP_SEND_QUEUE "tcp-send-queue" /* bytes: unacknowledged, then unsent */
 #define FM_S_TCP_SEND_UNSENT "tcp-send-unsent" /* u32: unsent bytes at its end */

@@ -9,12 +9,33 @@
 
 struct ferry_sink;
 
+/* Rounds of copies a pre-copy makes at most before the freeze. */
+#define FERRY_PRECOPY_MAX_ROUNDS 8
+
+/* Why a pre-copy made no more rounds. */
+enum ferry_precopy_end {
+	FERRY_PRECOPY_END_ROUNDS = 0,        /* FERRY_PRECOPY_MAX_ROUNDS made */
+	FERRY_PRECOPY_END_SMALL = 1,         /* what is left is small (2 MiB or less) */
+	FERRY_PRECOPY_END_NOT_SHRINKING = 2, /* another round would copy more than half the last */
+	FERRY_PRECOPY_END_STOP_FAILED = 3,   /* the selection could not be stopped to read it */
+};
+
+/* "small", "not-shrinking", ... */
+const char *ferry_precopy_end_name(enum ferry_precopy_end e);
+
 /* What a checkpoint wrote, for its report. */
 struct ferry_checkpoint_stats {
 	bool pre_copied;          /* --pre-copy took place (the kernel tracks soft-dirty pages) */
-	uint64_t pages_precopied; /* copied while the processes ran */
+	uint64_t pages_precopied; /* copied while the processes ran, all rounds */
 	uint64_t pages_before;    /* of those, in the image: unchanged at the freeze */
 	uint64_t pages_frozen;    /* written while the processes were frozen */
+	unsigned rounds;          /* rounds of copies before the freeze */
+	uint64_t round_pages[FERRY_PRECOPY_MAX_ROUNDS]; /* pages each round copied */
+	enum ferry_precopy_end round_end; /* why there were no more */
+	/* rounds after the first stop the selection to read and clear the
+	 * soft-dirty bits: the longest such stop and their sum */
+	uint64_t stop_ns_max, stop_ns_total;
+	uint64_t freeze_ns;       /* the freeze until the image was sealed */
 };
 
 struct ferry_checkpoint_options {
@@ -37,6 +58,11 @@ struct ferry_checkpoint_options {
 	/* copy private anonymous pages before the freeze, then only what
 	 * changed since (kernel-glue/checkpoint/precopy.c) */
 	bool pre_copy;
+	/* where the pages copied before the freeze are kept, in files without
+	 * a name: NULL for IMAGE's directory (or /var/tmp when the image goes
+	 * to a sink), "" in memory; in memory too where the directory takes
+	 * no such file */
+	const char *pre_copy_dir;
 	struct ferry_checkpoint_stats *stats; /* filled when not NULL */
 	/* walk the inventory (kernel-glue/inventory) only: nothing is frozen */
 	bool inventory_only;
@@ -53,6 +79,9 @@ struct ferry_checkpoint_options {
 	 */
 	int (*commit)(void *arg);
 	void *commit_arg;
+	/* when not NULL: run with commit_arg just before the freeze begins
+	 * (after a pre-copy) */
+	void (*freezing)(void *arg);
 	/*
 	 * Run by the guardian, in its own process, should ferry die before it
 	 * lets the processes go (also after commit() sealed the image), first,

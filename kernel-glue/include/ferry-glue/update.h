@@ -15,6 +15,7 @@
 
 #include "ferry/magic.h" /* FERRY_UPDATE_RECORD_MAGIC */
 
+struct ferry_checkpoint_stats;
 struct ferry_region;
 struct ferry_update_options;
 struct ferry_update_record;
@@ -48,6 +49,9 @@ struct ferry_update_options {
 	const char *unit;   /* ... of this systemd unit, with this main PID (likewise) */
 	pid_t unit_main_pid;
 	int level;          /* zlib level of the page chunks (0: stored) */
+	/* copy pages while the processes run, in rounds, then at the freeze
+	 * only what changed (ferry_checkpoint_options.pre_copy) */
+	bool pre_copy;
 	bool force;         /* overwrite a sealed image nobody restored */
 	unsigned watchdog;  /* seconds: arm /dev/watchdog before the switch (0: no) */
 	const struct ferry_update_via *via; /* NULL: kexec */
@@ -59,6 +63,9 @@ struct ferry_update_options {
 	 * (ferry_update_past_no_return()).
 	 */
 	struct ferry_update_record *ret_record;
+	/* Out, when not NULL: what the checkpoint wrote (pre-copy rounds,
+	 * pages before and during the freeze), once its image was sealed. */
+	struct ferry_checkpoint_stats *ret_stats;
 };
 
 /*

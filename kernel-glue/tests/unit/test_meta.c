@@ -8,6 +8,7 @@
  *
  * Prints "PASS: name" or "FAIL: name: why" per test; exits 1 if any failed.
  */
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -343,6 +344,31 @@ static void write_part(struct meta_out *o, const void *arg)
  * (a known socket family, queued datagrams that add up to the queue, no
  * more unsent bytes than queued ones). @variant picks among them.
  */
+/* descriptors in flight: of a Unix socket with a queue, one message at its
+ * head carrying them all */
+static void valid_rights(struct socket_record *s)
+{
+	size_t queued = s->type == SOCK_STREAM ? s->recv_len : s->ndgrams;
+
+	free(s->rights);
+	s->rights = NULL;
+	s->nrights = 0;
+	if (s->family != AF_UNIX || !queued) {
+		free(s->rights_files);
+		s->rights_files = NULL;
+		s->nrights_files = 0;
+		return;
+	}
+	if (s->nrights_files > SOCKET_RIGHTS_MAX_FDS)
+		s->nrights_files = SOCKET_RIGHTS_MAX_FDS;
+	if (!s->nrights_files)
+		return;
+	s->rights = calloc(1, sizeof(*s->rights));
+	s->nrights = 1;
+	s->rights->nfds = s->nrights_files;
+	s->rights->len = s->type == SOCK_STREAM ? s->recv_len : 0;
+}
+
 /* @s of family @family, type @type and protocol @protocol, its queues
  * agreeing with its lengths */
 static void valid_socket(struct socket_record *s, int family, int type, int protocol)
@@ -372,6 +398,7 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 		free(s->dgram_source_lens);
 		s->dgram_lens = s->dgram_source_lens = NULL;
 		s->ndgrams = 0;
+		valid_rights(s);
 		return;
 	}
 	/* one byte and one source byte per datagram */
@@ -380,6 +407,7 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 	s->recv_len = s->dgram_sources_len = s->ndgrams;
 	for (size_t d = 0; d < s->ndgrams; d++)
 		s->dgram_lens[d] = s->dgram_source_lens[d] = 1;
+	valid_rights(s);
 }
 
 static void make_valid(const struct kind *k, const char *part, void *obj, unsigned variant)
@@ -720,6 +748,30 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			/* the records walk_fill made: valid, and of no file */
 			for (size_t r = 0; r < 2 && r < si->n; r++)
 				valid_socket(&si->sockets[r], AF_UNIX, SOCK_DGRAM, 0);
+		}
+	}
+	/* descriptors in flight: a file of the image that may be in flight */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct socket_image *si = kind_image_data_if(img, kind_registry[i]);
+		struct st_file *in_flight = NULL;
+
+		if (!si || strcmp(kind_registry[i]->name, "sockets") != 0)
+			continue;
+		for (size_t f = 0; f < img->nfiles && !in_flight; f++)
+			if (strcmp(img->files[f].kind->name, "eventfd") == 0 ||
+			    strcmp(img->files[f].kind->name, "regular") == 0)
+				in_flight = &img->files[f];
+		if (in_flight)
+			in_flight->flags &= ~O_ASYNC;
+		for (size_t r = 0; r < si->n; r++) {
+			struct socket_record *s = &si->sockets[r];
+
+			if (!in_flight) {
+				s->nrights = s->nrights_files = 0;
+				continue;
+			}
+			for (size_t k = 0; k < s->nrights_files; k++)
+				s->rights_files[k] = in_flight->id;
 		}
 	}
 }
