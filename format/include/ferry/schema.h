@@ -404,4 +404,13 @@
 #define FM_UNIT_CGROUP "cgroup"     /* string: its cgroup2 path (ControlGroup) */
 #define FM_UNIT_MAIN_PID "main-pid" /* u32: its main PID (MainPID), a process of the image */
 
+/* ---- the network namespace (format 1.17) ---- */
+
+/* /network-namespace: the selection's network namespace, when it is not the writer's */
+#define FM_NET_NS "network-namespace"
+#define FM_NET_LO_UP "lo-up"             /* empty: lo is up */
+#define FM_NET_LO_MTU "lo-mtu"           /* u32: lo's MTU */
+#define FM_NET_LO_ADDRESSES "lo-addresses" /* string: "ADDRESS/PREFIX SCOPE FLAGS BROADCAST\n" each */
+#define FM_NET_SYSCTLS "sysctls"         /* string: "NAME=VALUE\n" of each network sysctl of net. */
+
 #endif
