@@ -25,6 +25,7 @@
 #include "../../kinds/mount_ns.h"
 #include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
+#include "../../kinds/sysv_ipc.h"
 #include "../../kinds/sysv_shm.h"
 #include "../../kinds/zombie.h"
 #include "ferry/schema.h"
@@ -641,6 +642,49 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			a->end = a->start + 4096;
 			a->shmid = si->segs[k].id = 10 + k;
 			si->segs[k].size = 4000 + k;
+		}
+	}
+	/* System V sets and queues: ids once, values, modes and pids in their
+	 * bounds, each message typed, their sizes adding up to the data */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct sysv_ipc_image *si;
+
+		if (strcmp(kind_registry[i]->name, "sysv-ipc") != 0 ||
+		    !(si = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		for (size_t k = 0; k < si->nsets; k++) {
+			struct sem_set *s = &si->sets[k];
+
+			s->id = 20 + k;
+			s->mode &= 0777;
+			if (!s->nsems) {
+				s->sems = calloc(1, sizeof(*s->sems));
+				s->nsems = 1;
+			}
+			for (size_t v = 0; v < s->nsems; v++) {
+				s->sems[v].value %= SYSV_SEMVAL_MAX + 1;
+				s->sems[v].pid %= SYSV_PID_MAX;
+			}
+		}
+		for (size_t k = 0; k < si->nqueues; k++) {
+			struct msg_queue *q = &si->queues[k];
+			size_t left = q->len;
+
+			q->id = 30 + k;
+			q->mode &= 0777;
+			q->qbytes &= 0x7fffffff;
+			q->lspid %= SYSV_PID_MAX;
+			q->lrpid %= SYSV_PID_MAX;
+			for (size_t m = 0; m < q->nmsgs; m++) {
+				q->msgs[m].type = (q->msgs[m].type & 0x7fffffffffffffffull) | 1;
+				q->msgs[m].size = m + 1 == q->nmsgs ? (uint32_t)left : 0;
+				left -= q->msgs[m].size;
+			}
+			if (!q->nmsgs) {
+				free(q->data);
+				q->data = NULL;
+				q->len = 0;
+			}
 		}
 	}
 	/* the UTS namespace: at most one (its node has no unit address) */
