@@ -1,8 +1,8 @@
 #!/bin/sh
 # Between the kill and the restore of t_sysv_ipc (T_BETWEEN=sysv_ipc_remove):
-# its semaphore sets A and B and its queue Q, which outlive the processes,
+# its semaphore sets A and B and its queues Q and F, which outlive the processes,
 # are removed, as a new kernel would not have them, so that the restore
-# makes them again from the image. A's and Q's key is 0x4653xxxx, B's
+# makes them again from the image. A's, Q's and F's key is 0x4653xxxx, B's
 # creator uid 4321 (t_sysv_ipc.c).
 # host-test: helper, run by scenario_tree.sh for t_sysv_ipc
 set -eu
@@ -17,5 +17,5 @@ for id in $(awk 'NR > 1 && int($1 / 65536) == 18003 { print $2 }' /proc/sysvipc/
 	ipcrm -q "$id"
 	queues=$((queues + 1))
 done
-[ "$sets" = 2 ] && [ "$queues" = 1 ] ||
-	{ echo "not the 2 sets and 1 queue of t_sysv_ipc to remove: $sets sets, $queues queues"; exit 1; }
+[ "$sets" = 2 ] && [ "$queues" = 2 ] ||
+	{ echo "not the 2 sets and 2 queues of t_sysv_ipc to remove: $sets sets, $queues queues"; exit 1; }

@@ -10,18 +10,21 @@
  *   |  (A's key, mode 0620, qbytes lowered to 4000), one message sent and
  *   |  received, then five typed messages (one of them empty, one of 100
  *   |  bytes of every value) sent. P is the last pid of each semaphore it
- *   |  set and Q's last sender and receiver. Then it forks
+ *   |  set and Q's last sender and receiver; queue F (A's key + 1, qbytes
+ *   |  16) filled by one 16-byte message. Then it forks
  *   +- C  blocked in semop() waiting to take semaphore 1 of A (at 0),
  *   |     issued again after EINTR, as semop() must be
  *   +- D  blocked in msgrcv() waiting for a message of type 42 on Q
+ *   +- E  blocked in msgsnd() of a message to the full F
  *
  * After the restore P checks that A, B and Q have the same ids, keys,
  * modes, owners and creators, A's and B's values, P as the last pid of
  * every semaphore it set, Q's qbytes, last pids and its messages in order
  * with their types and bytes (read with MSG_COPY, then taken off at the
- * end); that C waits again on A's semaphore 1 (GETNCNT) and D in msgrcv()
- * (/proc/D/syscall). Then it gives C the semaphore and D its message, and
- * both end with 0. Each restore finds the objects that outlive the
+ * end); that C waits again on A's semaphore 1 (GETNCNT), D in msgrcv()
+ * and E in msgsnd() (/proc/PID/syscall). Then it gives C the semaphore and
+ * D its message, takes F's message off, which lets E's in, and finds E's
+ * there; C, D and E end with 0. Each restore finds the objects that outlive the
  * processes on this kernel; with T_BETWEEN=sysv_ipc_remove they are
  * removed after each kill (a new kernel has none), and made again from the
  * image: the second checkpoint carries them only if the first restore gave
@@ -53,7 +56,7 @@ struct msg {
 	char text[128];
 };
 
-static int a_id = -1, b_id = -1, q_id = -1;
+static int a_id = -1, b_id = -1, q_id = -1, f_id = -1;
 static key_t key;
 static pid_t main_pid;
 
@@ -88,6 +91,8 @@ static void remove_all(void)
 		semctl(b_id, 0, IPC_RMID);
 	if (q_id >= 0)
 		msgctl(q_id, IPC_RMID, NULL);
+	if (f_id >= 0)
+		msgctl(f_id, IPC_RMID, NULL);
 }
 
 static void sleep_ms(int ms)
@@ -130,6 +135,19 @@ static void wait_message(void)
 	_exit(0);
 }
 
+/* E: a message to F, full, sent in one msgsnd() */
+static void send_message(void)
+{
+	struct msg m = { .type = 6, .text = "from E, 16 bytes" };
+
+	signal(SIGUSR1, SIG_IGN);
+	if (msgsnd(f_id, &m, 16, 0) < 0) {
+		printf("note: E: msgsnd: %s\n", strerror(errno));
+		_exit(1);
+	}
+	_exit(0);
+}
+
 /* Is @pid in system call @nr (/proc/PID/syscall's first number)? */
 static bool in_syscall(pid_t pid, long nr)
 {
@@ -165,6 +183,11 @@ static bool c_waits(pid_t c)
 static bool d_waits(pid_t d)
 {
 	return in_syscall(d, SYS_msgrcv);
+}
+
+static bool e_waits(pid_t e)
+{
+	return in_syscall(e, SYS_msgsnd);
 }
 
 static void check_set(int id, key_t k, int nsems, unsigned mode, uid_t uid, gid_t gid,
@@ -240,7 +263,7 @@ int main(int argc, char **argv)
 	union semun arg;
 	struct timespec now;
 	struct msg m;
-	pid_t c, d;
+	pid_t c, d, e;
 	int status;
 
 	t_init("sysv_ipc", argc, argv);
@@ -249,17 +272,20 @@ int main(int argc, char **argv)
 	/* a key of its own (for A and Q): one an earlier run left is not it */
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (unsigned i = 0; i < 64 && (a_id < 0 || q_id < 0); i++) {
-		key = (key_t)(0x46530000u | ((unsigned)(now.tv_nsec / 1000 + i) & 0xffff));
+		key = (key_t)(0x46530000u | ((unsigned)(now.tv_nsec / 1000 + i) & 0xfffe));
 		a_id = semget(key, 3, IPC_CREAT | IPC_EXCL | 0640);
 		if (a_id < 0)
 			continue;
 		q_id = msgget(key, IPC_CREAT | IPC_EXCL | 0620);
-		if (q_id < 0) {
+		f_id = q_id < 0 ? -1 : msgget(key + 1, IPC_CREAT | IPC_EXCL | 0600);
+		if (f_id < 0) {
 			semctl(a_id, 0, IPC_RMID);
-			a_id = -1;
+			if (q_id >= 0)
+				msgctl(q_id, IPC_RMID, NULL);
+			a_id = q_id = -1;
 		}
 	}
-	if (a_id < 0 || q_id < 0)
+	if (a_id < 0 || q_id < 0 || f_id < 0)
 		t_fail("semget/msgget (key %#x): %s", (unsigned)key, strerror(errno));
 	if (semop(a_id, up, 2) < 0)
 		t_fail("semop A: %s", strerror(errno));
@@ -297,6 +323,13 @@ int main(int argc, char **argv)
 		if (msgsnd(q_id, &m, size_of(i), IPC_NOWAIT) < 0)
 			t_fail("msgsnd Q message %zu: %s", i + 1, strerror(errno));
 	}
+	if (msgctl(f_id, IPC_STAT, &qds) < 0)
+		t_fail("IPC_STAT F: %s", strerror(errno));
+	qds.msg_qbytes = 16;
+	m.type = 4;
+	memcpy(m.text, "F is full now 16", 16);
+	if (msgctl(f_id, IPC_SET, &qds) < 0 || msgsnd(f_id, &m, 16, IPC_NOWAIT) < 0)
+		t_fail("F: qbytes 16, one message of 16 bytes: %s", strerror(errno));
 	c = fork();
 	if (c < 0)
 		t_fail("fork: %s", strerror(errno));
@@ -307,8 +340,13 @@ int main(int argc, char **argv)
 		t_fail("fork: %s", strerror(errno));
 	if (d == 0)
 		wait_message();
-	if (!wait_for(c_waits, c) || !wait_for(d_waits, d))
-		t_fail("C and D do not both wait (C in semop, D in msgrcv)");
+	e = fork();
+	if (e < 0)
+		t_fail("fork: %s", strerror(errno));
+	if (e == 0)
+		send_message();
+	if (!wait_for(c_waits, c) || !wait_for(d_waits, d) || !wait_for(e_waits, e))
+		t_fail("C, D and E do not all wait (C in semop, D in msgrcv, E in msgsnd)");
 	t_ready();
 	t_wait_go();
 
@@ -322,6 +360,13 @@ int main(int argc, char **argv)
 		       semctl(a_id, 1, GETNCNT));
 	if (!wait_for(d_waits, d))
 		t_fail("D does not wait in msgrcv again");
+	if (!wait_for(e_waits, e))
+		t_fail("E does not wait in msgsnd again");
+	if (msgctl(f_id, IPC_STAT, &qds) < 0 || qds.msg_qbytes != 16 || qds.msg_qnum != 1 ||
+	    qds.msg_lspid != main_pid)
+		t_fail("F: qbytes %lu, %lu messages, last sender %d; not 16, 1, P (%d)",
+		       (unsigned long)qds.msg_qbytes, (unsigned long)qds.msg_qnum, qds.msg_lspid,
+		       main_pid);
 	/* C and D go on */
 	up[0] = (struct sembuf){ .sem_num = 1, .sem_op = 1 };
 	if (semop(a_id, up, 1) < 0)
@@ -330,13 +375,21 @@ int main(int argc, char **argv)
 	memcpy(m.text, "for D", 5);
 	if (msgsnd(q_id, &m, 5, 0) < 0)
 		t_fail("msgsnd for D: %s", strerror(errno));
-	for (int i = 0; i < 2; i++) {
-		while (waitpid(i ? d : c, &status, 0) < 0)
+	if (msgrcv(f_id, &m, sizeof(m.text), 0, IPC_NOWAIT) != 16 || m.type != 4 ||
+	    memcmp(m.text, "F is full now 16", 16) != 0)
+		t_fail("F: its message is not the one sent before");
+	for (int i = 0; i < 3; i++) {
+		pid_t who = i == 0 ? c : i == 1 ? d : e;
+
+		while (waitpid(who, &status, 0) < 0)
 			if (errno != EINTR)
 				t_fail("waitpid: %s", strerror(errno));
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			t_fail("%s ended with status %#x", i ? "D" : "C", status);
+			t_fail("%c ended with status %#x", "CDE"[i], status);
 	}
+	if (msgrcv(f_id, &m, sizeof(m.text), 0, IPC_NOWAIT) != 16 || m.type != 6 ||
+	    memcmp(m.text, "from E, 16 bytes", 16) != 0)
+		t_fail("F: E's message is not there");
 	/* what is left in Q, taken off in order */
 	for (size_t i = 0; i < 5; i++) {
 		char want[128];
