@@ -19,4 +19,4 @@ for id in $(awk 'NR > 1 && int($1 / 65536) == 18003 { print $2 }' /proc/sysvipc/
 done
 # (an earlier run that failed may have left some of its own: gone too)
 [ "$sets" -ge 2 ] && [ "$queues" -ge 2 ] ||
-	{ echo "not the 2 sets and 2 queues of t_sysv_ipc to remove: $sets sets, $queues queues"; exit 1; }
+	{ echo "fewer than the 2 sets and 2 queues of t_sysv_ipc to remove: $sets sets, $queues queues"; exit 1; }
