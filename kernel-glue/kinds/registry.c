@@ -59,6 +59,7 @@
 	X(ipc_ns)       \
 	X(net_ns)       \
 	X(sysv_shm)     \
+	X(sysv_ipc)     \
 	X(user_ns)      \
 	X(systemd_unit)
 
