@@ -27,7 +27,6 @@
  * Only on the same kernel: on a new boot, ferry-init restores before
  * journald runs, so a kernel switch refuses the stream by name.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -70,30 +69,18 @@ bool journal_stream_peer(const struct sockaddr_un *peer, socklen_t len)
  * or -errno. */
 static int journald_end(struct sock_ctx *x)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *pe;
-	int e = -ENOENT;
+	pid_t pid;
+	int num, pidfd, e;
 
-	while (proc && e == -ENOENT && (pe = readdir(proc))) {
-		pid_t pid;
-		int num, pidfd;
-
-		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
-			continue;
-		pid = atoi(pe->d_name);
-		if (freeze_has_pid(&x->c->fz, pid) || (num = sock_fd_of(pid, x->s->peer_ino)) < 0)
-			continue;
-		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (pidfd < 0) {
-			e = -errno;
-			break;
-		}
-		e = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
-		e = e < 0 ? -errno : e;
-		close(pidfd);
-	}
-	if (proc)
-		closedir(proc);
+	pid = sock_holder(x->s->peer_ino, &x->c->fz, &num);
+	if (!pid)
+		return -ENOENT;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	e = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+	e = e < 0 ? -errno : e;
+	close(pidfd);
 	return e;
 }
 

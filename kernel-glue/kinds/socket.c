@@ -613,6 +613,29 @@ int sock_fd_of(pid_t pid, uint64_t ino)
 	return found;
 }
 
+pid_t sock_holder(uint64_t ino, const struct freeze *skip, int *ret_fd)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+	pid_t found = 0;
+
+	while (proc && !found && (pe = readdir(proc))) {
+		pid_t pid;
+		int fd;
+
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		pid = atoi(pe->d_name);
+		if ((skip && freeze_has_pid(skip, pid)) || (fd = sock_fd_of(pid, ino)) < 0)
+			continue;
+		found = pid;
+		*ret_fd = fd;
+	}
+	if (proc)
+		closedir(proc);
+	return found;
+}
+
 /* ---- restore ---- */
 
 static bool needed_before_bind(const struct socket_opt *o)

@@ -213,6 +213,10 @@ ssize_t unix_rights_send(struct rst *r, int from, const struct socket_record *s,
 int unix_rights_check_stream(int fd, const struct socket_record *s);
 /* The fd by which process @pid holds socket @ino, or -1. */
 int sock_fd_of(pid_t pid, uint64_t ino);
+struct freeze;
+/* The first process of /proc, but for those of @skip (none when NULL), that
+ * holds socket @ino: its pid, its fd in *@ret_fd; 0 when no process does. */
+pid_t sock_holder(uint64_t ino, const struct freeze *skip, int *ret_fd);
 /* The local and peer addresses of an inet socket (inet.c). */
 int dump_inet_addresses(struct sock_ctx *x);
 

@@ -24,7 +24,6 @@
  * one end of a socketpair, refilled from the other end, which is closed.
  * Each message of a queue that carried descriptors is sent with them.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -69,28 +68,24 @@ static bool in_selection(struct ckpt *c, uint64_t ino)
 /* Who holds socket @ino, for a message: "pid N (COMM)", or what is known. */
 static void holder_of(uint64_t ino, char *buf, size_t len)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *pe;
+	char comm[64] = "?", cpath[64];
+	pid_t pid;
+	FILE *f;
+	int fd;
 
-	snprintf(buf, len, "no process (it is in flight or closed)");
-	while (proc && (pe = readdir(proc))) {
-		char comm[64] = "?", cpath[300];
-		FILE *f;
-
-		if (pe->d_name[0] < '1' || pe->d_name[0] > '9' || sock_fd_of(atoi(pe->d_name), ino) < 0)
-			continue;
-		snprintf(cpath, sizeof(cpath), "/proc/%s/comm", pe->d_name);
-		f = fopen(cpath, "r");
-		if (f) {
-			if (fgets(comm, sizeof(comm), f))
-				comm[strcspn(comm, "\n")] = 0;
-			fclose(f);
-		}
-		snprintf(buf, len, "pid %.20s (%.64s)", pe->d_name, comm);
-		break;
+	pid = sock_holder(ino, NULL, &fd);
+	if (!pid) {
+		snprintf(buf, len, "no process (it is in flight or closed)");
+		return;
 	}
-	if (proc)
-		closedir(proc);
+	snprintf(cpath, sizeof(cpath), "/proc/%d/comm", (int)pid);
+	f = fopen(cpath, "r");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	snprintf(buf, len, "pid %d (%.64s)", (int)pid, comm);
 }
 
 struct pending_of {
