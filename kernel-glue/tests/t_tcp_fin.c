@@ -27,9 +27,12 @@
  * had not shut down do, and every end gets to its end: FIN_WAIT2, then
  * closed (through TIME_WAIT) or closed from LAST_ACK, with no error.
  *
+ * With FAMILY=6 the pairs are IPv6, over ::1.
+ *
  * host-test: run usr1 1
  * host-test: run LIVE_FIRST=1 usr1 1
  * host-test: run usr1 2
+ * host-test: run FAMILY=6 usr1 2
  */
 #include <linux/filter.h>
 #include <linux/sockios.h>
@@ -129,22 +132,33 @@ static void expect_nothing(int fd, const char *what)
 		t_fail("%s: something to read, end of file or an error", what);
 }
 
-/* A pair over loopback, small buffers: *cli connected, *srv accepted. */
+/* A pair over loopback (::1 with FAMILY=6), small buffers: *cli
+ * connected, *srv accepted. */
 static void pair(int *cli, int *srv)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int lis = socket(AF_INET, SOCK_STREAM, 0), v = 16384;
+	static const char *family;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_storage a;
+	socklen_t alen;
+	int fam, lis, v = 16384;
+
+	if (!family)
+		family = getenv("FAMILY") ? getenv("FAMILY") : "4";
+	fam = strcmp(family, "6") == 0 ? AF_INET6 : AF_INET;
+	alen = fam == AF_INET6 ? sizeof(a6) : sizeof(a4);
+	memcpy(&a, fam == AF_INET6 ? (void *)&a6 : (void *)&a4, alen);
+	lis = socket(fam, SOCK_STREAM, 0);
 
 	if (lis < 0 || setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0 ||
 	    setsockopt(lis, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0 ||
-	    bind(lis, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lis, 1) < 0 ||
+	    bind(lis, (struct sockaddr *)&a, alen) < 0 || listen(lis, 1) < 0 ||
 	    getsockname(lis, (struct sockaddr *)&a, &alen) < 0)
 		t_fail("listen: %s", strerror(errno));
-	*cli = socket(AF_INET, SOCK_STREAM, 0);
+	*cli = socket(fam, SOCK_STREAM, 0);
 	if (*cli < 0 || setsockopt(*cli, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0 ||
 	    setsockopt(*cli, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0 ||
-	    connect(*cli, (struct sockaddr *)&a, sizeof(a)) < 0)
+	    connect(*cli, (struct sockaddr *)&a, alen) < 0)
 		t_fail("connect: %s", strerror(errno));
 	*srv = accept(lis, NULL, NULL);
 	if (*srv < 0)
