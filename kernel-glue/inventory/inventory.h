@@ -7,7 +7,8 @@
  * ns.c: /proc/PID/ns, maps.c: smaps and its VmFlags, fds.c: every fd with
  * its fdinfo and owner, timers.c: /proc/PID/timers and the waiting lock
  * requests of /proc/locks, limits.c: /proc/PID/limits; sysvipc.c: the
- * System V semaphores and message queues a process used last; inside.c: what
+ * System V semaphores and message queues a process used last, and its
+ * SEM_UNDO list; inside.c: what
  * only the process can be asked, prctl getters and interval timers, at
  * the freeze), and each value found is offered as an item:
  *
@@ -48,7 +49,8 @@ enum inv_source {
 		      * before its ':'), or "owner" and "signal" (F_GETOWN_EX, F_GETSIG) */
 	INV_TIMER,   /* a POSIX timer of /proc/PID/timers; key "timer", value its ID */
 	INV_LOCK,    /* a lock request of the process waiting in /proc/locks; key "waiting" */
-	INV_SYSVIPC, /* a System V semaphore set or message queue it used last; key "sem", "msg" */
+	INV_SYSVIPC, /* a System V semaphore set or message queue it used last, key "sem",
+		      * "msg"; a thread's list of SEM_UNDO adjustments, key "sem_undo" */
 	INV_INSIDE,  /* asked inside a frozen thread; key: the getter ("child_subreaper",
 		      * "itimer_real", ...) */
 	INV_LIMIT,   /* a line of /proc/PID/limits; key: its name ("Max open files"),

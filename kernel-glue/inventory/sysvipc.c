@@ -1,21 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Source: the System V semaphore sets and message queues a process of the
- * selection is seen to use (key "sem" or "msg", value its id and key).
- * Neither is carried (only shared memory is: kinds/sysv_shm.c), and
- * neither shows every process that uses it: a semaphore names the last
- * pid that operated on it (semctl GETPID, for each semaphore of a set of
+ * selection is seen to use (key "sem" or "msg", value its id and key),
+ * carried by kinds/sysv_ipc.c, and a process's list of SEM_UNDO
+ * adjustments (key "sem_undo"), refused. Neither a set nor a queue shows
+ * every process that uses it: a semaphore names the last pid that
+ * operated on it (semctl GETPID, for each semaphore of a set of
  * /proc/sysvipc/sem), a queue the last that sent to it and the last that
- * received (lspid, lrpid of /proc/sysvipc/msg). A process seen there is
- * refused by name; one that uses such an object without being the last to
- * do so is not seen (the object outlives a checkpoint on this kernel, not
- * a kernel update).
+ * received (lspid, lrpid of /proc/sysvipc/msg). One that a process of the
+ * selection uses without being the last to do so is not seen (the object
+ * outlives a checkpoint on this kernel, not a kernel update); in an IPC
+ * namespace of the selection's own every one is carried.
+ *
+ * The adjustments a semop() with SEM_UNDO leaves (semadj, undone when the
+ * process exits) cannot be read from user space, nor set again: a thread
+ * that has such a list (kcmp KCMP_SYSVSEM: its list is not ferry's, and
+ * ferry never has one) is refused by name. The list stays once made, so a
+ * process that used SEM_UNDO once is refused even with every adjustment
+ * back at 0.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sem.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/procfs.h"
@@ -24,6 +36,9 @@
 const struct inv_rule inv_sysvipc_rules[] = {
 	INV_REFUSED("sem", "a System V semaphore set it operated on last"),
 	INV_REFUSED("msg", "a System V message queue it sent to or received from last"),
+	INV_ACCEPT_WHY("sem_undo", "its list of System V semaphore adjustments (SEM_UNDO)", NULL,
+		       "the adjustments (semadj) its exit would undo cannot be read from "
+		       "user space, so they are not carried"),
 	INV_RULES_END,
 };
 
@@ -107,6 +122,45 @@ static void walk_msgs(struct inv *v, const pid_t *pids, size_t npids, char *buf)
 	}
 }
 
+/* Does thread @tid have a SEM_UNDO list? Ferry has none: kcmp says whether
+ * the two lists are one (both none). NULL: no; else what to name. */
+static const char *undo_list(pid_t tid, char *buf, size_t size)
+{
+	long r = syscall(SYS_kcmp, getpid(), tid, KCMP_SYSVSEM, 0, 0);
+
+	if (r == 0 || (r < 0 && errno == ESRCH))
+		return NULL;
+	if (r < 0)
+		snprintf(buf, size, "tid %d, not told apart from none (kcmp: %s)", tid,
+			 strerror(errno));
+	else
+		snprintf(buf, size, "tid %d", tid);
+	return buf;
+}
+
+static void walk_undo(struct inv *v, pid_t pid)
+{
+	char path[64];
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d));) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		char value[128];
+		struct inv_item it = { .source = INV_SYSVIPC, .root = inv_root(v), .pid = pid,
+				       .tid = tid, .key = "sem_undo", .value = value };
+
+		if (tid <= 0 || !undo_list(tid, value, sizeof(value)))
+			continue;
+		inv_offer(v, &it);
+		break; /* one list a process is enough to name: threads share it */
+	}
+	closedir(d);
+}
+
 int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
 {
 	char *sems, *msgs;
@@ -123,6 +177,8 @@ int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
 		walk_sems(v, pids, npids, sems);
 	if (msgs)
 		walk_msgs(v, pids, npids, msgs);
+	for (size_t i = 0; i < npids; i++)
+		walk_undo(v, pids[i]);
 	free(sems);
 	free(msgs);
 	return 0;

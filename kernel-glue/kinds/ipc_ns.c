@@ -8,15 +8,16 @@
  * before the freeze.
  *
  * Checkpoint: the namespace is read from inside, by a child of ferry that
- * joined it (setns CLONE_NEWIPC): /proc/sysvipc/{shm,sem,msg}, the
+ * joined it (setns CLONE_NEWIPC): /proc/sysvipc/shm, the
  * sysctls of ipc_sysctls[] (/proc/sys/kernel/NAME) and the names of its
  * POSIX message queues (its mqueue filesystem, mounted in a mount
  * namespace of the child's own). The segments the selection has attached
- * are carried by kinds/sysv_shm.c, which reads them inside the namespace;
+ * are carried by kinds/sysv_shm.c, which reads them inside the namespace,
+ * and every semaphore set and message queue of it by kinds/sysv_ipc.c;
  * refused by name, since the restore would lose them: a segment no process
- * of the selection has attached, a semaphore set, a message queue and a
- * POSIX message queue of the namespace (a queue the selection holds open
- * and has unlinked is not seen there, and is carried by kinds/mqueue.c).
+ * of the selection has attached and a POSIX message queue of the
+ * namespace (a queue the selection holds open and has unlinked is not seen
+ * there, and is carried by kinds/mqueue.c).
  * A selection in ferry's own namespace records nothing, and is restored
  * in the restorer's, as before.
  *
@@ -173,8 +174,6 @@ static void list_inside(FILE *out)
 		put(out, kind, path);
 	}
 	put_table(out, "shm", "shm");
-	put_table(out, "sem", "sem");
-	put_table(out, "msg", "msg");
 	/* the namespace's mqueue filesystem, in a mount namespace of our own */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("mqueue", dir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
@@ -307,12 +306,6 @@ static void refuse_objects(struct ckpt *c, pid_t pid, const char *listing)
 						 "%#lx) of its IPC namespace is attached by no "
 						 "process of the checkpoint: it is not carried", pid,
 						 id, key);
-			else if (strcmp(kind, "sem") == 0)
-				ckpt_unsupported(c, "pid %d: System V semaphore set %ld (key %#lx) "
-						 "of its IPC namespace is not carried", pid, id, key);
-			else if (strcmp(kind, "msg") == 0)
-				ckpt_unsupported(c, "pid %d: System V message queue %ld (key %#lx) "
-						 "of its IPC namespace is not carried", pid, id, key);
 		} else if (sscanf(l, "mq %255[^\n]", what) == 1) {
 			ckpt_unsupported(c, "pid %d: POSIX message queue %s of its IPC namespace is "
 					 "not carried", pid, what);

@@ -58,6 +58,7 @@
 	X(uts_ns)       \
 	X(ipc_ns)       \
 	X(sysv_shm)     \
+	X(sysv_ipc)     \
 	X(user_ns)      \
 	X(systemd_unit)
 

@@ -50,8 +50,7 @@ mqueue_unlinked_twice freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): an un
 mqueue_notify freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a message queue with an mq_notify\(\) registration is not carried
 tmpfile_named freeze fd [0-9]+: .*#[0-9]+ \(deleted\): a file whose name is no longer the one it was opened by
 sysv_shm_outside freeze System V shared memory segment [0-9]+ .key 0.: attached 2 times, 1 of them by the processes of the checkpoint: a process outside it uses the segment too
-sysv_sem inventory a System V semaphore set it operated on last .id [0-9]+, key 0. is not carried yet
-sysv_msg inventory a System V message queue it sent to or received from last .id [0-9]+, key 0. is not carried yet
+sysv_sem_undo inventory its list of System V semaphore adjustments .SEM_UNDO. is tid [0-9]+: the adjustments .semadj. its exit would undo cannot be read from user space
 sysv_shm_partial freeze area 0x[0-9a-f]+-0x[0-9a-f]+: an attachment of System V shared memory segment [0-9]+ that no longer maps all of it
 unix_passcred freeze fd [0-9]+: socket:\[[0-9]+\]: it reads its senders. credentials \(SO_PASSCRED: SCM_CREDENTIALS\) with what is queued
 unix_rights_kind freeze fd [0-9]+: socket:\[[0-9]+\]: descriptor 1 in flight \(SCM_RIGHTS\) in its queue, timerfd[^,]*, is of a kind that is restored or checked only in a process that holds it

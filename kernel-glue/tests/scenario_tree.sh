@@ -37,6 +37,10 @@
 # host-test: run pidns sysv_shm 2
 # host-test: run pidns T_BETWEEN=sysv_shm_remove sysv_shm 2
 # host-test: run pidns LIVE_FIRST=1 sysv_shm 1
+# host-test: run pidns sysv_ipc 1
+# host-test: run pidns sysv_ipc 2
+# host-test: run pidns T_BETWEEN=sysv_ipc_remove sysv_ipc 2
+# host-test: run pidns LIVE_FIRST=1 sysv_ipc 1
 # host-test: run pidns LIVE_FIRST=1 tree 1
 # host-test: run pidns LIVE_FIRST=1 lock_waiter 1
 # host-test: run pidns LIVE_FIRST=1 jobctl 1

@@ -3,12 +3,17 @@
  * service): the program leaves ferry's (unshare CLONE_NEWIPC), changes two
  * of its sysctls (kernel.msgmnb, kernel.shm_rmid_forced), makes a System V
  * shared memory segment there with a key of its own, attaches it and
- * writes into it. After the restore it finds, in a namespace that is not
- * ferry's, the sysctls as it set them, the segment under its key and id
- * with its size, mode and bytes through its attachment and through a new
- * one, and no segment of that key in ferry's namespace (that of PID 1, the
- * scenario, checked to be ferry's), where the restore would have made it
- * had it not carried the namespace.
+ * writes into it; makes a semaphore set (3 semaphores, two raised by one
+ * semop(), mode 0604) and a message queue (mode 0660, three typed
+ * messages) with that key. After the restore it finds, in a namespace that
+ * is not ferry's, the sysctls as it set them, the segment under its key and
+ * id with its size, mode and bytes through its attachment and through a
+ * new one, the set under its key and id with its mode, values and itself
+ * as the last pid of the semaphores it raised, the queue with its mode,
+ * itself as its last sender and its messages in order with their types
+ * and bytes; and no segment, set or queue of that key in ferry's namespace
+ * (that of PID 1, the scenario, checked to be ferry's), where the restore
+ * would have made them had it not carried the namespace.
  *
  * host-test: run usr1 1
  * host-test: run usr1 2
@@ -16,6 +21,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +32,17 @@
 #define KEY 0x1fe5ca9e
 #define SIZE (3 * 4096 + 100)
 #define MSGMNB "12345"
+
+#ifndef MSG_COPY
+#define MSG_COPY 040000
+#endif
+
+struct msg {
+	long type;
+	char text[16];
+};
+
+static const struct msg sent[] = { { 5, "five" }, { 2, "two" }, { 5, "five again" } };
 
 static ino_t ipc_ino(const char *path)
 {
@@ -91,19 +109,69 @@ static void check_not_in_ferrys(ino_t ferrys)
 	if (child == 0) {
 		if (setns(fd, CLONE_NEWIPC) < 0)
 			_exit(2);
-		_exit(shmget(KEY, 0, 0) >= 0 ? 3 : errno == ENOENT ? 0 : 4);
+		if (shmget(KEY, 0, 0) >= 0 || semget(KEY, 0, 0) >= 0 || msgget(KEY, 0) >= 0)
+			_exit(3);
+		_exit(errno == ENOENT ? 0 : 4);
 	}
 	close(fd);
 	if (child < 0 || waitpid(child, &status, 0) != child)
 		t_fail("fork: %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		t_fail("in ferry's IPC namespace: %s", WIFEXITED(status) && WEXITSTATUS(status) == 3
-			       ? "a segment of key 0x1fe5ca9e is there"
+			       ? "a segment, set or queue of key 0x1fe5ca9e is there"
 			       : "cannot look for the segment");
+}
+
+static void check_set(int id)
+{
+	unsigned short vals[3] = { 0 };
+	struct semid_ds ds;
+	union { int val; struct semid_ds *buf; unsigned short *array; } arg = { .buf = &ds };
+	const unsigned short want[3] = { 3, 0, 9 };
+
+	if (semget(KEY, 0, 0) != id)
+		t_fail("key %#x: semaphore set %d, not %d", KEY, semget(KEY, 0, 0), id);
+	if (semctl(id, 0, IPC_STAT, arg) < 0)
+		t_fail("semaphore set %d: IPC_STAT: %s", id, strerror(errno));
+	if (ds.sem_nsems != 3 || (ds.sem_perm.mode & 0777) != 0604)
+		t_fail("semaphore set %d: %lu semaphores, mode %#o, not 3, 0604", id,
+		       (unsigned long)ds.sem_nsems, ds.sem_perm.mode & 0777);
+	arg.array = vals;
+	if (semctl(id, 0, GETALL, arg) < 0)
+		t_fail("semaphore set %d: GETALL: %s", id, strerror(errno));
+	for (int i = 0; i < 3; i++)
+		if (vals[i] != want[i] || (want[i] && semctl(id, i, GETPID) != getpid()))
+			t_fail("semaphore set %d: semaphore %d is %u, last pid %d; not %u, %d", id,
+			       i, vals[i], semctl(id, i, GETPID), want[i], getpid());
+}
+
+static void check_queue(int id)
+{
+	struct msqid_ds ds;
+	struct msg m;
+
+	if (msgget(KEY, 0) != id)
+		t_fail("key %#x: message queue %d, not %d", KEY, msgget(KEY, 0), id);
+	if (msgctl(id, IPC_STAT, &ds) < 0)
+		t_fail("message queue %d: IPC_STAT: %s", id, strerror(errno));
+	if (ds.msg_qnum != 3 || (ds.msg_perm.mode & 0777) != 0660 || ds.msg_lspid != getpid())
+		t_fail("message queue %d: %lu messages, mode %#o, last sender %d; not 3, 0660, %d",
+		       id, (unsigned long)ds.msg_qnum, ds.msg_perm.mode & 0777, ds.msg_lspid,
+		       getpid());
+	for (long i = 0; i < 3; i++) {
+		ssize_t n = msgrcv(id, &m, sizeof(m.text), i, MSG_COPY | IPC_NOWAIT);
+
+		if (n != (ssize_t)strlen(sent[i].text) + 1 || m.type != sent[i].type ||
+		    strcmp(m.text, sent[i].text) != 0)
+			t_fail("message queue %d: message %ld: %zd bytes of type %ld, not '%s' of "
+			       "type %ld", id, i + 1, n, m.type, sent[i].text, sent[i].type);
+	}
 }
 
 int main(int argc, char **argv)
 {
+	struct sembuf up[2] = { { .sem_num = 0, .sem_op = 3 }, { .sem_num = 2, .sem_op = 9 } };
+	int sid, qid;
 	struct shmid_ds ds;
 	unsigned char *p, *q;
 	ino_t ferrys, mine;
@@ -125,6 +193,13 @@ int main(int argc, char **argv)
 	if (p == (void *)-1)
 		t_fail("shmat: %s", strerror(errno));
 	fill(p);
+	sid = semget(KEY, 3, IPC_CREAT | IPC_EXCL | 0604);
+	qid = msgget(KEY, IPC_CREAT | IPC_EXCL | 0660);
+	if (sid < 0 || qid < 0 || semop(sid, up, 2) < 0)
+		t_fail("semget, msgget, semop: %s", strerror(errno));
+	for (int i = 0; i < 3; i++)
+		if (msgsnd(qid, &sent[i], strlen(sent[i].text) + 1, IPC_NOWAIT) < 0)
+			t_fail("msgsnd: %s", strerror(errno));
 	t_ready();
 	t_wait_go();
 	if (ipc_ino("/proc/self/ns/ipc") == ferrys)
@@ -146,6 +221,8 @@ int main(int argc, char **argv)
 		t_fail("shmat again: %s", strerror(errno));
 	check_bytes(q, "a new attachment");
 	shmdt(q);
+	check_set(sid);
+	check_queue(qid);
 	check_not_in_ferrys(ferrys);
 	printf("segment %d of key %#x, %d bytes, in ipc:[%lu]\n", id, KEY, SIZE,
 	       (unsigned long)ipc_ino("/proc/self/ns/ipc"));

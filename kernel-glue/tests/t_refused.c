@@ -807,21 +807,14 @@ static int set_up(const char *s)
 		}
 		return child < 0 ? -1 : 0;
 	}
-	if (strcmp(s, "sysv_sem") == 0 || strcmp(s, "sysv_msg") == 0) {
-		struct sembuf up = { .sem_num = 0, .sem_op = 1 };
-		struct { long type; char text[8]; } m = { 1, "hello" };
+	if (strcmp(s, "sysv_sem_undo") == 0) {
+		struct sembuf up = { .sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO };
 		pid_t parent = getpid(), child;
 
-		/* this process the last to use it: semop(), msgsnd() */
-		if (s[5] == 's') {
-			sem_id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
-			if (sem_id < 0 || semop(sem_id, &up, 1) < 0)
-				return -1;
-		} else {
-			msg_id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-			if (msg_id < 0 || msgsnd(msg_id, &m, sizeof(m.text), 0) < 0)
-				return -1;
-		}
+		/* an adjustment its exit would undo: semop() with SEM_UNDO */
+		sem_id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+		if (sem_id < 0 || semop(sem_id, &up, 1) < 0)
+			return -1;
 		child = fork();
 		if (child == 0) {
 			/* removes it once this process is gone, killed or not */

@@ -385,11 +385,11 @@ void inspect_process_kinds(const void *fdt, int node, const struct inspect_kinds
 			visit_fields(fdt, node, kind_registry[i]->process_fields, vis);
 }
 
-/* kernel-glue/kinds/sysv_shm.c, mount_ns.c, systemd_unit.c */
-extern const struct kind kind_sysv_shm, kind_mount_ns, kind_systemd_unit;
+/* kernel-glue/kinds/sysv_shm.c, sysv_ipc.c, mount_ns.c, systemd_unit.c */
+extern const struct kind kind_sysv_shm, kind_sysv_ipc, kind_mount_ns, kind_systemd_unit;
 
-static const struct kind *const image_kinds[] = { &kind_sysv_shm, &kind_mount_ns,
-						  &kind_systemd_unit };
+static const struct kind *const image_kinds[] = { &kind_sysv_shm, &kind_sysv_ipc,
+						  &kind_mount_ns, &kind_systemd_unit };
 
 void inspect_image_kinds(const void *fdt, const struct inspect_kinds_visitor *vis)
 {

@@ -374,6 +374,31 @@
 #define FM_SHM_LOCKED "locked"       /* empty: SHM_LOCK */
 #define FM_SHM_DATA "data"           /* bytes: its first bytes; the rest up to size is zero */
 
+/* ---- System V semaphore sets and message queues (format 1.15) ---- */
+
+/* /sysv-sem/set@SEMID */
+#define FM_SYSV_SEMS "sysv-sem"
+#define FM_SYSV_SEM "set"
+#define FM_SEM_ID "id"           /* u32: its semid */
+#define FM_SEM_KEY "key"         /* u32: the key it was made with (IPC_PRIVATE 0) */
+#define FM_SEM_MODE "mode"       /* u32: permission bits, 0777 */
+#define FM_SEM_OWNER "owner"     /* u32[2]: uid, gid */
+#define FM_SEM_CREATOR "creator" /* u32[2]: cuid, cgid */
+#define FM_SEM_VALUES "values"   /* u32[2] each semaphore: semval, sempid */
+
+/* /sysv-msg/queue@MSQID */
+#define FM_SYSV_MSGS "sysv-msg"
+#define FM_SYSV_MSG "queue"
+#define FM_MSG_ID "id"             /* u32: its msqid */
+#define FM_MSG_KEY "key"           /* u32: the key it was made with (IPC_PRIVATE 0) */
+#define FM_MSG_MODE "mode"         /* u32: permission bits, 0777 */
+#define FM_MSG_OWNER "owner"       /* u32[2]: uid, gid */
+#define FM_MSG_CREATOR "creator"   /* u32[2]: cuid, cgid */
+#define FM_MSG_QBYTES "qbytes"     /* u64: msg_qbytes, the most bytes it holds */
+#define FM_MSG_PIDS "pids"         /* u32[2]: msg_lspid, msg_lrpid */
+#define FM_MSG_MESSAGES "messages" /* u64 + u32 each message, in order: mtype, bytes */
+#define FM_MSG_DATA "data"         /* bytes: every message's bytes, one after another */
+
 /* ---- the UTS namespace (format 1.7) ---- */
 
 /* /uts-namespace: the selection's UTS namespace, when it is not the writer's */

@@ -25,6 +25,7 @@
 #include "../../kinds/mount_ns.h"
 #include "../../kinds/seccomp.h"
 #include "../../kinds/socket.h"
+#include "../../kinds/sysv_ipc.h"
 #include "../../kinds/sysv_shm.h"
 #include "../../kinds/zombie.h"
 #include "ferry/schema.h"
@@ -643,6 +644,49 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			si->segs[k].size = 4000 + k;
 		}
 	}
+	/* System V sets and queues: ids once, values, modes and pids in their
+	 * bounds, each message typed, their sizes adding up to the data */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct sysv_ipc_image *si;
+
+		if (strcmp(kind_registry[i]->name, "sysv-ipc") != 0 ||
+		    !(si = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		for (size_t k = 0; k < si->nsets; k++) {
+			struct sem_set *s = &si->sets[k];
+
+			s->id = 20 + k;
+			s->mode &= 0777;
+			if (!s->nsems) {
+				s->sems = calloc(1, sizeof(*s->sems));
+				s->nsems = 1;
+			}
+			for (size_t v = 0; v < s->nsems; v++) {
+				s->sems[v].value %= SYSV_SEMVAL_MAX + 1;
+				s->sems[v].pid %= SYSV_PID_MAX;
+			}
+		}
+		for (size_t k = 0; k < si->nqueues; k++) {
+			struct msg_queue *q = &si->queues[k];
+			size_t left = q->len;
+
+			q->id = 30 + k;
+			q->mode &= 0777;
+			q->qbytes &= 0x7fffffff;
+			q->lspid %= SYSV_PID_MAX;
+			q->lrpid %= SYSV_PID_MAX;
+			for (size_t m = 0; m < q->nmsgs; m++) {
+				q->msgs[m].type = (q->msgs[m].type & 0x7fffffffffffffffull) | 1;
+				q->msgs[m].size = m + 1 == q->nmsgs ? (uint32_t)left : 0;
+				left -= q->msgs[m].size;
+			}
+			if (!q->nmsgs) {
+				free(q->data);
+				q->data = NULL;
+				q->len = 0;
+			}
+		}
+	}
 	/* the UTS namespace: at most one (its node has no unit address) */
 	for (size_t i = 0; i < kind_count; i++) {
 		struct { void *ns; size_t n; } *ui;
@@ -890,6 +934,70 @@ static void test_seccomp_refused(void)
 	printf("PASS: %s\n", t);
 }
 
+/* System V sets and queues beyond the bounds of sysv_ipc.h, or not what a
+ * kernel shows: refused by the reader. */
+static void test_sysv_ipc_refused(void)
+{
+	const char *t = "sysv-ipc-beyond-bounds-refused";
+	static const char *const what[] = {
+		"a semaphore at 32768", "32001 semaphores", "a set's id twice",
+		"a message of type 0", "message sizes beyond the data", "65537 messages",
+		"a queue of more than 16 MiB", "mode bits beyond 0777",
+	};
+
+	for (unsigned v = 0; v < sizeof(what) / sizeof(what[0]); v++) {
+		struct st_image a = { 0 }, b = { 0 };
+		unsigned seed = 9100 * (v + 1);
+		struct sysv_ipc_image *si = NULL;
+		struct msg_queue *q;
+		struct sem_set *s;
+		void *fdt = NULL;
+		size_t size = 0;
+
+		fill_image(&a, &seed);
+		for (size_t i = 0; i < kind_count; i++)
+			if (strcmp(kind_registry[i]->name, "sysv-ipc") == 0)
+				si = kind_image_data_if(&a, kind_registry[i]);
+		CHECK(t, si && si->nsets >= 2 && si->nqueues && si->queues[0].nmsgs,
+		      "no sets and queue to spoil");
+		s = &si->sets[0];
+		q = &si->queues[0];
+		if (v == 0) {
+			s->sems[0].value = SYSV_SEMVAL_MAX + 1;
+		} else if (v == 1) {
+			free(s->sems);
+			s->sems = calloc(SYSV_SEMS_MAX + 1, sizeof(*s->sems));
+			s->nsems = SYSV_SEMS_MAX + 1;
+		} else if (v == 2) {
+			si->sets[1].id = s->id;
+		} else if (v == 3) {
+			q->msgs[0].type = 0;
+		} else if (v == 4) {
+			q->msgs[0].size += 1;
+		} else if (v == 5) {
+			free(q->msgs);
+			q->msgs = calloc(SYSV_MSGS_MAX + 1, sizeof(*q->msgs));
+			q->nmsgs = SYSV_MSGS_MAX + 1;
+			free(q->data);
+			q->data = NULL;
+			q->len = 0;
+			for (size_t m = 0; m < q->nmsgs; m++)
+				q->msgs[m].type = 1;
+		} else if (v == 6) {
+			free(q->data);
+			q->len = SYSV_MSG_BYTES_MAX + 1;
+			q->data = calloc(1, q->len);
+			q->msgs[0].size = (uint32_t)q->len;
+			for (size_t m = 1; m < q->nmsgs; m++)
+				q->msgs[m].size = 0;
+		} else {
+			q->mode = 01777;
+		}
+		CHECK(t, meta_write(&a, &fdt, &size) == 0, "%s: cannot write", what[v]);
+		CHECK(t, meta_read(fdt, &b) < 0, "%s: not refused", what[v]);
+		st_image_free(&a);
+		st_image_free(&b);
+		free(fdt);
 /* Each TCP state of a connection with the FINs it counts, and no other:
  * what a reader takes (tcp-state, tcp-fin). */
 static void test_tcp_states(void)
@@ -939,6 +1047,7 @@ int main(void)
 	test_kinds();
 	test_image();
 	test_seccomp_refused();
+	test_sysv_ipc_refused();
 	test_tcp_states();
 	return failures ? 1 : 0;
 }
