@@ -998,6 +998,10 @@ static void test_sysv_ipc_refused(void)
 		st_image_free(&a);
 		st_image_free(&b);
 		free(fdt);
+	}
+	printf("PASS: %s\n", t);
+}
+
 /* Each TCP state of a connection with the FINs it counts, and no other:
  * what a reader takes (tcp-state, tcp-fin). */
 static void test_tcp_states(void)
