@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 enum guardian_msg_kind {
 	GUARDIAN_SOCKET,   /* a socket (SCM_RIGHTS) before repair mode */
 	GUARDIAN_NETLOCK,  /* a connection before its lock */
+	GUARDIAN_NETNS,    /* the network namespace of the locks (SCM_RIGHTS), not ferry's */
 	GUARDIAN_THREAD,   /* a thread before its registers change */
 	GUARDIAN_UNTHREAD, /* that thread has its registers back */
 	GUARDIAN_HOLD,     /* a process about to be held in a stop of ferry's */
@@ -70,6 +72,7 @@ struct guarded {
 	size_t nsocks;
 	struct netlock_conn *conns;
 	size_t nconns;
+	int netns; /* where the rules are, when not the guardian's namespace: or -1 */
 	struct guarded_thread *threads;
 	size_t nthreads;
 	struct guarded_hold *holds;
@@ -238,7 +241,11 @@ static void undo(struct guarded *gd, void (*abandoned)(void *arg), void *arg)
 				    "connections; 'ferry netlock --release' removes it");
 		return;
 	}
-	if (gd->nconns && netlock_release(gd->conns, gd->nconns) == 0)
+	/* the rules are in the processes' own network namespace (kinds/net_ns.c) */
+	if (gd->nconns && gd->netns >= 0 && setns(gd->netns, CLONE_NEWNET) < 0)
+		log_error("cannot join the processes' network namespace to release the network "
+			  "lock: %s", strerror(errno));
+	else if (gd->nconns && netlock_release(gd->conns, gd->nconns) == 0)
 		log_info("network lock of %zu connection%s released", gd->nconns,
 			 gd->nconns == 1 ? "" : "s");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -282,6 +289,13 @@ static bool keep(struct guarded *gd, const struct guardian_msg *m, int fd)
 			*c = m->conn;
 		return c != NULL;
 	}
+	case GUARDIAN_NETNS:
+		if (fd < 0)
+			return true;
+		if (gd->netns >= 0)
+			close(gd->netns);
+		gd->netns = fd;
+		return true;
 	case GUARDIAN_THREAD: {
 		struct guarded_thread *t = GROW(gd->threads, gd->nthreads);
 
@@ -349,7 +363,7 @@ static void close_others(int sock)
 static void __attribute__((noreturn)) guardian_main(int sock, void (*abandoned)(void *arg),
 						   void *arg)
 {
-	struct guarded gd = { 0 };
+	struct guarded gd = { .netns = -1 };
 	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTOU, SIGTTIN };
 
 	setsid();
@@ -426,6 +440,13 @@ int guardian_watch_netlock(struct guardian *g, const struct netlock_conn *conn)
 	struct guardian_msg m = { .kind = GUARDIAN_NETLOCK, .conn = *conn };
 
 	return send_msg(g, &m, -1);
+}
+
+int guardian_watch_netns(struct guardian *g, int nsfd)
+{
+	struct guardian_msg m = { .kind = GUARDIAN_NETNS };
+
+	return send_msg(g, &m, nsfd);
 }
 
 int guardian_watch_thread(struct guardian *g, pid_t tgid, pid_t tid, const arch_regs_t *regs)

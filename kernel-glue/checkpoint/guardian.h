@@ -39,6 +39,12 @@ int guardian_watch_socket(struct guardian *g, int sfd);
 /* Before netlock_take() of @conn: its rule is removed should ferry die. */
 int guardian_watch_netlock(struct guardian *g, const struct netlock_conn *conn);
 
+/* The connections to lock are in the network namespace @nsfd (the
+ * processes' own, kinds/net_ns.c), where ferry's thread is: should ferry
+ * die, the guardian (in ferry's namespace) removes their rules there. The
+ * guardian keeps its own copy of @nsfd. Returns 0 or -errno (logged). */
+int guardian_watch_netns(struct guardian *g, int nsfd);
+
 /*
  * Before ferry changes the registers of thread @tid of process @tgid:
  * @regs are those to put back, the thread's at the freeze. The thread's

@@ -13,12 +13,14 @@
 /* The name of @type in /proc/PID/ns/, and in words */
 static const char *proc_name(int type)
 {
-	return type == CLONE_NEWUTS ? "uts" : type == CLONE_NEWIPC ? "ipc" : "mnt";
+	return type == CLONE_NEWUTS ? "uts" : type == CLONE_NEWIPC ? "ipc" :
+	       type == CLONE_NEWNET ? "net" : "mnt";
 }
 
 static const char *words(int type)
 {
-	return type == CLONE_NEWUTS ? "UTS" : type == CLONE_NEWIPC ? "IPC" : "mount";
+	return type == CLONE_NEWUTS ? "UTS" : type == CLONE_NEWIPC ? "IPC" :
+	       type == CLONE_NEWNET ? "network" : "mount";
 }
 
 /* Open the current namespace of @type into @s, not yet away. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Ferry stepping into a namespace of one type (UTS, IPC, mount) and back:
- * into a new one that restore fills for the processes (unshare), or into
- * a process's own to read what it sees (setns), the namespace it left kept
- * open to go back to. The calling thread moves; ferry is single-threaded
+ * Ferry stepping into a namespace of one type (UTS, IPC, network, mount)
+ * and back: into a new one that restore fills for the processes (unshare),
+ * or into a process's own to read what it sees (setns), the namespace it
+ * left kept open to go back to. The calling thread moves; ferry is single-threaded
  * where it does this.
  */
 #ifndef FERRY_GLUE_NS_STEP_H
@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 struct ns_step {
-	int type;      /* CLONE_NEWUTS, CLONE_NEWIPC or CLONE_NEWNS */
+	int type;      /* CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET or CLONE_NEWNS */
 	bool away;     /* in another namespace than the one left */
 	bool made;     /* that namespace was made by ns_step_new */
 	int left;      /* the namespace left, open while away */

@@ -5,7 +5,8 @@
  * namespaces: only ferry's own are accepted, except the time namespace,
  * whose clocks ferry carries (claimed by checkpoint/dump_time.c), the UTS
  * namespace, carried when every process is in the first one's
- * (kinds/uts_ns.c), likewise the IPC namespace (kinds/ipc_ns.c) and the
+ * (kinds/uts_ns.c), likewise the IPC namespace (kinds/ipc_ns.c), the
+ * network namespace (kinds/net_ns.c, when lo is its only device) and the
  * user namespace (kinds/user_ns.c, whose claim also refuses ferry's own for
  * a process whose first process is in another), and the mount namespace,
  * rebuilt by kinds/mount_ns.c. A namespace this list does not know is
@@ -28,6 +29,7 @@ const struct inv_rule inv_ns_rules[] = {
 	INV_FERRYS("ipc", "its IPC namespace"),
 	/* another is carried by kinds/mount_ns.c */
 	INV_FERRYS("mnt", "its mount namespace"),
+	/* another is carried by kinds/net_ns.c */
 	INV_FERRYS("net", "its network namespace"),
 	INV_FERRYS("pid", "its PID namespace"),
 	INV_FERRYS("pid_for_children", "the PID namespace of its children"),

@@ -57,6 +57,7 @@
 	X(zombie)       \
 	X(uts_ns)       \
 	X(ipc_ns)       \
+	X(net_ns)       \
 	X(sysv_shm)     \
 	X(sysv_ipc)     \
 	X(user_ns)      \

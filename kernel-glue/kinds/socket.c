@@ -2,9 +2,11 @@
 /*
  * The socket records of an image (/sockets/socket@ID, SPEC.md §3.7), and
  * what every socket shares whatever its family: at checkpoint, ferry's own
- * copy of it (pidfd_getfd), its network namespace, the integer options
- * common to all; at restore, those options and the buffer sizes. The
- * families (unix.c, tcp.c, udp.c) are kinds of their own that call in here.
+ * copy of it (pidfd_getfd), its network namespace (the processes': ferry's,
+ * or their own, which ferry's thread has joined, kinds/net_ns.c), the
+ * integer options common to all; at restore, those options and the buffer
+ * sizes. The families (unix.c, tcp.c, udp.c) are kinds of their own that
+ * call in here.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include "ferry/schema.h"
 #include "kind.h"
 #include "journal_stream.h"
+#include "net_ns.h"
 #include "socket.h"
 
 /* ---- the records ---- */
@@ -486,7 +489,8 @@ static int dump_options(struct sock_ctx *x)
 	return dump_device_and_filter(x);
 }
 
-/* Is the socket in the network namespace ferry itself runs in? */
+/* Is the socket in the network namespace ferry's thread is in: ferry's own,
+ * or the selection's own that ferry joined to read it (kinds/net_ns.c)? */
 static bool same_netns(int sfd)
 {
 	struct stat a, b;
@@ -495,7 +499,8 @@ static bool same_netns(int sfd)
 
 	if (ns < 0)
 		return true; /* cannot tell: assume it is */
-	same = fstat(ns, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino;
+	same = fstat(ns, &a) == 0 && stat("/proc/thread-self/ns/net", &b) == 0 &&
+	       a.st_ino == b.st_ino;
 	close(ns);
 	return same;
 }
@@ -555,9 +560,10 @@ int socket_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f,
 
 	sscanf(fd->link, "socket:[%lu]", &x.ino);
 	if (!same_netns(x.sfd))
-		return sock_unsupported(&x, "a socket of another network namespace than ferry's "
-					"is not supported (sockets are made again in the "
-					"restorer's)");
+		return sock_unsupported(&x, "a socket of another network namespace than the "
+					"processes' is not supported (sockets are made again in "
+					"the one the restorer gives them: %s)",
+					net_ns_dump_private(c) ? "their own" : "its own, ferry's");
 	x.s = si ? ST_PUSH(si->sockets, si->n) : NULL;
 	if (!x.s)
 		return -ENOMEM;

@@ -228,8 +228,11 @@ int dump_inet_addresses(struct sock_ctx *x);
 /* ---- restore ---- */
 
 struct netlock_conn;
-/* Every connection of the image's established TCP sockets, for the network
- * lock (tcp.c; malloc'd). Returns 0 or -ENOMEM. */
+/* Every connection of the image's established TCP sockets (tcp.c;
+ * malloc'd). Returns 0 or -ENOMEM. */
+int tcp_connections(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n);
+/* The same for the restorer's network lock (restore.c): none when they are
+ * in a network namespace of their own, which kinds/net_ns.c locks. */
 int tcp_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n);
 /* A TCP state and FINs an image may hold (tcp.c): NULL, or why not. */
 const char *tcp_state_invalid(const struct socket_tcp *t);

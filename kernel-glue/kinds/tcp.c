@@ -57,6 +57,7 @@
 #include "../common/sock_diag.h"
 #include "../restore/internal.h"
 #include "kind.h"
+#include "net_ns.h"
 #include "socket.h"
 
 extern const struct kind kind_tcp;
@@ -170,6 +171,7 @@ static int lock_connection(struct ckpt *c, const struct socket_record *s)
 	/* running on, the socket keeps what arrives: nothing to lock */
 	if (!c->opts->kill && !c->opts->commit)
 		return 0;
+
 	if (!conn_of(s, &conn))
 		return 0;
 	if (!td)
@@ -186,7 +188,15 @@ static int lock_connection(struct ckpt *c, const struct socket_record *s)
 		return r;
 	}
 	*slot = conn;
-	c->img.network_lock = true;
+	/*
+	 * In a network namespace of the processes' own (kinds/net_ns.c),
+	 * where ferry's thread is now, the rule is made there: it holds while
+	 * the queues are read and goes with the namespace once they are
+	 * killed; the restore makes a namespace of its own, and its own lock
+	 * there. The image has no lock to release.
+	 */
+	if (!net_ns_dump_private(c))
+		c->img.network_lock = true;
 	return 0;
 }
 
@@ -565,11 +575,49 @@ static int outsider_on_port(const struct sock_diag_inet *si, void *arg)
 	return 1;
 }
 
-/* Before --kill: what a restore here would meet on the ports it listens on. */
+static bool other_end_in_image(const struct st_image *img, const struct socket_record *s,
+			       struct netlock_conn *ret);
+
+/*
+ * In a network namespace of the selection's own, the peer of each
+ * connection is in the namespace too (its only device is lo), which the
+ * restore makes anew: a peer outside the checkpoint would not be there.
+ */
+static void peers_in_image(struct ckpt *c)
+{
+	for (size_t p = 0; p < c->img.nprocs; p++) {
+		const struct st_process *proc = &c->img.procs[p];
+
+		for (size_t k = 0; k < proc->nfds; k++) {
+			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
+			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
+							socket_of_file(&c->img, f) : NULL;
+			struct netlock_conn mine, other;
+			char name[NETLOCK_CONN_NAME_SIZE];
+
+			if (!s || !conn_of(s, &mine) || other_end_in_image(&c->img, s, &other))
+				continue;
+			ckpt_unsupported(c, "pid %d fd %d: socket:[%llu]: its TCP connection %s, in "
+					 "the processes' own network namespace, has its other end in "
+					 "no process of the checkpoint, and the restore makes the "
+					 "namespace anew: checkpoint that process too (--tree)",
+					 proc->pid, proc->fds[k].num, (unsigned long long)s->ino,
+					 netlock_conn_name(&mine, name, sizeof(name)));
+		}
+	}
+}
+
+/* Before --kill: what a restore here would meet on the ports it listens
+ * on (not in a namespace of the processes' own: the restore makes a new
+ * one, where nothing else is). */
 static int tcp_dump_check(struct ckpt *c)
 {
 	struct port_check pc = { .c = c };
 
+	if (net_ns_dump_private(c)) {
+		peers_in_image(c);
+		return 0;
+	}
 	if (!c->opts->kill)
 		return 0;
 	pc.all = socket_records(&c->img, &pc.n);
@@ -609,6 +657,17 @@ static int tcp_dump(struct ckpt *c, const struct fd_probe *fd, struct st_file *f
 }
 
 int tcp_image_conns(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n)
+{
+	/* a namespace of the processes' own: its lock is net_ns.c's, inside it */
+	if (net_ns_image_private(img)) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	return tcp_connections(img, ret, ret_n);
+}
+
+int tcp_connections(const struct st_image *img, struct netlock_conn **ret, size_t *ret_n)
 {
 	size_t n;
 	const struct socket_record *s = socket_records(img, &n);

@@ -186,6 +186,19 @@ refused ipc-ns-twice "the IPC namespace's sysctls: a sysctl twice" \
 	"add:/:ipc-namespace" "set:/ipc-namespace:sysctls:str:msgmnb=1
 msgmnb=2
 "
+refused net-ns-unknown-sysctl "the network namespace's sysctls: a line is not NAME=VALUE of a network sysctl" \
+	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:65536" \
+	"set:/network-namespace:sysctls:str:ipv4/ip_forward=1
+"
+refused net-ns-bad-address "the network namespace's addresses: a prefix longer than its address" \
+	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:65536" \
+	"set:/network-namespace:sysctls:str:core/somaxconn=4096
+" "set:/network-namespace:lo-addresses:str:10.0.0.1/33 0 0 -
+"
+refused net-ns-bad-mtu "the network namespace's lo MTU 1 is not in" \
+	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:1" \
+	"set:/network-namespace:sysctls:str:core/somaxconn=4096
+"
 refused userns-bad-map "uid-map: 1 to 340 lines of three numbers" \
 	"add:/:user-namespace" "set:/user-namespace:uid-map:str:0 0
 " "set:/user-namespace:gid-map:str:0 0 1

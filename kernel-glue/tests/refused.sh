@@ -44,7 +44,13 @@ ioprio_rt inventory/-sys_admin,sys_nice a restorer with ferry.s privileges could
 posix_timer_other_cpu inventory a POSIX timer whose clock or target a restore cannot make again.*ID 0, clock -[0-9]+,
 sigio_owner freeze fd [0-9]+: its owner for signal-driven I/O, process [0-9]+, is not in the checkpoint
 mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
-netns inventory its network namespace is net:.*not ferry.s own
+net_two inventory/tree a network namespace other than the first process.s is not carried .*\(ns .net.: net:\[[0-9]+\]\)
+net_two_own inventory/tree a network namespace other than the first process.s is not carried .*\(ns .net.: net:\[[0-9]+\]\)
+net_veth inventory its network namespace has the device .v-ferry[01]. \(veth\): only lo is carried yet.*\(ns .net.: net:\[[0-9]+\]\)
+net_route inventory its network namespace has the route to 10\.1\.0\.0/16 in table 254 .protocol [0-9]+., which no address made: routes are not carried yet
+net_iptables inventory its network namespace has the iptables table .filter. .legacy netfilter.: netfilter rules are not carried yet
+net_nftables inventory its network namespace has the nftables table .ferry-refused. .family 1.: netfilter rules are not carried yet
+net_peer_outside freeze fd [0-9]+: socket:\[[0-9]+\]: its TCP connection .* in the processes. own network namespace, has its other end in no process of the checkpoint
 timens_children inventory a time namespace made for its children is not carried
 mqueue_unlinked_twice freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): an unlinked message queue opened more than once
 mqueue_notify freeze fd [0-9]+: /ferry-refused-[0-9]+ \(deleted\): a message queue with an mq_notify\(\) registration is not carried

@@ -41,6 +41,9 @@
 # host-test: run pidns sysv_ipc 2
 # host-test: run pidns T_BETWEEN=sysv_ipc_remove sysv_ipc 2
 # host-test: run pidns LIVE_FIRST=1 sysv_ipc 1
+# host-test: run pidns net_ns 1
+# host-test: run pidns net_ns 2
+# host-test: run pidns LIVE_FIRST=1 net_ns 1
 # host-test: run pidns LIVE_FIRST=1 tree 1
 # host-test: run pidns LIVE_FIRST=1 lock_waiter 1
 # host-test: run pidns LIVE_FIRST=1 jobctl 1

@@ -28,6 +28,11 @@
 #include <sys/shm.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netlink.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -150,6 +155,7 @@ static bool still_held(bool itimer)
 
 static pid_t zombie = -1;
 static const char *setup_why; /* why a state could not be set up, when errno does not say */
+static pid_t peer_child = -1;   /* net_peer_outside: the other end of its connection */
 
 /* DIR/named: the process the refusal names (refused.sh) */
 static void name_pid(pid_t pid)
@@ -163,6 +169,65 @@ static void name_pid(pid_t pid)
 		fprintf(f, "%d\n", pid);
 		fclose(f);
 	}
+}
+
+/* An nftables table "ferry-refused" (family inet) in this network
+ * namespace, made with one batch through nfnetlink (there is no nft here
+ * to ask); ENOSYS when this kernel has no nf_tables. */
+static int nft_table(void)
+{
+	struct msg {
+		struct nlmsghdr h;
+		struct nfgenmsg g;
+		char attrs[32];
+	} m[3];
+	struct nlattr *a;
+	char ack[512], batch[3 * sizeof(struct msg)];
+	ssize_t n;
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+	if (s < 0)
+		return -1;
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < 3; i++) {
+		m[i].h.nlmsg_len = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+		m[i].h.nlmsg_flags = NLM_F_REQUEST;
+		m[i].h.nlmsg_seq = i + 1;
+		m[i].g.version = NFNETLINK_V0;
+		m[i].g.res_id = htons(NFNL_SUBSYS_NFTABLES);
+	}
+	m[0].h.nlmsg_type = NFNL_MSG_BATCH_BEGIN;
+	m[2].h.nlmsg_type = NFNL_MSG_BATCH_END;
+	m[1].h.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE;
+	m[1].h.nlmsg_flags |= NLM_F_CREATE | NLM_F_ACK;
+	m[1].g.nfgen_family = NFPROTO_INET;
+	m[1].g.res_id = 0;
+	a = (struct nlattr *)m[1].attrs;
+	a->nla_type = NFTA_TABLE_NAME;
+	a->nla_len = NLA_HDRLEN + sizeof("ferry-refused");
+	memcpy((char *)a + NLA_HDRLEN, "ferry-refused", sizeof("ferry-refused"));
+	m[1].h.nlmsg_len += NLA_ALIGN(a->nla_len);
+	/* one batch is one message of the socket */
+	n = 0;
+	for (int i = 0; i < 3; i++) {
+		memcpy(batch + n, &m[i], m[i].h.nlmsg_len);
+		n += NLMSG_ALIGN(m[i].h.nlmsg_len);
+	}
+	if (send(s, batch, (size_t)n, 0) < 0)
+		return -1;
+	n = recv(s, ack, sizeof(ack), 0);
+	close(s);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) ||
+	    ((struct nlmsghdr *)ack)->nlmsg_type != NLMSG_ERROR) {
+		errno = EIO;
+		return -1;
+	}
+	errno = -((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)ack))->error;
+	if (errno == EOPNOTSUPP || errno == EPROTONOSUPPORT || errno == ENOENT) {
+		setup_why = "no nf_tables on this kernel";
+		errno = ENOSYS;
+	}
+	return errno ? -1 : 0;
 }
 
 /* Into a user namespace of its own, its maps written from outside by a
@@ -505,8 +570,99 @@ static int set_up(const char *s)
 
 		return m == MAP_FAILED ? -1 : mlock(m, 4096);
 	}
-	if (strcmp(s, "netns") == 0)
-		return unshare(CLONE_NEWNET);
+	if (strcmp(s, "net_two") == 0 || strcmp(s, "net_two_own") == 0) {
+		int p[2];
+		char c = 0;
+		pid_t child;
+
+		/* a child of the selection in a network namespace of its own,
+		 * this process in ferry's (net_two) or in another of its own
+		 * (net_two_own): two network namespaces in one checkpoint */
+		if (strcmp(s, "net_two_own") == 0 && unshare(CLONE_NEWNET) < 0)
+			return -1;
+		if (pipe(p) < 0)
+			return -1;
+		child = fork();
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			c = unshare(CLONE_NEWNET) == 0;
+			if (write(p[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (child < 0 || read(p[0], &c, 1) != 1 || !c) {
+			errno = child < 0 ? errno : EPERM;
+			return -1;
+		}
+		close(p[0]);
+		name_pid(child);
+		return 0;
+	}
+	if (strcmp(s, "net_veth") == 0 || strcmp(s, "net_route") == 0) {
+		/* a network namespace of its own with what is not carried yet: a
+		 * second device, or a route no address made */
+		const char *cmd = strcmp(s, "net_veth") == 0
+					  ? "ip link add v-ferry0 type veth peer name v-ferry1"
+					  : "ip link set lo up && ip route add 10.1.0.0/16 dev lo";
+
+		if (unshare(CLONE_NEWNET) < 0)
+			return -1;
+		if (system(cmd) != 0) {
+			setup_why = cmd;
+			errno = EPERM;
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(s, "net_iptables") == 0) {
+		/* a network namespace of its own where the legacy iptables filter
+		 * table exists (asking for it makes it) */
+		struct ipt_getinfo info = { .name = "filter" };
+		socklen_t len = sizeof(info);
+		int r;
+
+		if (unshare(CLONE_NEWNET) < 0 || (r = socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0)
+			return -1;
+		if (getsockopt(r, SOL_IP, IPT_SO_GET_INFO, &info, &len) < 0) {
+			setup_why = "no legacy iptables filter table on this kernel";
+			errno = ENOSYS;
+			return -1;
+		}
+		close(r);
+		return 0;
+	}
+	if (strcmp(s, "net_nftables") == 0)
+		return unshare(CLONE_NEWNET) < 0 ? -1 : nft_table();
+	if (strcmp(s, "net_peer_outside") == 0) {
+		/* in a network namespace of its own, a connection over lo to a
+		 * child outside the selection (--pid), which echoes what it reads */
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7200),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int l;
+
+		if (unshare(CLONE_NEWNET) < 0 || system("ip link set lo up") != 0)
+			return -1;
+		l = socket(AF_INET, SOCK_STREAM, 0);
+		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0)
+			return -1;
+		peer_child = fork();
+		if (peer_child == 0) {
+			int c = socket(AF_INET, SOCK_STREAM, 0);
+			char b;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
+				_exit(1);
+			while (read(c, &b, 1) == 1 && write(c, &b, 1) == 1)
+				;
+			_exit(0);
+		}
+		fd = peer_child < 0 ? -1 : accept(l, NULL, NULL);
+		close(l);
+		return fd < 0 ? -1 : 0;
+	}
 	if (strcmp(s, "timens_children") == 0)
 		return unshare(CLONE_NEWTIME);
 	if (strcmp(s, "mqueue_unlinked_twice") == 0) {
@@ -838,6 +994,13 @@ static int set_up(const char *s)
 static const char *check(const char *s)
 {
 	char link[64];
+
+	if (strcmp(s, "net_peer_outside") == 0) {
+		char b = 0;
+
+		if (write(fd, "x", 1) != 1 || read(fd, &b, 1) != 1 || b != 'x')
+			return "its connection no longer carries bytes both ways";
+	}
 
 	if (fd >= 0) {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);

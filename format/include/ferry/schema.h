@@ -212,7 +212,7 @@
 #define FM_S_TCP_WSCALE "tcp-wscale"     /* u32[2]: send, receive window scale */
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
 /* tcp-state: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6); TCP_FIN_WAIT1 4, TCP_LAST_ACK 9,
- * TCP_CLOSING 11 (1.16); absent: established */
+ * TCP_CLOSING 11 (1.17); absent: established */
 #define FM_S_TCP_STATE "tcp-state"       /* u32 (1.6) */
 #define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
 /* a stream to journald's stdout socket (1.12) */
@@ -430,5 +430,14 @@
 #define FM_UNIT_NAME "name"         /* string: its full name, "memcached.service" */
 #define FM_UNIT_CGROUP "cgroup"     /* string: its cgroup2 path (ControlGroup) */
 #define FM_UNIT_MAIN_PID "main-pid" /* u32: its main PID (MainPID), a process of the image */
+
+/* ---- the network namespace (format 1.16) ---- */
+
+/* /network-namespace: the selection's network namespace, when it is not the writer's */
+#define FM_NET_NS "network-namespace"
+#define FM_NET_LO_UP "lo-up"             /* empty: lo is up */
+#define FM_NET_LO_MTU "lo-mtu"           /* u32: lo's MTU */
+#define FM_NET_LO_ADDRESSES "lo-addresses" /* string: "ADDRESS/PREFIX SCOPE FLAGS BROADCAST\n" each */
+#define FM_NET_SYSCTLS "sysctls"         /* string: "NAME=VALUE\n" of each network sysctl of net. */
 
 #endif

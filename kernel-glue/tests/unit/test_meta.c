@@ -713,6 +713,28 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			ii->ns[0] = strdup("shmmni=4096\nmsgmnb=12345\nsem=32000\t1024000000\t500\t32000\n");
 		}
 	}
+	/* the network namespace: at most one, lo's MTU in range, its addresses
+	 * "ADDRESS/PREFIX SCOPE FLAGS BROADCAST" and sysctls NAME=VALUE lines */
+	for (size_t i = 0; i < kind_count; i++) {
+		struct netns { bool lo_up; uint32_t lo_mtu; char *addresses, *sysctls; };
+		struct { struct netns *ns; size_t n; } *ni;
+
+		if (strcmp(kind_registry[i]->name, "network-namespace") != 0 ||
+		    !(ni = kind_image_data_if(img, kind_registry[i])))
+			continue;
+		while (ni->n > 1)
+			meta_free_node(kind_registry[i]->image_fields[0].node,
+				       (char *)ni->ns + --ni->n * kind_registry[i]->image_fields[0].node->size);
+		if (ni->n) {
+			ni->ns[0].lo_mtu = 65536;
+			free(ni->ns[0].addresses);
+			ni->ns[0].addresses = strdup("127.0.0.1/8 254 0 -\n10.77.0.1/24 0 0x200 "
+						     "10.77.0.255\n::1/128 254 0 -\nfd00:77::1/64 0 0x2 -\n");
+			free(ni->ns[0].sysctls);
+			ni->ns[0].sysctls = strdup("ipv4/ip_local_port_range=40000\t40100\n"
+						   "core/somaxconn=4096\n");
+		}
+	}
 	/* the user namespace: at most one, its maps "IN OUT COUNT" lines,
 	 * setgroups "allow" or "deny" */
 	for (size_t i = 0; i < kind_count; i++) {
