@@ -755,6 +755,9 @@ static int finish_socket(int fd, const struct socket_record *s)
 	char dev[IFNAMSIZ + 1] = "";
 	socklen_t len = IFNAMSIZ;
 	int e = s->nfilter ? attach_filter(fd, s) : 0;
+	/* a TCP FIN not acknowledged yet is sent again once the connection
+	 * leaves repair mode, after its bytes never sent (tcp.c) */
+	uint32_t how = s->have_tcp && tcp_fin_unacked(&s->tcp) ? s->shutdown & ~2u : s->shutdown;
 
 	if (e == 0 && s->have_buf_lock &&
 	    setsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &(int){ (int)s->buf_lock }, sizeof(int)) < 0)
@@ -765,10 +768,9 @@ static int finish_socket(int fd, const struct socket_record *s)
 	     strcmp(dev, s->bind_device) != 0))
 		e = log_error_errno(-EINVAL, "socket %u: it is not bound to the device %s", s->id,
 				    s->bind_device);
-	if (e == 0 && s->shutdown && shutdown(fd, hows[s->shutdown & 3]) < 0 && errno != ENOTCONN)
+	if (e == 0 && how && shutdown(fd, hows[how & 3]) < 0 && errno != ENOTCONN)
 		e = log_error_errno(-errno, "socket %u: cannot shut it down (%s) again", s->id,
-				    s->shutdown == 3 ? "both ways" : s->shutdown & 1 ? "reading"
-				    : "writing");
+				    how == 3 ? "both ways" : how & 1 ? "reading" : "writing");
 	return e;
 }
 

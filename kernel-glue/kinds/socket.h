@@ -45,7 +45,8 @@ struct socket_tcp {
 	uint8_t *send_queue;   /* unacknowledged, then unsent bytes */
 	size_t send_len;
 	uint32_t send_unsent;  /* how many of the last send_queue bytes were never sent */
-	uint32_t state;        /* TCP_CLOSE_WAIT, TCP_FIN_WAIT2, or 0: TCP_ESTABLISHED */
+	uint32_t state;        /* TCP_CLOSE_WAIT, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_LAST_ACK,
+				* TCP_CLOSING, or 0: TCP_ESTABLISHED */
 	uint32_t fin;          /* TCP_FIN_*: the FINs counted in the sequence numbers */
 };
 
@@ -53,6 +54,14 @@ struct socket_tcp {
 #define TCP_FIN_RECEIVED 1 /* the peer's: in recv_seq */
 #define TCP_FIN_SENT 2     /* ours: in send_seq */
 #define TCP_FIN_ACKED 4    /* ours, acknowledged by the peer */
+
+/* Our FIN is not acknowledged yet (FIN_WAIT1, CLOSING, LAST_ACK): the
+ * connection is rebuilt without it, and it is queued again, after the
+ * bytes never sent, once the connection leaves repair mode (tcp.c). */
+static inline bool tcp_fin_unacked(const struct socket_tcp *t)
+{
+	return (t->fin & (TCP_FIN_SENT | TCP_FIN_ACKED)) == TCP_FIN_SENT;
+}
 
 /* What journald knows of a stream (journal_stream.c; SPEC.md §3.7, `journal-*`). */
 struct journal_stream {

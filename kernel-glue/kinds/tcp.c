@@ -9,11 +9,13 @@
  * are to go away (common/netlock.h), and ferry's copy of it stays in repair
  * mode until the checkpoint ends: then it stays so if the processes go away
  * (their peers see no FIN, no RST) or leaves it if they run on. A
- * half-closed connection is read so too: CLOSE_WAIT (the peer's FIN
- * arrived, counted in the receive sequence) and FIN_WAIT2 (our FIN sent
- * and acknowledged, counted in the send sequence). Every other state is
- * named with the reason (FIN_WAIT1, CLOSING, LAST_ACK: a FIN not
- * acknowledged yet, which would have to be sent again at the right time).
+ * half-closed or closing connection is read so too: CLOSE_WAIT (the
+ * peer's FIN arrived, counted in the receive sequence), FIN_WAIT2 (our FIN
+ * sent and acknowledged, counted in the send sequence), and our FIN not
+ * acknowledged yet, sent or still behind bytes never sent, counted in the
+ * send sequence and in the queue's lengths, not among its bytes: FIN_WAIT1,
+ * LAST_ACK (after the peer's FIN), CLOSING (the peer's FIN came after
+ * ours). Every other state is named with the reason.
  *
  * Before --kill, a listener whose port a socket outside the checkpoint
  * keeps in use, so that a restore here could not listen again, is named.
@@ -23,14 +25,20 @@
  * or not), both queues' sequence numbers set,
  * connected without a handshake, the options negotiated and the timestamp
  * clock given back, the receive queue and the sent part of the send queue
- * refilled, the window set; a half-closed one queues its FIN as sent where
- * it had, then gets from its peer the FIN or the acknowledgement that
- * half-closed it (half_close(), tcp_segment.c). It leaves repair mode
- * only once every process is complete and verified, right before they
- * run (tcp_let_go), and sends
- * the bytes never sent then as ordinary data: a restore that fails or is
- * killed before closes it in repair mode, which sends the peer nothing and
- * leaves its address pair free for the next attempt.
+ * refilled, the window set; a half-closed one queues an acknowledged FIN
+ * of ours as sent where it had, then gets from its peer the FIN or the
+ * acknowledgement that half-closed it (half_close(), tcp_segment.c). It
+ * leaves repair mode only once every process is complete and verified,
+ * right before they run (tcp_let_go), and sends the bytes never sent then
+ * as ordinary data: a restore that fails or is killed before closes it in
+ * repair mode, which sends the peer nothing and leaves its address pair
+ * free for the next attempt. A FIN of ours not acknowledged yet is not in
+ * the connection until then: it is rebuilt established (FIN_WAIT1,
+ * CLOSING) or in CLOSE_WAIT (LAST_ACK), its send sequence less the FIN;
+ * once out of repair mode, after the bytes never sent, shutdown() queues
+ * the FIN at the sequence number it had and the kernel sends it, again or
+ * for the first time, as it would have (send_fin()); CLOSING then gets the
+ * peer's FIN, back in repair mode.
  */
 #include <errno.h>
 #include <linux/sockios.h>
@@ -99,6 +107,14 @@ const char *tcp_state_invalid(const struct socket_tcp *t)
 			return "a connection in FIN_WAIT2 without its own FIN acknowledged";
 		return t->send_len ? "a connection in FIN_WAIT2 with bytes not acknowledged"
 				   : NULL;
+	case TCP_FIN_WAIT1:
+		return t->fin != TCP_FIN_SENT ? "a connection in FIN_WAIT1 without its own FIN "
+						"alone, not acknowledged" : NULL;
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return t->fin != (TCP_FIN_SENT | TCP_FIN_RECEIVED) ?
+			       "a connection in CLOSING or LAST_ACK without both FINs, its own "
+			       "not acknowledged" : NULL;
 	default:
 		return "a TCP state not known (tcp-state)";
 	}
@@ -238,11 +254,6 @@ static const char *state_refusal(int state)
 		return "a connection being opened (SYN_SENT): the handshake cannot be carried";
 	case TCP_SYN_RECV:
 		return "a connection being accepted (SYN_RECV) is not supported";
-	case TCP_FIN_WAIT1:
-	case TCP_CLOSING:
-	case TCP_LAST_ACK:
-		return "a connection whose FIN the peer has not acknowledged yet (FIN_WAIT1, "
-		       "CLOSING, LAST_ACK) is not supported: the FIN in flight is not carried";
 	case TCP_TIME_WAIT:
 		return "a connection in TIME_WAIT is not supported";
 	default:
@@ -335,14 +346,44 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 		r = sopt(x, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "cannot select a queue");
 	if (r == 0)
 		r = gopt(x, TCP_QUEUE_SEQ, &t->send_seq, sizeof(t->send_seq), "its send sequence");
+	/*
+	 * TCP_QUEUE_SEQ counts the FINs, SIOCINQ the peer's not; SIOCOUTQ
+	 * (up to our last sequence number from the first one not
+	 * acknowledged) counts ours until it is acknowledged, and SIOCOUTQNSD
+	 * (from the next one to send) until it is sent: the queue's bytes
+	 * are those less our FIN.
+	 */
+	t->state = ti->tcpi_state == TCP_ESTABLISHED ? 0 : ti->tcpi_state;
+	switch (ti->tcpi_state) {
+	case TCP_CLOSE_WAIT:
+		t->fin = TCP_FIN_RECEIVED;
+		break;
+	case TCP_FIN_WAIT2:
+		t->fin = TCP_FIN_SENT | TCP_FIN_ACKED;
+		break;
+	case TCP_FIN_WAIT1:
+		t->fin = TCP_FIN_SENT;
+		break;
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		t->fin = TCP_FIN_SENT | TCP_FIN_RECEIVED;
+		break;
+	default:
+		t->fin = 0;
+	}
+	if (r == 0 && tcp_fin_unacked(t)) {
+		if (outq < 1)
+			r = log_error_errno(-EIO, "pid %d fd %d: %s: its FIN is not acknowledged, yet "
+					    "its send queue is empty", x->pid, x->fd, x->link);
+		else
+			outq--;
+		if (unsent > 0)
+			unsent--; /* the FIN is not sent yet: behind the bytes never sent */
+	}
 	if (r == 0)
 		r = peek_queue(x, TCP_SEND_QUEUE, &t->send_queue, outq);
 	t->send_len = outq;
 	t->send_unsent = unsent;
-	/* TCP_QUEUE_SEQ counts the FINs, SIOCINQ and SIOCOUTQ an acknowledged one not */
-	t->state = ti->tcpi_state == TCP_ESTABLISHED ? 0 : ti->tcpi_state;
-	t->fin = ti->tcpi_state == TCP_CLOSE_WAIT ? TCP_FIN_RECEIVED
-	       : ti->tcpi_state == TCP_FIN_WAIT2 ? TCP_FIN_SENT | TCP_FIN_ACKED : 0;
 	if (r == 0 && tcp_state_invalid(t))
 		r = log_error_errno(-EIO, "pid %d fd %d: %s: %s (%d bytes queued to send)", x->pid,
 				    x->fd, x->link, tcp_state_invalid(t), outq);
@@ -368,8 +409,9 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	t->options = ti->tcpi_options;
 	t->snd_wscale = ti->tcpi_snd_wscale;
 	t->rcv_wscale = ti->tcpi_rcv_wscale;
-	log_debug("pid %d fd %d: TCP state %u, seq %u/%u, %d+%d bytes queued, FINs %#x", x->pid,
-		  x->fd, ti->tcpi_state, t->send_seq, t->recv_seq, outq, inq, t->fin);
+	log_debug("pid %d fd %d: TCP state %u, seq %u/%u, %d+%d bytes queued (%d never sent), "
+		  "FINs %#x", x->pid, x->fd, ti->tcpi_state, t->send_seq, t->recv_seq, outq, inq,
+		  unsent, t->fin);
 	return 0;
 }
 
@@ -401,7 +443,10 @@ static int tcp_dump_socket(struct sock_ctx *x)
 		return 0;
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
 		return dump_established(x, &ti);
 	default:
 		return sock_unsupported(x, "%s", state_refusal(ti.tcpi_state));
@@ -790,35 +835,60 @@ static const char *tcp_state_name(unsigned state)
 		return "FIN_WAIT1";
 	case TCP_FIN_WAIT2:
 		return "FIN_WAIT2";
+	case TCP_CLOSING:
+		return "CLOSING";
+	case TCP_LAST_ACK:
+		return "LAST_ACK";
 	default:
 		return "another state";
 	}
 }
 
 /*
- * A connection rebuilt established (our FIN queued as sent where it was)
- * gets from its peer what half-closed it: the peer's FIN, or the
- * acknowledgement of ours (tcp_segment.c). The reply it may send is
- * dropped by the lock where the other end is in the image, and repeats
- * what that peer had already had otherwise. Then it must be in its
- * recorded state.
+ * The state a connection is rebuilt in while in repair mode: its own, less
+ * our FIN not acknowledged yet (FIN_WAIT1, LAST_ACK), which is queued again
+ * once it leaves repair mode (send_fin()); CLOSING, whose peer's FIN came
+ * after ours, gets that one after it too.
  */
-static int half_close(int fd, const struct socket_record *s)
+static unsigned repair_state(const struct socket_tcp *t)
+{
+	switch (t->state) {
+	case TCP_FIN_WAIT1:
+	case TCP_CLOSING:
+		return 0;
+	case TCP_LAST_ACK:
+		return TCP_CLOSE_WAIT;
+	default:
+		return t->state;
+	}
+}
+
+/*
+ * A connection rebuilt established (an acknowledged FIN of ours queued as
+ * sent where it was; one not acknowledged queued again) gets from its peer
+ * what half-closed it, to be in @want: the peer's FIN (CLOSE_WAIT, CLOSING),
+ * or the acknowledgement of ours (FIN_WAIT2; tcp_segment.c). The reply it
+ * may send is dropped by the lock where the other end is in the image, and
+ * repeats what that peer had already had otherwise. Then it must be in
+ * @want.
+ */
+static int half_close(int fd, const struct socket_record *s, unsigned want)
 {
 	const struct socket_tcp *t = &s->tcp;
 	struct netlock_conn c;
 	uint32_t win = t->window[1] >> (t->options & TCPI_OPT_WSCALE ? t->snd_wscale : 0);
+	/* what the peer had acknowledged: snd_una, before any unsent byte and
+	 * before our FIN when it had not acknowledged that */
+	uint32_t una = t->send_seq - (uint32_t)t->send_len - (tcp_fin_unacked(t) ? 1 : 0);
 	struct tcp_info ti;
 	int e = 0;
 
 	if (!conn_of(s, &c))
 		return log_error_errno(-EINVAL, "socket %u: not a connection", s->id);
 	win = win > 65535 ? 65535 : win;
-	/* acknowledging what the peer had, no more: snd_una, before any unsent byte */
-	if (t->fin & TCP_FIN_RECEIVED)
-		e = tcp_inject_segment(&c, t->recv_seq - 1, t->send_seq - (uint32_t)t->send_len,
-				       win, true);
-	if (e == 0 && (t->fin & TCP_FIN_ACKED))
+	if (want == TCP_CLOSE_WAIT || want == TCP_CLOSING)
+		e = tcp_inject_segment(&c, t->recv_seq - 1, una, win, true);
+	else if (want == TCP_FIN_WAIT2)
 		e = tcp_inject_segment(&c, t->recv_seq, t->send_seq, win, false);
 	if (e < 0)
 		return e;
@@ -829,13 +899,13 @@ static int half_close(int fd, const struct socket_record *s)
 		memset(&ti, 0, sizeof(ti));
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 			return log_error_errno(-errno, "socket %u: cannot read TCP_INFO", s->id);
-		if (ti.tcpi_state == t->state)
+		if (ti.tcpi_state == want)
 			return 0;
 		usleep(5000);
 	}
 	return log_error_errno(-EIO, "socket %u: the segment of its peer that half-closed it was "
 			       "not taken: it is in %s, not %s (is its local address configured?)",
-			       s->id, tcp_state_name(ti.tcpi_state), tcp_state_name(t->state));
+			       s->id, tcp_state_name(ti.tcpi_state), tcp_state_name(want));
 }
 
 static int restore_established(struct rst *r, int fd, const struct socket_record *s)
@@ -892,8 +962,9 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 		if (e == 0)
 			e = fill(fd, s, t->send_queue, sent, false, "send queue");
 	}
-	/* our FIN, after the data: with the send queue selected it counts as sent */
-	if (e == 0 && fin_sent) {
+	/* our FIN acknowledged, after the data: with the send queue selected it
+	 * counts as sent (one not acknowledged comes in send_fin()) */
+	if (e == 0 && (t->fin & TCP_FIN_ACKED)) {
 		e = tcp_set_int(fd, s, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, "TCP_REPAIR_QUEUE");
 		if (e == 0 && shutdown(fd, SHUT_WR) < 0)
 			e = log_error_errno(-errno, "socket %u: cannot queue its FIN", s->id);
@@ -913,10 +984,11 @@ static int restore_established(struct rst *r, int fd, const struct socket_record
 			before.rcv_wup = rcv_nxt;
 		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &before, sizeof(before),
 			    "cannot set the window (TCP_REPAIR_WINDOW)");
-		if (e == 0)
-			e = half_close(fd, s);
+		if (e == 0 && repair_state(t))
+			e = half_close(fd, s, repair_state(t));
 	}
-	if (e == 0)
+	/* CLOSING: once the peer's FIN is there (send_fin()) */
+	if (e == 0 && t->state != TCP_CLOSING)
 		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &w, sizeof(w),
 			    "cannot set the window (TCP_REPAIR_WINDOW)");
 	if (log_debug_enabled()) {
@@ -1025,10 +1097,43 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 }
 
 /*
+ * Out of repair mode, its bytes never sent queued again: our FIN the peer
+ * had not acknowledged is queued after them, where it was (the sequence
+ * numbers were set without it), and the kernel sends it (again) itself,
+ * as shutdown() did at first. CLOSING then gets the peer's FIN, which had
+ * come after ours, back in repair mode, and its window as recorded.
+ */
+static int send_fin(int fd, const struct socket_record *s)
+{
+	const struct socket_tcp *t = &s->tcp;
+	struct tcp_repair_window w = {
+		.snd_wl1 = t->window[0], .snd_wnd = t->window[1], .max_window = t->window[2],
+		.rcv_wnd = t->window[3], .rcv_wup = t->window[4],
+	};
+	int e;
+
+	if (shutdown(fd, SHUT_WR) < 0)
+		return log_error_errno(-errno, "socket %u: cannot send its FIN again", s->id);
+	if (t->state != TCP_CLOSING)
+		return 0;
+	e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_ON, "cannot enter repair mode again");
+	if (e == 0)
+		e = half_close(fd, s, TCP_CLOSING);
+	if (e == 0)
+		e = tcp_set(fd, s, TCP_REPAIR_WINDOW, &w, sizeof(w),
+			    "cannot set the window (TCP_REPAIR_WINDOW)");
+	/* its window probe was sent when it left repair mode the first time */
+	if (e == 0)
+		e = tcp_set_int(fd, s, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP, "cannot leave repair mode");
+	return e;
+}
+
+/*
  * The processes are complete, verified and about to run: each connection
  * leaves repair mode (until now a failed or killed restore closed it in
  * repair mode, sending its peer nothing, and its address pair was free
- * for the next attempt), then sends the bytes it had not sent yet; every
+ * for the next attempt), then sends the bytes it had not sent yet and our
+ * FIN the peer had not acknowledged (send_fin()); every
  * TCP socket of the image gets its own SO_REUSEADDR back (leaving repair
  * mode clears it).
  */
@@ -1048,6 +1153,8 @@ static int tcp_let_go(struct rst *r)
 			if (e == 0 && t->send_unsent)
 				e = fill(fd, s, t->send_queue + (t->send_len - t->send_unsent),
 					 t->send_unsent, false, "unsent bytes");
+			if (e == 0 && tcp_fin_unacked(t))
+				e = send_fin(fd, s);
 			if (e < 0)
 				return e;
 		}

@@ -137,7 +137,9 @@ static void report(struct rst *r)
 }
 
 /* Tests make the restore fail once @n processes run (and must find
- * nothing of them afterwards). */
+ * nothing of them afterwards); 0: once every process is complete and
+ * verified, right before anything is let go (a connection leaves repair
+ * mode). */
 #define TEST_FAIL_AFTER "FERRY_TEST_RESTORE_FAIL_AFTER"
 
 static bool test_fail_after(size_t n)
@@ -216,6 +218,9 @@ static int restore_all(struct rst *r)
 	/* before any runs, each is read back and compared with the image */
 	if (e == 0 && !r->opts->no_verify)
 		e = restore_verify(r);
+	if (e == 0 && test_fail_after(0))
+		e = log_error_errno(-ECANCELED, "%s: the restore fails here, before anything is "
+				    "let go", TEST_FAIL_AFTER);
 	for (size_t k = 0; k < kind_count && e == 0; k++)
 		if (kind_registry[k]->before_let_go)
 			e = kind_registry[k]->before_let_go(r);

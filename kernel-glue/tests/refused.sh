@@ -67,7 +67,6 @@ unix_pending_bytes freeze fd [0-9]+: socket:\[[0-9]+\]: what it sent on its conn
 unix_connecting_outside freeze fd [0-9]+: socket:\[[0-9]+\]: its connection is not accepted yet by socket:\[[0-9]+\], held by pid [0-9]+ \(t_refused\) outside the checkpoint
 pipe_outside freeze fd [0-9]+: pipe:\[[0-9]+\]: its write end is held outside the checkpoint
 group_outside kill it leads the process group of pid [0-9]+, which is outside the checkpoint
-tcp_fin_wait1 freeze fd [0-9]+: socket:\[[0-9]+\]: a connection whose FIN the peer has not acknowledged yet \(FIN_WAIT1, CLOSING, LAST_ACK\) is not supported
 tcp_port_outside kill fd [0-9]+: its listening socket on port [0-9]+ shares the port with a socket of a process outside the checkpoint.*EADDRINUSE
 posix_timer_held freeze POSIX timer 0: its signal [0-9]+ .* is pending behind every thread.s signal mask
 itimer_held freeze ITIMER_REAL \(period 10000 us\) waits for its SIGALRM, held behind every thread.s mask

@@ -15,7 +15,8 @@
 # kill, before the restore; T_FAIL_ONCE=NAME: each restore is first made to
 # fail once its process runs (FERRY_TEST_RESTORE_FAIL_AFTER=1), and
 # `sh NAME.sh before|after DIR` of this folder, run around that failed
-# restore, checks it left what it found)
+# restore, checks it left what it found; FAMILY=N: the program's sockets
+# are of IP version N, label NAME-ipvN)
 # host-test: helper, runs a t_*.c program as its host-test: lines say (run.sh)
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -24,6 +25,7 @@ build="$1" name="$2" trigger="$3" rounds="$4"
 rounds_label "$name" "$rounds"
 [ -n "${T_BETWEEN:-}" ] && label="$label-$T_BETWEEN"
 [ -n "${T_FAIL_ONCE:-}" ] && label="$label-failed-once-$T_FAIL_ONCE"
+[ -n "${FAMILY:-}" ] && label="$label-ipv$FAMILY"
 [ "$rounds" -eq 0 ] && label="$name-checkpoint-refused"
 restore_opts=
 if [ "${RESTORE_LAZY:-0}" = 1 ]; then

@@ -800,28 +800,6 @@ static int set_up(const char *s)
 			return -1;
 		return 0;
 	}
-	if (strcmp(s, "tcp_fin_wait1") == 0) {
-		struct sockaddr_in a = { .sin_family = AF_INET,
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		socklen_t len = sizeof(a);
-		int lis = socket(AF_INET, SOCK_STREAM, 0), v = 4096;
-		char buf[4096] = { 0 };
-
-		/* our FIN behind bytes the peer has no room for: FIN_WAIT1 */
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (lis < 0 || fd < 0 || bind(lis, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		    listen(lis, 1) < 0 || getsockname(lis, (struct sockaddr *)&a, &len) < 0 ||
-		    setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0 ||
-		    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		    (fd2 = accept(lis, NULL, NULL)) < 0)
-			return -1;
-		close(lis);
-		for (int i = 0; i < 200; i++)
-			if (send(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN)
-				usleep(5000);
-		return shutdown(fd, SHUT_WR);
-	}
 	if (strcmp(s, "group_outside") == 0) {
 		pid_t child = fork();
 
@@ -1146,14 +1124,6 @@ static const char *check(const char *s)
 		/* registered already (by this process): EBUSY */
 		if (mq_notify(fd, &ev) == 0 || errno != EBUSY)
 			return "its queue's mq_notify() registration is gone";
-	}
-	if (strcmp(s, "tcp_fin_wait1") == 0) {
-		struct tcp_info ti = { 0 };
-		socklen_t len = sizeof(ti);
-
-		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-		    ti.tcpi_state != TCP_FIN_WAIT1)
-			return "its connection is no longer in FIN_WAIT1";
 	}
 	if (strcmp(s, "tcp_port_outside") == 0) {
 		struct sockaddr_in a;

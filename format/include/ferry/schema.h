@@ -211,7 +211,9 @@
 #define FM_S_TCP_OPTIONS "tcp-options"   /* u32: TCPI_OPT_* */
 #define FM_S_TCP_WSCALE "tcp-wscale"     /* u32[2]: send, receive window scale */
 #define FM_S_TCP_TIMESTAMP "tcp-timestamp" /* u32: TCP_TIMESTAMP */
-#define FM_S_TCP_STATE "tcp-state"       /* u32: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6; absent: established) */
+/* tcp-state: TCP_CLOSE_WAIT 8, TCP_FIN_WAIT2 5 (1.6); TCP_FIN_WAIT1 4, TCP_LAST_ACK 9,
+ * TCP_CLOSING 11 (1.17); absent: established */
+#define FM_S_TCP_STATE "tcp-state"       /* u32 (1.6) */
 #define FM_S_TCP_FIN "tcp-fin"           /* u32: FINs counted in tcp-seqs: received 1, sent 2, acked 4 (1.6) */
 /* a stream to journald's stdout socket (1.12) */
 #define FM_S_JOURNAL "journal"           /* the group of the journal-* properties */

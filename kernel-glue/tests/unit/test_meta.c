@@ -1024,6 +1024,47 @@ static void test_sysv_ipc_refused(void)
 	printf("PASS: %s\n", t);
 }
 
+/* Each TCP state of a connection with the FINs it counts, and no other:
+ * what a reader takes (tcp-state, tcp-fin). */
+static void test_tcp_states(void)
+{
+	const char *t = "tcp-states-and-their-fins";
+	static const struct {
+		uint32_t state, fin;
+		size_t send_len;
+		bool valid;
+	} cases[] = {
+		{ 0, 0, 1, true },
+		{ 0, TCP_FIN_SENT, 0, false },
+		{ TCP_CLOSE_WAIT, TCP_FIN_RECEIVED, 1, true },
+		{ TCP_CLOSE_WAIT, TCP_FIN_RECEIVED | TCP_FIN_SENT, 0, false },
+		{ TCP_FIN_WAIT2, TCP_FIN_SENT | TCP_FIN_ACKED, 0, true },
+		{ TCP_FIN_WAIT2, TCP_FIN_SENT | TCP_FIN_ACKED, 1, false },
+		{ TCP_FIN_WAIT2, TCP_FIN_SENT, 0, false },
+		{ TCP_FIN_WAIT1, TCP_FIN_SENT, 0, true },
+		{ TCP_FIN_WAIT1, TCP_FIN_SENT, 5, true },
+		{ TCP_FIN_WAIT1, TCP_FIN_SENT | TCP_FIN_ACKED, 0, false },
+		{ TCP_FIN_WAIT1, TCP_FIN_SENT | TCP_FIN_RECEIVED, 0, false },
+		{ TCP_LAST_ACK, TCP_FIN_SENT | TCP_FIN_RECEIVED, 3, true },
+		{ TCP_LAST_ACK, TCP_FIN_RECEIVED, 0, false },
+		{ TCP_CLOSING, TCP_FIN_SENT | TCP_FIN_RECEIVED, 0, true },
+		{ TCP_CLOSING, TCP_FIN_SENT | TCP_FIN_RECEIVED | TCP_FIN_ACKED, 0, false },
+		{ TCP_TIME_WAIT, TCP_FIN_SENT | TCP_FIN_RECEIVED | TCP_FIN_ACKED, 0, false },
+		{ TCP_SYN_SENT, 0, 0, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct socket_tcp tcp = { .state = cases[i].state, .fin = cases[i].fin,
+					  .send_len = cases[i].send_len };
+
+		CHECK(t, (tcp_state_invalid(&tcp) == NULL) == cases[i].valid,
+		      "state %u with FINs %#x and %zu bytes to send: %s", cases[i].state,
+		      cases[i].fin, cases[i].send_len,
+		      cases[i].valid ? tcp_state_invalid(&tcp) : "taken");
+	}
+	printf("PASS: %s\n", t);
+}
+
 int main(void)
 {
 	test_every_type();
@@ -1033,5 +1074,6 @@ int main(void)
 	test_image();
 	test_seccomp_refused();
 	test_sysv_ipc_refused();
+	test_tcp_states();
 	return failures ? 1 : 0;
 }
