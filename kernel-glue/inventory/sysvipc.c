@@ -15,18 +15,25 @@
  * The adjustments a semop() with SEM_UNDO leaves (semadj, undone when the
  * process exits) cannot be read from user space, nor set again: a thread
  * that has such a list (kcmp KCMP_SYSVSEM: its list is not ferry's, and
- * ferry never has one) is refused by name. The list stays once made, so a
- * process that used SEM_UNDO once is refused even with every adjustment
- * back at 0.
+ * ferry never has one) is refused by name, but only when its IPC namespace
+ * holds a semaphore set. An adjustment exists only for a set that exists
+ * (removing a set frees them), and an empty list is common: glibc's
+ * pthread_create() (CLONE_SYSVSEM) gives every process with threads one.
+ * The list stays once made, so a process that used SEM_UNDO once is
+ * refused, while sets exist, even with every adjustment back at 0.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kcmp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sem.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -161,6 +168,55 @@ static void walk_undo(struct inv *v, pid_t pid)
 	closedir(d);
 }
 
+/* Does @table, a /proc/sysvipc table read by read_table, list an object? */
+static bool table_lists_one(const char *table)
+{
+	const char *line = table ? strchr(table, '\n') : NULL;
+
+	return line && line[1];
+}
+
+/* Does the IPC namespace of process @pid, not ferry's, hold a semaphore
+ * set? Read in a short-lived child that joins it: /proc/sysvipc shows the
+ * reader's namespace. 1, 0, or -errno (then taken as yes). */
+static int other_ns_has_sets(pid_t pid)
+{
+	char path[64];
+	int status;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		char *sems = NULL;
+
+		if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0 ||
+		    proc_read_file("/proc/sysvipc/sem", &sems, NULL) < 0)
+			_exit(2);
+		_exit(table_lists_one(sems) ? 1 : 0);
+	}
+	if (waitpid(child, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? WEXITSTATUS(status) : -EIO;
+}
+
+/* May the SEM_UNDO list of process @pid hold an adjustment: is there a
+ * semaphore set in its IPC namespace? @own_sems: ferry's namespace's table. */
+static bool undo_may_matter(pid_t pid, const char *own_sems)
+{
+	char path[64];
+	struct stat own, its;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
+	if (stat("/proc/self/ns/ipc", &own) == 0 && stat(path, &its) == 0 &&
+	    own.st_ino == its.st_ino && own.st_dev == its.st_dev)
+		return table_lists_one(own_sems);
+	return other_ns_has_sets(pid) != 0;
+}
+
 int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
 {
 	char *sems, *msgs;
@@ -178,7 +234,8 @@ int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
 	if (msgs)
 		walk_msgs(v, pids, npids, msgs);
 	for (size_t i = 0; i < npids; i++)
-		walk_undo(v, pids[i]);
+		if (undo_may_matter(pids[i], sems))
+			walk_undo(v, pids[i]);
 	free(sems);
 	free(msgs);
 	return 0;
