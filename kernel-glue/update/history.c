@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +41,32 @@ const char *ferry_history_path(char *buf, size_t len)
 	return buf;
 }
 
+/* The length of a damaged record at @raw (its header whole, its CRC
+ * wrong), to go on after it; 0 when its header is damaged too. */
+static size_t damaged_size(const uint8_t *raw, size_t avail)
+{
+	struct ferry_update_record head;
+
+	if (avail < offsetof(struct ferry_update_record, generation))
+		return 0;
+	memcpy(&head, raw, offsetof(struct ferry_update_record, generation));
+	if (head.magic != FERRY_UPDATE_RECORD_MAGIC || head.size < FERRY_UPDATE_RECORD_V1_SIZE ||
+	    head.size > FERRY_UPDATE_RECORD_MAX || head.size > avail)
+		return 0;
+	return head.size;
+}
+
 int ferry_history_load(struct ferry_update_record *recs, size_t *ret_n, size_t *ret_damaged)
 {
+	/* the records one after another, each as long as its size says (an
+	 * older ferry's are shorter); never more than this */
+	const size_t cap = (FERRY_HISTORY_MAX + 1) * FERRY_UPDATE_RECORD_MAX;
 	struct ferry_update_record rec;
 	char path[4096];
-	size_t n = 0, damaged = 0;
+	size_t n = 0, damaged = 0, len = 0, at = 0;
+	uint8_t *buf;
 	ssize_t got;
-	int fd;
+	int fd, r = 0;
 
 	*ret_n = 0;
 	if (ret_damaged)
@@ -55,22 +75,32 @@ int ferry_history_load(struct ferry_update_record *recs, size_t *ret_n, size_t *
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : history_err(-errno, "cannot open the history %s", path);
-	while ((got = read(fd, &rec, sizeof(rec))) == (ssize_t)sizeof(rec)) {
-		if (ferry_update_record_check(&rec) < 0) {
-			damaged++;
-			continue;
-		}
-		ferry_history_merge(recs, &n, &rec);
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return history_err(-ENOMEM, "cannot read the history %s", path);
 	}
+	while (len < cap && (got = read(fd, buf + len, cap - len)) > 0)
+		len += (size_t)got;
 	if (got < 0)
-		got = history_err(-errno, "cannot read the history %s", path);
-	else if (got > 0)
-		damaged++; /* a record cut short */
+		r = history_err(-errno, "cannot read the history %s", path);
 	close(fd);
+	while (r == 0 && at < len) {
+		size_t size = 0;
+		int e = ferry_update_record_read(buf + at, len - at, &rec, &size);
+
+		damaged += e < 0;
+		if (e == 0)
+			ferry_history_merge(recs, &n, &rec);
+		else if (!(size = damaged_size(buf + at, len - at)))
+			break; /* what follows cannot be told apart any more */
+		at += size;
+	}
+	free(buf);
 	*ret_n = n;
 	if (ret_damaged)
 		*ret_damaged = damaged;
-	return got < 0 ? (int)got : 0;
+	return r;
 }
 
 void ferry_history_merge(struct ferry_update_record *recs, size_t *n,

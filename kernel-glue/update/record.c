@@ -11,8 +11,12 @@
 
 _Static_assert(FERRY_UPDATE_RECORD_OFFSET >= sizeof(struct ferry_region_header),
 	       "the record follows the region header");
-_Static_assert(FERRY_UPDATE_RECORD_OFFSET + sizeof(struct ferry_update_record) <=
-		       FERRY_REGION_HEADER_AREA, "the record fits in the header page");
+_Static_assert(FERRY_UPDATE_RECORD_OFFSET + FERRY_UPDATE_RECORD_MAX <= FERRY_REGION_HEADER_AREA,
+	       "the record fits in the header page");
+_Static_assert(sizeof(struct ferry_update_record) <= FERRY_UPDATE_RECORD_MAX,
+	       "the record has room");
+_Static_assert(offsetof(struct ferry_update_record, crc) + 4 == FERRY_UPDATE_RECORD_V1_SIZE,
+	       "version 1 ends with its CRC");
 
 static uint64_t read_tsc(void)
 {
@@ -32,17 +36,21 @@ void ferry_stamp_now(struct ferry_stamp *ret)
 	ret->realtime_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t record_crc(const struct ferry_update_record *rec)
+/* The CRC of the @size bytes of a record at @raw, its own 4 left out. */
+static uint32_t record_crc(const void *raw, size_t size)
 {
-	return crc32(0, (const Bytef *)rec, offsetof(struct ferry_update_record, crc));
+	const size_t at = offsetof(struct ferry_update_record, crc);
+	uLong c = crc32(0, (const Bytef *)raw, at);
+
+	return (uint32_t)crc32(c, (const Bytef *)raw + at + 4, (uInt)(size - at - 4));
 }
 
 int ferry_update_record_load(const struct ferry_region *r, struct ferry_update_record *ret)
 {
 	if (!r->base || r->size < FERRY_REGION_HEADER_AREA)
 		return -EBADF;
-	memcpy(ret, r->base + FERRY_UPDATE_RECORD_OFFSET, sizeof(*ret));
-	return ferry_update_record_check(ret);
+	return ferry_update_record_read(r->base + FERRY_UPDATE_RECORD_OFFSET,
+					FERRY_UPDATE_RECORD_MAX, ret, NULL);
 }
 
 bool ferry_update_past_no_return(const struct ferry_update_record *rec)
@@ -50,13 +58,27 @@ bool ferry_update_past_no_return(const struct ferry_update_record *rec)
 	return rec->kexec.realtime_ns != 0;
 }
 
-int ferry_update_record_check(struct ferry_update_record *ret)
+int ferry_update_record_read(const void *raw, size_t avail, struct ferry_update_record *ret,
+			     size_t *ret_size)
 {
-	if (ret->magic != FERRY_UPDATE_RECORD_MAGIC)
+	struct ferry_update_record head;
+	uint32_t crc;
+
+	memset(ret, 0, sizeof(*ret));
+	if (avail < FERRY_UPDATE_RECORD_V1_SIZE)
 		return -ENODATA;
-	if (ret->version != FERRY_UPDATE_RECORD_VERSION || ret->size != sizeof(*ret) ||
-	    ret->crc != record_crc(ret))
+	memcpy(&head, raw, offsetof(struct ferry_update_record, generation));
+	if (head.magic != FERRY_UPDATE_RECORD_MAGIC)
+		return -ENODATA;
+	if (head.version < 1 || head.size < FERRY_UPDATE_RECORD_V1_SIZE ||
+	    head.size > FERRY_UPDATE_RECORD_MAX || head.size > avail || head.size % 8 != 0)
 		return -EBADMSG;
+	memcpy(&crc, (const uint8_t *)raw + offsetof(struct ferry_update_record, crc), sizeof(crc));
+	if (crc != record_crc(raw, head.size))
+		return -EBADMSG;
+	memcpy(ret, raw, head.size < sizeof(*ret) ? head.size : sizeof(*ret));
+	if (ret_size)
+		*ret_size = head.size;
 	ret->reason[sizeof(ret->reason) - 1] = 0;
 	ret->old_kernel[sizeof(ret->old_kernel) - 1] = 0;
 	ret->new_kernel[sizeof(ret->new_kernel) - 1] = 0;
@@ -68,7 +90,8 @@ void ferry_update_record_seal(struct ferry_update_record *rec)
 	rec->magic = FERRY_UPDATE_RECORD_MAGIC;
 	rec->version = FERRY_UPDATE_RECORD_VERSION;
 	rec->size = sizeof(*rec);
-	rec->crc = record_crc(rec);
+	rec->precopy_reserved = 0;
+	rec->crc = record_crc(rec, sizeof(*rec));
 }
 
 void ferry_update_record_store(struct ferry_region *r, struct ferry_update_record *rec)

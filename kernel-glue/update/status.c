@@ -41,6 +41,11 @@ void ferry_update_report(FILE *out, const struct ferry_update_record *rec)
 			rec->nprocs == 1 ? "" : "es");
 	if (rec->reason[0])
 		fprintf(out, "  reason         %s\n", rec->reason);
+	if (rec->precopy_rounds)
+		fprintf(out, "  pre-copy       %llu pages copied before the freeze (%u round%s), "
+			"%llu during it\n", (unsigned long long)rec->precopy_pages_before,
+			rec->precopy_rounds, rec->precopy_rounds == 1 ? "" : "s",
+			(unsigned long long)rec->precopy_pages_frozen);
 	if (rec->watchdog & FERRY_WATCHDOG_ARMED) {
 		char wd[256];
 

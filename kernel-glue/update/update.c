@@ -243,6 +243,11 @@ static int commit(void *arg)
 		return r;
 	u->rec.generation = u->hdr.generation;
 	u->rec.outcome = FERRY_UPDATE_SEALED;
+	if (u->stats.pre_copied) {
+		u->rec.precopy_rounds = u->stats.rounds;
+		u->rec.precopy_pages_before = u->stats.pages_before;
+		u->rec.precopy_pages_frozen = u->stats.pages_frozen;
+	}
 	ferry_update_record_store(&u->region, &u->rec);
 	if (test_hook("corrupt") && u->mem_ctx.high_water > 8192) {
 		u->region.base[u->hdr.staging_offset + u->mem_ctx.high_water / 2] ^= 0x5a;

@@ -11,7 +11,8 @@
 # the chunks at their ends) and during it, in two rounds at least. On 6.12
 # it runs with the same PID, its count goes on from where it was, and on
 # SIGUSR1 it checks every page against the counters it keeps in the same
-# memory and passes.
+# memory and passes. ferry status on 6.12 gives the update's pre-copy
+# figures, kept in the update record across the switch.
 
 # the verdict of guest-precopy, when it gave one (it ends on a bad page)
 pc_verdict() { grep -a -E '^(PASS|FAIL): ' /data/pc/out | head -n 1; }
@@ -51,6 +52,12 @@ case "$step" in
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = guest-precopy ] ||
 		{ fail "pid $pid is not guest-precopy after the update: $(tail -n 3 /run/ferry/init.log 2>&1)"; return; }
 	ferry status 2>&1 | grep -q '^last update: restored' || { fail "ferry status: not restored"; return; }
+	# the record carried the same figures across the switch
+	want="  pre-copy       $before pages copied before the freeze ($rounds rounds), $during during it"
+	ferry status 2>&1 | grep -qxF "$want" ||
+		{ fail "ferry status on $kver has no line '$want': $(ferry status 2>&1 | grep pre-copy)"; return; }
+	ferry status --json 2>&1 | grep -q "\"pages_before_freeze\": *$before" ||
+		{ fail "ferry status --json: no pre_copy.pages_before_freeze $before"; return; }
 	check_update_logged "$pid" || return
 	s1=$(pc_sweeps)
 	sleep 3

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Host tests of the update record: store/load, damage, and the phases; the
- * restore attempts beside it and the reset decision after a failure. */
+ * restore attempts beside it and the reset decision after a failure; a
+ * version 1 record and the history holding records of both versions. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "ferry-glue/attempts.h"
 #include "ferry-glue/update.h"
@@ -96,6 +100,82 @@ static void test_attempts(struct ferry_region *r, const struct ferry_update_reco
 	CHECK("attempts-damaged", ferry_restore_attempts_load(r, rec, &back) == -ENODATA);
 }
 
+/* @rec as a record of @size bytes (version 1: 816, its CRC last; longer:
+ * fields of a later version beyond what this one knows) into @out. */
+static void record_as(const struct ferry_update_record *rec, uint32_t version, uint32_t size,
+		      uint8_t *out)
+{
+	const size_t at = offsetof(struct ferry_update_record, crc);
+	uint32_t crc;
+
+	memset(out, 0, size);
+	memcpy(out, rec, size < sizeof(*rec) ? size : sizeof(*rec));
+	memcpy(out + offsetof(struct ferry_update_record, version), &version, 4);
+	memcpy(out + offsetof(struct ferry_update_record, size), &size, 4);
+	if (size > sizeof(*rec))
+		memset(out + sizeof(*rec), 0x5a, size - sizeof(*rec));
+	crc = (uint32_t)crc32(crc32(0, out, (uInt)at), out + at + 4, (uInt)(size - at - 4));
+	memcpy(out + at, &crc, 4);
+}
+
+static void test_versions(const struct ferry_update_record *rec)
+{
+	uint8_t raw[FERRY_UPDATE_RECORD_MAX], file[4 * FERRY_UPDATE_RECORD_MAX];
+	struct ferry_update_record v2 = *rec, back, recs[FERRY_HISTORY_MAX];
+	char dir[] = "/tmp/ferry-record-XXXXXX", path[64];
+	size_t size = 0, n = 0, damaged = 0, len = 0;
+	FILE *f;
+
+	v2.precopy_rounds = 3;
+	v2.precopy_pages_before = 64320;
+	v2.precopy_pages_frozen = 1228;
+	record_as(&v2, 1, FERRY_UPDATE_RECORD_V1_SIZE, raw);
+	CHECK("record-v1-read", ferry_update_record_read(raw, sizeof(raw), &back, &size) == 0 &&
+					size == FERRY_UPDATE_RECORD_V1_SIZE &&
+					back.outcome == rec->outcome && back.precopy_rounds == 0 &&
+					back.precopy_pages_before == 0 && back.precopy_pages_frozen == 0);
+	record_as(&v2, 3, sizeof(v2) + 16, raw);
+	CHECK("record-longer-read", ferry_update_record_read(raw, sizeof(raw), &back, &size) == 0 &&
+					    size == sizeof(v2) + 16 && back.precopy_rounds == 3 &&
+					    back.precopy_pages_frozen == 1228);
+	raw[sizeof(v2) + 4] ^= 1;
+	CHECK("record-longer-damaged", ferry_update_record_read(raw, sizeof(raw), &back, NULL) ==
+					       -EBADMSG);
+	record_as(&v2, 2, sizeof(v2), raw);
+	CHECK("record-cut-short", ferry_update_record_read(raw, sizeof(v2) - 8, &back, NULL) ==
+					  -EBADMSG);
+
+	/* the history: a record of version 1, one of 2, one damaged, one of 2 */
+	if (!mkdtemp(dir)) {
+		CHECK("history-dir", 0);
+		return;
+	}
+	setenv("FERRY_STATE_DIR", dir, 1);
+	v2.start.realtime_ns = 1;
+	record_as(&v2, 1, FERRY_UPDATE_RECORD_V1_SIZE, file + len);
+	len += FERRY_UPDATE_RECORD_V1_SIZE;
+	for (int i = 2; i <= 4; i++) {
+		v2.start.realtime_ns = (uint64_t)i;
+		record_as(&v2, 2, sizeof(v2), file + len);
+		if (i == 3)
+			file[len + 100] ^= 1;
+		len += sizeof(v2);
+	}
+	snprintf(path, sizeof(path), "%s/history", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fwrite(file, 1, len, f);
+		fclose(f);
+	}
+	CHECK("history-both-versions",
+	      ferry_history_load(recs, &n, &damaged) == 0 && n == 3 && damaged == 1 &&
+		      recs[0].start.realtime_ns == 1 && recs[0].precopy_rounds == 0 &&
+		      recs[1].start.realtime_ns == 2 && recs[1].precopy_rounds == 3 &&
+		      recs[2].start.realtime_ns == 4);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	static uint8_t mem[64 * 1024];
@@ -139,6 +219,7 @@ int main(void)
 	CHECK("phase-total-unknown", ph.total_ms < 0 && ph.restore_ms < 0);
 
 	test_attempts(&r, &rec);
+	test_versions(&rec);
 	mem[FERRY_UPDATE_RECORD_OFFSET + 40] ^= 1;
 	CHECK("record-damaged", ferry_update_record_load(&r, &back) == -EBADMSG);
 	CHECK("record-after-header", FERRY_UPDATE_RECORD_OFFSET >= sizeof(struct ferry_region_header));

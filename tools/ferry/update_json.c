@@ -56,6 +56,15 @@ void update_record_json(struct json_writer *j, const char *key,
 	json_u64(j, "generation", rec->generation);
 	json_u64(j, "error", rec->error > 0 ? (uint64_t)rec->error : 0);
 	string_or_null(j, "reason", rec->reason);
+	if (rec->precopy_rounds) {
+		json_object_begin(j, "pre_copy");
+		json_u64(j, "rounds", rec->precopy_rounds);
+		json_u64(j, "pages_before_freeze", rec->precopy_pages_before);
+		json_u64(j, "pages_during_freeze", rec->precopy_pages_frozen);
+		json_object_end(j);
+	} else {
+		json_null(j, "pre_copy");
+	}
 	json_object_begin(j, "watchdog");
 	json_bool(j, "armed", rec->watchdog & FERRY_WATCHDOG_ARMED);
 	json_u64(j, "timeout_s", rec->watchdog_s);

@@ -85,10 +85,16 @@ int ferry_update(const struct ferry_update_options *opts);
  * struct ferry_region_header (whose readers ignore the rest of the page).
  * The old kernel writes the timestamps up to `kexec`; ferry-init writes
  * `init`, `resumed`, the outcome and the reason. Little-endian, ABI:
- * fields are only appended.
+ * fields are only appended, after `crc`, which covers every byte of the
+ * record's `size` but its own four; a reader takes the fields it knows of
+ * a longer record, and those it knows beyond a shorter one are zero.
  */
 #define FERRY_UPDATE_RECORD_OFFSET 0x800u
-#define FERRY_UPDATE_RECORD_VERSION 1u
+#define FERRY_UPDATE_RECORD_VERSION 2u
+/* version 1: the fields up to `crc` */
+#define FERRY_UPDATE_RECORD_V1_SIZE 816u
+/* the room it has in the header page, before the restore attempts */
+#define FERRY_UPDATE_RECORD_MAX 1024u
 
 enum ferry_update_outcome {
 	FERRY_UPDATE_NONE = 0,
@@ -129,7 +135,12 @@ struct ferry_update_record {
 	char reason[512];            /* why it failed, or "" */
 	uint16_t watchdog_s;         /* the watchdog's timeout armed before the switch, or 0 */
 	uint16_t watchdog;           /* FERRY_WATCHDOG_*: what became of it */
-	uint32_t crc;                /* CRC-32 (zlib) of everything before it */
+	uint32_t crc;                /* CRC-32 (zlib) of the record but these 4 bytes */
+	/* version 2: ferry update --pre-copy */
+	uint32_t precopy_rounds;        /* rounds of copies before the freeze; 0: none */
+	uint32_t precopy_reserved;      /* 0 */
+	uint64_t precopy_pages_before;  /* pages of the image copied before the freeze */
+	uint64_t precopy_pages_frozen;  /* pages written while the processes were frozen */
 };
 
 /*
@@ -192,9 +203,12 @@ void ferry_update_record_store(struct ferry_region *r, struct ferry_update_recor
 void ferry_update_phases(const struct ferry_update_record *rec, struct ferry_update_phases *ret);
 const char *ferry_update_outcome_name(int32_t outcome);
 
-/* Check a record read from anywhere (magic, version, size, CRC) and end
- * its strings: 0, -ENODATA (no record) or -EBADMSG. */
-int ferry_update_record_check(struct ferry_update_record *rec);
+/* The record at @raw, @avail bytes readable there, of any version (magic,
+ * size, CRC checked), into @ret with its strings ended, the fields it does
+ * not have zero; its size in *@ret_size. 0, -ENODATA (no record) or
+ * -EBADMSG. */
+int ferry_update_record_read(const void *raw, size_t avail, struct ferry_update_record *ret,
+			     size_t *ret_size);
 
 /* The kernel switch was issued: the update went past its point of no return. */
 bool ferry_update_past_no_return(const struct ferry_update_record *rec);
