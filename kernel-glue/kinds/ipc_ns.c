@@ -47,12 +47,12 @@
 #include "../checkpoint/internal.h"
 #include "../common/log.h"
 #include "../common/ns_step.h"
+#include "../common/ns_sysctls.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
 
-#define SYSCTLS_MAX 1024 /* the bytes of the sysctls property */
 #define LISTING_MAX (1u << 20)
 
 /* The IPC sysctls of a namespace, in this order in the image. */
@@ -61,6 +61,13 @@ static const char *const ipc_sysctls[] = {
 	"msgmnb", "msgmni", "auto_msgmni", "sem",
 };
 #define NSYSCTLS (sizeof(ipc_sysctls) / sizeof(ipc_sysctls[0]))
+static const struct ns_sysctls ipc_ns_sysctls = {
+	.dir = "kernel",
+	.ns = "IPC",
+	.bad_line = "a line is not NAME=VALUE of an IPC sysctl",
+	.names = ipc_sysctls,
+	.n = NSYSCTLS,
+};
 
 struct ipc_ns_rec {
 	char *sysctls; /* "NAME=VALUE\n" each, NAME of ipc_sysctls[] */
@@ -372,44 +379,6 @@ static int ipc_dump_check(struct ckpt *c)
 
 /* ---- metadata ---- */
 
-static bool known_sysctl(const char *name, size_t len)
-{
-	for (size_t i = 0; i < NSYSCTLS; i++)
-		if (strlen(ipc_sysctls[i]) == len && memcmp(ipc_sysctls[i], name, len) == 0)
-			return true;
-	return false;
-}
-
-/* "NAME=VALUE\n" lines: NAME of ipc_sysctls[] once each, VALUE digits,
- * '-', spaces and tabs, at most SYSCTLS_MAX bytes in all. */
-static const char *sysctls_bad(const char *s)
-{
-	const char *seen[NSYSCTLS] = { 0 };
-	size_t nseen = 0;
-
-	if (strlen(s) > SYSCTLS_MAX)
-		return "more than 1024 bytes";
-	while (*s) {
-		const char *eq = strchr(s, '='), *nl = strchr(s, '\n');
-
-		if (!eq || !nl || eq > nl || !known_sysctl(s, (size_t)(eq - s)))
-			return "a line is not NAME=VALUE of an IPC sysctl";
-		for (size_t i = 0; i < nseen; i++)
-			if (strncmp(seen[i], s, (size_t)(eq - s) + 1) == 0)
-				return "a sysctl twice";
-		if (nseen == NSYSCTLS)
-			return "a sysctl twice";
-		seen[nseen++] = s;
-		if (eq + 1 == nl)
-			return "an empty value";
-		for (const char *p = eq + 1; p < nl; p++)
-			if (!strchr("0123456789- \t", *p))
-				return "a value that is not numbers";
-		s = nl + 1;
-	}
-	return NULL;
-}
-
 static int ipc_image_check(struct meta_in *in, struct st_image *img)
 {
 	const struct ipc_image *ii = kind_image_data_if(img, &kind_ipc_ns);
@@ -418,7 +387,7 @@ static int ipc_image_check(struct meta_in *in, struct st_image *img)
 		in->err = log_error_errno(-EINVAL, "image metadata: %zu IPC namespaces, not one",
 					  ii->n);
 	for (size_t i = 0; ii && i < ii->n && !in->err; i++) {
-		const char *bad = ii->ns[i].sysctls ? sysctls_bad(ii->ns[i].sysctls)
+		const char *bad = ii->ns[i].sysctls ? ns_sysctls_bad(&ipc_ns_sysctls, ii->ns[i].sysctls)
 						    : "no sysctls";
 
 		if (bad)
@@ -449,33 +418,15 @@ static void leave(struct rst *r)
 		ns_step_back(&s->ns);
 }
 
-/* Each sysctl of @text ("NAME=VALUE\n" each) written, in the namespace
- * the restorer is in: shm_rmid_forced (@late) or every other one. */
-static int write_sysctls(const char *text, bool late)
+/* shm_rmid_forced: given once the processes have attached their segments */
+static bool late_sysctl(const char *name, size_t len)
 {
-	for (; *text; text = strchr(text, '\n') + 1) {
-		const char *eq = strchr(text, '='), *nl = strchr(text, '\n');
-		char path[96], value[256];
-		size_t vlen = (size_t)(nl - eq - 1);
-		int fd, e = 0;
+	return len == strlen("shm_rmid_forced") && memcmp(name, "shm_rmid_forced", len) == 0;
+}
 
-		if (late != (strncmp(text, "shm_rmid_forced=", 16) == 0))
-			continue;
-		snprintf(path, sizeof(path), "/proc/sys/kernel/%.*s", (int)(eq - text), text);
-		snprintf(value, sizeof(value), "%.*s", (int)vlen, eq + 1);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-			e = -errno;
-		if (fd >= 0)
-			close(fd);
-		if (e < 0 && e != -ENOENT)
-			return log_error_errno(e, "cannot give the processes' IPC namespace %s = %s",
-					       path, value);
-		if (e == -ENOENT)
-			return log_error_errno(e, "this kernel has no %s: the IPC namespace's "
-					       "sysctl %s is not restored", path, value);
-	}
-	return 0;
+static bool early_sysctl(const char *name, size_t len)
+{
+	return !late_sysctl(name, len);
 }
 
 static int ipc_restore_begin(struct rst *r)
@@ -493,7 +444,7 @@ static int ipc_restore_begin(struct rst *r)
 	if (e < 0)
 		return log_error_errno(e, "cannot make an IPC namespace for the processes (unshare "
 				       "CLONE_NEWIPC: CAP_SYS_ADMIN is needed)");
-	e = write_sysctls(n->sysctls, false);
+	e = ns_sysctls_write(&ipc_ns_sysctls, n->sysctls, early_sysctl);
 	if (e < 0)
 		return e; /* left in restore_end */
 	log_debug("the processes' IPC namespace, sysctls:\n%s", n->sysctls);
@@ -509,7 +460,7 @@ static int ipc_restore_finish(struct rst *r)
 {
 	const struct ipc_ns_rec *n = image_ns(r);
 
-	return n ? write_sysctls(n->sysctls, true) : 0;
+	return n ? ns_sysctls_write(&ipc_ns_sysctls, n->sysctls, late_sysctl) : 0;
 }
 
 static int ipc_verify_process(struct rst *r, struct rproc *rp)

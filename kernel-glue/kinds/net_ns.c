@@ -92,6 +92,7 @@
 #include "../common/log.h"
 #include "../common/netlock.h"
 #include "../common/ns_step.h"
+#include "../common/ns_sysctls.h"
 #include "../common/procfs.h"
 #include "../restore/internal.h"
 #include "ferry/schema.h"
@@ -100,7 +101,6 @@
 #include "socket.h"
 
 #define ADDRESSES_MAX 8192 /* the bytes of the addresses property */
-#define SYSCTLS_MAX 1024
 #define LO_MTU_MIN 68      /* IPV4_MIN_MTU, what lo takes at least */
 #define LO_MTU_MAX (1u << 24)
 
@@ -113,6 +113,13 @@ static const char *const net_sysctls[] = {
 	"ipv6/conf/lo/disable_ipv6",
 };
 #define NSYSCTLS (sizeof(net_sysctls) / sizeof(net_sysctls[0]))
+static const struct ns_sysctls net_ns_sysctls = {
+	.dir = "net",
+	.ns = "network",
+	.bad_line = "a line is not NAME=VALUE of a network sysctl",
+	.names = net_sysctls,
+	.n = NSYSCTLS,
+};
 
 /* The address flags carried: what `ip address add` may set on lo and the
  * kernel keeps as given. IFA_F_PERMANENT (no lifetime) is required,
@@ -1176,44 +1183,6 @@ static void net_dump_end(struct ckpt *c, bool kept)
 
 /* ---- metadata ---- */
 
-static bool known_sysctl(const char *name, size_t len)
-{
-	for (size_t i = 0; i < NSYSCTLS; i++)
-		if (strlen(net_sysctls[i]) == len && memcmp(net_sysctls[i], name, len) == 0)
-			return true;
-	return false;
-}
-
-/* "NAME=VALUE\n" lines: NAME of net_sysctls[] once each, VALUE digits,
- * '-', spaces and tabs, at most SYSCTLS_MAX bytes in all. */
-static const char *sysctls_bad(const char *s)
-{
-	const char *seen[NSYSCTLS] = { 0 };
-	size_t nseen = 0;
-
-	if (strlen(s) > SYSCTLS_MAX)
-		return "more than 1024 bytes";
-	while (*s) {
-		const char *eq = strchr(s, '='), *nl = strchr(s, '\n');
-
-		if (!eq || !nl || eq > nl || !known_sysctl(s, (size_t)(eq - s)))
-			return "a line is not NAME=VALUE of a network sysctl";
-		for (size_t i = 0; i < nseen; i++)
-			if (strncmp(seen[i], s, (size_t)(eq - s) + 1) == 0)
-				return "a sysctl twice";
-		if (nseen == NSYSCTLS)
-			return "a sysctl twice";
-		seen[nseen++] = s;
-		if (eq + 1 == nl)
-			return "an empty value";
-		for (const char *p = eq + 1; p < nl; p++)
-			if (!strchr("0123456789- \t", *p))
-				return "a value that is not numbers";
-		s = nl + 1;
-	}
-	return NULL;
-}
-
 /* One line of the addresses: "ADDRESS/PREFIX SCOPE FLAGS BROADCAST",
  * parsed into @ret_*. NULL, or what is wrong with it. */
 struct addr_line {
@@ -1424,7 +1393,7 @@ static int net_image_check(struct meta_in *in, struct st_image *img)
 					  "one", ni->n);
 	for (size_t i = 0; ni && i < ni->n && !in->err; i++) {
 		const struct net_ns_rec *n = &ni->ns[i];
-		const char *bad = !n->sysctls ? "no sysctls" : sysctls_bad(n->sysctls);
+		const char *bad = !n->sysctls ? "no sysctls" : ns_sysctls_bad(&net_ns_sysctls, n->sysctls);
 
 		if (bad)
 			in->err = log_error_errno(-EINVAL, "image metadata: the network namespace's "
@@ -1490,31 +1459,6 @@ static void leave(struct rst *r)
 	s->locked = NULL;
 	s->nlocked = 0;
 	ns_step_back(&s->ns);
-}
-
-/* Each sysctl of @text written in the namespace the restorer is in. */
-static int write_sysctls(const char *text)
-{
-	for (; *text; text = strchr(text, '\n') + 1) {
-		const char *eq = strchr(text, '='), *nl = strchr(text, '\n');
-		char path[128], value[256];
-		int fd, e = 0;
-
-		snprintf(path, sizeof(path), "/proc/sys/net/%.*s", (int)(eq - text), text);
-		snprintf(value, sizeof(value), "%.*s", (int)(nl - eq - 1), eq + 1);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-			e = -errno;
-		if (fd >= 0)
-			close(fd);
-		if (e == -ENOENT)
-			return log_error_errno(e, "this kernel has no %s: the network namespace's "
-					       "sysctl %s is not restored", path, value);
-		if (e < 0)
-			return log_error_errno(e, "cannot give the processes' network namespace %s = "
-					       "%s", path, value);
-	}
-	return 0;
 }
 
 /* lo's MTU, then up if it was. */
@@ -1764,7 +1708,7 @@ static int net_restore_begin(struct rst *r)
 	if (e < 0)
 		return log_error_errno(e, "cannot read the processes' network namespace");
 	/* sysctls first: disable_ipv6 decides whether lo gets ::1 */
-	e = write_sysctls(n->sysctls);
+	e = ns_sysctls_write(&net_ns_sysctls, n->sysctls, NULL);
 	if (e < 0)
 		return e; /* left in restore_end */
 	index = (int)if_nametoindex("lo");
