@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -264,6 +265,19 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	    !strcmp(last, "die-after-consumed")) {
 		log_info("test: stopping as if the machine died in the middle of the restore");
 		return -EINTR;
+	}
+	/* qemu-tests: the power is lost here (a reset, RAM kept, nothing synced) */
+	if (!strcmp(last, "reset-after-consumed")) {
+		log_info("test: resetting the machine (nothing synced) after marking the image consumed");
+		reboot(RB_AUTOBOOT);
+		log_error("test: cannot reset the machine: %s", strerror(errno));
+		return -EINTR;
+	}
+	/* qemu-tests: ferry-init hangs here, the watchdog it re-armed running */
+	if (!strcmp(last, "hang-after-consumed")) {
+		log_info("test: hanging after marking the image consumed");
+		for (;;)
+			pause();
 	}
 	/* qemu-tests: ferry.test_init=fail-after-N, the restore fails late,
 	 * once N processes were let go (restore.c's FERRY_TEST_RESTORE_FAIL_AFTER) */

@@ -6,7 +6,8 @@
  * whose clocks ferry carries (claimed by checkpoint/dump_time.c), the UTS
  * namespace, carried when every process is in the first one's
  * (kinds/uts_ns.c), likewise the IPC namespace (kinds/ipc_ns.c), the
- * network namespace (kinds/net_ns.c, when lo is its only device) and the
+ * network namespace (kinds/net_ns.c, when its devices are lo and at most
+ * a veth to ferry's) and the
  * user namespace (kinds/user_ns.c, whose claim also refuses ferry's own for
  * a process whose first process is in another), and the mount namespace,
  * rebuilt by kinds/mount_ns.c. A namespace this list does not know is

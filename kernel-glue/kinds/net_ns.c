@@ -4,18 +4,31 @@
  * systemd's PrivateNetwork= gives a service: one of its own whose only
  * device is the loopback one. Every process of the selection must be in
  * the same one, the first process's (inventory/ns.c's "net", claimed
- * here); a process in another one, ferry's included, is refused by name
- * before the freeze, and so is a namespace with what is not carried yet:
- * a device other than lo (a veth, a bridge, a tunnel), an address of lo
- * with a lifetime, a point-to-point peer or a label of its own, a route
- * the kernel did not make for an address (`ip route add`), a policy
- * routing rule other than the default ones, a netfilter table (nftables,
- * or the legacy iptables, ip6tables, arptables).
+ * here). Besides lo it may have one veth whose peer, the host end, is in
+ * ferry's namespace (a container's or a service's network): both ends'
+ * names, MACs, MTUs, up states and addresses are carried, and the routes
+ * of the namespace's main table through the veth (a default route via the
+ * host end's address, others with a gateway and/or the device). A process
+ * in another namespace, ferry's included, is refused by name before the
+ * freeze, and so is a namespace with what is not carried yet: another
+ * device (a bridge, a macvlan, a dummy, a tunnel, a second veth, a veth
+ * whose peer is in the same namespace or a third one), a host end that is
+ * a port of a bridge or has routes of its own, an address with a
+ * lifetime, a point-to-point peer or a label of its own, another route
+ * the kernel did not make for an address (`ip route add ... dev lo`, of
+ * another table, with a source...), a policy routing rule other than the
+ * default ones, a netfilter table (nftables, or the legacy iptables,
+ * ip6tables, arptables). A TCP connection over the veth to a peer outside
+ * the checkpoint is refused by kinds/tcp.c, as any whose other end is not
+ * in it.
  *
  * Checkpoint: right after the freeze (dump_begin) ferry's thread joins the
  * namespace (setns CLONE_NEWNET) and reads it from there through rtnetlink:
- * lo's state (up or down, MTU) and its addresses, and the sysctls of
- * net_sysctls[] (/proc/sys/net, per namespace). It stays inside until the
+ * lo's state (up or down, MTU) and its addresses, the veth (its peer's
+ * IFLA_LINK_NETNSID must be the id the namespace gives ferry's, RTM_GETNSID)
+ * with the host end read through a socket opened in ferry's namespace
+ * before, the routes, and the sysctls of net_sysctls[] (/proc/sys/net, per
+ * namespace). It stays inside until the
  * checkpoint ends (dump_end, after kinds/tcp.c's), so that sock_diag
  * describes the sockets of the namespace, a socket is compared with it
  * (kinds/socket.c: one of another namespace, ferry's included, is
@@ -32,17 +45,22 @@
  * Restore: before anything is made (restore_begin), the restorer keeps its
  * own namespace, makes a new one (unshare CLONE_NEWNET), writes the
  * sysctls, gives lo its MTU, brings it up if it was (the kernel then adds
- * 127.0.0.1/8 and ::1) and adds the other addresses, and locks the
+ * 127.0.0.1/8 and ::1) and adds the other addresses, makes the veth
+ * inside with its peer moved out to the restorer's own namespace under its
+ * name (free there: the checkpoint's pair, with --kill, goes with its
+ * namespace a moment after its last process died, which is waited for),
+ * their MACs, MTUs, addresses and up states, then the routes, and locks the
  * connections there, so that every socket and process it makes is made
  * inside and no end meets the other's missing socket. When the restore
  * ends (restore_end: the connections left repair mode before, inside, or
  * were closed in it) it releases the lock and goes back to its own. The
  * restorer's own lock (restore.c) leaves these connections alone.
  * Verified before they run: each process is in that namespace, not the
- * restorer's, whose lo, addresses and sysctls are the image's.
+ * restorer's, whose lo, addresses, veth, routes and sysctls are the
+ * image's. A failed restore removes the pair it made (restore_failed).
  *
  * rtnetlink (and nfnetlink's one dump of the nftables tables) is spoken by
- * hand here, as common/netlock.c does: five dumps and two requests do not
+ * hand here, as common/netlock.c does: a few dumps and requests do not
  * justify a library (libmnl is no dependency of
  * ferry, and ferry-init links statically).
  */
@@ -57,6 +75,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <linux/net_namespace.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -105,13 +125,19 @@ static const struct ns_sysctls net_ns_sysctls = {
  * kernel keeps as given. IFA_F_PERMANENT (no lifetime) is required,
  * IFA_F_SECONDARY is the kernel's choice; any other is refused. */
 #define ADDR_FLAGS_CARRIED (IFA_F_NODAD | IFA_F_NOPREFIXROUTE)
-#define ADDR_FLAGS_KERNEL (IFA_F_PERMANENT | IFA_F_SECONDARY)
+#define ADDR_FLAGS_KERNEL (IFA_F_PERMANENT | IFA_F_SECONDARY | IFA_F_TENTATIVE)
+#define VETH_MAX 160      /* the bytes of the veth property */
+#define ROUTES_MAX 8192   /* of the routes property */
+#define VETH_MTU_MAX 65535
 
 struct net_ns_rec {
 	bool lo_up;
 	uint32_t lo_mtu;
 	char *addresses; /* "ADDRESS/PREFIX SCOPE FLAGS BROADCAST\n" each; NULL: none */
 	char *sysctls;   /* "NAME=VALUE\n" each, NAME of net_sysctls[] */
+	char *veth;      /* "NAME MTU UP MAC PEER PEER-MTU PEER-UP PEER-MAC\n"; NULL: none */
+	char *veth_addresses; /* "DEVICE " and an address line, each */
+	char *routes;    /* "DESTINATION/PREFIX GATEWAY DEVICE METRIC PROTOCOL SCOPE\n" each */
 };
 
 struct net_image {
@@ -124,6 +150,9 @@ static const struct meta_field net_fields[] = {
 	META_U32(FM_NET_LO_MTU, struct net_ns_rec, lo_mtu, META_REQUIRED),
 	META_STR(FM_NET_LO_ADDRESSES, struct net_ns_rec, addresses, 0),
 	META_STR(FM_NET_SYSCTLS, struct net_ns_rec, sysctls, META_REQUIRED),
+	META_STR(FM_NET_VETH, struct net_ns_rec, veth, 0),
+	META_STR(FM_NET_VETH_ADDRESSES, struct net_ns_rec, veth_addresses, 0),
+	META_STR(FM_NET_ROUTES, struct net_ns_rec, routes, 0),
 	{ 0 },
 };
 
@@ -147,8 +176,9 @@ struct nl_req {
 		struct ifaddrmsg ifa;
 		struct rtmsg rtm;
 		struct fib_rule_hdr frh;
+		struct rtgenmsg gen;
 	};
-	char attrs[128];
+	char attrs[512];
 };
 
 static void nl_put(struct nl_req *m, int type, const void *data, size_t len)
@@ -159,6 +189,22 @@ static void nl_put(struct nl_req *m, int type, const void *data, size_t len)
 	a->rta_len = RTA_LENGTH(len);
 	memcpy(RTA_DATA(a), data, len);
 	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* A nested attribute @type begun at the end of @m; nl_nest_end closes it. */
+static struct rtattr *nl_nest(struct nl_req *m, int type)
+{
+	struct rtattr *a = (struct rtattr *)((char *)m + NLMSG_ALIGN(m->h.nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(0);
+	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + RTA_LENGTH(0);
+	return a;
+}
+
+static void nl_nest_end(struct nl_req *m, struct rtattr *a)
+{
+	a->rta_len = (unsigned short)((char *)m + m->h.nlmsg_len - (char *)a);
 }
 
 static void nl_begin(struct nl_req *m, int type, size_t body, int flags)
@@ -315,17 +361,48 @@ static int nl_sockets_in(pid_t pid, int ret[2])
 
 /* ---- reading a namespace ---- */
 
-/* What ferry reads of a namespace: lo, its addresses, and the first thing
- * of it that is not carried (@why, empty when none). */
+/* One end of the veth pair. */
+struct veth_end {
+	int index;  /* 0: none */
+	char name[IFNAMSIZ];
+	bool up;
+	uint32_t mtu;
+	uint8_t mac[6];
+	int link;   /* its peer's index (IFLA_LINK) */
+	int nsid;   /* the peer's namespace as this one names it; -1: its own */
+	int master; /* the host end's bridge (IFLA_MASTER), 0: none */
+};
+
+/* What ferry reads of a namespace: lo, its addresses, its veth and the
+ * host end of it (through @host_fd, an rtnetlink socket in ferry's own
+ * namespace, whose file is @host_ns), the routes, and the first thing of
+ * it that is not carried (@why, empty when none). */
 struct net_seen {
+	int host_fd, host_ns;
+	bool host_pass; /* reading ferry's namespace: only the host end */
 	int lo_index;
 	bool lo_up;
 	uint32_t lo_mtu;
+	struct veth_end veth, peer;
 	FILE *addrs; /* the addresses property being written */
 	char *addresses;
 	size_t addresses_len;
+	FILE *vaddrs; /* the veth's */
+	char *veth_addresses;
+	size_t veth_addresses_len;
+	FILE *rts; /* the routes */
+	char *routes;
+	size_t routes_len;
 	char why[512];
 };
+
+static void seen_free(struct net_seen *s)
+{
+	free(s->addresses);
+	free(s->veth_addresses);
+	free(s->routes);
+	s->addresses = s->veth_addresses = s->routes = NULL;
+}
 
 static void refuse(struct net_seen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void refuse(struct net_seen *s, const char *fmt, ...)
@@ -337,6 +414,20 @@ static void refuse(struct net_seen *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
+}
+
+static void end_read(struct veth_end *v, const struct ifinfomsg *ifi, const struct rtattr **tb,
+		     const char *name)
+{
+	v->index = ifi->ifi_index;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->up = ifi->ifi_flags & IFF_UP;
+	v->mtu = tb[IFLA_MTU] ? *(const uint32_t *)RTA_DATA(tb[IFLA_MTU]) : 0;
+	if (tb[IFLA_ADDRESS] && RTA_PAYLOAD(tb[IFLA_ADDRESS]) == 6)
+		memcpy(v->mac, RTA_DATA(tb[IFLA_ADDRESS]), 6);
+	v->link = tb[IFLA_LINK] ? *(const int32_t *)RTA_DATA(tb[IFLA_LINK]) : 0;
+	v->nsid = tb[IFLA_LINK_NETNSID] ? *(const int32_t *)RTA_DATA(tb[IFLA_LINK_NETNSID]) : -1;
+	v->master = tb[IFLA_MASTER] ? *(const int32_t *)RTA_DATA(tb[IFLA_MASTER]) : 0;
 }
 
 static int link_seen(const struct nlmsghdr *h, void *arg)
@@ -360,9 +451,52 @@ static int link_seen(const struct nlmsghdr *h, void *arg)
 				info[a->rta_type] = a;
 		kind = info[IFLA_INFO_KIND] ? RTA_DATA(info[IFLA_INFO_KIND]) : NULL;
 	}
+	if (s->host_pass) {
+		/* ferry's namespace: the host end, and its bridge's name */
+		if (ifi->ifi_index == s->peer.master && s->peer.index)
+			refuse(s, "the host end '%s' of its veth '%s' is a port of %s%s%s'%s' in "
+			       "ferry's network namespace: not carried yet", s->peer.name,
+			       s->veth.name, kind ? kind : "", kind ? " " : "",
+			       kind ? "" : "the device ", name);
+		if (ifi->ifi_index != s->veth.link || s->peer.index)
+			return 0;
+		end_read(&s->peer, ifi, tb, name);
+		if (!kind || strcmp(kind, "veth") != 0 || s->peer.link != s->veth.index)
+			refuse(s, "the peer of its veth '%s' is not the device '%s' of ferry's "
+			       "network namespace, a %s: not carried", s->veth.name, name,
+			       kind ? kind : "device of no kind");
+		else if (ifi->ifi_flags & others)
+			refuse(s, "the host end '%s' of its veth has flags %#x (promisc, allmulti, "
+			       "noarp, debug or dynamic): they are not carried yet", name,
+			       ifi->ifi_flags & others);
+		return 0;
+	}
+	if (kind && strcmp(kind, "veth") == 0 && !(ifi->ifi_flags & IFF_LOOPBACK)) {
+		struct veth_end v = { 0 };
+
+		end_read(&v, ifi, tb, name);
+		if (s->veth.index)
+			refuse(s, "its network namespace has a second veth '%s' (the first: '%s'): "
+			       "one veth is carried yet", name, s->veth.name);
+		else if (v.nsid < 0)
+			refuse(s, "its network namespace has the veth '%s' whose peer is in the same "
+			       "namespace: only a veth whose peer is in ferry's network namespace "
+			       "is carried yet", name);
+		else if (ifi->ifi_flags & others)
+			refuse(s, "the veth '%s' of its network namespace has flags %#x (promisc, "
+			       "allmulti, noarp, debug or dynamic): they are not carried yet", name,
+			       ifi->ifi_flags & others);
+		else if (v.master)
+			refuse(s, "the veth '%s' of its network namespace is a port of another "
+			       "device: not carried yet", name);
+		else
+			s->veth = v;
+		return 0;
+	}
 	if (!(ifi->ifi_flags & IFF_LOOPBACK) || strcmp(name, "lo") != 0) {
-		refuse(s, "its network namespace has the device '%s'%s%s%s: only lo is carried yet "
-		       "(a veth, bridge, tunnel or physical device is not carried yet)", name,
+		refuse(s, "its network namespace has the device '%s'%s%s%s: only lo and a veth to "
+		       "ferry's network namespace are carried yet (a bridge, macvlan, dummy, "
+		       "tunnel or physical device is not)", name,
 		       kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
 		return 0;
 	}
@@ -382,14 +516,18 @@ static int addr_seen(const struct nlmsghdr *h, void *arg)
 	const struct rtattr *tb[IFA_MAX + 1];
 	const struct rtattr *local, *peer;
 	char addr[INET6_ADDRSTRLEN], brd[INET6_ADDRSTRLEN] = "-";
+	const char *dev, *where = s->host_pass ? "ferry's" : "its";
 	uint32_t flags, valid = 0xffffffffu;
+	FILE *out;
 	size_t alen;
 
 	if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
 		return 0;
+	if (s->host_pass && (int)ifa->ifa_index != s->peer.index)
+		return 0; /* the host's own */
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) {
-		refuse(s, "its network namespace has an address of family %u: it is not carried yet",
-		       ifa->ifa_family);
+		refuse(s, "%s network namespace has an address of family %u on %s: it is not "
+		       "carried yet", where, ifa->ifa_family, s->host_pass ? s->peer.name : "a device");
 		return 0;
 	}
 	nl_attrs(h, sizeof(*ifa), tb, IFA_MAX);
@@ -402,25 +540,39 @@ static int addr_seen(const struct nlmsghdr *h, void *arg)
 	flags = tb[IFA_FLAGS] ? *(const uint32_t *)RTA_DATA(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	if (tb[IFA_CACHEINFO])
 		valid = ((const struct ifa_cacheinfo *)RTA_DATA(tb[IFA_CACHEINFO]))->ifa_valid;
-	if ((int)ifa->ifa_index != s->lo_index)
-		refuse(s, "its network namespace has the address %s on a device other than lo: it "
-		       "is not carried yet", addr);
-	else if (!(flags & IFA_F_PERMANENT) || valid != 0xffffffffu)
-		refuse(s, "the address %s of lo in its network namespace has a lifetime: it is not "
-		       "carried yet", addr);
+	if (s->host_pass) {
+		dev = s->peer.name;
+		out = s->vaddrs;
+	} else if ((int)ifa->ifa_index == s->lo_index) {
+		dev = "lo";
+		out = s->addrs;
+	} else if (s->veth.index && (int)ifa->ifa_index == s->veth.index) {
+		dev = s->veth.name;
+		out = s->vaddrs;
+	} else {
+		refuse(s, "its network namespace has the address %s on a device other than lo and "
+		       "its veth: it is not carried yet", addr);
+		return 0;
+	}
+	if (!(flags & IFA_F_PERMANENT) || valid != 0xffffffffu)
+		refuse(s, "the address %s of %s in %s network namespace has a lifetime: it is not "
+		       "carried yet", addr, dev, where);
 	else if (flags & ~(ADDR_FLAGS_CARRIED | ADDR_FLAGS_KERNEL))
-		refuse(s, "the address %s of lo in its network namespace has flags %#x: they are "
-		       "not carried yet", addr, flags & ~(ADDR_FLAGS_CARRIED | ADDR_FLAGS_KERNEL));
+		refuse(s, "the address %s of %s in %s network namespace has flags %#x: they are "
+		       "not carried yet", addr, dev, where,
+		       flags & ~(ADDR_FLAGS_CARRIED | ADDR_FLAGS_KERNEL));
 	else if (peer && RTA_PAYLOAD(peer) == alen && memcmp(RTA_DATA(peer), RTA_DATA(local), alen))
-		refuse(s, "the address %s of lo in its network namespace has a peer address: it is "
-		       "not carried yet", addr);
-	else if (tb[IFA_LABEL] && strcmp(RTA_DATA(tb[IFA_LABEL]), "lo") != 0)
-		refuse(s, "the address %s of lo in its network namespace has the label '%s': it is "
-		       "not carried yet", addr, (const char *)RTA_DATA(tb[IFA_LABEL]));
+		refuse(s, "the address %s of %s in %s network namespace has a peer address: it is "
+		       "not carried yet", addr, dev, where);
+	else if (tb[IFA_LABEL] && strcmp(RTA_DATA(tb[IFA_LABEL]), dev) != 0)
+		refuse(s, "the address %s of %s in %s network namespace has the label '%s': it is "
+		       "not carried yet", addr, dev, where, (const char *)RTA_DATA(tb[IFA_LABEL]));
 	if (tb[IFA_BROADCAST] && RTA_PAYLOAD(tb[IFA_BROADCAST]) == 4)
 		inet_ntop(AF_INET, RTA_DATA(tb[IFA_BROADCAST]), brd, sizeof(brd));
-	if (s->addrs)
-		fprintf(s->addrs, "%s/%u %u %#x %s\n", addr, ifa->ifa_prefixlen, ifa->ifa_scope,
+	if (out && out == s->vaddrs)
+		fprintf(out, "%s ", dev);
+	if (out)
+		fprintf(out, "%s/%u %u %#x %s\n", addr, ifa->ifa_prefixlen, ifa->ifa_scope,
 			flags & ADDR_FLAGS_CARRIED, brd);
 	return 0;
 }
@@ -430,8 +582,10 @@ static int route_seen(const struct nlmsghdr *h, void *arg)
 	struct net_seen *s = arg;
 	const struct rtmsg *rtm = NLMSG_DATA(h);
 	const struct rtattr *tb[RTA_MAX + 1];
-	char dst[INET6_ADDRSTRLEN] = "default";
-	uint32_t table;
+	char dst[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN] = "-";
+	uint32_t table, metric = 0;
+	int oif = 0;
+	const char *why = NULL;
 
 	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
 		return 0;
@@ -440,11 +594,51 @@ static int route_seen(const struct nlmsghdr *h, void *arg)
 		return 0;
 	nl_attrs(h, sizeof(*rtm), tb, RTA_MAX);
 	table = tb[RTA_TABLE] ? *(const uint32_t *)RTA_DATA(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (tb[RTA_OIF])
+		oif = *(const int32_t *)RTA_DATA(tb[RTA_OIF]);
+	if (tb[RTA_PRIORITY])
+		metric = *(const uint32_t *)RTA_DATA(tb[RTA_PRIORITY]);
 	if (tb[RTA_DST])
 		inet_ntop(rtm->rtm_family, RTA_DATA(tb[RTA_DST]), dst, sizeof(dst));
-	refuse(s, "its network namespace has the route to %s/%u in table %u (protocol %u), which "
-	       "no address made: routes are not carried yet", dst, rtm->rtm_dst_len, table,
-	       rtm->rtm_protocol);
+	else
+		snprintf(dst, sizeof(dst), "%s", rtm->rtm_family == AF_INET6 ? "::" : "0.0.0.0");
+	if (tb[RTA_GATEWAY])
+		inet_ntop(rtm->rtm_family, RTA_DATA(tb[RTA_GATEWAY]), gw, sizeof(gw));
+	if (s->host_pass) {
+		if (oif == s->peer.index && s->peer.index)
+			refuse(s, "the host end '%s' of its veth has the route to %s/%u (table %u, "
+			       "protocol %u) in ferry's network namespace: the host end's routes are "
+			       "not carried yet", s->peer.name, dst, rtm->rtm_dst_len, table,
+			       rtm->rtm_protocol);
+		return 0;
+	}
+	if (table != RT_TABLE_MAIN)
+		why = "not in the main table";
+	else if (rtm->rtm_type != RTN_UNICAST)
+		why = "not unicast";
+	else if (!s->veth.index || oif != s->veth.index)
+		why = oif && oif == s->lo_index ? "through lo" : "not through its veth";
+	else if (rtm->rtm_src_len || rtm->rtm_tos || tb[RTA_SRC] || tb[RTA_IIF])
+		why = "of a source or type of service";
+	else if (tb[RTA_MULTIPATH] || tb[RTA_ENCAP] || tb[RTA_NH_ID] || tb[RTA_VIA])
+		why = "of several next hops or an encapsulation";
+	else if (tb[RTA_PREFSRC] || tb[RTA_METRICS] || tb[RTA_FLOW] || tb[RTA_MARK] ||
+		 tb[RTA_EXPIRES])
+		why = "with a preferred source, metrics, a realm, a mark or a lifetime";
+	else if (tb[RTA_PREF] && *(const uint8_t *)RTA_DATA(tb[RTA_PREF]) != 0)
+		why = "of a router preference other than medium";
+	else if (rtm->rtm_flags & ~(unsigned)(RTNH_F_LINKDOWN | RTNH_F_DEAD))
+		why = "with flags (onlink, ...)";
+	if (why) {
+		refuse(s, "its network namespace has the route to %s/%u in table %u (protocol %u), "
+		       "which no address made, %s: only the main table's unicast routes through "
+		       "its veth are carried yet", dst, rtm->rtm_dst_len, table,
+		       rtm->rtm_protocol, why);
+		return 0;
+	}
+	if (s->rts)
+		fprintf(s->rts, "%s/%u %s %s %u %u %u\n", dst, rtm->rtm_dst_len, gw, s->veth.name,
+			metric, rtm->rtm_protocol, rtm->rtm_scope);
 	return 0;
 }
 
@@ -551,14 +745,99 @@ static void netfilter_seen(pid_t pid, int nf, struct net_seen *s)
 		nl_talk(nf, (struct nl_req *)&m, table_seen, s); /* no nf_tables: an error */
 }
 
-/* What the namespace of @fd (an rtnetlink socket in it) holds; @addrs:
- * write the addresses property too. 0 or -errno (logged). */
-static int net_read(int fd, struct net_seen *s, bool addrs)
+static int nsid_seen(const struct nlmsghdr *h, void *arg)
+{
+	const struct rtattr *tb[NETNSA_MAX + 1];
+
+	if (h->nlmsg_type != RTM_NEWNSID || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtgenmsg)))
+		return 0;
+	nl_attrs(h, sizeof(struct rtgenmsg), tb, NETNSA_MAX);
+	if (tb[NETNSA_NSID])
+		*(int *)arg = *(const int32_t *)RTA_DATA(tb[NETNSA_NSID]);
+	return 0;
+}
+
+/* The id the namespace of @fd (an rtnetlink socket) gives the namespace of
+ * the file @ns: -1 none. */
+static int nsid_of(int fd, int ns)
+{
+	struct nl_req m;
+	uint32_t nsfd = (uint32_t)ns;
+	int id = -1;
+
+	nl_begin(&m, RTM_GETNSID, sizeof(struct rtgenmsg), NLM_F_ACK);
+	m.gen.rtgen_family = AF_UNSPEC;
+	nl_put(&m, NETNSA_FD, &nsfd, sizeof(nsfd));
+	return nl_talk(fd, &m, nsid_seen, &id) < 0 ? -1 : id;
+}
+
+static int memstream(FILE **f, char **buf, size_t *len, bool want)
+{
+	*f = NULL;
+	if (want && !(*f = open_memstream(buf, len)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int memstream_end(FILE **f)
+{
+	int e = *f && fclose(*f) != 0 ? -ENOMEM : 0;
+
+	*f = NULL;
+	return e;
+}
+
+/* The host end of the veth, its addresses and routes, in ferry's own
+ * namespace (@s->host_fd). */
+static int host_read(struct net_seen *s)
+{
+	int e;
+
+	if (s->host_fd < 0 || s->host_ns < 0) {
+		refuse(s, "its network namespace has the veth '%s': ferry cannot read its own "
+		       "namespace for its peer", s->veth.name);
+		return 0;
+	}
+	s->host_pass = true;
+	e = nl_dump(s->host_fd, RTM_GETLINK, AF_UNSPEC, link_seen, s);
+	if (e == 0 && s->peer.master)
+		e = nl_dump(s->host_fd, RTM_GETLINK, AF_UNSPEC, link_seen, s);
+	if (e < 0) {
+		s->host_pass = false;
+		return log_error_errno(e, "cannot list the devices of ferry's network namespace "
+				       "(RTM_GETLINK)");
+	}
+	if (!s->peer.index) {
+		s->host_pass = false;
+		refuse(s, "the peer of its veth '%s' is no device of ferry's network namespace",
+		       s->veth.name);
+		return 0;
+	}
+	e = nl_dump(s->host_fd, RTM_GETADDR, AF_UNSPEC, addr_seen, s);
+	for (int i = 0; i < 2 && e == 0; i++) {
+		e = nl_dump(s->host_fd, RTM_GETROUTE, i ? AF_INET6 : AF_INET, route_seen, s);
+		if (e == -EAFNOSUPPORT)
+			e = 0;
+	}
+	s->host_pass = false;
+	if (e < 0)
+		return log_error_errno(e, "cannot list the addresses and routes of ferry's network "
+				       "namespace (RTM_GETADDR, RTM_GETROUTE)");
+	return 0;
+}
+
+/* What the namespace of @fd (an rtnetlink socket in it) holds, its veth's
+ * host end read through @host_fd in ferry's namespace (file @host_ns);
+ * @addrs: write the addresses, veth and routes properties too. 0 or
+ * -errno (logged). */
+static int net_read(int fd, int host_fd, int host_ns, struct net_seen *s, bool addrs)
 {
 	struct rules_seen rs = { .s = s };
 	int e;
 
 	memset(s, 0, sizeof(*s));
+	s->host_fd = host_fd;
+	s->host_ns = host_ns;
 	s->lo_index = -1;
 	e = nl_dump(fd, RTM_GETLINK, AF_UNSPEC, link_seen, s);
 	if (e < 0)
@@ -566,32 +845,54 @@ static int net_read(int fd, struct net_seen *s, bool addrs)
 				       "(RTM_GETLINK)");
 	if (s->lo_index < 0)
 		refuse(s, "its network namespace has no lo");
-	if (addrs && !(s->addrs = open_memstream(&s->addresses, &s->addresses_len)))
-		return -ENOMEM;
-	e = nl_dump(fd, RTM_GETADDR, AF_UNSPEC, addr_seen, s);
-	if (s->addrs && fclose(s->addrs) != 0 && e == 0)
+	if (s->veth.index) {
+		int host = nsid_of(fd, host_ns);
+
+		if (host < 0 || host != s->veth.nsid)
+			refuse(s, "its network namespace has the veth '%s' whose peer is in a third "
+			       "network namespace, neither its own nor ferry's: not carried yet",
+			       s->veth.name);
+	}
+	if (memstream(&s->addrs, &s->addresses, &s->addresses_len, addrs) < 0 ||
+	    memstream(&s->vaddrs, &s->veth_addresses, &s->veth_addresses_len, addrs) < 0 ||
+	    memstream(&s->rts, &s->routes, &s->routes_len, addrs) < 0)
 		e = -ENOMEM;
-	s->addrs = NULL;
-	if (e < 0)
+	if (e == 0)
+		e = nl_dump(fd, RTM_GETADDR, AF_UNSPEC, addr_seen, s);
+	if (e < 0) {
+		memstream_end(&s->addrs);
+		memstream_end(&s->vaddrs);
+		memstream_end(&s->rts);
 		return log_error_errno(e, "cannot list the addresses of a network namespace "
 				       "(RTM_GETADDR)");
-	for (int i = 0; i < 2; i++) {
+	}
+	if (memstream_end(&s->addrs) < 0)
+		e = -ENOMEM;
+	for (int i = 0; i < 2 && e == 0; i++) {
 		rs.family = i ? AF_INET6 : AF_INET;
 		rs.defaults = 0;
 		e = nl_dump(fd, RTM_GETROUTE, rs.family, route_seen, s);
-		if (e == -EAFNOSUPPORT)
+		if (e == -EAFNOSUPPORT) {
+			e = 0;
 			continue; /* no IPv6 */
+		}
 		if (e == 0)
 			e = nl_dump(fd, RTM_GETRULE, rs.family, rule_seen, &rs);
-		if (e < 0)
-			return log_error_errno(e, "cannot list the routes and rules of a network "
-					       "namespace (RTM_GETROUTE, RTM_GETRULE)");
+		if (e < 0) {
+			log_error_errno(e, "cannot list the routes and rules of a network "
+					"namespace (RTM_GETROUTE, RTM_GETRULE)");
+			break;
+		}
 		if (rs.defaults != (i ? 3u : 7u))
 			refuse(s, "its network namespace lacks a default %s policy routing rule "
 			       "(local, main, default): rules are not carried yet",
 			       i ? "IPv6" : "IPv4");
 	}
-	return 0;
+	if (e == 0 && s->veth.index && !s->why[0])
+		e = host_read(s);
+	if (memstream_end(&s->vaddrs) < 0 || memstream_end(&s->rts) < 0)
+		e = e ? e : -ENOMEM;
+	return e;
 }
 
 /* The sysctls of net_sysctls[] of the namespace ferry's thread is in,
@@ -653,7 +954,7 @@ static bool net_carried(const struct inv_item *it)
 	static char last[64];
 	static bool last_ok;
 	struct net_seen s;
-	int fds[2], e;
+	int fds[2], host_fd, host_ns, e;
 
 	if (!ns_link_of(it->root, it->value)) {
 		snprintf(net_why, sizeof(net_why),
@@ -678,12 +979,19 @@ static bool net_carried(const struct inv_item *it)
 			 "CLONE_NEWNET, rtnetlink): %s", strerror(-e));
 		return false;
 	}
-	e = net_read(fds[0], &s, false);
+	host_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	e = net_read(fds[0], host_fd, host_ns, &s, false);
+	seen_free(&s);
 	if (e == 0)
 		netfilter_seen(it->pid, fds[1], &s);
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (host_fd >= 0)
+		close(host_fd);
+	if (host_ns >= 0)
+		close(host_ns);
 	if (e < 0) {
 		snprintf(net_why, sizeof(net_why), "cannot read its network namespace: %s",
 			 strerror(-e));
@@ -737,6 +1045,29 @@ static int ns_ino(pid_t pid, ino_t *ret)
 	return 0;
 }
 
+static char *empty_null(char *text)
+{
+	if (text && !*text) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The veth property's line of @v and its peer @p. */
+static char *veth_line(const struct veth_end *v, const struct veth_end *p)
+{
+	char *out = NULL;
+	const uint8_t *a = v->mac, *b = p->mac;
+
+	if (asprintf(&out, "%s %u %d %02x:%02x:%02x:%02x:%02x:%02x %s %u %d "
+		     "%02x:%02x:%02x:%02x:%02x:%02x\n", v->name, v->mtu, v->up, a[0], a[1], a[2],
+		     a[3], a[4], a[5], p->name, p->mtu, p->up, b[0], b[1], b[2], b[3], b[4],
+		     b[5]) < 0)
+		return NULL;
+	return out;
+}
+
 /* Right after the freeze, before the files: into the namespace, and read it. */
 static int net_dump_begin(struct ckpt *c)
 {
@@ -745,7 +1076,7 @@ static int net_dump_begin(struct ckpt *c)
 	struct net_seen s;
 	ino_t mine = 0, first = 0;
 	pid_t pid;
-	int fd, e;
+	int fd, host_fd, e;
 
 	if (!c->fz.npids)
 		return 0;
@@ -775,8 +1106,14 @@ static int net_dump_begin(struct ckpt *c)
 	if (!d || !ni || !(ni->ns = calloc(1, sizeof(*ni->ns))))
 		return -ENOMEM;
 	ni->n = 1;
+	/* ferry's own namespace, for the host end of a veth */
+	host_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (host_fd < 0)
+		return log_error_errno(-errno, "cannot open an rtnetlink socket in ferry's network "
+				       "namespace");
 	e = ns_step_into(&d->ns, CLONE_NEWNET, pid);
 	if (e < 0) {
+		close(host_fd);
 		ckpt_unsupported(c, "pid %d: cannot join its network namespace (setns "
 				 "CLONE_NEWNET): %s", pid, strerror(-e));
 		return 0;
@@ -788,17 +1125,22 @@ static int net_dump_begin(struct ckpt *c)
 	e = fd < 0 ? -errno : guardian_watch_netns(&c->guardian, fd);
 	if (fd >= 0)
 		close(fd);
-	if (e < 0)
+	if (e < 0) {
+		close(host_fd);
 		return log_error_errno(e, "cannot tell the guardian the network namespace of pid %d",
 				       pid);
+	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
+	if (fd < 0) {
+		close(host_fd);
 		return log_error_errno(-errno, "cannot open an rtnetlink socket in the network "
 				       "namespace of pid %d", pid);
-	e = net_read(fd, &s, true);
+	}
+	e = net_read(fd, host_fd, d->ns.left, &s, true);
 	close(fd);
+	close(host_fd);
 	if (e < 0) {
-		free(s.addresses);
+		seen_free(&s);
 		return e;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
@@ -809,17 +1151,21 @@ static int net_dump_begin(struct ckpt *c)
 		ckpt_unsupported(c, "pid %d: %s", pid, s.why);
 	ni->ns->lo_up = s.lo_up;
 	ni->ns->lo_mtu = s.lo_mtu;
-	ni->ns->addresses = s.addresses;
-	if (ni->ns->addresses && !*ni->ns->addresses) {
-		free(ni->ns->addresses);
-		ni->ns->addresses = NULL;
-	}
+	ni->ns->addresses = empty_null(s.addresses);
+	ni->ns->veth_addresses = empty_null(s.veth_addresses);
+	ni->ns->routes = empty_null(s.routes);
+	if (s.veth.index && !(ni->ns->veth = veth_line(&s.veth, &s.peer)))
+		return -ENOMEM;
 	ni->ns->sysctls = sysctls_here();
 	if (!ni->ns->sysctls)
 		return -ENOMEM;
-	log_debug("pid %d: its own network namespace, lo %s, MTU %u, addresses:\n%ssysctls:\n%s",
+	log_debug("pid %d: its own network namespace, lo %s, MTU %u, addresses:\n%ssysctls:\n%s"
+		  "veth: %sits addresses:\n%sroutes:\n%s",
 		  pid, s.lo_up ? "up" : "down", s.lo_mtu,
-		  ni->ns->addresses ? ni->ns->addresses : "", ni->ns->sysctls);
+		  ni->ns->addresses ? ni->ns->addresses : "", ni->ns->sysctls,
+		  ni->ns->veth ? ni->ns->veth : "none\n",
+		  ni->ns->veth_addresses ? ni->ns->veth_addresses : "",
+		  ni->ns->routes ? ni->ns->routes : "");
 	return 0;
 }
 
@@ -895,6 +1241,149 @@ static const char *addresses_bad(const char *s)
 	return NULL;
 }
 
+/* The veth property's one line, parsed. */
+struct veth_rec {
+	char name[IFNAMSIZ], peer[IFNAMSIZ];
+	unsigned mtu, peer_mtu, up, peer_up;
+	uint8_t mac[6], peer_mac[6];
+};
+
+static bool name_ok(const char *n)
+{
+	if (!*n || strlen(n) >= IFNAMSIZ || strcmp(n, "lo") == 0 || strcmp(n, ".") == 0 ||
+	    strcmp(n, "..") == 0)
+		return false;
+	for (; *n; n++)
+		if (*n == '/' || *n == ':' || (unsigned char)*n <= ' ' || (unsigned char)*n >= 127)
+			return false;
+	return true;
+}
+
+static bool mac_parse(const char *text, uint8_t mac[6])
+{
+	int used = 0;
+
+	if (sscanf(text, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx%n", &mac[0], &mac[1], &mac[2],
+		   &mac[3], &mac[4], &mac[5], &used) != 6 || text[used] || used != 17)
+		return false;
+	/* a unicast address, not all zeros: what a device may have */
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+static const char *veth_parse(const char *text, struct veth_rec *v)
+{
+	char name[64], peer[64], mac[64], pmac[64];
+	int used = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (strlen(text) > VETH_MAX)
+		return "more than 160 bytes";
+	if (sscanf(text, "%63s %u %u %63s %63s %u %u %63s%n", name, &v->mtu, &v->up, mac, peer,
+		   &v->peer_mtu, &v->peer_up, pmac, &used) != 8 || strcmp(text + used, "\n") != 0)
+		return "not one line NAME MTU UP MAC PEER PEER-MTU PEER-UP PEER-MAC";
+	if (!name_ok(name) || !name_ok(peer))
+		return "a device name that is empty, too long, lo, or of '/', ':' or spaces";
+	if (strcmp(name, peer) == 0)
+		return "the two ends of the same name";
+	if (v->mtu < LO_MTU_MIN || v->mtu > VETH_MTU_MAX || v->peer_mtu < LO_MTU_MIN ||
+	    v->peer_mtu > VETH_MTU_MAX)
+		return "an MTU not in [68, 65535]";
+	if (v->up > 1 || v->peer_up > 1)
+		return "an up state that is neither 0 nor 1";
+	if (!mac_parse(mac, v->mac) || !mac_parse(pmac, v->peer_mac))
+		return "a MAC address that is not six hexadecimal bytes of a unicast address";
+	memcpy(v->name, name, strlen(name) + 1); /* shorter than IFNAMSIZ: name_ok() */
+	memcpy(v->peer, peer, strlen(peer) + 1);
+	return NULL;
+}
+
+/* "DEVICE ADDRESS/PREFIX SCOPE FLAGS BROADCAST" lines, DEVICE an end of @v. */
+static const char *veth_addresses_bad(const char *s, const struct veth_rec *v)
+{
+	if (strlen(s) > ADDRESSES_MAX)
+		return "more than 8192 bytes";
+	if (!v)
+		return "addresses without a veth";
+	while (*s) {
+		const char *nl = strchr(s, '\n'), *sp = strchr(s, ' ');
+		struct addr_line al;
+		const char *bad;
+
+		if (!nl)
+			return "a line without its newline";
+		if (!sp || sp > nl || !(((size_t)(sp - s) == strlen(v->name) &&
+					 memcmp(s, v->name, strlen(v->name)) == 0) ||
+					((size_t)(sp - s) == strlen(v->peer) &&
+					 memcmp(s, v->peer, strlen(v->peer)) == 0)))
+			return "a line whose DEVICE is neither end of the veth";
+		bad = addr_parse(sp + 1, (size_t)(nl - sp - 1), &al);
+		if (bad)
+			return bad;
+		s = nl + 1;
+	}
+	return NULL;
+}
+
+/* One line of the routes, parsed. */
+struct route_line {
+	int family;
+	uint8_t dst[16], gw[16];
+	bool has_gw;
+	unsigned prefix, metric, protocol, scope;
+	char dev[IFNAMSIZ];
+};
+
+static const char *route_parse(const char *line, size_t len, const struct veth_rec *v,
+			       struct route_line *ret)
+{
+	char buf[200], d[64], g[64], dev[64];
+	int used = 0;
+
+	if (len >= sizeof(buf))
+		return "a line longer than 199 bytes";
+	memcpy(buf, line, len);
+	buf[len] = 0;
+	memset(ret, 0, sizeof(*ret));
+	if (sscanf(buf, "%63[^/]/%u %63s %63s %u %u %u%n", d, &ret->prefix, g, dev, &ret->metric,
+		   &ret->protocol, &ret->scope, &used) != 7 || (size_t)used != len)
+		return "a line is not DESTINATION/PREFIX GATEWAY DEVICE METRIC PROTOCOL SCOPE";
+	ret->family = strchr(d, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(ret->family, d, ret->dst) != 1)
+		return "a destination that is neither IPv4 nor IPv6";
+	if (ret->prefix > (ret->family == AF_INET ? 32u : 128u))
+		return "a prefix longer than its destination";
+	if (strcmp(g, "-") != 0) {
+		if (inet_pton(ret->family, g, ret->gw) != 1)
+			return "a gateway not of its destination's family";
+		ret->has_gw = true;
+	}
+	if (!v || strcmp(dev, v->name) != 0)
+		return "a device that is not the veth of the namespace";
+	memcpy(ret->dev, v->name, sizeof(ret->dev));
+	if (ret->protocol > 255 || ret->protocol == RTPROT_KERNEL || ret->scope > 255)
+		return "a protocol that is kernel or above 255, or a scope above 255";
+	return NULL;
+}
+
+static const char *routes_bad(const char *s, const struct veth_rec *v)
+{
+	if (strlen(s) > ROUTES_MAX)
+		return "more than 8192 bytes";
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		struct route_line rl;
+		const char *bad;
+
+		if (!nl)
+			return "a line without its newline";
+		bad = route_parse(s, (size_t)(nl - s), v, &rl);
+		if (bad)
+			return bad;
+		s = nl + 1;
+	}
+	return NULL;
+}
+
 static int net_image_check(struct meta_in *in, struct st_image *img)
 {
 	const struct net_image *ni = kind_image_data_if(img, &kind_net_ns);
@@ -916,6 +1405,20 @@ static int net_image_check(struct meta_in *in, struct st_image *img)
 			in->err = log_error_errno(-EINVAL, "image metadata: the network namespace's "
 						  "lo MTU %u is not in [%u, %u]", n->lo_mtu,
 						  LO_MTU_MIN, LO_MTU_MAX);
+		else {
+			struct veth_rec v;
+
+			if (n->veth && (bad = veth_parse(n->veth, &v)))
+				in->err = log_error_errno(-EINVAL, "image metadata: the network "
+							  "namespace's veth: %s", bad);
+			else if (n->veth_addresses &&
+				 (bad = veth_addresses_bad(n->veth_addresses, n->veth ? &v : NULL)))
+				in->err = log_error_errno(-EINVAL, "image metadata: the network "
+							  "namespace's veth-addresses: %s", bad);
+			else if (n->routes && (bad = routes_bad(n->routes, n->veth ? &v : NULL)))
+				in->err = log_error_errno(-EINVAL, "image metadata: the network "
+							  "namespace's routes: %s", bad);
+		}
 	}
 	return in->err;
 }
@@ -928,6 +1431,10 @@ struct net_restore {
 	bool verified;     /* its lo, addresses and sysctls: once */
 	struct netlock_conn *locked; /* the lock of its connections, inside */
 	size_t nlocked;
+	struct veth_rec veth; /* the image's, when has_veth */
+	bool has_veth;
+	int host_fd;    /* rtnetlink in the restorer's own namespace; -1: none */
+	bool made_peer; /* the pair exists, made by this restore */
 };
 
 static const struct net_ns_rec *image_ns(const struct rst *r)
@@ -972,8 +1479,9 @@ static int set_lo(int fd, int index, const struct net_ns_rec *n)
 }
 
 /* Each recorded address the kernel did not add itself (127.0.0.1/8 and
- * ::1 when lo comes up), in the recorded order. */
-static int add_addresses(int fd, int index, const char *text)
+ * ::1 when lo comes up), in the recorded order: of lo, or (@dev) the
+ * lines of @dev of the veth's addresses. */
+static int add_addresses(int fd, int index, const char *text, const char *dev)
 {
 	for (; text && *text; text = strchr(text, '\n') + 1) {
 		const char *nl = strchr(text, '\n');
@@ -982,6 +1490,13 @@ static int add_addresses(int fd, int index, const char *text)
 		size_t alen;
 		int e;
 
+		if (dev) {
+			size_t dl = strlen(dev);
+
+			if (strncmp(text, dev, dl) != 0 || text[dl] != ' ')
+				continue;
+			text += dl + 1;
+		}
 		if (addr_parse(text, (size_t)(nl - text), &al))
 			return log_error_errno(-EINVAL, "an address line of the image: %.*s",
 					       (int)(nl - text), text);
@@ -1001,10 +1516,171 @@ static int add_addresses(int fd, int index, const char *text)
 		if (e == -EEXIST)
 			continue;
 		if (e < 0)
-			return log_error_errno(e, "cannot give lo of the processes' network namespace "
-					       "the address %.*s", (int)(nl - text), text);
+			return log_error_errno(e, "cannot give %s of the processes' network "
+					       "namespace the address %.*s", dev ? dev : "lo",
+					       (int)(nl - text), text);
 	}
 	return 0;
+}
+
+static int index_seen(const struct nlmsghdr *h, void *arg)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+	if (h->nlmsg_type == RTM_NEWLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)))
+		*(int *)arg = ifi->ifi_index;
+	return 0;
+}
+
+/* The index of the device @name in the namespace of @fd: 0 none. */
+static int link_index(int fd, const char *name)
+{
+	struct nl_req m;
+	int index = 0;
+
+	nl_begin(&m, RTM_GETLINK, sizeof(m.ifi), NLM_F_ACK);
+	m.ifi.ifi_family = AF_UNSPEC;
+	nl_put(&m, IFLA_IFNAME, name, strlen(name) + 1);
+	return nl_talk(fd, &m, index_seen, &index) < 0 ? 0 : index;
+}
+
+/* Up or down, and the MTU, of the device @index of the namespace of @fd. */
+static int set_link(int fd, int index, bool up, uint32_t mtu)
+{
+	struct nl_req m;
+
+	nl_begin(&m, RTM_NEWLINK, sizeof(m.ifi), NLM_F_ACK);
+	m.ifi.ifi_family = AF_UNSPEC;
+	m.ifi.ifi_index = index;
+	m.ifi.ifi_flags = up ? IFF_UP : 0;
+	m.ifi.ifi_change = IFF_UP;
+	nl_put(&m, IFLA_MTU, &mtu, sizeof(mtu));
+	return nl_talk(fd, &m, NULL, NULL);
+}
+
+/*
+ * Before the namespace is made, in the restorer's own: the host end's name
+ * must be free there. The pair of a checkpoint with --kill goes with its
+ * namespace, which the kernel dismantles a moment after its last process
+ * died: a device of that name is waited for (5 s), then refused by name.
+ */
+static int host_end_free(struct net_restore *s, const struct net_ns_rec *n)
+{
+	if (veth_parse(n->veth, &s->veth))
+		return log_error_errno(-EINVAL, "the image's veth: %s", n->veth);
+	s->has_veth = true;
+	s->host_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s->host_fd < 0)
+		return log_error_errno(-errno, "cannot open an rtnetlink socket in the restorer's "
+				       "network namespace");
+	for (int i = 0; link_index(s->host_fd, s->veth.peer); i++) {
+		if (i == 100)
+			return log_error_errno(-EEXIST, "the restorer's network namespace has a "
+					       "device '%s' already: the host end of the veth '%s' "
+					       "cannot be made again (is the checkpoint's pair still "
+					       "there, its processes running?)", s->veth.peer,
+					       s->veth.name);
+		if (i == 0)
+			log_debug("the device '%s' exists still: waiting for it to go", s->veth.peer);
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* Each route of the image, through the veth (@index), in the namespace of @fd. */
+static int add_routes(int fd, int index, const char *text, const struct veth_rec *v)
+{
+	for (; text && *text; text = strchr(text, '\n') + 1) {
+		const char *nl = strchr(text, '\n');
+		struct route_line rl;
+		struct nl_req m;
+		size_t alen;
+		int e;
+
+		if (route_parse(text, (size_t)(nl - text), v, &rl))
+			return log_error_errno(-EINVAL, "a route line of the image: %.*s",
+					       (int)(nl - text), text);
+		alen = rl.family == AF_INET ? 4 : 16;
+		nl_begin(&m, RTM_NEWROUTE, sizeof(m.rtm), NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+		m.rtm.rtm_family = rl.family;
+		m.rtm.rtm_dst_len = rl.prefix;
+		m.rtm.rtm_table = RT_TABLE_MAIN;
+		m.rtm.rtm_protocol = rl.protocol;
+		m.rtm.rtm_scope = rl.scope;
+		m.rtm.rtm_type = RTN_UNICAST;
+		if (rl.prefix)
+			nl_put(&m, RTA_DST, rl.dst, alen);
+		if (rl.has_gw)
+			nl_put(&m, RTA_GATEWAY, rl.gw, alen);
+		nl_put(&m, RTA_OIF, &index, sizeof(index));
+		nl_put(&m, RTA_PRIORITY, &rl.metric, sizeof(rl.metric));
+		e = nl_talk(fd, &m, NULL, NULL);
+		if (e < 0)
+			return log_error_errno(e, "cannot give the processes' network namespace the "
+					       "route %.*s", (int)(nl - text), text);
+	}
+	return 0;
+}
+
+/*
+ * The veth pair, made inside (@fd) with its peer in the restorer's own
+ * namespace (s->ns.left), each end with its name, MAC and MTU; then their
+ * addresses, up states, and the routes of the namespace.
+ */
+static int make_veth(struct net_restore *s, int fd, const struct net_ns_rec *n)
+{
+	const struct veth_rec *v = &s->veth;
+	struct rtattr *info, *data, *peer;
+	struct ifinfomsg *pifi;
+	uint32_t mtu = v->mtu, pmtu = v->peer_mtu, nsfd = (uint32_t)s->ns.left;
+	struct nl_req m;
+	int in, out, e;
+
+	nl_begin(&m, RTM_NEWLINK, sizeof(m.ifi), NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	m.ifi.ifi_family = AF_UNSPEC;
+	nl_put(&m, IFLA_IFNAME, v->name, strlen(v->name) + 1);
+	nl_put(&m, IFLA_ADDRESS, v->mac, 6);
+	nl_put(&m, IFLA_MTU, &mtu, sizeof(mtu));
+	info = nl_nest(&m, IFLA_LINKINFO);
+	nl_put(&m, IFLA_INFO_KIND, "veth", 5);
+	data = nl_nest(&m, IFLA_INFO_DATA);
+	peer = nl_nest(&m, VETH_INFO_PEER);
+	pifi = (struct ifinfomsg *)((char *)&m + m.h.nlmsg_len);
+	memset(pifi, 0, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	m.h.nlmsg_len += NLMSG_ALIGN(sizeof(*pifi));
+	nl_put(&m, IFLA_IFNAME, v->peer, strlen(v->peer) + 1);
+	nl_put(&m, IFLA_ADDRESS, v->peer_mac, 6);
+	nl_put(&m, IFLA_MTU, &pmtu, sizeof(pmtu));
+	nl_put(&m, IFLA_NET_NS_FD, &nsfd, sizeof(nsfd));
+	nl_nest_end(&m, peer);
+	nl_nest_end(&m, data);
+	nl_nest_end(&m, info);
+	e = nl_talk(fd, &m, NULL, NULL);
+	if (e < 0)
+		return log_error_errno(e, "cannot make the veth '%s' of the processes' network "
+				       "namespace with its peer '%s' in the restorer's", v->name,
+				       v->peer);
+	s->made_peer = true;
+	in = link_index(fd, v->name);
+	out = link_index(s->host_fd, v->peer);
+	if (!in || !out)
+		return log_error_errno(-ENODEV, "the veth '%s' and its peer '%s', just made, cannot "
+				       "be found", v->name, v->peer);
+	e = add_addresses(fd, in, n->veth_addresses, v->name);
+	if (e == 0)
+		e = add_addresses(s->host_fd, out, n->veth_addresses, v->peer);
+	if (e == 0 && (e = set_link(fd, in, v->up, v->mtu)) < 0)
+		log_error_errno(e, "cannot bring the veth '%s' %s", v->name, v->up ? "up" : "down");
+	if (e == 0 && (e = set_link(s->host_fd, out, v->peer_up, v->peer_mtu)) < 0)
+		log_error_errno(e, "cannot bring the host end '%s' of the veth %s", v->peer,
+				v->peer_up ? "up" : "down");
+	if (e == 0)
+		e = add_routes(fd, in, n->routes, v);
+	if (e == 0)
+		log_debug("the veth '%s' of the processes' network namespace, its peer '%s' in the "
+			  "restorer's, with their addresses and routes", v->name, v->peer);
+	return e;
 }
 
 static int net_restore_begin(struct rst *r)
@@ -1018,6 +1694,12 @@ static int net_restore_begin(struct rst *r)
 	s = rst_kind_state(r, &kind_net_ns, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->host_fd = -1;
+	if (n->veth) {
+		e = host_end_free(s, n);
+		if (e < 0)
+			return e;
+	}
 	e = ns_step_new(&s->ns, CLONE_NEWNET);
 	if (e < 0)
 		return log_error_errno(e, "cannot make a network namespace for the processes "
@@ -1042,7 +1724,9 @@ static int net_restore_begin(struct rst *r)
 		log_error_errno(e, "cannot give lo of the processes' network namespace MTU %u%s",
 				n->lo_mtu, n->lo_up ? " and bring it up" : "");
 	else
-		e = add_addresses(fd, index, n->addresses);
+		e = add_addresses(fd, index, n->addresses, NULL);
+	if (e == 0 && s->has_veth)
+		e = make_veth(s, fd, n);
 	close(fd);
 	if (e < 0)
 		return e;
@@ -1096,7 +1780,7 @@ static int net_verify_process(struct rst *r, struct rproc *rp)
 	const struct net_ns_rec *n = image_ns(r);
 	struct net_restore *s = rst_kind_state(r, &kind_net_ns, 0);
 	struct net_seen seen;
-	char *sysctls = NULL;
+	char *sysctls = NULL, *veth = NULL;
 	ino_t ino;
 	int fds[2], e;
 
@@ -1119,13 +1803,17 @@ static int net_verify_process(struct rst *r, struct rproc *rp)
 	e = nl_sockets_in(rp->pid, fds);
 	if (e < 0)
 		return verify_differs(rp, "cannot read its network namespace: %s", strerror(-e));
-	e = net_read(fds[0], &seen, true);
+	e = net_read(fds[0], s->host_fd, s->ns.left, &seen, true);
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (e < 0) {
-		free(seen.addresses);
+		seen_free(&seen);
 		return verify_differs(rp, "cannot read its network namespace: %s", strerror(-e));
+	}
+	if (seen.veth.index && !(veth = veth_line(&seen.veth, &seen.peer))) {
+		seen_free(&seen);
+		return -ENOMEM;
 	}
 	if (seen.why[0])
 		e = verify_differs(rp, "%s", seen.why);
@@ -1137,7 +1825,18 @@ static int net_verify_process(struct rst *r, struct rproc *rp)
 		e = verify_differs(rp, "lo of its network namespace has the addresses\n%snot\n%s",
 				   seen.addresses ? seen.addresses : "",
 				   n->addresses ? n->addresses : "");
-	free(seen.addresses);
+	else if (!same_lines(veth, n->veth))
+		e = verify_differs(rp, "its network namespace has the veth\n%snot\n%s",
+				   veth ? veth : "none\n", n->veth ? n->veth : "none\n");
+	else if (!same_lines(seen.veth_addresses, n->veth_addresses))
+		e = verify_differs(rp, "its veth has the addresses\n%snot\n%s",
+				   seen.veth_addresses ? seen.veth_addresses : "",
+				   n->veth_addresses ? n->veth_addresses : "");
+	else if (!same_lines(seen.routes, n->routes))
+		e = verify_differs(rp, "its network namespace has the routes\n%snot\n%s",
+				   seen.routes ? seen.routes : "", n->routes ? n->routes : "");
+	free(veth);
+	seen_free(&seen);
 	if (e < 0)
 		return e;
 	/* the restorer is in that namespace still: its sysctls are these */
@@ -1156,7 +1855,34 @@ static int net_verify_process(struct rst *r, struct rproc *rp)
  * and a failed restore closes its sockets, inside. */
 static void net_restore_end(struct rst *r)
 {
+	struct net_restore *s = rst_kind_state(r, &kind_net_ns, 0);
+
 	leave(r);
+	if (s && s->host_fd >= 0)
+		close(s->host_fd);
+	if (s)
+		s->host_fd = -1;
+}
+
+/* The restore failed: its pair goes (either end takes the other), not
+ * left for the namespace's end, so that the next attempt finds the name
+ * free. */
+static void net_restore_failed(struct rst *r)
+{
+	struct net_restore *s = rst_kind_state(r, &kind_net_ns, 0);
+	struct nl_req m;
+	int e;
+
+	if (!s || !s->made_peer || s->host_fd < 0)
+		return;
+	nl_begin(&m, RTM_DELLINK, sizeof(m.ifi), NLM_F_ACK);
+	m.ifi.ifi_family = AF_UNSPEC;
+	nl_put(&m, IFLA_IFNAME, s->veth.peer, strlen(s->veth.peer) + 1);
+	e = nl_talk(s->host_fd, &m, NULL, NULL);
+	if (e < 0 && e != -ENODEV)
+		log_warning("cannot remove the host end '%s' of the veth the failed restore made: "
+			    "%s", s->veth.peer, strerror(-e));
+	s->made_peer = false;
 }
 
 const struct kind kind_net_ns = {
@@ -1169,5 +1895,6 @@ const struct kind kind_net_ns = {
 	.image_check = net_image_check,
 	.restore_begin = net_restore_begin,
 	.verify_process = net_verify_process,
+	.restore_failed = net_restore_failed,
 	.restore_end = net_restore_end,
 };

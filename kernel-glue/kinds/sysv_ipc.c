@@ -54,7 +54,6 @@
  * again (-ERESTARTNOHAND), semop() returns EINTR, as after a stop.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -65,7 +64,6 @@
 #include <sys/sem.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../checkpoint/internal.h"
@@ -75,14 +73,13 @@
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
+#include "sysv_create.h"
 #include "sysv_ipc.h"
 
 #ifndef MSG_COPY
 #define MSG_COPY 040000
 #endif
 
-#define SEM_NEXT_ID "/proc/sys/kernel/sem_next_id"
-#define MSG_NEXT_ID "/proc/sys/kernel/msg_next_id"
 
 union semun_arg {
 	int val;
@@ -562,65 +559,6 @@ struct ipc_made {
 	bool pids_done;
 };
 
-static int write_next_id(const char *path, long id)
-{
-	char text[24];
-	int fd = open(path, O_WRONLY | O_CLOEXEC), n, e = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = snprintf(text, sizeof(text), "%ld", id);
-	if (write(fd, text, (size_t)n) != n)
-		e = -errno;
-	close(fd);
-	return e;
-}
-
-/* semget(key, nsems, ...) (@nsems > 0) or msgget(key, ...) (@nsems 0)
- * with IPC_CREAT | IPC_EXCL and the effective ids @cuid:@cgid, in a child
- * when they are not ours: the id, or -errno. */
-static int ipc_create(uint32_t key, int nsems, uint32_t cuid, uint32_t cgid)
-{
-	int flags = IPC_CREAT | IPC_EXCL | 0600;
-	int p[2], res = -EIO, status;
-	pid_t child;
-
-	if (cuid == geteuid() && cgid == getegid()) {
-		int id = nsems ? semget((key_t)key, nsems, flags) : msgget((key_t)key, flags);
-
-		return id < 0 ? -errno : id;
-	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		int id;
-
-		if (setresgid((gid_t)-1, cgid, (gid_t)-1) < 0 ||
-		    setresuid((uid_t)-1, cuid, (uid_t)-1) < 0)
-			id = -errno;
-		else
-			id = nsems ? semget((key_t)key, nsems, flags) : msgget((key_t)key, flags);
-		if (id < 0)
-			id = -errno;
-		if (write(p[1], &id, sizeof(id)) != sizeof(id))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &res, sizeof(res)) != sizeof(res))
-		res = -EIO;
-	close(p[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	return res;
-}
-
 static int remember(uint32_t **ids, size_t *n, uint32_t id)
 {
 	uint32_t *slot = ST_PUSH(*ids, *n);
@@ -634,7 +572,7 @@ static int remember(uint32_t **ids, size_t *n, uint32_t id)
 /* The id @id made again (@what "semaphore set", @nsems its size, or
  * "message queue"); 1 when it is there already as the image's own, 0 made,
  * or -errno (logged). */
-static int make_again(const char *what, const char *next_id, const char *ipcrm, uint32_t id,
+static int make_again(const char *what, enum sysv_type type, const char *ipcrm, uint32_t id,
 		      uint32_t key, int nsems, uint32_t cuid, uint32_t cgid)
 {
 	int got, e;
@@ -644,14 +582,15 @@ static int make_again(const char *what, const char *next_id, const char *ipcrm, 
 		return log_error_errno(-EEXIST, "System V %s %u: its key %#x is taken on this "
 				       "system by %d: remove that one (ipcrm %s %d) to restore",
 				       what, id, key, got, ipcrm, got);
-	e = write_next_id(next_id, id);
+	e = sysv_next_id(type, id);
 	if (e < 0)
 		return log_error_errno(e, "System V %s %u: cannot choose its id (%s: a kernel "
 				       "with CONFIG_CHECKPOINT_RESTORE, and "
-				       "CAP_CHECKPOINT_RESTORE, are needed)", what, id, next_id);
-	got = ipc_create(key, nsems, cuid, cgid);
+				       "CAP_CHECKPOINT_RESTORE, are needed)", what, id,
+				       sysv_next_id_path(type));
+	got = sysv_create_as(type, key, (uint64_t)nsems, cuid, cgid);
 	if (got < 0) {
-		write_next_id(next_id, -1);
+		sysv_next_id(type, -1);
 		return log_error_errno(got, "System V %s %u (key %#x): cannot make it again as "
 				       "its creator %u:%u", what, id, key, cuid, cgid);
 	}
@@ -686,7 +625,7 @@ static int make_set(struct ipc_made *m, const struct sem_set *s)
 					       ds.sem_perm.cgid, s->id);
 		found = true;
 	} else {
-		e = make_again("semaphore set", SEM_NEXT_ID, "-s", s->id, s->key, (int)s->nsems,
+		e = make_again("semaphore set", SYSV_SEM, "-s", s->id, s->key, (int)s->nsems,
 			       s->cuid, s->cgid);
 		if (e < 0)
 			return e;
@@ -766,7 +705,7 @@ static int make_queue(struct ipc_made *m, const struct msg_queue *q)
 					       (unsigned)ds.msg_perm.__key, ds.msg_perm.cuid,
 					       ds.msg_perm.cgid, q->id);
 	} else {
-		e = make_again("message queue", MSG_NEXT_ID, "-q", q->id, q->key, 0, q->cuid,
+		e = make_again("message queue", SYSV_MSG, "-q", q->id, q->key, 0, q->cuid,
 			       q->cgid);
 		if (e < 0)
 			return e;

@@ -57,7 +57,6 @@
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../checkpoint/internal.h"
@@ -67,10 +66,10 @@
 #include "../restore/internal.h"
 #include "ferry/schema.h"
 #include "kind.h"
+#include "sysv_create.h"
 #include "sysv_shm.h"
 
 #define PAGE 4096ull
-#define NEXT_ID "/proc/sys/kernel/shm_next_id"
 
 static const struct meta_cell owner_cells[] = {
 	META_CELL(struct shm_segment, uid, 4),
@@ -370,62 +369,6 @@ struct made_segments {
 	size_t n;
 };
 
-static int write_next_id(long id)
-{
-	char text[24];
-	int fd = open(NEXT_ID, O_WRONLY | O_CLOEXEC), n, e = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = snprintf(text, sizeof(text), "%ld", id);
-	if (write(fd, text, (size_t)n) != n)
-		e = -errno;
-	close(fd);
-	return e;
-}
-
-/* shmget(key, size, IPC_CREAT | IPC_EXCL) with the creator's effective
- * ids, in a child when they are not ours: the id, or -errno. */
-static int create_as_creator(const struct shm_segment *s)
-{
-	int flags = IPC_CREAT | IPC_EXCL | 0600;
-	int p[2], res = -EIO, status;
-	pid_t child;
-
-	if (s->cuid == geteuid() && s->cgid == getegid()) {
-		int id = shmget((key_t)s->key, s->size, flags);
-
-		return id < 0 ? -errno : id;
-	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		int id = setresgid((gid_t)-1, s->cgid, (gid_t)-1) < 0 ||
-				 setresuid((uid_t)-1, s->cuid, (uid_t)-1) < 0
-			       ? -errno
-			       : shmget((key_t)s->key, s->size, flags);
-
-		if (id < 0 && id != -errno)
-			id = -errno;
-		if (write(p[1], &id, sizeof(id)) != sizeof(id))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &res, sizeof(res)) != sizeof(res))
-		res = -EIO;
-	close(p[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	return res;
-}
-
 /* Segment @s as the image has it, once there: its bytes, owner, mode, lock. */
 static int fill_segment(const struct shm_segment *s, bool found)
 {
@@ -487,14 +430,15 @@ static int make_segment(struct rst *r, const struct shm_segment *s)
 		return log_error_errno(-EEXIST, "System V shared memory segment %u: its key %#x "
 				       "is taken on this system by segment %d: remove that one "
 				       "(ipcrm -m %d) to restore", s->id, s->key, id, id);
-	e = write_next_id(s->id);
+	e = sysv_next_id(SYSV_SHM, s->id);
 	if (e < 0)
 		return log_error_errno(e, "System V shared memory segment %u: cannot choose its id "
 				       "(%s: a kernel with CONFIG_CHECKPOINT_RESTORE, and "
-				       "CAP_CHECKPOINT_RESTORE, are needed)", s->id, NEXT_ID);
-	id = create_as_creator(s);
+				       "CAP_CHECKPOINT_RESTORE, are needed)", s->id,
+				       sysv_next_id_path(SYSV_SHM));
+	id = sysv_create_as(SYSV_SHM, s->key, s->size, s->cuid, s->cgid);
 	if (id < 0) {
-		write_next_id(-1);
+		sysv_next_id(SYSV_SHM, -1);
 		return log_error_errno(id, "System V shared memory segment %u (key %#x, %llu "
 				       "bytes): cannot make it again as its creator %u:%u", s->id,
 				       s->key, (unsigned long long)s->size, s->cuid, s->cgid);

@@ -580,8 +580,12 @@ static bool other_end_in_image(const struct st_image *img, const struct socket_r
 
 /*
  * In a network namespace of the selection's own, the peer of each
- * connection is in the namespace too (its only device is lo), which the
- * restore makes anew: a peer outside the checkpoint would not be there.
+ * connection must be in the checkpoint too, as the restore makes the
+ * namespace anew: over lo, a peer outside the checkpoint would not be
+ * there; through the namespace's veth (kinds/net_ns.c), a peer in ferry's
+ * namespace is not carried yet (its lock would be taken in the namespace
+ * for the inside end, and the connection would have to survive the pair's
+ * re-creation).
  */
 static void peers_in_image(struct ckpt *c)
 {
@@ -600,7 +604,8 @@ static void peers_in_image(struct ckpt *c)
 			ckpt_unsupported(c, "pid %d fd %d: socket:[%llu]: its TCP connection %s, in "
 					 "the processes' own network namespace, has its other end in "
 					 "no process of the checkpoint, and the restore makes the "
-					 "namespace anew: checkpoint that process too (--tree)",
+					 "namespace anew: checkpoint that process too (--tree); one "
+					 "through its veth to a peer outside it is not carried yet",
 					 proc->pid, proc->fds[k].num, (unsigned long long)s->ino,
 					 netlock_conn_name(&mine, name, sizeof(name)));
 		}

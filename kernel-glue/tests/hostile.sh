@@ -199,6 +199,23 @@ refused net-ns-bad-mtu "the network namespace's lo MTU 1 is not in" \
 	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:1" \
 	"set:/network-namespace:sysctls:str:core/somaxconn=4096
 "
+refused net-ns-veth-multicast-mac "the network namespace's veth: a MAC address that is not six hexadecimal bytes of a unicast address" \
+	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:65536" \
+	"set:/network-namespace:sysctls:str:core/somaxconn=4096
+" "set:/network-namespace:veth:str:eth0 1500 1 01:00:5e:00:00:01 fveth0 1500 1 02:00:00:00:00:01
+"
+refused net-ns-veth-address-device "the network namespace's veth-addresses: a line whose DEVICE is neither end of the veth" \
+	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:65536" \
+	"set:/network-namespace:sysctls:str:core/somaxconn=4096
+" "set:/network-namespace:veth:str:eth0 1500 1 02:00:00:00:00:02 fveth0 1500 1 02:00:00:00:00:01
+" "set:/network-namespace:veth-addresses:str:eth1 10.0.0.1/24 0 0 -
+"
+refused net-ns-route-device "the network namespace's routes: a device that is not the veth of the namespace" \
+	"add:/:network-namespace" "set:/network-namespace:lo-mtu:u32:65536" \
+	"set:/network-namespace:sysctls:str:core/somaxconn=4096
+" "set:/network-namespace:veth:str:eth0 1500 1 02:00:00:00:00:02 fveth0 1500 1 02:00:00:00:00:01
+" "set:/network-namespace:routes:str:0.0.0.0/0 10.0.0.1 lo 0 3 0
+"
 refused userns-bad-map "uid-map: 1 to 340 lines of three numbers" \
 	"add:/:user-namespace" "set:/user-namespace:uid-map:str:0 0
 " "set:/user-namespace:gid-map:str:0 0 1

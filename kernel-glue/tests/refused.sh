@@ -46,8 +46,9 @@ sigio_owner freeze fd [0-9]+: its owner for signal-driven I/O, process [0-9]+, i
 mlock inventory area 0x[0-9a-f]+-0x[0-9a-f]+: being locked in memory \(mlock\)
 net_two inventory/tree a network namespace other than the first process.s is not carried .*\(ns .net.: net:\[[0-9]+\]\)
 net_two_own inventory/tree a network namespace other than the first process.s is not carried .*\(ns .net.: net:\[[0-9]+\]\)
-net_veth inventory its network namespace has the device .v-ferry[01]. \(veth\): only lo is carried yet.*\(ns .net.: net:\[[0-9]+\]\)
-net_route inventory its network namespace has the route to 10\.1\.0\.0/16 in table 254 .protocol [0-9]+., which no address made: routes are not carried yet
+net_veth inventory its network namespace has the veth .v-ferry[01]. whose peer is in the same namespace: only a veth whose peer is in ferry.s network namespace is carried yet.*\(ns .net.: net:\[[0-9]+\]\)
+net_veth_bridge inventory the host end .fvref0. of its veth .eth0. is a port of bridge .fbrref0. in ferry.s network namespace: not carried yet
+net_route inventory its network namespace has the route to 10\.1\.0\.0/16 in table 254 .protocol [0-9]+., which no address made, through lo: only the main table.s unicast routes through its veth are carried yet
 net_iptables inventory its network namespace has the iptables table .filter. .legacy netfilter.: netfilter rules are not carried yet
 net_nftables inventory its network namespace has the nftables table .ferry-refused. .family 1.: netfilter rules are not carried yet
 net_peer_outside freeze fd [0-9]+: socket:\[[0-9]+\]: its TCP connection .* in the processes. own network namespace, has its other end in no process of the checkpoint

@@ -5,15 +5,20 @@
 # restore fails once its first process, the root, has been let go). The
 # restore must fail saying so, and leave no process of the image behind,
 # the running root included; the image must then restore as if nothing had
-# happened, and the tree check itself.
+# happened, and the tree check itself. With NAME net_veth (t_net_veth, a
+# network namespace with a veth to ferry's), the failed restore must also
+# have removed the pair it made: the host end fveth0 is gone at once, not
+# left for the kernel to dismantle with the namespace.
 #
-# Usage: scenario_restore_fails.sh BUILD
+# Usage: scenario_restore_fails.sh BUILD [NAME]
 # host-test: run pidns
+# host-test: run pidns net_veth
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-build="$1"
+build="$1" name="${2:-tree}"
 label=restore-fails-after-root-runs
+[ "$name" = tree ] || label="$label-$name"
 ferry="$build/bin/ferry"
 dir=$(mktemp -d /tmp/ferry-fail.XXXXXX)
 
@@ -27,7 +32,7 @@ image_pids() {
 	"$ferry" inspect --json "$1" | jq -r '.processes[].pid'
 }
 
-start_program tree
+start_program "$name"
 sleep 0.3
 "$ferry" checkpoint --tree "$pid" -o "$dir/image" --kill >>"$dir/log" 2>&1 ||
 	fail "checkpoint failed"
@@ -46,6 +51,9 @@ grep -q "the processes it had begun were removed" "$dir/failed" ||
 for p in $members; do
 	[ -e "/proc/$p" ] && fail "pid $p is still there after the failed restore: $(cat /proc/$p/stat)"
 done
+if [ "$name" = net_veth ] && ip link show fveth0 >/dev/null 2>&1; then
+	fail "the host end fveth0 of the veth is still there after the failed restore"
+fi
 
 "$ferry" restore "$dir/image" >>"$dir/log" 2>&1 || fail "the restore after the failed one failed"
 for p in $members; do

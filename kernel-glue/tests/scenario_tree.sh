@@ -44,6 +44,9 @@
 # host-test: run pidns net_ns 1
 # host-test: run pidns net_ns 2
 # host-test: run pidns LIVE_FIRST=1 net_ns 1
+# host-test: run pidns net_veth 1
+# host-test: run pidns net_veth 2
+# host-test: run pidns LIVE_FIRST=1 net_veth 1
 # host-test: run pidns LIVE_FIRST=1 tree 1
 # host-test: run pidns LIVE_FIRST=1 lock_waiter 1
 # host-test: run pidns LIVE_FIRST=1 jobctl 1

@@ -616,6 +616,48 @@ static int set_up(const char *s)
 		}
 		return 0;
 	}
+	if (strcmp(s, "net_veth_bridge") == 0) {
+		/* a veth to ferry's network namespace (PID 1's) whose host end is a
+		 * port of a bridge there, made by a child outside the selection
+		 * (--pid) that removes the bridge once the program is gone */
+		int p[2];
+		char c = 0;
+
+		if (unshare(CLONE_NEWNET) < 0 || pipe(p) < 0)
+			return -1;
+		if (system("ip link add eth0 type veth peer name fvref0 netns 1") != 0) {
+			setup_why = "ip link add eth0 type veth peer name fvref0 netns 1";
+			errno = EPERM;
+			return -1;
+		}
+		peer_child = fork();
+		if (peer_child == 0) {
+			pid_t parent = getppid();
+			int ns = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+
+			close(p[0]);
+			if (ns < 0 || setns(ns, CLONE_NEWNET) < 0 ||
+			    system("ip link add fbrref0 type bridge && "
+				   "ip link set fvref0 master fbrref0") != 0) {
+				if (system("ip link del fbrref0 2>/dev/null")) {}
+				_exit(1);
+			}
+			c = 1;
+			if (write(p[1], &c, 1) != 1) {}
+			close(p[1]);
+			while (getppid() == parent)
+				usleep(100000);
+			_exit(system("ip link del fbrref0") == 0 ? 0 : 1);
+		}
+		close(p[1]);
+		if (peer_child < 0 || read(p[0], &c, 1) != 1 || !c) {
+			setup_why = "making the bridge fbrref0 in ferry's network namespace failed";
+			errno = EPERM;
+			return -1;
+		}
+		close(p[0]);
+		return 0;
+	}
 	if (strcmp(s, "net_iptables") == 0) {
 		/* a network namespace of its own where the legacy iptables filter
 		 * table exists (asking for it makes it) */

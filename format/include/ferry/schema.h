@@ -439,5 +439,9 @@
 #define FM_NET_LO_MTU "lo-mtu"           /* u32: lo's MTU */
 #define FM_NET_LO_ADDRESSES "lo-addresses" /* string: "ADDRESS/PREFIX SCOPE FLAGS BROADCAST\n" each */
 #define FM_NET_SYSCTLS "sysctls"         /* string: "NAME=VALUE\n" of each network sysctl of net. */
+/* (format 1.18) its veth, whose peer (the host end) is in the writer's namespace */
+#define FM_NET_VETH "veth" /* string: "NAME MTU UP MAC PEER PEER-MTU PEER-UP PEER-MAC\n" */
+#define FM_NET_VETH_ADDRESSES "veth-addresses" /* string: "DEVICE ADDRESS/PREFIX SCOPE FLAGS BROADCAST\n" each */
+#define FM_NET_ROUTES "routes" /* string: "DESTINATION/PREFIX GATEWAY DEVICE METRIC PROTOCOL SCOPE\n" each */
 
 #endif

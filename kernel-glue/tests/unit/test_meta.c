@@ -716,7 +716,8 @@ static void fill_image(struct st_image *img, unsigned *seed)
 	/* the network namespace: at most one, lo's MTU in range, its addresses
 	 * "ADDRESS/PREFIX SCOPE FLAGS BROADCAST" and sysctls NAME=VALUE lines */
 	for (size_t i = 0; i < kind_count; i++) {
-		struct netns { bool lo_up; uint32_t lo_mtu; char *addresses, *sysctls; };
+		struct netns { bool lo_up; uint32_t lo_mtu; char *addresses, *sysctls, *veth,
+			       *veth_addresses, *routes; };
 		struct { struct netns *ns; size_t n; } *ni;
 
 		if (strcmp(kind_registry[i]->name, "network-namespace") != 0 ||
@@ -733,6 +734,15 @@ static void fill_image(struct st_image *img, unsigned *seed)
 			free(ni->ns[0].sysctls);
 			ni->ns[0].sysctls = strdup("ipv4/ip_local_port_range=40000\t40100\n"
 						   "core/somaxconn=4096\n");
+			free(ni->ns[0].veth);
+			free(ni->ns[0].veth_addresses);
+			free(ni->ns[0].routes);
+			ni->ns[0].veth = strdup("eth0 1400 1 02:00:0a:cb:00:02 fveth0 1500 0 "
+						"02:00:0a:cb:00:01\n");
+			ni->ns[0].veth_addresses = strdup("eth0 10.203.0.2/24 0 0 10.203.0.255\n"
+							  "fveth0 fd00:203::1/64 0 0 -\n");
+			ni->ns[0].routes = strdup("0.0.0.0/0 10.203.0.1 eth0 0 3 0\n"
+						  "fd00:1::/64 - eth0 1024 3 253\n");
 		}
 	}
 	/* the user namespace: at most one, its maps "IN OUT COUNT" lines,

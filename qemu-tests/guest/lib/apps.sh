@@ -82,3 +82,27 @@ counter_start() {
 	echo "$app_pid" >/data/app.pid
 	sync
 }
+
+# consumed_not_restored STATUS [nopass]: after a fault in the restore once
+# the image was marked consumed, ferry-init did not restore it again: the
+# guest-app of /data/app.pid does not run (nor any other), its log has one
+# start line and does not grow, ferry-init said why, and STATUS (ferry
+# status) says the update was interrupted during restore. pass (unless
+# nopass) or fail naming what is wrong (false).
+consumed_not_restored() {
+	local a c1 c2 starts
+	a=$(cat /data/app.pid)
+	[ "$(cat /proc/$a/comm 2>/dev/null)" = guest-app ] && { fail "pid $a runs: the consumed image was restored again"; return 1; }
+	grep -qs '^guest-app$' /proc/[0-9]*/comm && { fail "a guest-app runs: the consumed image was restored again"; return 1; }
+	grep -q 'state consumed: nothing to restore' /run/ferry/init.log ||
+		{ fail "ferry-init did not refuse the consumed image: $(tail -n 2 /run/ferry/init.log)"; return 1; }
+	echo "$1" | grep -q 'interrupted during restore' || { fail "ferry status does not say the restore was interrupted"; return 1; }
+	starts=$(grep -c '^start' /data/counter.log)
+	[ "$starts" = 1 ] || { fail "$starts start lines in the counter log: started twice"; return 1; }
+	c1=$(last_count /data/counter.log)
+	sleep 2
+	c2=$(last_count /data/counter.log)
+	[ "$c1" = "$c2" ] || { fail "the counter log grows ($c1, then $c2): something runs it"; return 1; }
+	echo "not restored again: counter log ends at $c1, one start line"
+	[ "${2:-}" = nopass ] || pass
+}
