@@ -41,7 +41,7 @@ int init_restore_region(void);
  */
 struct ferry_region;
 struct ferry_update_record;
-bool init_note_restore(struct ferry_region *region, const struct ferry_update_record *rec, int r);
+bool init_note_restore(struct ferry_region *region, struct ferry_update_record *rec, int r);
 void init_reset_machine(struct ferry_region *region);
 
 /*

@@ -71,7 +71,7 @@ static bool image_whole(struct ferry_region *region, char *why, size_t len)
 	return true;
 }
 
-bool init_note_restore(struct ferry_region *region, const struct ferry_update_record *rec, int r)
+bool init_note_restore(struct ferry_region *region, struct ferry_update_record *rec, int r)
 {
 	struct ferry_restore_attempt *at;
 	enum ferry_attempt_action action = FERRY_ATTEMPT_NONE;
@@ -105,6 +105,8 @@ bool init_note_restore(struct ferry_region *region, const struct ferry_update_re
 		snprintf(at->reason, sizeof(at->reason), "%.223s", r < 0 ? rec->reason : "");
 	}
 	ferry_restore_attempts_store(region, &note);
+	rec->restore_attempts = note.count;
+	rec->restore_resets = note.resets;
 	return action == FERRY_ATTEMPT_RESET;
 }
 

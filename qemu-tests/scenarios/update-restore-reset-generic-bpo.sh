@@ -15,7 +15,8 @@
 # /init): the boots of 6.1 are counted on the data disk. On the second,
 # 6.1's ferry-init restored the image: the same PIDs, both logs go on with
 # no count twice or missing, and ferry status names the failed attempt on
-# 6.12 with its reason and the reset, then the restore on 6.1.
+# 6.12 with its reason and the reset, then the restore on 6.1; its history
+# line counts both restores and the reset.
 # the kernel's release as an extended regular expression (6.12's has a +)
 kver_re=$(printf '%s' "$kver" | sed 's/[][\\.*^$+?(){}|]/\\&/g')
 from=generic to=bpo
@@ -48,6 +49,9 @@ case "$boot" in
 		echo "$js" | grep -q '"then": "reset"' ||
 		{ fail "ferry status --json does not show the two attempts and the reset: $(echo "$js" | grep -E 'restore_|"then"' | tr '\n' ' ')"; return; }
 	echo "$st" | grep -q "kernels .* -> $kver" || { fail "ferry status does not name $kver as the kernel it was restored on"; return; }
+	# the record keeps the count of both, for the history
+	ferry status --history 2>&1 | grep -E "restored .* -> $kver_re .*  2 restores tried, 1 reset$" >/dev/null ||
+		{ fail "ferry status --history does not give the two restores and the reset: $(ferry status --history 2>&1 | tr '\n' ';')"; return; }
 	for p in $(cat /data/app.pid) $(cat /data/app.children); do
 		[ -d "/proc/$p" ] || { fail "pid $p was not restored on $kver"; return; }
 	done

@@ -176,6 +176,9 @@ static int history_text(void)
 		       u->old_kernel[0] ? u->old_kernel : "?", u->new_kernel[0] ? u->new_kernel : "?");
 		if (ph.total_ms >= 0)
 			printf("  downtime %.0f ms", ph.total_ms);
+		if (u->restore_attempts > 1 || u->restore_resets)
+			printf("  %u restores tried, %u reset%s", u->restore_attempts,
+			       u->restore_resets, u->restore_resets == 1 ? "" : "s");
 		if (u->reason[0])
 			printf("  (%s)", u->reason);
 		putchar('\n');
@@ -221,7 +224,9 @@ const struct command command_status = {
 		"image size, why it failed, and the downtime with its phases: freeze,\n"
 		"write, sync+kexec, kernel switch, restore.\n"
 		"\n"
-		"  --history  the last 16 updates instead, newest first, one line each:\n"
+		"  --history  the last 16 updates instead, newest first, one line each\n"
+		"             (with the restores tried and the resets for an image\n"
+		"             restored more than once):\n"
 		"             the history 'ferry update' keeps in /var/lib/ferry/history\n"
 		"             ($FERRY_STATE_DIR), with the region's newer record merged in\n"
 		"  --json     one JSON object: region (size, address, device, state,\n"

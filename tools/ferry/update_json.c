@@ -65,6 +65,8 @@ void update_record_json(struct json_writer *j, const char *key,
 	} else {
 		json_null(j, "pre_copy");
 	}
+	json_u64(j, "restores_tried", rec->restore_attempts);
+	json_u64(j, "restore_resets", rec->restore_resets);
 	json_object_begin(j, "watchdog");
 	json_bool(j, "armed", rec->watchdog & FERRY_WATCHDOG_ARMED);
 	json_u64(j, "timeout_s", rec->watchdog_s);

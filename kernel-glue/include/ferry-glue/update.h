@@ -141,6 +141,11 @@ struct ferry_update_record {
 	uint32_t precopy_reserved;      /* 0 */
 	uint64_t precopy_pages_before;  /* pages of the image copied before the freeze */
 	uint64_t precopy_pages_frozen;  /* pages written while the processes were frozen */
+	/* the restores ferry-init tried of the image and the resets it did
+	 * for it (ferry-glue/attempts.h's note, whose details stay in the
+	 * region only): kept in the history with the record */
+	uint32_t restore_attempts;
+	uint32_t restore_resets;
 };
 
 /*
