@@ -203,22 +203,36 @@ static int other_ns_has_sets(pid_t pid)
 	return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? WEXITSTATUS(status) : -EIO;
 }
 
+/* The last namespace other_ns_has_sets() looked into, and what it said:
+ * the processes of a selection share one. */
+struct undo_seen {
+	ino_t ino;
+	bool has_sets;
+};
+
 /* May the SEM_UNDO list of process @pid hold an adjustment: is there a
  * semaphore set in its IPC namespace? @own_sems: ferry's namespace's table. */
-static bool undo_may_matter(pid_t pid, const char *own_sems)
+static bool undo_may_matter(pid_t pid, const char *own_sems, struct undo_seen *seen)
 {
 	char path[64];
 	struct stat own, its;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
-	if (stat("/proc/self/ns/ipc", &own) == 0 && stat(path, &its) == 0 &&
-	    own.st_ino == its.st_ino && own.st_dev == its.st_dev)
+	if (stat(path, &its) < 0)
+		return true; /* gone meanwhile, or unreadable: asked below */
+	if (stat("/proc/self/ns/ipc", &own) == 0 && own.st_ino == its.st_ino &&
+	    own.st_dev == its.st_dev)
 		return table_lists_one(own_sems);
-	return other_ns_has_sets(pid) != 0;
+	if (seen->ino != its.st_ino) {
+		seen->ino = its.st_ino;
+		seen->has_sets = other_ns_has_sets(pid) != 0;
+	}
+	return seen->has_sets;
 }
 
 int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
 {
+	struct undo_seen seen = { 0 };
 	char *sems, *msgs;
 	int r = read_table("sem", &sems);
 
@@ -234,7 +248,7 @@ int inv_walk_sysvipc(struct inv *v, const pid_t *pids, size_t npids)
 	if (msgs)
 		walk_msgs(v, pids, npids, msgs);
 	for (size_t i = 0; i < npids; i++)
-		if (undo_may_matter(pids[i], sems))
+		if (undo_may_matter(pids[i], sems, &seen))
 			walk_undo(v, pids[i]);
 	free(sems);
 	free(msgs);
