@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,21 +38,6 @@ const char *ferry_history_path(char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/history", state_dir());
 	return buf;
-}
-
-/* The length of a damaged record at @raw (its header whole, its CRC
- * wrong), to go on after it; 0 when its header is damaged too. */
-static size_t damaged_size(const uint8_t *raw, size_t avail)
-{
-	struct ferry_update_record head;
-
-	if (avail < offsetof(struct ferry_update_record, generation))
-		return 0;
-	memcpy(&head, raw, offsetof(struct ferry_update_record, generation));
-	if (head.magic != FERRY_UPDATE_RECORD_MAGIC || head.size < FERRY_UPDATE_RECORD_V1_SIZE ||
-	    head.size > FERRY_UPDATE_RECORD_MAX || head.size > avail)
-		return 0;
-	return head.size;
 }
 
 int ferry_history_load(struct ferry_update_record *recs, size_t *ret_n, size_t *ret_damaged)
@@ -92,7 +76,7 @@ int ferry_history_load(struct ferry_update_record *recs, size_t *ret_n, size_t *
 		damaged += e < 0;
 		if (e == 0)
 			ferry_history_merge(recs, &n, &rec);
-		else if (!(size = damaged_size(buf + at, len - at)))
+		else if (!size)
 			break; /* what follows cannot be told apart any more */
 		at += size;
 	}

@@ -65,6 +65,8 @@ int ferry_update_record_read(const void *raw, size_t avail, struct ferry_update_
 	uint32_t crc;
 
 	memset(ret, 0, sizeof(*ret));
+	if (ret_size)
+		*ret_size = 0;
 	if (avail < FERRY_UPDATE_RECORD_V1_SIZE)
 		return -ENODATA;
 	memcpy(&head, raw, offsetof(struct ferry_update_record, generation));
@@ -73,12 +75,12 @@ int ferry_update_record_read(const void *raw, size_t avail, struct ferry_update_
 	if (head.version < 1 || head.size < FERRY_UPDATE_RECORD_V1_SIZE ||
 	    head.size > FERRY_UPDATE_RECORD_MAX || head.size > avail || head.size % 8 != 0)
 		return -EBADMSG;
+	if (ret_size)
+		*ret_size = head.size; /* its header is whole: known even if its CRC is not */
 	memcpy(&crc, (const uint8_t *)raw + offsetof(struct ferry_update_record, crc), sizeof(crc));
 	if (crc != record_crc(raw, head.size))
 		return -EBADMSG;
 	memcpy(ret, raw, head.size < sizeof(*ret) ? head.size : sizeof(*ret));
-	if (ret_size)
-		*ret_size = head.size;
 	ret->reason[sizeof(ret->reason) - 1] = 0;
 	ret->old_kernel[sizeof(ret->old_kernel) - 1] = 0;
 	ret->new_kernel[sizeof(ret->new_kernel) - 1] = 0;

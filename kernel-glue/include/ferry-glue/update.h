@@ -210,8 +210,8 @@ const char *ferry_update_outcome_name(int32_t outcome);
 
 /* The record at @raw, @avail bytes readable there, of any version (magic,
  * size, CRC checked), into @ret with its strings ended, the fields it does
- * not have zero; its size in *@ret_size. 0, -ENODATA (no record) or
- * -EBADMSG. */
+ * not have zero; its size in *@ret_size, also when only its CRC is wrong
+ * (0 when its header is not whole). 0, -ENODATA (no record) or -EBADMSG. */
 int ferry_update_record_read(const void *raw, size_t avail, struct ferry_update_record *ret,
 			     size_t *ret_size);
 
