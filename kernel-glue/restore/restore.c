@@ -5,7 +5,8 @@
  * address space; the pages of all processes; then files, attributes,
  * process groups, threads, per-thread state and credentials, registers;
  * once every process is complete, each is read back and compared with the
- * image (verify.c), and only then do they run. Any failure
+ * image (verify.c), and only then do they run (the caller's
+ * before_first_let_go first, then what each kind does last). Any failure
  * kills every process the restore made, a running one too, and waits
  * until their pids are free: the image can be tried again.
  * Around it, the network lock of the image's TCP connections: released
@@ -221,6 +222,10 @@ static int restore_all(struct rst *r)
 	if (e == 0 && test_fail_after(0))
 		e = log_error_errno(-ECANCELED, "%s: the restore fails here, before anything is "
 				    "let go", TEST_FAIL_AFTER);
+	/* the last instant a restore cut short leaves nothing that ran or
+	 * was sent: the caller's (ferry-init: the image consumed) */
+	if (e == 0 && r->opts->before_first_let_go)
+		e = r->opts->before_first_let_go(r->opts->before_first_let_go_arg);
 	for (size_t k = 0; k < kind_count && e == 0; k++)
 		if (kind_registry[k]->before_let_go)
 			e = kind_registry[k]->before_let_go(r);

@@ -66,6 +66,19 @@ struct ferry_restore_options {
 	void (*after_lock)(void *arg);
 	void *after_lock_arg;
 	/*
+	 * Called once, when not NULL: every process is complete and
+	 * verified, none runs yet and nothing has left (no connection out of
+	 * repair mode, no byte sent), right before the first is let go. Up
+	 * to here a restore cut short (a reset, a hang, its caller's death)
+	 * leaves nothing behind that runs; from here it does not. ferry-init
+	 * marks the image consumed here. A failure (-errno, logged by the
+	 * callee) fails the restore: every process is removed as on any
+	 * failure. With pidns it runs in the namespace's init, a child of
+	 * the caller.
+	 */
+	int (*before_first_let_go)(void *arg);
+	void *before_first_let_go_arg;
+	/*
 	 * When not NULL (ferry-init: FERRY_ADOPT_DIR), the directory where
 	 * each systemd unit the image records (/systemd-unit) gets a record
 	 * of its restored processes, UNIT.adopt, for `ferry adopt UNIT`
