@@ -90,6 +90,31 @@ enum ferry_attempt_action ferry_restore_failure_action(enum ferry_restore_policy
 	return FERRY_ATTEMPT_RESET;
 }
 
+struct ferry_restore_attempt *ferry_restore_attempts_last(struct ferry_restore_attempts *a)
+{
+	if (!a->count || a->count > FERRY_RESTORE_ATTEMPTS_MAX)
+		return NULL;
+	return &a->attempt[a->count - 1];
+}
+
+enum ferry_attempt_action ferry_restore_interrupted_action(struct ferry_restore_attempts *a,
+							   const struct ferry_update_record *rec)
+{
+	struct ferry_restore_attempt *last = ferry_restore_attempts_last(a);
+	bool cut = last && last->outcome == FERRY_UPDATE_RESTORING;
+
+	if (!cut && rec->outcome != FERRY_UPDATE_RESTORING)
+		return FERRY_ATTEMPT_NONE;
+	/* the note must hold the attempt cut short, or it cannot be marked,
+	 * and the next one could not tell it was a retry */
+	if (!cut)
+		return FERRY_ATTEMPT_NOT_RETRIED;
+	for (unsigned i = 0; i + 1 < a->count; i++)
+		if (a->attempt[i].action == FERRY_ATTEMPT_RETRIED)
+			return FERRY_ATTEMPT_NOT_RETRIED;
+	return FERRY_ATTEMPT_RETRIED;
+}
+
 const char *ferry_attempt_action_describe(uint32_t action)
 {
 	switch (action) {
@@ -103,6 +128,11 @@ const char *ferry_attempt_action_describe(uint32_t action)
 	case FERRY_ATTEMPT_NOT_WHOLE:
 		return "booted on without them (the image is not whole and sealed: no reset)";
 	case FERRY_ATTEMPT_RESET_FAILED: return "booted on without them (the reset failed)";
+	case FERRY_ATTEMPT_RETRIED:
+		return "cut short before any process ran: the next boot restored the image again (once)";
+	case FERRY_ATTEMPT_NOT_RETRIED:
+		return "cut short before any process ran, after a retry already: not restored again "
+		       "(the image consumed)";
 	}
 	return "unknown action";
 }

@@ -100,6 +100,45 @@ static void test_attempts(struct ferry_region *r, const struct ferry_update_reco
 	CHECK("attempts-damaged", ferry_restore_attempts_load(r, rec, &back) == -ENODATA);
 }
 
+/* A restore cut short before any process ran: retried once, never twice. */
+static void test_interrupted(const struct ferry_update_record *rec)
+{
+	struct ferry_update_record cut = *rec, ended = *rec;
+	struct ferry_restore_attempts a;
+	struct ferry_restore_attempt *at;
+
+	cut.outcome = FERRY_UPDATE_RESTORING;
+	ended.outcome = FERRY_UPDATE_FAILED;
+	memset(&a, 0, sizeof(a));
+	CHECK("interrupted-none", ferry_restore_interrupted_action(&a, rec) == FERRY_ATTEMPT_NONE &&
+					  !ferry_restore_attempts_last(&a));
+	/* the record says so, but no note keeps the attempt: cannot tell */
+	CHECK("interrupted-no-note", ferry_restore_interrupted_action(&a, &cut) ==
+					     FERRY_ATTEMPT_NOT_RETRIED);
+	at = ferry_restore_attempts_add(&a);
+	at->outcome = FERRY_UPDATE_RESTORING;
+	CHECK("interrupted-first", ferry_restore_interrupted_action(&a, &cut) == FERRY_ATTEMPT_RETRIED &&
+					   ferry_restore_attempts_last(&a) == at);
+	/* the note was stored, the record not yet: cut short all the same */
+	CHECK("interrupted-note-only", ferry_restore_interrupted_action(&a, &ended) ==
+					       FERRY_ATTEMPT_RETRIED);
+	at->action = FERRY_ATTEMPT_RETRIED;
+	at = ferry_restore_attempts_add(&a);
+	at->outcome = FERRY_UPDATE_RESTORING;
+	CHECK("interrupted-twice", ferry_restore_interrupted_action(&a, &cut) ==
+					   FERRY_ATTEMPT_NOT_RETRIED);
+	/* a failure after the retry ended it: nothing cut short */
+	at->outcome = FERRY_UPDATE_FAILED;
+	CHECK("interrupted-then-failed", ferry_restore_interrupted_action(&a, &ended) ==
+						 FERRY_ATTEMPT_NONE);
+	/* beyond the slots the note cannot mark it: not again */
+	ferry_restore_attempts_add(&a);
+	ferry_restore_attempts_add(&a);
+	CHECK("interrupted-unkept", !ferry_restore_attempts_last(&a) &&
+					    ferry_restore_interrupted_action(&a, &cut) ==
+						    FERRY_ATTEMPT_NOT_RETRIED);
+}
+
 /* @rec as a record of @size bytes (version 1: 816, its CRC last; longer:
  * fields of a later version beyond what this one knows) into @out. */
 static void record_as(const struct ferry_update_record *rec, uint32_t version, uint32_t size,
@@ -219,6 +258,7 @@ int main(void)
 	CHECK("phase-total-unknown", ph.total_ms < 0 && ph.restore_ms < 0);
 
 	test_attempts(&r, &rec);
+	test_interrupted(&rec);
 	test_versions(&rec);
 	mem[FERRY_UPDATE_RECORD_OFFSET + 40] ^= 1;
 	CHECK("record-damaged", ferry_update_record_load(&r, &back) == -EBADMSG);

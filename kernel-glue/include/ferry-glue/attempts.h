@@ -5,7 +5,8 @@
  * tried and what it did after a failure, so that a failed restore on the
  * kernel an update switched to can reset the machine into the default
  * kernel once, and never again for the same image (a second failure boots
- * on). `ferry status` prints them.
+ * on), and a restore cut short before any process ran is tried again on
+ * the next boot, once. `ferry status` prints them.
  *
  * Lives in the region's header page at FERRY_RESTORE_ATTEMPTS_OFFSET, after
  * the update record. It belongs to the update whose record has the same
@@ -40,12 +41,19 @@ enum ferry_attempt_action {
 	FERRY_ATTEMPT_RESET_DONE = 4,  /* booted on: a reset for this image happened already */
 	FERRY_ATTEMPT_NOT_WHOLE = 5,   /* booted on: the image does not verify, or is not sealed */
 	FERRY_ATTEMPT_RESET_FAILED = 6, /* reboot(2) failed; booted on */
+	/* an attempt interrupted before any process ran (outcome still
+	 * FERRY_UPDATE_RESTORING), as the next boot found it: */
+	FERRY_ATTEMPT_RETRIED = 7,     /* it restored the image again (once) */
+	FERRY_ATTEMPT_NOT_RETRIED = 8, /* it did not: retried once already; consumed */
 };
 
 struct ferry_restore_attempt {
 	struct ferry_stamp at; /* ferry-init started */
 	char kernel[64];       /* uname -r of the kernel it ran on */
-	int32_t outcome;       /* FERRY_UPDATE_RESTORED or FERRY_UPDATE_FAILED */
+	/* FERRY_UPDATE_RESTORED or FERRY_UPDATE_FAILED; FERRY_UPDATE_RESTORING
+	 * from its start (noted before the restore) until it ends: what a
+	 * restore cut short leaves */
+	int32_t outcome;
 	uint32_t action;       /* enum ferry_attempt_action */
 	char reason[224];      /* why it failed (cut), or "" */
 };
@@ -84,6 +92,25 @@ struct ferry_restore_attempt *ferry_restore_attempts_add(struct ferry_restore_at
 enum ferry_attempt_action ferry_restore_failure_action(enum ferry_restore_policy policy,
 						       const struct ferry_restore_attempts *a,
 						       const char *old_kernel, const char *kernel);
+
+/* The last attempt the note keeps, when it is the last one tried (at
+ * most FERRY_RESTORE_ATTEMPTS_MAX of them), or NULL. */
+struct ferry_restore_attempt *ferry_restore_attempts_last(struct ferry_restore_attempts *a);
+
+/*
+ * ferry-init, finding the image still SEALED or EXPANDED, with @rec as the
+ * last boot left it: was the last restore of it cut short (a reset, a
+ * hang, ferry-init's death) before the first process was let go? The
+ * record says so (its outcome still FERRY_UPDATE_RESTORING), or the note's
+ * last attempt does (stored before the record). FERRY_ATTEMPT_NONE: no.
+ * FERRY_ATTEMPT_RETRIED: yes, restore it again. FERRY_ATTEMPT_NOT_RETRIED:
+ * yes, and an earlier attempt was retried already, or the note does not
+ * keep the one cut short (more than FERRY_RESTORE_ATTEMPTS_MAX tried, or
+ * no note), so that it cannot tell: once only, so that a fault that
+ * recurs (a hang and its watchdog) cannot loop.
+ */
+enum ferry_attempt_action ferry_restore_interrupted_action(struct ferry_restore_attempts *a,
+							   const struct ferry_update_record *rec);
 
 /* "reset the machine into the default kernel", ... */
 const char *ferry_attempt_action_describe(uint32_t action);
