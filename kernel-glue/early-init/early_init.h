@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ferry-glue/attempts.h" /* enum ferry_attempt_action */
 #include "ferry/magic.h" /* FERRY_PARAM_*: the keys of init_cmdline_arg() */
 
 /* mounts.c: /proc, /sys and /dev (devtmpfs) unless already there. */
@@ -42,6 +43,23 @@ int init_restore_region(void);
 struct ferry_region;
 struct ferry_update_record;
 bool init_note_restore(struct ferry_region *region, struct ferry_update_record *rec, int r);
+/*
+ * Before the restore (the image checked): note the attempt as begun in the
+ * region, its outcome FERRY_UPDATE_RESTORING until init_note_restore()
+ * ends it; also @rec's counts of the restores tried and the resets.
+ */
+void init_note_begin(struct ferry_region *region, struct ferry_update_record *rec);
+/*
+ * The image found SEALED or EXPANDED, @rec as the last boot left it: was
+ * its last restore cut short before any process was let go (the note's
+ * last attempt begun and never ended, or the record still RESTORING)?
+ * FERRY_ATTEMPT_NONE (enum ferry_attempt_action): no; FERRY_ATTEMPT_RETRIED:
+ * restore it again (logged), once; FERRY_ATTEMPT_NOT_RETRIED: it was
+ * retried once already (or the note cannot tell): do not. The attempt cut
+ * short is marked with what this boot does.
+ */
+enum ferry_attempt_action init_note_interrupted(struct ferry_region *region,
+						struct ferry_update_record *rec);
 void init_reset_machine(struct ferry_region *region);
 
 /*

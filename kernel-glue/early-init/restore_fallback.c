@@ -14,6 +14,12 @@
  * restores. Never twice for one image: the reset is noted in the region
  * before it happens, and a second failure boots on. A failure on the
  * image's own kernel does not reset either (no other kernel to go to).
+ *
+ * A restore that never ends (a reset, a hang and its watchdog, ferry-init's
+ * death) leaves its attempt noted as begun (init_note_begin(), before the
+ * restore) and, when it was cut short before the first process was let go,
+ * the image still SEALED: the next boot restores it again, once
+ * (init_note_interrupted()); one cut short a second time is not.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +35,8 @@
 #include "region.h"
 
 static struct ferry_restore_attempts note;
+/* the attempt init_note_begin() noted, when the restore began */
+static bool begun;
 
 static enum ferry_restore_policy read_policy(void)
 {
@@ -71,13 +79,56 @@ static bool image_whole(struct ferry_region *region, char *why, size_t len)
 	return true;
 }
 
+enum ferry_attempt_action init_note_interrupted(struct ferry_region *region,
+						struct ferry_update_record *rec)
+{
+	struct ferry_restore_attempt *last;
+	enum ferry_attempt_action action;
+
+	ferry_restore_attempts_load(region, rec, &note);
+	action = ferry_restore_interrupted_action(&note, rec);
+	if (action == FERRY_ATTEMPT_NONE)
+		return action;
+	last = ferry_restore_attempts_last(&note);
+	if (last && last->outcome == FERRY_UPDATE_RESTORING) {
+		last->action = action;
+		ferry_restore_attempts_store(region, &note);
+	}
+	if (action == FERRY_ATTEMPT_RETRIED)
+		log_warning("the restore of this image on %s was interrupted before any process ran: "
+			    "restoring it again (once)", last && last->kernel[0] ? last->kernel : "?");
+	return action;
+}
+
+void init_note_begin(struct ferry_region *region, struct ferry_update_record *rec)
+{
+	struct ferry_restore_attempt *at;
+
+	ferry_restore_attempts_load(region, rec, &note);
+	/* the attempt noted when the restore began (a failure before it, of
+	 * the image's check, is added now) */
+	at = begun ? ferry_restore_attempts_last(&note) : ferry_restore_attempts_add(&note);
+	begun = false;
+	if (at) {
+		at->at = rec->init;
+		snprintf(at->kernel, sizeof(at->kernel), "%s", rec->new_kernel);
+		/* until it ends: what a reset, a hang or our death leaves */
+		at->outcome = FERRY_UPDATE_RESTORING;
+	}
+	ferry_restore_attempts_store(region, &note);
+	rec->restore_attempts = note.count;
+	rec->restore_resets = note.resets;
+	begun = true;
+}
+
 bool init_note_restore(struct ferry_region *region, struct ferry_update_record *rec, int r)
 {
 	struct ferry_restore_attempt *at;
 	enum ferry_attempt_action action = FERRY_ATTEMPT_NONE;
 	char why[256];
 
-	ferry_restore_attempts_load(region, rec, &note);
+	if (!begun)
+		ferry_restore_attempts_load(region, rec, &note);
 	if (r < 0) {
 		action = ferry_restore_failure_action(read_policy(), &note, rec->old_kernel,
 						      rec->new_kernel);
@@ -96,7 +147,10 @@ bool init_note_restore(struct ferry_region *region, struct ferry_update_record *
 			log_warning("after the failed restore: %s", ferry_attempt_action_describe(action));
 		}
 	}
-	at = ferry_restore_attempts_add(&note);
+	/* the attempt noted when the restore began (a failure before it, of
+	 * the image's check, is added now) */
+	at = begun ? ferry_restore_attempts_last(&note) : ferry_restore_attempts_add(&note);
+	begun = false;
 	if (at) {
 		at->at = rec->init;
 		snprintf(at->kernel, sizeof(at->kernel), "%s", rec->new_kernel);

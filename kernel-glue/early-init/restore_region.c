@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The image in the region: check, mark consumed, restore (which verifies).
+ * The image in the region: check, restore (which verifies), mark consumed.
  *
- * Exactly once: the region is marked CONSUMED (record: RESTORING) before
- * the first process is created, so a crash or power loss anywhere in the
- * restore can never bring the processes back a second time; `ferry status`
- * then reports the update as interrupted during restore. When the restore
- * fails cleanly (ferry_restore() removes every process it began before any
- * of them ran) the image is SEALED again, kept for inspection or another
- * try. That includes a damaged image: the restore verifies the metadata,
- * every chunk descriptor and the digest before it creates the first
- * process, and each chunk's payload CRC before any process runs. What
- * follows a failure (a reset into the default kernel, once, or booting
- * on) is restore_fallback.c's.
+ * Exactly once: the region is marked CONSUMED at the last instant before
+ * the first restored process is let go (the restore's before_first_let_go:
+ * every process complete and verified, no connection out of repair mode),
+ * so a crash, power loss or hang after it can never bring the processes
+ * back a second time; `ferry status` then reports the update as
+ * interrupted during restore. Before it, a restore cut short leaves
+ * nothing that ran: the image is still SEALED (or EXPANDED), the attempt
+ * noted in the region as begun and never ended, and the next boot
+ * restores it again, once (restore_fallback.c); cut short a second time,
+ * it is marked CONSUMED and not restored. When the restore fails cleanly
+ * (ferry_restore() removes every process it began) the image is SEALED
+ * again, kept for inspection or another try. That includes a damaged
+ * image: the restore verifies the metadata, every chunk descriptor and
+ * the digest before it creates the first process, and each chunk's
+ * payload CRC before any process runs. What follows a failure (a reset
+ * into the default kernel, once, or booting on) is restore_fallback.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -240,58 +245,106 @@ static void watchdog_leftover(struct ferry_region *region)
 	ferry_update_record_store(region, &rec);
 }
 
+/* What the restore's before_first_let_go needs: the region, its header. */
+struct consume {
+	struct ferry_region *region;
+	struct ferry_region_header *h;
+	struct ferry_update_record *rec;
+	const char *test;     /* ferry.test_init=, or "" */
+	bool died;            /* a test hook: as if the machine died here */
+};
+
+/* qemu-tests: ferry.test_init=die-, reset- or hang-@point, the machine
+ * dies, loses its power or hangs where @where says: true when ferry-init
+ * is to go on as if it had died (the restore fails, its processes removed,
+ * and nothing more is written to the region). */
+static bool test_fault(struct consume *c, const char *point, const char *where)
+{
+	char die[48], reset[48], hang[48];
+
+	snprintf(die, sizeof(die), "die-%s", point);
+	snprintf(reset, sizeof(reset), "reset-%s", point);
+	snprintf(hang, sizeof(hang), "hang-%s", point);
+	if (!strcmp(c->test, die)) {
+		log_info("test: stopping %s, as if the machine died in the middle of the restore",
+			 where);
+		c->died = true;
+		return true;
+	}
+	/* the power is lost (a reset, RAM kept, nothing synced) */
+	if (!strcmp(c->test, reset)) {
+		log_info("test: resetting the machine (nothing synced) %s", where);
+		reboot(RB_AUTOBOOT);
+		log_error("test: cannot reset the machine: %s", strerror(errno));
+		c->died = true;
+		return true;
+	}
+	/* ferry-init hangs, the watchdog it re-armed running */
+	if (!strcmp(c->test, hang)) {
+		log_info("test: hanging %s", where);
+		for (;;)
+			pause();
+	}
+	return false;
+}
+
+/*
+ * Exactly once: every process is complete and verified, none was let go,
+ * no connection left repair mode. Until here a restore cut short leaves
+ * nothing that ran, and the next boot may restore the image again (once:
+ * restore_fallback.c); from here it is CONSUMED, never restored again.
+ */
+static int consume(void *arg)
+{
+	struct consume *c = arg;
+	int r;
+
+	if (test_fault(c, "before-let-go", "before the first process is let go"))
+		return -EINTR;
+	c->h->state = FERRY_REGION_CONSUMED;
+	c->h->generation++;
+	r = ferry_region_header_store(c->region, c->h);
+	if (r < 0) {
+		snprintf(c->rec->reason, sizeof(c->rec->reason), "cannot mark the image consumed: %s",
+			 strerror(-r));
+		return log_error_errno(r, "cannot mark the image consumed");
+	}
+	if (test_fault(c, "after-consumed", "after marking the image consumed"))
+		return -EINTR;
+	return 0;
+}
+
 static int restore_image(struct ferry_region *region, struct ferry_region_header *h,
 			 struct ferry_update_record *rec, const uint8_t *data, uint64_t size)
 {
 	struct ferry_restore_options o = { .image = "the region" };
-	char *report = NULL, last[400] = "", lazy[8];
+	char *report = NULL, last[400] = "", lazy[8], test[32] = "";
+	struct consume c = { .region = region, .h = h, .rec = rec, .test = test };
 	size_t report_len = 0;
 	struct reason reason;
 	int r;
 
-	/* exactly once: consumed before the first process exists */
-	h->state = FERRY_REGION_CONSUMED;
-	h->generation++;
-	r = ferry_region_header_store(region, h);
-	if (r < 0) {
-		snprintf(rec->reason, sizeof(rec->reason), "cannot mark the image consumed: %s",
-			 strerror(-r));
-		return r;
-	}
-	rec->outcome = FERRY_UPDATE_RESTORING;
-	ferry_update_record_store(region, rec);
-	/* qemu-tests: the machine "dies" here, between the mark and the restore */
-	if (init_cmdline_arg(FERRY_PARAM_TEST_INIT, last, sizeof(last)) &&
-	    !strcmp(last, "die-after-consumed")) {
-		log_info("test: stopping as if the machine died in the middle of the restore");
-		return -EINTR;
-	}
-	/* qemu-tests: the power is lost here (a reset, RAM kept, nothing synced) */
-	if (!strcmp(last, "reset-after-consumed")) {
-		log_info("test: resetting the machine (nothing synced) after marking the image consumed");
-		reboot(RB_AUTOBOOT);
-		log_error("test: cannot reset the machine: %s", strerror(errno));
-		return -EINTR;
-	}
-	/* qemu-tests: ferry-init hangs here, the watchdog it re-armed running */
-	if (!strcmp(last, "hang-after-consumed")) {
-		log_info("test: hanging after marking the image consumed");
-		for (;;)
-			pause();
-	}
+	init_cmdline_arg(FERRY_PARAM_TEST_INIT, test, sizeof(test));
 	/* qemu-tests: ferry.test_init=fail-after-N, the restore fails late,
 	 * once N processes were let go (restore.c's FERRY_TEST_RESTORE_FAIL_AFTER) */
-	if (!strncmp(last, "fail-after-", 11)) {
-		log_info("test: the restore fails once %s processes run", last + 11);
-		setenv("FERRY_TEST_RESTORE_FAIL_AFTER", last + 11, 1);
+	if (!strncmp(test, "fail-after-", 11)) {
+		log_info("test: the restore fails once %s processes run", test + 11);
+		setenv("FERRY_TEST_RESTORE_FAIL_AFTER", test + 11, 1);
 	}
 
 	correct_realtime(rec);
+	/* under way: a reset, a hang or our death leaves it so, in the note
+	 * (stored first) and in the record */
+	init_note_begin(region, rec);
+	rec->outcome = FERRY_UPDATE_RESTORING;
+	ferry_update_record_store(region, rec);
 	o.image_data = data;
 	o.image_size = size;
 	/* the old kernel's network lock went with it: this one takes its own */
 	o.take_network_lock = true;
 	o.after_lock = init_run_network_setup;
+	o.before_first_let_go = consume;
+	o.before_first_let_go_arg = &c;
 	/* ferry.lazy=1: the pager and its guard outlive the exec of the real
 	 * init, and keep writing to our log */
 	o.lazy = init_cmdline_arg(FERRY_PARAM_LAZY, lazy, sizeof(lazy)) && !strcmp(lazy, "1");
@@ -306,6 +359,10 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 	if (o.report)
 		fclose(o.report);
 	ferry_stamp_now(&rec->resumed);
+	if (c.died) {
+		free(report);
+		return -EINTR;
+	}
 	if (r == 0) {
 		rec->outcome = FERRY_UPDATE_RESTORED;
 		rec->nprocs = count_lines(report, "restored pid ");
@@ -316,11 +373,34 @@ static int restore_image(struct ferry_region *region, struct ferry_region_header
 		h->state = FERRY_REGION_SEALED;
 		h->generation++;
 		ferry_region_header_store(region, h);
-		snprintf(rec->reason, sizeof(rec->reason), "restore failed: %s",
-			 last[0] ? last : strerror(-r));
+		if (!rec->reason[0])
+			snprintf(rec->reason, sizeof(rec->reason), "restore failed: %s",
+				 last[0] ? last : strerror(-r));
 	}
 	free(report);
 	return r;
+}
+
+/*
+ * Its last restore was cut short before any process was let go, and
+ * retried once already: the image is CONSUMED, not restored a third time
+ * (a fault that recurs, a hang and its watchdog, must not loop).
+ */
+static int give_up_interrupted(struct ferry_region *region, struct ferry_region_header *h,
+			       struct ferry_update_record *rec)
+{
+	int r;
+
+	snprintf(rec->reason, sizeof(rec->reason), "not restored: its restore was interrupted "
+		 "twice before any process ran (retried once after the first)");
+	h->state = FERRY_REGION_CONSUMED;
+	h->generation++;
+	r = ferry_region_header_store(region, h);
+	if (r < 0)
+		log_error("cannot mark the image consumed: %s", strerror(-r));
+	log_error("NOT RESTORED: the restore of this image was interrupted twice before any "
+		  "process ran: the image is consumed, not restored again");
+	return -ECANCELED;
 }
 
 int init_restore_region(void)
@@ -332,6 +412,7 @@ int init_restore_region(void)
 	uint64_t size;
 	struct utsname uts;
 	char arg[128], test[32];
+	enum ferry_attempt_action interrupted;
 	bool reset;
 	int r, wd;
 
@@ -379,6 +460,17 @@ int init_restore_region(void)
 			 wd >= 0 ? "runs" : "is not running");
 		for (;;)
 			pause();
+	}
+	/* its last restore was cut short before any process ran? */
+	interrupted = init_note_interrupted(&region, &rec);
+	if (interrupted == FERRY_ATTEMPT_NOT_RETRIED) {
+		r = give_up_interrupted(&region, &h, &rec);
+		watchdog_release(&rec, wd);
+		rec.outcome = FERRY_UPDATE_FAILED;
+		rec.error = -r;
+		finish(&region, &rec);
+		ferry_region_close(&region);
+		return r;
 	}
 	r = check_image(data, size, rec.reason, sizeof(rec.reason));
 	if (r == 0)

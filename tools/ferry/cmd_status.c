@@ -62,6 +62,8 @@ static void attempts_json(struct json_writer *j, const struct ferry_region *regi
 		[FERRY_ATTEMPT_RESET_DONE] = "reset-already",
 		[FERRY_ATTEMPT_NOT_WHOLE] = "image-not-whole",
 		[FERRY_ATTEMPT_RESET_FAILED] = "reset-failed",
+		[FERRY_ATTEMPT_RETRIED] = "retried",
+		[FERRY_ATTEMPT_NOT_RETRIED] = "not-retried",
 	};
 	struct ferry_restore_attempts a;
 
@@ -74,7 +76,8 @@ static void attempts_json(struct json_writer *j, const struct ferry_region *regi
 
 		json_object_begin(j, NULL);
 		json_string(j, "kernel", at->kernel[0] ? at->kernel : NULL);
-		json_string(j, "outcome", at->outcome == FERRY_UPDATE_RESTORED ? "restored" : "failed");
+		json_string(j, "outcome", at->outcome == FERRY_UPDATE_RESTORED ? "restored" :
+					  at->outcome == FERRY_UPDATE_RESTORING ? "interrupted" : "failed");
 		json_string(j, "reason", at->reason[0] ? at->reason : NULL);
 		json_string(j, "then", at->action < sizeof(actions) / sizeof(actions[0]) ?
 					       actions[at->action] : "unknown");

@@ -100,7 +100,9 @@ enum ferry_update_outcome {
 	FERRY_UPDATE_NONE = 0,
 	FERRY_UPDATE_WRITING = 1,   /* the old kernel is writing the image */
 	FERRY_UPDATE_SEALED = 2,    /* sealed, kexec issued; not seen by ferry-init yet */
-	FERRY_UPDATE_RESTORING = 3, /* ferry-init marked it consumed and is restoring */
+	FERRY_UPDATE_RESTORING = 3, /* ferry-init is restoring it; read by a later boot:
+				     * the restore was cut short (the image still
+				     * SEALED when before the CONSUMED mark) */
 	FERRY_UPDATE_RESTORED = 4,  /* the processes run on the new kernel */
 	FERRY_UPDATE_FAILED = 5,    /* see reason; the image is kept when it could be */
 	FERRY_UPDATE_REFUSED = 6,   /* the preflight said no; nothing frozen (history only) */
