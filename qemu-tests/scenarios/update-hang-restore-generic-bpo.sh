@@ -6,7 +6,8 @@
 # A cell of the fault matrix (qemu-tests/README.md): the update kernel
 # (6.12) hangs in the restore, after its ferry-init re-armed the watchdog
 # that ferry update --watchdog 15 left running and marked the image
-# consumed (ferry.test_init=hang-after-consumed). The watchdog resets the
+# consumed, right before the first process is let go
+# (ferry.test_init=hang-after-consumed). The watchdog resets the
 # machine (--watchdog: i6300esb, RAM kept) into 6.1 (ferry.step=1 again:
 # the boots are counted on the data disk), whose ferry-init finds the image
 # CONSUMED and does not restore it (exactly once), and stops the watchdog

@@ -1,8 +1,9 @@
 # scenario: update-once-generic-bpo
 # flavor: generic
 #
-# ferry-init "dies" right after marking the image consumed
-# (ferry.test_init=die-after-consumed, as if the machine died mid-restore);
+# ferry-init "dies" right after marking the image consumed, every process
+# created and verified, none let go (ferry.test_init=die-after-consumed,
+# as if the machine died mid-restore);
 # a kexec into 6.12 again must not restore it: exactly once, and ferry
 # status says the update was interrupted during restore.
 to=bpo

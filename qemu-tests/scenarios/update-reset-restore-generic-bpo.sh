@@ -5,11 +5,13 @@
 #
 # A cell of the fault matrix (qemu-tests/README.md): the power is lost (a
 # reset, RAM kept) in the restore on the update kernel (6.12), right after
-# its ferry-init marked the image consumed (ferry.test_init=
-# reset-after-consumed: reboot(2), nothing synced). --guest-reset: QEMU
+# its ferry-init marked the image consumed, the last instant before the
+# first process is let go (ferry.test_init=reset-after-consumed: reboot(2),
+# nothing synced; update-reset-retry-generic-bpo is the same instant before
+# the mark). --guest-reset: QEMU
 # boots 6.1 again (ferry.step=1 again: the boots are counted on the data
 # disk), whose ferry-init finds the image CONSUMED and does not restore it
-# (exactly once: it cannot know how far the restore got). The application
+# (exactly once: past the mark the processes may have run). The application
 # is lost with the old kernel's RAM: guest-app does not run, nothing was
 # started twice (its log has one start line and stopped at the freeze),
 # ferry status says the update was interrupted during restore.
