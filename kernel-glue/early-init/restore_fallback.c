@@ -105,10 +105,7 @@ void init_note_begin(struct ferry_region *region, struct ferry_update_record *re
 	struct ferry_restore_attempt *at;
 
 	ferry_restore_attempts_load(region, rec, &note);
-	/* the attempt noted when the restore began (a failure before it, of
-	 * the image's check, is added now) */
-	at = begun ? ferry_restore_attempts_last(&note) : ferry_restore_attempts_add(&note);
-	begun = false;
+	at = ferry_restore_attempts_add(&note);
 	if (at) {
 		at->at = rec->init;
 		snprintf(at->kernel, sizeof(at->kernel), "%s", rec->new_kernel);
