@@ -464,6 +464,15 @@ static int recorded_opt(const struct socket_record *s, uint32_t level, uint32_t 
 
 static bool tcp_owns(const struct st_image *img, const struct st_file *f);
 
+/* The TCP socket that descriptor @k of @proc is open on, or NULL. */
+static const struct socket_record *tcp_of_fd(struct st_image *img,
+					     const struct st_process *proc, size_t k)
+{
+	const struct st_file *f = st_find_file(img, proc->fds[k].file_id);
+
+	return f && tcp_owns(img, f) ? socket_of_file(img, f) : NULL;
+}
+
 /* ---- before the kill: the ports a restore here listens on again ---- */
 
 /* An address of either family as IPv6, IPv4 ones mapped. */
@@ -593,9 +602,7 @@ static void peers_in_image(struct ckpt *c)
 		const struct st_process *proc = &c->img.procs[p];
 
 		for (size_t k = 0; k < proc->nfds; k++) {
-			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
-			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
-							socket_of_file(&c->img, f) : NULL;
+			const struct socket_record *s = tcp_of_fd(&c->img, proc, k);
 			struct netlock_conn mine, other;
 			char name[NETLOCK_CONN_NAME_SIZE];
 
@@ -630,9 +637,7 @@ static int tcp_dump_check(struct ckpt *c)
 		const struct st_process *proc = &c->img.procs[p];
 
 		for (size_t k = 0; k < proc->nfds; k++) {
-			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
-			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
-							socket_of_file(&c->img, f) : NULL;
+			const struct socket_record *s = tcp_of_fd(&c->img, proc, k);
 			int r = 0;
 
 			if (!s || s->state != SOCKET_LISTENING)
@@ -704,6 +709,15 @@ static bool tcp_owns(const struct st_image *img, const struct st_file *f)
 	const struct socket_record *s = socket_of_file(img, f);
 
 	return s && s->family != AF_UNIX && s->protocol == IPPROTO_TCP;
+}
+
+/* The TCP socket of file @i of the image, when the restorer holds it open
+ * (as r->files_fd[i]), or NULL. */
+static const struct socket_record *tcp_restored(const struct rst *r, size_t i)
+{
+	const struct st_file *f = &r->img.files[i];
+
+	return r->files_fd[i] >= 0 && tcp_owns(&r->img, f) ? socket_of_file(&r->img, f) : NULL;
 }
 
 static int tcp_set(int fd, const struct socket_record *s, int name, const void *v, socklen_t len,
@@ -1145,11 +1159,10 @@ static int send_fin(int fd, const struct socket_record *s)
 static int tcp_let_go(struct rst *r)
 {
 	for (size_t i = 0; i < r->img.nfiles; i++) {
-		const struct st_file *f = &r->img.files[i];
-		const struct socket_record *s = socket_of_file(&r->img, f);
+		const struct socket_record *s = tcp_restored(r, i);
 		int fd = r->files_fd[i], v, e = 0;
 
-		if (fd < 0 || !tcp_owns(&r->img, f))
+		if (!s)
 			continue;
 		if (s->state == SOCKET_CONNECTED) {
 			const struct socket_tcp *t = &s->tcp;
@@ -1164,7 +1177,7 @@ static int tcp_let_go(struct rst *r)
 				return e;
 		}
 		v = recorded_opt(s, SOL_SOCKET, SO_REUSEADDR);
-		if (setsockopt(r->files_fd[i], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
 			return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR back to %d",
 					       s->id, v);
 	}
@@ -1177,11 +1190,10 @@ static int tcp_let_go(struct rst *r)
 static void tcp_restore_failed(struct rst *r)
 {
 	for (size_t i = 0; i < r->img.nfiles; i++) {
-		const struct st_file *f = &r->img.files[i];
-		const struct socket_record *s = socket_of_file(&r->img, f);
+		const struct socket_record *s = tcp_restored(r, i);
 		int on = TCP_REPAIR_ON;
 
-		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f) || s->state != SOCKET_CONNECTED)
+		if (!s || s->state != SOCKET_CONNECTED)
 			continue;
 		if (setsockopt(r->files_fd[i], IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) < 0)
 			log_warning("socket %u: cannot put it back in repair mode to close it: %s",
