@@ -153,7 +153,7 @@ static void talk(int c, int s, const char *what)
 {
 	char buf[16];
 
-	if (send(c, "ping\n", 5, MSG_NOSIGNAL) != 5 || recv(s, buf, sizeof(buf), MSG_WAITALL) != 5 ||
+	if (send(c, "ping\n", 5, MSG_NOSIGNAL) != 5 || recv(s, buf, 5, MSG_WAITALL) != 5 ||
 	    memcmp(buf, "ping\n", 5))
 		t_fail("%s: the client's line did not reach the server", what);
 	if (send(s, "pong\n", 5, MSG_NOSIGNAL) != 5)
