@@ -249,10 +249,9 @@ static int check_socket(struct meta_in *in, int node, void *obj)
 
 	if (s->family != AF_UNIX && !is_inet(s))
 		return meta_fail(in, node, "family %u is not known", s->family);
-	if (s->state == SOCKET_CONNECTING &&
-	    (!is_inet(s) || s->protocol != IPPROTO_TCP || !s->bound || s->have_tcp || s->recv_len))
-		return meta_fail(in, node, "a connecting socket that is no bound TCP socket without "
-				 "a connection's state");
+	if (s->state == SOCKET_CONNECTING && (!is_inet(s) || s->type != SOCK_STREAM || s->have_tcp))
+		return meta_fail(in, node, "a connecting socket that is no TCP socket without a "
+				 "connection's state");
 	if (check_rights(in, node, s) < 0)
 		return in->err;
 	for (size_t i = 0; i < s->ndgrams; i++) {
