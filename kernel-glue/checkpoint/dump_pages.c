@@ -67,6 +67,11 @@ struct page_stream {
 	struct iovec local[MAX_RUNS], remote[MAX_RUNS]; /* of the runs that may be pinned */
 	size_t nruns;
 	uint64_t pages_read, zero_pfn_pages, unpinned_pages;
+	/* before the freeze (dump_pages_running): the process runs, and a page
+	 * it unmaps while it is read is left out, not an error; the freeze
+	 * reads whatever is there then, as no chunk holds it */
+	bool running;
+	uint64_t pages_gone;
 	const struct st_area *area; /* a shared object's: the area, the object */
 	int objfd;
 	/* pages already in the image, copied before the freeze (precopy.c) */
@@ -175,7 +180,7 @@ static int read_runs(struct page_stream *s)
 	at = 0;
 	for (size_t i = 0; i < s->nruns; i++) {
 		const struct page_run *run = &s->runs[i];
-		size_t len = run->npages * PAGE, done = 0;
+		size_t len = run->npages * PAGE, done = 0, keep = len;
 
 		/* what process_vm_readv read of this run, in order */
 		if (!run->unpinned) {
@@ -186,12 +191,19 @@ static int read_runs(struct page_stream *s)
 			s->unpinned_pages += run->npages;
 		if (done < len) {
 			r = mem_read(s->memfd, run->addr + done, s->space + at + done, len - done);
+			if (r < 0 && s->running) {
+				/* what process_vm_readv read of it goes in, the rest waits for
+				 * the freeze (pages after it in the space move down) */
+				s->pages_gone += (len - done) / PAGE;
+				keep = done;
+				r = 0;
+			}
 			if (r < 0)
 				return log_error_errno(
 					r, "pid %d: cannot read memory at %#llx (%zu pages)",
 					s->pid, (unsigned long long)run->addr, run->npages);
 		}
-		r = ferry_writer_add_pages(s->w, s->mm_id, run->addr, s->space + at, run->npages);
+		r = ferry_writer_add_pages(s->w, s->mm_id, run->addr, s->space + at, keep / PAGE);
 		if (r < 0) {
 			log_error("pid %d: cannot write pages at %#llx to the image: %s", s->pid,
 				  (unsigned long long)run->addr, ferry_strerror(r));
@@ -350,7 +362,7 @@ static int stream_area(struct page_stream *s, const struct st_area *a)
 }
 
 static int stream_pages(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct st_area *areas,
-			size_t nareas, struct ferry_writer *w, uint64_t *ret_pages)
+			size_t nareas, bool running, struct ferry_writer *w, uint64_t *ret_pages)
 {
 	struct page_stream *s = calloc(1, sizeof(*s));
 	char path[64];
@@ -359,7 +371,7 @@ static int stream_pages(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct 
 	if (!s)
 		return -ENOMEM;
 	*s = (struct page_stream){ .c = c, .pid = pid, .mm_id = mm_id, .w = w,
-				   .zero_pfn = find_zero_pfn(), .objfd = -1 };
+				   .zero_pfn = find_zero_pfn(), .objfd = -1, .running = running };
 	precopy_kept(c, pid, &s->kept, &s->nkept);
 	s->memfd = mem_open(pid, O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
@@ -374,11 +386,13 @@ static int stream_pages(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct 
 	if (r >= 0)
 		r = read_runs(s);
 	log_debug("pid %d: %llu pages read (%llu of them maybe shared, through /proc/PID/mem), "
-		  "%llu zero pages left unread, %zu runs already in the image", pid,
+		  "%llu zero pages left unread, %zu runs already in the image, "
+		  "%llu pages unmapped while they were read", pid,
 		  (unsigned long long)s->pages_read, (unsigned long long)s->unpinned_pages,
-		  (unsigned long long)s->zero_pfn_pages, s->nkept);
+		  (unsigned long long)s->zero_pfn_pages, s->nkept,
+		  (unsigned long long)s->pages_gone);
 	if (ret_pages)
-		*ret_pages = s->pages_read;
+		*ret_pages = s->pages_read - s->pages_gone;
 out:
 	if (s->memfd >= 0)
 		close(s->memfd);
@@ -390,13 +404,14 @@ out:
 
 int dump_pages(struct ckpt *c, pid_t pid, const struct st_mm *mm, struct ferry_writer *w)
 {
-	return stream_pages(c, pid, mm->id, mm->areas, mm->nareas, w, NULL);
+	return stream_pages(c, pid, mm->id, mm->areas, mm->nareas, false, w, NULL);
 }
 
 /* Before the freeze (precopy.c): the pages of @areas, private anonymous ones
- * of a running process, as chunks of @mm_id; the count read in *ret_pages. */
+ * of a running process, as chunks of @mm_id; the count read in *ret_pages.
+ * Pages it unmaps meanwhile are left for the freeze. */
 int dump_pages_running(struct ckpt *c, pid_t pid, uint32_t mm_id, const struct st_area *areas,
 		       size_t nareas, struct ferry_writer *w, uint64_t *ret_pages)
 {
-	return stream_pages(c, pid, mm_id, areas, nareas, w, ret_pages);
+	return stream_pages(c, pid, mm_id, areas, nareas, true, w, ret_pages);
 }

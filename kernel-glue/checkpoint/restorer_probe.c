@@ -9,28 +9,28 @@
  * this one's privileges: `ferry restore` here; ferry-init, which has every
  * capability, can set at least as much.
  */
-#include <errno.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "../common/child_step.h"
 #include "internal.h"
+
+struct probe {
+	int (*try_set)(const void *arg);
+	const void *arg;
+};
+
+/* In the child: 0 or -errno, nothing more sent back. */
+static int probe_step(const void *arg, void *out, size_t size)
+{
+	const struct probe *p = arg;
+	int r = p->try_set(p->arg);
+
+	(void)out;
+	(void)size;
+	return r < 0 ? r : 0;
+}
 
 int ckpt_restorer_can(int (*try_set)(const void *arg), const void *arg)
 {
-	int status;
-	pid_t pid = fork();
+	struct probe p = { try_set, arg };
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int r = try_set(arg);
-
-		_exit(r < 0 ? (-r & 0xff) : 0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(status))
-		return -EIO;
-	return -WEXITSTATUS(status);
+	return child_step(probe_step, &p, NULL, 0);
 }

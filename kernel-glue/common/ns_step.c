@@ -10,13 +10,13 @@
 #include "log.h"
 #include "ns_step.h"
 
-/* The name of @type in /proc/PID/ns/, and in words */
-static const char *proc_name(int type)
+const char *ns_step_proc_name(int type)
 {
 	return type == CLONE_NEWUTS ? "uts" : type == CLONE_NEWIPC ? "ipc" :
 	       type == CLONE_NEWNET ? "net" : "mnt";
 }
 
+/* The name of @type in words */
 static const char *words(int type)
 {
 	return type == CLONE_NEWUTS ? "UTS" : type == CLONE_NEWIPC ? "IPC" :
@@ -32,7 +32,7 @@ static int keep_current(struct ns_step *s, int type)
 	memset(s, 0, sizeof(*s));
 	s->type = type;
 	s->left = -1;
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", proc_name(type));
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_step_proc_name(type));
 	s->left = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->left < 0 || fstat(s->left, &st) < 0) {
 		int e = -errno;
@@ -70,7 +70,7 @@ int ns_step_into(struct ns_step *s, int type, pid_t pid)
 
 	if (e < 0)
 		return e;
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, proc_name(type));
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns_step_proc_name(type));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &theirs) < 0) {
 		e = -errno;

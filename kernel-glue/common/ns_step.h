@@ -29,5 +29,7 @@ int ns_step_new(struct ns_step *s, int type);
 int ns_step_into(struct ns_step *s, int type, pid_t pid);
 /* Back into the namespace left, if away; logs when the kernel refuses. */
 void ns_step_back(struct ns_step *s);
+/* The name of @type in /proc/PID/ns/ ("uts", "ipc", "net", "mnt"). */
+const char *ns_step_proc_name(int type);
 
 #endif

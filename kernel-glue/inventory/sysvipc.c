@@ -24,7 +24,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/kcmp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -33,9 +32,9 @@
 #include <sys/sem.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/child_step.h"
 #include "../common/log.h"
 #include "../common/procfs.h"
 #include "inventory.h"
@@ -176,31 +175,30 @@ static bool table_lists_one(const char *table)
 	return line && line[1];
 }
 
+/* In a child inside the namespace: does it hold a set? */
+static int sets_step(const void *arg, void *out, size_t size)
+{
+	char *sems = NULL;
+	int r = proc_read_file("/proc/sysvipc/sem", &sems, NULL);
+
+	(void)arg;
+	(void)size;
+	if (r < 0)
+		return r;
+	*(bool *)out = table_lists_one(sems);
+	free(sems);
+	return sizeof(bool);
+}
+
 /* Does the IPC namespace of process @pid, not ferry's, hold a semaphore
  * set? Read in a short-lived child that joins it: /proc/sysvipc shows the
  * reader's namespace. 1, 0, or -errno (then taken as yes). */
 static int other_ns_has_sets(pid_t pid)
 {
-	char path[64];
-	int status;
-	pid_t child;
+	bool has = true;
+	int r = child_step_in_ns(CLONE_NEWIPC, pid, sets_step, NULL, &has, sizeof(has));
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
-	child = fork();
-	if (child < 0)
-		return -errno;
-	if (child == 0) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		char *sems = NULL;
-
-		if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0 ||
-		    proc_read_file("/proc/sysvipc/sem", &sems, NULL) < 0)
-			_exit(2);
-		_exit(table_lists_one(sems) ? 1 : 0);
-	}
-	if (waitpid(child, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? WEXITSTATUS(status) : -EIO;
+	return r < 0 ? r : r != sizeof(has) ? -EIO : has;
 }
 
 /* The last namespace other_ns_has_sets() looked into, and what it said:

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -53,6 +55,65 @@ int dump_inet_addresses(struct sock_ctx *x)
 		s->state = SOCKET_CONNECTED;
 	else if (errno != ENOTCONN)
 		return log_error_errno(-errno, "pid %d fd %d: %s: getpeername", x->pid, x->fd, x->link);
+	return 0;
+}
+
+/* @hex, 8 hex digits per 32-bit word as the kernel prints them (%08X of
+ * the word in memory order), into @addr (@n bytes). */
+static bool proc_net_addr(const char *hex, size_t len, uint8_t *addr, size_t n)
+{
+	if (len != n * 2)
+		return false;
+	for (size_t w = 0; w < n / 4; w++) {
+		char word[9];
+		char *end;
+		uint32_t v;
+
+		memcpy(word, hex + w * 8, 8);
+		word[8] = 0;
+		v = (uint32_t)strtoul(word, &end, 16);
+		if (*end)
+			return false;
+		memcpy(addr + w * 4, &v, 4);
+	}
+	return true;
+}
+
+int dump_inet_connecting_peer(struct sock_ctx *x)
+{
+	struct socket_record *s = x->s;
+	size_t n = s->family == AF_INET ? 4 : 16;
+	char path[64], line[512];
+	FILE *f;
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", x->pid, s->family == AF_INET ? "tcp" : "tcp6");
+	f = fopen(path, "re");
+	if (!f)
+		return log_error_errno(-errno, "pid %d fd %d: cannot read %s", x->pid, x->fd, path);
+	/* "sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode" */
+	while (r == -ENOENT && fgets(line, sizeof(line), f)) {
+		char local[40], remote[40];
+		unsigned long long ino;
+		unsigned port;
+		char *colon;
+
+		if (sscanf(line, " %*s %39s %39s %*s %*s %*s %*s %*s %*s %llu", local, remote,
+			   &ino) != 3 || ino != x->ino)
+			continue;
+		colon = strchr(remote, ':');
+		if (!colon || sscanf(colon + 1, "%x", &port) != 1 ||
+		    !proc_net_addr(remote, (size_t)(colon - remote), s->peer_addr, n))
+			r = -EINVAL;
+		else {
+			s->peer_port = port;
+			r = 0;
+		}
+	}
+	fclose(f);
+	if (r < 0)
+		return log_error_errno(r, "pid %d fd %d: %s: its peer is not in %s", x->pid, x->fd,
+				       x->link, path);
 	return 0;
 }
 

@@ -34,17 +34,16 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../checkpoint/internal.h"
+#include "../common/child_step.h"
 #include "../common/log.h"
 #include "../common/ns_step.h"
 #include "../common/ns_sysctls.h"
@@ -198,68 +197,39 @@ static void list_inside(FILE *out)
 	closedir(d);
 }
 
+/* In a child inside the namespace: the listing, without its NUL. */
+static int listing_step(const void *arg, void *out, size_t size)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)arg;
+	if (!f)
+		return -ENOMEM;
+	list_inside(f);
+	if (fclose(f) != 0)
+		return -EIO;
+	if (len >= size)
+		return -EIO;
+	memcpy(out, text, len);
+	return (int)len;
+}
+
 /* The listing of the IPC namespace of @pid, read inside it; NUL-ended. */
 static int listing_of(pid_t pid, char **ret)
 {
-	char path[64];
-	int p[2], fd, status;
-	size_t len = 0;
-	char *buf;
-	pid_t child;
+	char *buf = malloc(LISTING_MAX + 1);
+	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		close(fd);
-		return -errno;
-	}
-	child = fork();
-	if (child < 0) {
-		close(fd);
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		FILE *out = fdopen(p[1], "w");
-
-		close(p[0]);
-		if (!out)
-			_exit(1);
-		if (setns(fd, CLONE_NEWIPC) < 0) {
-			fprintf(out, "error setns %s\n", strerror(errno));
-			_exit(fclose(out) == 0 ? 0 : 1);
-		}
-		list_inside(out);
-		_exit(fclose(out) == 0 ? 0 : 1);
-	}
-	close(fd);
-	close(p[1]);
-	buf = malloc(LISTING_MAX + 1);
-	if (buf)
-		for (;;) {
-			ssize_t n = read(p[0], buf + len, LISTING_MAX - len);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			len += (size_t)n;
-			if (len == LISTING_MAX)
-				break;
-		}
-	close(p[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
 	if (!buf)
 		return -ENOMEM;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == LISTING_MAX) {
+	r = child_step_in_ns(CLONE_NEWIPC, pid, listing_step, NULL, buf, LISTING_MAX);
+	if (r < 0) {
 		free(buf);
-		return -EIO;
+		return r;
 	}
-	buf[len] = 0;
+	buf[r] = 0;
 	*ret = buf;
 	return 0;
 }

@@ -43,6 +43,7 @@ static const char *const socket_states[] = {
 	[SOCKET_CLOSED] = "closed",
 	[SOCKET_LISTENING] = "listening",
 	[SOCKET_CONNECTED] = "connected",
+	[SOCKET_CONNECTING] = "connecting",
 };
 
 static bool is_inet(const void *obj)
@@ -52,9 +53,12 @@ static bool is_inet(const void *obj)
 	return s->family == AF_INET || s->family == AF_INET6;
 }
 
+/* an inet socket with a peer: connected, or connecting to it */
 static bool inet_connected(const void *obj)
 {
-	return is_inet(obj) && ((const struct socket_record *)obj)->state == SOCKET_CONNECTED;
+	const struct socket_record *s = obj;
+
+	return is_inet(obj) && (s->state == SOCKET_CONNECTED || s->state == SOCKET_CONNECTING);
 }
 
 static bool listening(const void *obj)
@@ -245,6 +249,9 @@ static int check_socket(struct meta_in *in, int node, void *obj)
 
 	if (s->family != AF_UNIX && !is_inet(s))
 		return meta_fail(in, node, "family %u is not known", s->family);
+	if (s->state == SOCKET_CONNECTING && (!is_inet(s) || s->type != SOCK_STREAM || s->have_tcp))
+		return meta_fail(in, node, "a connecting socket that is no TCP socket without a "
+				 "connection's state");
 	if (check_rights(in, node, s) < 0)
 		return in->err;
 	for (size_t i = 0; i < s->ndgrams; i++) {

@@ -26,6 +26,7 @@ enum socket_state {
 	SOCKET_CLOSED,    /* neither connected nor listening (maybe bound) */
 	SOCKET_LISTENING,
 	SOCKET_CONNECTED, /* TCP established, UDP/Unix connected */
+	SOCKET_CONNECTING, /* TCP: connect() under way (SYN_SENT) */
 };
 
 /* An int-valued socket option, set again with setsockopt(level, name). */
@@ -228,6 +229,10 @@ struct freeze;
 pid_t sock_holder(uint64_t ino, const struct freeze *skip, int *ret_fd);
 /* The local and peer addresses of an inet socket (inet.c). */
 int dump_inet_addresses(struct sock_ctx *x);
+/* The peer of a TCP socket whose connect() is under way (getpeername()
+ * does not tell it before the handshake), from the process's own
+ * /proc/PID/net/tcp or tcp6, which list it by inode. */
+int dump_inet_connecting_peer(struct sock_ctx *x);
 
 /* ---- restore ---- */
 

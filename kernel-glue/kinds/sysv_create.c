@@ -6,9 +6,9 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/child_step.h"
 #include "sysv_create.h"
 
 const char *sysv_next_id_path(enum sysv_type type)
@@ -55,37 +55,38 @@ static int create(enum sysv_type type, uint32_t key, uint64_t size)
 	return id < 0 ? -errno : id;
 }
 
+struct create_as {
+	enum sysv_type type;
+	uint32_t key, cuid, cgid;
+	uint64_t size;
+};
+
+/* In the child: the object made with the creator's effective ids. */
+static int create_as(const void *arg, void *out, size_t size)
+{
+	const struct create_as *a = arg;
+	int id;
+
+	(void)size;
+	if (setresgid((gid_t)-1, a->cgid, (gid_t)-1) < 0 ||
+	    setresuid((uid_t)-1, a->cuid, (uid_t)-1) < 0)
+		return -errno;
+	id = create(a->type, a->key, a->size);
+	if (id < 0)
+		return id;
+	*(int *)out = id;
+	return sizeof(id);
+}
+
 int sysv_create_as(enum sysv_type type, uint32_t key, uint64_t size, uint32_t cuid,
 		   uint32_t cgid)
 {
-	int p[2], res = -EIO, status;
-	pid_t child;
+	struct create_as a = { .type = type, .key = key, .cuid = cuid, .cgid = cgid,
+			       .size = size };
+	int id = -1, r;
 
 	if (cuid == geteuid() && cgid == getegid())
 		return create(type, key, size);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		int id = setresgid((gid_t)-1, cgid, (gid_t)-1) < 0 ||
-				 setresuid((uid_t)-1, cuid, (uid_t)-1) < 0
-			       ? -errno
-			       : create(type, key, size);
-
-		if (write(p[1], &id, sizeof(id)) != sizeof(id))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &res, sizeof(res)) != sizeof(res))
-		res = -EIO;
-	close(p[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	return res;
+	r = child_step(create_as, &a, &id, sizeof(id));
+	return r < 0 ? r : r == sizeof(id) ? id : -EIO;
 }

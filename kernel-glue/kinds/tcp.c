@@ -15,7 +15,10 @@
  * acknowledged yet, sent or still behind bytes never sent, counted in the
  * send sequence and in the queue's lengths, not among its bytes: FIN_WAIT1,
  * LAST_ACK (after the peer's FIN), CLOSING (the peer's FIN came after
- * ours). Every other state is named with the reason.
+ * ours). A connection being opened (SYN_SENT, only its SYN sent) is kept
+ * as its two addresses and connected again as the processes are let go: a
+ * new handshake (connect_again()). Every other state is named with the
+ * reason.
  *
  * Before --kill, a listener whose port a socket outside the checkpoint
  * keeps in use, so that a restore here could not listen again, is named.
@@ -41,6 +44,7 @@
  * peer's FIN, back in repair mode.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -70,13 +74,16 @@ static bool v4_mapped(const uint8_t a[16])
 }
 
 /*
- * The connection of an established inet TCP socket; an IPv6 socket talking
+ * The connection of an established inet TCP socket, or of one whose
+ * connect() is under way; an IPv6 socket talking
  * to an IPv4-mapped peer gives an AF_INET connection (its segments are
  * IPv4). Returns false for any other socket.
  */
 static bool conn_of(const struct socket_record *s, struct netlock_conn *ret)
 {
-	if (s->protocol != IPPROTO_TCP || !s->have_tcp || s->state != SOCKET_CONNECTED ||
+	bool connected = s->state == SOCKET_CONNECTED && s->have_tcp;
+
+	if (s->protocol != IPPROTO_TCP || !(connected || s->state == SOCKET_CONNECTING) ||
 	    (s->family != AF_INET && s->family != AF_INET6))
 		return false;
 	memset(ret, 0, sizeof(*ret));
@@ -250,8 +257,6 @@ static void tcp_dump_end(struct ckpt *c, bool keep_repair)
 static const char *state_refusal(int state)
 {
 	switch (state) {
-	case TCP_SYN_SENT:
-		return "a connection being opened (SYN_SENT): the handshake cannot be carried";
 	case TCP_SYN_RECV:
 		return "a connection being accepted (SYN_RECV) is not supported";
 	case TCP_TIME_WAIT:
@@ -415,6 +420,41 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	return 0;
 }
 
+/*
+ * SYN_SENT: connect() is under way, nothing but the SYN was sent (a byte
+ * queued to go with it, TCP fast open, is refused). Recorded are its
+ * addresses; the restore connects it again. Locked first when the
+ * processes go away, so that no SYN-ACK completes it meanwhile: closed in
+ * SYN_SENT it sends its peer nothing.
+ */
+static int dump_connecting(struct sock_ctx *x)
+{
+	struct tcp_info ti;
+	int outq = 0, r;
+
+	if (ioctl(x->sfd, SIOCOUTQ, &outq) == 0 && outq > 0)
+		return sock_unsupported(x, "a connection being opened (SYN_SENT) with %d bytes "
+					"queued to go with its handshake (TCP fast open) is not "
+					"supported", outq);
+	r = dump_inet_connecting_peer(x);
+	if (r < 0)
+		return r;
+	x->s->state = SOCKET_CONNECTING;
+	r = lock_connection(x->c, x->s);
+	if (r < 0)
+		return r;
+	/* the handshake may have ended before the lock */
+	memset(&ti, 0, sizeof(ti));
+	r = gopt(x, TCP_INFO, &ti, sizeof(ti), "TCP_INFO");
+	if (r < 0)
+		return r;
+	if (ti.tcpi_state != TCP_SYN_SENT)
+		return sock_unsupported(x, "its connection was opened while it was checkpointed "
+					"(SYN_SENT, then state %u): checkpoint it again",
+					ti.tcpi_state);
+	return 0;
+}
+
 static int tcp_dump_socket(struct sock_ctx *x)
 {
 	struct tcp_info ti;
@@ -441,6 +481,8 @@ static int tcp_dump_socket(struct sock_ctx *x)
 	case TCP_CLOSE:
 		x->s->state = SOCKET_CLOSED;
 		return 0;
+	case TCP_SYN_SENT:
+		return dump_connecting(x);
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
 	case TCP_FIN_WAIT1:
@@ -463,6 +505,15 @@ static int recorded_opt(const struct socket_record *s, uint32_t level, uint32_t 
 }
 
 static bool tcp_owns(const struct st_image *img, const struct st_file *f);
+
+/* The TCP socket that descriptor @k of @proc is open on, or NULL. */
+static const struct socket_record *tcp_of_fd(struct st_image *img,
+					     const struct st_process *proc, size_t k)
+{
+	const struct st_file *f = st_find_file(img, proc->fds[k].file_id);
+
+	return f && tcp_owns(img, f) ? socket_of_file(img, f) : NULL;
+}
 
 /* ---- before the kill: the ports a restore here listens on again ---- */
 
@@ -593,9 +644,7 @@ static void peers_in_image(struct ckpt *c)
 		const struct st_process *proc = &c->img.procs[p];
 
 		for (size_t k = 0; k < proc->nfds; k++) {
-			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
-			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
-							socket_of_file(&c->img, f) : NULL;
+			const struct socket_record *s = tcp_of_fd(&c->img, proc, k);
 			struct netlock_conn mine, other;
 			char name[NETLOCK_CONN_NAME_SIZE];
 
@@ -630,9 +679,7 @@ static int tcp_dump_check(struct ckpt *c)
 		const struct st_process *proc = &c->img.procs[p];
 
 		for (size_t k = 0; k < proc->nfds; k++) {
-			const struct st_file *f = st_find_file(&c->img, proc->fds[k].file_id);
-			const struct socket_record *s = f && tcp_owns(&c->img, f) ?
-							socket_of_file(&c->img, f) : NULL;
+			const struct socket_record *s = tcp_of_fd(&c->img, proc, k);
 			int r = 0;
 
 			if (!s || s->state != SOCKET_LISTENING)
@@ -704,6 +751,15 @@ static bool tcp_owns(const struct st_image *img, const struct st_file *f)
 	const struct socket_record *s = socket_of_file(img, f);
 
 	return s && s->family != AF_UNIX && s->protocol == IPPROTO_TCP;
+}
+
+/* The TCP socket of file @i of the image, when the restorer holds it open
+ * (as r->files_fd[i]), or NULL. */
+static const struct socket_record *tcp_restored(const struct rst *r, size_t i)
+{
+	const struct st_file *f = &r->img.files[i];
+
+	return r->files_fd[i] >= 0 && tcp_owns(&r->img, f) ? socket_of_file(&r->img, f) : NULL;
 }
 
 static int tcp_set(int fd, const struct socket_record *s, int name, const void *v, socklen_t len,
@@ -1073,7 +1129,7 @@ static int tcp_restore(struct rst *r, const struct socket_record *s)
 {
 	static const char *const states[] = {
 		[SOCKET_CLOSED] = "closed", [SOCKET_LISTENING] = "listener",
-		[SOCKET_CONNECTED] = "connection",
+		[SOCKET_CONNECTED] = "connection", [SOCKET_CONNECTING] = "connection being opened",
 	};
 	int fd, e = 0;
 
@@ -1134,6 +1190,33 @@ static int send_fin(int fd, const struct socket_record *s)
 }
 
 /*
+ * A connect() that was under way begins again: bound where it was
+ * (restore_closed()), the socket sends a SYN to the same peer, a new
+ * handshake with a new initial sequence number (nothing else had been
+ * sent). The thread that waited in connect() waits on (the call is
+ * restarted, and waits for the handshake); a non-blocking one gets
+ * EALREADY, then the outcome by poll() and SO_ERROR, as it would have.
+ * The descriptor is shared with the process: its O_NONBLOCK is set for
+ * the call and then put back.
+ */
+static int connect_again(int fd, const struct socket_record *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sock_inet_addr(s, true, &ss);
+	int fl = fcntl(fd, F_GETFL), e = 0;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return log_error_errno(-errno, "socket %u: cannot make it non-blocking to connect "
+				       "it again", s->id);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+		e = log_error_errno(-errno, "socket %u: cannot connect it again to port %u", s->id,
+				    s->peer_port);
+	if (fcntl(fd, F_SETFL, fl) < 0 && e == 0)
+		e = log_error_errno(-errno, "socket %u: cannot put its status flags back", s->id);
+	return e;
+}
+
+/*
  * The processes are complete, verified and about to run: each connection
  * leaves repair mode (until now a failed or killed restore closed it in
  * repair mode, sending its peer nothing, and its address pair was free
@@ -1145,12 +1228,16 @@ static int send_fin(int fd, const struct socket_record *s)
 static int tcp_let_go(struct rst *r)
 {
 	for (size_t i = 0; i < r->img.nfiles; i++) {
-		const struct st_file *f = &r->img.files[i];
-		const struct socket_record *s = socket_of_file(&r->img, f);
+		const struct socket_record *s = tcp_restored(r, i);
 		int fd = r->files_fd[i], v, e = 0;
 
-		if (fd < 0 || !tcp_owns(&r->img, f))
+		if (!s)
 			continue;
+		if (s->state == SOCKET_CONNECTING) {
+			e = connect_again(fd, s);
+			if (e < 0)
+				return e;
+		}
 		if (s->state == SOCKET_CONNECTED) {
 			const struct socket_tcp *t = &s->tcp;
 
@@ -1164,7 +1251,7 @@ static int tcp_let_go(struct rst *r)
 				return e;
 		}
 		v = recorded_opt(s, SOL_SOCKET, SO_REUSEADDR);
-		if (setsockopt(r->files_fd[i], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) < 0)
 			return log_error_errno(-errno, "socket %u: cannot set SO_REUSEADDR back to %d",
 					       s->id, v);
 	}
@@ -1177,11 +1264,10 @@ static int tcp_let_go(struct rst *r)
 static void tcp_restore_failed(struct rst *r)
 {
 	for (size_t i = 0; i < r->img.nfiles; i++) {
-		const struct st_file *f = &r->img.files[i];
-		const struct socket_record *s = socket_of_file(&r->img, f);
+		const struct socket_record *s = tcp_restored(r, i);
 		int on = TCP_REPAIR_ON;
 
-		if (r->files_fd[i] < 0 || !tcp_owns(&r->img, f) || s->state != SOCKET_CONNECTED)
+		if (!s || s->state != SOCKET_CONNECTED)
 			continue;
 		if (setsockopt(r->files_fd[i], IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) < 0)
 			log_warning("socket %u: cannot put it back in repair mode to close it: %s",

@@ -21,7 +21,6 @@
  * in one namespace that is not the restorer's, whose names are the image's.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <libfdt.h>
 #include <sched.h>
 #include <stdio.h>
@@ -29,10 +28,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../checkpoint/internal.h"
+#include "../common/child_step.h"
 #include "../common/log.h"
 #include "../common/ns_step.h"
 #include "../common/procfs.h"
@@ -101,54 +100,27 @@ static const struct inv_claim uts_claims[] = {
 
 /* ---- reading the names inside a namespace ---- */
 
-/*
- * The host name and domain name of the UTS namespace open as @nsfd, read
- * by uname() in a child that joined it. 0 or -errno (not logged).
- */
-static int names_in(int nsfd, struct utsname *ret)
+/* In a child inside the namespace: its names. */
+static int uname_step(const void *arg, void *out, size_t size)
 {
-	struct {
-		int err;
-		struct utsname u;
-	} res = { .err = -EIO };
-	int p[2], status;
-	pid_t child;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		res.err = setns(nsfd, CLONE_NEWUTS) < 0 || uname(&res.u) < 0 ? -errno : 0;
-		_exit(write(p[1], &res, sizeof(res)) == sizeof(res) ? 0 : 1);
-	}
-	close(p[1]);
-	if (read(p[0], &res, sizeof(res)) != sizeof(res))
-		res.err = -EIO;
-	close(p[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (res.err == 0)
-		*ret = res.u;
-	return res.err;
+	(void)arg;
+	(void)size;
+	return uname(out) < 0 ? -errno : (int)sizeof(struct utsname);
 }
 
+/* The host name and domain name of the UTS namespace of @pid, read by
+ * uname() in a child that joined it. 0 or -errno (not logged). */
 static int names_of(pid_t pid, struct utsname *ret)
 {
-	char path[64];
-	int fd, e;
+	struct utsname u;
+	int r = child_step_in_ns(CLONE_NEWUTS, pid, uname_step, NULL, &u, sizeof(u));
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/uts", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	e = names_in(fd, ret);
-	close(fd);
-	return e;
+	if (r < 0)
+		return r;
+	if (r != sizeof(u))
+		return -EIO;
+	*ret = u;
+	return 0;
 }
 
 /* The namespace of @pid ("/proc/PID/ns/uts"; 0: ferry's), as its inode. */

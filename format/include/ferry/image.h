@@ -28,7 +28,7 @@ extern "C" {
 /* ---- ABI constants (SPEC.md §2, §4) ---------------------------------- */
 
 #define FERRY_IMAGE_VERSION_MAJOR 1
-#define FERRY_IMAGE_VERSION_MINOR 18
+#define FERRY_IMAGE_VERSION_MINOR 19
 #define FERRY_HEADER_SIZE 256u          /* size of a v1.0 header */
 #define FERRY_HEADER_FLAGS_OFFSET 0x10u /* where the seal is written last */
 

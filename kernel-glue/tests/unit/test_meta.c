@@ -379,6 +379,11 @@ static void valid_socket(struct socket_record *s, int family, int type, int prot
 	s->protocol = protocol;
 	s->tcp.send_unsent = s->tcp.send_len;
 	s->tcp.state = TCP_CLOSE_WAIT; /* half-closed: the peer's FIN counted */
+	/* connecting: a TCP socket without a connection's state yet */
+	if (s->state == SOCKET_CONNECTING && (family == AF_UNIX || type != SOCK_STREAM))
+		s->state = SOCKET_CONNECTED;
+	if (s->state == SOCKET_CONNECTING)
+		s->have_tcp = false;
 	s->tcp.fin = TCP_FIN_RECEIVED;
 	/* a stream to journald needs its connector to hold it (hostile.sh
 	 * checks the image's refusal; kinds-fields-round-trip the node) */
