@@ -41,35 +41,24 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "tlib.h"
+#include "tcp_tlib.h"
 
 /* up to 20 s: a FIN lost while the filter was there comes again only
  * with the retransmission timer */
 #define TRIES 2000
 
-static int state_of(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
-		t_fail("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
-}
-
 static void wait_state(int fd, int state, const char *what)
 {
-	for (int i = 0; i < TRIES && state_of(fd) != state; i++)
+	for (int i = 0; i < TRIES && t_tcp_state(fd) != state; i++)
 		usleep(10000);
-	if (state_of(fd) != state)
-		t_fail("%s: TCP state %d, not %d", what, state_of(fd), state);
+	if (t_tcp_state(fd) != state)
+		t_fail("%s: TCP state %d, not %d", what, t_tcp_state(fd), state);
 }
 
 static void expect_state(int fd, int state, const char *what)
 {
-	if (state_of(fd) != state)
-		t_fail("%s: TCP state %d, not %d", what, state_of(fd), state);
+	if (t_tcp_state(fd) != state)
+		t_fail("%s: TCP state %d, not %d", what, t_tcp_state(fd), state);
 }
 
 static void no_error(int fd, const char *what)
@@ -252,9 +241,9 @@ int main(int argc, char **argv)
 	filled1 = fill(c1);
 	shut(c1);
 	queued(c1, &outq, &unsent);
-	if (state_of(c1) != TCP_FIN_WAIT1 || unsent <= 1)
+	if (t_tcp_state(c1) != TCP_FIN_WAIT1 || unsent <= 1)
 		t_fail("1: state %d, %d of %d queued not sent: not FIN_WAIT1 behind bytes",
-		       state_of(c1), unsent, outq);
+		       t_tcp_state(c1), unsent, outq);
 	/* 2: FIN_WAIT1, the FIN sent */
 	pair(&c2, &s2);
 	send_all(c2, "hello");
@@ -265,9 +254,9 @@ int main(int argc, char **argv)
 	shut(c2);
 	usleep(50000);
 	queued(c2, &outq, &unsent);
-	if (state_of(c2) != TCP_FIN_WAIT1 || outq != 5 || unsent != 0)
+	if (t_tcp_state(c2) != TCP_FIN_WAIT1 || outq != 5 || unsent != 0)
 		t_fail("2: state %d, %d queued, %d not sent: not FIN_WAIT1 with \"tail\" and the "
-		       "FIN sent", state_of(c2), outq, unsent);
+		       "FIN sent", t_tcp_state(c2), outq, unsent);
 	/* 3: LAST_ACK */
 	pair(&c3, &s3);
 	shut(c3);
@@ -292,9 +281,9 @@ int main(int argc, char **argv)
 	filled5 = fill(s5);
 	shut(s5);
 	queued(s5, &outq, &unsent);
-	if (state_of(s5) != TCP_LAST_ACK || unsent <= 1)
+	if (t_tcp_state(s5) != TCP_LAST_ACK || unsent <= 1)
 		t_fail("5: state %d, %d of %d queued not sent: not LAST_ACK behind bytes",
-		       state_of(s5), unsent, outq);
+		       t_tcp_state(s5), unsent, outq);
 	t_ready();
 	t_wait_go();
 

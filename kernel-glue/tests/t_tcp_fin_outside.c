@@ -39,27 +39,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "tlib.h"
-
-static int state_of(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
-		t_fail("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
-}
+#include "tcp_tlib.h"
 
 /* Until @fd is in @state, for up to 15 s (a FIN lost comes again with the
  * retransmission timer). */
 static void wait_state(int fd, int state, const char *what)
 {
-	for (int i = 0; i < 1500 && state_of(fd) != state; i++)
+	for (int i = 0; i < 1500 && t_tcp_state(fd) != state; i++)
 		usleep(10000);
-	if (state_of(fd) != state)
-		t_fail("%s: TCP state %d, not %d", what, state_of(fd), state);
+	if (t_tcp_state(fd) != state)
+		t_fail("%s: TCP state %d, not %d", what, t_tcp_state(fd), state);
 }
 
 static void no_error(int fd, const char *what)
@@ -143,8 +132,8 @@ static void nothing(int fd, int state, const char *what)
 		t_fail("%s: something came from the failed restore (a byte, its FIN or a reset)",
 		       what);
 	no_error(fd, what);
-	if (state_of(fd) != state)
-		t_fail("%s: in TCP state %d after the failed restore, not %d", what, state_of(fd),
+	if (t_tcp_state(fd) != state)
+		t_fail("%s: in TCP state %d after the failed restore, not %d", what, t_tcp_state(fd),
 		       state);
 }
 
@@ -226,14 +215,14 @@ static void server(unsigned port)
 	await("dropping");
 	if (shutdown(first, SHUT_WR) < 0 || shutdown(second, SHUT_WR) < 0)
 		t_fail("shutdown: %s", strerror(errno));
-	if (state_of(first) != TCP_FIN_WAIT1 || state_of(second) != TCP_LAST_ACK)
-		t_fail("in TCP states %d and %d, not FIN_WAIT1 and LAST_ACK", state_of(first),
-		       state_of(second));
+	if (t_tcp_state(first) != TCP_FIN_WAIT1 || t_tcp_state(second) != TCP_LAST_ACK)
+		t_fail("in TCP states %d and %d, not FIN_WAIT1 and LAST_ACK", t_tcp_state(first),
+		       t_tcp_state(second));
 	t_ready();
 	t_wait_go();
-	if (state_of(first) != TCP_FIN_WAIT1 || state_of(second) != TCP_LAST_ACK)
+	if (t_tcp_state(first) != TCP_FIN_WAIT1 || t_tcp_state(second) != TCP_LAST_ACK)
 		t_fail("restored in TCP states %d and %d, not FIN_WAIT1 and LAST_ACK",
-		       state_of(first), state_of(second));
+		       t_tcp_state(first), t_tcp_state(second));
 	wait_state(first, TCP_FIN_WAIT2, "the first connection, its FIN acknowledged");
 	create("fin-wait2");
 	wait_state(second, TCP_CLOSE, "the second connection, its FIN acknowledged");

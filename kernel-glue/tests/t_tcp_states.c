@@ -29,26 +29,15 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "tlib.h"
-
-static int state_of(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
-		t_fail("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
-}
+#include "tcp_tlib.h"
 
 /* Until @fd is in @state, for up to 5 s. */
 static void wait_state(int fd, int state, const char *what)
 {
-	for (int i = 0; i < 500 && state_of(fd) != state; i++)
+	for (int i = 0; i < 500 && t_tcp_state(fd) != state; i++)
 		usleep(10000);
-	if (state_of(fd) != state)
-		t_fail("%s: TCP state %d, not %d", what, state_of(fd), state);
+	if (t_tcp_state(fd) != state)
+		t_fail("%s: TCP state %d, not %d", what, t_tcp_state(fd), state);
 }
 
 /* Exactly @want, then nothing more queued. */
@@ -213,10 +202,10 @@ int main(int argc, char **argv)
 	t_ready();
 	t_wait_go();
 
-	if (state_of(srv) != TCP_CLOSE_WAIT)
-		t_fail("the server's connection is in TCP state %d, not CLOSE_WAIT", state_of(srv));
-	if (state_of(cli) != TCP_FIN_WAIT2)
-		t_fail("the client's connection is in TCP state %d, not FIN_WAIT2", state_of(cli));
+	if (t_tcp_state(srv) != TCP_CLOSE_WAIT)
+		t_fail("the server's connection is in TCP state %d, not CLOSE_WAIT", t_tcp_state(srv));
+	if (t_tcp_state(cli) != TCP_FIN_WAIT2)
+		t_fail("the client's connection is in TCP state %d, not FIN_WAIT2", t_tcp_state(cli));
 	expect_read(srv, "hello", "the server");
 	expect_eof(srv, "the server after the data");
 	expect_eof(srv, "the server again");
@@ -237,9 +226,9 @@ int main(int argc, char **argv)
 	close(srv);
 	close(cli);
 
-	if (state_of(srv2) != TCP_CLOSE_WAIT)
+	if (t_tcp_state(srv2) != TCP_CLOSE_WAIT)
 		t_fail("the full server's connection is in TCP state %d, not CLOSE_WAIT",
-		       state_of(srv2));
+		       t_tcp_state(srv2));
 	expect_eof(srv2, "the full server");
 	if (shutdown(srv2, SHUT_WR) < 0)
 		t_fail("the full server's shutdown: %s", strerror(errno));

@@ -32,7 +32,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "tlib.h"
+#include "tcp_tlib.h"
 
 /* up to 30 s: the SYN comes again only with the retransmission timer
  * (1, 2, 4, 8 s after the first...) */
@@ -43,17 +43,6 @@ static struct sockaddr_storage listen_addr;
 static socklen_t listen_len;
 static int blocking_fd = -1;
 static volatile int blocking_result = 1, blocking_errno;
-
-static int state_of(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
-		t_fail("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
-}
 
 static unsigned port_of(int fd, bool peer)
 {
@@ -114,10 +103,10 @@ static void *connect_blocking(void *arg)
 
 static void wait_syn_sent(int fd, const char *what)
 {
-	for (int i = 0; i < 200 && state_of(fd) != TCP_SYN_SENT; i++)
+	for (int i = 0; i < 200 && t_tcp_state(fd) != TCP_SYN_SENT; i++)
 		usleep(10000);
-	if (state_of(fd) != TCP_SYN_SENT)
-		t_fail("%s: state %d, not SYN_SENT", what, state_of(fd));
+	if (t_tcp_state(fd) != TCP_SYN_SENT)
+		t_fail("%s: state %d, not SYN_SENT", what, t_tcp_state(fd));
 }
 
 /* the two connections the listener @l has, accepted: [0] from port @p1,
@@ -202,9 +191,9 @@ int main(int argc, char **argv)
 	t_ready();
 	t_wait_go();
 
-	if (state_of(c1) != TCP_SYN_SENT || state_of(blocking_fd) != TCP_SYN_SENT)
-		t_fail("after the restore: states %d and %d, not SYN_SENT", state_of(c1),
-		       state_of(blocking_fd));
+	if (t_tcp_state(c1) != TCP_SYN_SENT || t_tcp_state(blocking_fd) != TCP_SYN_SENT)
+		t_fail("after the restore: states %d and %d, not SYN_SENT", t_tcp_state(c1),
+		       t_tcp_state(blocking_fd));
 	if (port_of(c1, false) != p1 || port_of(blocking_fd, false) != p2)
 		t_fail("after the restore: ports %u and %u, were %u and %u", port_of(c1, false),
 		       port_of(blocking_fd, false), p1, p2);
@@ -224,8 +213,8 @@ int main(int argc, char **argv)
 	if (pthread_join(th, NULL) || blocking_result != 0)
 		t_fail("2: the thread's connect() returned %d: %s", blocking_result,
 		       strerror(blocking_errno));
-	if (state_of(c1) != TCP_ESTABLISHED || state_of(blocking_fd) != TCP_ESTABLISHED)
-		t_fail("after the handshakes: states %d and %d", state_of(c1), state_of(blocking_fd));
+	if (t_tcp_state(c1) != TCP_ESTABLISHED || t_tcp_state(blocking_fd) != TCP_ESTABLISHED)
+		t_fail("after the handshakes: states %d and %d", t_tcp_state(c1), t_tcp_state(blocking_fd));
 	accept_both(l, p1, p2, ends);
 	talk(c1, ends[0], "1");
 	talk(blocking_fd, ends[1], "2");

@@ -11,7 +11,7 @@
 # where the t_*.c programs are (the test of run.sh's discovery builds others)
 GLUE_TEST_DIR ?= kernel-glue/tests
 
-$(BUILD)/tests/glue/%: $(GLUE_TEST_DIR)/%.c $(GLUE_TEST_DIR)/tlib.h
+$(BUILD)/tests/glue/%: $(GLUE_TEST_DIR)/%.c $(GLUE_TEST_DIR)/tlib.h $(GLUE_TEST_DIR)/tcp_tlib.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
 
