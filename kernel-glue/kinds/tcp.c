@@ -420,6 +420,13 @@ static int dump_established(struct sock_ctx *x, const struct tcp_info *ti)
 	return 0;
 }
 
+/* The socket's TCP_INFO, what it does not fill zero. */
+static int tcp_info_of(struct sock_ctx *x, struct tcp_info *ti)
+{
+	memset(ti, 0, sizeof(*ti));
+	return gopt(x, TCP_INFO, ti, sizeof(*ti), "TCP_INFO");
+}
+
 /*
  * SYN_SENT: connect() is under way, nothing but the SYN was sent (a byte
  * queued to go with it, TCP fast open, is refused). Recorded are its
@@ -444,8 +451,7 @@ static int dump_connecting(struct sock_ctx *x)
 	if (r < 0)
 		return r;
 	/* the handshake may have ended before the lock */
-	memset(&ti, 0, sizeof(ti));
-	r = gopt(x, TCP_INFO, &ti, sizeof(ti), "TCP_INFO");
+	r = tcp_info_of(x, &ti);
 	if (r < 0)
 		return r;
 	if (ti.tcpi_state != TCP_SYN_SENT)
@@ -463,8 +469,7 @@ static int tcp_dump_socket(struct sock_ctx *x)
 	r = dump_inet_addresses(x);
 	if (r < 0)
 		return r;
-	memset(&ti, 0, sizeof(ti));
-	r = gopt(x, TCP_INFO, &ti, sizeof(ti), "TCP_INFO");
+	r = tcp_info_of(x, &ti);
 	if (r < 0)
 		return r;
 	switch (ti.tcpi_state) {

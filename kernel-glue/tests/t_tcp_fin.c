@@ -34,7 +34,6 @@
  * host-test: run usr1 2
  * host-test: run FAMILY=6 usr1 2
  */
-#include <linux/filter.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -156,23 +155,6 @@ static void pair(int *cli, int *srv)
 }
 
 /* From now on @fd drops every segment that comes to it. */
-static void drop_all(int fd)
-{
-	struct sock_filter none[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-	struct sock_fprog prog = { .len = 1, .filter = none };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		t_fail("SO_ATTACH_FILTER: %s", strerror(errno));
-}
-
-static void take_again(int fd)
-{
-	int v = 0;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &v, sizeof(v)) < 0)
-		t_fail("SO_DETACH_FILTER: %s", strerror(errno));
-}
-
 /* Send pattern bytes until the send queue is full; how many. */
 static uint64_t fill(int fd)
 {
@@ -249,7 +231,7 @@ int main(int argc, char **argv)
 	send_all(c2, "hello");
 	for (int i = 0; i < 500 && (queued(c2, &outq, &unsent), outq); i++)
 		usleep(10000);
-	drop_all(s2);
+	t_tcp_drop_all(s2, 1);
 	send_all(c2, "tail");
 	shut(c2);
 	usleep(50000);
@@ -262,13 +244,13 @@ int main(int argc, char **argv)
 	shut(c3);
 	wait_state(s3, TCP_CLOSE_WAIT, "3: the server before");
 	wait_state(c3, TCP_FIN_WAIT2, "3: the client before");
-	drop_all(c3);
+	t_tcp_drop_all(c3, 1);
 	send_all(s3, "bye");
 	shut(s3);
 	expect_state(s3, TCP_LAST_ACK, "3: the server before");
 	/* 4: CLOSING, its peer in FIN_WAIT1 */
 	pair(&c4, &s4);
-	drop_all(s4);
+	t_tcp_drop_all(s4, 1);
 	shut(c4);
 	send_all(s4, "last");
 	shut(s4);
@@ -301,9 +283,9 @@ int main(int argc, char **argv)
 		if (send(ends[i], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != -1 || errno != EPIPE)
 			t_fail("%d: shut down for writing, it can send", i + 1);
 	}
-	take_again(s2);
-	take_again(c3);
-	take_again(s4);
+	t_tcp_drop_all(s2, 0);
+	t_tcp_drop_all(c3, 0);
+	t_tcp_drop_all(s4, 0);
 
 	read_to_eof(s1, NULL, filled1, "1: the server");
 	closes_after_peer(c1, s1, "1: the client");

@@ -32,7 +32,6 @@
  *
  * host-test: by tcp_fin_outside.sh
  */
-#include <linux/filter.h>
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -85,17 +84,6 @@ static void create(const char *name)
 	if (fd < 0)
 		t_fail("cannot create %s: %s", path, strerror(errno));
 	close(fd);
-}
-
-static void drop_all(int fd, bool on)
-{
-	struct sock_filter none[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-	struct sock_fprog prog = { .len = 1, .filter = none };
-	int v = 0;
-
-	if (on ? setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))
-	       : setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &v, sizeof(v)))
-		t_fail("socket filter: %s", strerror(errno));
 }
 
 /* Exactly @want within 15 s, then end of file, and again. */
@@ -163,16 +151,16 @@ static void peer(int rounds)
 	if (shutdown(second, SHUT_WR) < 0)
 		t_fail("shutdown: %s", strerror(errno));
 	wait_state(second, TCP_FIN_WAIT2, "the second connection, shut down");
-	drop_all(first, true);
-	drop_all(second, true);
+	t_tcp_drop_all(first, true);
+	t_tcp_drop_all(second, true);
 	create("dropping");
 	for (int r = 1; r <= rounds; r++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "killed-%d", r);
 		await(name);
-		drop_all(first, false);
-		drop_all(second, false);
+		t_tcp_drop_all(first, false);
+		t_tcp_drop_all(second, false);
 		snprintf(name, sizeof(name), "open-%d", r);
 		create(name);
 		snprintf(name, sizeof(name), "failed-%d", r);
@@ -180,14 +168,14 @@ static void peer(int rounds)
 		usleep(300000); /* what it would have sent is there by now */
 		nothing(first, TCP_ESTABLISHED, "the first connection");
 		nothing(second, TCP_FIN_WAIT2, "the second connection");
-		drop_all(first, true);
-		drop_all(second, true);
+		t_tcp_drop_all(first, true);
+		t_tcp_drop_all(second, true);
 		snprintf(name, sizeof(name), "closed-%d", r);
 		create(name);
 	}
 	await("go");
-	drop_all(first, false);
-	drop_all(second, false);
+	t_tcp_drop_all(first, false);
+	t_tcp_drop_all(second, false);
 	read_to_eof(first, "", "the first connection");
 	read_to_eof(second, "", "the second connection");
 	wait_state(second, TCP_CLOSE, "the second connection, after the server's FIN");

@@ -24,7 +24,6 @@
  * host-test: run FAMILY=6 usr1 2
  */
 #include <arpa/inet.h>
-#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -56,17 +55,6 @@ static unsigned port_of(int fd, bool peer)
 				       : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-static void drop_all(int fd, bool on)
-{
-	struct sock_filter none[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-	struct sock_fprog prog = { .len = 1, .filter = none };
-	int v = 0;
-
-	if (on ? setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))
-	       : setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &v, sizeof(v)))
-		t_fail("%s: %s", on ? "SO_ATTACH_FILTER" : "SO_DETACH_FILTER", strerror(errno));
-}
-
 static int listener(void)
 {
 	int fd = socket(family, SOCK_STREAM, 0);
@@ -89,7 +77,7 @@ static int listener(void)
 	    bind(fd, (struct sockaddr *)&listen_addr, listen_len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&listen_addr, &listen_len) < 0 || listen(fd, 8) < 0)
 		t_fail("listener: %s", strerror(errno));
-	drop_all(fd, true);
+	t_tcp_drop_all(fd, true);
 	return fd;
 }
 
@@ -203,7 +191,7 @@ int main(int argc, char **argv)
 	if (blocking_result != 1)
 		t_fail("2: the thread's connect() returned %d (%s) while the SYN was dropped",
 		       blocking_result, strerror(blocking_errno));
-	drop_all(l, false);
+	t_tcp_drop_all(l, false);
 
 	pfd = (struct pollfd){ .fd = c1, .events = POLLOUT };
 	if (poll(&pfd, 1, TRIES * 10) != 1 || getsockopt(c1, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
